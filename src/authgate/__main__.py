@@ -1,0 +1,5 @@
+"""``python -m authgate``."""
+
+from authgate.cli import main
+
+main()

@@ -1,0 +1,232 @@
+"""The auth-server configuration document (Janssen's ``jansConfDyn``), typed and with defaults.
+
+Property names are Janssen's camelCase names (janssen-spec §7.2) so that a Janssen operator
+finds the same knobs; defaults are authgate's (PRODUCT.md "Defaults"), chosen so that the flow
+document works on a fresh install. The document is stored as JSON in the database and read
+and changed through the Config API; this model is the only place its defaults live.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
+
+#: Token endpoint authentication methods this server implements.
+IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+#: Grant types this server implements at the token or authorization endpoint.
+IMPLEMENTED_GRANT_TYPES = ("authorization_code", "refresh_token")
+#: Response types this server implements at the authorization endpoint.
+IMPLEMENTED_RESPONSE_TYPES = ("code",)
+#: Response modes this server implements.
+IMPLEMENTED_RESPONSE_MODES = ("query",)
+#: PKCE methods (RFC 7636 §4.2).
+PKCE_METHODS = ("S256", "plain")
+
+
+class ClientAuthenticationFilter(BaseModel):
+    """One entry of ``clientAuthenticationFilters`` (janssen-spec §5.2).
+
+    ``filter`` is an LDAP-style expression over custom client attributes, such as
+    ``myCustomAttr1={0}`` or ``(&(myCustomAttr1={0})(myCustomAttr2={1}))``. Each ``{n}``
+    placeholder is replaced by the token request parameter that has the attribute's name.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    filter: str = Field(min_length=3, description="LDAP-style filter over client attributes.")
+    bind: bool | str = Field(default=False, description="Accepted for Janssen compatibility.")
+    bindPasswordAttribute: str = Field(default="", description="Accepted for compatibility.")
+    baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
+
+
+class AppConfiguration(BaseModel):
+    """The dynamic auth-server configuration. Unknown properties are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    # --- lifetimes (seconds) -------------------------------------------------------------
+    accessTokenLifetime: Lifetime = Field(300, description="Access token lifetime in seconds.")
+    authorizationCodeLifetime: Lifetime = Field(
+        60, description="Authorization code lifetime in seconds (RFC 6749 §4.1.2: short)."
+    )
+    refreshTokenLifetime: Lifetime = Field(14400, description="Refresh token lifetime in seconds.")
+    idTokenLifetime: Lifetime = Field(3600, description="id_token lifetime (exp - iat) in seconds.")
+    sessionIdLifetime: Lifetime = Field(
+        86400, description="Lifetime of a browser login session (and its cookie) in seconds."
+    )
+    sessionIdUnauthenticatedUnusedLifetime: Lifetime = Field(
+        1800,
+        description="How long a pending login/consent interaction stays valid, in seconds.",
+    )
+
+    # --- dynamic client registration -----------------------------------------------------
+    dynamicRegistrationEnabled: bool = Field(
+        True, description="Accept RFC 7591 registrations at /jans-auth/restv1/register."
+    )
+    dynamicRegistrationExpirationTime: int = Field(
+        -1,
+        ge=-1,
+        description="Lifetime of dynamically registered clients in seconds; -1 or 0: never.",
+    )
+    dcrForbidExpirationTimeInRequest: bool = Field(
+        False, description="Ignore a client's requested `lifetime` at registration."
+    )
+    grantTypesAndResponseTypesAutofixEnabled: bool = Field(
+        True,
+        description="Complete grant types from response types and back at registration "
+        "(janssen-spec §3.4); on so the flow document's client gets a refresh_token grant.",
+    )
+    clientRegDefaultToCodeFlowWithRefresh: bool = Field(
+        True, description="With autofix: a code client also gets the refresh_token grant."
+    )
+    grantTypesSupported: list[str] = Field(
+        default_factory=lambda: ["authorization_code", "implicit", "refresh_token"],
+        description="Grant types allowed server-wide.",
+    )
+    grantTypesSupportedByDynamicRegistration: list[str] = Field(
+        default_factory=lambda: ["authorization_code", "implicit", "refresh_token"],
+        description="Grant types a dynamically registered client may have.",
+    )
+    responseTypesSupported: list[str] = Field(
+        default_factory=lambda: [
+            "code",
+            "token",
+            "id_token",
+            "code id_token",
+            "code token",
+            "token id_token",
+            "code token id_token",
+        ],
+        description="Response types (space-separated sets) clients may register.",
+    )
+    responseModesSupported: list[str] = Field(
+        default_factory=lambda: ["query"], description="Response modes allowed server-wide."
+    )
+    tokenEndpointAuthMethodsSupported: list[str] = Field(
+        default_factory=lambda: list(IMPLEMENTED_AUTH_METHODS),
+        description="Client authentication methods accepted at registration and the token "
+        "endpoint. Includes `none` so public clients (SPAs, mobile apps) can register.",
+    )
+    subjectTypesSupported: list[Literal["public", "pairwise"]] = Field(
+        default_factory=lambda: ["public", "pairwise"],  # type: ignore[arg-type]
+        description="Subject identifier types.",
+    )
+    defaultSubjectType: Literal["public", "pairwise"] = Field(
+        "pairwise", description="Subject type for clients that do not ask for one."
+    )
+    defaultSignatureAlgorithm: Literal["RS256"] = Field(
+        "RS256", description="Default id_token and access token signing algorithm."
+    )
+    idTokenSigningAlgValuesSupported: list[Literal["RS256"]] = Field(
+        default_factory=lambda: ["RS256"],  # type: ignore[arg-type]
+        description="id_token signing algorithms.",
+    )
+    dynamicRegistrationScopesParamEnabled: bool = Field(
+        True, description="Honour the `scope` member of registration requests."
+    )
+    dynamicRegistrationCustomAttributes: list[str] = Field(
+        default_factory=list,
+        description="Extra registration members stored as custom client attributes "
+        "(usable by clientAuthenticationFilters).",
+    )
+    dynamicRegistrationPersistClientAuthorizations: bool = Field(
+        True, description="Remember a user's consent per client so it is asked once."
+    )
+    clientWhiteList: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Patterns (`*` wildcard) every registered redirect URI must match.",
+    )
+    clientBlackList: list[str] = Field(
+        default_factory=list,
+        description="Patterns (`*` wildcard) no registered redirect URI may match.",
+    )
+
+    # --- PKCE ----------------------------------------------------------------------------
+    requirePkce: bool = Field(False, description="Require PKCE from every client.")
+    requirePkceForPublicClients: bool = Field(
+        True,
+        description="Require PKCE from public clients (token_endpoint_auth_method=none); "
+        "OAuth 2.1 and RFC 9700 §2.1.1. authgate extension; Janssen has no such default.",
+    )
+    codeChallengeMethodsSupported: list[Literal["S256", "plain"]] = Field(
+        default_factory=lambda: ["S256", "plain"],  # type: ignore[arg-type]
+        description="Accepted code_challenge_method values; remove `plain` to refuse it. "
+        "Advertised as code_challenge_methods_supported.",
+    )
+
+    # --- client authentication -----------------------------------------------------------
+    clientAuthenticationFiltersEnabled: bool = Field(
+        False,
+        description="Authenticate secret-less token requests only through "
+        "clientAuthenticationFilters (janssen-spec §5.2). When true, public clients get 401.",
+    )
+    clientAuthenticationFilters: list[ClientAuthenticationFilter] = Field(
+        default_factory=list, description="Filters used when the property above is true."
+    )
+
+    # --- tokens and id_tokens ------------------------------------------------------------
+    forceOfflineAccessScopeToEnableRefreshToken: bool = Field(
+        False, description="Issue refresh tokens only when `offline_access` was granted."
+    )
+    jansOpenIdConnectVersion: str = Field(
+        "openidconnect-1.0", description="Value of the id_token's jansOpenIDConnectVersion."
+    )
+    pairwiseIdType: Literal["algorithmic"] = Field(
+        "algorithmic", description="How pairwise subject identifiers are computed."
+    )
+    pairwiseCalculationKey: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        min_length=16,
+        description="HMAC key for pairwise subjects; generated at first start.",
+    )
+    pairwiseCalculationSalt: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(16),
+        min_length=8,
+        description="Salt for pairwise subjects; generated at first start.",
+    )
+
+    # --- responses -----------------------------------------------------------------------
+    errorReasonEnabled: bool = Field(
+        False, description="Add a specific `reason` member to error responses."
+    )
+    authorizationResponseIssParameterSupported: bool = Field(
+        True, description="Add `iss` to every authorization response (RFC 9207)."
+    )
+
+    @field_validator("tokenEndpointAuthMethodsSupported")
+    @classmethod
+    def _known_auth_methods(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(IMPLEMENTED_AUTH_METHODS))
+        if unknown:
+            raise ValueError(f"unsupported method(s) {unknown}; known: {IMPLEMENTED_AUTH_METHODS}")
+        return value
+
+    @field_validator("codeChallengeMethodsSupported")
+    @classmethod
+    def _s256_mandatory(cls, value: list[str]) -> list[str]:
+        if "S256" not in value:
+            raise ValueError("S256 is mandatory to implement (RFC 7636 §4.2) and cannot be removed")
+        return value
+
+    @model_validator(mode="after")
+    def _default_subject_supported(self) -> AppConfiguration:
+        if self.defaultSubjectType not in self.subjectTypesSupported:
+            raise ValueError("defaultSubjectType must be one of subjectTypesSupported")
+        return self
+
+    def to_document(self) -> dict[str, Any]:
+        """The JSON document as stored and served by the Config API."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> AppConfiguration:
+        """Validate a stored or patched document.
+
+        Raises:
+            pydantic.ValidationError: naming each offending property.
+        """
+        return cls.model_validate(document)

@@ -1,0 +1,273 @@
+"""The ``authgate`` command: serve, migrate, pkce, users. The only module that reads the
+environment (through :class:`Settings`) and configures logging."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import os
+import sys
+import uuid
+from typing import Any
+
+import click
+
+from authgate.core.pkce import s256
+from authgate.crypto.handles import new_handle
+from authgate.settings import Settings
+
+
+def _settings(**overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**values)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+database_option = click.option(
+    "--database-url",
+    envvar="AUTHGATE_DATABASE_URL",
+    default=None,
+    help="SQLAlchemy URL (default: SQLite in the data directory).",
+)
+data_dir_option = click.option(
+    "--data-dir", envvar="AUTHGATE_DATA_DIR", default=None, help="Directory for the SQLite file."
+)
+
+
+@click.group()
+@click.version_option(package_name="authgate")
+def main() -> None:
+    """authgate: OpenID Connect Provider / OAuth 2.1 authorization server."""
+
+
+async def _bootstrap(settings: Settings) -> None:
+    from authgate.runtime import Runtime
+
+    runtime = await Runtime.start(settings, migrate=True, poll=False)
+    first = runtime.first_start
+    await runtime.stop()
+    if first.admin_password:
+        click.echo(
+            f"\nFirst start: created user '{first.admin_username}' with password "
+            f"'{first.admin_password}'\n(shown once; change it with "
+            f"`authgate users set-password {first.admin_username}`)\n",
+            err=True,
+        )
+
+
+@main.command()
+@click.option("--host", envvar="AUTHGATE_HOST", default=None, help="Interface (default 127.0.0.1).")
+@click.option("--port", envvar="AUTHGATE_PORT", type=int, default=None, help="Port (default 8080).")
+@click.option("--issuer", envvar="AUTHGATE_ISSUER", default=None, help="Public issuer URL.")
+@click.option(
+    "--workers", envvar="AUTHGATE_WORKERS", type=int, default=None, help="Worker processes."
+)
+@click.option(
+    "--admin-password",
+    envvar="AUTHGATE_ADMIN_PASSWORD",
+    default=None,
+    help="Password of the first user on a fresh database.",
+)
+@database_option
+@data_dir_option
+def serve(
+    host: str | None,
+    port: int | None,
+    issuer: str | None,
+    workers: int | None,
+    admin_password: str | None,
+    database_url: str | None,
+    data_dir: str | None,
+) -> None:
+    """Run the server (migrates the database and bootstraps a fresh install first)."""
+    import uvicorn
+
+    settings = _settings(
+        host=host,
+        port=port,
+        issuer_url=issuer,
+        workers=workers,
+        admin_password=admin_password,
+        database_url=database_url,
+        data_dir=data_dir,
+    )
+    _configure_logging(settings.log_level)
+    asyncio.run(_bootstrap(settings))
+    # Workers rebuild the same Settings from these variables (authgate.web.asgi).
+    os.environ.update(
+        {
+            "AUTHGATE_HOST": settings.host,
+            "AUTHGATE_PORT": str(settings.port),
+            "AUTHGATE_ISSUER": settings.issuer,
+            "AUTHGATE_DATABASE_URL": settings.database,
+        }
+    )
+    click.echo(
+        f"authgate listening on http://{settings.host}:{settings.port} (issuer {settings.issuer})",
+        err=True,
+    )
+    uvicorn.run(
+        "authgate.web.asgi:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+@main.command()
+@database_option
+@data_dir_option
+def migrate(database_url: str | None, data_dir: str | None) -> None:
+    """Create or upgrade the database schema."""
+    from authgate.storage.db import upgrade_sync
+
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+    upgrade_sync(settings.database)
+    click.echo(f"database at {settings.database} is up to date")
+
+
+@main.command()
+def pkce() -> None:
+    """Print a fresh code_verifier and its S256 code_challenge (RFC 7636)."""
+    verifier = new_handle() + new_handle()[:21]  # 64 characters of [A-Za-z0-9-_]
+    click.echo(f"code_verifier={verifier}")
+    click.echo(f"code_challenge={s256(verifier)}")
+    click.echo("code_challenge_method=S256")
+
+
+@main.group()
+def users() -> None:
+    """Manage users in the database."""
+
+
+async def _users_runtime(settings: Settings) -> Any:
+    from authgate.runtime import Runtime
+
+    return await Runtime.start(settings, migrate=True, poll=False)
+
+
+def _password(value: str | None) -> str:
+    if value:
+        return value
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat: "):
+        raise click.ClickException("passwords differ")
+    if len(first) < 8:
+        raise click.ClickException("use at least 8 characters")
+    return first
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--password", default=None, help="Password (prompted when omitted).")
+@click.option("--email", default=None)
+@click.option("--name", default=None, help="Full name.")
+@click.option("--given-name", default=None)
+@click.option("--family-name", default=None)
+@database_option
+@data_dir_option
+def users_add(
+    username: str,
+    password: str | None,
+    email: str | None,
+    name: str | None,
+    given_name: str | None,
+    family_name: str | None,
+    database_url: str | None,
+    data_dir: str | None,
+) -> None:
+    """Create a user."""
+    from sqlalchemy.exc import IntegrityError
+
+    from authgate.core.types import User
+
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+    secret = _password(password)
+
+    async def run() -> str:
+        runtime = await _users_runtime(settings)
+        try:
+            svc = runtime.services
+            user = User(
+                user_id=str(uuid.uuid4()),
+                username=username,
+                password_hash=svc.passwords.hash(secret),
+                email=email,
+                name=name,
+                given_name=given_name,
+                family_name=family_name,
+                created_at=int(svc.clock.now()),
+            )
+            try:
+                await svc.users.add(user)
+            except IntegrityError:
+                raise click.ClickException(f"user '{username}' already exists") from None
+            return user.user_id
+        finally:
+            await runtime.stop()
+
+    click.echo(f"created user {username} ({asyncio.run(run())})")
+
+
+@users.command("list")
+@database_option
+@data_dir_option
+def users_list(database_url: str | None, data_dir: str | None) -> None:
+    """List users."""
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+
+    async def run() -> list[Any]:
+        runtime = await _users_runtime(settings)
+        try:
+            return list(await runtime.services.users.list(limit=1000))
+        finally:
+            await runtime.stop()
+
+    for user in asyncio.run(run()):
+        state = "enabled" if user.enabled else "disabled"
+        click.echo(f"{user.username}\t{user.user_id}\t{user.email or '-'}\t{state}")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", default=None, help="New password (prompted when omitted).")
+@database_option
+@data_dir_option
+def users_set_password(
+    username: str, password: str | None, database_url: str | None, data_dir: str | None
+) -> None:
+    """Set a user's password."""
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+    secret = _password(password)
+
+    async def run() -> bool:
+        runtime = await _users_runtime(settings)
+        try:
+            svc = runtime.services
+            user = await svc.users.get_by_username(username)
+            if user is None:
+                return False
+            return bool(await svc.users.set_password(user.user_id, svc.passwords.hash(secret)))
+        finally:
+            await runtime.stop()
+
+    if not asyncio.run(run()):
+        raise click.ClickException(f"no user '{username}'")
+    click.echo(f"password of {username} changed")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,269 @@
+"""The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2): validate, decide, issue.
+
+Validation runs in two stages. Until the client and its redirect URI are verified, errors are
+plain :class:`OAuthError` (shown on an error page, never redirected: RFC 9700 §4.11.2). After
+that, errors are :class:`RedirectError` and go back to the client with ``state`` and ``iss``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from authgate.appconfig import IMPLEMENTED_RESPONSE_MODES, IMPLEMENTED_RESPONSE_TYPES
+from authgate.core import pkce, redirect_uris
+from authgate.core.ports import Services
+from authgate.core.types import AuthorizationCode, AuthorizationRequest, Client, LoginSession
+from authgate.crypto.handles import handle_hash, new_handle
+from authgate.errors import (
+    AccessDenied,
+    ConsentRequired,
+    InvalidRequest,
+    LoginRequired,
+    OAuthError,
+    RedirectError,
+    UnauthorizedClient,
+    UnsupportedResponseType,
+)
+
+PROMPTS = frozenset({"none", "login", "consent", "select_account"})
+
+
+@dataclass(frozen=True, slots=True)
+class NeedLogin:
+    """The user must (re-)authenticate before the request can proceed."""
+
+
+@dataclass(frozen=True, slots=True)
+class NeedConsent:
+    """The user must approve these scopes for this client."""
+
+    scope: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Approved:
+    """Everything is in place: a code can be issued."""
+
+
+Decision = NeedLogin | NeedConsent | Approved
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationResponse:
+    """Parameters to deliver to the client's redirect URI (RFC 6749 §4.1.2)."""
+
+    redirect_uri: str
+    params: dict[str, str]
+    response_mode: str = "query"
+
+
+async def load_client(client_id: str | None, svc: Services) -> Client:
+    """Stage 1: the client. Raises a plain OAuthError (error page)."""
+    if not client_id:
+        raise InvalidRequest("The request is missing the client_id parameter")
+    client = await svc.clients.get(client_id)
+    if client is None or client.disabled or client.expired(svc.clock.now()):
+        raise UnauthorizedClient("Unknown, disabled or expired client_id")
+    return client
+
+
+def resolve_redirect_uri(requested: str | None, client: Client) -> str:
+    """Stage 1: the redirect URI, compared exactly with the registered ones (RFC 9700 §4.1.3)."""
+    registered = client.metadata.redirect_uris
+    if requested is None:
+        if len(registered) == 1:
+            return registered[0]
+        raise InvalidRequest(
+            "The request is missing redirect_uri and the client has several registered"
+        )
+    if not redirect_uris.matches(requested, registered, client.metadata.application_type):
+        raise InvalidRequest(
+            "redirect_uri does not exactly match any redirect URI registered for this client"
+        )
+    return requested
+
+
+async def validate(params: Mapping[str, str], svc: Services) -> tuple[AuthorizationRequest, Client]:
+    """Validate an authorization request.
+
+    Raises:
+        OAuthError: before the redirect URI is trusted (render an error page).
+        RedirectError: afterwards (redirect the error to the client).
+    """
+    client = await load_client(params.get("client_id"), svc)
+    redirect_uri = resolve_redirect_uri(params.get("redirect_uri"), client)
+    state = params.get("state")
+    try:
+        return _validate_rest(params, client, redirect_uri, svc), client
+    except OAuthError as exc:
+        raise RedirectError(exc, redirect_uri=redirect_uri, state=state) from None
+
+
+def _validate_rest(
+    params: Mapping[str, str], client: Client, redirect_uri: str, svc: Services
+) -> AuthorizationRequest:
+    config = svc.config.current
+    meta = client.metadata
+    mode = params.get("response_mode", "query")
+    if mode not in IMPLEMENTED_RESPONSE_MODES or mode not in config.responseModesSupported:
+        raise InvalidRequest(f"response_mode '{mode}' is not supported")
+    if "request" in params or "request_uri" in params:
+        raise InvalidRequest("Request objects (request, request_uri) are not supported")
+    response_type = params.get("response_type")
+    if not response_type:
+        raise InvalidRequest("The request is missing the response_type parameter")
+    parts = set(response_type.split())
+    if response_type not in IMPLEMENTED_RESPONSE_TYPES:
+        raise UnsupportedResponseType(f"response_type '{response_type}' is not supported")
+    if not parts <= set(meta.response_types) or "authorization_code" not in meta.grant_types:
+        raise UnauthorizedClient(
+            f"The client is not registered for response_type '{response_type}'"
+        )
+    requested = [s for s in params.get("scope", "").split(" ") if s]
+    scope = tuple(dict.fromkeys(s for s in requested if s in meta.scope))
+    prompt = frozenset(p for p in params.get("prompt", "").split(" ") if p)
+    if not prompt <= PROMPTS:
+        raise InvalidRequest(f"Unsupported prompt value(s): {' '.join(sorted(prompt - PROMPTS))}")
+    if "none" in prompt and len(prompt) > 1:
+        raise InvalidRequest("prompt=none cannot be combined with other prompt values")
+    max_age = _max_age(params.get("max_age"), meta.default_max_age)
+    challenge, method = _pkce(params, client, svc)
+    return AuthorizationRequest(
+        client_id=client.client_id,
+        redirect_uri=redirect_uri,
+        redirect_uri_given="redirect_uri" in params,
+        response_type=response_type,
+        scope=scope,
+        state=params.get("state"),
+        nonce=params.get("nonce"),
+        response_mode=mode,
+        prompt=prompt,
+        max_age=max_age,
+        code_challenge=challenge,
+        code_challenge_method=method,
+        login_hint=params.get("login_hint"),
+        acr_values=tuple(params.get("acr_values", "").split()),
+    )
+
+
+def _max_age(raw: str | None, default: int | None) -> int | None:
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise InvalidRequest("max_age must be a non-negative integer number of seconds")
+    return int(raw)
+
+
+def _pkce(
+    params: Mapping[str, str], client: Client, svc: Services
+) -> tuple[str | None, str | None]:
+    config = svc.config.current
+    challenge = params.get("code_challenge")
+    method = params.get("code_challenge_method")
+    if challenge is None:
+        if method is not None:
+            raise InvalidRequest("code_challenge_method was sent without code_challenge")
+        required = (
+            config.requirePkce
+            or client.metadata.require_pkce
+            or (client.metadata.is_public and config.requirePkceForPublicClients)
+        )
+        if required:
+            who = "public clients" if client.metadata.is_public else "this client"
+            raise InvalidRequest(
+                f"PKCE is required for {who}: send code_challenge and "
+                "code_challenge_method=S256 (RFC 7636, OAuth 2.1)"
+            )
+        return None, None
+    canonical = pkce.normalise_method(method, config.codeChallengeMethodsSupported)
+    pkce.check_challenge(challenge, canonical)
+    return challenge, canonical
+
+
+async def decide(
+    request: AuthorizationRequest,
+    session: LoginSession | None,
+    svc: Services,
+    *,
+    fresh_login: bool = False,
+    consented: bool = False,
+) -> Decision:
+    """What the request needs next, given the browser's session (OIDC Core §3.1.2.3).
+
+    ``fresh_login``/``consented`` say the user has just logged in / approved in this
+    interaction, which satisfies ``prompt=login``/``prompt=consent``.
+
+    Raises:
+        RedirectError: ``login_required``/``consent_required`` for ``prompt=none``.
+    """
+    now = svc.clock.now()
+    login_needed = (
+        session is None
+        or ("login" in request.prompt and not fresh_login)
+        or (request.max_age is not None and now - session.auth_time > request.max_age)
+    )
+    if not login_needed and session is not None:
+        user = await svc.users.get(session.user_id)
+        login_needed = user is None or not user.enabled
+    if login_needed:
+        if "none" in request.prompt:
+            raise _redirect(request, LoginRequired("The user is not logged in (prompt=none)"))
+        return NeedLogin()
+    assert session is not None
+    if consented:
+        return Approved()
+    granted = await svc.consents.granted(session.user_id, request.client_id)
+    if "consent" in request.prompt or not set(request.scope) <= granted:
+        if "none" in request.prompt:
+            raise _redirect(request, ConsentRequired("The user has not consented (prompt=none)"))
+        return NeedConsent(request.scope)
+    return Approved()
+
+
+def _redirect(request: AuthorizationRequest, error: OAuthError) -> RedirectError:
+    return RedirectError(
+        error,
+        redirect_uri=request.redirect_uri,
+        state=request.state,
+        response_mode=request.response_mode,
+    )
+
+
+async def issue_code(
+    request: AuthorizationRequest, session: LoginSession, svc: Services
+) -> AuthorizationResponse:
+    """Mint an authorization code bound to client, redirect URI, PKCE challenge and session."""
+    config = svc.config.current
+    now = svc.clock.now()
+    code = new_handle()
+    await svc.grants.add_code(
+        AuthorizationCode(
+            code_hash=handle_hash(code),
+            grant_id=str(uuid.uuid4()),
+            client_id=request.client_id,
+            user_id=session.user_id,
+            redirect_uri=request.redirect_uri,
+            redirect_uri_given=request.redirect_uri_given,
+            scope=request.scope,
+            issued_at=now,
+            expires_at=now + config.authorizationCodeLifetime,
+            auth_time=session.auth_time,
+            sid=session.sid,
+            acr=session.acr,
+            amr=session.amr,
+            nonce=request.nonce,
+            code_challenge=request.code_challenge,
+            code_challenge_method=request.code_challenge_method,
+        )
+    )
+    params = {"code": code, "scope": " ".join(request.scope)}
+    if request.state is not None:
+        params["state"] = request.state
+    return AuthorizationResponse(request.redirect_uri, params, request.response_mode)
+
+
+def deny(request: AuthorizationRequest) -> RedirectError:
+    """The user refused consent (RFC 6749 §4.1.2.1 access_denied)."""
+    return _redirect(request, AccessDenied("The user denied the authorization request"))

@@ -1,0 +1,114 @@
+"""Client authentication at the token endpoint (RFC 6749 §2.3, §3.2.1; janssen-spec §5.2).
+
+Order, as in Janssen's AuthenticationFilter "POST auth" chain: HTTP Basic
+(``client_secret_basic``); else ``client_id`` + ``client_secret`` in the body
+(``client_secret_post``); else, when ``clientAuthenticationFiltersEnabled`` is true, only the
+configured filters; else a ``none`` client identified by ``client_id``. The filter branch and
+the ``none`` branch exclude each other: that is why the flow document turns the property off.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from urllib.parse import unquote
+
+from authgate.core.client_filters import bind_filter
+from authgate.core.ports import Services
+from authgate.core.types import PUBLIC_AUTH_METHOD, Client
+from authgate.crypto.handles import hash_matches
+from authgate.errors import InvalidClient, InvalidRequest
+
+
+def parse_basic(header: str | None) -> tuple[str, str] | None:
+    """``Authorization: Basic`` credentials, form-urlencoded per RFC 6749 §2.3.1."""
+    if not header or header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidClient("The Authorization header is not valid Basic credentials") from None
+    if ":" not in decoded:
+        raise InvalidClient("The Authorization header is not valid Basic credentials")
+    client_id, secret = decoded.split(":", 1)
+    return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
+
+
+def _methods(client: Client) -> set[str]:
+    meta = client.metadata
+    return {meta.token_endpoint_auth_method, *meta.additional_token_endpoint_auth_methods}
+
+
+async def _usable(client_id: str, svc: Services) -> Client:
+    client = await svc.clients.get(client_id)
+    if client is None or client.disabled or client.expired(svc.clock.now()):
+        raise InvalidClient("Client authentication failed: unknown, disabled or expired client")
+    return client
+
+
+async def _with_secret(client_id: str, secret: str, method: str, svc: Services) -> Client:
+    client = await _usable(client_id, svc)
+    if method not in _methods(client):
+        raise InvalidClient(
+            f"Client authentication failed: the client is not registered for {method}"
+        )
+    if not hash_matches(secret, client.secret_hash):
+        raise InvalidClient("Client authentication failed: wrong client secret")
+    if client.client_secret_expires_at and client.client_secret_expires_at <= svc.clock.now():
+        raise InvalidClient("Client authentication failed: the client secret has expired")
+    return client
+
+
+async def _by_filters(form: Mapping[str, str], svc: Services) -> Client:
+    for flt in svc.config.current.clientAuthenticationFilters:
+        wanted = bind_filter(flt, form)
+        if wanted is None:
+            continue
+        found = await svc.clients.find_by_attributes(wanted)
+        now = svc.clock.now()
+        live = [c for c in found if not c.disabled and not c.expired(now)]
+        if len(live) == 1:
+            client = live[0]
+            if "client_id" in form and form["client_id"] != client.client_id:
+                break
+            return client
+    raise InvalidClient(
+        "Client authentication failed: client authentication filters are enabled "
+        "(clientAuthenticationFiltersEnabled=true) and no filter in clientAuthenticationFilters "
+        "matched this request, so a request without a client secret cannot be authenticated. "
+        "Set clientAuthenticationFiltersEnabled to false to let public clients "
+        "(token_endpoint_auth_method=none) use the token endpoint."
+    )
+
+
+async def authenticate(form: Mapping[str, str], authorization: str | None, svc: Services) -> Client:
+    """The authenticated client of a token request.
+
+    Raises:
+        InvalidClient: authentication failed (401 with ``WWW-Authenticate``).
+        InvalidRequest: more than one authentication method was used (RFC 6749 §2.3).
+    """
+    basic = parse_basic(authorization)
+    if basic is not None:
+        if "client_secret" in form:
+            raise InvalidRequest("Use only one client authentication method (RFC 6749 §2.3)")
+        client_id, secret = basic
+        if "client_id" in form and form["client_id"] != client_id:
+            raise InvalidRequest("client_id does not match the authenticated client")
+        return await _with_secret(client_id, secret, "client_secret_basic", svc)
+    form_id = form.get("client_id")
+    form_secret = form.get("client_secret")
+    if form_id and form_secret:
+        return await _with_secret(form_id, form_secret, "client_secret_post", svc)
+    if svc.config.current.clientAuthenticationFiltersEnabled:
+        return await _by_filters(form, svc)
+    if not form_id:
+        raise InvalidClient("Client authentication failed: no client_id and no credentials")
+    client = await _usable(form_id, svc)
+    if PUBLIC_AUTH_METHOD not in _methods(client):
+        raise InvalidClient(
+            "Client authentication failed: this client must authenticate with "
+            f"{client.metadata.token_endpoint_auth_method}"
+        )
+    return client

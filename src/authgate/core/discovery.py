@@ -1,0 +1,62 @@
+"""The discovery document (OIDC Discovery 1.0 §3, RFC 8414 §2), from what actually works.
+
+Every list is the intersection of what the server implements and what the configuration
+allows, so the document never advertises a capability that fails (RFC 9700 §2.6, S25).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authgate.appconfig import (
+    IMPLEMENTED_GRANT_TYPES,
+    IMPLEMENTED_RESPONSE_MODES,
+    IMPLEMENTED_RESPONSE_TYPES,
+    AppConfiguration,
+)
+from authgate.core.endpoints import EndpointUrls
+from authgate.core.types import Scope
+from authgate.core.userinfo import STANDARD_CLAIMS
+
+
+def _keep(implemented: tuple[str, ...], allowed: list[str]) -> list[str]:
+    return [v for v in implemented if v in allowed]
+
+
+def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict[str, Any]:
+    """The provider metadata served at the three well-known paths."""
+    urls = EndpointUrls(issuer)
+    claims = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid"}
+    for scope in scopes:
+        claims.update(scope.claims or STANDARD_CLAIMS.get(scope.scope_id, ()))
+    doc: dict[str, Any] = {
+        "issuer": issuer,
+        "authorization_endpoint": urls.authorization_endpoint,
+        "token_endpoint": urls.token_endpoint,
+        "userinfo_endpoint": urls.userinfo_endpoint,
+        "jwks_uri": urls.jwks_uri,
+        "response_types_supported": _keep(
+            IMPLEMENTED_RESPONSE_TYPES, config.responseTypesSupported
+        ),
+        "response_modes_supported": _keep(
+            IMPLEMENTED_RESPONSE_MODES, config.responseModesSupported
+        ),
+        "grant_types_supported": _keep(IMPLEMENTED_GRANT_TYPES, config.grantTypesSupported),
+        "subject_types_supported": list(config.subjectTypesSupported),
+        "id_token_signing_alg_values_supported": list(config.idTokenSigningAlgValuesSupported),
+        "token_endpoint_auth_methods_supported": list(config.tokenEndpointAuthMethodsSupported),
+        "code_challenge_methods_supported": list(config.codeChallengeMethodsSupported),
+        "scopes_supported": sorted(s.scope_id for s in scopes),
+        "claims_supported": sorted(claims),
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": (
+            config.authorizationResponseIssParameterSupported
+        ),
+        "jansOpenIdConnectVersion": config.jansOpenIdConnectVersion,
+    }
+    if config.dynamicRegistrationEnabled:
+        doc["registration_endpoint"] = urls.registration_endpoint
+    return doc

@@ -1,0 +1,85 @@
+"""The authorization_code grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.5-4.6).
+
+Checks, in order: code present; code known, issued to this client and unexpired; a code
+already redeemed is a replay: every token minted from it is revoked (RFC 6749 §4.1.2,
+RFC 9700 §4.2.4); redirect_uri equal to the one used at authorize (Janssen never
+compares); PKCE. A failed check does not consume the code. Redemption is atomic: of
+concurrent requests for one code exactly one gets tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from authgate.core import pkce
+from authgate.core.ports import Services
+from authgate.core.tokens import GrantContext, mint, refresh_allowed, response, sign_id_token
+from authgate.core.types import Client
+from authgate.crypto.handles import handle_hash
+from authgate.errors import InvalidGrant, InvalidRequest
+
+GRANT_TYPE = "authorization_code"
+logger = logging.getLogger(__name__)
+
+
+async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> dict[str, Any]:
+    """Redeem a code for tokens."""
+    value = form.get("code")
+    if not value:
+        raise InvalidRequest("The request is missing the code parameter")
+    code_hash = handle_hash(value)
+    code = await svc.grants.get_code(code_hash)
+    now = svc.clock.now()
+    if code is None or code.client_id != client.client_id:
+        raise InvalidGrant("The authorization code is invalid or was issued to another client")
+    if code.consumed_at is not None:
+        revoked = await svc.grants.revoke_grant(code.grant_id, now)
+        logger.warning(
+            "authorization code replay for client %s; revoked %d token(s)",
+            client.client_id,
+            revoked,
+        )
+        raise InvalidGrant(
+            "The authorization code has already been used; tokens issued with it are revoked"
+        )
+    if now >= code.expires_at:
+        raise InvalidGrant("The authorization code has expired")
+    redirect_uri = form.get("redirect_uri")
+    if redirect_uri is None:
+        if code.redirect_uri_given:
+            raise InvalidRequest("redirect_uri is required: the authorization request included one")
+    elif redirect_uri != code.redirect_uri:
+        raise InvalidGrant("redirect_uri does not match the one used in the authorization request")
+    pkce.verify(form.get("code_verifier"), code.code_challenge, code.code_challenge_method)
+
+    ctx = GrantContext(
+        grant_id=code.grant_id,
+        client=client,
+        user_id=code.user_id,
+        scope=code.scope,
+        auth_time=code.auth_time,
+        sid=code.sid,
+        acr=code.acr,
+        amr=code.amr,
+    )
+    minted = mint(ctx, svc, now, refresh=refresh_allowed(client, code.scope, svc))
+    if not await svc.grants.redeem_code(code_hash, now, minted.records):
+        await svc.grants.revoke_grant(code.grant_id, now)
+        raise InvalidGrant(
+            "The authorization code has already been used; tokens issued with it are revoked"
+        )
+    id_token = None
+    if "openid" in code.scope:
+        id_token = sign_id_token(
+            ctx,
+            svc,
+            now,
+            grant=GRANT_TYPE,
+            access_token=minted.access_token,
+            nonce=code.nonce,
+            code=value,
+        )
+    scope = code.scope if "scope" in form else None
+    return response(minted, svc, id_token=id_token, scope=scope)

@@ -1,0 +1,61 @@
+"""ID Token claims (OIDC Core §2, §3.1.3.6, §3.3.2.11) in Janssen's shape (janssen-spec §6)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+
+def half_hash(value: str) -> str:
+    """Left half of SHA-256 of the ASCII value, base64url without padding (at_hash, c_hash)."""
+    digest = hashlib.sha256(value.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+
+
+def id_token_claims(
+    *,
+    issuer: str,
+    client_id: str,
+    sub: str,
+    now: int,
+    lifetime: int,
+    auth_time: int | None,
+    sid: str | None,
+    acr: str | None,
+    amr: Sequence[str],
+    grant: str,
+    version: str,
+    nonce: str | None = None,
+    code: str | None = None,
+    access_token: str | None = None,
+    additional_audience: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The claims of an id_token, ready to sign."""
+    aud: str | list[str] = [client_id, *additional_audience] if additional_audience else client_id
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": aud,
+        "exp": now + lifetime,
+        "iat": now,
+    }
+    if additional_audience:
+        claims["azp"] = client_id
+    if auth_time is not None:
+        claims["auth_time"] = auth_time
+    if nonce is not None:
+        claims["nonce"] = nonce
+    if sid is not None:
+        claims["sid"] = sid
+    if acr is not None:
+        claims["acr"] = acr
+    claims["amr"] = list(amr)
+    if access_token is not None:
+        claims["at_hash"] = half_hash(access_token)
+    if code is not None:
+        claims["c_hash"] = half_hash(code)
+    claims["grant"] = grant
+    claims["jansOpenIDConnectVersion"] = version
+    claims["sub"] = sub
+    return claims

@@ -1,0 +1,175 @@
+"""Login and consent interactions: the user-facing steps of an authorization request.
+
+An interaction stores the validated request server-side, is bound to the browser that
+started it (a cookie whose hash it keeps) and carries a CSRF token for its forms. It is
+single use: finishing it deletes it, so a replayed form post gets an error page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import uuid
+
+from authgate.core import authorize
+from authgate.core.authorize import Approved, AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.ports import Services
+from authgate.core.types import AuthorizationRequest, Interaction, LoginSession
+from authgate.crypto.handles import handle_hash, hash_matches, new_handle
+from authgate.errors import CsrfError, InteractionError, LoginFailed, RedirectError
+
+#: Authentication context of the built-in username/password login (Janssen's stock ACR).
+PASSWORD_ACR = "simple_password_auth"  # noqa: S105 - an ACR name
+PASSWORD_AMR = ("pwd",)
+
+
+async def begin(
+    request: AuthorizationRequest,
+    session: LoginSession | None,
+    browser_secret: str | None,
+    svc: Services,
+) -> tuple[Interaction, str]:
+    """Start an interaction; returns it and the browser-binding secret for the cookie."""
+    now = int(svc.clock.now())
+    secret = browser_secret or new_handle()
+    interaction = Interaction(
+        interaction_id=new_handle(),
+        browser_hash=handle_hash(secret),
+        csrf_token=new_handle(),
+        request=request,
+        expires_at=now + svc.config.current.sessionIdUnauthenticatedUnusedLifetime,
+        user_id=session.user_id if session else None,
+        session_hash=session.session_hash if session else None,
+        created_at=now,
+    )
+    await svc.interactions.add(interaction)
+    return interaction, secret
+
+
+async def load(
+    interaction_id: str | None, browser_secret: str | None, svc: Services
+) -> Interaction:
+    """The interaction, if it exists, is unexpired and belongs to this browser.
+
+    Raises:
+        InteractionError: otherwise (the same error for every case).
+    """
+    if not interaction_id or not browser_secret:
+        raise InteractionError("missing interaction or browser binding")
+    interaction = await svc.interactions.get(interaction_id)
+    if interaction is None or interaction.expires_at <= svc.clock.now():
+        raise InteractionError("unknown or expired interaction")
+    if not hash_matches(browser_secret, interaction.browser_hash):
+        raise InteractionError("interaction started in another browser")
+    return interaction
+
+
+def check_csrf(interaction: Interaction, token: str | None) -> None:
+    """Raises CsrfError unless ``token`` is the interaction's CSRF token."""
+    if not token or not hmac.compare_digest(token.encode(), interaction.csrf_token.encode()):
+        raise CsrfError("CSRF token missing or wrong")
+
+
+async def login(
+    interaction: Interaction, username: str, password: str, svc: Services
+) -> tuple[Interaction, LoginSession, str]:
+    """Check the credentials and open a login session.
+
+    Returns:
+        The updated interaction, the new session and the session cookie value.
+
+    Raises:
+        LoginFailed: wrong username or password, or a disabled user (indistinguishable).
+    """
+    user = await svc.users.get_by_username(username.strip())
+    ok = await svc.passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None or not user.enabled:
+        raise LoginFailed()
+    now = int(svc.clock.now())
+    cookie_value = new_handle()
+    session = LoginSession(
+        session_hash=handle_hash(cookie_value),
+        sid=str(uuid.uuid4()),
+        user_id=user.user_id,
+        auth_time=now,
+        expires_at=now + svc.config.current.sessionIdLifetime,
+        acr=PASSWORD_ACR,
+        amr=PASSWORD_AMR,
+    )
+    await svc.sessions.add(session)
+    updated = dataclasses.replace(
+        interaction, user_id=user.user_id, session_hash=session.session_hash, login_done=True
+    )
+    await svc.interactions.replace(updated)
+    return updated, session, cookie_value
+
+
+async def session_of(interaction: Interaction, svc: Services) -> LoginSession:
+    """The login session the interaction runs under (still valid), or InteractionError."""
+    if interaction.session_hash is None:
+        raise InteractionError("the interaction has no login session yet")
+    session = await svc.sessions.get(interaction.session_hash)
+    if session is None or session.expires_at <= svc.clock.now():
+        raise InteractionError("the login session has ended")
+    return session
+
+
+Next = NeedLogin | NeedConsent | AuthorizationResponse
+
+
+async def advance(
+    interaction: Interaction, session: LoginSession, svc: Services, *, consented: bool = False
+) -> Next:
+    """After a login or consent step: the next page, or the final response to the client.
+
+    Raises:
+        RedirectError: the request ends in an error for the client.
+    """
+    decision = await authorize.decide(
+        interaction.request, session, svc, fresh_login=interaction.login_done, consented=consented
+    )
+    if isinstance(decision, NeedLogin | NeedConsent):
+        return decision
+    assert isinstance(decision, Approved)
+    return await finish(interaction, session, svc)
+
+
+async def finish(
+    interaction: Interaction, session: LoginSession, svc: Services
+) -> AuthorizationResponse:
+    """Close the interaction (single use) and issue the code."""
+    if not await svc.interactions.delete(interaction.interaction_id):
+        raise InteractionError("the interaction was already completed")
+    await authorize.load_client(interaction.request.client_id, svc)
+    return await authorize.issue_code(interaction.request, session, svc)
+
+
+async def consent(
+    interaction: Interaction, session: LoginSession, approved: bool, svc: Services
+) -> AuthorizationResponse:
+    """Record the user's answer on the consent page and finish.
+
+    Raises:
+        RedirectError: ``access_denied`` when the user refused.
+    """
+    request = interaction.request
+    if not approved:
+        if not await svc.interactions.delete(interaction.interaction_id):
+            raise InteractionError("the interaction was already completed")
+        raise authorize.deny(request)
+    if svc.config.current.dynamicRegistrationPersistClientAuthorizations:
+        await svc.consents.grant(session.user_id, request.client_id, request.scope, svc.clock.now())
+    return await finish(interaction, session, svc)
+
+
+__all__ = [
+    "RedirectError",
+    "advance",
+    "begin",
+    "check_csrf",
+    "consent",
+    "finish",
+    "load",
+    "login",
+    "session_of",
+]

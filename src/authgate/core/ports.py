@@ -1,0 +1,142 @@
+"""The interfaces the protocol core needs from the outside world (storage, keys, time).
+
+Code that touches a port is ``async``; storage adapters implement these in
+:mod:`authgate.storage`. Each mutating method is atomic on its own: the adapter owns the
+transaction, so the core never sees a half-written grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from authgate.appconfig import AppConfiguration
+from authgate.core.types import (
+    AuthorizationCode,
+    Client,
+    Interaction,
+    LoginSession,
+    Scope,
+    TokenRecord,
+    User,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch."""
+        ...
+
+
+class ConfigSource(Protocol):
+    @property
+    def current(self) -> AppConfiguration:
+        """The configuration in force now (cheap: no I/O)."""
+        ...
+
+
+class ClientStore(Protocol):
+    async def add(self, client: Client) -> None: ...
+    async def get(self, client_id: str) -> Client | None: ...
+    async def replace(self, client: Client) -> bool: ...
+    async def delete(self, client_id: str) -> bool: ...
+    async def find_by_attributes(self, attributes: Mapping[str, str]) -> list[Client]:
+        """Clients whose custom attributes include every given name=value pair."""
+        ...
+
+
+class UserStore(Protocol):
+    async def add(self, user: User) -> None: ...
+    async def get(self, user_id: str) -> User | None: ...
+    async def get_by_username(self, username: str) -> User | None: ...
+    async def set_password(self, user_id: str, password_hash: str) -> bool: ...
+    async def list(self, limit: int = 100, offset: int = 0) -> list[User]: ...
+
+
+class ScopeStore(Protocol):
+    async def all(self) -> list[Scope]: ...
+    async def add(self, scope: Scope) -> None: ...
+
+
+class SessionStore(Protocol):
+    async def add(self, session: LoginSession) -> None: ...
+    async def get(self, session_hash: str) -> LoginSession | None: ...
+    async def end(self, session_hash: str) -> None: ...
+
+
+class InteractionStore(Protocol):
+    async def add(self, interaction: Interaction) -> None: ...
+    async def get(self, interaction_id: str) -> Interaction | None: ...
+    async def replace(self, interaction: Interaction) -> None: ...
+    async def delete(self, interaction_id: str) -> bool:
+        """Remove it; True only for the caller that removed it (single use)."""
+        ...
+
+
+class ConsentStore(Protocol):
+    async def granted(self, user_id: str, client_id: str) -> frozenset[str]: ...
+    async def grant(
+        self, user_id: str, client_id: str, scope: Iterable[str], now: float
+    ) -> None: ...
+
+
+class GrantStore(Protocol):
+    """Authorization codes and the tokens minted from them."""
+
+    async def add_code(self, code: AuthorizationCode) -> None: ...
+    async def get_code(self, code_hash: str) -> AuthorizationCode | None: ...
+    async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:
+        """Mark the code consumed and store ``tokens``, atomically.
+
+        Returns False (and stores nothing) when the code was already consumed; of N
+        concurrent calls for one code exactly one returns True.
+        """
+        ...
+
+    async def revoke_grant(self, grant_id: str, now: float) -> int:
+        """Revoke every token of the grant; returns how many were revoked."""
+        ...
+
+    async def get_token(self, token_hash: str) -> TokenRecord | None: ...
+
+    async def rotate_refresh_token(
+        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+    ) -> bool:
+        """Mark a refresh token used and store its successors, atomically (single use)."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Constant-effort check; ``None`` hash means "no such user" and still costs a hash."""
+        ...
+
+
+class KeyRing(Protocol):
+    def sign(self, claims: Mapping[str, Any], *, typ: str = "jwt") -> str:
+        """A compact JWS over ``claims`` with the current signing key (RS256)."""
+        ...
+
+    def jwks(self) -> dict[str, Any]:
+        """The public JWK Set (RFC 7517 §5)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything the core's use cases need, built once per application."""
+
+    issuer: str
+    config: ConfigSource
+    clients: ClientStore
+    users: UserStore
+    scopes: ScopeStore
+    sessions: SessionStore
+    interactions: InteractionStore
+    consents: ConsentStore
+    grants: GrantStore
+    keys: KeyRing
+    passwords: PasswordHasher
+    clock: Clock

@@ -1,0 +1,318 @@
+"""Dynamic client registration (RFC 7591 §3) with Janssen's defaults and response shape.
+
+Janssen behaviours kept (janssen-spec §3): ``scope`` as array or string, unknown scopes and
+grant/response types dropped silently, grant/response type autofix, pairwise subjects by
+default. Deliberate differences: no ``client_secret`` for a ``none`` client, and
+``client_secret_expires_at`` only when a secret is issued (RFC 7591 §3.2.1).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from authgate.appconfig import AppConfiguration
+from authgate.core import redirect_uris
+from authgate.core.endpoints import EndpointUrls
+from authgate.core.ports import Services
+from authgate.core.registration_request import RegistrationRequest, parse_registration_request
+from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, Scope
+from authgate.crypto.handles import handle_hash, new_handle
+from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri
+
+KNOWN_GRANT_TYPES = frozenset(
+    {"authorization_code", "implicit", "refresh_token", "client_credentials", "password"}
+)
+KNOWN_RESPONSE_TYPES = frozenset({"code", "token", "id_token"})
+_NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A stored client and the one-time plaintext credentials to return to the registrant."""
+
+    client: Client
+    client_secret: str | None
+    registration_access_token: str
+
+
+def resolve_types(
+    grant_types: list[str], response_types: list[str], config: AppConfiguration
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Grant and response types after autofix and server policy (janssen-spec §3.4)."""
+    responses = {p for r in response_types for p in r.split() if p in KNOWN_RESPONSE_TYPES}
+    grants = {g for g in grant_types if g in KNOWN_GRANT_TYPES}
+    if not responses:
+        responses = {"code"}
+    if not grants:
+        grants = {"authorization_code"}
+    if config.grantTypesAndResponseTypesAutofixEnabled:
+        if config.clientRegDefaultToCodeFlowWithRefresh:
+            if "authorization_code" in grants:
+                responses.add("code")
+            if "code" in responses:
+                grants.update({"authorization_code", "refresh_token"})
+        if responses & {"token", "id_token"}:
+            grants.add("implicit")
+        if "implicit" in grants:
+            responses.add("token")
+    allowed_responses = {p for r in config.responseTypesSupported for p in r.split()}
+    responses &= allowed_responses
+    grants &= set(config.grantTypesSupported) & set(config.grantTypesSupportedByDynamicRegistration)
+    grant_order = ("implicit", "refresh_token", "authorization_code", "client_credentials")
+    response_order = ("code", "token", "id_token")
+    return (
+        tuple(g for g in grant_order if g in grants) + tuple(sorted(grants - set(grant_order))),
+        tuple(r for r in response_order if r in responses),
+    )
+
+
+def resolve_scopes(
+    requested: list[str] | None, known: list[Scope], config: AppConfiguration
+) -> tuple[str, ...]:
+    """Registrable scopes among those requested; all registrable ones when none are asked for."""
+    registrable = [s.scope_id for s in known if s.registrable]
+    if not config.dynamicRegistrationScopesParamEnabled or requested is None:
+        return tuple(sorted(registrable))
+    return tuple(sorted(set(requested) & set(registrable)))
+
+
+def _validate_redirects(
+    req: RegistrationRequest,
+    grants: tuple[str, ...],
+    responses: tuple[str, ...],
+    config: AppConfiguration,
+    subject_type: str,
+) -> tuple[str, ...]:
+    uris = list(dict.fromkeys(req.redirect_uris))
+    if not uris and (set(grants) & _NEEDS_REDIRECT or responses):
+        raise InvalidRedirectUri(
+            "redirect_uris is required for the authorization_code and implicit grants"
+        )
+    for uri in uris:
+        redirect_uris.validate_registered(
+            uri, req.application_type, config.clientWhiteList, config.clientBlackList
+        )
+    if req.redirect_uris_regex:
+        raise InvalidClientMetadata(
+            "redirect_uris_regex is not supported: redirect URIs are matched exactly "
+            "(RFC 9700 §4.1.3)"
+        )
+    if req.sector_identifier_uri is not None:
+        raise InvalidClientMetadata("sector_identifier_uri is not supported by this server yet")
+    hosts = {redirect_uris.redirect_host(u) for u in uris}
+    if subject_type == "pairwise" and len(hosts) > 1:
+        raise InvalidRedirectUri(
+            "pairwise subject_type with redirect URIs on several hosts needs a "
+            "sector_identifier_uri (OIDC Core §8.1)"
+        )
+    return tuple(uris)
+
+
+def _validate_algorithms(req: RegistrationRequest, config: AppConfiguration) -> tuple[str, str]:
+    id_alg = req.id_token_signed_response_alg or config.defaultSignatureAlgorithm
+    if id_alg not in config.idTokenSigningAlgValuesSupported:
+        raise InvalidClientMetadata(
+            f"Parameter id_token_signed_response_alg is not valid: '{id_alg}' is not one of "
+            f"{config.idTokenSigningAlgValuesSupported}"
+        )
+    at_alg = req.access_token_signing_alg or config.defaultSignatureAlgorithm
+    if at_alg not in config.idTokenSigningAlgValuesSupported:
+        raise InvalidClientMetadata(
+            f"Parameter access_token_signing_alg is not valid: '{at_alg}' is not supported"
+        )
+    return id_alg, at_alg
+
+
+def build_metadata(
+    req: RegistrationRequest, config: AppConfiguration, scopes: list[Scope]
+) -> ClientMetadata:
+    """Validate the request against server policy and produce the client's metadata.
+
+    Raises:
+        InvalidClientMetadata, InvalidRedirectUri: naming the offending member.
+    """
+    method = req.token_endpoint_auth_method or "client_secret_basic"
+    if method not in config.tokenEndpointAuthMethodsSupported:
+        raise InvalidClientMetadata(
+            f"Parameter token_endpoint_auth_method is not valid: '{method}' is not one of "
+            f"{config.tokenEndpointAuthMethodsSupported}"
+        )
+    for extra in req.additional_token_endpoint_auth_methods:
+        if extra not in config.tokenEndpointAuthMethodsSupported:
+            raise InvalidClientMetadata(
+                f"Parameter additional_token_endpoint_auth_methods is not valid: '{extra}'"
+            )
+    subject_type = req.subject_type or config.defaultSubjectType
+    if subject_type not in config.subjectTypesSupported:
+        raise InvalidClientMetadata(
+            f"Parameter subject_type is not valid: '{subject_type}' is not one of "
+            f"{config.subjectTypesSupported}"
+        )
+    grants, responses = resolve_types(req.grant_types, req.response_types, config)
+    uris = _validate_redirects(req, grants, responses, config, subject_type)
+    id_alg, at_alg = _validate_algorithms(req, config)
+    backchannel = req.backchannel_logout_uris()
+    for uri in backchannel:
+        redirect_uris.validate_registered(uri, "web")
+    custom = {
+        name: str(value)
+        for name, value in req.extra_members().items()
+        if name in config.dynamicRegistrationCustomAttributes and isinstance(value, str | int)
+    }
+    lifetime = (
+        req.lifetime
+        if req.lifetime is not None and not config.dcrForbidExpirationTimeInRequest
+        else None
+    )
+    name = req.client_name or (redirect_uris.redirect_host(uris[0]) if uris else "")
+    return ClientMetadata(
+        redirect_uris=uris,
+        response_types=responses,
+        grant_types=grants,
+        application_type=req.application_type,
+        client_name=name,
+        token_endpoint_auth_method=method,
+        scope=resolve_scopes(req.scopes(), scopes, config),
+        subject_type=subject_type,
+        id_token_signed_response_alg=id_alg,
+        access_token_signing_alg=at_alg,
+        require_pkce=req.require_pkce,
+        rpt_as_jwt=req.rpt_as_jwt,
+        access_token_as_jwt=req.access_token_as_jwt,
+        par_lifetime=req.par_lifetime,
+        require_par=req.require_par,
+        allow_spontaneous_scopes=req.allow_spontaneous_scopes,
+        spontaneous_scopes=tuple(req.spontaneous_scopes),
+        additional_audience=tuple(req.additional_audience),
+        tls_client_auth_subject_dn=req.tls_client_auth_subject_dn,
+        run_introspection_script_before_jwt_creation=req.run_introspection_script_before_jwt_creation,
+        keep_client_authorization_after_expiration=req.keep_client_authorization_after_expiration,
+        backchannel_logout_uri=tuple(backchannel),
+        backchannel_logout_session_required=req.backchannel_logout_session_required,
+        frontchannel_logout_uri=req.frontchannel_logout_uri,
+        frontchannel_logout_session_required=req.frontchannel_logout_session_required,
+        post_logout_redirect_uris=tuple(req.post_logout_redirect_uris),
+        additional_token_endpoint_auth_methods=tuple(req.additional_token_endpoint_auth_methods),
+        contacts=tuple(req.contacts),
+        logo_uri=req.logo_uri,
+        client_uri=req.client_uri,
+        policy_uri=req.policy_uri,
+        tos_uri=req.tos_uri,
+        software_id=req.software_id,
+        software_version=req.software_version,
+        default_max_age=req.default_max_age,
+        require_auth_time=req.require_auth_time,
+        default_acr_values=tuple(req.default_acr_values),
+        lifetime=lifetime,
+        access_token_lifetime=req.access_token_lifetime,
+        custom_attributes=custom,
+    )
+
+
+async def register(body: Any, svc: Services) -> Registration:
+    """Handle ``POST /register`` (RFC 7591 §3.1): validate, store, return credentials once.
+
+    Nothing is stored unless every check passes.
+    """
+    config = svc.config.current
+    if not config.dynamicRegistrationEnabled:
+        raise AccessDenied("Dynamic client registration is disabled on this server")
+    request = parse_registration_request(body)
+    metadata = build_metadata(request, config, await svc.scopes.all())
+    now = int(svc.clock.now())
+    lifetime = (
+        metadata.lifetime
+        if metadata.lifetime is not None
+        else config.dynamicRegistrationExpirationTime
+    )
+    expires_at = now + lifetime if lifetime > 0 else None
+    secret = None if metadata.token_endpoint_auth_method == PUBLIC_AUTH_METHOD else new_handle()
+    registration_token = new_handle()
+    client = Client(
+        client_id=str(uuid.uuid4()),
+        metadata=metadata,
+        client_id_issued_at=now,
+        secret_hash=handle_hash(secret) if secret else None,
+        client_secret_expires_at=(expires_at or 0) if secret else 0,
+        registration_token_hash=handle_hash(registration_token),
+        expires_at=expires_at,
+    )
+    await svc.clients.add(client)
+    return Registration(client, secret, registration_token)
+
+
+def client_response(
+    client: Client,
+    issuer: str,
+    *,
+    client_secret: str | None = None,
+    registration_access_token: str | None = None,
+) -> dict[str, Any]:
+    """The registration response body (RFC 7591 §3.2.1) in the flow document's shape."""
+    m = client.metadata
+    urls = EndpointUrls(issuer)
+    body: dict[str, Any] = {
+        "allow_spontaneous_scopes": m.allow_spontaneous_scopes,
+        "application_type": m.application_type,
+        "rpt_as_jwt": m.rpt_as_jwt,
+        "registration_client_uri": f"{urls.registration_endpoint}?client_id={client.client_id}",
+        "tls_client_auth_subject_dn": m.tls_client_auth_subject_dn,
+        "run_introspection_script_before_jwt_creation": (
+            m.run_introspection_script_before_jwt_creation
+        ),
+    }
+    if registration_access_token is not None:
+        body["registration_access_token"] = registration_access_token
+    body |= {
+        "client_id": client.client_id,
+        "token_endpoint_auth_method": m.token_endpoint_auth_method,
+        "scope": " ".join(m.scope),
+    }
+    if client_secret is not None:
+        body["client_secret"] = client_secret
+    body |= {
+        "client_id_issued_at": client.client_id_issued_at,
+        "backchannel_logout_uri": list(m.backchannel_logout_uri),
+        "backchannel_logout_session_required": m.backchannel_logout_session_required,
+        "client_name": m.client_name,
+        "par_lifetime": m.par_lifetime,
+        "spontaneous_scopes": list(m.spontaneous_scopes),
+        "id_token_signed_response_alg": m.id_token_signed_response_alg,
+        "access_token_as_jwt": m.access_token_as_jwt,
+        "grant_types": list(m.grant_types),
+        "subject_type": m.subject_type,
+        "additional_token_endpoint_auth_methods": list(m.additional_token_endpoint_auth_methods),
+        "keep_client_authorization_after_expiration": m.keep_client_authorization_after_expiration,
+        "require_par": m.require_par,
+        "require_pkce": m.require_pkce,
+        "redirect_uris": list(m.redirect_uris),
+        "redirect_uris_regex": m.redirect_uris_regex,
+        "additional_audience": list(m.additional_audience),
+        "frontchannel_logout_session_required": m.frontchannel_logout_session_required,
+    }
+    if client.secret_hash is not None:
+        body["client_secret_expires_at"] = client.client_secret_expires_at
+    body |= {
+        "access_token_signing_alg": m.access_token_signing_alg,
+        "response_types": list(m.response_types),
+    }
+    optional: dict[str, Any] = {
+        "contacts": list(m.contacts) or None,
+        "logo_uri": m.logo_uri,
+        "client_uri": m.client_uri,
+        "policy_uri": m.policy_uri,
+        "tos_uri": m.tos_uri,
+        "software_id": m.software_id,
+        "software_version": m.software_version,
+        "frontchannel_logout_uri": m.frontchannel_logout_uri,
+        "post_logout_redirect_uris": list(m.post_logout_redirect_uris) or None,
+        "default_max_age": m.default_max_age,
+        "default_acr_values": list(m.default_acr_values) or None,
+        "lifetime": m.lifetime,
+        "access_token_lifetime": m.access_token_lifetime,
+    }
+    body |= {k: v for k, v in optional.items() if v is not None}
+    body |= dict(m.custom_attributes)
+    return body

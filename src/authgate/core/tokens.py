@@ -1,0 +1,149 @@
+"""Minting access and refresh tokens and shaping the token response (RFC 6749 §5.1)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from authgate.core.id_token import id_token_claims
+from authgate.core.ports import Services
+from authgate.core.subject import subject
+from authgate.core.types import Client, TokenRecord
+from authgate.crypto.handles import handle_hash, new_handle
+
+OFFLINE_ACCESS = "offline_access"
+
+
+@dataclass(frozen=True, slots=True)
+class GrantContext:
+    """Who and what a set of tokens is for."""
+
+    grant_id: str
+    client: Client
+    user_id: str
+    scope: tuple[str, ...]
+    auth_time: int | None
+    sid: str | None
+    acr: str | None
+    amr: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class MintedTokens:
+    """Plaintext token values (returned once) and the records to store."""
+
+    access_token: str
+    access_expires_at: float
+    records: list[TokenRecord] = field(default_factory=list)
+    refresh_token: str | None = None
+
+
+def refresh_allowed(client: Client, scope: tuple[str, ...], svc: Services) -> bool:
+    """janssen-spec §5.6: the client has the refresh_token grant and, if the server insists,
+    offline_access was granted."""
+    if "refresh_token" not in client.metadata.grant_types:
+        return False
+    config = svc.config.current
+    return not config.forceOfflineAccessScopeToEnableRefreshToken or OFFLINE_ACCESS in scope
+
+
+def mint(
+    ctx: GrantContext,
+    svc: Services,
+    now: float,
+    *,
+    refresh: bool,
+    refresh_expires_at: float | None = None,
+) -> MintedTokens:
+    """New access token (and refresh token) values and their storage records."""
+    config = svc.config.current
+    lifetime = ctx.client.metadata.access_token_lifetime or config.accessTokenLifetime
+    common = {
+        "grant_id": ctx.grant_id,
+        "client_id": ctx.client.client_id,
+        "user_id": ctx.user_id,
+        "scope": ctx.scope,
+        "issued_at": now,
+        "auth_time": ctx.auth_time,
+        "sid": ctx.sid,
+        "acr": ctx.acr,
+        "amr": ctx.amr,
+    }
+    access = new_handle()
+    minted = MintedTokens(access_token=access, access_expires_at=now + lifetime)
+    minted.records.append(
+        TokenRecord(
+            token_hash=handle_hash(access),
+            kind="access_token",
+            expires_at=now + lifetime,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    if refresh:
+        value = new_handle()
+        expires = refresh_expires_at or now + config.refreshTokenLifetime
+        minted.refresh_token = value
+        minted.records.append(
+            TokenRecord(
+                token_hash=handle_hash(value),
+                kind="refresh_token",
+                expires_at=expires,
+                **common,  # type: ignore[arg-type]
+            )
+        )
+    return minted
+
+
+def sign_id_token(
+    ctx: GrantContext,
+    svc: Services,
+    now: float,
+    *,
+    grant: str,
+    access_token: str,
+    nonce: str | None = None,
+    code: str | None = None,
+) -> str:
+    """A signed id_token for the grant's user (OIDC Core §3.1.3.3)."""
+    config = svc.config.current
+    claims = id_token_claims(
+        issuer=svc.issuer,
+        client_id=ctx.client.client_id,
+        sub=subject(ctx.user_id, ctx.client, config),
+        now=int(now),
+        lifetime=config.idTokenLifetime,
+        auth_time=ctx.auth_time,
+        sid=ctx.sid,
+        acr=ctx.acr,
+        amr=ctx.amr,
+        grant=grant,
+        version=config.jansOpenIdConnectVersion,
+        nonce=nonce,
+        code=code,
+        access_token=access_token,
+        additional_audience=ctx.client.metadata.additional_audience,
+    )
+    return svc.keys.sign(claims)
+
+
+def response(
+    minted: MintedTokens,
+    svc: Services,
+    *,
+    id_token: str | None,
+    scope: tuple[str, ...] | None,
+) -> dict[str, Any]:
+    """The token response; ``expires_in`` is the whole seconds left now (299 for 300 s)."""
+    body: dict[str, Any] = {
+        "access_token": minted.access_token,
+        "token_type": "Bearer",
+        "expires_in": max(0, math.floor(minted.access_expires_at - svc.clock.now())),
+    }
+    if minted.refresh_token is not None:
+        body["refresh_token"] = minted.refresh_token
+    if scope is not None:
+        body["scope"] = " ".join(scope)
+    if id_token is not None:
+        body["id_token"] = id_token
+    return body

@@ -1,0 +1,242 @@
+"""Protocol values: frozen dataclasses shared by the core, storage and web adapters."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ApplicationType = Literal["web", "native"]
+SubjectType = Literal["public", "pairwise"]
+TokenKind = Literal["access_token", "refresh_token"]
+
+#: What a registered client may do at the token endpoint, and how it authenticates.
+PUBLIC_AUTH_METHOD = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientMetadata:
+    """Validated RFC 7591 / OIDC Registration metadata plus Janssen's extras (janssen-spec §3.6)."""
+
+    redirect_uris: tuple[str, ...] = ()
+    response_types: tuple[str, ...] = ("code",)
+    grant_types: tuple[str, ...] = ("authorization_code",)
+    application_type: ApplicationType = "web"
+    client_name: str = ""
+    token_endpoint_auth_method: str = "client_secret_basic"
+    scope: tuple[str, ...] = ()
+    subject_type: SubjectType = "pairwise"
+    sector_identifier_uri: str | None = None
+    id_token_signed_response_alg: str = "RS256"
+    access_token_signing_alg: str = "RS256"
+    require_pkce: bool = False
+    rpt_as_jwt: bool = False
+    access_token_as_jwt: bool = False
+    par_lifetime: int = 600
+    require_par: bool = False
+    allow_spontaneous_scopes: bool = False
+    spontaneous_scopes: tuple[str, ...] = ()
+    additional_audience: tuple[str, ...] = ()
+    redirect_uris_regex: str = ""
+    tls_client_auth_subject_dn: str = ""
+    run_introspection_script_before_jwt_creation: bool = False
+    keep_client_authorization_after_expiration: bool = False
+    backchannel_logout_uri: tuple[str, ...] = ()
+    backchannel_logout_session_required: bool = False
+    frontchannel_logout_uri: str | None = None
+    frontchannel_logout_session_required: bool = False
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    additional_token_endpoint_auth_methods: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = ()
+    logo_uri: str | None = None
+    client_uri: str | None = None
+    policy_uri: str | None = None
+    tos_uri: str | None = None
+    software_id: str | None = None
+    software_version: str | None = None
+    default_max_age: int | None = None
+    require_auth_time: bool = False
+    default_acr_values: tuple[str, ...] = ()
+    lifetime: int | None = None
+    access_token_lifetime: int | None = None
+    custom_attributes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_public(self) -> bool:
+        """A public client cannot keep a secret (RFC 6749 §2.1)."""
+        return self.token_endpoint_auth_method == PUBLIC_AUTH_METHOD
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of every member (tuples as lists), for storage."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClientMetadata:
+        """Rebuild from :meth:`to_json` output; unknown members are ignored."""
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            if isinstance(value, list):
+                value = tuple(value)
+            kwargs[f.name] = value
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """A registered client. Secrets are held only as hashes."""
+
+    client_id: str
+    metadata: ClientMetadata
+    client_id_issued_at: int
+    secret_hash: str | None = None
+    client_secret_expires_at: int = 0
+    registration_token_hash: str | None = None
+    expires_at: int | None = None
+    disabled: bool = False
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A resource owner who can log in."""
+
+    user_id: str
+    username: str
+    password_hash: str
+    email: str | None = None
+    email_verified: bool = False
+    name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    enabled: bool = True
+    created_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """An OAuth scope and the user claims it releases (OIDC Core §5.4)."""
+
+    scope_id: str
+    description: str = ""
+    claims: tuple[str, ...] = ()
+    registrable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSession:
+    """An authenticated browser session (the ``session_id`` cookie)."""
+
+    session_hash: str
+    sid: str
+    user_id: str
+    auth_time: int
+    expires_at: int
+    acr: str = "simple_password_auth"
+    amr: tuple[str, ...] = ("pwd",)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationRequest:
+    """A validated authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1)."""
+
+    client_id: str
+    redirect_uri: str
+    redirect_uri_given: bool
+    response_type: str
+    scope: tuple[str, ...]
+    state: str | None = None
+    nonce: str | None = None
+    response_mode: str = "query"
+    prompt: frozenset[str] = frozenset()
+    max_age: int | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    login_hint: str | None = None
+    acr_values: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["scope"] = list(self.scope)
+        data["prompt"] = sorted(self.prompt)
+        data["acr_values"] = list(self.acr_values)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AuthorizationRequest:
+        kwargs = dict(data)
+        kwargs["scope"] = tuple(kwargs.get("scope", ()))
+        kwargs["prompt"] = frozenset(kwargs.get("prompt", ()))
+        kwargs["acr_values"] = tuple(kwargs.get("acr_values", ()))
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationCode:
+    """An issued authorization code, bound to client, redirect URI and PKCE challenge."""
+
+    code_hash: str
+    grant_id: str
+    client_id: str
+    user_id: str
+    redirect_uri: str
+    redirect_uri_given: bool
+    scope: tuple[str, ...]
+    issued_at: float
+    expires_at: float
+    auth_time: int
+    sid: str
+    acr: str
+    amr: tuple[str, ...]
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    consumed_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An issued access or refresh token, stored under the hash of its value."""
+
+    token_hash: str
+    kind: TokenKind
+    grant_id: str
+    client_id: str
+    user_id: str | None
+    scope: tuple[str, ...]
+    issued_at: float
+    expires_at: float
+    auth_time: int | None = None
+    sid: str | None = None
+    acr: str | None = None
+    amr: tuple[str, ...] = ()
+    used_at: float | None = None
+    revoked_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """A pending login/consent step of an authorization request, bound to one browser."""
+
+    interaction_id: str
+    browser_hash: str
+    csrf_token: str
+    request: AuthorizationRequest
+    expires_at: int
+    user_id: str | None = None
+    session_hash: str | None = None
+    login_done: bool = False
+    created_at: int = 0

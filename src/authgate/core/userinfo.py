@@ -1,0 +1,69 @@
+"""The UserInfo endpoint (OIDC Core §5.3) and bearer token validation (RFC 6750)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authgate.core.ports import Services
+from authgate.core.subject import subject
+from authgate.core.types import TokenRecord, User
+from authgate.crypto.handles import handle_hash
+from authgate.errors import InsufficientScope, InvalidToken
+
+#: Standard scope -> claims (OIDC Core §5.4), used when the scope store has no claim list.
+STANDARD_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": ("name", "given_name", "family_name", "preferred_username", "updated_at"),
+    "email": ("email", "email_verified"),
+}
+
+
+async def active_access_token(value: str | None, svc: Services) -> TokenRecord:
+    """The stored record of a usable access token.
+
+    Raises:
+        InvalidToken: missing, unknown, expired, revoked, or not an access token.
+    """
+    if not value:
+        raise InvalidToken("The request carries no access token")
+    record = await svc.grants.get_token(handle_hash(value))
+    if (
+        record is None
+        or record.kind != "access_token"
+        or record.revoked_at is not None
+        or record.expires_at <= svc.clock.now()
+    ):
+        raise InvalidToken("The access token is invalid, expired or revoked")
+    return record
+
+
+def _user_claims(user: User) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "preferred_username": user.username,
+        "updated_at": user.created_at or None,
+        "email": user.email,
+        "email_verified": user.email_verified if user.email else None,
+    }
+
+
+async def userinfo(access_token: str | None, svc: Services) -> dict[str, Any]:
+    """The claims the token's scopes release about its user."""
+    record = await active_access_token(access_token, svc)
+    if "openid" not in record.scope or record.user_id is None:
+        raise InsufficientScope("The access token was not issued with the openid scope")
+    user = await svc.users.get(record.user_id)
+    client = await svc.clients.get(record.client_id)
+    if user is None or not user.enabled or client is None:
+        raise InvalidToken("The access token's user or client no longer exists")
+    known = {s.scope_id: s.claims for s in await svc.scopes.all()}
+    released: set[str] = set()
+    for scope in record.scope:
+        released.update(known.get(scope) or STANDARD_CLAIMS.get(scope, ()))
+    values = _user_claims(user)
+    body: dict[str, Any] = {"sub": subject(user.user_id, client, svc.config.current)}
+    for claim in sorted(released):
+        if values.get(claim) is not None:
+            body[claim] = values[claim]
+    return body

@@ -1,0 +1,1 @@
+"""Keys, token handles and password hashing."""

@@ -1,0 +1,173 @@
+"""The OAuth 2.0 / OpenID Connect error vocabulary: one exception class per wire error code.
+
+Exception tree::
+
+    OAuthError                       400 unless stated
+    ├── InvalidRequest               invalid_request (RFC 6749 §4.1.2.1, §5.2)
+    ├── InvalidClient                invalid_client, 401 + WWW-Authenticate (RFC 6749 §5.2)
+    ├── InvalidGrant                 invalid_grant (RFC 6749 §5.2)
+    ├── UnauthorizedClient           unauthorized_client
+    ├── UnsupportedGrantType         unsupported_grant_type
+    ├── UnsupportedResponseType      unsupported_response_type
+    ├── InvalidScope                 invalid_scope
+    ├── AccessDenied                 access_denied
+    ├── LoginRequired                login_required (OIDC Core §3.1.2.6)
+    ├── ConsentRequired              consent_required
+    ├── InvalidRedirectUri           invalid_redirect_uri (RFC 7591 §3.2.2)
+    ├── InvalidClientMetadata        invalid_client_metadata (RFC 7591 §3.2.2)
+    ├── InvalidToken                 invalid_token, 401 (RFC 6750 §3.1)
+    ├── InsufficientScope            insufficient_scope, 403 (RFC 6750 §3.1)
+    └── ServerError                  server_error, 500
+
+The protocol core raises these; only ``authgate.web.errors`` turns them into HTTP responses.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class OAuthError(Exception):
+    """Base class: an error with an RFC error code, a client-facing description and a log detail.
+
+    Args:
+        description: The ``error_description`` sent to the client. Must be safe to reveal.
+        reason: A more specific sentence, sent as ``reason`` only when ``errorReasonEnabled``
+            is on (Janssen's extension); defaults to the description.
+        headers: Extra response headers (e.g. ``WWW-Authenticate``).
+    """
+
+    error: ClassVar[str] = "invalid_request"
+    status_code: ClassVar[int] = 400
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        reason: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(description)
+        self.description = description
+        self.reason = reason or description
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.description!r})"
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    """Client authentication failed (RFC 6749 §5.2): always 401 with a Basic challenge."""
+
+    error = "invalid_client"
+    status_code = 401
+
+    def __init__(self, description: str, *, reason: str | None = None) -> None:
+        super().__init__(
+            description,
+            reason=reason,
+            headers={"WWW-Authenticate": 'Basic realm="jans-auth"'},
+        )
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class AccessDenied(OAuthError):
+    error = "access_denied"
+    status_code = 403
+
+
+class LoginRequired(OAuthError):
+    error = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    error = "consent_required"
+
+
+class InvalidRedirectUri(OAuthError):
+    error = "invalid_redirect_uri"
+
+
+class InvalidClientMetadata(OAuthError):
+    error = "invalid_client_metadata"
+
+
+class InvalidToken(OAuthError):
+    """A bearer token is missing, unknown, expired or revoked (RFC 6750 §3.1)."""
+
+    error = "invalid_token"
+    status_code = 401
+
+
+class InsufficientScope(OAuthError):
+    error = "insufficient_scope"
+    status_code = 403
+
+
+class ServerError(OAuthError):
+    error = "server_error"
+    status_code = 500
+
+
+class RedirectError(Exception):
+    """An authorization error to deliver to a *verified* redirect URI (RFC 6749 §4.1.2.1).
+
+    The core raises this only after the client and its redirect_uri have been validated;
+    before that point it raises a plain :class:`OAuthError`, which the web layer renders as
+    an error page and never as a redirect (RFC 9700 §4.11.2, open-redirect prevention).
+    """
+
+    def __init__(
+        self,
+        cause: OAuthError,
+        *,
+        redirect_uri: str,
+        state: str | None,
+        response_mode: str = "query",
+    ) -> None:
+        super().__init__(cause.description)
+        self.cause = cause
+        self.redirect_uri = redirect_uri
+        self.state = state
+        self.response_mode = response_mode
+
+
+class InteractionError(Exception):
+    """A login/consent page was used with an unknown, expired, finished or foreign interaction.
+
+    Rendered as an error page telling the user to start again from the application.
+    """
+
+
+class LoginFailed(Exception):
+    """Wrong username or password. The message never says which (no user enumeration)."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid username or password.")
+
+
+class CsrfError(Exception):
+    """A login or consent form was posted without the interaction's CSRF token."""

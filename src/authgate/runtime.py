@@ -1,0 +1,226 @@
+"""Assembling a running server: engine, stores, configuration, keys, first-start bootstrap.
+
+``Runtime.start`` is called from the ASGI lifespan (or by tests); it creates whatever a fresh
+database lacks (configuration document, signing key, standard scopes, first user) and keeps
+configuration and keys fresh by polling the database, so changes made by another instance or
+the Config API apply everywhere within ``config_poll_interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from authgate.appconfig import AppConfiguration
+from authgate.core.ports import PasswordHasher, Services
+from authgate.core.types import Scope, User
+from authgate.crypto.keys import KeyRing, generate_rsa_key
+from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.settings import Settings
+from authgate.storage.clients import SqlClientStore
+from authgate.storage.db import create_engine, upgrade
+from authgate.storage.grants import SqlGrantStore
+from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
+from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
+from authgate.storage.users import SqlScopeStore, SqlUserStore
+
+logger = logging.getLogger(__name__)
+
+STANDARD_SCOPES = (
+    Scope("openid", "Sign you in with your account", (), True),
+    Scope(
+        "profile",
+        "Your name and username",
+        ("name", "given_name", "family_name", "preferred_username", "updated_at"),
+        True,
+    ),
+    Scope("email", "Your email address", ("email", "email_verified"), True),
+    Scope("offline_access", "Keep access while you are away", (), True),
+)
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+class LiveConfig:
+    """The configuration in force, refreshed when the stored revision changes."""
+
+    def __init__(self, revision: int, config: AppConfiguration) -> None:
+        self.revision = revision
+        self._config = config
+
+    @property
+    def current(self) -> AppConfiguration:
+        return self._config
+
+    def replace(self, revision: int, config: AppConfiguration) -> None:
+        self.revision = revision
+        self._config = config
+
+
+@dataclass
+class FirstStart:
+    """What the bootstrap created that an operator must be told about once."""
+
+    admin_username: str | None = None
+    admin_password: str | None = None
+
+
+async def _ensure_config(store: SqlConfigurationStore, now: float) -> tuple[int, AppConfiguration]:
+    loaded = await store.load()
+    if loaded is None:
+        await store.create(AppConfiguration().to_document(), now)
+        loaded = await store.load()
+        assert loaded is not None
+    revision, document = loaded
+    return revision, AppConfiguration.from_document(document)
+
+
+async def _ensure_keys(store: SqlKeyStore, now: float) -> KeyRing:
+    keys = await store.all()
+    if not keys:
+        key = await asyncio.to_thread(generate_rsa_key, int(now))
+        await store.add(key)
+        logger.info("generated signing key %s", key.kid)
+        keys = await store.all()
+    return KeyRing(keys)
+
+
+async def _ensure_scopes(store: SqlScopeStore) -> None:
+    existing = {s.scope_id for s in await store.all()}
+    for scope in STANDARD_SCOPES:
+        if scope.scope_id not in existing:
+            with contextlib.suppress(IntegrityError):
+                await store.add(scope)
+
+
+async def _ensure_first_user(
+    users: SqlUserStore, passwords: PasswordHasher, settings: Settings, now: float
+) -> FirstStart:
+    if await users.count() > 0:
+        return FirstStart()
+    password = settings.admin_password or secrets.token_urlsafe(12)
+    user = User(
+        user_id=str(uuid.uuid4()),
+        username=settings.admin_username,
+        password_hash=passwords.hash(password),
+        name="Administrator",
+        given_name="Admin",
+        family_name="User",
+        email=f"{settings.admin_username}@localhost",
+        email_verified=False,
+        created_at=int(now),
+    )
+    try:
+        await users.add(user)
+    except IntegrityError:
+        return FirstStart()
+    generated = None if settings.admin_password else password
+    return FirstStart(admin_username=user.username, admin_password=generated)
+
+
+class Runtime:
+    """A started server's shared state. Build with :meth:`start`, end with :meth:`stop`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        services: Services,
+        live_config: LiveConfig,
+        config_store: SqlConfigurationStore,
+        key_store: SqlKeyStore,
+        keyring: KeyRing,
+        first_start: FirstStart,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.services = services
+        self.live_config = live_config
+        self.config_store = config_store
+        self.key_store = key_store
+        self.keyring = keyring
+        self.first_start = first_start
+        self._poller: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def start(
+        cls,
+        settings: Settings,
+        *,
+        migrate: bool = True,
+        passwords: PasswordHasher | None = None,
+        clock: SystemClock | None = None,
+        poll: bool = True,
+    ) -> Runtime:
+        url = settings.database
+        if migrate:
+            await upgrade(url)
+        engine = create_engine(url)
+        clock = clock or SystemClock()
+        passwords = passwords or Argon2PasswordHasher()
+        now = clock.now()
+        config_store = SqlConfigurationStore(engine)
+        key_store = SqlKeyStore(engine)
+        revision, config = await _ensure_config(config_store, now)
+        keyring = await _ensure_keys(key_store, now)
+        scopes = SqlScopeStore(engine)
+        await _ensure_scopes(scopes)
+        users = SqlUserStore(engine)
+        first = await _ensure_first_user(users, passwords, settings, now)
+        live = LiveConfig(revision, config)
+        services = Services(
+            issuer=settings.issuer,
+            config=live,
+            clients=SqlClientStore(engine),
+            users=users,
+            scopes=scopes,
+            sessions=SqlSessionStore(engine),
+            interactions=SqlInteractionStore(engine),
+            consents=SqlConsentStore(engine),
+            grants=SqlGrantStore(engine),
+            keys=keyring,
+            passwords=passwords,
+            clock=clock,
+        )
+        runtime = cls(settings, engine, services, live, config_store, key_store, keyring, first)
+        if poll:
+            runtime._poller = asyncio.create_task(runtime._poll_forever())
+        return runtime
+
+    async def refresh(self) -> None:
+        """Pick up configuration and key changes made elsewhere."""
+        revision = await self.config_store.revision()
+        if revision is not None and revision != self.live_config.revision:
+            loaded = await self.config_store.load()
+            if loaded is not None:
+                self.live_config.replace(loaded[0], AppConfiguration.from_document(loaded[1]))
+                logger.info("configuration revision %d loaded", loaded[0])
+        keys = await self.key_store.all()
+        if keys and {k.kid for k in keys} != self.keyring.kids:
+            self.keyring.load(keys)
+
+    async def _poll_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.config_poll_interval)
+            try:
+                await self.refresh()
+            except Exception:  # keep serving with the last good configuration
+                logger.exception("configuration refresh failed")
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        await self.engine.dispose()

@@ -1,0 +1,86 @@
+"""Process settings: where the server listens, its issuer and its database.
+
+These are deployment facts read once at start (environment variables prefixed ``AUTHGATE_``,
+or CLI flags); behaviour that operators tune at run time lives in the auth-server
+configuration document (:mod:`authgate.appconfig`). Only :mod:`authgate.cli` builds a
+``Settings`` from the environment; everything else receives one as an argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Typed process settings with documented defaults."""
+
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(8080, ge=1, le=65535, description="TCP port to listen on.")
+    issuer_url: str | None = Field(
+        None,
+        alias="AUTHGATE_ISSUER",
+        description="Public issuer URL (scheme://host[:port], no trailing slash). "
+        "Default: http://<host>:<port>.",
+    )
+    data_dir: Path = Field(Path("data"), description="Directory of the embedded SQLite database.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL. Default: SQLite file <data_dir>/authgate.db. "
+        "PostgreSQL: postgresql+asyncpg://user@host/db.",
+    )
+    admin_username: str = Field("admin", description="Username of the first user.")
+    admin_password: str | None = Field(
+        None,
+        description="Password of the first user, created on first start; generated and printed "
+        "once when unset.",
+    )
+    config_poll_interval: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="Seconds between checks for configuration and key changes made by other "
+        "instances or the Config API.",
+    )
+    workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
+    log_level: str = Field("info", description="Log level for the authgate loggers.")
+
+    model_config = SettingsConfigDict(
+        env_prefix="AUTHGATE_", frozen=True, extra="ignore", populate_by_name=True
+    )
+
+    @field_validator("issuer_url")
+    @classmethod
+    def _issuer_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("issuer must be an absolute http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("issuer must not have a query or fragment (RFC 8414 §2)")
+        return value.rstrip("/")
+
+    @property
+    def issuer(self) -> str:
+        """The issuer identifier, e.g. ``http://127.0.0.1:8080``."""
+        return self.issuer_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL in use."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'authgate.db').resolve()}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map plain ``postgresql://``/``sqlite://`` URLs to the async drivers authgate uses."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://") and "+" not in url.split("://", 1)[0]:
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url

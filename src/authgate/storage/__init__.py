@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 tables, engines and the implementations of the core's ports."""

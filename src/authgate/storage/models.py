@@ -1,0 +1,196 @@
+"""The database schema. Secrets, codes and tokens appear only as SHA-256 hashes.
+
+Times are epoch seconds (the unit of JWT ``exp``/``iat`` and of every protocol lifetime),
+stored as numbers so that both SQLite and PostgreSQL compare them natively.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ClientRow(Base):
+    __tablename__ = "clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_name: Mapped[str] = mapped_column(String(255), default="", index=True)
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(40))
+    client_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
+    client_id_issued_at: Mapped[int] = mapped_column(BigInteger)
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    client_secret_expires_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    registration_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    expires_at: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ClientAttributeRow(Base):
+    """Custom client attributes, searchable by clientAuthenticationFilters."""
+
+    __tablename__ = "client_attributes"
+    __table_args__ = (Index("ix_client_attributes_name_value", "name", "value"),)
+
+    client_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1024))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str | None] = mapped_column(String(255))
+    given_name: Mapped[str | None] = mapped_column(String(255))
+    family_name: Mapped[str | None] = mapped_column(String(255))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ScopeRow(Base):
+    __tablename__ = "scopes"
+
+    scope_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    claims: Mapped[list[Any]] = mapped_column(JSON)
+    registrable: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    auth_time: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    acr: Mapped[str] = mapped_column(String(255))
+    amr: Mapped[list[Any]] = mapped_column(JSON)
+    ended_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class InteractionRow(Base):
+    __tablename__ = "interactions"
+
+    interaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    session_hash: Mapped[str | None] = mapped_column(String(64))
+    login_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ConsentRow(Base):
+    __tablename__ = "consents"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[float] = mapped_column(Float)
+
+
+class AuthorizationCodeRow(Base):
+    __tablename__ = "authorization_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grant_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    redirect_uri_given: Mapped[bool] = mapped_column(Boolean)
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    auth_time: Mapped[int] = mapped_column(BigInteger)
+    sid: Mapped[str] = mapped_column(String(64))
+    acr: Mapped[str] = mapped_column(String(255))
+    amr: Mapped[str] = mapped_column(String(255))
+    nonce: Mapped[str | None] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(10))
+    consumed_at: Mapped[float | None] = mapped_column(Float)
+
+
+class TokenRow(Base):
+    __tablename__ = "tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    grant_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    auth_time: Mapped[int | None] = mapped_column(BigInteger)
+    sid: Mapped[str | None] = mapped_column(String(64))
+    acr: Mapped[str | None] = mapped_column(String(255))
+    amr: Mapped[str] = mapped_column(String(255), default="")
+    used_at: Mapped[float | None] = mapped_column(Float)
+    revoked_at: Mapped[float | None] = mapped_column(Float)
+
+
+class SigningKeyRow(Base):
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    alg: Mapped[str] = mapped_column(String(16))
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ConfigurationRow(Base):
+    """The auth-server configuration document (one row), with a revision for change polling."""
+
+    __tablename__ = "configuration"
+
+    config_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core ``Table`` of a mapped class (repositories use Core statements)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

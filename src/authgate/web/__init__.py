@@ -1,0 +1,1 @@
+"""Thin Starlette adapters around the protocol core."""

@@ -1,0 +1,69 @@
+"""The ASGI application: routes, error handlers and the server's lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from authgate.core import endpoints
+from authgate.runtime import Runtime
+from authgate.settings import Settings
+from authgate.web import interaction
+from authgate.web.endpoints import authorize, register, token, userinfo, wellknown
+from authgate.web.errors import HANDLERS
+
+logger = logging.getLogger(__name__)
+
+
+def routes() -> list[Route]:
+    table = [
+        Route(endpoints.AUTHORIZE, authorize.authorize, methods=["GET", "POST"]),
+        Route(endpoints.TOKEN, token.token, methods=["POST"]),
+        Route(endpoints.REGISTER, register.register, methods=["POST"]),
+        Route(endpoints.USERINFO, userinfo.userinfo, methods=["GET", "POST"]),
+        Route(endpoints.JWKS, wellknown.jwks, methods=["GET"]),
+        Route(endpoints.LOGIN_PAGE, interaction.login_page, methods=["GET"]),
+        Route(endpoints.LOGIN_PAGE, interaction.login_submit, methods=["POST"]),
+        Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),
+        Route(endpoints.CONSENT_PAGE, interaction.consent_submit, methods=["POST"]),
+    ]
+    table += [
+        Route(path, wellknown.openid_configuration, methods=["GET"])
+        for path in endpoints.DISCOVERY_PATHS
+    ]
+    return table
+
+
+def create_app(
+    settings: Settings, runtime: Runtime | None = None, *, migrate: bool = True
+) -> Starlette:
+    """Build the application.
+
+    Args:
+        settings: Process settings.
+        runtime: An already started runtime (tests); when omitted, the lifespan starts one
+            (migrating the database and bootstrapping a fresh install) and stops it.
+        migrate: Whether that runtime upgrades the schema first.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        started = await Runtime.start(settings, migrate=migrate)
+        app.state.runtime = started
+        try:
+            yield
+        finally:
+            await started.stop()
+
+    app = Starlette(routes=routes(), exception_handlers=HANDLERS, lifespan=lifespan)
+    if runtime is not None:
+        app.state.runtime = runtime
+    return app

@@ -1,0 +1,39 @@
+"""Access to the running server's services from a request, and request parameter parsing."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from authgate.core.params import single_valued
+from authgate.core.ports import Services
+from authgate.errors import InvalidRequest
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.runtime.services
+    return svc
+
+
+def secure_cookies(request: Request) -> bool:
+    return services(request).issuer.startswith("https://")
+
+
+async def form(request: Request) -> dict[str, str]:
+    """A form-encoded body as single-valued parameters (RFC 6749 §3.2, Appendix B)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        raise InvalidRequest(f"The request body must be {FORM}")
+    body = await request.body()
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise InvalidRequest("The request body is not valid UTF-8") from None
+    return single_valued(pairs)
+
+
+def query(request: Request) -> dict[str, str]:
+    return single_valued(parse_qsl(request.url.query, keep_blank_values=True))

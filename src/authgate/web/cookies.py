@@ -1,0 +1,37 @@
+"""Browser cookies: the login session and the interaction binding.
+
+Both are HttpOnly and SameSite=Lax (sent on top-level navigations from the client back to the
+authorize endpoint, never on cross-site subrequests or POSTs), and Secure when the issuer is
+https. The values are random handles; the database keeps only their hashes.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+SESSION_COOKIE = "session_id"
+BROWSER_COOKIE = "authgate_ix"
+
+
+def set_cookie(
+    response: Response, name: str, value: str, *, secure: bool, max_age: int | None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def clear_cookie(response: Response, name: str, *, secure: bool) -> None:
+    response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
+
+
+def read(request: Request, name: str) -> str | None:
+    value = request.cookies.get(name)
+    return value or None

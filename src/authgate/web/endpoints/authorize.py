@@ -1,0 +1,67 @@
+"""GET/POST /jans-auth/restv1/authorize (RFC 6749 §4.1.1, OIDC Core §3.1.2.1)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.core import authorize as core
+from authgate.core import endpoints, interaction
+from authgate.core.authorize import Approved, NeedConsent, NeedLogin
+from authgate.core.ports import Services
+from authgate.core.types import LoginSession
+from authgate.crypto.handles import handle_hash
+from authgate.web import cookies
+from authgate.web.context import form, query, secure_cookies, services
+from authgate.web.delivery import deliver
+from authgate.web.responses import redirect
+
+
+async def current_session(request: Request, svc: Services) -> LoginSession | None:
+    """The browser's login session, if its cookie names a live one."""
+    value = cookies.read(request, cookies.SESSION_COOKIE)
+    if value is None:
+        return None
+    session = await svc.sessions.get(handle_hash(value))
+    if session is None or session.expires_at <= svc.clock.now():
+        return None
+    return session
+
+
+def interaction_redirect(
+    request: Request,
+    interaction_id: str,
+    step: NeedLogin | NeedConsent,
+    browser_secret: str,
+    svc: Services,
+    status_code: int = 302,
+) -> Response:
+    """Send the browser to the login or consent page of an interaction."""
+    path = endpoints.LOGIN_PAGE if isinstance(step, NeedLogin) else endpoints.CONSENT_PAGE
+    response = redirect(f"{path}?{urlencode({'ix': interaction_id})}", status_code=status_code)
+    cookies.set_cookie(
+        response,
+        cookies.BROWSER_COOKIE,
+        browser_secret,
+        secure=secure_cookies(request),
+        max_age=svc.config.current.sessionIdLifetime,
+    )
+    return response
+
+
+async def authorize(request: Request) -> Response:
+    params = await form(request) if request.method == "POST" else query(request)
+    svc = services(request)
+    auth_request, _client = await core.validate(params, svc)
+    session = await current_session(request, svc)
+    decision = await core.decide(auth_request, session, svc)
+    if isinstance(decision, Approved):
+        assert session is not None
+        result = await core.issue_code(auth_request, session, svc)
+        return deliver(result.redirect_uri, result.params, svc, response_mode=result.response_mode)
+    ix, secret = await interaction.begin(
+        auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc
+    )
+    return interaction_redirect(request, ix.interaction_id, decision, secret, svc)

@@ -1,0 +1,133 @@
+"""The one place where exceptions become HTTP responses.
+
+* :class:`OAuthError` on a JSON endpoint: ``{"error", "error_description"[, "reason"]}``
+  with the class's status, no-store caching, and ``WWW-Authenticate`` where the RFC wants it.
+* :class:`OAuthError` on a browser endpoint (authorize, login, consent): an error page,
+  never a redirect (the redirect URI is not trusted yet: RFC 9700 §4.11.2).
+* :class:`RedirectError`: the error delivered to the verified redirect URI with ``state``
+  and ``iss``.
+* Interaction and CSRF errors: an error page. Anything else: 500 ``server_error``, logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.core import endpoints
+from authgate.errors import (
+    CsrfError,
+    InsufficientScope,
+    InteractionError,
+    InvalidToken,
+    OAuthError,
+    RedirectError,
+)
+from authgate.web.context import services
+from authgate.web.delivery import deliver
+from authgate.web.pages import page
+from authgate.web.responses import json_response
+
+logger = logging.getLogger("authgate.web")
+BROWSER_PATHS = frozenset({endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE})
+
+
+def _reason_enabled(request: Request) -> bool:
+    try:
+        return services(request).config.current.errorReasonEnabled
+    except AttributeError:  # app without a runtime (should not happen)
+        return False
+
+
+def error_body(exc: OAuthError, with_reason: bool) -> dict[str, str]:
+    body = {"error": exc.error, "error_description": exc.description}
+    if with_reason:
+        body["reason"] = exc.reason
+    return body
+
+
+def _bearer_challenge(exc: OAuthError) -> str:
+    description = exc.description.replace('"', "'")
+    return f'Bearer error="{exc.error}", error_description="{description}"'
+
+
+async def oauth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    log = logger.error if exc.status_code >= 500 else logger.info
+    log("%s %s -> %s: %s", request.method, request.url.path, exc.error, exc.description)
+    if request.url.path in BROWSER_PATHS:
+        return page(
+            "error.html",
+            status_code=400 if exc.status_code < 500 else exc.status_code,
+            error=exc.error,
+            description=exc.description,
+        )
+    headers = dict(exc.headers)
+    if isinstance(exc, InvalidToken | InsufficientScope):
+        headers["WWW-Authenticate"] = _bearer_challenge(exc)
+    return json_response(
+        error_body(exc, _reason_enabled(request)), exc.status_code, headers=headers
+    )
+
+
+async def redirect_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RedirectError)
+    logger.info("authorization error to client: %s (%s)", exc.cause.error, exc.cause.description)
+    params = error_body(exc.cause, _reason_enabled(request))
+    if exc.state is not None:
+        params["state"] = exc.state
+    status = 303 if request.method == "POST" else 302
+    return deliver(
+        exc.redirect_uri,
+        params,
+        services(request),
+        response_mode=exc.response_mode,
+        status_code=status,
+    )
+
+
+async def interaction_error(request: Request, exc: Exception) -> Response:
+    logger.info("interaction error: %s", exc)
+    return page(
+        "error.html",
+        status_code=400,
+        error="invalid_request",
+        description="This sign-in request has expired or was already used. "
+        "Go back to the application and start again.",
+    )
+
+
+async def csrf_error(request: Request, exc: Exception) -> Response:
+    logger.info("CSRF check failed on %s", request.url.path)
+    return page(
+        "error.html",
+        status_code=403,
+        error="invalid_request",
+        description="The form could not be verified. Reload the page and try again.",
+    )
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if request.url.path in BROWSER_PATHS:
+        return page(
+            "error.html",
+            status_code=500,
+            error="server_error",
+            description="The server could not process the request.",
+        )
+    return json_response(
+        {"error": "server_error", "error_description": "The server could not process the request"},
+        500,
+    )
+
+
+HANDLERS = {
+    OAuthError: oauth_error,
+    RedirectError: redirect_error,
+    InteractionError: interaction_error,
+    CsrfError: csrf_error,
+    Exception: unexpected_error,
+}

@@ -1,0 +1,123 @@
+"""The login page and the consent page of an authorization request.
+
+Each form carries the interaction id and its CSRF token; the interaction must belong to this
+browser (binding cookie). Successful posts answer 303 so the browser follows with a GET and
+never re-posts the credentials to the client (RFC 9700 §4.12).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.core import interaction as flow
+from authgate.core.authorize import AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.ports import Services
+from authgate.core.types import Interaction
+from authgate.crypto.handles import handle_hash
+from authgate.errors import LoginFailed
+from authgate.web import cookies
+from authgate.web.context import form, query, secure_cookies, services
+from authgate.web.delivery import deliver
+from authgate.web.endpoints.authorize import interaction_redirect
+from authgate.web.pages import page
+
+
+async def _load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
+    return await flow.load(params.get("ix"), cookies.read(request, cookies.BROWSER_COOKIE), svc)
+
+
+async def _client_name(ix: Interaction, svc: Services) -> str:
+    client = await svc.clients.get(ix.request.client_id)
+    return (client.metadata.client_name if client else "") or ix.request.client_id
+
+
+def _next(
+    request: Request,
+    ix: Interaction,
+    step: NeedLogin | NeedConsent | AuthorizationResponse,
+    svc: Services,
+) -> Response:
+    if isinstance(step, AuthorizationResponse):
+        return deliver(
+            step.redirect_uri, step.params, svc, response_mode=step.response_mode, status_code=303
+        )
+    secret = cookies.read(request, cookies.BROWSER_COOKIE) or ""
+    return interaction_redirect(request, ix.interaction_id, step, secret, svc, status_code=303)
+
+
+async def login_page(request: Request) -> Response:
+    svc = services(request)
+    ix = await _load(request, query(request), svc)
+    return page(
+        "login.html",
+        ix=ix.interaction_id,
+        csrf=ix.csrf_token,
+        client_name=await _client_name(ix, svc),
+        username=ix.request.login_hint or "",
+        error=None,
+    )
+
+
+async def login_submit(request: Request) -> Response:
+    svc = services(request)
+    params = await form(request)
+    ix = await _load(request, params, svc)
+    flow.check_csrf(ix, params.get("csrf"))
+    username = params.get("username", "")
+    try:
+        ix, session, cookie_value = await flow.login(ix, username, params.get("password", ""), svc)
+    except LoginFailed as exc:
+        return page(
+            "login.html",
+            status_code=401,
+            ix=ix.interaction_id,
+            csrf=ix.csrf_token,
+            client_name=await _client_name(ix, svc),
+            username=username,
+            error=str(exc),
+        )
+    previous = cookies.read(request, cookies.SESSION_COOKIE)
+    if previous is not None and handle_hash(previous) != session.session_hash:
+        await svc.sessions.end(handle_hash(previous))
+    response = _next(request, ix, await flow.advance(ix, session, svc), svc)
+    cookies.set_cookie(
+        response,
+        cookies.SESSION_COOKIE,
+        cookie_value,
+        secure=secure_cookies(request),
+        max_age=svc.config.current.sessionIdLifetime,
+    )
+    return response
+
+
+async def consent_page(request: Request) -> Response:
+    svc = services(request)
+    ix = await _load(request, query(request), svc)
+    session = await flow.session_of(ix, svc)
+    user = await svc.users.get(session.user_id)
+    known = {s.scope_id: s for s in await svc.scopes.all()}
+    scopes = [
+        (scope, known[scope].description if scope in known else scope) for scope in ix.request.scope
+    ]
+    return page(
+        "consent.html",
+        ix=ix.interaction_id,
+        csrf=ix.csrf_token,
+        client_name=await _client_name(ix, svc),
+        username=user.username if user else "",
+        scopes=scopes,
+        redirect_host=ix.request.redirect_uri.split("/")[2]
+        if "://" in ix.request.redirect_uri
+        else "",
+    )
+
+
+async def consent_submit(request: Request) -> Response:
+    svc = services(request)
+    params = await form(request)
+    ix = await _load(request, params, svc)
+    flow.check_csrf(ix, params.get("csrf"))
+    session = await flow.session_of(ix, svc)
+    result = await flow.consent(ix, session, params.get("decision") == "allow", svc)
+    return _next(request, ix, result, svc)

@@ -1,0 +1,173 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), a started runtime,
+the ASGI app and an HTTP client bound to it."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from authgate.core.types import User
+from authgate.crypto.keys import StoredKey, generate_rsa_key
+from authgate.runtime import Runtime
+from authgate.settings import Settings
+from authgate.storage.db import create_engine, upgrade_sync
+from authgate.storage.models import Base
+from authgate.storage.settings_store import SqlKeyStore
+from authgate.web.app import create_app
+from tests.support import ISSUER, PASSWORD, USERNAME, Browser, FakeClock, fast_hasher
+
+PG_ADMIN_URL = os.environ.get("AUTHGATE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("AUTHGATE_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> StoredKey:
+    return generate_rsa_key(created_at=1_700_000_000)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "authgate.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+async def _pg_reachable() -> str | None:
+    engine = create_engine(PG_ADMIN_URL, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return None
+    except Exception as exc:  # any connection failure means "unreachable"
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        await engine.dispose()
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine to completion from sync code, even inside a running loop's thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    problem = _run(_pg_reachable())
+    if problem is not None:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL required (AUTHGATE_REQUIRE_POSTGRES=1) but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL unreachable: {problem}")
+    name = f"authgate_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=1)
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+        await engine.dispose()
+
+    _run(admin(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    upgrade_sync(url)
+    yield url
+    _run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _truncate_pg(url: str) -> None:
+    engine = create_engine(url, pool_size=1)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "postgres":
+        url = str(request.getfixturevalue("postgres_url"))
+        await _truncate_pg(url)
+        return url
+    template: Path = request.getfixturevalue("sqlite_template")
+    target = tmp_path / "authgate.db"
+    shutil.copy(template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(issuer_url=ISSUER, database_url=database_url, admin_password="admin-password-1")
+
+
+@pytest.fixture
+async def runtime(settings: Settings, clock: FakeClock, signing_key: StoredKey) -> AsyncIterator[Runtime]:
+    engine = create_engine(settings.database)
+    await SqlKeyStore(engine).add(signing_key)
+    await engine.dispose()
+    rt = await Runtime.start(settings, migrate=False, passwords=fast_hasher(), clock=clock, poll=False)
+    svc = rt.services
+    await svc.users.add(
+        User(
+            user_id=str(uuid.uuid4()),
+            username=USERNAME,
+            password_hash=svc.passwords.hash(PASSWORD),
+            email="alice@example.com",
+            email_verified=True,
+            name="Alice Example",
+            given_name="Alice",
+            family_name="Example",
+            created_at=int(clock.now()),
+        )
+    )
+    yield rt
+    await rt.stop()
+
+
+@pytest.fixture
+async def http(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(runtime.settings, runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
+        yield client
+
+
+@pytest.fixture
+def browser(http: httpx.AsyncClient) -> Browser:
+    return Browser(http)
+
+
+async def patch_config(runtime: Runtime, **changes: Any) -> None:
+    """Change the stored configuration document and reload it, as another instance would."""
+    store = runtime.config_store
+    loaded = await store.load()
+    assert loaded is not None
+    revision, document = loaded
+    document = {**document, **changes}
+    assert await store.save(document, revision, runtime.services.clock.now())
+    await runtime.refresh()

@@ -1,0 +1,161 @@
+"""Test support: a controllable clock, a fast (still argon2id) hasher, the flow document's
+requests, and a tiny browser that drives the real login and consent forms over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from authgate.crypto.passwords import Argon2PasswordHasher
+
+ISSUER = "http://127.0.0.1:8080"
+REDIRECT_URI = "http://127.0.0.1:8765/jans-auth-rp/home.htm"
+USERNAME = "alice"
+PASSWORD = "correct horse battery staple"
+
+
+class FakeClock:
+    """Wall-clock based, but frozen until ``advance`` is called."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.value = start
+
+    def now(self) -> float:
+        return self.value
+
+    def advance(self, seconds: float) -> None:
+        self.value += seconds
+
+
+def fast_hasher() -> Argon2PasswordHasher:
+    """argon2id with minimal cost: the real algorithm, fast enough for hundreds of logins."""
+    return Argon2PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def flow_registration_body(redirect_uri: str = REDIRECT_URI) -> dict[str, Any]:
+    """The registration request of the flow document (pkce-flow.md step 2), redirect local."""
+    return {
+        "client_name": "PKCE Test Client",
+        "application_type": "web",
+        "token_endpoint_auth_method": "none",
+        "scope": ["openid", "profile", "email"],
+        "grant_types": ["authorization_code"],
+        "response_types": ["code", "token", "id_token"],
+        "redirect_uris": [redirect_uri],
+    }
+
+
+def new_verifier(length: int = 128) -> str:
+    """Like the flow document's ``tr -dc 'A-Za-z0-9-._' </dev/urandom | head -c 128``."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def s256(verifier: str) -> str:
+    """``openssl dgst -binary -sha256 | basenc --base64url | tr -d '='``, independently."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.action is None:
+            self.action = a.get("action")
+        if tag == "input" and a.get("type") == "hidden" and "name" in a:
+            self.fields[a["name"]] = a.get("value", "")
+
+
+def hidden_form(html: str) -> tuple[str, dict[str, str]]:
+    parser = _FormParser()
+    parser.feed(html)
+    assert parser.action, "no form on the page"
+    return parser.action, parser.fields
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+@dataclass
+class AuthorizeResult:
+    location: str
+    params: dict[str, str]
+    pages: list[str]
+
+
+class Browser:
+    """Follows the authorize -> login -> consent -> redirect chain with a cookie jar."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def authorize(
+        self,
+        params: dict[str, str],
+        *,
+        username: str = USERNAME,
+        password: str = PASSWORD,
+        consent: str = "allow",
+    ) -> AuthorizeResult:
+        pages: list[str] = []
+        response = await self.http.get("/jans-auth/restv1/authorize?" + urlencode(params))
+        for _ in range(6):
+            if response.status_code not in (302, 303):
+                raise AssertionError(f"unexpected {response.status_code}: {response.text[:500]}")
+            location = response.headers["location"]
+            if not location.startswith("/jans-auth/"):
+                return AuthorizeResult(location, query_of(location), pages)
+            page = await self.http.get(location)
+            assert page.status_code == 200, page.text
+            action, fields = hidden_form(page.text)
+            if "login.htm" in location:
+                pages.append("login")
+                fields |= {"username": username, "password": password}
+            else:
+                pages.append("consent")
+                fields["decision"] = consent
+            response = await self.http.post(action, data=fields)
+        raise AssertionError("too many redirects")
+
+
+def authorize_params(client_id: str, challenge: str | None, method: str | None, **extra: str) -> dict[str, str]:
+    """The flow document's authorize request (step 3)."""
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "scope": "openid profile email",
+        "redirect_uri": REDIRECT_URI,
+        "state": secrets.token_hex(8),
+        "nonce": secrets.token_hex(8),
+    }
+    if challenge is not None:
+        params["code_challenge"] = challenge
+    if method is not None:
+        params["code_challenge_method"] = method
+    params.update(extra)
+    return params
+
+
+def token_form(client_id: str, code: str, verifier: str | None, redirect_uri: str = REDIRECT_URI) -> dict[str, str]:
+    """The flow document's token request (step 4)."""
+    form = {"grant_type": "authorization_code", "redirect_uri": redirect_uri, "client_id": client_id}
+    if verifier is not None:
+        form["code_verifier"] = verifier
+    form["code"] = code
+    return form
+
+
+KID_PATTERN = re.compile(r"^connect_[0-9a-f-]{36}_sig_rs256$")
