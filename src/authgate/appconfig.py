@@ -18,7 +18,7 @@ Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
 #: Token endpoint authentication methods this server implements.
 IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 #: Grant types this server implements at the token or authorization endpoint.
-IMPLEMENTED_GRANT_TYPES = ("authorization_code", "refresh_token")
+IMPLEMENTED_GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 #: Response types this server implements at the authorization endpoint.
 IMPLEMENTED_RESPONSE_TYPES = ("code",)
 #: Response modes this server implements.
@@ -84,7 +84,12 @@ class AppConfiguration(BaseModel):
         True, description="With autofix: a code client also gets the refresh_token grant."
     )
     grantTypesSupported: list[str] = Field(
-        default_factory=lambda: ["authorization_code", "implicit", "refresh_token"],
+        default_factory=lambda: [
+            "authorization_code",
+            "implicit",
+            "refresh_token",
+            "client_credentials",
+        ],
         description="Grant types allowed server-wide.",
     )
     grantTypesSupportedByDynamicRegistration: list[str] = Field(

@@ -61,6 +61,14 @@ async def _bootstrap(settings: Settings) -> None:
             f"`authgate users set-password {first.admin_username}`)\n",
             err=True,
         )
+    if first.admin_client_id:
+        secret = first.admin_client_secret or "(the one from AUTHGATE_ADMIN_CLIENT_SECRET)"
+        click.echo(
+            f"First start: created Config API admin client '{first.admin_client_id}' with "
+            f"secret '{secret}'\n(shown once; use them with `authgate tui` and "
+            "`authgate config --url`)\n",
+            err=True,
+        )
 
 
 @main.command()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import PasswordHasher, Services
 from authgate.core.types import Scope, User
@@ -74,6 +75,8 @@ class FirstStart:
 
     admin_username: str | None = None
     admin_password: str | None = None
+    admin_client_id: str | None = None
+    admin_client_secret: str | None = None
 
 
 async def _ensure_config(store: SqlConfigurationStore, now: float) -> tuple[int, AppConfiguration]:
@@ -178,11 +181,22 @@ class Runtime:
         await _ensure_scopes(scopes)
         users = SqlUserStore(engine)
         first = await _ensure_first_user(users, passwords, settings, now)
+        clients = SqlClientStore(engine)
+        admin = await ensure_admin_client(
+            scopes,
+            clients,
+            now,
+            client_id=settings.admin_client_id,
+            client_secret=settings.admin_client_secret,
+        )
+        if admin is not None:
+            first.admin_client_id = admin.client_id
+            first.admin_client_secret = admin.client_secret
         live = LiveConfig(revision, config)
         services = Services(
             issuer=settings.issuer,
             config=live,
-            clients=SqlClientStore(engine),
+            clients=clients,
             users=users,
             scopes=scopes,
             sessions=SqlSessionStore(engine),

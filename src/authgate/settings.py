@@ -38,6 +38,19 @@ class Settings(BaseSettings):
         description="Password of the first user, created on first start; generated and printed "
         "once when unset.",
     )
+    admin_client_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="client_id of the Config API admin client created on first start; "
+        "generated when unset.",
+    )
+    admin_client_secret: str | None = Field(
+        None,
+        min_length=20,
+        description="Secret of that admin client (use a long random value); generated and "
+        "printed once when unset. Only its hash is stored.",
+    )
     config_poll_interval: float = Field(
         2.0,
         gt=0,

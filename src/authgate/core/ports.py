@@ -100,6 +100,10 @@ class GrantStore(Protocol):
 
     async def get_token(self, token_hash: str) -> TokenRecord | None: ...
 
+    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
+        """Store tokens that no code or refresh token precedes (client_credentials)."""
+        ...
+
     async def rotate_refresh_token(
         self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
     ) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from authgate.core import client_auth
-from authgate.core.grants import authorization_code, refresh_token
+from authgate.core.grants import authorization_code, client_credentials, refresh_token
 from authgate.core.ports import Services
 from authgate.core.types import Client
 from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
@@ -16,6 +16,7 @@ Grant = Callable[[Mapping[str, str], Client, Services], Awaitable[dict[str, Any]
 GRANTS: dict[str, Grant] = {
     authorization_code.GRANT_TYPE: authorization_code.exchange,
     refresh_token.GRANT_TYPE: refresh_token.exchange,
+    client_credentials.GRANT_TYPE: client_credentials.exchange,
 }
 
 

@@ -137,6 +137,12 @@ class SqlGrantStore:
             ).first()
         return _token(row) if row else None
 
+    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
+        if not tokens:
+            return
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(_tokens), [_token_row(t) for t in tokens])
+
     async def rotate_refresh_token(
         self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
     ) -> bool:
