@@ -9,6 +9,14 @@ from typing import Any
 import httpx
 
 from authgate.admin import paths
+from tests.support import (
+    Browser,
+    authorize_params,
+    flow_registration_body,
+    new_verifier,
+    s256,
+    token_form,
+)
 
 
 async def client_credentials_token(
@@ -46,9 +54,7 @@ class Api:
     async def delete(self, path: str) -> httpx.Response:
         return await self.http.delete(path, headers=self.headers)
 
-    async def patch_config(
-        self, ops: Any, content_type: str = paths.JSON_PATCH
-    ) -> httpx.Response:
+    async def patch_config(self, ops: Any, content_type: str = paths.JSON_PATCH) -> httpx.Response:
         return await self.http.patch(
             paths.CONFIG,
             content=ops if isinstance(ops, bytes) else json.dumps(ops).encode(),
@@ -60,3 +66,23 @@ class Api:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+
+async def sign_in(http: httpx.AsyncClient, browser: Browser, **credentials: str) -> dict[str, Any]:
+    """Register the flow document's client, log in through the browser, redeem the code.
+
+    Returns the token response.
+    """
+    client = (await http.post("/jans-auth/restv1/register", json=flow_registration_body())).json()
+    verifier = new_verifier()
+    params = authorize_params(client["client_id"], s256(verifier), "S256")
+    result = await browser.authorize(params, **credentials)
+    assert "code" in result.params, result.params
+    response = await http.post(
+        "/jans-auth/restv1/token",
+        data=token_form(client["client_id"], result.params["code"], verifier),
+    )
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    tokens["client_id"] = client["client_id"]
+    return tokens

@@ -15,7 +15,9 @@ TOKEN = "/jans-auth/restv1/token"
 async def test_admin_client_gets_all_its_scopes_without_refresh_or_id_token(
     http: httpx.AsyncClient, admin_credentials: tuple[str, str]
 ) -> None:
-    response = await http.post(TOKEN, data={"grant_type": "client_credentials"}, auth=admin_credentials)
+    response = await http.post(
+        TOKEN, data={"grant_type": "client_credentials"}, auth=admin_credentials
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == {"access_token", "token_type", "expires_in", "scope"}
@@ -78,7 +80,9 @@ async def test_grant_can_be_switched_off(
     http: httpx.AsyncClient, runtime: Runtime, admin_credentials: tuple[str, str]
 ) -> None:
     await patch_config(runtime, grantTypesSupported=["authorization_code", "refresh_token"])
-    response = await http.post(TOKEN, data={"grant_type": "client_credentials"}, auth=admin_credentials)
+    response = await http.post(
+        TOKEN, data={"grant_type": "client_credentials"}, auth=admin_credentials
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 

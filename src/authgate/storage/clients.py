@@ -15,7 +15,7 @@ _clients = table_of(ClientRow)
 _attrs = table_of(ClientAttributeRow)
 
 
-def _row(client: Client) -> dict[str, Any]:
+def client_row(client: Client) -> dict[str, Any]:
     m = client.metadata
     return {
         "client_id": client.client_id,
@@ -31,7 +31,7 @@ def _row(client: Client) -> dict[str, Any]:
     }
 
 
-def _client(row: Any) -> Client:
+def client_from_row(row: Any) -> Client:
     return Client(
         client_id=row.client_id,
         metadata=ClientMetadata.from_json(row.metadata),
@@ -44,33 +44,35 @@ def _client(row: Any) -> Client:
     )
 
 
+async def write_attributes(conn: AsyncConnection, client: Client) -> None:
+    """Replace the client's rows in ``client_attributes`` (inside the caller's transaction)."""
+    await conn.execute(delete(_attrs).where(_attrs.c.client_id == client.client_id))
+    rows = [
+        {"client_id": client.client_id, "name": k, "value": v}
+        for k, v in client.metadata.custom_attributes.items()
+    ]
+    if rows:
+        await conn.execute(insert(_attrs), rows)
+
+
 class SqlClientStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def _write_attributes(self, conn: AsyncConnection, client: Client) -> None:
-        await conn.execute(delete(_attrs).where(_attrs.c.client_id == client.client_id))
-        rows = [
-            {"client_id": client.client_id, "name": k, "value": v}
-            for k, v in client.metadata.custom_attributes.items()
-        ]
-        if rows:
-            await conn.execute(insert(_attrs), rows)
-
     async def add(self, client: Client) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(insert(_clients).values(**_row(client)))
-            await self._write_attributes(conn, client)
+            await conn.execute(insert(_clients).values(**client_row(client)))
+            await write_attributes(conn, client)
 
     async def get(self, client_id: str) -> Client | None:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(select(_clients).where(_clients.c.client_id == client_id))
             ).first()
-        return _client(row) if row else None
+        return client_from_row(row) if row else None
 
     async def replace(self, client: Client) -> bool:
-        values = _row(client)
+        values = client_row(client)
         del values["client_id"]
         async with self._engine.begin() as conn:
             result = await conn.execute(
@@ -78,7 +80,7 @@ class SqlClientStore:
             )
             if result.rowcount != 1:
                 return False
-            await self._write_attributes(conn, client)
+            await write_attributes(conn, client)
         return True
 
     async def delete(self, client_id: str) -> bool:
@@ -103,10 +105,10 @@ class SqlClientStore:
             )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(2))).all()
-        return [_client(r) for r in rows]
+        return [client_from_row(r) for r in rows]
 
     async def list(self, limit: int = 100, offset: int = 0) -> list[Client]:
         query = select(_clients).order_by(_clients.c.client_name, _clients.c.client_id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-        return [_client(r) for r in rows]
+        return [client_from_row(r) for r in rows]

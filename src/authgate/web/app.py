@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from authgate.admin.api import routes as admin_routes
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
@@ -35,6 +36,7 @@ def routes() -> list[Route]:
         Route(path, wellknown.openid_configuration, methods=["GET"])
         for path in endpoints.DISCOVERY_PATHS
     ]
+    table += admin_routes()
     return table
 
 

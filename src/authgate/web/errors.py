@@ -66,7 +66,7 @@ async def oauth_error(request: Request, exc: Exception) -> Response:
         )
     headers = dict(exc.headers)
     if isinstance(exc, InvalidToken | InsufficientScope):
-        headers["WWW-Authenticate"] = _bearer_challenge(exc)
+        headers.setdefault("WWW-Authenticate", _bearer_challenge(exc))
     return json_response(
         error_body(exc, _reason_enabled(request)), exc.status_code, headers=headers
     )

@@ -1,0 +1,81 @@
+"""Use cases on the auth-server configuration document: read it, patch it (janssen-spec §7.3).
+
+A patch is applied to the stored document, validated, and saved with compare-and-set on the
+document's revision, together with its audit entry. When another writer got in first, the
+patch is re-applied to the newer document (a few times, then 409). The instance that made the
+change reloads at once; every other instance sharing the database reloads within
+``config_poll_interval`` seconds (default 2) through :meth:`authgate.runtime.Runtime.refresh`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from authgate.admin import config_patch
+from authgate.admin.context import Actor, AdminContext
+from authgate.admin.errors import Conflict
+from authgate.admin.redact import redact
+from authgate.errors import ServerError
+from authgate.storage.audit import AuditEntry
+
+ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PatchResult:
+    """The document after a patch, its revision, and which properties changed."""
+
+    document: dict[str, Any]
+    revision: int
+    changed: tuple[str, ...]
+
+
+class ConfigAdmin:
+    def __init__(self, ctx: AdminContext) -> None:
+        self._ctx = ctx
+
+    async def _load(self) -> tuple[int, dict[str, Any]]:
+        loaded = await self._ctx.config_store.load()
+        if loaded is None:
+            raise ServerError("The configuration document is missing; restart the server")
+        return loaded
+
+    async def get(self) -> dict[str, Any]:
+        """The whole stored document, with every property (defaults filled in)."""
+        _, document = await self._load()
+        return config_patch.validate_stored(document)
+
+    async def patch(self, body: Any, actor: Actor) -> PatchResult:
+        """Apply an RFC 6902 JSON Patch; nothing is stored unless the result is valid.
+
+        Raises:
+            InvalidRequest: malformed patch or invalid result, naming the property.
+            Conflict: a ``test`` operation failed, or concurrent writers kept winning.
+        """
+        patch = config_patch.normalise(body)
+        for _ in range(ATTEMPTS):
+            revision, stored = await self._load()
+            current = config_patch.validate_stored(stored)
+            patched = config_patch.apply(current, patch)
+            document = config_patch.validate(patched).to_document()
+            names = config_patch.changed(current, document)
+            if not names:
+                return PatchResult(current, revision, ())
+            entry = AuditEntry(
+                actor=actor.name,
+                action="config.patch",
+                target_type="config",
+                target_id="jans-auth",
+                at=self._ctx.now(),
+                before=redact({n: current.get(n) for n in names}),
+                after=redact({n: document.get(n) for n in names}),
+            )
+            if await self._ctx.store.save_config(document, revision, entry):
+                await self._ctx.reload()
+                return PatchResult(document, revision + 1, tuple(names))
+        raise Conflict("The configuration kept changing concurrently; try again")
+
+    async def set_property(self, name: str, value: Any, actor: Actor) -> PatchResult:
+        """Replace one property (the CLI's ``config set``): a one-operation patch."""
+        return await self.patch([{"op": "replace", "path": f"/{name}", "value": value}], actor)

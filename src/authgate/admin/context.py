@@ -1,0 +1,56 @@
+"""What the admin use cases work on: the running server's stores, and who is acting."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from authgate.core.ports import Services
+from authgate.storage.admin import SqlAdminStore
+from authgate.storage.admin_sessions import SqlAdminKeys, SqlAdminSessions
+from authgate.storage.audit import SqlAuditLog
+from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
+
+if TYPE_CHECKING:
+    from authgate.runtime import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change, as written to the audit log (``client:<id>``, ``cli:<user>``)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdminContext:
+    """The dependencies of the admin use cases, built from a started runtime."""
+
+    services: Services
+    config_store: SqlConfigurationStore
+    key_store: SqlKeyStore
+    store: SqlAdminStore
+    sessions: SqlAdminSessions
+    keys: SqlAdminKeys
+    audit: SqlAuditLog
+    reload: Callable[[], Awaitable[None]]
+    poll_interval: float
+
+    @classmethod
+    def from_runtime(cls, runtime: Runtime) -> AdminContext:
+        engine = runtime.engine
+        return cls(
+            services=runtime.services,
+            config_store=runtime.config_store,
+            key_store=runtime.key_store,
+            store=SqlAdminStore(engine),
+            sessions=SqlAdminSessions(engine),
+            keys=SqlAdminKeys(engine),
+            audit=SqlAuditLog(engine),
+            reload=runtime.refresh,
+            poll_interval=runtime.settings.config_poll_interval,
+        )
+
+    def now(self) -> float:
+        return self.services.clock.now()

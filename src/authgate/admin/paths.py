@@ -1,0 +1,16 @@
+"""Config API paths (Janssen's where Janssen has the operation, janssen-spec §7.3)."""
+
+from __future__ import annotations
+
+PREFIX = "/jans-config-api/api/v1"
+CONFIG = f"{PREFIX}/jans-auth-server/config"
+CLIENTS = f"{PREFIX}/openid/clients"
+SCOPES = f"{PREFIX}/scopes"
+USERS = f"{PREFIX}/mgt/configuser"
+KEYS = f"{PREFIX}/config/jwks"
+KEYS_ROTATE = f"{KEYS}/rotate"
+SESSIONS = f"{PREFIX}/jans-auth-server/session"
+AUDIT = f"{PREFIX}/audit"
+OPENAPI = f"{PREFIX}/openapi.json"
+
+JSON_PATCH = "application/json-patch+json"

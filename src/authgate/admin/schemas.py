@@ -1,0 +1,184 @@
+"""Config API request and response bodies: typed, validated, and the source of the OpenAPI
+schemas (:mod:`authgate.admin.openapi`), so the document and the code cannot drift apart.
+
+Client members use the RFC 7591 snake_case names of the registration endpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+
+from authgate.core.types import ClientMetadata
+
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ClientIn(_In):
+    """A client as an administrator creates or replaces it (PUT replaces every member)."""
+
+    client_name: str = Field("", max_length=255)
+    redirect_uris: list[str] = Field(default_factory=list)
+    grant_types: list[str] = Field(default_factory=lambda: ["authorization_code"])
+    response_types: list[str] = Field(default_factory=lambda: ["code"])
+    token_endpoint_auth_method: AuthMethod = "client_secret_basic"  # noqa: S105
+    additional_token_endpoint_auth_methods: list[AuthMethod] = Field(default_factory=list)
+    scope: list[str] = Field(default_factory=list)
+    application_type: Literal["web", "native"] = "web"
+    subject_type: Literal["public", "pairwise"] | None = None
+    require_pkce: bool = False
+    access_token_lifetime: int | None = Field(None, ge=1, le=86400 * 365)
+    additional_audience: list[str] = Field(default_factory=list)
+    post_logout_redirect_uris: list[str] = Field(default_factory=list)
+    contacts: list[str] = Field(default_factory=list)
+    client_uri: str | None = None
+    logo_uri: str | None = None
+    policy_uri: str | None = None
+    tos_uri: str | None = None
+    custom_attributes: dict[str, str] = Field(default_factory=dict)
+    disabled: bool = False
+
+    @field_validator("scope", mode="before")
+    @classmethod
+    def _scope_string(cls, value: Any) -> Any:
+        """``scope`` as a JSON array or a space-separated string, as at registration."""
+        return value.split() if isinstance(value, str) else value
+
+
+class ScopeIn(_In):
+    scope_id: str = Field(min_length=1, max_length=255, pattern=r"^[\x21\x23-\x5B\x5D-\x7E]+$")
+    description: str = Field("", max_length=2000)
+    claims: list[str] = Field(default_factory=list)
+    registrable: bool = Field(True, description="May dynamically registered clients ask for it.")
+
+
+class ScopeUpdate(_In):
+    description: str = Field("", max_length=2000)
+    claims: list[str] = Field(default_factory=list)
+    registrable: bool = True
+
+
+class UserIn(_In):
+    username: str = Field(min_length=1, max_length=255)
+    password: str = Field(min_length=8, max_length=1024)
+    email: str | None = Field(None, max_length=320)
+    email_verified: bool = False
+    name: str | None = Field(None, max_length=255)
+    given_name: str | None = Field(None, max_length=255)
+    family_name: str | None = Field(None, max_length=255)
+    enabled: bool = True
+
+
+class UserUpdate(_In):
+    """Members to change; members left out keep their value. ``enabled: false`` disables
+    the user, ends their sessions and revokes their tokens."""
+
+    email: str | None = Field(None, max_length=320)
+    email_verified: bool | None = None
+    name: str | None = Field(None, max_length=255)
+    given_name: str | None = Field(None, max_length=255)
+    family_name: str | None = Field(None, max_length=255)
+    enabled: bool | None = None
+
+
+class PasswordIn(_In):
+    password: str = Field(min_length=8, max_length=1024)
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ClientAdminMembers(_Out):
+    client_id: str
+    client_id_issued_at: int
+    client_secret_expires_at: int
+    expires_at: int | None
+    disabled: bool
+    has_secret: bool = Field(description="Whether the client has a secret (never returned).")
+    client_secret: str | None = Field(
+        None, description="Only in the response that created the secret: shown once."
+    )
+
+
+def _metadata_fields() -> dict[str, Any]:
+    hints = typing.get_type_hints(ClientMetadata)
+    return {f.name: (hints[f.name], ...) for f in dataclasses.fields(ClientMetadata)}
+
+
+#: A client: the admin members above plus every registration metadata member.
+ClientOut: type[ClientAdminMembers] = create_model(
+    "ClientOut", __base__=ClientAdminMembers, **_metadata_fields()
+)
+
+
+class ScopeOut(_Out):
+    scope_id: str
+    description: str
+    claims: list[str]
+    registrable: bool
+
+
+class UserOut(_Out):
+    user_id: str
+    username: str
+    email: str | None
+    email_verified: bool
+    name: str | None
+    given_name: str | None
+    family_name: str | None
+    enabled: bool
+    created_at: int
+
+
+class KeyOut(_Out):
+    kid: str
+    alg: str
+    created_at: int
+    expires_at: int | None = Field(description="When a rotated-out key leaves the JWKS.")
+    status: Literal["signing", "retiring", "retired"]
+    jwk: dict[str, Any] = Field(description="The public JWK as published in the JWKS.")
+
+
+class RotationOut(_Out):
+    signing_kid: str
+    retiring: list[str]
+    removed: list[str]
+    retire_at: int
+
+
+class SessionOut(_Out):
+    sid: str
+    user_id: str
+    username: str | None
+    auth_time: int
+    expires_at: int
+    acr: str
+    amr: list[str]
+
+
+class AuditOut(_Out):
+    entry_id: int
+    at: float
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class ErrorOut(_Out):
+    error: str
+    error_description: str
+    reason: str | None = None

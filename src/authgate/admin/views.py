@@ -1,0 +1,105 @@
+"""Core values to Config API JSON, through the response models of :mod:`authgate.admin.schemas`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authgate.admin.ops_service import KeyView, Rotation
+from authgate.admin.schemas import (
+    AuditOut,
+    ClientOut,
+    KeyOut,
+    RotationOut,
+    ScopeOut,
+    SessionOut,
+    UserOut,
+)
+from authgate.core.types import Client, Scope, User
+from authgate.storage.admin_sessions import SessionView
+from authgate.storage.audit import AuditRecord
+
+
+def client_json(client: Client, client_secret: str | None = None) -> dict[str, Any]:
+    out = ClientOut(
+        client_id=client.client_id,
+        client_id_issued_at=client.client_id_issued_at,
+        client_secret_expires_at=client.client_secret_expires_at,
+        expires_at=client.expires_at,
+        disabled=client.disabled,
+        has_secret=client.secret_hash is not None,
+        client_secret=client_secret,
+        **client.metadata.to_json(),
+    )
+    body = out.model_dump(mode="json")
+    if client_secret is None:
+        del body["client_secret"]
+    return body
+
+
+def scope_json(scope: Scope) -> dict[str, Any]:
+    return ScopeOut(
+        scope_id=scope.scope_id,
+        description=scope.description,
+        claims=list(scope.claims),
+        registrable=scope.registrable,
+    ).model_dump(mode="json")
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return UserOut(
+        user_id=user.user_id,
+        username=user.username,
+        email=user.email,
+        email_verified=user.email_verified,
+        name=user.name,
+        given_name=user.given_name,
+        family_name=user.family_name,
+        enabled=user.enabled,
+        created_at=user.created_at,
+    ).model_dump(mode="json")
+
+
+def key_json(key: KeyView) -> dict[str, Any]:
+    return KeyOut(
+        kid=key.kid,
+        alg=key.alg,
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+        status=key.status,
+        jwk=key.jwk,
+    ).model_dump(mode="json")
+
+
+def rotation_json(rotation: Rotation) -> dict[str, Any]:
+    return RotationOut(
+        signing_kid=rotation.signing_kid,
+        retiring=list(rotation.retiring),
+        removed=list(rotation.removed),
+        retire_at=rotation.retire_at,
+    ).model_dump(mode="json")
+
+
+def session_json(session: SessionView) -> dict[str, Any]:
+    return SessionOut(
+        sid=session.sid,
+        user_id=session.user_id,
+        username=session.username,
+        auth_time=session.auth_time,
+        expires_at=session.expires_at,
+        acr=session.acr,
+        amr=list(session.amr),
+    ).model_dump(mode="json")
+
+
+def audit_json(record: AuditRecord) -> dict[str, Any]:
+    e = record.entry
+    return AuditOut(
+        entry_id=record.entry_id,
+        at=e.at,
+        actor=e.actor,
+        action=e.action,
+        target_type=e.target_type,
+        target_id=e.target_id,
+        before=e.before,
+        after=e.after,
+    ).model_dump(mode="json")

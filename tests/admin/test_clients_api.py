@@ -1,0 +1,182 @@
+"""Client management: /jans-config-api/api/v1/openid/clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from authgate.admin import paths
+from authgate.admin.scopes import CLIENTS_READ, CLIENTS_WRITE, PROPERTIES_READ
+from authgate.runtime import Runtime
+from tests.admin.conftest import TokenFactory
+from tests.admin.support import Api, client_credentials_token
+
+SPA = {
+    "client_name": "Orders SPA",
+    "redirect_uris": ["https://spa.example/cb"],
+    "token_endpoint_auth_method": "none",
+    "grant_types": ["authorization_code", "refresh_token"],
+    "scope": "openid profile",
+}
+SERVICE = {
+    "client_name": "Billing service",
+    "grant_types": ["client_credentials"],
+    "response_types": [],
+    "scope": [PROPERTIES_READ],
+}
+
+
+async def _create(api: Api, body: dict[str, Any]) -> dict[str, Any]:
+    response = await api.post(paths.CLIENTS, body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def test_create_public_client_has_no_secret(api: Api) -> None:
+    created = await _create(api, SPA)
+    assert "client_secret" not in created
+    assert created["has_secret"] is False
+    assert created["scope"] == ["openid", "profile"]
+    assert created["token_endpoint_auth_method"] == "none"
+    fetched = (await api.get(f"{paths.CLIENTS}/{created['client_id']}")).json()
+    assert fetched == created
+
+
+async def test_confidential_client_secret_is_shown_once_and_works(
+    api: Api, http: httpx.AsyncClient
+) -> None:
+    created = await _create(api, SERVICE)
+    secret = created["client_secret"]
+    assert created["has_secret"] is True
+    fetched = (await api.get(f"{paths.CLIENTS}/{created['client_id']}")).json()
+    assert "client_secret" not in fetched
+    token = await client_credentials_token(http, created["client_id"], secret, [PROPERTIES_READ])
+    assert (await Api(http, token).get(paths.CONFIG)).status_code == 200
+
+
+async def test_list_and_search_by_name_or_id(api: Api) -> None:
+    spa = await _create(api, SPA)
+    await _create(api, SERVICE)
+    names = [c["client_name"] for c in (await api.get(paths.CLIENTS)).json()]
+    assert names == sorted(names)
+    assert {"Orders SPA", "Billing service", "authgate admin (Config API)"} <= set(names)
+    found = (await api.get(paths.CLIENTS, pattern="orders")).json()
+    assert [c["client_id"] for c in found] == [spa["client_id"]]
+    found = (await api.get(paths.CLIENTS, pattern=spa["client_id"][:13])).json()
+    assert [c["client_id"] for c in found] == [spa["client_id"]]
+    assert (await api.get(paths.CLIENTS, pattern="%")).json() == []
+    page = (await api.get(paths.CLIENTS, limit=1, startIndex=2)).json()
+    assert len(page) == 1
+
+
+async def test_update_replaces_metadata_and_issues_secret_when_becoming_confidential(
+    api: Api,
+) -> None:
+    created = await _create(api, SPA)
+    path = f"{paths.CLIENTS}/{created['client_id']}"
+    changed = {
+        **SPA,
+        "client_name": "Orders app",
+        "token_endpoint_auth_method": "client_secret_post",
+    }
+    response = await api.put(path, changed)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["client_name"] == "Orders app"
+    assert body["client_secret"]
+    again = await api.put(path, {**changed, "client_name": "Orders app 2"})
+    assert "client_secret" not in again.json()
+    back = await api.put(path, SPA)
+    assert back.json()["has_secret"] is False
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"grant_types": ["password"]}, "grant_types"),
+        ({"response_types": ["code", "bogus"]}, "response_types"),
+        ({"redirect_uris": ["http://evil.example/cb"]}, "redirect URI"),
+        ({"redirect_uris": []}, "redirect_uris"),
+        ({"scope": ["no-such-scope"]}, "scope"),
+        ({"token_endpoint_auth_method": "private_key_jwt"}, "token_endpoint_auth_method"),
+        ({"require_pkce": "yes"}, "require_pkce"),
+        ({"colour": "blue"}, "colour"),
+        ({"access_token_lifetime": -1}, "access_token_lifetime"),
+        ({"grant_types": ["client_credentials"]}, "client_credentials"),
+    ],
+)
+async def test_invalid_client_is_400_and_nothing_is_stored(
+    api: Api, change: dict[str, Any], named: str
+) -> None:
+    before = (await api.get(paths.CLIENTS)).json()
+    response = await api.post(paths.CLIENTS, {**SPA, **change})
+    assert response.status_code == 400, response.text
+    assert named in response.json()["error_description"]
+    assert (await api.get(paths.CLIENTS)).json() == before
+
+
+async def test_invalid_update_changes_nothing(api: Api) -> None:
+    created = await _create(api, SPA)
+    path = f"{paths.CLIENTS}/{created['client_id']}"
+    response = await api.put(path, {**SPA, "grant_types": ["nope"]})
+    assert response.status_code == 400
+    assert (await api.get(path)).json() == created
+
+
+async def test_not_json_is_415_and_bad_json_is_400(api: Api, http: httpx.AsyncClient) -> None:
+    response = await http.post(paths.CLIENTS, content=b"x=1", headers={
+        **api.headers, "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert response.status_code == 415
+    response = await http.post(paths.CLIENTS, content=b"{", headers={
+        **api.headers, "Content-Type": "application/json"})  # fmt: skip
+    assert response.status_code == 400
+
+
+async def test_delete_revokes_the_clients_tokens(api: Api, http: httpx.AsyncClient) -> None:
+    created = await _create(api, SERVICE)
+    token = await client_credentials_token(
+        http, created["client_id"], created["client_secret"], [PROPERTIES_READ]
+    )
+    path = f"{paths.CLIENTS}/{created['client_id']}"
+    assert (await api.delete(path)).status_code == 204
+    assert (await api.get(path)).status_code == 404
+    assert (await api.delete(path)).status_code == 404
+    assert (await Api(http, token).get(paths.CONFIG)).status_code == 401
+
+
+async def test_unknown_client_is_404(api: Api) -> None:
+    for response in (
+        await api.get(f"{paths.CLIENTS}/nope"),
+        await api.put(f"{paths.CLIENTS}/nope", SPA),
+        await api.delete(f"{paths.CLIENTS}/nope"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+
+
+async def test_scopes_are_enforced_per_operation(
+    http: httpx.AsyncClient, token_for: TokenFactory, api: Api, runtime: Runtime
+) -> None:
+    assert (await http.get(paths.CLIENTS)).status_code == 401
+    reader = Api(http, await token_for(CLIENTS_READ))
+    assert (await reader.get(paths.CLIENTS)).status_code == 200
+    assert (await reader.post(paths.CLIENTS, SPA)).status_code == 403
+    writer = Api(http, await token_for(CLIENTS_WRITE))
+    assert (await writer.get(paths.CLIENTS)).status_code == 403
+    created = (await writer.post(paths.CLIENTS, SPA)).json()
+    assert (await writer.delete(f"{paths.CLIENTS}/{created['client_id']}")).status_code == 403
+    assert (await api.get(f"{paths.CLIENTS}/{created['client_id']}")).status_code == 200
+
+
+async def test_disabled_admin_client_token_stops_working(api: Api, runtime: Runtime) -> None:
+    admin_id = runtime.first_start.admin_client_id
+    path = f"{paths.CLIENTS}/{admin_id}"
+    current = (await api.get(path)).json()
+    body = {k: current[k] for k in ("client_name", "grant_types", "response_types", "scope",
+                                    "token_endpoint_auth_method")}  # fmt: skip
+    response = await api.put(path, {**body, "disabled": True})
+    assert response.status_code == 200, response.text
+    assert (await api.get(paths.CONFIG)).status_code == 401

@@ -1,0 +1,244 @@
+"""GET and PATCH /jans-config-api/api/v1/jans-auth-server/config (janssen-spec §7.3)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from authgate.admin import paths
+from authgate.admin.scopes import CLIENTS_READ, PROPERTIES_READ
+from authgate.appconfig import AppConfiguration
+from authgate.runtime import Runtime
+from authgate.settings import Settings
+from tests.admin.conftest import TokenFactory
+from tests.admin.support import Api
+from tests.support import (
+    Browser,
+    authorize_params,
+    flow_registration_body,
+    new_verifier,
+    s256,
+    token_form,
+)
+
+
+async def test_get_returns_every_property(api: Api, runtime: Runtime) -> None:
+    document = await api.config()
+    assert set(document) == set(AppConfiguration.model_fields)
+    assert document == runtime.services.config.current.to_document()
+    assert document["clientAuthenticationFiltersEnabled"] is False
+
+
+@pytest.mark.parametrize("path", ["/requirePkce", "requirePkce"])
+async def test_patch_with_slash_or_bare_path_applies_at_once(
+    api: Api, runtime: Runtime, path: str
+) -> None:
+    response = await api.patch_config([{"op": "replace", "path": path, "value": True}])
+    assert response.status_code == 200, response.text
+    assert response.json()["requirePkce"] is True
+    assert runtime.services.config.current.requirePkce is True
+    assert (await api.config())["requirePkce"] is True
+
+
+async def test_patch_several_operations_and_list_members(api: Api, runtime: Runtime) -> None:
+    response = await api.patch_config(
+        [
+            {"op": "test", "path": "/accessTokenLifetime", "value": 300},
+            {"op": "replace", "path": "/accessTokenLifetime", "value": 600},
+            {"op": "add", "path": "/clientBlackList/-", "value": "*.attacker.example/*"},
+            {"op": "remove", "path": "/codeChallengeMethodsSupported/1"},
+        ]
+    )
+    assert response.status_code == 200, response.text
+    config = runtime.services.config.current
+    assert config.accessTokenLifetime == 600
+    assert config.clientBlackList == ["*.attacker.example/*"]
+    assert config.codeChallengeMethodsSupported == ["S256"]
+
+
+async def test_remove_resets_a_property_to_its_default(api: Api, runtime: Runtime) -> None:
+    await api.patch_config([{"op": "replace", "path": "/idTokenLifetime", "value": 60}])
+    response = await api.patch_config([{"op": "remove", "path": "/idTokenLifetime"}])
+    assert response.status_code == 200, response.text
+    assert runtime.services.config.current.idTokenLifetime == 3600
+
+
+INVALID: list[tuple[Any, str]] = [
+    ([{"op": "replace", "path": "/noSuchProperty", "value": 1}], "noSuchProperty"),
+    ([{"op": "add", "path": "noSuchProperty", "value": 1}], "noSuchProperty"),
+    ([{"op": "replace", "path": "/requirePkce", "value": "false"}], "requirePkce"),
+    ([{"op": "replace", "path": "/accessTokenLifetime", "value": "300"}], "accessTokenLifetime"),
+    ([{"op": "replace", "path": "/accessTokenLifetime", "value": -5}], "accessTokenLifetime"),
+    ([{"op": "replace", "path": "/refreshTokenLifetime", "value": 0}], "refreshTokenLifetime"),
+    ([{"op": "replace", "path": "/accessTokenLifetime", "value": 1.5}], "accessTokenLifetime"),
+    (
+        [{"op": "replace", "path": "/tokenEndpointAuthMethodsSupported", "value": ["tls"]}],
+        "tokenEndpointAuthMethodsSupported",
+    ),
+    (
+        [{"op": "replace", "path": "/codeChallengeMethodsSupported", "value": ["plain"]}],
+        "codeChallengeMethodsSupported",
+    ),
+    ([{"op": "replace", "path": "/defaultSubjectType", "value": "x"}], "defaultSubjectType"),
+    (
+        [{"op": "replace", "path": "/clientAuthenticationFilters", "value": [{"bind": 1}]}],
+        "clientAuthenticationFilters/0/filter",
+    ),
+    ([{"op": "remove", "path": "/pairwiseCalculationKey"}], "pairwiseCalculationKey"),
+    ([{"op": "replace", "path": "/requirePkce"}], "requirePkce"),
+    ([{"op": "remove", "path": "/clientBlackList/5"}], "clientBlackList"),
+    ([{"op": "jump", "path": "/requirePkce"}], "op"),
+    ([{"op": "replace", "path": "", "value": {}}], "path"),
+    ({"op": "replace", "path": "/requirePkce", "value": True}, "array"),
+    ([], "array"),
+    (["replace"], "Operation 0"),
+    (
+        [
+            {"op": "replace", "path": "/requirePkce", "value": True},
+            {"op": "replace", "path": "/sessionIdLifetime", "value": -1},
+        ],
+        "sessionIdLifetime",
+    ),
+]
+
+
+@pytest.mark.parametrize(("patch", "named"), INVALID)
+async def test_invalid_patch_is_400_naming_the_property_and_changes_nothing(
+    api: Api, runtime: Runtime, patch: Any, named: str
+) -> None:
+    before = await runtime.config_store.load()
+    response = await api.patch_config(patch)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert named in body["error_description"]
+    assert await runtime.config_store.load() == before
+    assert runtime.services.config.current.requirePkce is False
+    assert await api.get(paths.AUDIT) is not None
+    assert (await api.get(paths.AUDIT)).json() == []
+
+
+async def test_failed_test_operation_is_409_and_changes_nothing(api: Api, runtime: Runtime) -> None:
+    before = await runtime.config_store.load()
+    response = await api.patch_config(
+        [
+            {"op": "test", "path": "/accessTokenLifetime", "value": 1},
+            {"op": "replace", "path": "/accessTokenLifetime", "value": 600},
+        ]
+    )
+    assert response.status_code == 409
+    assert await runtime.config_store.load() == before
+
+
+@pytest.mark.parametrize("body", [b"{not json", b""])
+async def test_malformed_json_is_400(api: Api, body: bytes) -> None:
+    response = await api.patch_config(body)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+async def test_wrong_content_type_is_415(api: Api) -> None:
+    response = await api.patch_config([], content_type="text/plain")
+    assert response.status_code == 415
+
+
+async def test_no_token_is_401_with_a_bare_bearer_challenge(http: httpx.AsyncClient) -> None:
+    for method in ("GET", "PATCH"):
+        response = await http.request(method, paths.CONFIG)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == 'Bearer realm="jans-config-api"'
+        assert response.json()["error"] == "invalid_token"
+
+
+async def test_unknown_token_is_401_invalid_token(http: httpx.AsyncClient) -> None:
+    response = await http.get(paths.CONFIG, headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+async def test_basic_credentials_are_not_a_bearer_token(
+    http: httpx.AsyncClient, admin_credentials: tuple[str, str]
+) -> None:
+    response = await http.get(paths.CONFIG, auth=admin_credentials)
+    assert response.status_code == 401
+
+
+async def test_token_without_the_scope_is_403(
+    http: httpx.AsyncClient, token_for: TokenFactory, runtime: Runtime
+) -> None:
+    api = Api(http, await token_for(CLIENTS_READ))
+    response = await api.get(paths.CONFIG)
+    assert response.status_code == 403
+    assert response.json()["error"] == "insufficient_scope"
+    challenge = response.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in challenge
+    assert f'scope="{PROPERTIES_READ}"' in challenge
+
+    read_only = Api(http, await token_for(PROPERTIES_READ))
+    assert (await read_only.get(paths.CONFIG)).status_code == 200
+    before = await runtime.config_store.load()
+    response = await read_only.patch_config(
+        [{"op": "replace", "path": "/requirePkce", "value": True}]
+    )
+    assert response.status_code == 403
+    assert await runtime.config_store.load() == before
+
+
+async def test_expired_token_is_401(api: Api, runtime: Runtime, clock: Any) -> None:
+    clock.advance(301)
+    response = await api.get(paths.CONFIG)
+    assert response.status_code == 401
+
+
+async def test_change_reaches_other_instances_within_the_poll_interval(
+    api: Api, runtime: Runtime
+) -> None:
+    other_settings = Settings(
+        issuer_url=runtime.settings.issuer,
+        database_url=runtime.settings.database,
+        config_poll_interval=0.2,
+    )
+    other = await Runtime.start(other_settings, migrate=False)
+    try:
+        assert other.services.config.current.accessTokenLifetime == 300
+        response = await api.patch_config(
+            [{"op": "replace", "path": "accessTokenLifetime", "value": 120}]
+        )
+        assert response.status_code == 200
+        for _ in range(50):
+            if other.services.config.current.accessTokenLifetime == 120:
+                break
+            await asyncio.sleep(0.05)
+        assert other.services.config.current.accessTokenLifetime == 120
+    finally:
+        await other.stop()
+
+
+async def test_flow_document_step_toggle_client_authentication_filters(
+    api: Api, http: httpx.AsyncClient, browser: Browser
+) -> None:
+    """pkce-flow.md "PKCE Configuration": with the filters on, the public client's token
+    request gets 401; turning them off through the Config API makes it succeed."""
+    client = (await http.post("/jans-auth/restv1/register", json=flow_registration_body())).json()
+    on = [{"op": "replace", "path": "clientAuthenticationFiltersEnabled", "value": True}]
+    assert (await api.patch_config(on)).status_code == 200
+
+    async def token_request() -> httpx.Response:
+        verifier = new_verifier()
+        result = await browser.authorize(
+            authorize_params(client["client_id"], s256(verifier), "S256")
+        )
+        form = token_form(client["client_id"], result.params["code"], verifier)
+        return await http.post("/jans-auth/restv1/token", data=form)
+
+    refused = await token_request()
+    assert refused.status_code == 401
+    assert "client authentication filters are enabled" in refused.json()["error_description"]
+
+    off = [{"op": "replace", "path": "/clientAuthenticationFiltersEnabled", "value": False}]
+    assert (await api.patch_config(off)).status_code == 200
+    accepted = await token_request()
+    assert accepted.status_code == 200, accepted.text
