@@ -20,7 +20,7 @@ from authgate.core.types import User
 from authgate.crypto.keys import StoredKey, generate_rsa_key
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.storage.db import create_engine, upgrade_sync
+from authgate.storage.db import create_engine, open_database, upgrade_sync
 from authgate.storage.models import Base
 from authgate.storage.settings_store import SqlKeyStore
 from authgate.web.app import create_app
@@ -133,9 +133,9 @@ def settings(database_url: str) -> Settings:
 async def runtime(
     settings: Settings, clock: FakeClock, signing_key: StoredKey
 ) -> AsyncIterator[Runtime]:
-    engine = create_engine(settings.database)
-    await SqlKeyStore(engine).add(signing_key)
-    await engine.dispose()
+    db = await open_database(settings.database)
+    await SqlKeyStore(db).add(signing_key)
+    await db.close()
     rt = await Runtime.start(
         settings, migrate=False, passwords=fast_hasher(), clock=clock, poll=False
     )

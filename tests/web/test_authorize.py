@@ -3,11 +3,13 @@ redirect), prompt handling, SSO, consent memory, and the interaction pages' prot
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
+from authgate.core.registration import register
 from authgate.runtime import Runtime
 from tests.support import (
     ISSUER,
@@ -15,6 +17,7 @@ from tests.support import (
     FakeClock,
     Flow,
     authorize_params,
+    flow_registration_body,
     hidden_form,
     new_verifier,
     query_of,
@@ -365,3 +368,12 @@ async def test_browser_is_anonymous_after_session_expiry(flow: Flow, clock: Fake
 async def test_error_page_escapes_input(http: httpx.AsyncClient) -> None:
     response = await _get(http, _params("<script>alert(1)</script>"))
     assert "<script>alert(1)</script>" not in response.text
+
+
+async def test_concurrent_consents_for_one_user_and_client(runtime: Runtime) -> None:
+    """Several tabs approving at once must all land, never a 500 (found under load)."""
+    svc = runtime.services
+    cid = (await register(flow_registration_body(), svc)).client.client_id
+    scopes = [("openid",), ("email",), ("profile",), ("openid", "email")] * 3
+    await asyncio.gather(*(svc.consents.grant("user-1", cid, s, svc.clock.now()) for s in scopes))
+    assert await svc.consents.granted("user-1", cid) == {"openid", "email", "profile"}

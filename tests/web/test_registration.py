@@ -52,9 +52,13 @@ FLOW_DOCUMENT_MEMBERS = {
 }
 
 
+COUNT_CLIENTS = select(func.count().label("n")).select_from(ClientRow)
+
+
 async def _count_clients(runtime: Runtime) -> int:
-    async with runtime.engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(ClientRow))).scalar_one())
+    row = await runtime.db.fetch_one(COUNT_CLIENTS, {})
+    assert row is not None
+    return int(row["n"])
 
 
 async def test_flow_document_registration(http: httpx.AsyncClient, clock: FakeClock) -> None:
