@@ -131,7 +131,9 @@ class Browser:
         raise AssertionError("too many redirects")
 
 
-def authorize_params(client_id: str, challenge: str | None, method: str | None, **extra: str) -> dict[str, str]:
+def authorize_params(
+    client_id: str, challenge: str | None, method: str | None, **extra: str
+) -> dict[str, str]:
     """The flow document's authorize request (step 3)."""
     params = {
         "response_type": "code",
@@ -149,9 +151,15 @@ def authorize_params(client_id: str, challenge: str | None, method: str | None, 
     return params
 
 
-def token_form(client_id: str, code: str, verifier: str | None, redirect_uri: str = REDIRECT_URI) -> dict[str, str]:
+def token_form(
+    client_id: str, code: str, verifier: str | None, redirect_uri: str = REDIRECT_URI
+) -> dict[str, str]:
     """The flow document's token request (step 4)."""
-    form = {"grant_type": "authorization_code", "redirect_uri": redirect_uri, "client_id": client_id}
+    form = {
+        "grant_type": "authorization_code",
+        "redirect_uri": redirect_uri,
+        "client_id": client_id,
+    }
     if verifier is not None:
         form["code_verifier"] = verifier
     form["code"] = code
@@ -159,3 +167,53 @@ def token_form(client_id: str, code: str, verifier: str | None, redirect_uri: st
 
 
 KID_PATTERN = re.compile(r"^connect_[0-9a-f-]{36}_sig_rs256$")
+
+
+@dataclass
+class IssuedCode:
+    code: str
+    verifier: str | None
+    params: dict[str, str]
+    client_id: str
+
+
+class Flow:
+    """Shortcuts over the flow document's steps for tests that exercise one step in detail."""
+
+    def __init__(self, http: httpx.AsyncClient, browser: Browser) -> None:
+        self.http = http
+        self.browser = browser
+
+    async def register(self, **overrides: Any) -> dict[str, Any]:
+        body = flow_registration_body() | overrides
+        response = await self.http.post("/jans-auth/restv1/register", json=body)
+        assert response.status_code == 201, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def code(
+        self,
+        client_id: str,
+        *,
+        method: str | None = "S256",
+        verifier: str | None = None,
+        **extra: str,
+    ) -> IssuedCode:
+        if method is None:
+            verifier, challenge = None, None
+        else:
+            verifier = verifier or new_verifier(64)
+            challenge = s256(verifier) if method.lower() == "s256" else verifier
+        params = authorize_params(client_id, challenge, method, **extra)
+        result = await self.browser.authorize(params)
+        assert "code" in result.params, result.location
+        return IssuedCode(result.params["code"], verifier, params, client_id)
+
+    async def token(self, form: dict[str, str], **kwargs: Any) -> httpx.Response:
+        return await self.http.post("/jans-auth/restv1/token", data=form, **kwargs)
+
+    async def tokens(self, issued: IssuedCode) -> dict[str, Any]:
+        response = await self.token(token_form(issued.client_id, issued.code, issued.verifier))
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data

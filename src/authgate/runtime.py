@@ -16,9 +16,6 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import PasswordHasher, Services
@@ -27,7 +24,8 @@ from authgate.crypto.keys import KeyRing, generate_rsa_key
 from authgate.crypto.passwords import Argon2PasswordHasher
 from authgate.settings import Settings
 from authgate.storage.clients import SqlClientStore
-from authgate.storage.db import create_engine, upgrade
+from authgate.storage.database import Database, IntegrityViolation
+from authgate.storage.db import open_database, upgrade
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
@@ -103,7 +101,7 @@ async def _ensure_scopes(store: SqlScopeStore) -> None:
     existing = {s.scope_id for s in await store.all()}
     for scope in STANDARD_SCOPES:
         if scope.scope_id not in existing:
-            with contextlib.suppress(IntegrityError):
+            with contextlib.suppress(IntegrityViolation):
                 await store.add(scope)
 
 
@@ -126,7 +124,7 @@ async def _ensure_first_user(
     )
     try:
         await users.add(user)
-    except IntegrityError:
+    except IntegrityViolation:
         return FirstStart()
     generated = None if settings.admin_password else password
     return FirstStart(admin_username=user.username, admin_password=generated)
@@ -138,7 +136,7 @@ class Runtime:
     def __init__(
         self,
         settings: Settings,
-        engine: AsyncEngine,
+        db: Database,
         services: Services,
         live_config: LiveConfig,
         config_store: SqlConfigurationStore,
@@ -147,7 +145,7 @@ class Runtime:
         first_start: FirstStart,
     ) -> None:
         self.settings = settings
-        self.engine = engine
+        self.db = db
         self.services = services
         self.live_config = live_config
         self.config_store = config_store
@@ -169,19 +167,19 @@ class Runtime:
         url = settings.database
         if migrate:
             await upgrade(url)
-        engine = create_engine(url)
+        db = await open_database(url)
         clock = clock or SystemClock()
         passwords = passwords or Argon2PasswordHasher()
         now = clock.now()
-        config_store = SqlConfigurationStore(engine)
-        key_store = SqlKeyStore(engine)
+        config_store = SqlConfigurationStore(db)
+        key_store = SqlKeyStore(db)
         revision, config = await _ensure_config(config_store, now)
         keyring = await _ensure_keys(key_store, now)
-        scopes = SqlScopeStore(engine)
+        scopes = SqlScopeStore(db)
         await _ensure_scopes(scopes)
-        users = SqlUserStore(engine)
+        users = SqlUserStore(db)
         first = await _ensure_first_user(users, passwords, settings, now)
-        clients = SqlClientStore(engine)
+        clients = SqlClientStore(db)
         admin = await ensure_admin_client(
             scopes,
             clients,
@@ -199,15 +197,15 @@ class Runtime:
             clients=clients,
             users=users,
             scopes=scopes,
-            sessions=SqlSessionStore(engine),
-            interactions=SqlInteractionStore(engine),
-            consents=SqlConsentStore(engine),
-            grants=SqlGrantStore(engine),
+            sessions=SqlSessionStore(db),
+            interactions=SqlInteractionStore(db),
+            consents=SqlConsentStore(db),
+            grants=SqlGrantStore(db),
             keys=keyring,
             passwords=passwords,
             clock=clock,
         )
-        runtime = cls(settings, engine, services, live, config_store, key_store, keyring, first)
+        runtime = cls(settings, db, services, live, config_store, key_store, keyring, first)
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
         return runtime
@@ -237,4 +235,4 @@ class Runtime:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
-        await self.engine.dispose()
+        await self.db.close()

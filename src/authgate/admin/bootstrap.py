@@ -13,12 +13,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
 from authgate.admin.scopes import ADMIN_SCOPES, PROPERTIES_WRITE, admin_scope_records
 from authgate.core.ports import ClientStore, ScopeStore
 from authgate.core.types import Client, ClientMetadata
 from authgate.crypto.handles import handle_hash, new_handle
+from authgate.storage.database import IntegrityViolation
 
 ADMIN_CLIENT_NAME = "authgate admin (Config API)"
 
@@ -59,7 +58,7 @@ async def _create_scopes(scopes: ScopeStore) -> bool:
             continue
         try:
             await scopes.add(scope)
-        except IntegrityError:
+        except IntegrityViolation:
             continue
         created_marker = created_marker or scope.scope_id == PROPERTIES_WRITE
     return created_marker
@@ -86,6 +85,6 @@ async def ensure_admin_client(
     secret = client_secret or new_handle()
     try:
         await clients.add(admin_client(cid, secret, int(now)))
-    except IntegrityError:
+    except IntegrityViolation:
         return None
     return AdminClientCredentials(cid, None if client_secret else secret)

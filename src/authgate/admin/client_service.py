@@ -150,6 +150,7 @@ class ClientAdmin:
         await self._ctx.store.add_client(
             client, self._entry(actor, "client.create", client.client_id, None, client)
         )
+        self._ctx.forget(client.client_id)
         return ClientResult(client, secret)
 
     async def update(self, client_id: str, body: ClientIn, actor: Actor) -> ClientResult:
@@ -171,7 +172,9 @@ class ClientAdmin:
             current, metadata=metadata, secret_hash=secret_hash, disabled=body.disabled
         )
         entry = self._entry(actor, "client.update", client_id, current, client)
-        if not await self._ctx.store.replace_client(client, entry):
+        applied = await self._ctx.store.replace_client(client, entry)
+        self._ctx.forget(client_id)
+        if not applied:
             raise NotFound(f"No client with client_id {client_id!r}")
         return ClientResult(client, secret)
 
@@ -179,5 +182,7 @@ class ClientAdmin:
         """Delete a client; every token issued to it is revoked."""
         current = await self.get(client_id)
         entry = self._entry(actor, "client.delete", client_id, current, None)
-        if not await self._ctx.store.delete_client(client_id, entry):
+        applied = await self._ctx.store.delete_client(client_id, entry)
+        self._ctx.forget(client_id)
+        if not applied:
             raise NotFound(f"No client with client_id {client_id!r}")

@@ -10,7 +10,9 @@ from authgate.core.ports import Services
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.admin_sessions import SqlAdminKeys, SqlAdminSessions
 from authgate.storage.audit import SqlAuditLog
+from authgate.storage.clients import SqlClientStore
 from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
+from authgate.storage.users import SqlScopeStore
 
 if TYPE_CHECKING:
     from authgate.runtime import Runtime
@@ -35,20 +37,31 @@ class AdminContext:
     keys: SqlAdminKeys
     audit: SqlAuditLog
     reload: Callable[[], Awaitable[None]]
+    forget: Callable[[str | None], None]
     poll_interval: float
 
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> AdminContext:
-        engine = runtime.engine
+        db = runtime.db
+        clients, scopes = runtime.services.clients, runtime.services.scopes
+
+        def forget(client_id: str | None) -> None:
+            """Drop this instance's cached copies after a change (others expire in 2 s)."""
+            if isinstance(clients, SqlClientStore):
+                clients.forget(client_id)
+            if isinstance(scopes, SqlScopeStore):
+                scopes.forget()
+
         return cls(
             services=runtime.services,
             config_store=runtime.config_store,
             key_store=runtime.key_store,
-            store=SqlAdminStore(engine),
-            sessions=SqlAdminSessions(engine),
-            keys=SqlAdminKeys(engine),
-            audit=SqlAuditLog(engine),
+            store=SqlAdminStore(db),
+            sessions=SqlAdminSessions(db),
+            keys=SqlAdminKeys(db),
+            audit=SqlAuditLog(db),
             reload=runtime.refresh,
+            forget=forget,
             poll_interval=runtime.settings.config_poll_interval,
         )
 

@@ -6,8 +6,6 @@ import asyncio
 import dataclasses
 import uuid
 
-from sqlalchemy.exc import IntegrityError
-
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict, NotFound
 from authgate.admin.redact import redact
@@ -16,6 +14,7 @@ from authgate.admin.scopes import ADMIN_SCOPES
 from authgate.core.types import Scope, User
 from authgate.errors import InvalidRequest
 from authgate.storage.audit import AuditEntry
+from authgate.storage.database import IntegrityViolation
 
 #: Scopes the server itself depends on: they cannot be deleted.
 PROTECTED_SCOPES = frozenset({"openid", *ADMIN_SCOPES})
@@ -67,8 +66,9 @@ class ScopeAdmin:
             await self._ctx.store.add_scope(
                 scope, self._entry(actor, "scope.create", scope.scope_id, None, scope)
             )
-        except IntegrityError:
+        except IntegrityViolation:
             raise Conflict(f"Scope {body.scope_id!r} already exists") from None
+        self._ctx.forget(None)
         return scope
 
     async def update(self, scope_id: str, body: ScopeUpdate, actor: Actor) -> Scope:
@@ -80,6 +80,7 @@ class ScopeAdmin:
             scope, self._entry(actor, "scope.update", scope_id, current, scope)
         ):
             raise NotFound(f"No scope {scope_id!r}")
+        self._ctx.forget(None)
         return scope
 
     async def delete(self, scope_id: str, actor: Actor) -> None:
@@ -90,6 +91,7 @@ class ScopeAdmin:
             scope_id, self._entry(actor, "scope.delete", scope_id, current, None)
         ):
             raise NotFound(f"No scope {scope_id!r}")
+        self._ctx.forget(None)
 
 
 class UserAdmin:
@@ -141,7 +143,7 @@ class UserAdmin:
             await self._ctx.store.add_user(
                 user, self._entry(actor, "user.create", user.user_id, None, user)
             )
-        except IntegrityError:
+        except IntegrityViolation:
             raise Conflict(f"User {body.username!r} already exists") from None
         return user
 

@@ -10,40 +10,106 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+import orjson
+from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
 
 from authgate.core.types import Client, Scope, User
-from authgate.storage.audit import AuditEntry, record
-from authgate.storage.clients import client_from_row, client_row, write_attributes
-from authgate.storage.models import (
-    ClientAttributeRow,
-    ClientRow,
-    ConfigurationRow,
-    ScopeRow,
-    SessionRow,
-    TokenRow,
-    UserRow,
-    table_of,
-)
-from authgate.storage.settings_store import CONFIG_ID
+from authgate.storage import clients as client_sql
+from authgate.storage import settings_store
+from authgate.storage import users as user_sql
+from authgate.storage.audit import AuditEntry, record_step
+from authgate.storage.database import Database, Row, Step
+from authgate.storage.models import ClientRow, ScopeRow, SessionRow, TokenRow, UserRow, table_of
 
-_config = table_of(ConfigurationRow)
 _clients = table_of(ClientRow)
-_attrs = table_of(ClientAttributeRow)
 _scopes = table_of(ScopeRow)
 _users = table_of(UserRow)
 _tokens = table_of(TokenRow)
 _sessions = table_of(SessionRow)
+_USER_FIELDS = [f.name for f in dataclasses.fields(User)]
 
 
-def _contains(column: Any, pattern: str) -> ColumnElement[bool]:
-    return func.lower(column).contains(pattern.lower(), autoescape=True)
+def _like(column: Any) -> ColumnElement[bool]:
+    return func.lower(column).like(bindparam("pattern"), escape="/")
+
+
+def _page(query: Any) -> Any:
+    return query.limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+SEARCH_CLIENTS = _page(
+    select(_clients)
+    .where(or_(_like(_clients.c.client_name), _like(_clients.c.client_id)))
+    .order_by(_clients.c.client_name, _clients.c.client_id)
+)
+REVOKE_CLIENT_TOKENS = (
+    update(_tokens)
+    .where(_tokens.c.client_id == bindparam("client_id"), _tokens.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+)
+GET_SCOPE = select(_scopes).where(_scopes.c.scope_id == bindparam("scope_id"))
+UPDATE_SCOPE = (
+    update(_scopes)
+    .where(_scopes.c.scope_id == bindparam("scope_id"))
+    .values(
+        description=bindparam("description"),
+        claims=bindparam("claims"),
+        registrable=bindparam("registrable"),
+    )
+)
+DELETE_SCOPE = delete(_scopes).where(_scopes.c.scope_id == bindparam("scope_id"))
+SEARCH_USERS = _page(
+    select(_users)
+    .where(
+        or_(
+            _like(_users.c.username),
+            _like(_users.c.user_id),
+            _like(func.coalesce(_users.c.email, "")),
+            _like(func.coalesce(_users.c.name, "")),
+        )
+    )
+    .order_by(_users.c.username)
+)
+UPDATE_USER = (
+    update(_users)
+    .where(_users.c.user_id == bindparam("key"))
+    .values({c: bindparam(c) for c in _USER_FIELDS if c != "user_id"})
+)
+REVOKE_USER_TOKENS = (
+    update(_tokens)
+    .where(_tokens.c.user_id == bindparam("user_id"), _tokens.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+)
+END_USER_SESSIONS = delete(_sessions).where(_sessions.c.user_id == bindparam("user_id"))
+
+
+def like_pattern(text: str) -> str:
+    """A case-insensitive "contains" LIKE pattern with ``%``, ``_`` and ``/`` escaped."""
+    escaped = text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _scope(row: Row) -> Scope:
+    claims = row["claims"]
+    loaded = orjson.loads(claims) if isinstance(claims, str | bytes) else claims
+    return Scope(row["scope_id"], row["description"], tuple(loaded or ()), bool(row["registrable"]))
+
+
+def _scope_params(scope: Scope) -> dict[str, Any]:
+    return {
+        "scope_id": scope.scope_id,
+        "description": scope.description,
+        "claims": orjson.dumps(list(scope.claims)).decode(),
+        "registrable": scope.registrable,
+    }
 
 
 class SqlAdminStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _apply(self, steps: list[Step], audit: AuditEntry) -> bool:
+        return (await self._db.transact([*steps, record_step(audit)])).applied
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -51,150 +117,84 @@ class SqlAdminStore:
         self, document: dict[str, Any], expected_revision: int, audit: AuditEntry
     ) -> bool:
         """Compare-and-set the configuration document; False if the revision moved on."""
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_config)
-                .where(_config.c.config_id == CONFIG_ID, _config.c.revision == expected_revision)
-                .values(document=document, revision=expected_revision + 1, updated_at=audit.at)
-            )
-            if result.rowcount != 1:
-                return False
-            await record(conn, audit)
-        return True
+        params = {
+            "config_id": settings_store.CONFIG_ID,
+            "expected": expected_revision,
+            "revision": expected_revision + 1,
+            "document": orjson.dumps(document).decode(),
+            "now": audit.at,
+        }
+        return await self._apply([Step(settings_store.SAVE, params, expect=1)], audit)
 
     # --- clients ---------------------------------------------------------------------------
 
     async def search_clients(self, pattern: str | None, limit: int, offset: int) -> list[Client]:
-        query = select(_clients).order_by(_clients.c.client_name, _clients.c.client_id)
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
         if pattern:
-            query = query.where(
-                or_(
-                    _contains(_clients.c.client_name, pattern),
-                    _contains(_clients.c.client_id, pattern),
-                )
+            rows = await self._db.fetch_all(
+                SEARCH_CLIENTS, params | {"pattern": like_pattern(pattern)}
             )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-        return [client_from_row(r) for r in rows]
+        else:
+            rows = await self._db.fetch_all(client_sql.LIST, params)
+        return [client_sql._client(r) for r in rows]
 
     async def add_client(self, client: Client, audit: AuditEntry) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(_clients).values(**client_row(client)))
-            await write_attributes(conn, client)
-            await record(conn, audit)
+        steps = [Step(client_sql.INSERT, client_sql._row(client))]
+        await self._apply(steps + client_sql._attribute_steps(client), audit)
 
     async def replace_client(self, client: Client, audit: AuditEntry) -> bool:
-        values = client_row(client)
-        del values["client_id"]
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_clients).where(_clients.c.client_id == client.client_id).values(**values)
-            )
-            if result.rowcount != 1:
-                return False
-            await write_attributes(conn, client)
-            await record(conn, audit)
-        return True
+        values = client_sql._row(client) | {"key": client.client_id}
+        steps = [Step(client_sql.UPDATE, values, expect=1)]
+        return await self._apply(steps + client_sql._attribute_steps(client), audit)
 
     async def delete_client(self, client_id: str, audit: AuditEntry) -> bool:
         """Delete the client and revoke every token issued to it."""
-        async with self._engine.begin() as conn:
-            await conn.execute(delete(_attrs).where(_attrs.c.client_id == client_id))
-            result = await conn.execute(delete(_clients).where(_clients.c.client_id == client_id))
-            if result.rowcount != 1:
-                return False
-            await conn.execute(
-                update(_tokens)
-                .where(_tokens.c.client_id == client_id, _tokens.c.revoked_at.is_(None))
-                .values(revoked_at=audit.at)
-            )
-            await record(conn, audit)
-        return True
+        key = {"client_id": client_id}
+        steps = [
+            Step(client_sql.DELETE_ATTRS, key),
+            Step(client_sql.DELETE, key, expect=1),
+            Step(REVOKE_CLIENT_TOKENS, key | {"now": audit.at}),
+        ]
+        return await self._apply(steps, audit)
 
     # --- scopes ----------------------------------------------------------------------------
 
     async def get_scope(self, scope_id: str) -> Scope | None:
-        query = select(_scopes).where(_scopes.c.scope_id == scope_id)
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        if row is None:
-            return None
-        return Scope(row.scope_id, row.description, tuple(row.claims or ()), row.registrable)
+        row = await self._db.fetch_one(GET_SCOPE, {"scope_id": scope_id})
+        return _scope(row) if row else None
 
     async def add_scope(self, scope: Scope, audit: AuditEntry) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(_scopes).values(**_scope_values(scope)))
-            await record(conn, audit)
+        await self._apply([Step(user_sql.INSERT_SCOPE, _scope_params(scope))], audit)
 
     async def replace_scope(self, scope: Scope, audit: AuditEntry) -> bool:
-        values = _scope_values(scope)
-        del values["scope_id"]
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_scopes).where(_scopes.c.scope_id == scope.scope_id).values(**values)
-            )
-            if result.rowcount != 1:
-                return False
-            await record(conn, audit)
-        return True
+        return await self._apply([Step(UPDATE_SCOPE, _scope_params(scope), expect=1)], audit)
 
     async def delete_scope(self, scope_id: str, audit: AuditEntry) -> bool:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(delete(_scopes).where(_scopes.c.scope_id == scope_id))
-            if result.rowcount != 1:
-                return False
-            await record(conn, audit)
-        return True
+        return await self._apply([Step(DELETE_SCOPE, {"scope_id": scope_id}, expect=1)], audit)
 
     # --- users -----------------------------------------------------------------------------
 
     async def search_users(self, pattern: str | None, limit: int, offset: int) -> list[User]:
-        query = select(_users).order_by(_users.c.username)
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
         if pattern:
-            query = query.where(
-                or_(
-                    _contains(_users.c.username, pattern),
-                    _contains(_users.c.user_id, pattern),
-                    _contains(func.coalesce(_users.c.email, ""), pattern),
-                    _contains(func.coalesce(_users.c.name, ""), pattern),
-                )
+            rows = await self._db.fetch_all(
+                SEARCH_USERS, params | {"pattern": like_pattern(pattern)}
             )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-        return [
-            User(**{f.name: getattr(r, f.name) for f in dataclasses.fields(User)}) for r in rows
-        ]
+        else:
+            rows = await self._db.fetch_all(user_sql.LIST_USERS, params)
+        return [user_sql._user(r) for r in rows]
 
     async def add_user(self, user: User, audit: AuditEntry) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(_users).values(**dataclasses.asdict(user)))
-            await record(conn, audit)
+        await self._apply([Step(user_sql.INSERT_USER, dataclasses.asdict(user))], audit)
 
     async def replace_user(self, user: User, audit: AuditEntry) -> bool:
         """Store every member of ``user``; a disabled user also loses its sessions and tokens."""
-        values = dataclasses.asdict(user)
-        del values["user_id"]
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_users).where(_users.c.user_id == user.user_id).values(**values)
-            )
-            if result.rowcount != 1:
-                return False
-            if not user.enabled:
-                await conn.execute(
-                    update(_tokens)
-                    .where(_tokens.c.user_id == user.user_id, _tokens.c.revoked_at.is_(None))
-                    .values(revoked_at=audit.at)
-                )
-                await conn.execute(delete(_sessions).where(_sessions.c.user_id == user.user_id))
-            await record(conn, audit)
-        return True
-
-
-def _scope_values(scope: Scope) -> dict[str, Any]:
-    return {
-        "scope_id": scope.scope_id,
-        "description": scope.description,
-        "claims": list(scope.claims),
-        "registrable": scope.registrable,
-    }
+        values = dataclasses.asdict(user) | {"key": user.user_id}
+        steps = [Step(UPDATE_USER, values, expect=1)]
+        if not user.enabled:
+            key = {"user_id": user.user_id}
+            steps += [
+                Step(REVOKE_USER_TOKENS, key | {"now": audit.at}),
+                Step(END_USER_SESSIONS, key),
+            ]
+        return await self._apply(steps, audit)

@@ -3,18 +3,49 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+import orjson
+from sqlalchemy import bindparam, delete, select, update
 
 from authgate.crypto.keys import StoredKey
-from authgate.storage.audit import AuditEntry, record
+from authgate.storage import settings_store
+from authgate.storage.audit import AuditEntry, record_step
+from authgate.storage.database import Database, Row, Step
 from authgate.storage.models import SessionRow, SigningKeyRow, TokenRow, UserRow, table_of
 
 _sessions = table_of(SessionRow)
 _users = table_of(UserRow)
 _tokens = table_of(TokenRow)
 _keys = table_of(SigningKeyRow)
+
+_LIVE = (
+    select(_sessions, _users.c.username)
+    .join(_users, _users.c.user_id == _sessions.c.user_id, isouter=True)
+    .where(_sessions.c.ended_at.is_(None), _sessions.c.expires_at > bindparam("now"))
+    .order_by(_sessions.c.auth_time.desc(), _sessions.c.sid)
+)
+LIST = _LIVE.limit(bindparam("limit")).offset(bindparam("offset"))
+LIST_FOR_USER = (
+    _LIVE.where(_sessions.c.user_id == bindparam("user_id"))
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+DELETE_SESSION = delete(_sessions).where(_sessions.c.sid == bindparam("sid"))
+REVOKE_SESSION_TOKENS = (
+    update(_tokens)
+    .where(_tokens.c.sid == bindparam("sid"), _tokens.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+)
+EXPIRED_KEYS = select(_keys.c.kid).where(
+    _keys.c.expires_at.is_not(None), _keys.c.expires_at <= bindparam("now")
+)
+DELETE_EXPIRED_KEYS = delete(_keys).where(
+    _keys.c.expires_at.is_not(None), _keys.c.expires_at <= bindparam("now")
+)
+RETIRE_KEYS = (
+    update(_keys).where(_keys.c.expires_at.is_(None)).values(expires_at=bindparam("retire_at"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,90 +61,70 @@ class SessionView:
     amr: tuple[str, ...]
 
 
+def _session(row: Row) -> SessionView:
+    amr = row["amr"]
+    loaded = orjson.loads(amr) if isinstance(amr, str | bytes) else amr
+    return SessionView(
+        sid=row["sid"],
+        user_id=row["user_id"],
+        username=row["username"],
+        auth_time=int(row["auth_time"]),
+        expires_at=int(row["expires_at"]),
+        acr=row["acr"],
+        amr=tuple(loaded or ()),
+    )
+
+
 class SqlAdminSessions:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def list(
         self, now: float, *, user_id: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[SessionView]:
         """Live (not ended, not expired) sessions, newest login first."""
-        query = (
-            select(_sessions, _users.c.username)
-            .join(_users, _users.c.user_id == _sessions.c.user_id, isouter=True)
-            .where(_sessions.c.ended_at.is_(None), _sessions.c.expires_at > now)
-            .order_by(_sessions.c.auth_time.desc(), _sessions.c.sid)
-            .limit(limit)
-            .offset(offset)
-        )
-        if user_id is not None:
-            query = query.where(_sessions.c.user_id == user_id)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [
-            SessionView(
-                sid=r.sid,
-                user_id=r.user_id,
-                username=r.username,
-                auth_time=r.auth_time,
-                expires_at=r.expires_at,
-                acr=r.acr,
-                amr=tuple(r.amr or ()),
-            )
-            for r in rows
-        ]
+        params: dict[str, Any] = {"now": now, "limit": limit, "offset": offset}
+        if user_id is None:
+            rows = await self._db.fetch_all(LIST, params)
+        else:
+            rows = await self._db.fetch_all(LIST_FOR_USER, params | {"user_id": user_id})
+        return [_session(r) for r in rows]
 
     async def revoke(self, sid: str, audit: AuditEntry) -> bool:
         """End the session and revoke every token issued under it."""
-        async with self._engine.begin() as conn:
-            result = await conn.execute(delete(_sessions).where(_sessions.c.sid == sid))
-            if result.rowcount != 1:
-                return False
-            await conn.execute(
-                update(_tokens)
-                .where(_tokens.c.sid == sid, _tokens.c.revoked_at.is_(None))
-                .values(revoked_at=audit.at)
-            )
-            await record(conn, audit)
-        return True
+        steps = [
+            Step(DELETE_SESSION, {"sid": sid}, expect=1),
+            Step(REVOKE_SESSION_TOKENS, {"sid": sid, "now": audit.at}),
+            record_step(audit),
+        ]
+        return (await self._db.transact(steps)).applied
 
 
 class SqlAdminKeys:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def rotate(self, new_key: StoredKey, retire_at: int, audit: AuditEntry) -> list[str]:
         """Add ``new_key``; schedule older keys to retire at ``retire_at``; drop retired keys.
 
-        Keys whose retirement time has passed are deleted (they no longer verify anything
-        that is still valid). Returns the kids that were deleted.
+        Keys whose retirement time has passed are deleted (nothing still valid was signed by
+        them). Returns the kids that were deleted.
         """
-        now = int(audit.at)
-        async with self._engine.begin() as conn:
-            expired = (
-                (
-                    await conn.execute(
-                        select(_keys.c.kid).where(
-                            _keys.c.expires_at.is_not(None), _keys.c.expires_at <= now
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            if expired:
-                await conn.execute(delete(_keys).where(_keys.c.kid.in_(expired)))
-            await conn.execute(
-                update(_keys).where(_keys.c.expires_at.is_(None)).values(expires_at=retire_at)
-            )
-            await conn.execute(
-                insert(_keys).values(
-                    kid=new_key.kid,
-                    alg=new_key.alg,
-                    private_pem=new_key.private_pem,
-                    created_at=new_key.created_at,
-                    expires_at=None,
-                )
-            )
-            await record(conn, audit)
-        return list(expired)
+        now = {"now": int(audit.at)}
+        expired = [r["kid"] for r in await self._db.fetch_all(EXPIRED_KEYS, now)]
+        key = {
+            "kid": new_key.kid,
+            "alg": new_key.alg,
+            "private_pem": new_key.private_pem,
+            "created_at": new_key.created_at,
+            "expires_at": None,
+        }
+        steps = [
+            Step(DELETE_EXPIRED_KEYS, now, expect=len(expired)),
+            Step(RETIRE_KEYS, {"retire_at": retire_at}),
+            Step(settings_store.INSERT_KEY, key),
+            record_step(audit),
+        ]
+        if not (await self._db.transact(steps)).applied:
+            return await self.rotate(new_key, retire_at, audit)
+        return expired

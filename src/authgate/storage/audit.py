@@ -1,8 +1,8 @@
-"""The audit log of administrative changes: written inside the change's own transaction.
+"""The audit log of administrative changes: written in the same transaction as the change.
 
-Every admin mutation in :mod:`authgate.storage.admin` calls :func:`record` on the connection
-that carries the change, so the change and its audit entry are committed together or not at
-all. Payloads arrive already redacted.
+Every admin mutation in :mod:`authgate.storage.admin` appends :func:`record_step` to the steps
+of its transaction, so the change and its audit entry are committed together or not at all.
+Payloads arrive already redacted.
 """
 
 from __future__ import annotations
@@ -10,12 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+import orjson
+from sqlalchemy import bindparam, insert, select
 
+from authgate.storage.database import Database, Row, Step
 from authgate.storage.models import AuditRow, table_of
 
 _audit = table_of(AuditRow)
+_FIELDS = ("at", "actor", "action", "target_type", "target_id", "before", "after")
+
+INSERT = insert(_audit).values({name: bindparam(name) for name in _FIELDS})
+_PAGE = select(_audit).order_by(_audit.c.entry_id.desc())
+LIST = _PAGE.limit(bindparam("limit")).offset(bindparam("offset"))
+LIST_BY_TYPE = (
+    _PAGE.where(_audit.c.target_type == bindparam("target_type"))
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,47 +50,60 @@ class AuditRecord:
     entry: AuditEntry
 
 
-async def record(conn: AsyncConnection, entry: AuditEntry) -> None:
-    """Append ``entry`` inside the caller's transaction."""
-    await conn.execute(
-        insert(_audit).values(
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            target_type=entry.target_type,
-            target_id=entry.target_id,
-            before=entry.before,
-            after=entry.after,
-        )
+def _dump(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _load(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    loaded: dict[str, Any] = orjson.loads(value) if isinstance(value, str | bytes) else value
+    return loaded
+
+
+def record_step(entry: AuditEntry) -> Step:
+    """The step that appends ``entry`` (to put in the change's own transaction)."""
+    return Step(
+        INSERT,
+        {
+            "at": entry.at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "target_type": entry.target_type,
+            "target_id": entry.target_id,
+            "before": _dump(entry.before),
+            "after": _dump(entry.after),
+        },
+    )
+
+
+def _record(row: Row) -> AuditRecord:
+    return AuditRecord(
+        int(row["entry_id"]),
+        AuditEntry(
+            actor=row["actor"],
+            action=row["action"],
+            target_type=row["target_type"],
+            target_id=row["target_id"],
+            at=float(row["at"]),
+            before=_load(row["before"]),
+            after=_load(row["after"]),
+        ),
     )
 
 
 class SqlAuditLog:
     """Reading the audit log, newest first."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def list(
         self, *, limit: int = 50, offset: int = 0, target_type: str | None = None
     ) -> list[AuditRecord]:
-        query = select(_audit).order_by(_audit.c.entry_id.desc()).limit(limit).offset(offset)
-        if target_type is not None:
-            query = query.where(_audit.c.target_type == target_type)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [
-            AuditRecord(
-                r.entry_id,
-                AuditEntry(
-                    actor=r.actor,
-                    action=r.action,
-                    target_type=r.target_type,
-                    target_id=r.target_id,
-                    at=r.at,
-                    before=r.before,
-                    after=r.after,
-                ),
-            )
-            for r in rows
-        ]
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if target_type is None:
+            rows = await self._db.fetch_all(LIST, params)
+        else:
+            rows = await self._db.fetch_all(LIST_BY_TYPE, params | {"target_type": target_type})
+        return [_record(r) for r in rows]

@@ -1,27 +1,72 @@
-"""Clients and their custom attributes (implements ``core.ports.ClientStore``)."""
+"""Clients and their custom attributes (implements ``core.ports.ClientStore``).
+
+Decoded clients are cached for ``ttl`` seconds: every token request needs its client, and
+clients change rarely. Changes made through this store apply at once on this instance and
+within ``ttl`` on the others.
+"""
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+import orjson
+from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 
 from authgate.core.types import Client, ClientMetadata
+from authgate.storage.database import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ClientAttributeRow, ClientRow, table_of
 
 _clients = table_of(ClientRow)
 _attrs = table_of(ClientAttributeRow)
+_COLUMNS = [c.name for c in _clients.columns]
+
+GET = select(_clients).where(_clients.c.client_id == bindparam("client_id"))
+INSERT = insert(_clients).values({c: bindparam(c) for c in _COLUMNS})
+UPDATE = (
+    update(_clients)
+    .where(_clients.c.client_id == bindparam("key"))
+    .values({c: bindparam(c) for c in _COLUMNS if c != "client_id"})
+)
+DELETE = delete(_clients).where(_clients.c.client_id == bindparam("client_id"))
+DELETE_ATTRS = delete(_attrs).where(_attrs.c.client_id == bindparam("client_id"))
+INSERT_ATTR = insert(_attrs).values(
+    client_id=bindparam("client_id"), name=bindparam("name"), value=bindparam("value")
+)
+LIST = (
+    select(_clients)
+    .order_by(_clients.c.client_name, _clients.c.client_id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
 
 
-def client_row(client: Client) -> dict[str, Any]:
+@functools.cache
+def _by_attributes(count: int) -> Select[Any]:
+    """Clients having ``count`` given attribute name/value pairs (one statement per count)."""
+    query = select(_clients)
+    for i in range(count):
+        alias = _attrs.alias(f"a{i}")
+        query = query.join(
+            alias,
+            and_(
+                alias.c.client_id == _clients.c.client_id,
+                alias.c.name == bindparam(f"n{i}"),
+                alias.c.value == bindparam(f"v{i}"),
+            ),
+        )
+    return query.limit(2)
+
+
+def _row(client: Client) -> dict[str, Any]:
     m = client.metadata
     return {
         "client_id": client.client_id,
         "client_name": m.client_name,
         "token_endpoint_auth_method": m.token_endpoint_auth_method,
-        "metadata": m.to_json(),
+        "metadata": orjson.dumps(m.to_json()).decode(),
         "client_id_issued_at": client.client_id_issued_at,
         "secret_hash": client.secret_hash,
         "client_secret_expires_at": client.client_secret_expires_at,
@@ -31,84 +76,92 @@ def client_row(client: Client) -> dict[str, Any]:
     }
 
 
-def client_from_row(row: Any) -> Client:
+def _json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _client(row: Row) -> Client:
     return Client(
-        client_id=row.client_id,
-        metadata=ClientMetadata.from_json(row.metadata),
-        client_id_issued_at=row.client_id_issued_at,
-        secret_hash=row.secret_hash,
-        client_secret_expires_at=row.client_secret_expires_at,
-        registration_token_hash=row.registration_token_hash,
-        expires_at=row.expires_at,
-        disabled=row.disabled,
+        client_id=row["client_id"],
+        metadata=ClientMetadata.from_json(_json(row["metadata"])),
+        client_id_issued_at=row["client_id_issued_at"],
+        secret_hash=row["secret_hash"],
+        client_secret_expires_at=row["client_secret_expires_at"],
+        registration_token_hash=row["registration_token_hash"],
+        expires_at=row["expires_at"],
+        disabled=bool(row["disabled"]),
     )
 
 
-async def write_attributes(conn: AsyncConnection, client: Client) -> None:
-    """Replace the client's rows in ``client_attributes`` (inside the caller's transaction)."""
-    await conn.execute(delete(_attrs).where(_attrs.c.client_id == client.client_id))
+def _attribute_steps(client: Client) -> list[Step]:
+    steps = [Step(DELETE_ATTRS, {"client_id": client.client_id})]
     rows = [
         {"client_id": client.client_id, "name": k, "value": v}
         for k, v in client.metadata.custom_attributes.items()
     ]
     if rows:
-        await conn.execute(insert(_attrs), rows)
+        steps.append(Step(INSERT_ATTR, rows))
+    return steps
 
 
 class SqlClientStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database, ttl: float = 2.0) -> None:
+        self._db = db
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, Client | None]] = {}
+
+    def forget(self, client_id: str | None = None) -> None:
+        if client_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(client_id, None)
 
     async def add(self, client: Client) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(_clients).values(**client_row(client)))
-            await write_attributes(conn, client)
+        await self._db.transact([Step(INSERT, _row(client)), *_attribute_steps(client)])
+        self.forget(client.client_id)
 
     async def get(self, client_id: str) -> Client | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(select(_clients).where(_clients.c.client_id == client_id))
-            ).first()
-        return client_from_row(row) if row else None
+        now = time.monotonic()
+        hit = self._cache.get(client_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        row = await self._db.fetch_one(GET, {"client_id": client_id})
+        client = _client(row) if row else None
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[client_id] = (now + self._ttl, client)
+        return client
 
     async def replace(self, client: Client) -> bool:
-        values = client_row(client)
-        del values["client_id"]
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_clients).where(_clients.c.client_id == client.client_id).values(**values)
-            )
-            if result.rowcount != 1:
-                return False
-            await write_attributes(conn, client)
-        return True
+        values = _row(client) | {"key": client.client_id}
+        outcome = await self._db.transact(
+            [Step(UPDATE, values, expect=1), *_attribute_steps(client)]
+        )
+        self.forget(client.client_id)
+        return outcome.applied
 
     async def delete(self, client_id: str) -> bool:
-        async with self._engine.begin() as conn:
-            await conn.execute(delete(_attrs).where(_attrs.c.client_id == client_id))
-            result = await conn.execute(delete(_clients).where(_clients.c.client_id == client_id))
-        return result.rowcount == 1
+        outcome = await self._db.transact(
+            [
+                Step(DELETE_ATTRS, {"client_id": client_id}),
+                Step(DELETE, {"client_id": client_id}, expect=1),
+            ]
+        )
+        self.forget(client_id)
+        return outcome.applied
 
     async def find_by_attributes(self, attributes: Mapping[str, str]) -> list[Client]:
-        if not attributes:
+        if not attributes or len(attributes) > 8:
             return []
-        query = select(_clients)
+        params: dict[str, str] = {}
         for i, (name, value) in enumerate(attributes.items()):
-            alias = _attrs.alias(f"a{i}")
-            query = query.join(
-                alias,
-                and_(
-                    alias.c.client_id == _clients.c.client_id,
-                    alias.c.name == name,
-                    alias.c.value == value,
-                ),
-            )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query.limit(2))).all()
-        return [client_from_row(r) for r in rows]
+            params[f"n{i}"], params[f"v{i}"] = name, value
+        rows = await self._db.fetch_all(_by_attributes(len(attributes)), params)
+        return [_client(r) for r in rows]
 
     async def list(self, limit: int = 100, offset: int = 0) -> list[Client]:
-        query = select(_clients).order_by(_clients.c.client_name, _clients.c.client_id)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-        return [client_from_row(r) for r in rows]
+        rows = await self._db.fetch_all(LIST, {"limit": limit, "offset": offset})
+        return [_client(r) for r in rows]
+
+
+__all__ = ["IntegrityViolation", "SqlClientStore"]

@@ -1,4 +1,4 @@
-"""Engines and migrations: SQLite (embedded default) and PostgreSQL behind one async API."""
+"""Opening databases (SQLite, the embedded default, or PostgreSQL) and migrating them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from authgate.storage.database import Database
+from authgate.storage.postgres import PostgresDatabase
+from authgate.storage.sqlite import SqliteDatabase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,12 +35,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url``; SQLite files get WAL, durable commits and FK checks."""
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the directory of a SQLite database file (a fresh install has none)."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url``; SQLite files get WAL, durable commits and FK checks."""
+    if is_sqlite(url):
+        ensure_sqlite_directory(url)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -44,6 +54,17 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+async def open_database(url: str) -> Database:
+    """The :class:`Database` for a SQLAlchemy-style URL (the schema must exist)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("authgate needs a SQLite file, not an in-memory database")
+        return SqliteDatabase(parsed.database)
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    return await PostgresDatabase.connect(dsn)
 
 
 def alembic_config(url: str) -> Config:
@@ -62,6 +83,7 @@ def upgrade_sync(url: str) -> None:
     Alembic's environment runs its own event loop, so when called from a thread that already
     has one running, the migration runs in a helper thread.
     """
+    ensure_sqlite_directory(url)
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -5,17 +5,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import bindparam, insert, select, update
 
 from authgate.core.types import AuthorizationCode, TokenRecord
+from authgate.storage.database import Database, Row, Step
 from authgate.storage.models import AuthorizationCodeRow, TokenRow, table_of
 
 _codes = table_of(AuthorizationCodeRow)
 _tokens = table_of(TokenRow)
 
+INSERT_CODE = insert(_codes).values({c.name: bindparam(c.name) for c in _codes.columns})
+GET_CODE = select(_codes).where(_codes.c.code_hash == bindparam("code_hash"))
+CONSUME_CODE = (
+    update(_codes)
+    .where(_codes.c.code_hash == bindparam("code_hash"), _codes.c.consumed_at.is_(None))
+    .values(consumed_at=bindparam("now"))
+)
+INSERT_TOKEN = insert(_tokens).values({c.name: bindparam(c.name) for c in _tokens.columns})
+GET_TOKEN = select(_tokens).where(_tokens.c.token_hash == bindparam("token_hash"))
+REVOKE_GRANT = (
+    update(_tokens)
+    .where(_tokens.c.grant_id == bindparam("grant_id"), _tokens.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+)
+USE_REFRESH = (
+    update(_tokens)
+    .where(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.used_at.is_(None),
+        _tokens.c.revoked_at.is_(None),
+    )
+    .values(used_at=bindparam("now"))
+)
 
-def _token_row(t: TokenRecord) -> dict[str, Any]:
+
+def _token_params(t: TokenRecord) -> dict[str, Any]:
     return {
         "token_hash": t.token_hash,
         "kind": t.kind,
@@ -34,130 +58,98 @@ def _token_row(t: TokenRecord) -> dict[str, Any]:
     }
 
 
-def _token(row: Any) -> TokenRecord:
+def _token(row: Row) -> TokenRecord:
     return TokenRecord(
-        token_hash=row.token_hash,
-        kind=row.kind,
-        grant_id=row.grant_id,
-        client_id=row.client_id,
-        user_id=row.user_id,
-        scope=tuple(row.scope.split()),
-        issued_at=row.issued_at,
-        expires_at=row.expires_at,
-        auth_time=row.auth_time,
-        sid=row.sid,
-        acr=row.acr,
-        amr=tuple(row.amr.split()),
-        used_at=row.used_at,
-        revoked_at=row.revoked_at,
+        token_hash=row["token_hash"],
+        kind=row["kind"],
+        grant_id=row["grant_id"],
+        client_id=row["client_id"],
+        user_id=row["user_id"],
+        scope=tuple(row["scope"].split()),
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        auth_time=row["auth_time"],
+        sid=row["sid"],
+        acr=row["acr"],
+        amr=tuple(row["amr"].split()),
+        used_at=row["used_at"],
+        revoked_at=row["revoked_at"],
     )
 
 
+def _insert_tokens(tokens: Sequence[TokenRecord]) -> list[Step]:
+    return [Step(INSERT_TOKEN, [_token_params(t) for t in tokens])] if tokens else []
+
+
 class SqlGrantStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def add_code(self, code: AuthorizationCode) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(_codes).values(
-                    code_hash=code.code_hash,
-                    grant_id=code.grant_id,
-                    client_id=code.client_id,
-                    user_id=code.user_id,
-                    redirect_uri=code.redirect_uri,
-                    redirect_uri_given=code.redirect_uri_given,
-                    scope=" ".join(code.scope),
-                    issued_at=code.issued_at,
-                    expires_at=code.expires_at,
-                    auth_time=code.auth_time,
-                    sid=code.sid,
-                    acr=code.acr,
-                    amr=" ".join(code.amr),
-                    nonce=code.nonce,
-                    code_challenge=code.code_challenge,
-                    code_challenge_method=code.code_challenge_method,
-                    consumed_at=None,
-                )
-            )
+        params = {
+            "code_hash": code.code_hash,
+            "grant_id": code.grant_id,
+            "client_id": code.client_id,
+            "user_id": code.user_id,
+            "redirect_uri": code.redirect_uri,
+            "redirect_uri_given": code.redirect_uri_given,
+            "scope": " ".join(code.scope),
+            "issued_at": code.issued_at,
+            "expires_at": code.expires_at,
+            "auth_time": code.auth_time,
+            "sid": code.sid,
+            "acr": code.acr,
+            "amr": " ".join(code.amr),
+            "nonce": code.nonce,
+            "code_challenge": code.code_challenge,
+            "code_challenge_method": code.code_challenge_method,
+            "consumed_at": None,
+        }
+        await self._db.transact([Step(INSERT_CODE, params)])
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(select(_codes).where(_codes.c.code_hash == code_hash))
-            ).first()
+        row = await self._db.fetch_one(GET_CODE, {"code_hash": code_hash})
         if row is None:
             return None
         return AuthorizationCode(
-            code_hash=row.code_hash,
-            grant_id=row.grant_id,
-            client_id=row.client_id,
-            user_id=row.user_id,
-            redirect_uri=row.redirect_uri,
-            redirect_uri_given=row.redirect_uri_given,
-            scope=tuple(row.scope.split()),
-            issued_at=row.issued_at,
-            expires_at=row.expires_at,
-            auth_time=row.auth_time,
-            sid=row.sid,
-            acr=row.acr,
-            amr=tuple(row.amr.split()),
-            nonce=row.nonce,
-            code_challenge=row.code_challenge,
-            code_challenge_method=row.code_challenge_method,
-            consumed_at=row.consumed_at,
+            code_hash=row["code_hash"],
+            grant_id=row["grant_id"],
+            client_id=row["client_id"],
+            user_id=row["user_id"],
+            redirect_uri=row["redirect_uri"],
+            redirect_uri_given=bool(row["redirect_uri_given"]),
+            scope=tuple(row["scope"].split()),
+            issued_at=row["issued_at"],
+            expires_at=row["expires_at"],
+            auth_time=row["auth_time"],
+            sid=row["sid"],
+            acr=row["acr"],
+            amr=tuple(row["amr"].split()),
+            nonce=row["nonce"],
+            code_challenge=row["code_challenge"],
+            code_challenge_method=row["code_challenge_method"],
+            consumed_at=row["consumed_at"],
         )
 
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_codes)
-                .where(_codes.c.code_hash == code_hash, _codes.c.consumed_at.is_(None))
-                .values(consumed_at=now)
-            )
-            if result.rowcount != 1:
-                return False
-            if tokens:
-                await conn.execute(insert(_tokens), [_token_row(t) for t in tokens])
-        return True
+        steps = [Step(CONSUME_CODE, {"code_hash": code_hash, "now": now}, expect=1)]
+        return (await self._db.transact(steps + _insert_tokens(tokens))).applied
 
     async def revoke_grant(self, grant_id: str, now: float) -> int:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_tokens)
-                .where(_tokens.c.grant_id == grant_id, _tokens.c.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
-        return int(result.rowcount)
+        outcome = await self._db.transact([Step(REVOKE_GRANT, {"grant_id": grant_id, "now": now})])
+        return outcome.rowcounts[0]
 
     async def get_token(self, token_hash: str) -> TokenRecord | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(select(_tokens).where(_tokens.c.token_hash == token_hash))
-            ).first()
+        row = await self._db.fetch_one(GET_TOKEN, {"token_hash": token_hash})
         return _token(row) if row else None
 
     async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
         if not tokens:
             return
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(_tokens), [_token_row(t) for t in tokens])
+        await self._db.transact(_insert_tokens(tokens))
 
     async def rotate_refresh_token(
         self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
     ) -> bool:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_tokens)
-                .where(
-                    _tokens.c.token_hash == token_hash,
-                    _tokens.c.used_at.is_(None),
-                    _tokens.c.revoked_at.is_(None),
-                )
-                .values(used_at=now)
-            )
-            if result.rowcount != 1:
-                return False
-            if tokens:
-                await conn.execute(insert(_tokens), [_token_row(t) for t in tokens])
-        return True
+        steps = [Step(USE_REFRESH, {"token_hash": token_hash, "now": now}, expect=1)]
+        return (await self._db.transact(steps + _insert_tokens(tokens))).applied

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+import orjson
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession
+from authgate.storage.database import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ConsentRow, InteractionRow, SessionRow, table_of
 
 _sessions = table_of(SessionRow)
@@ -16,53 +17,83 @@ _interactions = table_of(InteractionRow)
 _consents = table_of(ConsentRow)
 
 
+def _params_for(table: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {c.name: bindparam(c.name) for c in table.columns if c.name not in exclude}
+
+
+INSERT_SESSION = insert(_sessions).values(_params_for(_sessions))
+GET_SESSION = select(_sessions).where(
+    _sessions.c.session_hash == bindparam("session_hash"), _sessions.c.ended_at.is_(None)
+)
+DELETE_SESSION = delete(_sessions).where(_sessions.c.session_hash == bindparam("session_hash"))
+
+INSERT_INTERACTION = insert(_interactions).values(_params_for(_interactions))
+GET_INTERACTION = select(_interactions).where(
+    _interactions.c.interaction_id == bindparam("interaction_id")
+)
+UPDATE_INTERACTION = (
+    update(_interactions)
+    .where(_interactions.c.interaction_id == bindparam("key"))
+    .values(_params_for(_interactions, exclude=("interaction_id",)))
+)
+DELETE_INTERACTION = delete(_interactions).where(
+    _interactions.c.interaction_id == bindparam("interaction_id")
+)
+
+_consent_key = (
+    _consents.c.user_id == bindparam("user_id"),
+    _consents.c.client_id == bindparam("client_id"),
+)
+GET_CONSENT = select(_consents.c.scope).where(*_consent_key)
+INSERT_CONSENT = insert(_consents).values(_params_for(_consents))
+UPDATE_CONSENT = (
+    update(_consents)
+    .where(*_consent_key, _consents.c.scope == bindparam("expected"))
+    .values(scope=bindparam("scope"), granted_at=bindparam("granted_at"))
+)
+
+
 class SqlSessionStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def add(self, session: LoginSession) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(_sessions).values(
-                    session_hash=session.session_hash,
-                    sid=session.sid,
-                    user_id=session.user_id,
-                    auth_time=session.auth_time,
-                    expires_at=session.expires_at,
-                    acr=session.acr,
-                    amr=list(session.amr),
-                )
-            )
+        params = {
+            "session_hash": session.session_hash,
+            "sid": session.sid,
+            "user_id": session.user_id,
+            "auth_time": session.auth_time,
+            "expires_at": session.expires_at,
+            "acr": session.acr,
+            "amr": orjson.dumps(list(session.amr)).decode(),
+            "ended_at": None,
+        }
+        await self._db.transact([Step(INSERT_SESSION, params)])
 
     async def get(self, session_hash: str) -> LoginSession | None:
-        query = select(_sessions).where(
-            _sessions.c.session_hash == session_hash, _sessions.c.ended_at.is_(None)
-        )
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+        row = await self._db.fetch_one(GET_SESSION, {"session_hash": session_hash})
         if row is None:
             return None
         return LoginSession(
-            session_hash=row.session_hash,
-            sid=row.sid,
-            user_id=row.user_id,
-            auth_time=row.auth_time,
-            expires_at=row.expires_at,
-            acr=row.acr,
-            amr=tuple(row.amr or ()),
+            session_hash=row["session_hash"],
+            sid=row["sid"],
+            user_id=row["user_id"],
+            auth_time=row["auth_time"],
+            expires_at=row["expires_at"],
+            acr=row["acr"],
+            amr=tuple(orjson.loads(row["amr"]) if isinstance(row["amr"], str) else row["amr"]),
         )
 
     async def end(self, session_hash: str) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(delete(_sessions).where(_sessions.c.session_hash == session_hash))
+        await self._db.transact([Step(DELETE_SESSION, {"session_hash": session_hash})])
 
 
-def _interaction_row(ix: Interaction) -> dict[str, Any]:
+def _interaction_params(ix: Interaction) -> dict[str, Any]:
     return {
         "interaction_id": ix.interaction_id,
         "browser_hash": ix.browser_hash,
         "csrf_token": ix.csrf_token,
-        "request": ix.request.to_json(),
+        "request": orjson.dumps(ix.request.to_json()).decode(),
         "user_id": ix.user_id,
         "session_hash": ix.session_hash,
         "login_done": ix.login_done,
@@ -71,79 +102,76 @@ def _interaction_row(ix: Interaction) -> dict[str, Any]:
     }
 
 
+def _interaction(row: Row) -> Interaction:
+    request = row["request"]
+    return Interaction(
+        interaction_id=row["interaction_id"],
+        browser_hash=row["browser_hash"],
+        csrf_token=row["csrf_token"],
+        request=AuthorizationRequest.from_json(
+            orjson.loads(request) if isinstance(request, str) else request
+        ),
+        expires_at=row["expires_at"],
+        user_id=row["user_id"],
+        session_hash=row["session_hash"],
+        login_done=bool(row["login_done"]),
+        created_at=row["created_at"],
+    )
+
+
 class SqlInteractionStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def add(self, interaction: Interaction) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(_interactions).values(**_interaction_row(interaction)))
+        await self._db.transact([Step(INSERT_INTERACTION, _interaction_params(interaction))])
 
     async def get(self, interaction_id: str) -> Interaction | None:
-        query = select(_interactions).where(_interactions.c.interaction_id == interaction_id)
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        if row is None:
-            return None
-        return Interaction(
-            interaction_id=row.interaction_id,
-            browser_hash=row.browser_hash,
-            csrf_token=row.csrf_token,
-            request=AuthorizationRequest.from_json(row.request),
-            expires_at=row.expires_at,
-            user_id=row.user_id,
-            session_hash=row.session_hash,
-            login_done=row.login_done,
-            created_at=row.created_at,
-        )
+        row = await self._db.fetch_one(GET_INTERACTION, {"interaction_id": interaction_id})
+        return _interaction(row) if row else None
 
     async def replace(self, interaction: Interaction) -> None:
-        values = _interaction_row(interaction)
-        del values["interaction_id"]
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                update(_interactions)
-                .where(_interactions.c.interaction_id == interaction.interaction_id)
-                .values(**values)
-            )
+        params = _interaction_params(interaction)
+        params["key"] = params.pop("interaction_id")
+        await self._db.transact([Step(UPDATE_INTERACTION, params)])
 
     async def delete(self, interaction_id: str) -> bool:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                delete(_interactions).where(_interactions.c.interaction_id == interaction_id)
-            )
-        return result.rowcount == 1
+        step = Step(DELETE_INTERACTION, {"interaction_id": interaction_id}, expect=1)
+        return (await self._db.transact([step])).applied
 
 
 class SqlConsentStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def granted(self, user_id: str, client_id: str) -> frozenset[str]:
-        query = select(_consents.c.scope).where(
-            _consents.c.user_id == user_id, _consents.c.client_id == client_id
-        )
-        async with self._engine.connect() as conn:
-            value = (await conn.execute(query)).scalar_one_or_none()
-        return frozenset(value.split()) if value else frozenset()
+        row = await self._db.fetch_one(GET_CONSENT, {"user_id": user_id, "client_id": client_id})
+        return frozenset(row["scope"].split()) if row else frozenset()
 
     async def grant(self, user_id: str, client_id: str, scope: Iterable[str], now: float) -> None:
-        """Add ``scope`` to what the user has approved for the client (union, upsert)."""
-        async with self._engine.begin() as conn:
-            query = select(_consents.c.scope).where(
-                _consents.c.user_id == user_id, _consents.c.client_id == client_id
-            )
-            existing = (await conn.execute(query)).scalar_one_or_none()
-            merged = " ".join(sorted(set(scope) | set((existing or "").split())))
+        """Add ``scope`` to what the user has approved for the client.
+
+        A compare-and-set loop, so concurrent approvals (several tabs) all land.
+        """
+        wanted = set(scope)
+        key = {"user_id": user_id, "client_id": client_id}
+        for _attempt in range(10):
+            row = await self._db.fetch_one(GET_CONSENT, key)
+            existing = row["scope"] if row else None
+            merged = " ".join(sorted(wanted | set((existing or "").split())))
             if existing is None:
-                await conn.execute(
-                    insert(_consents).values(
-                        user_id=user_id, client_id=client_id, scope=merged, granted_at=now
+                try:
+                    await self._db.transact(
+                        [Step(INSERT_CONSENT, key | {"scope": merged, "granted_at": now})]
                     )
-                )
-            else:
-                await conn.execute(
-                    update(_consents)
-                    .where(_consents.c.user_id == user_id, _consents.c.client_id == client_id)
-                    .values(scope=merged, granted_at=now)
-                )
+                    return
+                except IntegrityViolation:
+                    continue
+            step = Step(
+                UPDATE_CONSENT,
+                key | {"expected": existing, "scope": merged, "granted_at": now},
+                expect=1,
+            )
+            if (await self._db.transact([step])).applied:
+                return
+        raise RuntimeError("could not record consent under contention")

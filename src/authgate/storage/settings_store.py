@@ -4,78 +4,97 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+import orjson
+from sqlalchemy import bindparam, insert, select, update
 
 from authgate.crypto.keys import StoredKey
+from authgate.storage.database import Database, IntegrityViolation, Step
 from authgate.storage.models import ConfigurationRow, SigningKeyRow, table_of
 
 _config = table_of(ConfigurationRow)
 _keys = table_of(SigningKeyRow)
 CONFIG_ID = "jans-auth"
 
+LOAD = select(_config.c.revision, _config.c.document).where(
+    _config.c.config_id == bindparam("config_id")
+)
+REVISION = select(_config.c.revision).where(_config.c.config_id == bindparam("config_id"))
+CREATE = insert(_config).values({c.name: bindparam(c.name) for c in _config.columns})
+SAVE = (
+    update(_config)
+    .where(
+        _config.c.config_id == bindparam("config_id"), _config.c.revision == bindparam("expected")
+    )
+    .values(
+        document=bindparam("document"), revision=bindparam("revision"), updated_at=bindparam("now")
+    )
+)
+ALL_KEYS = select(_keys).order_by(_keys.c.created_at)
+INSERT_KEY = insert(_keys).values({c.name: bindparam(c.name) for c in _keys.columns})
+
 
 class SqlConfigurationStore:
     """One JSON document with a revision number that increases on every change."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def load(self) -> tuple[int, dict[str, Any]] | None:
-        query = select(_config.c.revision, _config.c.document).where(
-            _config.c.config_id == CONFIG_ID
-        )
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return (row.revision, row.document) if row else None
+        row = await self._db.fetch_one(LOAD, {"config_id": CONFIG_ID})
+        if row is None:
+            return None
+        document = row["document"]
+        return int(row["revision"]), orjson.loads(document) if isinstance(
+            document, str
+        ) else document
 
     async def revision(self) -> int | None:
-        query = select(_config.c.revision).where(_config.c.config_id == CONFIG_ID)
-        async with self._engine.connect() as conn:
-            return (await conn.execute(query)).scalar_one_or_none()
+        row = await self._db.fetch_one(REVISION, {"config_id": CONFIG_ID})
+        return int(row["revision"]) if row else None
 
     async def create(self, document: dict[str, Any], now: float) -> bool:
         """Store the first document; False if another instance did it first."""
+        params = {
+            "config_id": CONFIG_ID,
+            "revision": 1,
+            "document": orjson.dumps(document).decode(),
+            "updated_at": now,
+        }
         try:
-            async with self._engine.begin() as conn:
-                await conn.execute(
-                    insert(_config).values(
-                        config_id=CONFIG_ID, revision=1, document=document, updated_at=now
-                    )
-                )
-        except IntegrityError:
+            await self._db.transact([Step(CREATE, params)])
+        except IntegrityViolation:
             return False
         return True
 
     async def save(self, document: dict[str, Any], expected_revision: int, now: float) -> bool:
         """Compare-and-set: store only if nobody changed it since ``expected_revision``."""
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_config)
-                .where(_config.c.config_id == CONFIG_ID, _config.c.revision == expected_revision)
-                .values(document=document, revision=expected_revision + 1, updated_at=now)
-            )
-        return result.rowcount == 1
+        params = {
+            "config_id": CONFIG_ID,
+            "expected": expected_revision,
+            "revision": expected_revision + 1,
+            "document": orjson.dumps(document).decode(),
+            "now": now,
+        }
+        return (await self._db.transact([Step(SAVE, params, expect=1)])).applied
 
 
 class SqlKeyStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def all(self) -> list[StoredKey]:
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(_keys).order_by(_keys.c.created_at))).all()
-        return [StoredKey(r.kid, r.alg, r.private_pem, r.created_at, r.expires_at) for r in rows]
+        rows = await self._db.fetch_all(ALL_KEYS, {})
+        return [
+            StoredKey(r["kid"], r["alg"], r["private_pem"], r["created_at"], r["expires_at"])
+            for r in rows
+        ]
 
     async def add(self, key: StoredKey) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(_keys).values(
-                    kid=key.kid,
-                    alg=key.alg,
-                    private_pem=key.private_pem,
-                    created_at=key.created_at,
-                    expires_at=key.expires_at,
-                )
-            )
+        params = {
+            "kid": key.kid,
+            "alg": key.alg,
+            "private_pem": key.private_pem,
+            "created_at": key.created_at,
+            "expires_at": key.expires_at,
+        }
+        await self._db.transact([Step(INSERT_KEY, params)])

@@ -3,78 +3,108 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+import orjson
+from sqlalchemy import bindparam, func, insert, select, update
 
 from authgate.core.types import Scope, User
+from authgate.storage.database import Database, Row, Step
 from authgate.storage.models import ScopeRow, UserRow, table_of
 
 _users = table_of(UserRow)
 _scopes = table_of(ScopeRow)
+_USER_FIELDS = [f.name for f in dataclasses.fields(User)]
+
+GET_USER = select(_users).where(_users.c.user_id == bindparam("user_id"))
+GET_USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
+INSERT_USER = insert(_users).values({c: bindparam(c) for c in _USER_FIELDS})
+SET_PASSWORD = (
+    update(_users)
+    .where(_users.c.user_id == bindparam("user_id"))
+    .values(password_hash=bindparam("password_hash"))
+)
+LIST_USERS = (
+    select(_users).order_by(_users.c.username).limit(bindparam("limit")).offset(bindparam("offset"))
+)
+COUNT_USERS = select(func.count()).select_from(_users)
+ALL_SCOPES = select(_scopes).order_by(_scopes.c.scope_id)
+INSERT_SCOPE = insert(_scopes).values({c.name: bindparam(c.name) for c in _scopes.columns})
 
 
-def _user(row: Any) -> User:
-    return User(**{f.name: getattr(row, f.name) for f in dataclasses.fields(User)})
+def _user(row: Row) -> User:
+    values: dict[str, Any] = {name: row[name] for name in _USER_FIELDS}
+    values["email_verified"] = bool(values["email_verified"])
+    values["enabled"] = bool(values["enabled"])
+    return User(**values)
 
 
 class SqlUserStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def add(self, user: User) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(_users).values(**dataclasses.asdict(user)))
+        await self._db.transact([Step(INSERT_USER, dataclasses.asdict(user))])
 
     async def get(self, user_id: str) -> User | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(select(_users).where(_users.c.user_id == user_id))).first()
+        row = await self._db.fetch_one(GET_USER, {"user_id": user_id})
         return _user(row) if row else None
 
     async def get_by_username(self, username: str) -> User | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(select(_users).where(_users.c.username == username))).first()
+        row = await self._db.fetch_one(GET_USER_BY_NAME, {"username": username})
         return _user(row) if row else None
 
     async def set_password(self, user_id: str, password_hash: str) -> bool:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(_users)
-                .where(_users.c.user_id == user_id)
-                .values(password_hash=password_hash)
-            )
-        return result.rowcount == 1
+        params = {"user_id": user_id, "password_hash": password_hash}
+        return (await self._db.transact([Step(SET_PASSWORD, params, expect=1)])).applied
 
     async def list(self, limit: int = 100, offset: int = 0) -> list[User]:
-        query = select(_users).order_by(_users.c.username).limit(limit).offset(offset)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(LIST_USERS, {"limit": limit, "offset": offset})
         return [_user(r) for r in rows]
 
     async def count(self) -> int:
-        async with self._engine.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(_users))).scalar_one())
+        row = await self._db.fetch_one(COUNT_USERS, {})
+        return int(row[0]) if row else 0  # type: ignore[index]
 
 
 class SqlScopeStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    """Scopes, cached for ``ttl`` seconds (read on every consent page, userinfo, discovery)."""
+
+    def __init__(self, db: Database, ttl: float = 2.0) -> None:
+        self._db = db
+        self._ttl = ttl
+        self._cached: tuple[float, list[Scope]] | None = None
 
     async def all(self) -> list[Scope]:
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(_scopes).order_by(_scopes.c.scope_id))).all()
-        return [
-            Scope(r.scope_id, r.description, tuple(r.claims or ()), r.registrable) for r in rows
+        now = time.monotonic()
+        if self._cached is not None and self._cached[0] > now:
+            return self._cached[1]
+        rows = await self._db.fetch_all(ALL_SCOPES, {})
+        scopes = [
+            Scope(
+                r["scope_id"], r["description"], tuple(_claims(r["claims"])), bool(r["registrable"])
+            )
+            for r in rows
         ]
+        self._cached = (now + self._ttl, scopes)
+        return scopes
+
+    def forget(self) -> None:
+        """Drop the cached list (after an administrative change)."""
+        self._cached = None
 
     async def add(self, scope: Scope) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(_scopes).values(
-                    scope_id=scope.scope_id,
-                    description=scope.description,
-                    claims=list(scope.claims),
-                    registrable=scope.registrable,
-                )
-            )
+        params = {
+            "scope_id": scope.scope_id,
+            "description": scope.description,
+            "claims": orjson.dumps(list(scope.claims)).decode(),
+            "registrable": scope.registrable,
+        }
+        await self._db.transact([Step(INSERT_SCOPE, params)])
+        self._cached = None
+
+
+def _claims(value: Any) -> list[str]:
+    loaded = orjson.loads(value) if isinstance(value, str | bytes) else value
+    return [str(v) for v in loaded or ()]

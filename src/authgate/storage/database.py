@@ -1,0 +1,110 @@
+"""The database access layer under the repositories: precompiled statements, direct DB-API.
+
+Statements are written once with SQLAlchemy Core (dialect-neutral, typed by the models) and
+compiled once per dialect to SQL text; execution goes straight to the driver (``sqlite3`` or
+``asyncpg``). Measured on the hot path, SQLAlchemy's async execution layer (greenlet hand-off,
+pool checkout, aiosqlite's thread hop per call) cost several times more CPU than the queries
+themselves; see docs/benchmarks.md.
+
+Writes are expressed as a list of :class:`Step` run in one transaction. A step may *guard*
+the transaction: if its row count differs from ``expect``, the whole unit is rolled back and
+reported as not applied. That is how single use is enforced (a code is redeemed only if the
+``UPDATE ... WHERE consumed_at IS NULL`` touched exactly one row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """SQL text for one dialect and the order of its named parameters."""
+
+    text: str
+    names: tuple[str, ...]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """Positional arguments; literals written into the statement (``limit(2)``) fill in."""
+        if not self.defaults:
+            return tuple(params[name] for name in self.names)
+        return tuple(params[name] if name in params else self.defaults[name] for name in self.names)
+
+
+class StatementCache:
+    """Compiles each SQLAlchemy statement once for a dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._cache: dict[int, tuple[ClauseElement, Compiled]] = {}
+
+    def get(self, statement: ClauseElement) -> Compiled:
+        hit = self._cache.get(id(statement))
+        if hit is not None and hit[0] is statement:
+            return hit[1]
+        compiled = statement.compile(dialect=self._dialect)
+        assert isinstance(compiled, SQLCompiler)
+        defaults = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+        result = Compiled(str(compiled), tuple(compiled.positiontup or ()), defaults)
+        self._cache[id(statement)] = (statement, result)
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One statement of a transaction.
+
+    Args:
+        statement: A SQLAlchemy Core statement with named ``bindparam`` values.
+        params: One parameter mapping, or a sequence of them (executemany).
+        expect: If set, the transaction applies only when this step's row count equals it.
+    """
+
+    statement: ClauseElement
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] = field(default_factory=dict)
+    expect: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a transaction did: ``applied`` is False when a guard failed (nothing written)."""
+
+    applied: bool
+    rowcounts: tuple[int, ...] = ()
+
+
+class Database(Protocol):
+    """Direct, precompiled access to SQLite or PostgreSQL."""
+
+    dialect_name: str
+
+    async def fetch_one(
+        self, statement: ClauseElement, params: Mapping[str, Any]
+    ) -> Row | None: ...
+
+    async def fetch_all(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Row]: ...
+
+    async def transact(self, steps: Sequence[Step]) -> Outcome:
+        """Run the steps atomically.
+
+        Raises:
+            IntegrityViolation: a unique or foreign key constraint failed (nothing written).
+        """
+        ...
+
+    async def close(self) -> None: ...
+
+
+class IntegrityViolation(Exception):
+    """A constraint failed; the driver's own exception is mapped to this one."""

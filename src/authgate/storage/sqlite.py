@@ -1,0 +1,163 @@
+"""SQLite access: reads on the event loop's thread, writes through one group-commit thread.
+
+Reads are primary-key lookups that take microseconds in SQLite; running them inline is far
+cheaper than a thread hand-off per query. Writes go to a single writer thread that takes every
+transaction waiting in its queue, runs each inside a SAVEPOINT of one ``BEGIN IMMEDIATE``
+transaction and commits them together: one fsync for the batch (``synchronous=FULL`` in WAL
+mode, so every acknowledged write is durable), with each caller's unit still all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.sql import ClauseElement
+
+from authgate.storage.database import IntegrityViolation, Outcome, Row, StatementCache, Step
+
+_Item = tuple[Sequence[Step], asyncio.Future[Outcome], asyncio.AbstractEventLoop]
+MAX_BATCH = 128
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection with authgate's pragmas: WAL, durable commits, FK checks, busy waiting."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("PRAGMA busy_timeout=10000")
+    return con
+
+
+class _Abort(Exception):
+    pass
+
+
+class SqliteDatabase:
+    """:class:`authgate.storage.database.Database` over one SQLite file."""
+
+    dialect_name = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._reader = connect(path)
+        self._reader.execute("PRAGMA query_only=ON")
+        self._read_statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(
+            target=self._write_loop, name="authgate-sqlite-writer", daemon=True
+        )
+        self._writer.start()
+        self.batches = 0
+        self.transactions = 0
+
+    async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> Row | None:
+        compiled = self._read_statements.get(statement)
+        row: Row | None = self._reader.execute(compiled.text, compiled.args(params)).fetchone()
+        return row
+
+    async def fetch_all(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Row]:
+        compiled = self._read_statements.get(statement)
+        return list(self._reader.execute(compiled.text, compiled.args(params)).fetchall())
+
+    async def transact(self, steps: Sequence[Step]) -> Outcome:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
+        self._queue.put((steps, future, loop))
+        return await future
+
+    async def close(self) -> None:
+        self._queue.put(None)
+        await asyncio.to_thread(self._writer.join)
+        self._reader.close()
+
+    # --- writer thread -------------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        con = connect(self.path)
+        statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
+        running = True
+        while running:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    running = False
+                    break
+                batch.append(nxt)
+            results = self._run_batch(con, statements, batch)
+            self.batches += 1
+            self.transactions += len(batch)
+            for (_steps, future, loop), result in zip(batch, results, strict=True):
+                loop.call_soon_threadsafe(_settle, future, result)
+        con.close()
+
+    @staticmethod
+    def _run_unit(
+        con: sqlite3.Connection, statements: StatementCache, steps: Sequence[Step]
+    ) -> Outcome:
+        counts: list[int] = []
+        for step in steps:
+            compiled = statements.get(step.statement)
+            if isinstance(step.params, Mapping):
+                cursor = con.execute(compiled.text, compiled.args(step.params))
+            else:
+                cursor = con.executemany(compiled.text, [compiled.args(p) for p in step.params])
+            counts.append(cursor.rowcount)
+            if step.expect is not None and cursor.rowcount != step.expect:
+                raise _Abort(tuple(counts))
+        return Outcome(True, tuple(counts))
+
+    def _run_batch(
+        self, con: sqlite3.Connection, statements: StatementCache, batch: list[_Item]
+    ) -> list[Outcome | BaseException]:
+        results: list[Outcome | BaseException] = []
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            for steps, _future, _loop in batch:
+                con.execute("SAVEPOINT unit")
+                try:
+                    results.append(self._run_unit(con, statements, steps))
+                    con.execute("RELEASE unit")
+                except _Abort as abort:
+                    con.execute("ROLLBACK TO unit")
+                    con.execute("RELEASE unit")
+                    results.append(Outcome(False, abort.args[0]))
+                except sqlite3.IntegrityError as exc:
+                    con.execute("ROLLBACK TO unit")
+                    con.execute("RELEASE unit")
+                    results.append(IntegrityViolation(str(exc)))
+                except Exception as exc:
+                    con.execute("ROLLBACK TO unit")
+                    con.execute("RELEASE unit")
+                    results.append(exc)
+            con.execute("COMMIT")
+        except Exception as exc:  # the commit itself failed: nothing of the batch is durable
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            return [exc for _ in batch]
+        return results
+
+
+def _settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:
+    if future.cancelled():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
