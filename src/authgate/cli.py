@@ -1,21 +1,22 @@
-"""The ``authgate`` command: serve, migrate, pkce, users. The only module that reads the
+"""The ``authgate`` command: serve, migrate, pkce, and the admin commands (config, clients,
+users, keys, tui). The only module that reads the
 environment (through :class:`Settings`) and configures logging."""
 
 from __future__ import annotations
 
 import asyncio
-import getpass
 import logging
 import os
 import sys
-import uuid
 from typing import Any
 
 import click
 
+from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
 from authgate.core.pkce import s256
 from authgate.crypto.handles import new_handle
 from authgate.settings import Settings
+from authgate.tui.command import tui_command
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -156,125 +157,9 @@ def pkce() -> None:
     click.echo("code_challenge_method=S256")
 
 
-@main.group()
-def users() -> None:
-    """Manage users in the database."""
-
-
-async def _users_runtime(settings: Settings) -> Any:
-    from authgate.runtime import Runtime
-
-    return await Runtime.start(settings, migrate=True, poll=False)
-
-
-def _password(value: str | None) -> str:
-    if value:
-        return value
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat: "):
-        raise click.ClickException("passwords differ")
-    if len(first) < 8:
-        raise click.ClickException("use at least 8 characters")
-    return first
-
-
-@users.command("add")
-@click.argument("username")
-@click.option("--password", default=None, help="Password (prompted when omitted).")
-@click.option("--email", default=None)
-@click.option("--name", default=None, help="Full name.")
-@click.option("--given-name", default=None)
-@click.option("--family-name", default=None)
-@database_option
-@data_dir_option
-def users_add(
-    username: str,
-    password: str | None,
-    email: str | None,
-    name: str | None,
-    given_name: str | None,
-    family_name: str | None,
-    database_url: str | None,
-    data_dir: str | None,
-) -> None:
-    """Create a user."""
-    from sqlalchemy.exc import IntegrityError
-
-    from authgate.core.types import User
-
-    settings = _settings(database_url=database_url, data_dir=data_dir)
-    secret = _password(password)
-
-    async def run() -> str:
-        runtime = await _users_runtime(settings)
-        try:
-            svc = runtime.services
-            user = User(
-                user_id=str(uuid.uuid4()),
-                username=username,
-                password_hash=svc.passwords.hash(secret),
-                email=email,
-                name=name,
-                given_name=given_name,
-                family_name=family_name,
-                created_at=int(svc.clock.now()),
-            )
-            try:
-                await svc.users.add(user)
-            except IntegrityError:
-                raise click.ClickException(f"user '{username}' already exists") from None
-            return user.user_id
-        finally:
-            await runtime.stop()
-
-    click.echo(f"created user {username} ({asyncio.run(run())})")
-
-
-@users.command("list")
-@database_option
-@data_dir_option
-def users_list(database_url: str | None, data_dir: str | None) -> None:
-    """List users."""
-    settings = _settings(database_url=database_url, data_dir=data_dir)
-
-    async def run() -> list[Any]:
-        runtime = await _users_runtime(settings)
-        try:
-            return list(await runtime.services.users.list(limit=1000))
-        finally:
-            await runtime.stop()
-
-    for user in asyncio.run(run()):
-        state = "enabled" if user.enabled else "disabled"
-        click.echo(f"{user.username}\t{user.user_id}\t{user.email or '-'}\t{state}")
-
-
-@users.command("set-password")
-@click.argument("username")
-@click.option("--password", default=None, help="New password (prompted when omitted).")
-@database_option
-@data_dir_option
-def users_set_password(
-    username: str, password: str | None, database_url: str | None, data_dir: str | None
-) -> None:
-    """Set a user's password."""
-    settings = _settings(database_url=database_url, data_dir=data_dir)
-    secret = _password(password)
-
-    async def run() -> bool:
-        runtime = await _users_runtime(settings)
-        try:
-            svc = runtime.services
-            user = await svc.users.get_by_username(username)
-            if user is None:
-                return False
-            return bool(await svc.users.set_password(user.user_id, svc.passwords.hash(secret)))
-        finally:
-            await runtime.stop()
-
-    if not asyncio.run(run()):
-        raise click.ClickException(f"no user '{username}'")
-    click.echo(f"password of {username} changed")
+for _command in ADMIN_COMMANDS:
+    main.add_command(_command)
+main.add_command(tui_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,137 @@
+"""The two ways the CLI reaches the use cases: the database directly, or a remote Config API.
+
+:class:`LocalBackend` wraps :class:`~authgate.admin.service.AdminService` over a runtime started
+on this host; :class:`~authgate.admin.client.AdminClient` is the remote one. Both answer with
+the Config API's JSON shapes, so the CLI prints the same thing either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from authgate.admin.client import AdminClient
+from authgate.admin.config_patch import describe
+from authgate.admin.connection import Connection
+from authgate.admin.context import Actor
+from authgate.admin.schemas import ClientIn, PasswordIn, UserIn, UserUpdate
+from authgate.admin.service import AdminService
+from authgate.admin.views import client_json, key_json, rotation_json, scope_json, user_json
+from authgate.appconfig import AppConfiguration
+from authgate.errors import InvalidRequest
+from authgate.runtime import FirstStart, Runtime
+from authgate.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class AdminBackend(Protocol):
+    async def get_config(self) -> dict[str, Any]: ...
+    async def set_property(self, name: str, value: Any) -> dict[str, Any]: ...
+    async def config_schema(self) -> dict[str, Any]: ...
+    async def list_clients(self, pattern: str | None = None) -> list[dict[str, Any]]: ...
+    async def get_client(self, client_id: str) -> dict[str, Any]: ...
+    async def create_client(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def delete_client(self, client_id: str) -> None: ...
+    async def list_users(self, pattern: str | None = None) -> list[dict[str, Any]]: ...
+    async def get_user(self, user_id: str) -> dict[str, Any]: ...
+    async def create_user(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def update_user(self, user_id: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def set_password(self, user_id: str, password: str) -> dict[str, Any]: ...
+    async def list_scopes(self) -> list[dict[str, Any]]: ...
+    async def list_keys(self) -> list[dict[str, Any]]: ...
+    async def rotate_keys(self) -> dict[str, Any]: ...
+
+
+def _parse(model: type[M], body: dict[str, Any]) -> M:
+    """Validate as the Config API does (strict, from JSON), with the same error text."""
+    try:
+        return model.model_validate_json(orjson.dumps(body), strict=True)
+    except ValidationError as exc:
+        raise InvalidRequest(f"Invalid request body: {describe(exc)}") from None
+
+
+class LocalBackend:
+    """The use cases over this host's database, acting as ``cli:<os user>``."""
+
+    def __init__(self, service: AdminService, actor: Actor) -> None:
+        self._s = service
+        self._actor = actor
+
+    async def get_config(self) -> dict[str, Any]:
+        return await self._s.config.get()
+
+    async def set_property(self, name: str, value: Any) -> dict[str, Any]:
+        return (await self._s.config.set_property(name, value, self._actor)).document
+
+    async def config_schema(self) -> dict[str, Any]:
+        return AppConfiguration.model_json_schema()
+
+    async def list_clients(self, pattern: str | None = None) -> list[dict[str, Any]]:
+        return [client_json(c) for c in await self._s.clients.list(pattern, limit=500)]
+
+    async def get_client(self, client_id: str) -> dict[str, Any]:
+        return client_json(await self._s.clients.get(client_id))
+
+    async def create_client(self, body: dict[str, Any]) -> dict[str, Any]:
+        result = await self._s.clients.create(_parse(ClientIn, body), self._actor)
+        return client_json(result.client, result.client_secret)
+
+    async def delete_client(self, client_id: str) -> None:
+        await self._s.clients.delete(client_id, self._actor)
+
+    async def list_users(self, pattern: str | None = None) -> list[dict[str, Any]]:
+        return [user_json(u) for u in await self._s.users.list(pattern, limit=500)]
+
+    async def get_user(self, user_id: str) -> dict[str, Any]:
+        return user_json(await self._s.users.get(user_id))
+
+    async def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
+        return user_json(await self._s.users.create(_parse(UserIn, body), self._actor))
+
+    async def update_user(self, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        user = await self._s.users.update(user_id, _parse(UserUpdate, body), self._actor)
+        return user_json(user)
+
+    async def set_password(self, user_id: str, password: str) -> dict[str, Any]:
+        body = _parse(PasswordIn, {"password": password})
+        return user_json(await self._s.users.set_password(user_id, body, self._actor))
+
+    async def list_scopes(self) -> list[dict[str, Any]]:
+        return [scope_json(s) for s in await self._s.scopes.list()]
+
+    async def list_keys(self) -> list[dict[str, Any]]:
+        return [key_json(k) for k in await self._s.keys.list()]
+
+    async def rotate_keys(self) -> dict[str, Any]:
+        return rotation_json(await self._s.keys.rotate(self._actor))
+
+
+@contextlib.asynccontextmanager
+async def open_backend(
+    connection: Connection | None,
+    settings: Callable[[], Settings],
+    report: Callable[[FirstStart], None],
+) -> AsyncIterator[AdminBackend]:
+    """A remote backend when ``connection`` is given, else the local database.
+
+    ``settings`` is called only for the local database; ``report`` is told what a first
+    start created (generated passwords and secrets are shown once).
+    """
+    if connection is not None:
+        async with AdminClient(
+            connection.url, connection.client_id, connection.client_secret
+        ) as client:
+            yield client
+        return
+    runtime = await Runtime.start(settings(), migrate=True, poll=False)
+    try:
+        report(runtime.first_start)
+        yield LocalBackend(AdminService.from_runtime(runtime), Actor(f"cli:{getpass.getuser()}"))
+    finally:
+        await runtime.stop()

@@ -1,0 +1,1 @@
+"""``authgate tui``: a Textual terminal UI over the Config API (janssen-spec §7.4)."""

@@ -1,0 +1,218 @@
+"""``authgate config|clients|users|keys``: on the local database, and against a running server
+with ``--url`` (a real ``authgate serve`` process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from authgate.cli import main
+
+ADMIN_ID = "cli-test-admin"
+ADMIN_SECRET = "cli-test-admin-secret-0123456789"
+
+
+def _cli(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def local(database_url: str) -> list[str]:
+    """Options that point a command at the test database (local mode)."""
+    return ["--database-url", database_url]
+
+
+def test_config_get_and_set_locally(local: list[str]) -> None:
+    document = json.loads(_cli("config", "get", *local).stdout)
+    assert document["clientAuthenticationFiltersEnabled"] is False
+    assert _cli("config", "get", "accessTokenLifetime", *local).stdout == "300\n"
+
+    result = _cli("config", "set", "clientAuthenticationFiltersEnabled", "true", *local)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "clientAuthenticationFiltersEnabled = true\n"
+    assert _cli("config", "set", "accessTokenLifetime", "600", *local).exit_code == 0
+    assert (
+        _cli(
+            "config", "set", "clientWhiteList", "https://*.example.com/*, http://*", *local
+        ).exit_code
+        == 0
+    )
+    assert _cli("config", "set", "defaultSubjectType", "public", *local).exit_code == 0
+    document = json.loads(_cli("config", "get", *local).stdout)
+    assert document["clientAuthenticationFiltersEnabled"] is True
+    assert document["accessTokenLifetime"] == 600
+    assert document["clientWhiteList"] == ["https://*.example.com/*", "http://*"]
+    assert document["defaultSubjectType"] == "public"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("accessTokenLifetime", "-5", "accessTokenLifetime: Input should be greater than"),
+        ("accessTokenLifetime", "five", "accessTokenLifetime: expected an integer"),
+        ("requirePkce", "maybe", "requirePkce: expected true or false"),
+        ("noSuchProperty", "1", "noSuchProperty: unknown configuration property"),
+        (
+            "tokenEndpointAuthMethodsSupported",
+            "tls_client_auth",
+            "tokenEndpointAuthMethodsSupported",
+        ),
+    ],
+)
+def test_config_set_refuses_invalid_values(
+    local: list[str], name: str, value: str, message: str
+) -> None:
+    before = _cli("config", "get", *local).stdout
+    result = _cli("config", "set", *local, "--", name, value)  # "--": VALUE may start with "-"
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert _cli("config", "get", *local).stdout == before
+
+
+def test_clients_locally(local: list[str]) -> None:
+    created = _cli(
+        "clients", "create", "--name", "Billing", "--grant-type", "client_credentials",
+        "--scope", "https://jans.io/oauth/jans-auth-server/config/properties.readonly", *local,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    client = json.loads(created.stdout)
+    assert client["client_secret"]
+    assert client["response_types"] == []
+    listed = _cli("clients", "list", *local).stdout
+    assert "Billing" in listed and "authgate admin (Config API)" in listed
+    assert listed.splitlines()[0].split() == ["CLIENT_ID", "NAME", "AUTH", "GRANTS", "STATE"]
+    assert "Billing" not in _cli("clients", "list", "--search", "admin", *local).stdout
+    shown = json.loads(_cli("clients", "show", client["client_id"], *local).stdout)
+    assert "client_secret" not in shown
+    refused = _cli("clients", "create", "--redirect-uri", "http://evil.example/cb", *local)
+    assert refused.exit_code == 1 and "evil.example" in refused.stderr
+    assert _cli("clients", "delete", client["client_id"], *local, input="n\n").exit_code == 1
+    assert _cli("clients", "delete", client["client_id"], "--yes", *local).exit_code == 0
+    missing = _cli("clients", "show", client["client_id"], *local)
+    assert missing.exit_code == 1 and "No client" in missing.stderr
+
+
+def test_users_and_keys_locally(local: list[str]) -> None:
+    added = _cli("users", "add", "bob", "--password", "bob password 1", "--email", "b@x.io", *local)
+    assert added.exit_code == 0, added.output
+    assert "bob" in _cli("users", "list", *local).stdout
+    assert (
+        _cli("users", "set-password", "bob", "--password", "bob password 2", *local).exit_code == 0
+    )
+    assert _cli("users", "disable", "bob", *local).exit_code == 0
+    assert json.loads(_cli("users", "show", "bob", *local).stdout)["enabled"] is False
+    assert _cli("users", "enable", "bob", *local).exit_code == 0
+    short = _cli("users", "add", "carol", "--password", "short", *local)
+    assert short.exit_code == 1 and "password" in short.stderr
+    duplicate = _cli("users", "add", "bob", "--password", "bob password 3", *local)
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.stderr
+
+    before = _cli("keys", "list", *local).stdout.splitlines()
+    rotated = _cli("keys", "rotate", *local)
+    assert rotated.exit_code == 0
+    assert "now signing with connect_" in rotated.stdout
+    after = _cli("keys", "list", *local).stdout
+    assert "retiring" in after and len(after.splitlines()) == len(before) + 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real ``authgate serve`` on a fresh SQLite database, with known admin credentials."""
+    data = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "AUTHGATE_ADMIN_CLIENT_ID": ADMIN_ID,
+        "AUTHGATE_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
+        "AUTHGATE_ADMIN_PASSWORD": "admin password 1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "authgate", "serve", "--port", str(port), "--data-dir", str(data)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(url + "/.well-known/openid-configuration").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError("server did not start")
+        yield url, data
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        assert proc.stderr is not None
+        proc.stderr.close()
+
+
+def _remote(url: str) -> list[str]:
+    return ["--url", url, "--client-id", ADMIN_ID, "--client-secret", ADMIN_SECRET]
+
+
+def test_remote_config_and_clients(server: tuple[str, Path]) -> None:
+    url, _ = server
+    assert _cli("config", "get", "requirePkce", *_remote(url)).stdout == "false\n"
+    assert _cli("config", "set", "requirePkce", "yes", *_remote(url)).exit_code == 0
+    assert _cli("config", "get", "requirePkce", *_remote(url)).stdout == "true\n"
+    refused = _cli("config", "set", "idTokenLifetime", "0", *_remote(url))
+    assert refused.exit_code == 1 and "idTokenLifetime" in refused.stderr
+    assert "authgate admin (Config API)" in _cli("clients", "list", *_remote(url)).stdout
+    env = {"AUTHGATE_ADMIN_URL": url, "AUTHGATE_ADMIN_CLIENT_ID": ADMIN_ID,
+           "AUTHGATE_ADMIN_CLIENT_SECRET": ADMIN_SECRET}  # fmt: skip
+    assert _cli("config", "get", "requirePkce", env=env).stdout == "true\n"
+    _cli("config", "set", "requirePkce", "false", *_remote(url))
+
+
+def test_local_change_reaches_the_running_server(server: tuple[str, Path]) -> None:
+    """A direct-database change is picked up by the server within config_poll_interval."""
+    url, data = server
+    database = f"sqlite:///{data / 'authgate.db'}"
+    result = _cli("config", "set", "accessTokenLifetime", "321", "--database-url", database)
+    assert result.exit_code == 0, result.output
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        remote = _cli("config", "get", "accessTokenLifetime", *_remote(url)).stdout
+        if remote == "321\n":
+            break
+        time.sleep(0.2)
+    assert remote == "321\n"
+
+
+def test_remote_errors_are_clear(server: tuple[str, Path], tmp_path: Path) -> None:
+    url, _ = server
+    wrong = _cli(
+        "config", "get", "--url", url, "--client-id", ADMIN_ID, "--client-secret", "x" * 20
+    )
+    assert wrong.exit_code == 1 and "admin credentials refused" in wrong.stderr
+    down = _cli("config", "get", *_remote(f"http://127.0.0.1:{_free_port()}"))
+    assert down.exit_code == 1 and "server unreachable" in down.stderr
+    incomplete = _cli(
+        "config", "get", "--url", url, env={"AUTHGATE_ADMIN_CONFIG": str(tmp_path / "none.toml")}
+    )
+    assert incomplete.exit_code == 1 and "--client-id" in incomplete.stderr
+    file = tmp_path / "admin.toml"
+    file.write_text(f'url = "{url}"\nclient_id = "{ADMIN_ID}"\nclient_secret = "{ADMIN_SECRET}"\n')
+    assert _cli("config", "get", "requirePkce", "--config-file", str(file)).exit_code == 0
+    tui = _cli("tui", "--url", url, "--client-id", ADMIN_ID, "--client-secret", "x" * 20)
+    assert tui.exit_code == 1 and "admin credentials refused" in tui.stderr

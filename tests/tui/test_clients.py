@@ -1,0 +1,102 @@
+"""Auth Server → Clients: search, view, create, edit, delete, through the real Config API."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, SelectionList, TextArea
+
+from authgate.admin.service import AdminService
+from authgate.runtime import Runtime
+from authgate.tui.app import AdminApp
+from authgate.tui.widgets.client_form import ClientForm
+from authgate.tui.widgets.confirm import ConfirmDialog
+from authgate.tui.widgets.json_view import JsonView
+from tests.tui.conftest import settle
+
+
+def _names(app: AdminApp) -> list[str]:
+    table = app.query_one("#pane-clients DataTable", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_create_view_edit_and_delete_a_client(app: AdminApp, runtime: Runtime) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        assert app.query_one("#area").active == "tab-clients"  # type: ignore[attr-defined]
+        assert _names(app) == ["authgate admin (Config API)"]
+
+        # create a public SPA client
+        assert app.focused is app.query_one("#pane-clients DataTable")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientForm)
+        form.query_one("#client_name", Input).value = "Orders SPA"
+        form.query_one("#token_endpoint_auth_method").value = "none"  # type: ignore[attr-defined]
+        form.query_one("#redirect_uris", TextArea).text = "https://spa.example/cb"
+        form.query_one("#scope", Input).value = "openid profile"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ClientForm)
+        assert "Orders SPA" in _names(app)
+
+        # search, then view all metadata
+        await pilot.press("slash", *"orders")
+        await settle(pilot)
+        assert _names(app) == ["Orders SPA"]
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        view = app.screen
+        assert isinstance(view, JsonView)
+        assert view.value["redirect_uris"] == ["https://spa.example/cb"]
+        assert view.value["token_endpoint_auth_method"] == "none"
+        client_id = view.value["client_id"]
+        await pilot.press("escape")
+
+        # edit: make it confidential with client_credentials; the secret is shown once
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientForm)
+        form.query_one("#token_endpoint_auth_method").value = "client_secret_basic"  # type: ignore[attr-defined]
+        form.query_one("#grant_types", SelectionList).select("client_credentials")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        shown = app.screen
+        assert isinstance(shown, JsonView)
+        assert shown.value["client_secret"]
+        await pilot.press("escape")
+        stored = await runtime.services.clients.get(client_id)
+        assert stored is not None and stored.secret_hash is not None
+        assert "client_credentials" in stored.metadata.grant_types
+
+        # delete with confirmation: "n" keeps it, "y" deletes it
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert await runtime.services.clients.get(client_id) is not None
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert _names(app) == []
+    assert await runtime.services.clients.get(client_id) is None
+
+
+async def test_invalid_client_shows_the_servers_error(app: AdminApp, runtime: Runtime) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientForm)
+        form.query_one("#redirect_uris", TextArea).text = "http://evil.example/cb"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "evil.example" in str(form.query_one("#error").render())
+        await pilot.press("escape")
+    clients = await AdminService.from_runtime(runtime).clients.list()
+    assert [c.metadata.client_name for c in clients] == ["authgate admin (Config API)"]

@@ -1,0 +1,102 @@
+"""Connection errors, every tab at 80x24, and screenshots of the main screens."""
+
+from __future__ import annotations
+
+import os
+import re
+from html import unescape
+from pathlib import Path
+
+import httpx
+import pytest
+
+from authgate.admin.client import AdminClient
+from authgate.runtime import Runtime
+from authgate.tui.app import TABS, AdminApp, make_app
+from authgate.tui.widgets.connection_error import ConnectionErrorScreen
+from authgate.web.app import create_app
+from tests.admin.support import sign_in
+from tests.support import ISSUER, Browser
+from tests.tui.conftest import settle
+
+DOCS = Path(__file__).parents[2] / "docs"
+
+
+def _text(svg: str) -> str:
+    """The visible text of an exported SVG screenshot, one string."""
+    return unescape(" ".join(re.findall(r">([^<]+)</text>", svg))).replace("\xa0", " ")
+
+
+async def test_unreachable_server_shows_a_clear_error() -> None:
+    app = make_app(AdminClient("http://127.0.0.1:9", "id", "secret", timeout=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConnectionErrorScreen)
+        assert "cannot reach http://127.0.0.1:9" in screen.message
+        await pilot.press("q")
+        await settle(pilot)
+    assert app.return_code == 0
+
+
+async def test_refused_credentials_show_a_clear_error(runtime: Runtime) -> None:
+    transport = httpx.ASGITransport(app=create_app(runtime.settings, runtime))
+    client_id = runtime.first_start.admin_client_id or ""
+    app = make_app(AdminClient(ISSUER, client_id, "wrong secret", transport=transport))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConnectionErrorScreen)
+        assert "admin credentials refused" in screen.message
+        assert "invalid_client" in screen.message
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_every_tab_renders_at_80x24(
+    app: AdminApp, runtime: Runtime, http: httpx.AsyncClient, browser: Browser
+) -> None:
+    await sign_in(http, browser)  # a session, tokens and a user to show
+    expected = {
+        "properties": ["accessTokenLifetime", "300"],
+        "clients": ["authgate admin (Config API)", "client_credentials"],
+        "scopes": ["email", "DCR", "jans-auth-server/config/properties"],
+        "keys": ["connect_", "signing"],
+        "users": ["alice", "alice@example.com"],
+        "sessions": ["alice"],
+        "audit": ["#", "Action"],
+    }
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for number, tab in enumerate(TABS, start=1):
+            await pilot.press(str(number))
+            await settle(pilot)
+            text = _text(app.export_screenshot())
+            for needle in expected[tab]:
+                assert needle in text, (tab, needle, text)
+            assert "1 Properties" in text and "7 Audit" in text
+            assert "Quit" in text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_properties_screenshot(app: AdminApp) -> None:
+    """The Properties screen as the README shows it (docs/tui-properties.svg).
+
+    Set AUTHGATE_UPDATE_SCREENSHOTS=1 to rewrite the committed SVG files.
+    """
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"clientauth", "enter")
+        await settle(pilot)
+        svg = app.export_screenshot(title="authgate tui: Auth Server, Properties")
+        text = _text(svg)
+        for needle in ("Property Name", "Property Value", "clientAuthenticationFiltersEnabled",
+                       "Edit", "Search", "Reload"):  # fmt: skip
+            assert needle in text, needle
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        editor_svg = app.export_screenshot(title="authgate tui: edit a property")
+        assert "Save (ctrl+s)" in _text(editor_svg)
+    if os.environ.get("AUTHGATE_UPDATE_SCREENSHOTS") == "1":
+        (DOCS / "tui-properties.svg").write_text(svg, "utf-8")
+        (DOCS / "tui-property-editor.svg").write_text(editor_svg, "utf-8")
+    assert (DOCS / "tui-properties.svg").exists()
