@@ -31,12 +31,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _ensure_sqlite_directory(url: str) -> None:
+    """Create the directory of a SQLite file so a fresh data directory just works."""
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``; SQLite files get WAL, durable commits and FK checks."""
     if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _ensure_sqlite_directory(url)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -62,6 +67,8 @@ def upgrade_sync(url: str) -> None:
     Alembic's environment runs its own event loop, so when called from a thread that already
     has one running, the migration runs in a helper thread.
     """
+    if is_sqlite(url):
+        _ensure_sqlite_directory(url)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
