@@ -26,7 +26,9 @@ from authgate.storage.settings_store import SqlKeyStore
 from authgate.web.app import create_app
 from tests.support import ISSUER, PASSWORD, USERNAME, Browser, FakeClock, fast_hasher
 
-PG_ADMIN_URL = os.environ.get("AUTHGATE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "AUTHGATE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 REQUIRE_PG = os.environ.get("AUTHGATE_REQUIRE_POSTGRES") == "1"
 
 
@@ -73,7 +75,9 @@ def postgres_url() -> Iterator[str]:
     problem = _run(_pg_reachable())
     if problem is not None:
         if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL required (AUTHGATE_REQUIRE_POSTGRES=1) but unreachable: {problem}")
+            pytest.fail(
+                f"PostgreSQL required (AUTHGATE_REQUIRE_POSTGRES=1) but unreachable: {problem}"
+            )
         pytest.skip(f"PostgreSQL unreachable: {problem}")
     name = f"authgate_test_{uuid.uuid4().hex[:10]}"
 
@@ -126,11 +130,15 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def runtime(settings: Settings, clock: FakeClock, signing_key: StoredKey) -> AsyncIterator[Runtime]:
+async def runtime(
+    settings: Settings, clock: FakeClock, signing_key: StoredKey
+) -> AsyncIterator[Runtime]:
     engine = create_engine(settings.database)
     await SqlKeyStore(engine).add(signing_key)
     await engine.dispose()
-    rt = await Runtime.start(settings, migrate=False, passwords=fast_hasher(), clock=clock, poll=False)
+    rt = await Runtime.start(
+        settings, migrate=False, passwords=fast_hasher(), clock=clock, poll=False
+    )
     svc = rt.services
     await svc.users.add(
         User(

@@ -131,7 +131,9 @@ class Browser:
         raise AssertionError("too many redirects")
 
 
-def authorize_params(client_id: str, challenge: str | None, method: str | None, **extra: str) -> dict[str, str]:
+def authorize_params(
+    client_id: str, challenge: str | None, method: str | None, **extra: str
+) -> dict[str, str]:
     """The flow document's authorize request (step 3)."""
     params = {
         "response_type": "code",
@@ -149,9 +151,15 @@ def authorize_params(client_id: str, challenge: str | None, method: str | None, 
     return params
 
 
-def token_form(client_id: str, code: str, verifier: str | None, redirect_uri: str = REDIRECT_URI) -> dict[str, str]:
+def token_form(
+    client_id: str, code: str, verifier: str | None, redirect_uri: str = REDIRECT_URI
+) -> dict[str, str]:
     """The flow document's token request (step 4)."""
-    form = {"grant_type": "authorization_code", "redirect_uri": redirect_uri, "client_id": client_id}
+    form = {
+        "grant_type": "authorization_code",
+        "redirect_uri": redirect_uri,
+        "client_id": client_id,
+    }
     if verifier is not None:
         form["code_verifier"] = verifier
     form["code"] = code
