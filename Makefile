@@ -1,10 +1,12 @@
 # authgate developer commands. `make run` and `make test` create .venv themselves.
 
 # The first Python >= 3.11 on PATH; override with `make PYTHON=/path/to/python3.12 ...`.
-PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; do \
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null 2>&1 && \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; \
 	done)
+endif
 VENV ?= .venv
 BIN := $(VENV)/bin
 
