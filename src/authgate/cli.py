@@ -197,9 +197,8 @@ def users_add(
     data_dir: str | None,
 ) -> None:
     """Create a user."""
-    from authgate.storage.database import IntegrityViolation
-
     from authgate.core.types import User
+    from authgate.storage.database import IntegrityViolation
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     secret = _password(password)
