@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from sqlalchemy import text
@@ -95,11 +96,12 @@ def postgres_url() -> Iterator[str]:
 
 
 async def _truncate_pg(url: str) -> None:
-    engine = create_engine(url, pool_size=1)
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {names} CASCADE"))
-    await engine.dispose()
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f"TRUNCATE {names} CASCADE")
+    finally:
+        await conn.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -1,6 +1,7 @@
-"""The ``authgate`` command: serve, migrate, pkce, and the admin commands (config, clients,
-users, keys, tui). The only module that reads the
-environment (through :class:`Settings`) and configures logging."""
+"""The ``authgate`` command: serve, migrate, pkce, plus the administration commands (config,
+clients, users, keys: :mod:`authgate.admin.commands`; tui: :mod:`authgate.tui.command`).
+The command-line modules are the only code that reads the environment (through
+:class:`Settings` and click's ``envvar``) and configures logging."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 
 from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
 from authgate.core.pkce import s256
@@ -49,12 +51,8 @@ def main() -> None:
     """authgate: OpenID Connect Provider / OAuth 2.1 authorization server."""
 
 
-async def _bootstrap(settings: Settings) -> None:
-    from authgate.runtime import Runtime
-
-    runtime = await Runtime.start(settings, migrate=True, poll=False)
-    first = runtime.first_start
-    await runtime.stop()
+def _announce_first_start(first: Any) -> None:
+    """Print the generated first-user password, once, to stderr."""
     if first.admin_password:
         click.echo(
             f"\nFirst start: created user '{first.admin_username}' with password "
@@ -70,6 +68,14 @@ async def _bootstrap(settings: Settings) -> None:
             "`authgate config --url`)\n",
             err=True,
         )
+
+
+async def _bootstrap(settings: Settings) -> None:
+    from authgate.runtime import Runtime
+
+    runtime = await Runtime.start(settings, migrate=True, poll=False)
+    await runtime.stop()
+    _announce_first_start(runtime.first_start)
 
 
 @main.command()
@@ -145,7 +151,8 @@ def migrate(database_url: str | None, data_dir: str | None) -> None:
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     upgrade_sync(settings.database)
-    click.echo(f"database at {settings.database} is up to date")
+    shown = make_url(settings.database).render_as_string(hide_password=True)
+    click.echo(f"database at {shown} is up to date")
 
 
 @main.command()

@@ -90,7 +90,9 @@ def test_clients_locally(local: list[str]) -> None:
     assert client["response_types"] == []
     listed = _cli("clients", "list", *local).stdout
     assert "Billing" in listed and "authgate admin (Config API)" in listed
-    assert listed.splitlines()[0].split() == ["CLIENT_ID", "NAME", "AUTH", "GRANTS", "STATE"]
+    rows = {line.split("\t")[1]: line.split("\t") for line in listed.splitlines()}
+    assert rows["Billing"] == [client["client_id"], "Billing", "client_secret_basic",
+                               "client_credentials", "enabled"]  # fmt: skip
     assert "Billing" not in _cli("clients", "list", "--search", "admin", *local).stdout
     shown = json.loads(_cli("clients", "show", client["client_id"], *local).stdout)
     assert "client_secret" not in shown
@@ -122,7 +124,7 @@ def test_users_and_keys_locally(local: list[str]) -> None:
     assert rotated.exit_code == 0
     assert "now signing with connect_" in rotated.stdout
     after = _cli("keys", "list", *local).stdout
-    assert "retiring" in after and len(after.splitlines()) == len(before) + 1
+    assert "\tretiring\t" in after and len(after.splitlines()) == len(before) + 1
 
 
 def _free_port() -> int:

@@ -110,9 +110,7 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, sort_keys=True))
 
 
-def echo_table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> None:
-    """Plain aligned columns (tab-free, so the output pastes well)."""
-    cells = [[str(c) for c in header], *[[str(c) for c in r] for r in rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    for row in cells:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+def echo_rows(rows: Sequence[Sequence[Any]]) -> None:
+    """One line per row, tab-separated (easy to read with cut or awk)."""
+    for row in rows:
+        click.echo("\t".join(str(c) for c in row))

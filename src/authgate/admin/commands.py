@@ -8,13 +8,12 @@ servers within ``config_poll_interval`` seconds.
 
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
 import click
 
 from authgate.admin.backends import AdminBackend
-from authgate.admin.cli_support import Target, echo_json, echo_table, target_options
+from authgate.admin.cli_support import Target, echo_json, echo_rows, target_options
 from authgate.admin.values import format_value, infer_kind, parse_value, property_kinds
 
 
@@ -69,14 +68,14 @@ def clients_group() -> None:
 @click.option("--search", default=None, help="Only clients whose name or id contains this.")
 @target_options
 def clients_list(search: str | None, target: Target) -> None:
-    """List clients, by name."""
+    """List clients by name: client_id, name, auth method, grant types, state (tab-separated)."""
     found = target.run(lambda b: b.list_clients(search))
     rows = [
         (c["client_id"], c["client_name"] or "-", c["token_endpoint_auth_method"],
          ",".join(c["grant_types"]), "disabled" if c["disabled"] else "enabled")
         for c in found
     ]  # fmt: skip
-    echo_table(rows, ("CLIENT_ID", "NAME", "AUTH", "GRANTS", "STATE"))
+    echo_rows(rows)
 
 
 @clients_group.command("show")
@@ -146,11 +145,11 @@ def users_group() -> None:
 @click.option("--search", default=None, help="Only users whose name, email or id contains this.")
 @target_options
 def users_list(search: str | None, target: Target) -> None:
-    """List users."""
+    """List users: username, user_id, email, state (tab-separated)."""
     found = target.run(lambda b: b.list_users(search))
     rows = [(u["username"], u["user_id"], u["email"] or "-",
              "enabled" if u["enabled"] else "disabled") for u in found]  # fmt: skip
-    echo_table(rows, ("USERNAME", "USER_ID", "EMAIL", "STATE"))
+    echo_rows(rows)
 
 
 @users_group.command("show")
@@ -162,12 +161,8 @@ def users_show(user: str, target: Target) -> None:
 
 
 def _password(value: str | None) -> str:
-    if value:
-        return value
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat: "):
-        raise click.ClickException("passwords differ")
-    return first
+    """The password from the option, or prompted twice without echo."""
+    return value or str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 @users_group.command("add")
@@ -224,10 +219,9 @@ def keys_group() -> None:
 @keys_group.command("list")
 @target_options
 def keys_list(target: Target) -> None:
-    """List signing keys and their state."""
+    """List signing keys: kid, state, created_at, when it leaves the JWKS (tab-separated)."""
     keys = target.run(lambda b: b.list_keys())
-    echo_table([(k["kid"], k["status"], k["created_at"], k["expires_at"] or "-") for k in keys],
-               ("KID", "STATUS", "CREATED_AT", "LEAVES_JWKS_AT"))  # fmt: skip
+    echo_rows([(k["kid"], k["status"], k["created_at"], k["expires_at"] or "-") for k in keys])
 
 
 @keys_group.command("rotate")

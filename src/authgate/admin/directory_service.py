@@ -122,7 +122,7 @@ class UserAdmin:
         users = self._ctx.services.users
         user = await users.get(user_id) or await users.get_by_username(user_id)
         if user is None:
-            raise NotFound(f"No user {user_id!r}")
+            raise NotFound(f"There is no user {user_id!r}")
         return user
 
     async def create(self, body: UserIn, actor: Actor) -> User:
@@ -144,7 +144,7 @@ class UserAdmin:
                 user, self._entry(actor, "user.create", user.user_id, None, user)
             )
         except IntegrityViolation:
-            raise Conflict(f"User {body.username!r} already exists") from None
+            raise Conflict(f"A user {body.username!r} already exists") from None
         return user
 
     async def update(self, user_id: str, body: UserUpdate, actor: Actor) -> User:
@@ -159,7 +159,7 @@ class UserAdmin:
         if not await self._ctx.store.replace_user(
             user, self._entry(actor, action, user.user_id, current, user)
         ):
-            raise NotFound(f"No user {user_id!r}")
+            raise NotFound(f"There is no user {user_id!r}")
         return user
 
     async def set_password(self, user_id: str, body: PasswordIn, actor: Actor) -> User:
@@ -169,5 +169,5 @@ class UserAdmin:
         if not await self._ctx.store.replace_user(
             user, self._entry(actor, "user.set_password", user.user_id, current, user)
         ):
-            raise NotFound(f"No user {user_id!r}")
+            raise NotFound(f"There is no user {user_id!r}")
         return user
