@@ -23,6 +23,7 @@ from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing, generate_rsa_key
 from authgate.crypto.passwords import Argon2PasswordHasher
 from authgate.settings import Settings
+from authgate.storage.admin import SqlAdminStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.database import Database, IntegrityViolation
 from authgate.storage.db import open_database, upgrade
@@ -182,12 +183,15 @@ class Runtime:
         first = await _ensure_first_user(users, passwords, settings, now)
         clients = SqlClientStore(db)
         admin = await ensure_admin_client(
+            SqlAdminStore(db),
             scopes,
             clients,
             now,
             client_id=settings.admin_client_id,
             client_secret=settings.admin_client_secret,
         )
+        scopes.forget()  # the bootstrap wrote past these caches
+        clients.forget()
         if admin is not None:
             first.admin_client_id = admin.client_id
             first.admin_client_secret = admin.client_secret

@@ -95,6 +95,10 @@ async def test_audit_log_records_who_what_and_redacts_secrets(api: Api, runtime:
     ])  # fmt: skip
     await api.post(paths.USERS, {"username": "dave", "password": "a long password"})
     entries = (await api.get(paths.AUDIT)).json()
+    bootstrap = entries.pop()
+    assert bootstrap["action"] == "admin.bootstrap"
+    assert bootstrap["actor"] == "system:bootstrap"
+    assert bootstrap["target_id"] == runtime.first_start.admin_client_id
     assert [e["action"] for e in entries] == ["user.create", "config.patch", "client.create"]
     actor = f"client:{runtime.first_start.admin_client_id}"
     assert {e["actor"] for e in entries} == {actor}

@@ -1,11 +1,11 @@
 """First start of the Config API: its scopes and the admin client (janssen-spec §7.3).
 
-The admin scopes are created once, as non-registrable scopes. The instance that creates them
-also creates the admin client: a confidential ``client_credentials`` client holding every
-admin scope. Its id and secret come from ``AUTHGATE_ADMIN_CLIENT_ID``/``_SECRET`` or are
-generated and reported once (only the secret's hash is stored). A client named by
+The admin scopes are created once, as non-registrable scopes, together with the admin client
+in one transaction: a confidential ``client_credentials`` client holding every admin scope.
+Its id and secret come from ``AUTHGATE_ADMIN_CLIENT_ID``/``_SECRET`` or are generated and
+reported once (only the secret's hash is stored). A client named by
 ``AUTHGATE_ADMIN_CLIENT_ID`` that does not exist yet is created on any start; an existing
-client is never changed.
+client is never changed. When several instances start at once, one of them wins.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from authgate.admin.scopes import ADMIN_SCOPES, PROPERTIES_WRITE, admin_scope_re
 from authgate.core.ports import ClientStore, ScopeStore
 from authgate.core.types import Client, ClientMetadata
 from authgate.crypto.handles import handle_hash, new_handle
-from authgate.storage.database import IntegrityViolation
+from authgate.storage.admin import SqlAdminStore
+from authgate.storage.audit import AuditEntry
 
 ADMIN_CLIENT_NAME = "authgate admin (Config API)"
 
@@ -49,22 +50,8 @@ def admin_client(client_id: str, secret: str, now: int) -> Client:
     )
 
 
-async def _create_scopes(scopes: ScopeStore) -> bool:
-    """Add missing admin scopes; True if this call created the properties.write scope."""
-    existing = {s.scope_id for s in await scopes.all()}
-    created_marker = False
-    for scope in admin_scope_records():
-        if scope.scope_id in existing:
-            continue
-        try:
-            await scopes.add(scope)
-        except IntegrityViolation:
-            continue
-        created_marker = created_marker or scope.scope_id == PROPERTIES_WRITE
-    return created_marker
-
-
 async def ensure_admin_client(
+    store: SqlAdminStore,
     scopes: ScopeStore,
     clients: ClientStore,
     now: float,
@@ -72,19 +59,25 @@ async def ensure_admin_client(
     client_id: str | None = None,
     client_secret: str | None = None,
 ) -> AdminClientCredentials | None:
-    """Create the admin scopes and, on first start, the admin client.
+    """Create missing admin scopes and, on first start, the admin client.
 
-    Returns the created client's credentials, or None when nothing was created.
+    Returns the created client's credentials, or None when no client was created.
     """
-    first = await _create_scopes(scopes)
-    if client_id is not None and await clients.get(client_id) is not None:
+    existing = {s.scope_id for s in await scopes.all()}
+    missing = [s for s in admin_scope_records() if s.scope_id not in existing]
+    first = any(s.scope_id == PROPERTIES_WRITE for s in missing)
+    named_missing = client_id is not None and await clients.get(client_id) is None
+    if not missing and not named_missing:
         return None
-    if client_id is None and not first:
-        return None
-    cid = client_id or str(uuid.uuid4())
+    client = None
     secret = client_secret or new_handle()
-    try:
-        await clients.add(admin_client(cid, secret, int(now)))
-    except IntegrityViolation:
+    if first or named_missing:
+        client = admin_client(client_id or str(uuid.uuid4()), secret, int(now))
+    after = {"scopes": [s.scope_id for s in missing]}
+    if client is not None:
+        after["client_id"] = [client.client_id]
+    entry = AuditEntry("system:bootstrap", "admin.bootstrap", "client",
+                       client.client_id if client else "-", now, None, after)  # fmt: skip
+    if not await store.bootstrap(missing, client, entry) or client is None:
         return None
-    return AdminClientCredentials(cid, None if client_secret else secret)
+    return AdminClientCredentials(client.client_id, None if client_secret else secret)

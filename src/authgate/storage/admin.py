@@ -18,7 +18,7 @@ from authgate.storage import clients as client_sql
 from authgate.storage import settings_store
 from authgate.storage import users as user_sql
 from authgate.storage.audit import AuditEntry, record_step
-from authgate.storage.database import Database, Row, Step
+from authgate.storage.database import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ClientRow, ScopeRow, SessionRow, TokenRow, UserRow, table_of
 
 _clients = table_of(ClientRow)
@@ -110,6 +110,19 @@ class SqlAdminStore:
 
     async def _apply(self, steps: list[Step], audit: AuditEntry) -> bool:
         return (await self._db.transact([*steps, record_step(audit)])).applied
+
+    async def bootstrap(
+        self, scopes: list[Scope], client: Client | None, audit: AuditEntry
+    ) -> bool:
+        """Add scopes and a client in one transaction; False if any of them already exists."""
+        steps = [Step(user_sql.INSERT_SCOPE, [_scope_params(s) for s in scopes])] if scopes else []
+        if client is not None:
+            steps += [Step(client_sql.INSERT, client_sql._row(client))]
+            steps += client_sql._attribute_steps(client)
+        try:
+            return await self._apply(steps, audit)
+        except IntegrityViolation:
+            return False
 
     # --- configuration ---------------------------------------------------------------------
 
