@@ -61,11 +61,14 @@ def _announce_first_start(first: Any) -> None:
             err=True,
         )
     if first.admin_client_id:
-        secret = first.admin_client_secret or "(the one from AUTHGATE_ADMIN_CLIENT_SECRET)"
+        secret = (
+            f"secret '{first.admin_client_secret}'\n(shown once; "
+            if first.admin_client_secret
+            else "the secret from AUTHGATE_ADMIN_CLIENT_SECRET\n("
+        )
         click.echo(
             f"First start: created Config API admin client '{first.admin_client_id}' with "
-            f"secret '{secret}'\n(shown once; use them with `authgate tui` and "
-            "`authgate config --url`)\n",
+            f"{secret}use them with `authgate tui` and `authgate config --url`)\n",
             err=True,
         )
 
