@@ -139,6 +139,14 @@ async def test_malformed_json_is_400(api: Api, body: bytes) -> None:
     assert response.json()["error"] == "invalid_request"
 
 
+async def test_oversized_body_is_413_and_changes_nothing(api: Api, runtime: Runtime) -> None:
+    before = await runtime.config_store.load()
+    ops = [{"op": "replace", "path": "/jansOpenIdConnectVersion", "value": "x" * 70_000}]
+    response = await api.patch_config(ops)
+    assert response.status_code == 413
+    assert await runtime.config_store.load() == before
+
+
 async def test_wrong_content_type_is_415(api: Api) -> None:
     response = await api.patch_config([], content_type="text/plain")
     assert response.status_code == 415
@@ -241,3 +249,23 @@ async def test_flow_document_step_toggle_client_authentication_filters(
     assert (await api.patch_config(off)).status_code == 200
     accepted = await token_request()
     assert accepted.status_code == 200, accepted.text
+
+
+async def test_concurrent_patches_all_apply(api: Api, runtime: Runtime) -> None:
+    """Compare-and-set with retry: patches to different properties never overwrite each other."""
+    changes = {
+        "accessTokenLifetime": 301,
+        "idTokenLifetime": 3601,
+        "refreshTokenLifetime": 14401,
+        "authorizationCodeLifetime": 61,
+        "errorReasonEnabled": True,
+    }
+    responses = await asyncio.gather(
+        *(api.patch_config([{"op": "replace", "path": k, "value": v}]) for k, v in changes.items())
+    )
+    assert [r.status_code for r in responses] == [200] * len(changes)
+    loaded = await runtime.config_store.load()
+    assert loaded is not None
+    revision, document = loaded
+    assert {k: document[k] for k in changes} == changes
+    assert len((await api.get(paths.AUDIT, target_type="config")).json()) == len(changes)

@@ -22,6 +22,7 @@ from authgate.admin.http import admin, content_type, json_body, paging
 from authgate.admin.schemas import ClientIn
 from authgate.admin.views import client_json
 from authgate.errors import InvalidRequest
+from authgate.web.context import read_body
 from authgate.web.responses import json_response
 
 # --- configuration -----------------------------------------------------------------------
@@ -37,7 +38,7 @@ async def patch_config(request: Request) -> Response:
     if content_type(request) not in (paths.JSON_PATCH, "application/json"):
         raise UnsupportedMediaType(f"A configuration patch must be {paths.JSON_PATCH}")
     try:
-        body = orjson.loads(await request.body())
+        body = orjson.loads(await read_body(request))
     except orjson.JSONDecodeError:
         raise InvalidRequest("The request body is not valid JSON") from None
     result = await admin(request).config.patch(body, actor)

@@ -19,7 +19,7 @@ from authgate.admin.redact import redact
 from authgate.errors import ServerError
 from authgate.storage.audit import AuditEntry
 
-ATTEMPTS = 5
+ATTEMPTS = 10
 
 
 @dataclass(frozen=True, slots=True)

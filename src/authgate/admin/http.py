@@ -11,6 +11,7 @@ from authgate.admin.config_patch import describe
 from authgate.admin.errors import UnsupportedMediaType
 from authgate.admin.service import AdminService
 from authgate.errors import InvalidRequest
+from authgate.web.context import read_body
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,7 +36,7 @@ async def json_body(request: Request, model: type[M]) -> M:
     if content_type(request) != "application/json":
         raise UnsupportedMediaType("The request body must be application/json")
     try:
-        return model.model_validate_json(await request.body(), strict=True)
+        return model.model_validate_json(await read_body(request), strict=True)
     except ValidationError as exc:
         raise InvalidRequest(f"Invalid request body: {describe(exc)}") from None
 
