@@ -266,6 +266,6 @@ async def test_concurrent_patches_all_apply(api: Api, runtime: Runtime) -> None:
     assert [r.status_code for r in responses] == [200] * len(changes)
     loaded = await runtime.config_store.load()
     assert loaded is not None
-    revision, document = loaded
+    _, document = loaded
     assert {k: document[k] for k in changes} == changes
     assert len((await api.get(paths.AUDIT, target_type="config")).json()) == len(changes)
