@@ -192,10 +192,9 @@ async def decide(
         RedirectError: ``login_required``/``consent_required`` for ``prompt=none``.
     """
     now = svc.clock.now()
-    login_needed = (
-        session is None
-        or ("login" in request.prompt and not fresh_login)
-        or (request.max_age is not None and now - session.auth_time > request.max_age)
+    login_needed = session is None or (
+        not fresh_login
+        and ("login" in request.prompt or _too_old(session, request.max_age, now))
     )
     if not login_needed and session is not None:
         user = await svc.users.get(session.user_id)
@@ -213,6 +212,14 @@ async def decide(
             raise _redirect(request, ConsentRequired("The user has not consented (prompt=none)"))
         return NeedConsent(request.scope)
     return Approved()
+
+
+def _too_old(session: LoginSession, max_age: int | None, now: float) -> bool:
+    """OIDC Core §3.1.2.1 max_age (or the client's default_max_age): re-authenticate when
+    more seconds than that have passed since the login; ``max_age=0`` always does."""
+    if max_age is None:
+        return False
+    return max_age == 0 or now - session.auth_time > max_age
 
 
 def _redirect(request: AuthorizationRequest, error: OAuthError) -> RedirectError:
