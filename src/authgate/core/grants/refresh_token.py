@@ -76,4 +76,4 @@ async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> di
     id_token = None
     if "openid" in scope:
         id_token = sign_id_token(ctx, svc, now, grant=GRANT_TYPE, access_token=minted.access_token)
-    return response(minted, svc, id_token=id_token, scope=scope)
+    return response(minted, svc, id_token=id_token, scope=scope if "scope" in form else None)
