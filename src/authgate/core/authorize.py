@@ -193,8 +193,7 @@ async def decide(
     """
     now = svc.clock.now()
     login_needed = session is None or (
-        not fresh_login
-        and ("login" in request.prompt or _too_old(session, request.max_age, now))
+        not fresh_login and ("login" in request.prompt or _too_old(session, request.max_age, now))
     )
     if not login_needed and session is not None:
         user = await svc.users.get(session.user_id)
