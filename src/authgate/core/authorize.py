@@ -142,9 +142,12 @@ def _validate_rest(
 
 
 def _max_age(raw: str | None, default: int | None) -> int | None:
+    """OIDC Core §3.1.2.1 ``max_age``, or the client's ``default_max_age`` (OIDC
+    Registration §2). ASCII digits only: ``str.isdigit`` alone also accepts "²", which
+    ``int`` refuses; more than ten digits (over 300 years) is refused as well."""
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
         raise InvalidRequest("max_age must be a non-negative integer number of seconds")
     return int(raw)
 
