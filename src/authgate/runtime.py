@@ -22,6 +22,7 @@ from authgate.core.ports import Clock, PasswordHasher, Services
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing, generate_rsa_key
 from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.outbound import HttpSectorIdentifierFetcher
 from authgate.settings import Settings
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.clients import SqlClientStore
@@ -209,6 +210,9 @@ class Runtime:
             keys=keyring,
             passwords=passwords,
             clock=clock,
+            sector_identifiers=HttpSectorIdentifierFetcher(
+                allow_http_loopback=settings.sector_identifier_allow_http_loopback
+            ),
         )
         runtime = cls(settings, db, services, live, config_store, key_store, keyring, first)
         if poll:

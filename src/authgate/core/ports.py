@@ -8,7 +8,7 @@ transaction, so the core never sees a half-written grant.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from authgate.appconfig import AppConfiguration
@@ -21,6 +21,7 @@ from authgate.core.types import (
     TokenRecord,
     User,
 )
+from authgate.errors import InvalidClientMetadata
 
 
 class Clock(Protocol):
@@ -84,7 +85,14 @@ class ConsentStore(Protocol):
 class GrantStore(Protocol):
     """Authorization codes and the tokens minted from them."""
 
-    async def add_code(self, code: AuthorizationCode) -> None: ...
+    async def add_code(self, code: AuthorizationCode, tokens: Sequence[TokenRecord] = ()) -> None:
+        """Store a new code and the tokens issued with it (hybrid flows), atomically."""
+        ...
+
+    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
+        """Store tokens issued without a code (implicit, client_credentials), atomically."""
+        ...
+
     async def get_code(self, code_hash: str) -> AuthorizationCode | None: ...
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:
         """Mark the code consumed and store ``tokens``, atomically.
@@ -99,10 +107,6 @@ class GrantStore(Protocol):
         ...
 
     async def get_token(self, token_hash: str) -> TokenRecord | None: ...
-
-    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
-        """Store tokens that no code or refresh token precedes (client_credentials)."""
-        ...
 
     async def rotate_refresh_token(
         self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
@@ -128,6 +132,35 @@ class KeyRing(Protocol):
         ...
 
 
+class SectorIdentifierFetcher(Protocol):
+    """Fetches sector identifier documents (OIDC Registration §5, OIDC Core §8.1)."""
+
+    @property
+    def allow_http_loopback(self) -> bool:
+        """Test-only: whether ``http`` URIs on loopback hosts are accepted too."""
+        ...
+
+    async def fetch(self, uri: str) -> list[str]:
+        """The JSON array of redirect URIs published at ``uri``.
+
+        Raises:
+            InvalidClientMetadata: the document cannot be fetched or is not a JSON array of
+                strings (the description says why, without echoing the body).
+        """
+        ...
+
+
+class NoSectorIdentifierFetcher:
+    """The fetcher of a server with no outbound HTTP: every sector_identifier_uri fails."""
+
+    allow_http_loopback = False
+
+    async def fetch(self, uri: str) -> list[str]:
+        raise InvalidClientMetadata(
+            "Parameter sector_identifier_uri is not valid: this server cannot fetch it"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """Everything the core's use cases need, built once per application."""
@@ -144,3 +177,4 @@ class Services:
     keys: KeyRing
     passwords: PasswordHasher
     clock: Clock
+    sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

@@ -85,7 +85,7 @@ class SqlGrantStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add_code(self, code: AuthorizationCode) -> None:
+    async def add_code(self, code: AuthorizationCode, tokens: Sequence[TokenRecord] = ()) -> None:
         params = {
             "code_hash": code.code_hash,
             "grant_id": code.grant_id,
@@ -105,7 +105,11 @@ class SqlGrantStore:
             "code_challenge_method": code.code_challenge_method,
             "consumed_at": None,
         }
-        await self._db.transact([Step(INSERT_CODE, params)])
+        await self._db.transact([Step(INSERT_CODE, params), *_insert_tokens(tokens)])
+
+    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
+        if tokens:
+            await self._db.transact(_insert_tokens(tokens))
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None:
         row = await self._db.fetch_one(GET_CODE, {"code_hash": code_hash})
@@ -142,11 +146,6 @@ class SqlGrantStore:
     async def get_token(self, token_hash: str) -> TokenRecord | None:
         row = await self._db.fetch_one(GET_TOKEN, {"token_hash": token_hash})
         return _token(row) if row else None
-
-    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
-        if not tokens:
-            return
-        await self._db.transact(_insert_tokens(tokens))
 
     async def rotate_refresh_token(
         self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
