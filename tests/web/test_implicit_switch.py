@@ -26,7 +26,11 @@ async def test_discovery_follows_the_switch(http: httpx.AsyncClient, runtime: Ru
     await patch_config(runtime, implicitFlowEnabled=False)
     doc = await _discovery(http)
     assert doc["response_types_supported"] == ["code"]
-    assert doc["grant_types_supported"] == ["authorization_code", "refresh_token"]
+    assert doc["grant_types_supported"] == [
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+    ]
 
 
 async def test_removing_implicit_from_grant_types_supported_has_the_same_effect(
