@@ -19,16 +19,21 @@ from dataclasses import dataclass
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import PasswordHasher, Services
 from authgate.core.types import Scope, User
-from authgate.crypto.keys import KeyRing, generate_rsa_key
+from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.crypto.rotation import publish_delay
 from authgate.settings import Settings
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.database import Database, IntegrityViolation
 from authgate.storage.db import open_database, upgrade
 from authgate.storage.grants import SqlGrantStore
+from authgate.storage.leases import SqlLeaseStore
+from authgate.storage.par import SqlParStore
+from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
+from authgate.upkeep import KeyUpkeep, Purger
 
 logger = logging.getLogger(__name__)
 
@@ -84,16 +89,6 @@ async def _ensure_config(store: SqlConfigurationStore, now: float) -> tuple[int,
     return revision, AppConfiguration.from_document(document)
 
 
-async def _ensure_keys(store: SqlKeyStore, now: float) -> KeyRing:
-    keys = await store.all()
-    if not keys:
-        key = await asyncio.to_thread(generate_rsa_key, int(now))
-        await store.add(key)
-        logger.info("generated signing key %s", key.kid)
-        keys = await store.all()
-    return KeyRing(keys)
-
-
 async def _ensure_scopes(store: SqlScopeStore) -> None:
     existing = {s.scope_id for s in await store.all()}
     for scope in STANDARD_SCOPES:
@@ -140,6 +135,9 @@ class Runtime:
         key_store: SqlKeyStore,
         keyring: KeyRing,
         first_start: FirstStart,
+        *,
+        key_upkeep: KeyUpkeep,
+        purger: Purger,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -149,6 +147,8 @@ class Runtime:
         self.key_store = key_store
         self.keyring = keyring
         self.first_start = first_start
+        self.key_upkeep = key_upkeep
+        self.purger = purger
         self._poller: asyncio.Task[None] | None = None
 
     @classmethod
@@ -171,16 +171,26 @@ class Runtime:
         config_store = SqlConfigurationStore(db)
         key_store = SqlKeyStore(db)
         revision, config = await _ensure_config(config_store, now)
-        keyring = await _ensure_keys(key_store, now)
+        live = LiveConfig(revision, config)
+        clients = SqlClientStore(db)
+        key_upkeep = KeyUpkeep(
+            store=key_store,
+            leases=SqlLeaseStore(db),
+            clients=clients,
+            config=live,
+            clock=clock,
+            publish_delay=publish_delay(settings.config_poll_interval),
+        )
+        keyring = KeyRing(await key_upkeep.bootstrap(), clock.now)
         scopes = SqlScopeStore(db)
         await _ensure_scopes(scopes)
         users = SqlUserStore(db)
         first = await _ensure_first_user(users, passwords, settings, now)
-        live = LiveConfig(revision, config)
+        pushed, replay = SqlParStore(db), SqlReplayCache(db)
         services = Services(
             issuer=settings.issuer,
             config=live,
-            clients=SqlClientStore(db),
+            clients=clients,
             users=users,
             scopes=scopes,
             sessions=SqlSessionStore(db),
@@ -190,8 +200,21 @@ class Runtime:
             keys=keyring,
             passwords=passwords,
             clock=clock,
+            pushed=pushed,
+            replay=replay,
         )
-        runtime = cls(settings, db, services, live, config_store, key_store, keyring, first)
+        runtime = cls(
+            settings,
+            db,
+            services,
+            live,
+            config_store,
+            key_store,
+            keyring,
+            first,
+            key_upkeep=key_upkeep,
+            purger=Purger(replay, pushed, clock),
+        )
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
         return runtime
@@ -205,16 +228,25 @@ class Runtime:
                 self.live_config.replace(loaded[0], AppConfiguration.from_document(loaded[1]))
                 logger.info("configuration revision %d loaded", loaded[0])
         keys = await self.key_store.all()
-        if keys and {k.kid for k in keys} != self.keyring.kids:
+        if keys and set(keys) != set(self.keyring.stored):
             self.keyring.load(keys)
+
+    async def upkeep(self) -> None:
+        """Run what is due: the signing key schedule, purging expired one-time values."""
+        if await self.key_upkeep.tick(self.keyring):
+            keys = await self.key_store.all()
+            if keys:
+                self.keyring.load(keys)
+        await self.purger.maybe_purge()
 
     async def _poll_forever(self) -> None:
         while True:
             await asyncio.sleep(self.settings.config_poll_interval)
             try:
                 await self.refresh()
-            except Exception:  # keep serving with the last good configuration
-                logger.exception("configuration refresh failed")
+                await self.upkeep()
+            except Exception:  # keep serving with the last good configuration and keys
+                logger.exception("configuration refresh or upkeep failed")
 
     async def stop(self) -> None:
         if self._poller is not None:
