@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from authgate.appconfig import IMPLEMENTED_RESPONSE_MODES, IMPLEMENTED_RESPONSE_TYPES
-from authgate.core import pkce, redirect_uris
+from authgate.core import authorize_security, pkce, profile, redirect_uris, request_uri
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationCode, AuthorizationRequest, Client, LoginSession
 from authgate.crypto.handles import handle_hash, new_handle
@@ -86,35 +86,51 @@ def resolve_redirect_uri(requested: str | None, client: Client) -> str:
 
 
 async def validate(params: Mapping[str, str], svc: Services) -> tuple[AuthorizationRequest, Client]:
-    """Validate an authorization request.
+    """Validate an authorization request (by value, or by reference to a pushed one).
 
     Raises:
         OAuthError: before the redirect URI is trusted (render an error page).
         RedirectError: afterwards (redirect the error to the client).
     """
+    pushed = "request_uri" in params
+    if pushed:
+        params = await request_uri.resolve(params, svc)
     client = await load_client(params.get("client_id"), svc)
     redirect_uri = resolve_redirect_uri(params.get("redirect_uri"), client)
     state = params.get("state")
     try:
-        return _validate_rest(params, client, redirect_uri, svc), client
+        return check_request(params, client, redirect_uri, svc, pushed=pushed), client
     except OAuthError as exc:
         raise RedirectError(exc, redirect_uri=redirect_uri, state=state) from None
 
 
-def _validate_rest(
-    params: Mapping[str, str], client: Client, redirect_uri: str, svc: Services
+def check_request(
+    params: Mapping[str, str],
+    client: Client,
+    redirect_uri: str,
+    svc: Services,
+    *,
+    pushed: bool = False,
 ) -> AuthorizationRequest:
+    """Stage 2, once client and redirect URI are trusted (also run by the PAR endpoint).
+
+    Raises:
+        OAuthError: the first failed check (the caller decides how to deliver it).
+    """
     config = svc.config.current
     meta = client.metadata
     mode = params.get("response_mode", "query")
     if mode not in IMPLEMENTED_RESPONSE_MODES or mode not in config.responseModesSupported:
         raise InvalidRequest(f"response_mode '{mode}' is not supported")
     if "request" in params or "request_uri" in params:
-        raise InvalidRequest("Request objects (request, request_uri) are not supported")
+        raise InvalidRequest(
+            "Request objects are not supported; push the request to the PAR endpoint instead"
+        )
     response_type = params.get("response_type")
     if not response_type:
         raise InvalidRequest("The request is missing the response_type parameter")
     parts = set(response_type.split())
+    profile.check_response_type(response_type, config)
     if response_type not in IMPLEMENTED_RESPONSE_TYPES:
         raise UnsupportedResponseType(f"response_type '{response_type}' is not supported")
     if not parts <= set(meta.response_types) or "authorization_code" not in meta.grant_types:
@@ -130,6 +146,7 @@ def _validate_rest(
         raise InvalidRequest("prompt=none cannot be combined with other prompt values")
     max_age = _max_age(params.get("max_age"), meta.default_max_age)
     challenge, method = _pkce(params, client, svc)
+    authorize_security.check_pushed(client, config, pushed=pushed)
     return AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=redirect_uri,
@@ -145,6 +162,7 @@ def _validate_rest(
         code_challenge_method=method,
         login_hint=params.get("login_hint"),
         acr_values=tuple(params.get("acr_values", "").split()),
+        dpop_jkt=authorize_security.dpop_jkt(params, config),
     )
 
 
@@ -168,7 +186,7 @@ def _pkce(
         required = (
             config.requirePkce
             or client.metadata.require_pkce
-            or (client.metadata.is_public and config.requirePkceForPublicClients)
+            or (client.metadata.is_public and profile.pkce_required_for_public_clients(config))
         )
         if required:
             who = "public clients" if client.metadata.is_public else "this client"
@@ -177,7 +195,7 @@ def _pkce(
                 "code_challenge_method=S256 (RFC 7636, OAuth 2.1)"
             )
         return None, None
-    canonical = pkce.normalise_method(method, config.codeChallengeMethodsSupported)
+    canonical = pkce.normalise_method(method, profile.pkce_methods(config))
     pkce.check_challenge(challenge, canonical)
     return challenge, canonical
 
@@ -256,6 +274,7 @@ async def issue_code(
             nonce=request.nonce,
             code_challenge=request.code_challenge,
             code_challenge_method=request.code_challenge_method,
+            dpop_jkt=request.dpop_jkt,
         )
     )
     params = {"code": code, "scope": " ".join(request.scope)}

@@ -6,6 +6,7 @@ allows, so the document never advertises a capability that fails (RFC 9700 §2.6
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from authgate.appconfig import (
@@ -14,6 +15,7 @@ from authgate.appconfig import (
     IMPLEMENTED_RESPONSE_TYPES,
     AppConfiguration,
 )
+from authgate.core import profile
 from authgate.core.endpoints import EndpointUrls
 from authgate.core.types import Scope
 from authgate.core.userinfo import STANDARD_CLAIMS
@@ -23,8 +25,17 @@ def _keep(implemented: tuple[str, ...], allowed: list[str]) -> list[str]:
     return [v for v in implemented if v in allowed]
 
 
-def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict[str, Any]:
-    """The provider metadata served at the three well-known paths."""
+def document(
+    issuer: str,
+    config: AppConfiguration,
+    scopes: list[Scope],
+    signing_algs: Collection[str] = ("RS256",),
+) -> dict[str, Any]:
+    """The provider metadata served at the three well-known paths.
+
+    ``signing_algs`` are the algorithms the key ring has an active key for: an algorithm is
+    advertised only when it is both configured and signable.
+    """
     urls = EndpointUrls(issuer)
     claims = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid"}
     for scope in scopes:
@@ -36,16 +47,26 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         "userinfo_endpoint": urls.userinfo_endpoint,
         "jwks_uri": urls.jwks_uri,
         "response_types_supported": _keep(
-            IMPLEMENTED_RESPONSE_TYPES, config.responseTypesSupported
+            IMPLEMENTED_RESPONSE_TYPES, profile.response_types(config)
         ),
         "response_modes_supported": _keep(
             IMPLEMENTED_RESPONSE_MODES, config.responseModesSupported
         ),
-        "grant_types_supported": _keep(IMPLEMENTED_GRANT_TYPES, config.grantTypesSupported),
+        "grant_types_supported": [
+            g for g in IMPLEMENTED_GRANT_TYPES if profile.grant_type_allowed(g, config)
+        ],
         "subject_types_supported": list(config.subjectTypesSupported),
-        "id_token_signing_alg_values_supported": list(config.idTokenSigningAlgValuesSupported),
+        "id_token_signing_alg_values_supported": [
+            a for a in config.idTokenSigningAlgValuesSupported if a in signing_algs
+        ],
+        "access_token_signing_alg_values_supported": [
+            a for a in config.accessTokenSigningAlgValuesSupported if a in signing_algs
+        ],
         "token_endpoint_auth_methods_supported": list(config.tokenEndpointAuthMethodsSupported),
-        "code_challenge_methods_supported": list(config.codeChallengeMethodsSupported),
+        "code_challenge_methods_supported": profile.pkce_methods(config),
+        "pushed_authorization_request_endpoint": urls.par_endpoint,
+        "require_pushed_authorization_requests": config.requirePar,
+        "dpop_signing_alg_values_supported": list(config.dpopSigningAlgValuesSupported),
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
@@ -53,7 +74,7 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": (
-            config.authorizationResponseIssParameterSupported
+            profile.iss_in_authorization_responses(config)
         ),
         "jansOpenIdConnectVersion": config.jansOpenIdConnectVersion,
     }
