@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from authgate.core import profile
 from authgate.core.ports import Services
 from authgate.web.responses import add_query, redirect
 
@@ -22,7 +23,7 @@ def deliver(
     ``status_code`` is 302 for the authorize endpoint and 303 after a form post, so the
     browser never re-posts credentials to the client (RFC 9700 §4.12).
     """
-    if svc.config.current.authorizationResponseIssParameterSupported:
+    if profile.iss_in_authorization_responses(svc.config.current):
         params = {**params, "iss": svc.issuer}
     if response_mode != "query":  # pragma: no cover - only query is implemented
         raise ValueError(f"response_mode {response_mode} is not implemented")
