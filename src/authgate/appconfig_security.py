@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 SigningAlg = Literal["RS256", "ES256", "PS256"]
 IMPLEMENTED_SIGNING_ALGS: tuple[SigningAlg, ...] = ("RS256", "ES256", "PS256")
 #: Asymmetric JWS algorithms accepted for DPoP proofs (RFC 9449 §4.2: never none or MAC).
+#: Ed25519 is the fully specified name; the polymorphic "EdDSA" is deprecated (RFC 9864).
 IMPLEMENTED_DPOP_ALGS = (
     "ES256",
     "ES384",
@@ -33,7 +34,7 @@ IMPLEMENTED_DPOP_ALGS = (
     "RS256",
     "RS384",
     "RS512",
-    "EdDSA",
+    "Ed25519",
 )
 Seconds = Annotated[int, Field(ge=1, le=86400)]
 
@@ -143,7 +144,7 @@ class SecurityProperties(BaseModel):
 
     # --- DPoP (RFC 9449) ------------------------------------------------------------------
     dpopSigningAlgValuesSupported: list[str] = Field(
-        default_factory=lambda: ["ES256", "PS256", "RS256", "EdDSA"],
+        default_factory=lambda: ["ES256", "PS256", "RS256", "Ed25519"],
         description="Algorithms accepted for DPoP proofs (advertised in discovery).",
     )
     dpopTimeframe: Seconds = Field(

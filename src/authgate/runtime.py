@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from authgate.appconfig import AppConfiguration
-from authgate.core.ports import PasswordHasher, Services
+from authgate.core.ports import Clock, PasswordHasher, Services
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
@@ -158,7 +158,7 @@ class Runtime:
         *,
         migrate: bool = True,
         passwords: PasswordHasher | None = None,
-        clock: SystemClock | None = None,
+        clock: Clock | None = None,
         poll: bool = True,
     ) -> Runtime:
         url = settings.database

@@ -21,6 +21,7 @@ import orjson
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
+from joserfc.jws import JWSRegistry
 
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import Services
@@ -31,6 +32,14 @@ PROOF_TYP = "dpop+jwt"
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 MAX_PROOF_LENGTH = 8192
 MAX_JTI_LENGTH = 256
+
+
+class ProofRegistry(JWSRegistry):
+    """joserfc's JWS rules with room for an RSA public key in the header (its default header
+    limit, 512 bytes, only fits EC and OKP keys)."""
+
+    max_header_length = 4096
+    max_payload_length = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +107,7 @@ def _decode(value: str, algorithms: list[str]) -> tuple[Mapping[str, Any], Mappi
     if len(value) > MAX_PROOF_LENGTH or value.count(".") != 2:
         raise InvalidDPoPProof("The DPoP proof is not a compact JWS")
     try:
-        unverified = jws.extract_compact(value.encode("ascii"))
+        unverified = jws.extract_compact(value.encode("ascii"), registry=ProofRegistry())
     except (JoseError, ValueError, UnicodeError):
         raise InvalidDPoPProof("The DPoP proof is not a well-formed JWT") from None
     header = unverified.headers()
@@ -112,7 +121,7 @@ def _decode(value: str, algorithms: list[str]) -> tuple[Mapping[str, Any], Mappi
         raise InvalidDPoPProof("The DPoP proof's jwk header must be a public key")
     try:
         key = JWKRegistry.import_key(jwk)
-        verified = jws.deserialize_compact(value, key, algorithms=[alg])
+        verified = jws.deserialize_compact(value, key, registry=ProofRegistry(algorithms=[alg]))
         jkt = key.thumbprint()
     except (JoseError, ValueError, TypeError, KeyError, UnicodeError):
         raise InvalidDPoPProof("The DPoP proof's signature does not verify") from None
