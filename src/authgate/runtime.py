@@ -27,13 +27,14 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.database import Database, IntegrityViolation
 from authgate.storage.db import open_database, upgrade
 from authgate.storage.grants import SqlGrantStore
+from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
 from authgate.storage.par import SqlParStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
-from authgate.upkeep import KeyUpkeep, Purger
+from authgate.upkeep import KeyUpkeep
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,6 @@ class Runtime:
         first_start: FirstStart,
         *,
         key_upkeep: KeyUpkeep,
-        purger: Purger,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -148,7 +148,6 @@ class Runtime:
         self.keyring = keyring
         self.first_start = first_start
         self.key_upkeep = key_upkeep
-        self.purger = purger
         self._poller: asyncio.Task[None] | None = None
 
     @classmethod
@@ -186,7 +185,6 @@ class Runtime:
         await _ensure_scopes(scopes)
         users = SqlUserStore(db)
         first = await _ensure_first_user(users, passwords, settings, now)
-        pushed, replay = SqlParStore(db), SqlReplayCache(db)
         services = Services(
             issuer=settings.issuer,
             config=live,
@@ -200,8 +198,8 @@ class Runtime:
             keys=keyring,
             passwords=passwords,
             clock=clock,
-            pushed=pushed,
-            replay=replay,
+            pushed=SqlParStore(db),
+            replay=SqlReplayCache(db),
         )
         runtime = cls(
             settings,
@@ -213,7 +211,6 @@ class Runtime:
             keyring,
             first,
             key_upkeep=key_upkeep,
-            purger=Purger(replay, pushed, clock),
         )
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
@@ -232,21 +229,29 @@ class Runtime:
             self.keyring.load(keys)
 
     async def upkeep(self) -> None:
-        """Run what is due: the signing key schedule, purging expired one-time values."""
+        """Run what the signing key schedule says is due, and load the result."""
         if await self.key_upkeep.tick(self.keyring):
             keys = await self.key_store.all()
             if keys:
                 self.keyring.load(keys)
-        await self.purger.maybe_purge()
 
     async def _poll_forever(self) -> None:
+        next_cleanup = time.monotonic() + self.settings.cleanup_interval
         while True:
             await asyncio.sleep(self.settings.config_poll_interval)
             try:
                 await self.refresh()
                 await self.upkeep()
             except Exception:  # keep serving with the last good configuration and keys
-                logger.exception("configuration refresh or upkeep failed")
+                logger.exception("configuration refresh or key upkeep failed")
+            if time.monotonic() >= next_cleanup:
+                next_cleanup = time.monotonic() + self.settings.cleanup_interval
+                try:
+                    counts = await purge_expired(self.db, self.services.clock.now())
+                    if any(counts.values()):
+                        logger.info("purged expired rows: %s", counts)
+                except Exception:
+                    logger.exception("purging expired rows failed")
 
     async def stop(self) -> None:
         if self._poller is not None:

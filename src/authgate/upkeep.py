@@ -1,5 +1,5 @@
-"""Background upkeep of a running server: signing keys (first start and the rotation
-schedule of :mod:`authgate.crypto.rotation`) and purging expired one-time values.
+"""Background upkeep of signing keys: the first start and the rotation schedule of
+:mod:`authgate.crypto.rotation`. (Expired rows are purged by :mod:`authgate.storage.janitor`.)
 
 Several instances may share one database. Key generation is done by whichever instance holds
 the ``signing-keys`` lease; storing a successor is additionally a compare-and-set on the keys
@@ -19,15 +19,12 @@ from authgate.crypto.keys import KeyRing, StoredKey, generate_key
 from authgate.crypto.rotation import NewKey, Schedule, expired, plan, retire_at
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.leases import SqlLeaseStore
-from authgate.storage.par import SqlParStore
-from authgate.storage.replay import SqlReplayCache
 from authgate.storage.settings_store import SqlKeyStore
 
 logger = logging.getLogger(__name__)
 LEASE = "signing-keys"
 LEASE_TTL = 120.0
 BOOTSTRAP_WAIT = 60.0
-PURGE_EVERY = 60.0
 CLIENT_PAGE = 500
 
 
@@ -129,21 +126,3 @@ class KeyUpkeep:
             if len(page) < CLIENT_PAGE:
                 return longest
             offset += CLIENT_PAGE
-
-
-class Purger:
-    """Deletes expired DPoP jti entries and pushed requests, at most every PURGE_EVERY s."""
-
-    def __init__(self, replay: SqlReplayCache, pushed: SqlParStore, clock: Clock) -> None:
-        self._replay = replay
-        self._pushed = pushed
-        self._clock = clock
-        self._last = 0.0
-
-    async def maybe_purge(self) -> None:
-        now = self._clock.now()
-        if now - self._last < PURGE_EVERY:
-            return
-        self._last = now
-        await self._replay.purge(now)
-        await self._pushed.purge(now)

@@ -11,6 +11,7 @@ import pytest
 from authgate.crypto.handles import handle_hash
 from authgate.runtime import Runtime
 from authgate.storage.db import open_database
+from authgate.storage.janitor import purge_expired
 from authgate.storage.replay import SqlReplayCache
 from authgate.web.app import create_app
 from tests.conftest import patch_config
@@ -209,7 +210,7 @@ async def test_replay_cache_window_and_purge(runtime: Runtime) -> None:
         assert not await cache.remember("k1", expires_at=100.0, now=60.0)  # in-process path
         assert not await other.remember("k1", expires_at=100.0, now=60.0)  # database path
         assert await other.remember("k1", expires_at=200.0, now=100.0)  # window over
-        assert await cache.purge(now=300.0) == 1
-        assert await cache.remember("k1", expires_at=400.0, now=300.0)
+        assert (await purge_expired(db, now=300.0))["dpop_jtis"] == 1
+        assert await SqlReplayCache(db).remember("k1", expires_at=400.0, now=300.0)
     finally:
         await db.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from authgate.core.types import PushedRequest
 from authgate.storage.database import Database, Step
@@ -27,7 +27,6 @@ CONSUME = (
 GET = select(_par.c.params, _par.c.expires_at).where(
     _par.c.request_hash == bindparam("request_hash")
 )
-PURGE = delete(_par).where(_par.c.expires_at <= bindparam("before"))
 
 
 def _json(value: Any) -> Any:
@@ -56,7 +55,3 @@ class SqlParStore:
         if row is None:  # purged in between: treat as expired
             return None
         return PushedRequest(request_hash, client_id, _json(row["params"]), row["expires_at"])
-
-    async def purge(self, before: float) -> int:
-        """Delete requests that expired before ``before``."""
-        return (await self._db.transact([Step(PURGE, {"before": before})])).rowcounts[0]

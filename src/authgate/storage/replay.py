@@ -4,7 +4,7 @@ The database is the source of truth, so several instances sharing it refuse a pr
 to any of them: remembering a value is an ``INSERT`` that loses on the primary key when the
 value is already there. Rows live only while a proof could still be accepted (its ``iat`` plus
 ``dpopTimeframe``), so the table stays as small as the traffic of one window; expired rows are
-skipped by the guard and deleted by :meth:`SqlReplayCache.purge`.
+skipped by the guard and deleted by :mod:`authgate.storage.janitor`.
 
 The in-process fast path answers a replay to the same instance without a database round trip.
 Requests without DPoP never touch this cache.
@@ -23,7 +23,6 @@ DROP_STALE = delete(_jtis).where(
     _jtis.c.jti_hash == bindparam("jti_hash"), _jtis.c.expires_at <= bindparam("now")
 )
 INSERT = insert(_jtis).values(jti_hash=bindparam("jti_hash"), expires_at=bindparam("expires_at"))
-PURGE = delete(_jtis).where(_jtis.c.expires_at <= bindparam("now"))
 LOCAL_LIMIT = 100_000
 
 
@@ -52,8 +51,3 @@ class SqlReplayCache:
             if len(self._local) >= self._limit:  # a burst: the database still answers
                 self._local.clear()
         self._local[key] = expires_at
-
-    async def purge(self, now: float) -> int:
-        """Delete entries that can no longer match a fresh proof."""
-        self._local = {k: v for k, v in self._local.items() if v > now}
-        return (await self._db.transact([Step(PURGE, {"now": now})])).rowcounts[0]

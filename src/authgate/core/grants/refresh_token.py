@@ -80,7 +80,8 @@ async def exchange(
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
     )
     if record.jkt is not None and client.metadata.is_public:
-        return await _refresh_without_rotation(ctx, record, token_hash, scope, svc, now)
+        shown = scope if "scope" in form else None
+        return await _refresh_without_rotation(ctx, token_hash, scope, shown, svc, now)
     minted = mint(ctx, svc, now, refresh=True, refresh_expires_at=record.expires_at)
     # The new refresh token carries the original scope so a later refresh may widen back.
     records = [
@@ -96,14 +97,14 @@ async def exchange(
     id_token = None
     if "openid" in scope:
         id_token = sign_id_token(ctx, svc, now, grant=GRANT_TYPE, access_token=minted.access_token)
-    return response(minted, svc, id_token=id_token, scope=scope)
+    return response(minted, svc, id_token=id_token, scope=scope if "scope" in form else None)
 
 
 async def _refresh_without_rotation(
     ctx: GrantContext,
-    record: TokenRecord,
     token_hash: str,
     scope: tuple[str, ...],
+    shown: tuple[str, ...] | None,
     svc: Services,
     now: float,
 ) -> dict[str, Any]:
@@ -114,4 +115,4 @@ async def _refresh_without_rotation(
     id_token = None
     if "openid" in scope:
         id_token = sign_id_token(ctx, svc, now, grant=GRANT_TYPE, access_token=minted.access_token)
-    return response(minted, svc, id_token=id_token, scope=scope)
+    return response(minted, svc, id_token=id_token, scope=shown)
