@@ -1,12 +1,14 @@
-"""In headless Chromium: a page on the client's registered redirect-URI origin calls the token
-endpoint with fetch() and reads the tokens, also with a WebCrypto DPoP proof (which needs a
-CORS preflight); the same call from another origin is blocked by the browser itself."""
+"""CORS in headless Chromium against a real server: a page on the client's registered
+redirect-URI origin calls the token endpoint with fetch() and reads the tokens, also with a
+WebCrypto DPoP proof (which needs a preflight); the same calls from another origin (same host,
+another port) are blocked by the browser itself."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import secrets
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -14,9 +16,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import ADMIN_PASSWORD, WebOrigin
+from tests.e2e.harness import RP_PATH, AuthgateServer, RelyingPartySite
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium_executable")]
 
 FETCH_TOKEN = """async ({url, form}) => {
   try {
@@ -70,7 +72,14 @@ def _register(issuer: str, redirect_uri: str) -> str:
     return client_id
 
 
-def _code(page: Page, issuer: str, client_id: str, redirect_uri: str) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def other_site() -> Iterator[RelyingPartySite]:
+    """A second origin on the same host: no client registered it."""
+    with RelyingPartySite() as site:
+        yield site
+
+
+def _code(page: Page, server: AuthgateServer, client_id: str, redirect_uri: str) -> dict[str, str]:
     """Sign in through the real login and consent pages; returns the token request form."""
     verifier, challenge = _pkce()
     params = {
@@ -82,10 +91,11 @@ def _code(page: Page, issuer: str, client_id: str, redirect_uri: str) -> dict[st
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
+    issuer = server.issuer
     page.goto(f"{issuer}/jans-auth/restv1/authorize?{urlencode(params)}")
     if "/login.htm" in page.url:
         page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
+        page.fill("#password", server.admin_password)
         page.click("#login")
         page.wait_for_url(f"{issuer}/**")
     if "/authorize.htm" in page.url:
@@ -103,27 +113,33 @@ def _code(page: Page, issuer: str, client_id: str, redirect_uri: str) -> dict[st
 
 
 def test_fetch_from_registered_origin_and_refusal_elsewhere(
-    page: Page, issuer: str, app_origin: WebOrigin, other_origin: WebOrigin
+    page: Page,
+    authgate_server: AuthgateServer,
+    rp_site: RelyingPartySite,
+    other_site: RelyingPartySite,
 ) -> None:
-    redirect_uri = f"{app_origin.origin}/callback"
-    client_id = _register(issuer, redirect_uri)
-    token_url = f"{issuer}/jans-auth/restv1/token"
+    redirect_uri = rp_site.redirect_uri
+    client_id = _register(authgate_server.issuer, redirect_uri)
+    token_url = f"{authgate_server.issuer}/jans-auth/restv1/token"
 
-    form = _code(page, issuer, client_id, redirect_uri)  # the page is now on the SPA's origin
+    form = _code(
+        page, authgate_server, client_id, redirect_uri
+    )  # the page is now on the SPA's origin
     result: dict[str, Any] = page.evaluate(FETCH_TOKEN, {"url": token_url, "form": form})
     assert result["read"], result
     assert result["status"] == 200
     assert result["body"]["token_type"] == "Bearer"
     assert result["body"]["id_token"]
 
-    form = _code(page, issuer, client_id, redirect_uri)
+    form = _code(page, authgate_server, client_id, redirect_uri)
     result = page.evaluate(FETCH_TOKEN_WITH_DPOP, {"url": token_url, "form": form})
     assert result["read"], result  # the preflight for the DPoP header passed
     assert result["status"] == 200, result
     assert result["body"]["token_type"] == "DPoP"
 
-    form = _code(page, issuer, client_id, redirect_uri)
-    page.goto(f"{other_origin.origin}/app.html")
+    form = _code(page, authgate_server, client_id, redirect_uri)
+    assert other_site.redirect_uri.split(RP_PATH)[0] != redirect_uri.split(RP_PATH)[0]
+    page.goto(other_site.redirect_uri)
     for script in (FETCH_TOKEN, FETCH_TOKEN_WITH_DPOP):
         result = page.evaluate(script, {"url": token_url, "form": form})
         assert not result["read"], result
