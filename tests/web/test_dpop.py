@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import warnings
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from joserfc import jws
+from joserfc.jwk import RSAKey
 
 from authgate.runtime import Runtime
 from tests.conftest import patch_config
@@ -99,6 +103,45 @@ async def test_each_broken_proof_is_refused(flow: Flow, clock: FakeClock) -> Non
         assert response.json()["error"] == "invalid_dpop_proof", name
         # the code was not spent on a bad proof
         assert (await flow.token(form)).status_code == 200, name
+
+
+async def test_hostile_values_are_refused_not_crashed(flow: Flow, clock: FakeClock) -> None:
+    key = DPoPKey(now=clock.now)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # joserfc rightly warns about 1024-bit keys
+        weak = RSAKey.generate_key(1024)
+    header = {"typ": "dpop+jwt", "alg": "RS256", "jwk": weak.as_dict(private=False)}
+    payload = {"jti": "j", "htm": "POST", "htu": TOKEN_URL, "iat": int(clock.now())}
+    weak_proof = jws.serialize_compact(header, orjson.dumps(payload), weak, algorithms=["RS256"])
+    issued = await _code(flow)
+    form = token_form(issued.client_id, issued.code, issued.verifier)
+    for proof in (
+        weak_proof,
+        key.proof(claims={"jti": "é" * 10, "htu": "http://[::1"}),
+        key.proof(claims={"iat": True}),
+        key.proof(claims={"jti": "x" * 300}),
+        "a.b.c",
+        "é.é.é".encode(),
+    ):
+        response = await flow.token(form, headers={"DPoP": proof})
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "invalid_dpop_proof"
+
+
+async def test_non_ascii_nonce_and_ath_are_refused(
+    flow: Flow, http: httpx.AsyncClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    key = DPoPKey(now=clock.now)
+    tokens = await _dpop_tokens(flow, key)
+    access = tokens["access_token"]
+    proof = key.proof("GET", USERINFO_URL, claims={"ath": "é" * 43})
+    response = await http.get(USERINFO, headers={"Authorization": f"DPoP {access}", "DPoP": proof})
+    assert response.status_code == 401
+    await patch_config(runtime, dpopUseNonce=True)
+    issued = await _code(flow)
+    form = token_form(issued.client_id, issued.code, issued.verifier)
+    response = await flow.token(form, headers={"DPoP": key.proof(nonce="é" * 24)})
+    assert response.json()["error"] == "use_dpop_nonce"
 
 
 async def test_symmetric_and_none_algs_are_refused(flow: Flow, clock: FakeClock) -> None:

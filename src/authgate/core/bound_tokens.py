@@ -9,7 +9,6 @@ plain bearer token only with the ``Bearer`` scheme.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any, Literal
 
 from authgate.core import dpop
@@ -64,7 +63,7 @@ async def verify_binding(
             "(RFC 9449 §7.1)"
         )
     verified = await dpop.verify_proof(proof, htm=htm, htu=htu, svc=svc, access_token=access_token)
-    if not hmac.compare_digest(verified.jkt, record.jkt):
+    if not dpop.same(verified.jkt, record.jkt):
         raise InvalidToken("The DPoP proof is signed by a key the access token is not bound to")
 
 

@@ -32,6 +32,7 @@ PROOF_TYP = "dpop+jwt"
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 MAX_PROOF_LENGTH = 8192
 MAX_JTI_LENGTH = 256
+MIN_RSA_BITS = 2048
 
 
 class ProofRegistry(JWSRegistry):
@@ -93,12 +94,25 @@ def server_nonce(config: AppConfiguration, now: float, *, windows_back: int = 0)
     return base64.urlsafe_b64encode(mac[:18]).decode("ascii")
 
 
+def same(a: str, b: str) -> bool:
+    """Constant-time string equality that also accepts non-ASCII input (never raises)."""
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
 def _nonce_ok(value: Any, config: AppConfiguration, now: float) -> bool:
     if not isinstance(value, str):
         return False
-    return any(
-        hmac.compare_digest(value, server_nonce(config, now, windows_back=back)) for back in (0, 1)
-    )
+    return any(same(value, server_nonce(config, now, windows_back=back)) for back in (0, 1))
+
+
+def _rsa_bits(modulus: Any) -> int:
+    if not isinstance(modulus, str):
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(modulus + "=" * (-len(modulus) % 4))
+    except ValueError:
+        return 0
+    return int.from_bytes(raw, "big").bit_length()
 
 
 def _decode(value: str, algorithms: list[str]) -> tuple[Mapping[str, Any], Mapping[str, Any], str]:
@@ -119,6 +133,8 @@ def _decode(value: str, algorithms: list[str]) -> tuple[Mapping[str, Any], Mappi
     jwk = header.get("jwk")
     if not isinstance(jwk, dict) or PRIVATE_MEMBERS & set(jwk):
         raise InvalidDPoPProof("The DPoP proof's jwk header must be a public key")
+    if jwk.get("kty") == "RSA" and _rsa_bits(jwk.get("n")) < MIN_RSA_BITS:
+        raise InvalidDPoPProof(f"The DPoP proof's RSA key must have at least {MIN_RSA_BITS} bits")
     try:
         key = JWKRegistry.import_key(jwk)
         verified = jws.deserialize_compact(value, key, registry=ProofRegistry(algorithms=[alg]))
@@ -177,7 +193,7 @@ async def verify_proof(
     jti, iat = _check_claims(claims, htm=htm, htu=htu, now=now, window=config.dpopTimeframe)
     if access_token is not None:
         ath = claims.get("ath")
-        if not isinstance(ath, str) or not hmac.compare_digest(ath, b64url_sha256(access_token)):
+        if not isinstance(ath, str) or not same(ath, b64url_sha256(access_token)):
             raise InvalidDPoPProof("The DPoP proof's ath does not match the access token")
     if config.dpopUseNonce and not _nonce_ok(claims.get("nonce"), config, now):
         raise UseDPoPNonce(
