@@ -22,6 +22,7 @@ from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
 from authgate.crypto.rotation import publish_delay
+from authgate.outbound import HttpSectorIdentifierFetcher
 from authgate.settings import Settings
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.database import Database, IntegrityViolation
@@ -200,6 +201,9 @@ class Runtime:
             clock=clock,
             pushed=SqlParStore(db),
             replay=SqlReplayCache(db),
+            sector_identifiers=HttpSectorIdentifierFetcher(
+                allow_http_loopback=settings.sector_identifier_allow_http_loopback
+            ),
         )
         runtime = cls(
             settings,

@@ -3,6 +3,8 @@ never added where nothing is redirected; discovery tells the truth about it."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
 import pytest
 
@@ -41,14 +43,14 @@ async def test_success_response_has_iss(flow: Flow) -> None:
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        ({"response_type": "token"}, "unsupported_response_type"),
-        ({"response_type": "code id_token token"}, "unsupported_response_type"),
+        ({"response_type": "code code"}, "unsupported_response_type"),
+        ({"response_type": "code device"}, "unsupported_response_type"),
         ({"code_challenge_method": "S512"}, "invalid_request"),
         ({"code_challenge": "short"}, "invalid_request"),
         ({"prompt": "none"}, "login_required"),
         ({"prompt": "bogus"}, "invalid_request"),
         ({"max_age": "soon"}, "invalid_request"),
-        ({"response_mode": "fragment"}, "invalid_request"),
+        ({"response_mode": "query.jwt"}, "invalid_request"),
         ({"request": "eyJ.x.y"}, "invalid_request"),
         ({"dpop_jkt": "not a thumbprint"}, "invalid_request"),
     ],
@@ -62,6 +64,37 @@ async def test_every_redirected_error_has_iss(
     assert result["error"] == error
     assert result["iss"] == ISSUER
     assert result["state"] == params["state"]
+
+
+def _fragment(location: str) -> dict[str, str]:
+    assert location.startswith(REDIRECT_URI + "#"), location
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+
+
+async def test_fragment_success_and_error_have_iss(flow: Flow, http: httpx.AsyncClient) -> None:
+    client = await flow.register()  # the flow document's client: code, token, id_token
+    params = authorize_params(client["client_id"], None, None, response_type="id_token token")
+    result = await flow.browser.authorize(params)
+    success = _fragment(result.location)
+    assert success["access_token"] and success["id_token"]
+    assert success["iss"] == ISSUER
+    params = authorize_params(client["client_id"], None, None, response_type="id_token")
+    del params["nonce"]  # required for id_token responses
+    response = await http.get(AUTHORIZE, params=params)
+    error = _fragment(response.headers["location"])
+    assert error["error"] == "invalid_request"
+    assert error["iss"] == ISSUER
+
+
+async def test_form_post_error_has_iss(flow: Flow, http: httpx.AsyncClient) -> None:
+    client = await flow.register()
+    params = authorize_params(
+        client["client_id"], s256(new_verifier()), "S256", prompt="none", response_mode="form_post"
+    )
+    response = await http.get(AUTHORIZE, params=params)
+    assert response.status_code == 200
+    assert 'name="error" value="login_required"' in response.text
+    assert f'name="iss" value="{ISSUER}"' in response.text
 
 
 async def test_missing_pkce_error_has_iss(flow: Flow, http: httpx.AsyncClient) -> None:

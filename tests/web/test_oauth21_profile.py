@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
 import pytest
 
@@ -18,12 +20,11 @@ AUTHORIZE = "/jans-auth/restv1/authorize"
 def test_one_check_for_front_channel_tokens() -> None:
     on = AppConfiguration(oauth21ProfileEnabled=True)
     off = AppConfiguration()
-    for response_type in ("token", "id_token token", "code token", "code id_token token"):
+    for response_type in ("token", "id_token token", "code token", "id_token", "code id_token"):
         with pytest.raises(UnsupportedResponseType):
             profile.check_response_type(response_type, on)
         profile.check_response_type(response_type, off)
-    for response_type in ("code", "id_token", "code id_token"):
-        profile.check_response_type(response_type, on)
+    profile.check_response_type("code", on)
     assert not profile.grant_type_allowed("implicit", on)
     assert not profile.grant_type_allowed(
         "password",
@@ -82,7 +83,7 @@ async def test_profile_registration_drops_implicit(flow: Flow, runtime: Runtime)
     await patch_config(runtime, oauth21ProfileEnabled=True)
     client = await flow.register()  # the flow document asks for code, token, id_token
     assert client["grant_types"] == ["refresh_token", "authorization_code"]
-    assert client["response_types"] == ["code", "id_token"]
+    assert client["response_types"] == ["code"]
 
 
 async def test_profile_refuses_token_response_type(
@@ -90,11 +91,21 @@ async def test_profile_refuses_token_response_type(
 ) -> None:
     client = await flow.register()
     await patch_config(runtime, oauth21ProfileEnabled=True)
+    for response_type in ("token", "id_token", "code id_token"):
+        params = authorize_params(client["client_id"], s256(new_verifier()), "S256")
+        params["response_type"] = response_type
+        location = (await http.get(AUTHORIZE, params=params)).headers["location"]
+        error = {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
+        assert error["error"] == "unsupported_response_type", response_type
+        assert "OAuth 2.1" in error["error_description"]
+        assert error["iss"] == ISSUER
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256")
-    params["response_type"] = "token"
-    error = query_of((await http.get(AUTHORIZE, params=params)).headers["location"])
+    params["response_type"] = "code token"
+    location = (await http.get(AUTHORIZE, params=params)).headers["location"]
+    error = {k: v[0] for k, v in parse_qs(urlsplit(location).fragment).items()}
     assert error["error"] == "unsupported_response_type"
     assert "OAuth 2.1" in error["error_description"]
+    assert error["iss"] == ISSUER
 
 
 async def test_password_grant_is_refused(flow: Flow, runtime: Runtime) -> None:

@@ -113,7 +113,12 @@ async def test_push_errors(flow: Flow, http: httpx.AsyncClient) -> None:
             400,
             "invalid_request",
         ),
-        (_push_form(cid, new_verifier(), response_type="token"), 400, "unsupported_response_type"),
+        (
+            _push_form(cid, new_verifier(), response_type="code code"),
+            400,
+            "unsupported_response_type",
+        ),
+        (_push_form(cid, new_verifier(), response_mode="query.jwt"), 400, "invalid_request"),
         (_push_form(cid, new_verifier(), code_challenge_method="plain2"), 400, "invalid_request"),
         (_push_form("unknown-client", new_verifier()), 401, "invalid_client"),
         (

@@ -9,20 +9,28 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from authgate.appconfig import (
-    IMPLEMENTED_GRANT_TYPES,
-    IMPLEMENTED_RESPONSE_MODES,
-    IMPLEMENTED_RESPONSE_TYPES,
-    AppConfiguration,
-)
-from authgate.core import profile
+from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
+from authgate.core import profile, response_types
 from authgate.core.endpoints import EndpointUrls
+from authgate.core.interaction import PASSWORD_ACR
 from authgate.core.types import Scope
 from authgate.core.userinfo import STANDARD_CLAIMS
 
 
 def _keep(implemented: tuple[str, ...], allowed: list[str]) -> list[str]:
     return [v for v in implemented if v in allowed]
+
+
+def grant_types(config: AppConfiguration) -> list[str]:
+    """Implemented grant types that are enabled (``implicit`` also needs
+    ``implicitFlowEnabled``; the OAuth 2.1 profile removes it and ``password``)."""
+    implicit = response_types.implicit_enabled(config)
+    return [
+        g
+        for g in _keep(IMPLEMENTED_GRANT_TYPES, config.grantTypesSupported)
+        if (implicit or g != response_types.IMPLICIT_GRANT)
+        and profile.grant_type_allowed(g, config)
+    ]
 
 
 def document(
@@ -46,15 +54,9 @@ def document(
         "token_endpoint": urls.token_endpoint,
         "userinfo_endpoint": urls.userinfo_endpoint,
         "jwks_uri": urls.jwks_uri,
-        "response_types_supported": _keep(
-            IMPLEMENTED_RESPONSE_TYPES, profile.response_types(config)
-        ),
-        "response_modes_supported": _keep(
-            IMPLEMENTED_RESPONSE_MODES, config.responseModesSupported
-        ),
-        "grant_types_supported": [
-            g for g in IMPLEMENTED_GRANT_TYPES if profile.grant_type_allowed(g, config)
-        ],
+        "response_types_supported": response_types.supported(config),
+        "response_modes_supported": response_types.supported_modes(config),
+        "grant_types_supported": grant_types(config),
         "subject_types_supported": list(config.subjectTypesSupported),
         "id_token_signing_alg_values_supported": [
             a for a in config.idTokenSigningAlgValuesSupported if a in signing_algs
@@ -70,6 +72,7 @@ def document(
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "acr_values_supported": [PASSWORD_ACR],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

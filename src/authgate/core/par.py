@@ -4,8 +4,9 @@ The client authenticates as at the token endpoint (public clients send ``client_
 §2.1), pushes the authorization request parameters, and gets a single-use ``request_uri``
 valid for its ``par_lifetime`` (default 600 s). The request is validated now, with every rule
 of the authorization endpoint, and errors come back as JSON (§2.3), never as redirects.
-Public clients must use PKCE here whatever the configuration says, since nothing else binds
-the pushed request to the browser that will redeem the code.
+Public clients must use PKCE here (for response types that issue a code) whatever the
+configuration says, since nothing else binds the pushed request to the browser that will
+redeem the code.
 
 A ``DPoP`` proof sent with the push binds the future code to its key, like ``dpop_jkt``
 (RFC 9449 §10.1).
@@ -58,7 +59,8 @@ async def push(
         await _bind_dpop(params, dpop_proof, svc)
     redirect_uri = authorize.resolve_redirect_uri(params.get("redirect_uri"), client)
     request = authorize.check_request(params, client, redirect_uri, svc, pushed=True)
-    if client.metadata.is_public and request.code_challenge is None:
+    issues_code = "code" in request.response_type.split()
+    if client.metadata.is_public and issues_code and request.code_challenge is None:
         raise InvalidRequest("Public clients must use PKCE in pushed authorization requests")
     handle = new_handle()
     lifetime = client.metadata.par_lifetime

@@ -1,14 +1,16 @@
 """The OAuth 2.1 profile switch (``oauth21ProfileEnabled``): one place that says what OAuth 2.1
 removes, for every endpoint to ask.
 
-With the switch on, whatever the individual properties say: no implicit grant and no
-response type that returns an access token from the authorization endpoint (OAuth 2.1 §10.1,
-RFC 9700 §2.1.2), no resource owner password grant (RFC 9700 §2.4), PKCE with S256 only and
-required from public clients (OAuth 2.1 §4.1.1, §7.5.2), and ``iss`` in authorization
-responses (RFC 9207). With it off, the individual properties decide.
+With the switch on, whatever the individual properties say: no implicit grant (OAuth 2.1
+§10.1, RFC 9700 §2.1.2), hence no response type that returns a token from the authorization
+endpoint (``token``, ``id_token`` and the hybrid ones: authgate, like Janssen, files them all
+under the implicit grant); no resource owner password grant (RFC 9700 §2.4); PKCE with S256
+only and required from public clients (OAuth 2.1 §4.1.1, §7.5.2); and ``iss`` in
+authorization responses (RFC 9207). With it off, the individual properties decide.
 
-Code that adds a grant or a response type (implicit/hybrid flows, the password grant) calls
-:func:`check_response_type` / :func:`grant_type_allowed` rather than reading the switch.
+Code that adds a grant or a response type calls :func:`check_response_type` and
+:func:`grant_type_allowed` rather than reading the switch (``response_types.implicit_enabled``
+and ``client_types.resolve_types`` do).
 """
 
 from __future__ import annotations
@@ -21,20 +23,22 @@ REMOVED_GRANT_TYPES = frozenset({"implicit", "password"})
 
 
 def returns_front_channel_token(response_type: str) -> bool:
-    """Whether a response type issues an access token from the authorization endpoint."""
-    return "token" in response_type.split()
+    """Whether a response type returns a token (access token or id_token) from the
+    authorization endpoint, i.e. uses the implicit grant."""
+    return bool({"token", "id_token"} & set(response_type.split()))
 
 
 def check_response_type(response_type: str, config: AppConfiguration) -> None:
-    """Refuse ``token`` response types (implicit, and hybrid with token) under the profile.
+    """Refuse implicit and hybrid response types under the profile.
 
     Raises:
-        UnsupportedResponseType: the profile is on and the response type returns a token.
+        UnsupportedResponseType: the profile is on and the response type returns a token
+            from the authorization endpoint.
     """
     if config.oauth21ProfileEnabled and returns_front_channel_token(response_type):
         raise UnsupportedResponseType(
-            f"response_type '{response_type}' returns an access token from the authorization "
-            "endpoint, which the OAuth 2.1 profile (oauth21ProfileEnabled) refuses"
+            f"response_type '{response_type}' returns tokens from the authorization endpoint "
+            "(implicit grant), which the OAuth 2.1 profile (oauth21ProfileEnabled) refuses"
         )
 
 
@@ -43,15 +47,6 @@ def grant_type_allowed(grant_type: str, config: AppConfiguration) -> bool:
     if config.oauth21ProfileEnabled and grant_type in REMOVED_GRANT_TYPES:
         return False
     return grant_type in config.grantTypesSupported
-
-
-def response_types(config: AppConfiguration) -> list[str]:
-    """``responseTypesSupported`` without what the profile removes."""
-    return [
-        r
-        for r in config.responseTypesSupported
-        if not (config.oauth21ProfileEnabled and returns_front_channel_token(r))
-    ]
 
 
 def pkce_methods(config: AppConfiguration) -> list[str]:

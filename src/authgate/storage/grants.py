@@ -98,7 +98,7 @@ class SqlGrantStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add_code(self, code: AuthorizationCode) -> None:
+    async def add_code(self, code: AuthorizationCode, tokens: Sequence[TokenRecord] = ()) -> None:
         params = {
             "code_hash": code.code_hash,
             "grant_id": code.grant_id,
@@ -119,7 +119,11 @@ class SqlGrantStore:
             "consumed_at": None,
             "dpop_jkt": code.dpop_jkt,
         }
-        await self._db.transact([Step(INSERT_CODE, params)])
+        await self._db.transact([Step(INSERT_CODE, params), *_insert_tokens(tokens)])
+
+    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
+        if tokens:
+            await self._db.transact(_insert_tokens(tokens))
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None:
         row = await self._db.fetch_one(GET_CODE, {"code_hash": code_hash})
