@@ -23,8 +23,10 @@ import annotated_types
 import click
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+from pydantic_core import to_jsonable_python
 
 from authgate.appconfig import AppConfiguration, ClientAuthenticationFilter
+from authgate.appconfig_security import CorsConfigurationFilter
 from authgate.cli import main as cli_main
 from authgate.settings import Settings
 
@@ -84,7 +86,7 @@ def default_text(field: FieldInfo) -> str:
         return "(unset)"
     if isinstance(value, Path):
         value = str(value)
-    return f"`{json.dumps(value)}`"
+    return f"`{json.dumps(to_jsonable_python(value))}`"
 
 
 def cell(text: str) -> str:
@@ -169,6 +171,12 @@ def configuration_md() -> str:
         "### Entries of `clientAuthenticationFilters`",
         "",
         *model_table(ClientAuthenticationFilter),
+        "",
+        "### Entries of `corsConfigurationFilters`",
+        "",
+        "What each default means and how to change it: [security defaults](security.md).",
+        "",
+        *model_table(CorsConfigurationFilter),
         "",
         "## Process settings",
         "",

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from authgate.core.types import User
-from authgate.crypto.keys import StoredKey, generate_rsa_key
+from authgate.crypto.keys import StoredKey, generate_key
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.storage.db import create_engine, open_database, upgrade_sync
@@ -41,8 +41,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def signing_key() -> StoredKey:
-    return generate_rsa_key(created_at=1_700_000_000)
+def signing_keys() -> list[StoredKey]:
+    """One key per signing algorithm (RS256, ES256, PS256), generated once per session."""
+    return [generate_key(alg, created_at=1_700_000_000) for alg in ("RS256", "ES256", "PS256")]
+
+
+@pytest.fixture(scope="session")
+def signing_key(signing_keys: list[StoredKey]) -> StoredKey:
+    """The RS256 key (the default algorithm)."""
+    return signing_keys[0]
 
 
 @pytest.fixture(scope="session")
@@ -133,10 +140,11 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def runtime(
-    settings: Settings, clock: FakeClock, signing_key: StoredKey
+    settings: Settings, clock: FakeClock, signing_keys: list[StoredKey]
 ) -> AsyncIterator[Runtime]:
     db = await open_database(settings.database)
-    await SqlKeyStore(db).add(signing_key)
+    for key in signing_keys:
+        await SqlKeyStore(db).add(key)
     await db.close()
     rt = await Runtime.start(
         settings, migrate=False, passwords=fast_hasher(), clock=clock, poll=False

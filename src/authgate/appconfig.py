@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from authgate.appconfig_security import SecurityProperties
+
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
 
 #: Token endpoint authentication methods this server implements.
@@ -54,8 +56,12 @@ class ClientAuthenticationFilter(BaseModel):
     baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
 
 
-class AppConfiguration(BaseModel):
-    """The dynamic auth-server configuration. Unknown properties are refused."""
+class AppConfiguration(SecurityProperties):
+    """The dynamic auth-server configuration. Unknown properties are refused.
+
+    The browser-security members (CORS, PAR, DPoP, signing keys, OAuth 2.1 profile) are
+    declared in :class:`authgate.appconfig_security.SecurityProperties`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
@@ -144,13 +150,6 @@ class AppConfiguration(BaseModel):
     )
     defaultSubjectType: Literal["public", "pairwise"] = Field(
         "pairwise", description="Subject type for clients that do not ask for one."
-    )
-    defaultSignatureAlgorithm: Literal["RS256"] = Field(
-        "RS256", description="Default id_token and access token signing algorithm."
-    )
-    idTokenSigningAlgValuesSupported: list[Literal["RS256"]] = Field(
-        default_factory=lambda: ["RS256"],  # type: ignore[arg-type]
-        description="id_token signing algorithms.",
     )
     dynamicRegistrationScopesParamEnabled: bool = Field(
         True, description="Honour the `scope` member of registration requests."

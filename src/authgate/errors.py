@@ -18,6 +18,9 @@ Exception tree::
     ├── InvalidClientMetadata        invalid_client_metadata (RFC 7591 §3.2.2)
     ├── InvalidToken                 invalid_token, 401 (RFC 6750 §3.1)
     ├── InsufficientScope            insufficient_scope, 403 (RFC 6750 §3.1)
+    ├── InvalidDPoPProof             invalid_dpop_proof (RFC 9449 §5, §7.1)
+    ├── UseDPoPNonce                 use_dpop_nonce + DPoP-Nonce header (RFC 9449 §8, §9)
+    ├── InvalidRequestUri            invalid_request_uri (RFC 9126 §4, RFC 9101 §7)
     └── ServerError                  server_error, 500
 
 The protocol core raises these; only ``authgate.web.errors`` turns them into HTTP responses.
@@ -132,6 +135,32 @@ class InvalidToken(OAuthError):
 class InsufficientScope(OAuthError):
     error = "insufficient_scope"
     status_code = 403
+
+
+class InvalidDPoPProof(OAuthError):
+    """A DPoP proof is missing where required, malformed, or fails a check of RFC 9449 §4.3.
+
+    400 at the token and PAR endpoints (§5); the web layer answers 401 with a ``DPoP``
+    challenge at protected resources (§7.1).
+    """
+
+    error = "invalid_dpop_proof"
+
+
+class UseDPoPNonce(OAuthError):
+    """The proof must carry the server nonce now sent in ``DPoP-Nonce`` (RFC 9449 §8, §9)."""
+
+    error = "use_dpop_nonce"
+
+    def __init__(self, description: str, *, nonce: str, reason: str | None = None) -> None:
+        super().__init__(description, reason=reason, headers={"DPoP-Nonce": nonce})
+        self.nonce = nonce
+
+
+class InvalidRequestUri(OAuthError):
+    """A ``request_uri`` is unknown, expired, already used or not this client's (RFC 9126 §4)."""
+
+    error = "invalid_request_uri"
 
 
 class ServerError(OAuthError):

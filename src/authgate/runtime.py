@@ -20,8 +20,9 @@ from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import Clock, PasswordHasher, Services
 from authgate.core.types import Scope, User
-from authgate.crypto.keys import KeyRing, generate_rsa_key
+from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.crypto.rotation import publish_delay
 from authgate.outbound import HttpSectorIdentifierFetcher
 from authgate.settings import Settings
 from authgate.storage.admin import SqlAdminStore
@@ -30,9 +31,13 @@ from authgate.storage.database import Database, IntegrityViolation
 from authgate.storage.db import open_database, upgrade
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.janitor import purge_expired
+from authgate.storage.leases import SqlLeaseStore
+from authgate.storage.par import SqlParStore
+from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
+from authgate.upkeep import KeyUpkeep
 
 logger = logging.getLogger(__name__)
 
@@ -90,16 +95,6 @@ async def _ensure_config(store: SqlConfigurationStore, now: float) -> tuple[int,
     return revision, AppConfiguration.from_document(document)
 
 
-async def _ensure_keys(store: SqlKeyStore, now: float) -> KeyRing:
-    keys = await store.all()
-    if not keys:
-        key = await asyncio.to_thread(generate_rsa_key, int(now))
-        await store.add(key)
-        logger.info("generated signing key %s", key.kid)
-        keys = await store.all()
-    return KeyRing(keys)
-
-
 async def _ensure_scopes(store: SqlScopeStore) -> None:
     existing = {s.scope_id for s in await store.all()}
     for scope in STANDARD_SCOPES:
@@ -146,6 +141,8 @@ class Runtime:
         key_store: SqlKeyStore,
         keyring: KeyRing,
         first_start: FirstStart,
+        *,
+        key_upkeep: KeyUpkeep,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -155,6 +152,7 @@ class Runtime:
         self.key_store = key_store
         self.keyring = keyring
         self.first_start = first_start
+        self.key_upkeep = key_upkeep
         self._poller: asyncio.Task[None] | None = None
 
     @classmethod
@@ -177,12 +175,21 @@ class Runtime:
         config_store = SqlConfigurationStore(db)
         key_store = SqlKeyStore(db)
         revision, config = await _ensure_config(config_store, now)
-        keyring = await _ensure_keys(key_store, now)
+        live = LiveConfig(revision, config)
+        clients = SqlClientStore(db)
+        key_upkeep = KeyUpkeep(
+            store=key_store,
+            leases=SqlLeaseStore(db),
+            clients=clients,
+            config=live,
+            clock=clock,
+            publish_delay=publish_delay(settings.config_poll_interval),
+        )
+        keyring = KeyRing(await key_upkeep.bootstrap(), clock.now)
         scopes = SqlScopeStore(db)
         await _ensure_scopes(scopes)
         users = SqlUserStore(db)
         first = await _ensure_first_user(users, passwords, settings, now)
-        clients = SqlClientStore(db)
         admin = await ensure_admin_client(
             SqlAdminStore(db),
             scopes,
@@ -196,7 +203,6 @@ class Runtime:
         if admin is not None:
             first.admin_client_id = admin.client_id
             first.admin_client_secret = admin.client_secret
-        live = LiveConfig(revision, config)
         services = Services(
             issuer=settings.issuer,
             config=live,
@@ -210,11 +216,23 @@ class Runtime:
             keys=keyring,
             passwords=passwords,
             clock=clock,
+            pushed=SqlParStore(db),
+            replay=SqlReplayCache(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
         )
-        runtime = cls(settings, db, services, live, config_store, key_store, keyring, first)
+        runtime = cls(
+            settings,
+            db,
+            services,
+            live,
+            config_store,
+            key_store,
+            keyring,
+            first,
+            key_upkeep=key_upkeep,
+        )
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
         return runtime
@@ -228,8 +246,15 @@ class Runtime:
                 self.live_config.replace(loaded[0], AppConfiguration.from_document(loaded[1]))
                 logger.info("configuration revision %d loaded", loaded[0])
         keys = await self.key_store.all()
-        if keys and {k.kid for k in keys} != self.keyring.kids:
+        if keys and set(keys) != set(self.keyring.stored):
             self.keyring.load(keys)
+
+    async def upkeep(self) -> None:
+        """Run what the signing key schedule says is due, and load the result."""
+        if await self.key_upkeep.tick(self.keyring):
+            keys = await self.key_store.all()
+            if keys:
+                self.keyring.load(keys)
 
     async def _poll_forever(self) -> None:
         next_cleanup = time.monotonic() + self.settings.cleanup_interval
@@ -237,8 +262,9 @@ class Runtime:
             await asyncio.sleep(self.settings.config_poll_interval)
             try:
                 await self.refresh()
-            except Exception:  # keep serving with the last good configuration
-                logger.exception("configuration refresh failed")
+                await self.upkeep()
+            except Exception:  # keep serving with the last good configuration and keys
+                logger.exception("configuration refresh or key upkeep failed")
             if time.monotonic() >= next_cleanup:
                 next_cleanup = time.monotonic() + self.settings.cleanup_interval
                 try:

@@ -8,7 +8,7 @@ from joserfc.jwk import KeySet
 
 from authgate.admin import paths
 from authgate.admin.redact import REDACTED
-from authgate.admin.scopes import AUDIT_READ, KEYS_READ, SESSIONS_READ
+from authgate.admin.scopes import AUDIT_READ, KEYS_READ, KEYS_WRITE, SESSIONS_READ
 from authgate.runtime import Runtime
 from tests.admin.conftest import TokenFactory
 from tests.admin.support import Api, sign_in
@@ -21,44 +21,64 @@ async def _jwks(http: httpx.AsyncClient) -> KeySet:
     return KeySet.import_key_set((await http.get(JWKS)).json())
 
 
-async def test_rotation_keeps_old_tokens_verifiable_then_retires_the_old_key(
+def _statuses(keys: list[dict[str, str]]) -> dict[str, str]:
+    return {k["kid"]: k["status"] for k in keys}
+
+
+async def test_rotation_publishes_before_signing_and_keeps_old_tokens_verifiable(
     api: Api, http: httpx.AsyncClient, browser: Browser, clock: FakeClock
 ) -> None:
     before = await sign_in(http, browser)
     old_kid = jwt.decode(before["id_token"], await _jwks(http)).header["kid"]
     keys = (await api.get(paths.KEYS)).json()
-    assert [(k["kid"], k["status"]) for k in keys] == [(old_kid, "signing")]
-    assert "private" not in str(keys).lower() and '"d"' not in str(keys)
+    old = {k["alg"]: k["kid"] for k in keys}
+    assert old["RS256"] == old_kid
+    assert set(_statuses(keys).values()) == {"signing"}  # one key per algorithm
+    assert '"d"' not in str(keys) and "private" not in str(keys).lower()
 
     rotated = await api.post(paths.KEYS_ROTATE)
     assert rotated.status_code == 201, rotated.text
-    rotation = rotated.json()
-    assert rotation["retiring"] == [old_kid]
-    assert rotation["retire_at"] >= clock.now() + 3600
+    successors = {k["alg"]: k for k in rotated.json()["keys"]}
+    assert set(successors) == set(old)
+    rs256 = successors["RS256"]
+    assert rs256["retiring"] == [old_kid]
+    assert rs256["signs_from"] > clock.now()  # published first, signs later
+    assert rs256["retire_at"] >= rs256["signs_from"] + 3600
+    statuses = _statuses((await api.get(paths.KEYS)).json())
+    assert statuses[old_kid] == "signing" and statuses[rs256["kid"]] == "next"
+    published = {k["kid"] for k in (await http.get(JWKS)).json()["keys"]}
+    assert {old_kid, rs256["kid"]} <= published
+    again = await api.post(paths.KEYS_ROTATE)
+    assert again.status_code == 409  # successors are already waiting
 
-    # the token signed before the rotation still verifies against the published JWKS
+    clock.advance(rs256["signs_from"] - clock.now())
+    after = await sign_in(http, browser)
     jwks = await _jwks(http)
+    assert jwt.decode(after["id_token"], jwks).header["kid"] == rs256["kid"]
+    # the id_token signed before the rotation still verifies against the published JWKS
     assert jwt.decode(before["id_token"], jwks).header["kid"] == old_kid
-    after = await sign_in(http, browser, username="alice")
-    assert jwt.decode(after["id_token"], jwks).header["kid"] == rotation["signing_kid"]
-    statuses = {k["kid"]: k["status"] for k in (await api.get(paths.KEYS)).json()}
-    assert statuses == {old_kid: "retiring", rotation["signing_kid"]: "signing"}
+    statuses = _statuses((await api.get(paths.KEYS)).json())
+    assert statuses[old_kid] == "retiring" and statuses[rs256["kid"]] == "signing"
 
 
-async def test_second_rotation_after_the_overlap_removes_the_retired_key(
+async def test_the_old_key_leaves_the_jwks_and_the_next_rotation_removes_it(
     api: Api, http: httpx.AsyncClient, runtime: Runtime, clock: FakeClock, token_for: TokenFactory
 ) -> None:
-    first = (await api.post(paths.KEYS_ROTATE)).json()
+    first = {k["alg"]: k for k in (await api.post(paths.KEYS_ROTATE)).json()["keys"]}["RS256"]
     clock.advance(first["retire_at"] - clock.now() + 1)
-    fresh = Api(http, await token_for(KEYS_READ, "https://jans.io/oauth/config/jwks.write"))
-    statuses = {k["kid"]: k["status"] for k in (await fresh.get(paths.KEYS)).json()}
-    assert sorted(statuses.values()) == ["retired", "signing"]
+    fresh = Api(http, await token_for(KEYS_READ, KEYS_WRITE))
+    statuses = _statuses((await fresh.get(paths.KEYS)).json())
+    assert statuses[first["retiring"][0]] == "retired"
+    assert statuses[first["kid"]] == "signing"
+    published = {k["kid"] for k in (await http.get(JWKS)).json()["keys"]}
+    assert first["kid"] in published and first["retiring"][0] not in published
     second = (await fresh.post(paths.KEYS_ROTATE)).json()
-    assert second["removed"] == first["retiring"]
-    assert second["retiring"] == [first["signing_kid"]]
-    kids = {k["kid"] for k in (await http.get(JWKS)).json()["keys"]}
-    assert kids == {first["signing_kid"], second["signing_kid"]}
-    assert runtime.keyring.signing_kid == second["signing_kid"]
+    assert set(first["retiring"]) <= set(second["removed"])
+    rs256 = {k["alg"]: k for k in second["keys"]}["RS256"]
+    assert rs256["retiring"] == [first["kid"]]
+    kids = set(_statuses((await fresh.get(paths.KEYS)).json()))
+    assert first["retiring"][0] not in kids and {first["kid"], rs256["kid"]} <= kids
+    assert runtime.keyring.signing_kid == first["kid"]
 
 
 async def test_sessions_list_and_revoke(

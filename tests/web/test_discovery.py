@@ -53,7 +53,8 @@ async def test_document_contents(http: httpx.AsyncClient) -> None:
         "client_secret_post",
         "none",
     ]
-    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
+    assert doc["access_token_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
     assert set(doc["scopes_supported"]) >= {"openid", "profile", "email"}
     assert "email" in doc["claims_supported"]
 
@@ -70,8 +71,8 @@ async def test_every_advertised_endpoint_exists(http: httpx.AsyncClient) -> None
 async def test_jwks(http: httpx.AsyncClient, runtime: Runtime) -> None:
     response = await http.get("/jans-auth/restv1/jwks")
     keys = response.json()["keys"]
-    assert len(keys) == 1
-    key = keys[0]
+    assert sorted(k["alg"] for k in keys) == ["ES256", "PS256", "RS256"]
+    key = next(k for k in keys if k["alg"] == "RS256")
     assert KID_PATTERN.match(key["kid"])
     assert key["kty"] == "RSA"
     assert key["alg"] == "RS256"

@@ -1,9 +1,12 @@
-"""Bearer token protection of the Config API (RFC 6750) with per-operation scopes.
+"""Token protection of the Config API (RFC 6750; RFC 9449 §7 for DPoP-bound tokens) with
+per-operation scopes.
 
-Tokens are authgate's own opaque access tokens. The Config API accepts tokens a client
-obtained for itself with the ``client_credentials`` grant; a token carrying a user is refused
-(403) because authgate has no notion of an administrator user yet, and any user of a client
-holding admin scopes would otherwise become an administrator.
+Tokens are authgate's own access tokens, checked like at the userinfo endpoint: looked up,
+then presented the way their binding requires (``Bearer``, or ``DPoP`` with a proof from the
+bound key). The Config API accepts tokens a client obtained for itself with the
+``client_credentials`` grant; a token carrying a user is refused (403) because authgate has no
+notion of an administrator user yet, and any user of a client holding admin scopes would
+otherwise become an administrator.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from authgate.admin.context import Actor
+from authgate.core.bound_tokens import parse_authorization, verify_binding
 from authgate.core.userinfo import active_access_token
-from authgate.errors import InsufficientScope, InvalidRequest, InvalidToken
-from authgate.web.context import services
+from authgate.errors import InsufficientScope, InvalidToken
+from authgate.web.context import dpop_header, services
 
 REALM = "jans-config-api"
 
@@ -23,34 +27,31 @@ def _challenge(**params: str) -> dict[str, str]:
     return {"WWW-Authenticate": f"Bearer {values}"}
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        # RFC 6750 §3.1: a request that lacks usable authentication gets no error code
-        return None
-    if " " in value.strip():
-        raise InvalidRequest(
-            "The Authorization header is malformed", headers=_challenge(error="invalid_request")
-        )
-    return value.strip()
-
-
 async def authenticate(request: Request, scope: str) -> Actor:
-    """The client behind the request's bearer token, if that token carries ``scope``.
+    """The client behind the request's access token, if that token carries ``scope``.
 
     Raises:
-        InvalidToken: no token (401, bare challenge), or an unknown, expired or revoked
-            token, or one whose client is gone or disabled (401 ``invalid_token``).
+        InvalidToken: no token (401, bare challenge, RFC 6750 §3.1), or an unknown, expired or
+            revoked token, one presented against its binding, or one whose client is gone or
+            disabled (401 ``invalid_token``).
+        InvalidDPoPProof: a DPoP-bound token with a bad proof.
         InsufficientScope: the token lacks ``scope`` or was issued to a user (403).
     """
-    value = _bearer(request)
-    if value is None:
+    presented = parse_authorization(request.headers.get("authorization"))
+    if presented is None:
         raise InvalidToken("The Config API needs a bearer access token", headers=_challenge())
+    scheme, value = presented
     svc = services(request)
     record = await active_access_token(value, svc)
+    await verify_binding(
+        record,
+        scheme=scheme,
+        access_token=value,
+        proof=dpop_header(request),
+        htm=request.method,
+        htu=svc.issuer + request.url.path,
+        svc=svc,
+    )
     client = await svc.clients.get(record.client_id)
     if client is None or client.disabled or client.expired(svc.clock.now()):
         raise InvalidToken("The access token's client no longer exists or is disabled")
@@ -60,12 +61,11 @@ async def authenticate(request: Request, scope: str) -> Actor:
             headers=_challenge(error="insufficient_scope", scope=scope),
         )
     if scope not in record.scope:
+        description = f"The access token lacks the scope {scope}"
         raise InsufficientScope(
-            f"The access token lacks the scope {scope}",
+            description,
             headers=_challenge(
-                error="insufficient_scope",
-                error_description=f"The access token lacks the scope {scope}",
-                scope=scope,
+                error="insufficient_scope", error_description=description, scope=scope
             ),
         )
     return Actor(f"client:{client.client_id}")

@@ -18,6 +18,7 @@ from authgate.admin.redact import redact
 from authgate.admin.schemas import ClientIn
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES
 from authgate.core import redirect_uris
+from authgate.core.origins import validate_authorized_origins
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, SubjectType
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
@@ -84,6 +85,8 @@ def _metadata(body: ClientIn, config_subject: SubjectType, base: ClientMetadata)
         policy_uri=body.policy_uri,
         tos_uri=body.tos_uri,
         custom_attributes=dict(body.custom_attributes),
+        authorized_origins=validate_authorized_origins(body.authorized_origins),
+        dpop_bound_access_tokens=body.dpop_bound_access_tokens,
     )
 
 

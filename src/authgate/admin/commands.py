@@ -219,19 +219,22 @@ def keys_group() -> None:
 @keys_group.command("list")
 @target_options
 def keys_list(target: Target) -> None:
-    """List signing keys: kid, state, created_at, when it leaves the JWKS (tab-separated)."""
+    """List signing keys: kid, alg, status, signs_from, when it leaves the JWKS (tab-separated)."""
     keys = target.run(lambda b: b.list_keys())
-    echo_rows([(k["kid"], k["status"], k["created_at"], k["expires_at"] or "-") for k in keys])
+    echo_rows([(k["kid"], k["alg"], k["status"], k["signs_from"], k["expires_at"] or "-")
+               for k in keys])  # fmt: skip
 
 
 @keys_group.command("rotate")
 @target_options
 def keys_rotate(target: Target) -> None:
-    """Start signing with a new key; old keys stay in the JWKS until their tokens expire."""
+    """Publish a new key per algorithm; it signs after the publish delay, and the old keys
+    stay in the JWKS until the tokens they signed have expired."""
     rotation = target.run(lambda b: b.rotate_keys())
-    click.echo(f"now signing with {rotation['signing_kid']}")
-    for kid in rotation["retiring"]:
-        click.echo(f"{kid} stays published until {rotation['retire_at']}")
+    for key in rotation["keys"]:
+        click.echo(f"{key['alg']}: {key['kid']} signs from {key['signs_from']}")
+        for kid in key["retiring"]:
+            click.echo(f"{key['alg']}: {kid} leaves the JWKS at {key['retire_at']}")
     for kid in rotation["removed"]:
         click.echo(f"{kid} removed")
 

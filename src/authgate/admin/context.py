@@ -13,6 +13,7 @@ from authgate.storage.audit import SqlAuditLog
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.users import SqlScopeStore
+from authgate.upkeep import KeyUpkeep
 
 if TYPE_CHECKING:
     from authgate.runtime import Runtime
@@ -36,6 +37,7 @@ class AdminContext:
     sessions: SqlAdminSessions
     keys: SqlAdminKeys
     audit: SqlAuditLog
+    key_upkeep: KeyUpkeep
     reload: Callable[[], Awaitable[None]]
     forget: Callable[[str | None], None]
     poll_interval: float
@@ -60,6 +62,7 @@ class AdminContext:
             sessions=SqlAdminSessions(db),
             keys=SqlAdminKeys(db),
             audit=SqlAuditLog(db),
+            key_upkeep=runtime.key_upkeep,
             reload=runtime.refresh,
             forget=forget,
             poll_interval=runtime.settings.config_poll_interval,

@@ -1,28 +1,28 @@
 """Use cases on signing keys, login sessions and the audit log.
 
-Key rotation with overlap: a new key is added and signs from then on (the newest key signs);
-the keys it replaces stay published in the JWKS until ``retire_at`` = now + the longest
-lifetime of anything they signed (id_token or access token) + :data:`ROTATION_MARGIN`, so
-every token signed before the rotation still verifies until it expires. Retired keys are
-deleted at the next rotation. Other instances load the new key within
-``config_poll_interval`` seconds; the margin covers tokens they sign meanwhile.
+Key rotation follows the schedule of :mod:`authgate.crypto.rotation`, triggered now instead
+of after ``keyRegenerationInterval``: for each signing algorithm a new key is published at
+once and signs from now + the publish delay (every instance and JWKS cache has seen it by
+then); the keys it supersedes keep signing until then and stay in the JWKS until every token
+they signed has expired (the longest id_token or JWT access token lifetime, plus a margin).
+Keys whose time has passed are deleted.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from authgate.admin.context import Actor, AdminContext
-from authgate.admin.errors import NotFound
-from authgate.crypto.keys import StoredKey, generate_rsa_key
+from authgate.admin.errors import Conflict, NotFound
+from authgate.crypto.keys import StoredKey, generate_key
+from authgate.crypto.rotation import NewKey, expired, retire_at
 from authgate.storage.admin_sessions import SessionView
 from authgate.storage.audit import AuditEntry, AuditRecord
 
-ROTATION_MARGIN = 300
-
-KeyStatus = Literal["signing", "retiring", "retired"]
+KeyStatus = Literal["signing", "next", "retiring", "retired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,30 +32,60 @@ class KeyView:
     kid: str
     alg: str
     created_at: int
+    signs_from: int
     expires_at: int | None
     status: KeyStatus
     jwk: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
-class Rotation:
-    signing_kid: str
+class Successor:
+    alg: str
+    kid: str
+    signs_from: int
     retiring: tuple[str, ...]
+    retire_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    keys: tuple[Successor, ...]
     removed: tuple[str, ...]
-    retire_at: int
 
 
-def _status(key: StoredKey, signing_kid: str, now: float) -> KeyStatus:
-    if key.kid == signing_kid:
+def signing_kids(keys: Sequence[StoredKey], now: float) -> set[str]:
+    """The key that signs each algorithm at ``now`` (the rule of the key ring)."""
+    best: dict[str, StoredKey] = {}
+    for k in keys:
+        if k.signs_from > now or not k.published(now):
+            continue
+        current = best.get(k.alg)
+        if current is None or (k.signs_from, k.created_at, k.kid) > (
+            current.signs_from, current.created_at, current.kid
+        ):  # fmt: skip
+            best[k.alg] = k
+    return {k.kid for k in best.values()}
+
+
+def _status(key: StoredKey, signing: set[str], now: float) -> KeyStatus:
+    if key.kid in signing:
         return "signing"
-    if key.expires_at is not None and key.expires_at <= now:
+    if not key.published(now):
         return "retired"
-    return "retiring"
+    return "next" if key.signs_from > now else "retiring"
 
 
-def _newest(keys: list[StoredKey]) -> StoredKey:
-    """The key :class:`authgate.crypto.keys.KeyRing` signs with."""
-    return max(keys, key=lambda k: (k.created_at, k.kid))
+def successors(keys: Sequence[StoredKey], algorithms: Sequence[str], now: int,
+               delay: int) -> list[NewKey]:  # fmt: skip
+    """One new key per algorithm, unless a successor is already waiting to sign."""
+    plans = []
+    for alg in algorithms:
+        mine = [k for k in keys if k.alg == alg and k.published(now)]
+        if any(k.signs_from > now for k in mine):
+            continue
+        supersedes = tuple(k.kid for k in mine if k.expires_at is None)
+        plans.append(NewKey(alg, now + delay if mine else None, supersedes))
+    return plans
 
 
 class KeyAdmin:
@@ -64,16 +94,15 @@ class KeyAdmin:
 
     async def list(self) -> list[KeyView]:
         keys = await self._ctx.key_store.all()
-        if not keys:
-            return []
-        signing = _newest(keys).kid
-        public = {k["kid"]: k for k in self._ctx.services.keys.jwks()["keys"]}
         now = self._ctx.now()
+        signing = signing_kids(keys, now)
+        public = {k["kid"]: k for k in self._ctx.services.keys.jwks()["keys"]}
         return [
             KeyView(
                 k.kid,
                 k.alg,
                 k.created_at,
+                k.signs_from,
                 k.expires_at,
                 _status(k, signing, now),
                 public.get(k.kid, {}),
@@ -82,28 +111,50 @@ class KeyAdmin:
         ]
 
     async def rotate(self, actor: Actor) -> Rotation:
-        """Add a new signing key; schedule the others to leave the JWKS after the overlap."""
+        """Publish a successor for every signing algorithm (see the module docstring).
+
+        Raises:
+            Conflict: successors are already waiting to sign, or another instance rotated
+                the same keys concurrently.
+        """
+        upkeep = self._ctx.key_upkeep
+        schedule = upkeep.schedule()
         now = int(self._ctx.now())
         existing = await self._ctx.key_store.all()
-        # strictly newer than every key, so the new key is the one that signs
-        created = max([now, *(k.created_at + 1 for k in existing)])
-        key = await asyncio.to_thread(generate_rsa_key, created)
-        config = self._ctx.services.config.current
-        overlap = max(config.idTokenLifetime, config.accessTokenLifetime) + ROTATION_MARGIN
-        retire_at = now + overlap
-        retiring = tuple(k.kid for k in existing if k.expires_at is None)
+        plans = successors(existing, schedule.algorithms, now, schedule.publish_delay)
+        if not plans:
+            raise Conflict("New signing keys are already published and waiting to sign")
+        retention = await upkeep.retention()
+        made = []
+        for plan in plans:
+            key = await asyncio.to_thread(
+                generate_key, plan.alg, now, activates_at=plan.activates_at
+            )
+            retire = retire_at(plan, now, retention) if plan.supersedes else None
+            made.append((key, plan.supersedes, retire))
+        result = Rotation(
+            tuple(Successor(k.alg, k.kid, k.signs_from, tuple(old), retire)
+                  for k, old, retire in made),
+            tuple(expired(existing, now)),
+        )  # fmt: skip
         entry = AuditEntry(
             actor.name,
             "keys.rotate",
             "key",
-            key.kid,
+            ",".join(s.kid for s in result.keys),
             float(now),
-            {"signing_kid": _newest(existing).kid if existing else None},
-            {"signing_kid": key.kid, "retiring": list(retiring), "retire_at": retire_at},
+            None,
+            {"keys": [_plain(s) for s in result.keys], "removed": list(result.removed)},
         )
-        removed = await self._ctx.keys.rotate(key, retire_at, entry)
+        if not await self._ctx.keys.rotate(made, entry):
+            raise Conflict("The signing keys changed concurrently; try again")
         await self._ctx.reload()
-        return Rotation(key.kid, retiring, tuple(removed), retire_at)
+        return result
+
+
+def _plain(s: Successor) -> dict[str, Any]:
+    return {"alg": s.alg, "kid": s.kid, "signs_from": s.signs_from, "retiring": list(s.retiring),
+            "retire_at": s.retire_at}  # fmt: skip
 
 
 class SessionAdmin:

@@ -43,6 +43,10 @@ class ClientIn(_In):
     policy_uri: str | None = None
     tos_uri: str | None = None
     custom_attributes: dict[str, str] = Field(default_factory=dict)
+    authorized_origins: list[str] = Field(
+        default_factory=list, description="Extra web origins allowed for CORS."
+    )
+    dpop_bound_access_tokens: bool = False
     disabled: bool = False
 
     @field_validator("scope", mode="before")
@@ -113,7 +117,7 @@ class ClientAdminMembers(_Out):
 
 def _metadata_fields() -> dict[str, Any]:
     hints = typing.get_type_hints(ClientMetadata)
-    return {f.name: (hints[f.name], ...) for f in dataclasses.fields(ClientMetadata)}
+    return {f.name: (hints[f.name], ...) for f in dataclasses.fields(ClientMetadata) if f.init}
 
 
 #: A client: the admin members above plus every registration metadata member.
@@ -145,16 +149,26 @@ class KeyOut(_Out):
     kid: str
     alg: str
     created_at: int
-    expires_at: int | None = Field(description="When a rotated-out key leaves the JWKS.")
-    status: Literal["signing", "retiring", "retired"]
+    signs_from: int = Field(description="When the key signs (or signed) its first token.")
+    expires_at: int | None = Field(description="When a superseded key leaves the JWKS.")
+    status: Literal["signing", "next", "retiring", "retired"] = Field(
+        description="signing: signs now; next: published, signs from signs_from; retiring: "
+        "superseded, still in the JWKS; retired: past expires_at, deleted at the next rotation."
+    )
     jwk: dict[str, Any] = Field(description="The public JWK as published in the JWKS.")
 
 
+class SuccessorOut(_Out):
+    alg: str
+    kid: str
+    signs_from: int
+    retiring: list[str] = Field(description="Keys it supersedes.")
+    retire_at: int | None = Field(description="When the superseded keys leave the JWKS.")
+
+
 class RotationOut(_Out):
-    signing_kid: str
-    retiring: list[str]
-    removed: list[str]
-    retire_at: int
+    keys: list[SuccessorOut]
+    removed: list[str] = Field(description="Retired keys deleted by this rotation.")
 
 
 class SessionOut(_Out):

@@ -12,6 +12,7 @@ from authgate.admin.schemas import (
     RotationOut,
     ScopeOut,
     SessionOut,
+    SuccessorOut,
     UserOut,
 )
 from authgate.core.types import Client, Scope, User
@@ -64,6 +65,7 @@ def key_json(key: KeyView) -> dict[str, Any]:
         kid=key.kid,
         alg=key.alg,
         created_at=key.created_at,
+        signs_from=key.signs_from,
         expires_at=key.expires_at,
         status=key.status,
         jwk=key.jwk,
@@ -71,12 +73,17 @@ def key_json(key: KeyView) -> dict[str, Any]:
 
 
 def rotation_json(rotation: Rotation) -> dict[str, Any]:
-    return RotationOut(
-        signing_kid=rotation.signing_kid,
-        retiring=list(rotation.retiring),
-        removed=list(rotation.removed),
-        retire_at=rotation.retire_at,
-    ).model_dump(mode="json")
+    keys = [
+        SuccessorOut(
+            alg=s.alg,
+            kid=s.kid,
+            signs_from=s.signs_from,
+            retiring=list(s.retiring),
+            retire_at=s.retire_at,
+        )
+        for s in rotation.keys
+    ]
+    return RotationOut(keys=keys, removed=list(rotation.removed)).model_dump(mode="json")
 
 
 def session_json(session: SessionView) -> dict[str, Any]:

@@ -58,6 +58,7 @@ def _code_record(
         nonce=request.nonce,
         code_challenge=request.code_challenge,
         code_challenge_method=request.code_challenge_method,
+        dpop_jkt=request.dpop_jkt,
     )
 
 

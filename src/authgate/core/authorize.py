@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from authgate.core import pkce, redirect_uris, response_types
+from authgate.core import (
+    authorize_security,
+    pkce,
+    profile,
+    redirect_uris,
+    request_uri,
+    response_types,
+)
 from authgate.core.authorization_response import AuthorizationResponse, issue
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Client, LoginSession
@@ -75,17 +82,20 @@ def resolve_redirect_uri(requested: str | None, client: Client) -> str:
 
 
 async def validate(params: Mapping[str, str], svc: Services) -> tuple[AuthorizationRequest, Client]:
-    """Validate an authorization request.
+    """Validate an authorization request (by value, or by reference to a pushed one).
 
     Raises:
         OAuthError: before the redirect URI is trusted (render an error page).
         RedirectError: afterwards (redirect the error to the client).
     """
+    pushed = "request_uri" in params
+    if pushed:
+        params = await request_uri.resolve(params, svc)
     client = await load_client(params.get("client_id"), svc)
     redirect_uri = resolve_redirect_uri(params.get("redirect_uri"), client)
     state = params.get("state")
     try:
-        return _validate_rest(params, client, redirect_uri, svc), client
+        return check_request(params, client, redirect_uri, svc, pushed=pushed), client
     except OAuthError as exc:
         mode = response_types.error_mode(params, svc.config.current)
         raise RedirectError(
@@ -93,13 +103,26 @@ async def validate(params: Mapping[str, str], svc: Services) -> tuple[Authorizat
         ) from None
 
 
-def _validate_rest(
-    params: Mapping[str, str], client: Client, redirect_uri: str, svc: Services
+def check_request(
+    params: Mapping[str, str],
+    client: Client,
+    redirect_uri: str,
+    svc: Services,
+    *,
+    pushed: bool = False,
 ) -> AuthorizationRequest:
+    """Stage 2, once client and redirect URI are trusted (also run by the PAR endpoint).
+
+    Raises:
+        OAuthError: the first failed check (the caller decides how to deliver it).
+    """
     config = svc.config.current
     meta = client.metadata
     if "request" in params or "request_uri" in params:
-        raise InvalidRequest("Request objects (request, request_uri) are not supported")
+        raise InvalidRequest(
+            "Request objects are not supported; push the request to the PAR endpoint instead"
+        )
+    profile.check_response_type(params.get("response_type") or "", config)
     response_type, mode = response_types.check(params, client, config)
     parts = frozenset(response_type.split())
     requested = [s for s in params.get("scope", "").split(" ") if s]
@@ -123,6 +146,7 @@ def _validate_rest(
         raise InvalidRequest("prompt=none cannot be combined with other prompt values")
     max_age = _max_age(params.get("max_age"), meta.default_max_age)
     challenge, method = _pkce(params, client, svc) if response_types.CODE in parts else (None, None)
+    authorize_security.check_pushed(client, config, pushed=pushed)
     return AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=redirect_uri,
@@ -138,6 +162,7 @@ def _validate_rest(
         code_challenge_method=method,
         login_hint=params.get("login_hint"),
         acr_values=tuple(params.get("acr_values", "").split()),
+        dpop_jkt=authorize_security.dpop_jkt(params, config),
     )
 
 
@@ -164,7 +189,7 @@ def _pkce(
         required = (
             config.requirePkce
             or client.metadata.require_pkce
-            or (client.metadata.is_public and config.requirePkceForPublicClients)
+            or (client.metadata.is_public and profile.pkce_required_for_public_clients(config))
         )
         if required:
             who = "public clients" if client.metadata.is_public else "this client"
@@ -173,7 +198,7 @@ def _pkce(
                 "code_challenge_method=S256 (RFC 7636, OAuth 2.1)"
             )
         return None, None
-    canonical = pkce.normalise_method(method, config.codeChallengeMethodsSupported)
+    canonical = pkce.normalise_method(method, profile.pkce_methods(config))
     pkce.check_challenge(challenge, canonical)
     return challenge, canonical
 

@@ -8,6 +8,7 @@ cut down to what the server has enabled, so a client never holds a type that can
 from __future__ import annotations
 
 from authgate.appconfig import AppConfiguration
+from authgate.core import profile
 from authgate.core.response_types import IMPLICIT_GRANT, implicit_enabled, supported
 
 KNOWN_GRANT_TYPES = frozenset(
@@ -38,6 +39,7 @@ def resolve_types(
             responses.add("token")
     responses &= {p for r in supported(config) for p in r.split()}
     grants &= set(config.grantTypesSupported) & set(config.grantTypesSupportedByDynamicRegistration)
+    grants = {g for g in grants if profile.grant_type_allowed(g, config)}
     if not implicit_enabled(config):
         grants.discard(IMPLICIT_GRANT)
     grant_order = ("implicit", "refresh_token", "authorization_code", "client_credentials")

@@ -6,10 +6,11 @@ allows, so the document never advertises a capability that fails (RFC 9700 §2.6
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
-from authgate.core import response_types
+from authgate.core import profile, response_types
 from authgate.core.endpoints import EndpointUrls
 from authgate.core.interaction import PASSWORD_ACR
 from authgate.core.types import Scope
@@ -22,17 +23,27 @@ def _keep(implemented: tuple[str, ...], allowed: list[str]) -> list[str]:
 
 def grant_types(config: AppConfiguration) -> list[str]:
     """Implemented grant types that are enabled (``implicit`` also needs
-    ``implicitFlowEnabled``)."""
+    ``implicitFlowEnabled``; the OAuth 2.1 profile removes it and ``password``)."""
     implicit = response_types.implicit_enabled(config)
     return [
         g
         for g in _keep(IMPLEMENTED_GRANT_TYPES, config.grantTypesSupported)
-        if implicit or g != response_types.IMPLICIT_GRANT
+        if (implicit or g != response_types.IMPLICIT_GRANT)
+        and profile.grant_type_allowed(g, config)
     ]
 
 
-def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict[str, Any]:
-    """The provider metadata served at the three well-known paths."""
+def document(
+    issuer: str,
+    config: AppConfiguration,
+    scopes: list[Scope],
+    signing_algs: Collection[str] = ("RS256",),
+) -> dict[str, Any]:
+    """The provider metadata served at the three well-known paths.
+
+    ``signing_algs`` are the algorithms the key ring has an active key for: an algorithm is
+    advertised only when it is both configured and signable.
+    """
     urls = EndpointUrls(issuer)
     claims = {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid"}
     for scope in scopes:
@@ -47,9 +58,17 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         "response_modes_supported": response_types.supported_modes(config),
         "grant_types_supported": grant_types(config),
         "subject_types_supported": list(config.subjectTypesSupported),
-        "id_token_signing_alg_values_supported": list(config.idTokenSigningAlgValuesSupported),
+        "id_token_signing_alg_values_supported": [
+            a for a in config.idTokenSigningAlgValuesSupported if a in signing_algs
+        ],
+        "access_token_signing_alg_values_supported": [
+            a for a in config.accessTokenSigningAlgValuesSupported if a in signing_algs
+        ],
         "token_endpoint_auth_methods_supported": list(config.tokenEndpointAuthMethodsSupported),
-        "code_challenge_methods_supported": list(config.codeChallengeMethodsSupported),
+        "code_challenge_methods_supported": profile.pkce_methods(config),
+        "pushed_authorization_request_endpoint": urls.par_endpoint,
+        "require_pushed_authorization_requests": config.requirePar,
+        "dpop_signing_alg_values_supported": list(config.dpopSigningAlgValuesSupported),
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
@@ -58,7 +77,7 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": (
-            config.authorizationResponseIssParameterSupported
+            profile.iss_in_authorization_responses(config)
         ),
         "jansOpenIdConnectVersion": config.jansOpenIdConnectVersion,
     }

@@ -17,6 +17,7 @@ from authgate.core.types import (
     Client,
     Interaction,
     LoginSession,
+    PushedRequest,
     Scope,
     TokenRecord,
     User,
@@ -114,6 +115,33 @@ class GrantStore(Protocol):
         """Mark a refresh token used and store its successors, atomically (single use)."""
         ...
 
+    async def add_tokens_with_refresh(
+        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+    ) -> bool:
+        """Store tokens minted from a refresh token that stays valid (a DPoP-bound refresh
+        token of a public client is not rotated, RFC 9449 §5), only while that refresh token
+        is neither used nor revoked; atomically."""
+        ...
+
+
+class ParStore(Protocol):
+    """Pushed authorization requests (RFC 9126)."""
+
+    async def add(self, request: PushedRequest) -> None: ...
+
+    async def consume(self, request_hash: str, client_id: str, now: float) -> PushedRequest | None:
+        """The request, marked used; None when unknown, expired, used or another client's.
+        Of concurrent calls for one request exactly one gets it (single use, RFC 9126 §4)."""
+        ...
+
+
+class ReplayCache(Protocol):
+    """One-time values seen recently (DPoP proof ``jti``, RFC 9449 §11.1), shared by instances."""
+
+    async def remember(self, key: str, expires_at: float, now: float) -> bool:
+        """Record ``key`` until ``expires_at``; False if it was already recorded (a replay)."""
+        ...
+
 
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
@@ -123,12 +151,21 @@ class PasswordHasher(Protocol):
 
 
 class KeyRing(Protocol):
-    def sign(self, claims: Mapping[str, Any], *, typ: str = "jwt") -> str:
-        """A compact JWS over ``claims`` with the current signing key (RS256)."""
+    def sign(self, claims: Mapping[str, Any], *, typ: str = "jwt", alg: str = "RS256") -> str:
+        """A compact JWS over ``claims`` with the current signing key for ``alg``.
+
+        Raises:
+            LookupError: no key for ``alg`` is active.
+        """
         ...
 
     def jwks(self) -> dict[str, Any]:
         """The public JWK Set (RFC 7517 §5)."""
+        ...
+
+    @property
+    def algorithms(self) -> frozenset[str]:
+        """The algorithms a key can sign with now."""
         ...
 
 
@@ -177,4 +214,6 @@ class Services:
     keys: KeyRing
     passwords: PasswordHasher
     clock: Clock
+    pushed: ParStore
+    replay: ReplayCache
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

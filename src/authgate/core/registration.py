@@ -9,15 +9,17 @@ default. Deliberate differences: no ``client_secret`` for a ``none`` client, and
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
 from authgate.core import redirect_uris, sector
 from authgate.core.client_types import resolve_types
-from authgate.core.endpoints import EndpointUrls
+from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
 from authgate.core.registration_request import RegistrationRequest, parse_registration_request
+from authgate.core.registration_response import client_response
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, Scope
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri
@@ -74,23 +76,32 @@ def _validate_redirects(
     return tuple(uris)
 
 
-def _validate_algorithms(req: RegistrationRequest, config: AppConfiguration) -> tuple[str, str]:
+def _validate_algorithms(
+    req: RegistrationRequest, config: AppConfiguration, signing_algs: Collection[str]
+) -> tuple[str, str]:
+    """Both algorithms must be configured and have an active key (OIDC Registration §2)."""
+    id_supported = [a for a in config.idTokenSigningAlgValuesSupported if a in signing_algs]
     id_alg = req.id_token_signed_response_alg or config.defaultSignatureAlgorithm
-    if id_alg not in config.idTokenSigningAlgValuesSupported:
+    if id_alg not in id_supported:
         raise InvalidClientMetadata(
             f"Parameter id_token_signed_response_alg is not valid: '{id_alg}' is not one of "
-            f"{config.idTokenSigningAlgValuesSupported}"
+            f"{id_supported}"
         )
+    at_supported = [a for a in config.accessTokenSigningAlgValuesSupported if a in signing_algs]
     at_alg = req.access_token_signing_alg or config.defaultSignatureAlgorithm
-    if at_alg not in config.idTokenSigningAlgValuesSupported:
+    if at_alg not in at_supported:
         raise InvalidClientMetadata(
-            f"Parameter access_token_signing_alg is not valid: '{at_alg}' is not supported"
+            f"Parameter access_token_signing_alg is not valid: '{at_alg}' is not one of "
+            f"{at_supported}"
         )
     return id_alg, at_alg
 
 
 def build_metadata(
-    req: RegistrationRequest, config: AppConfiguration, scopes: list[Scope]
+    req: RegistrationRequest,
+    config: AppConfiguration,
+    scopes: list[Scope],
+    signing_algs: Collection[str] = ("RS256",),
 ) -> ClientMetadata:
     """Validate the request against server policy and produce the client's metadata.
 
@@ -116,7 +127,7 @@ def build_metadata(
         )
     grants, responses = resolve_types(req.grant_types, req.response_types, config)
     uris = _validate_redirects(req, grants, responses, config, subject_type)
-    id_alg, at_alg = _validate_algorithms(req, config)
+    id_alg, at_alg = _validate_algorithms(req, config, signing_algs)
     backchannel = req.backchannel_logout_uris()
     for uri in backchannel:
         redirect_uris.validate_registered(uri, "web")
@@ -173,6 +184,8 @@ def build_metadata(
         lifetime=lifetime,
         access_token_lifetime=req.access_token_lifetime,
         custom_attributes=custom,
+        authorized_origins=validate_authorized_origins(req.authorized_origins),
+        dpop_bound_access_tokens=req.dpop_bound_access_tokens,
     )
 
 
@@ -185,7 +198,7 @@ async def register(body: Any, svc: Services) -> Registration:
     if not config.dynamicRegistrationEnabled:
         raise AccessDenied("Dynamic client registration is disabled on this server")
     request = parse_registration_request(body)
-    metadata = build_metadata(request, config, await svc.scopes.all())
+    metadata = build_metadata(request, config, await svc.scopes.all(), svc.keys.algorithms)
     await sector.verify(metadata, svc)
     now = int(svc.clock.now())
     lifetime = (
@@ -209,77 +222,4 @@ async def register(body: Any, svc: Services) -> Registration:
     return Registration(client, secret, registration_token)
 
 
-def client_response(
-    client: Client,
-    issuer: str,
-    *,
-    client_secret: str | None = None,
-    registration_access_token: str | None = None,
-) -> dict[str, Any]:
-    """The registration response body (RFC 7591 §3.2.1) in the flow document's shape."""
-    m = client.metadata
-    urls = EndpointUrls(issuer)
-    body: dict[str, Any] = {
-        "allow_spontaneous_scopes": m.allow_spontaneous_scopes,
-        "application_type": m.application_type,
-        "rpt_as_jwt": m.rpt_as_jwt,
-        "registration_client_uri": f"{urls.registration_endpoint}?client_id={client.client_id}",
-        "tls_client_auth_subject_dn": m.tls_client_auth_subject_dn,
-        "run_introspection_script_before_jwt_creation": (
-            m.run_introspection_script_before_jwt_creation
-        ),
-    }
-    if registration_access_token is not None:
-        body["registration_access_token"] = registration_access_token
-    body |= {
-        "client_id": client.client_id,
-        "token_endpoint_auth_method": m.token_endpoint_auth_method,
-        "scope": " ".join(m.scope),
-    }
-    if client_secret is not None:
-        body["client_secret"] = client_secret
-    body |= {
-        "client_id_issued_at": client.client_id_issued_at,
-        "backchannel_logout_uri": list(m.backchannel_logout_uri),
-        "backchannel_logout_session_required": m.backchannel_logout_session_required,
-        "client_name": m.client_name,
-        "par_lifetime": m.par_lifetime,
-        "spontaneous_scopes": list(m.spontaneous_scopes),
-        "id_token_signed_response_alg": m.id_token_signed_response_alg,
-        "access_token_as_jwt": m.access_token_as_jwt,
-        "grant_types": list(m.grant_types),
-        "subject_type": m.subject_type,
-        "additional_token_endpoint_auth_methods": list(m.additional_token_endpoint_auth_methods),
-        "keep_client_authorization_after_expiration": m.keep_client_authorization_after_expiration,
-        "require_par": m.require_par,
-        "require_pkce": m.require_pkce,
-        "redirect_uris": list(m.redirect_uris),
-        "redirect_uris_regex": m.redirect_uris_regex,
-        "additional_audience": list(m.additional_audience),
-        "frontchannel_logout_session_required": m.frontchannel_logout_session_required,
-    }
-    if client.secret_hash is not None:
-        body["client_secret_expires_at"] = client.client_secret_expires_at
-    body |= {
-        "access_token_signing_alg": m.access_token_signing_alg,
-        "response_types": list(m.response_types),
-    }
-    optional: dict[str, Any] = {
-        "contacts": list(m.contacts) or None,
-        "logo_uri": m.logo_uri,
-        "client_uri": m.client_uri,
-        "policy_uri": m.policy_uri,
-        "tos_uri": m.tos_uri,
-        "software_id": m.software_id,
-        "software_version": m.software_version,
-        "frontchannel_logout_uri": m.frontchannel_logout_uri,
-        "post_logout_redirect_uris": list(m.post_logout_redirect_uris) or None,
-        "sector_identifier_uri": m.sector_identifier_uri,
-        "default_max_age": m.default_max_age,
-        "default_acr_values": list(m.default_acr_values) or None,
-        "lifetime": m.lifetime,
-        "access_token_lifetime": m.access_token_lifetime,
-    }
-    body |= {k: v for k, v in optional.items() if v is not None}
-    body |= dict(m.custom_attributes)
-    return body
+__all__ = ["Registration", "build_metadata", "client_response", "register", "resolve_types"]

@@ -62,6 +62,8 @@ class RegistrationRequest(BaseModel):
     default_acr_values: list[str] = Field(default_factory=list)
     lifetime: int | None = None
     access_token_lifetime: int | None = Field(None, ge=1)
+    authorized_origins: list[str] = Field(default_factory=list)
+    dpop_bound_access_tokens: bool = False
     client_id: Any = None
     client_secret: Any = None
 

@@ -15,6 +15,7 @@ from authgate.appconfig import (
     IMPLEMENTED_RESPONSE_TYPES,
     AppConfiguration,
 )
+from authgate.core import profile
 from authgate.core.types import Client
 from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedResponseType
 
@@ -55,8 +56,13 @@ def canonical(parts: Iterable[str]) -> str:
 
 
 def implicit_enabled(config: AppConfiguration) -> bool:
-    """Whether the implicit grant is on: ``implicitFlowEnabled`` and listed as supported."""
-    return config.implicitFlowEnabled and IMPLICIT_GRANT in config.grantTypesSupported
+    """Whether the implicit grant is on: ``implicitFlowEnabled``, listed as supported, and
+    not removed by the OAuth 2.1 profile (:mod:`authgate.core.profile`)."""
+    return (
+        config.implicitFlowEnabled
+        and IMPLICIT_GRANT in config.grantTypesSupported
+        and profile.grant_type_allowed(IMPLICIT_GRANT, config)
+    )
 
 
 def grants_needed(parts: ResponseType) -> frozenset[str]:

@@ -1,17 +1,42 @@
-"""The token endpoint (RFC 6749 §3.2): shared checks, then dispatch on ``grant_type``."""
+"""The token endpoint (RFC 6749 §3.2): shared checks, then dispatch on ``grant_type``.
+
+Shared steps: client authentication, grant type allowed (server, OAuth 2.1 profile, client),
+then the DPoP proof if any (RFC 9449 §5), whose key the grant binds its tokens to. A proof
+is checked only once the request is otherwise plausible, so its ``jti`` is spent on a real
+attempt; requests without a ``DPoP`` header skip that step entirely.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, Protocol
 
-from authgate.core import client_auth
+from authgate.core import client_auth, dpop, profile
+from authgate.core.endpoints import EndpointUrls
 from authgate.core.grants import authorization_code, client_credentials, refresh_token
 from authgate.core.ports import Services
 from authgate.core.types import Client
-from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from authgate.errors import (
+    InvalidDPoPProof,
+    InvalidRequest,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+)
 
-Grant = Callable[[Mapping[str, str], Client, Services], Awaitable[dict[str, Any]]]
+
+class Grant(Protocol):
+    """A grant's token exchange; ``dpop`` is the verified proof, when the request had one."""
+
+    def __call__(
+        self,
+        form: Mapping[str, str],
+        client: Client,
+        svc: Services,
+        /,
+        *,
+        dpop: dpop.Proof | None = None,
+    ) -> Awaitable[dict[str, Any]]: ...
+
 
 GRANTS: dict[str, Grant] = {
     authorization_code.GRANT_TYPE: authorization_code.exchange,
@@ -21,20 +46,37 @@ GRANTS: dict[str, Grant] = {
 
 
 async def token(
-    form: Mapping[str, str], authorization: str | None, svc: Services
+    form: Mapping[str, str],
+    authorization: str | None,
+    svc: Services,
+    *,
+    dpop_proof: str | None = None,
 ) -> dict[str, Any]:
     """Handle a token request; returns the JSON response body.
 
+    Args:
+        form: The single-valued form parameters.
+        authorization: The ``Authorization`` header, if any.
+        dpop_proof: The one ``DPoP`` header, if any (RFC 9449 §4.1).
+
     Raises:
-        OAuthError: in the token endpoint's error format (RFC 6749 §5.2).
+        OAuthError: in the token endpoint's error format (RFC 6749 §5.2, RFC 9449 §5).
     """
     grant_type = form.get("grant_type")
     if not grant_type:
         raise InvalidRequest("The request is missing the grant_type parameter")
     client = await client_auth.authenticate(form, authorization, svc)
     grant = GRANTS.get(grant_type)
-    if grant is None or grant_type not in svc.config.current.grantTypesSupported:
+    if grant is None or not profile.grant_type_allowed(grant_type, svc.config.current):
         raise UnsupportedGrantType(f"grant_type '{grant_type}' is not supported")
     if grant_type not in client.metadata.grant_types:
         raise UnauthorizedClient(f"The client is not registered for the {grant_type} grant")
-    return await grant(form, client, svc)
+    proof = None
+    if dpop_proof is not None:
+        htu = EndpointUrls(svc.issuer).token_endpoint
+        proof = await dpop.verify_proof(dpop_proof, htm="POST", htu=htu, svc=svc)
+    elif client.metadata.dpop_bound_access_tokens:
+        raise InvalidDPoPProof(
+            "This client is registered with dpop_bound_access_tokens: send a DPoP proof"
+        )
+    return await grant(form, client, svc, dpop=proof)

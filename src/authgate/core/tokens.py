@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from authgate.core.access_token import ACCESS_TOKEN_TYP, jwt_access_token_claims
 from authgate.core.id_token import id_token_claims
 from authgate.core.ports import Services
 from authgate.core.subject import subject
 from authgate.core.types import Client, TokenRecord
 from authgate.crypto.handles import handle_hash, new_handle
+from authgate.errors import ServerError
 
 OFFLINE_ACCESS = "offline_access"
 
@@ -28,6 +30,10 @@ class GrantContext:
     sid: str | None
     acr: str | None
     amr: tuple[str, ...] = ()
+    #: DPoP key (RFC 7638 thumbprint) the access token is bound to (RFC 9449 §5).
+    jkt: str | None = None
+    #: DPoP key the refresh token is bound to: public clients only (RFC 9449 §5).
+    refresh_jkt: str | None = None
 
 
 @dataclass(slots=True)
@@ -38,6 +44,41 @@ class MintedTokens:
     access_expires_at: float
     records: list[TokenRecord] = field(default_factory=list)
     refresh_token: str | None = None
+    token_type: str = "Bearer"  # noqa: S105 - RFC 6749 §7.1 token type
+
+
+def sign(svc: Services, claims: dict[str, Any], *, typ: str, alg: str) -> str:
+    """Sign with the key ring, mapping a missing key to a server error (never a crash).
+
+    Raises:
+        ServerError: no active key for ``alg`` (registration only accepts algorithms that
+            have one, so this means keys were removed by hand).
+    """
+    try:
+        return svc.keys.sign(claims, typ=typ, alg=alg)
+    except LookupError:
+        raise ServerError(f"No signing key is available for {alg}") from None
+
+
+def _access_token_value(ctx: GrantContext, svc: Services, now: float, lifetime: int) -> str:
+    meta = ctx.client.metadata
+    if not meta.access_token_as_jwt:
+        return new_handle()
+    config = svc.config.current
+    claims = jwt_access_token_claims(
+        issuer=svc.issuer,
+        client_id=ctx.client.client_id,
+        sub=subject(ctx.user_id, ctx.client, config) if ctx.user_id else ctx.client.client_id,
+        scope=ctx.scope,
+        now=int(now),
+        lifetime=lifetime,
+        auth_time=ctx.auth_time,
+        acr=ctx.acr,
+        amr=ctx.amr,
+        jkt=ctx.jkt,
+        additional_audience=meta.additional_audience,
+    )
+    return sign(svc, claims, typ=ACCESS_TOKEN_TYP, alg=meta.access_token_signing_alg)
 
 
 def refresh_allowed(client: Client, scope: tuple[str, ...], svc: Services) -> bool:
@@ -71,13 +112,18 @@ def mint(
         "acr": ctx.acr,
         "amr": ctx.amr,
     }
-    access = new_handle()
-    minted = MintedTokens(access_token=access, access_expires_at=now + lifetime)
+    access = _access_token_value(ctx, svc, now, lifetime)
+    minted = MintedTokens(
+        access_token=access,
+        access_expires_at=now + lifetime,
+        token_type="DPoP" if ctx.jkt else "Bearer",
+    )
     minted.records.append(
         TokenRecord(
             token_hash=handle_hash(access),
             kind="access_token",
             expires_at=now + lifetime,
+            jkt=ctx.jkt,
             **common,  # type: ignore[arg-type]
         )
     )
@@ -90,6 +136,7 @@ def mint(
                 token_hash=handle_hash(value),
                 kind="refresh_token",
                 expires_at=expires,
+                jkt=ctx.refresh_jkt,
                 **common,  # type: ignore[arg-type]
             )
         )
@@ -133,7 +180,7 @@ def sign_id_token(
         additional_audience=ctx.client.metadata.additional_audience,
         user_claims=user_claims,
     )
-    return svc.keys.sign(claims)
+    return sign(svc, claims, typ="jwt", alg=ctx.client.metadata.id_token_signed_response_alg)
 
 
 def response(
@@ -146,7 +193,7 @@ def response(
     """The token response; ``expires_in`` is the whole seconds left now (299 for 300 s)."""
     body: dict[str, Any] = {
         "access_token": minted.access_token,
-        "token_type": "Bearer",
+        "token_type": minted.token_type,
         "expires_in": max(0, math.floor(minted.access_expires_at - svc.clock.now())),
     }
     if minted.refresh_token is not None:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from authgate.core.origins import client_origins
+
 ApplicationType = Literal["web", "native"]
 SubjectType = Literal["public", "pairwise"]
 TokenKind = Literal["access_token", "refresh_token"]
@@ -61,6 +63,16 @@ class ClientMetadata:
     lifetime: int | None = None
     access_token_lifetime: int | None = None
     custom_attributes: Mapping[str, str] = field(default_factory=dict)
+    authorized_origins: tuple[str, ...] = ()
+    dpop_bound_access_tokens: bool = False
+    #: Web origins of the client's browser code (redirect URIs + authorized_origins), computed
+    #: once per loaded client so CORS checks cost a set lookup (not stored).
+    origins: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "origins", client_origins(self.redirect_uris, self.authorized_origins)
+        )
 
     @property
     def is_public(self) -> bool:
@@ -71,6 +83,8 @@ class ClientMetadata:
         """A JSON-ready dict of every member (tuples as lists), for storage."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
+            if not f.init:
+                continue
             value = getattr(self, f.name)
             if isinstance(value, tuple):
                 value = list(value)
@@ -84,7 +98,7 @@ class ClientMetadata:
         """Rebuild from :meth:`to_json` output; unknown members are ignored."""
         kwargs: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            if f.name not in data:
+            if not f.init or f.name not in data:
                 continue
             value = data[f.name]
             if isinstance(value, list):
@@ -167,6 +181,7 @@ class AuthorizationRequest:
     code_challenge_method: str | None = None
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()
+    dpop_jkt: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -205,6 +220,7 @@ class AuthorizationCode:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     consumed_at: float | None = None
+    dpop_jkt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +241,8 @@ class TokenRecord:
     amr: tuple[str, ...] = ()
     used_at: float | None = None
     revoked_at: float | None = None
+    #: RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6), if any.
+    jkt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,3 +258,13 @@ class Interaction:
     session_hash: str | None = None
     login_done: bool = False
     created_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PushedRequest:
+    """A pushed authorization request (RFC 9126 §2), stored under the hash of its request_uri."""
+
+    request_hash: str
+    client_id: str
+    params: Mapping[str, str]
+    expires_at: float

@@ -59,9 +59,12 @@ async def released_claims(user: User, scope: Iterable[str], svc: Services) -> di
     return {claim: values[claim] for claim in sorted(released) if values.get(claim) is not None}
 
 
-async def userinfo(access_token: str | None, svc: Services) -> dict[str, Any]:
-    """The claims the token's scopes release about its user."""
-    record = await active_access_token(access_token, svc)
+async def userinfo(record: TokenRecord, svc: Services) -> dict[str, Any]:
+    """The claims the token's scopes release about its user.
+
+    ``record`` comes from :func:`active_access_token`, after the caller has checked how the
+    token was presented (:func:`authgate.core.bound_tokens.verify_binding`).
+    """
     if "openid" not in record.scope or record.user_id is None:
         raise InsufficientScope("The access token was not issued with the openid scope")
     user = await svc.users.get(record.user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +13,11 @@ from authgate.crypto.keys import StoredKey
 from authgate.storage import settings_store
 from authgate.storage.audit import AuditEntry, record_step
 from authgate.storage.database import Database, Row, Step
-from authgate.storage.models import SessionRow, SigningKeyRow, TokenRow, UserRow, table_of
+from authgate.storage.models import SessionRow, TokenRow, UserRow, table_of
 
 _sessions = table_of(SessionRow)
 _users = table_of(UserRow)
 _tokens = table_of(TokenRow)
-_keys = table_of(SigningKeyRow)
 
 _LIVE = (
     select(_sessions, _users.c.username)
@@ -36,15 +36,6 @@ REVOKE_SESSION_TOKENS = (
     update(_tokens)
     .where(_tokens.c.sid == bindparam("sid"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
-)
-EXPIRED_KEYS = select(_keys.c.kid).where(
-    _keys.c.expires_at.is_not(None), _keys.c.expires_at <= bindparam("now")
-)
-DELETE_EXPIRED_KEYS = delete(_keys).where(
-    _keys.c.expires_at.is_not(None), _keys.c.expires_at <= bindparam("now")
-)
-RETIRE_KEYS = (
-    update(_keys).where(_keys.c.expires_at.is_(None)).values(expires_at=bindparam("retire_at"))
 )
 
 
@@ -104,27 +95,18 @@ class SqlAdminKeys:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def rotate(self, new_key: StoredKey, retire_at: int, audit: AuditEntry) -> list[str]:
-        """Add ``new_key``; schedule older keys to retire at ``retire_at``; drop retired keys.
-
-        Keys whose retirement time has passed are deleted (nothing still valid was signed by
-        them). Returns the kids that were deleted.
-        """
-        now = {"now": int(audit.at)}
-        expired = [r["kid"] for r in await self._db.fetch_all(EXPIRED_KEYS, now)]
-        key = {
-            "kid": new_key.kid,
-            "alg": new_key.alg,
-            "private_pem": new_key.private_pem,
-            "created_at": new_key.created_at,
-            "expires_at": None,
-        }
-        steps = [
-            Step(DELETE_EXPIRED_KEYS, now, expect=len(expired)),
-            Step(RETIRE_KEYS, {"retire_at": retire_at}),
-            Step(settings_store.INSERT_KEY, key),
-            record_step(audit),
-        ]
-        if not (await self._db.transact(steps)).applied:
-            return await self.rotate(new_key, retire_at, audit)
-        return expired
+    async def rotate(
+        self, successors: Sequence[tuple[StoredKey, Sequence[str], int | None]], audit: AuditEntry
+    ) -> bool:
+        """Delete expired keys, then add each successor and give the keys it supersedes their
+        expiry, with the audit entry, in one transaction. False (nothing written) when another
+        instance superseded one of those keys first (compare-and-set, as the upkeep does)."""
+        steps = [Step(settings_store.DELETE_EXPIRED_KEYS, {"now": audit.at})]
+        for key, supersedes, retire_at in successors:
+            steps += [
+                Step(settings_store.SUPERSEDE_KEY, {"kid": kid, "expires_at": retire_at}, expect=1)
+                for kid in supersedes
+            ]
+            steps.append(Step(settings_store.INSERT_KEY, settings_store._key_params(key)))
+        steps.append(record_step(audit))
+        return (await self._db.transact(steps)).applied

@@ -37,6 +37,17 @@ USE_REFRESH = (
     )
     .values(used_at=bindparam("now"))
 )
+# Touches nothing; matches one row only while the refresh token is unused and unrevoked.
+REFRESH_ACTIVE = (
+    update(_tokens)
+    .where(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.kind == "refresh_token",
+        _tokens.c.used_at.is_(None),
+        _tokens.c.revoked_at.is_(None),
+    )
+    .values(kind=_tokens.c.kind)
+)
 
 
 def _token_params(t: TokenRecord) -> dict[str, Any]:
@@ -55,6 +66,7 @@ def _token_params(t: TokenRecord) -> dict[str, Any]:
         "amr": " ".join(t.amr),
         "used_at": t.used_at,
         "revoked_at": t.revoked_at,
+        "jkt": t.jkt,
     }
 
 
@@ -74,6 +86,7 @@ def _token(row: Row) -> TokenRecord:
         amr=tuple(row["amr"].split()),
         used_at=row["used_at"],
         revoked_at=row["revoked_at"],
+        jkt=row["jkt"],
     )
 
 
@@ -104,6 +117,7 @@ class SqlGrantStore:
             "code_challenge": code.code_challenge,
             "code_challenge_method": code.code_challenge_method,
             "consumed_at": None,
+            "dpop_jkt": code.dpop_jkt,
         }
         await self._db.transact([Step(INSERT_CODE, params), *_insert_tokens(tokens)])
 
@@ -133,6 +147,7 @@ class SqlGrantStore:
             code_challenge=row["code_challenge"],
             code_challenge_method=row["code_challenge_method"],
             consumed_at=row["consumed_at"],
+            dpop_jkt=row["dpop_jkt"],
         )
 
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:
@@ -151,4 +166,10 @@ class SqlGrantStore:
         self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
     ) -> bool:
         steps = [Step(USE_REFRESH, {"token_hash": token_hash, "now": now}, expect=1)]
+        return (await self._db.transact(steps + _insert_tokens(tokens))).applied
+
+    async def add_tokens_with_refresh(
+        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+    ) -> bool:
+        steps = [Step(REFRESH_ACTIVE, {"token_hash": token_hash}, expect=1)]
         return (await self._db.transact(steps + _insert_tokens(tokens))).applied

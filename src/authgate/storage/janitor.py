@@ -13,7 +13,9 @@ from sqlalchemy import Delete, bindparam, delete, select
 from authgate.storage.database import Database, Step
 from authgate.storage.models import (
     AuthorizationCodeRow,
+    DPoPJtiRow,
     InteractionRow,
+    ParRequestRow,
     SessionRow,
     TokenRow,
     table_of,
@@ -33,11 +35,14 @@ PURGES = (
     ("tokens", _purge(TokenRow, "token_hash"), False),
     ("interactions", _purge(InteractionRow, "interaction_id"), False),
     ("sessions", _purge(SessionRow, "session_hash"), False),
+    ("par_requests", _purge(ParRequestRow, "request_hash"), False),
+    ("dpop_jtis", _purge(DPoPJtiRow, "jti_hash"), False),
 )
 
 
 async def purge_expired(db: Database, now: float, replay_window: float = 3600.0) -> dict[str, int]:
-    """Delete expired codes, tokens, interactions and sessions; returns counts per table."""
+    """Delete expired codes, tokens, interactions, sessions, pushed authorization requests and
+    DPoP proof ids; returns counts per table."""
     counts: dict[str, int] = {}
     for name, statement, keep_for_replay in PURGES:
         before = now - replay_window if keep_for_replay else now

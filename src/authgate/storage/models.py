@@ -147,6 +147,7 @@ class AuthorizationCodeRow(Base):
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
     consumed_at: Mapped[float | None] = mapped_column(Float)
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
 
 
 class TokenRow(Base):
@@ -166,6 +167,7 @@ class TokenRow(Base):
     amr: Mapped[str] = mapped_column(String(255), default="")
     used_at: Mapped[float | None] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float)
+    jkt: Mapped[str | None] = mapped_column(String(64))
 
 
 class SigningKeyRow(Base):
@@ -176,6 +178,38 @@ class SigningKeyRow(Base):
     private_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int | None] = mapped_column(BigInteger)
+    activates_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ParRequestRow(Base):
+    """Pushed authorization requests (RFC 9126), under the hash of their request_uri."""
+
+    __tablename__ = "par_requests"
+
+    request_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class DPoPJtiRow(Base):
+    """Recently seen DPoP proof ids (RFC 9449 §11.1), kept only while a proof could be fresh."""
+
+    __tablename__ = "dpop_jtis"
+
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class LeaseRow(Base):
+    """A named, expiring lease: which instance does a cluster-wide job (key generation)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 class ConfigurationRow(Base):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from authgate.crypto.keys import StoredKey
 from authgate.storage.database import Database, IntegrityViolation, Step
@@ -31,6 +32,12 @@ SAVE = (
 )
 ALL_KEYS = select(_keys).order_by(_keys.c.created_at)
 INSERT_KEY = insert(_keys).values({c.name: bindparam(c.name) for c in _keys.columns})
+SUPERSEDE_KEY = (
+    update(_keys)
+    .where(_keys.c.kid == bindparam("kid"), _keys.c.expires_at.is_(None))
+    .values(expires_at=bindparam("expires_at"))
+)
+DELETE_EXPIRED_KEYS = delete(_keys).where(_keys.c.expires_at <= bindparam("now"))
 
 
 class SqlConfigurationStore:
@@ -78,23 +85,51 @@ class SqlConfigurationStore:
         return (await self._db.transact([Step(SAVE, params, expect=1)])).applied
 
 
+def _key_params(key: StoredKey) -> dict[str, Any]:
+    return {
+        "kid": key.kid,
+        "alg": key.alg,
+        "private_pem": key.private_pem,
+        "created_at": key.created_at,
+        "expires_at": key.expires_at,
+        "activates_at": key.activates_at,
+    }
+
+
 class SqlKeyStore:
+    """Signing keys with their schedule (see :mod:`authgate.crypto.rotation`)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def all(self) -> list[StoredKey]:
         rows = await self._db.fetch_all(ALL_KEYS, {})
         return [
-            StoredKey(r["kid"], r["alg"], r["private_pem"], r["created_at"], r["expires_at"])
+            StoredKey(
+                r["kid"],
+                r["alg"],
+                r["private_pem"],
+                r["created_at"],
+                r["expires_at"],
+                r["activates_at"],
+            )
             for r in rows
         ]
 
     async def add(self, key: StoredKey) -> None:
-        params = {
-            "kid": key.kid,
-            "alg": key.alg,
-            "private_pem": key.private_pem,
-            "created_at": key.created_at,
-            "expires_at": key.expires_at,
-        }
-        await self._db.transact([Step(INSERT_KEY, params)])
+        await self._db.transact([Step(INSERT_KEY, _key_params(key))])
+
+    async def rotate(self, key: StoredKey, supersedes: Sequence[str], retire_at: int) -> bool:
+        """Add ``key`` and give each superseded key its expiry, atomically; False (nothing
+        written) when another instance superseded one of them first (compare-and-set)."""
+        steps = [
+            Step(SUPERSEDE_KEY, {"kid": kid, "expires_at": retire_at}, expect=1)
+            for kid in supersedes
+        ]
+        steps.append(Step(INSERT_KEY, _key_params(key)))
+        return (await self._db.transact(steps)).applied
+
+    async def delete_expired(self, now: float) -> int:
+        """Delete keys whose expiry has passed (they are no longer in the JWKS)."""
+        outcome = await self._db.transact([Step(DELETE_EXPIRED_KEYS, {"now": now})])
+        return outcome.rowcounts[0]

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from authgate.admin.api import routes as admin_routes
@@ -14,7 +15,8 @@ from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.web import interaction
-from authgate.web.endpoints import authorize, register, token, userinfo, wellknown
+from authgate.web.cors import CorsMiddleware, cors_endpoints
+from authgate.web.endpoints import authorize, par, register, token, userinfo, wellknown
 from authgate.web.errors import HANDLERS
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ def routes() -> list[Route]:
     table = [
         Route(endpoints.AUTHORIZE, authorize.authorize, methods=["GET", "POST"]),
         Route(endpoints.TOKEN, token.token, methods=["POST"]),
+        Route(endpoints.PAR, par.par, methods=["POST"]),
         Route(endpoints.REGISTER, register.register, methods=["POST"]),
         Route(endpoints.USERINFO, userinfo.userinfo, methods=["GET", "POST"]),
         Route(endpoints.JWKS, wellknown.jwks, methods=["GET"]),
@@ -38,6 +41,14 @@ def routes() -> list[Route]:
     ]
     table += admin_routes()
     return table
+
+
+def routed_methods(table: list[Route]) -> dict[str, frozenset[str]]:
+    """Each routed path and every method some route accepts on it."""
+    methods: dict[str, frozenset[str]] = {}
+    for route in table:
+        methods[route.path] = methods.get(route.path, frozenset()) | frozenset(route.methods or ())
+    return methods
 
 
 def create_app(
@@ -65,7 +76,9 @@ def create_app(
         finally:
             await started.stop()
 
-    app = Starlette(routes=routes(), exception_handlers=HANDLERS, lifespan=lifespan)
+    table = routes()
+    cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
+    app = Starlette(routes=table, middleware=[cors], exception_handlers=HANDLERS, lifespan=lifespan)
     if runtime is not None:
         app.state.runtime = runtime
     return app

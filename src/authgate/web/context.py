@@ -8,11 +8,13 @@ from starlette.requests import Request
 
 from authgate.core.params import single_valued
 from authgate.core.ports import Services
-from authgate.errors import InvalidRequest, RequestTooLarge
+from authgate.errors import InvalidDPoPProof, InvalidRequest, RequestTooLarge
 
 FORM = "application/x-www-form-urlencoded"
 #: No protocol request needs more; larger bodies are refused before they are buffered.
 MAX_BODY = 64 * 1024
+#: ``request.state`` member naming the client a request is for (read by the CORS middleware).
+CORS_CLIENT = "cors_client_id"
 
 
 def services(request: Request) -> Services:
@@ -34,7 +36,27 @@ async def form(request: Request) -> dict[str, str]:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         raise InvalidRequest("The request body is not valid UTF-8") from None
-    return single_valued(pairs)
+    params = single_valued(pairs)
+    if "client_id" in params:
+        bind_client(request, params["client_id"])
+    return params
+
+
+def bind_client(request: Request, client_id: str) -> None:
+    """Say which client this request is for, so CORS can allow that client's origins."""
+    setattr(request.state, CORS_CLIENT, client_id)
+
+
+def dpop_header(request: Request) -> str | None:
+    """The request's ``DPoP`` header, if any.
+
+    Raises:
+        InvalidDPoPProof: more than one DPoP header (RFC 9449 §4.3, check 1).
+    """
+    values = request.headers.getlist("dpop")
+    if len(values) > 1:
+        raise InvalidDPoPProof("Send exactly one DPoP header")
+    return values[0] if values else None
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:

@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from markupsafe import Markup
 from starlette.responses import Response
 
+from authgate.core import profile
 from authgate.core.ports import Services
 from authgate.web.pages import page
 from authgate.web.responses import add_query, redirect
@@ -73,7 +74,7 @@ def deliver(
     Raises:
         ValueError: an unknown response mode (validation refuses those earlier).
     """
-    if svc.config.current.authorizationResponseIssParameterSupported:
+    if profile.iss_in_authorization_responses(svc.config.current):
         params = {**params, "iss": svc.issuer}
     if response_mode == "query":
         target = add_query(redirect_uri, params)

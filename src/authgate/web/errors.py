@@ -21,9 +21,11 @@ from authgate.errors import (
     CsrfError,
     InsufficientScope,
     InteractionError,
+    InvalidDPoPProof,
     InvalidToken,
     OAuthError,
     RedirectError,
+    UseDPoPNonce,
 )
 from authgate.web.context import services
 from authgate.web.delivery import deliver
@@ -32,6 +34,14 @@ from authgate.web.responses import json_response
 
 logger = logging.getLogger("authgate.web")
 BROWSER_PATHS = frozenset({endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE})
+#: Protected resources: token and proof errors are 401 with a challenge (RFC 6750 §3,
+#: RFC 9449 §7.1); at the token and PAR endpoints DPoP errors are 400 (RFC 9449 §5).
+RESOURCE_PATHS = frozenset({endpoints.USERINFO})
+CONFIG_API = "/jans-config-api/"  # authgate.admin: every path under it is a protected resource
+
+
+def _resource(path: str) -> bool:
+    return path in RESOURCE_PATHS or path.startswith(CONFIG_API)
 
 
 def _reason_enabled(request: Request) -> bool:
@@ -48,9 +58,15 @@ def error_body(exc: OAuthError, with_reason: bool) -> dict[str, str]:
     return body
 
 
-def _bearer_challenge(exc: OAuthError) -> str:
-    description = exc.description.replace('"', "'")
-    return f'Bearer error="{exc.error}", error_description="{description}"'
+def _challenge(request: Request, exc: OAuthError) -> str:
+    """``WWW-Authenticate`` for a resource error, in the scheme the client used."""
+    description = exc.description.replace('"', "'").replace("\\", "/")
+    header = request.headers.get("authorization", "")
+    dpop = isinstance(exc, InvalidDPoPProof | UseDPoPNonce) or header[:5].lower() == "dpop "
+    if not dpop:
+        return f'Bearer error="{exc.error}", error_description="{description}"'
+    algs = " ".join(services(request).config.current.dpopSigningAlgValuesSupported)
+    return f'DPoP error="{exc.error}", error_description="{description}", algs="{algs}"'
 
 
 async def oauth_error(request: Request, exc: Exception) -> Response:
@@ -65,11 +81,14 @@ async def oauth_error(request: Request, exc: Exception) -> Response:
             description=exc.description,
         )
     headers = dict(exc.headers)
+    status = exc.status_code
     if isinstance(exc, InvalidToken | InsufficientScope):
-        headers.setdefault("WWW-Authenticate", _bearer_challenge(exc))
-    return json_response(
-        error_body(exc, _reason_enabled(request)), exc.status_code, headers=headers
-    )
+        # a challenge set by the raiser wins (RFC 6750 §3.1: no error code without a token)
+        headers.setdefault("WWW-Authenticate", _challenge(request, exc))
+    elif isinstance(exc, InvalidDPoPProof | UseDPoPNonce) and _resource(request.url.path):
+        headers["WWW-Authenticate"] = _challenge(request, exc)
+        status = 401
+    return json_response(error_body(exc, _reason_enabled(request)), status, headers=headers)
 
 
 async def redirect_error(request: Request, exc: Exception) -> Response:

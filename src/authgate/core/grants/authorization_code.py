@@ -3,7 +3,8 @@
 Checks, in order: code present; code known, issued to this client and unexpired; a code
 already redeemed is a replay: every token minted from it is revoked (RFC 6749 §4.1.2,
 RFC 9700 §4.2.4); redirect_uri equal to the one used at authorize (Janssen never
-compares); PKCE. A failed check does not consume the code. Redemption is atomic: of
+compares); PKCE; a code bound to a DPoP key with ``dpop_jkt`` (RFC 9449 §10) needs a proof
+from that key. A failed check does not consume the code. Redemption is atomic: of
 concurrent requests for one code exactly one gets tokens.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authgate.core import pkce
+from authgate.core.dpop import Proof
 from authgate.core.ports import Services
 from authgate.core.tokens import GrantContext, mint, refresh_allowed, response, sign_id_token
 from authgate.core.types import Client
@@ -24,8 +26,10 @@ GRANT_TYPE = "authorization_code"
 logger = logging.getLogger(__name__)
 
 
-async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> dict[str, Any]:
-    """Redeem a code for tokens."""
+async def exchange(
+    form: Mapping[str, str], client: Client, svc: Services, *, dpop: Proof | None = None
+) -> dict[str, Any]:
+    """Redeem a code for tokens, bound to ``dpop``'s key when the request carried a proof."""
     value = form.get("code")
     if not value:
         raise InvalidRequest("The request is missing the code parameter")
@@ -53,6 +57,11 @@ async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> di
     elif redirect_uri != code.redirect_uri:
         raise InvalidGrant("redirect_uri does not match the one used in the authorization request")
     pkce.verify(form.get("code_verifier"), code.code_challenge, code.code_challenge_method)
+    if code.dpop_jkt is not None and (dpop is None or dpop.jkt != code.dpop_jkt):
+        raise InvalidGrant(
+            "The authorization code is bound to a DPoP key (dpop_jkt): the token request "
+            "needs a DPoP proof signed with that key (RFC 9449 §10)"
+        )
 
     ctx = GrantContext(
         grant_id=code.grant_id,
@@ -63,6 +72,8 @@ async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> di
         sid=code.sid,
         acr=code.acr,
         amr=code.amr,
+        jkt=dpop.jkt if dpop else None,
+        refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
     )
     minted = mint(ctx, svc, now, refresh=refresh_allowed(client, code.scope, svc))
     if not await svc.grants.redeem_code(code_hash, now, minted.records):

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from authgate.core.dpop import Proof
 from authgate.core.ports import Services
 from authgate.core.tokens import GrantContext, mint, response
 from authgate.core.types import Client
@@ -36,8 +37,11 @@ def granted_scope(form: Mapping[str, str], client: Client) -> tuple[str, ...]:
     return asked
 
 
-async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> dict[str, Any]:
-    """Issue an access token to an authenticated confidential client."""
+async def exchange(
+    form: Mapping[str, str], client: Client, svc: Services, *, dpop: Proof | None = None
+) -> dict[str, Any]:
+    """Issue an access token to an authenticated confidential client, bound to ``dpop``'s
+    key when the request carried a proof (RFC 9449 §5)."""
     if client.metadata.is_public or client.secret_hash is None:
         raise UnauthorizedClient("The client_credentials grant is only for confidential clients")
     scope = granted_scope(form, client)
@@ -50,6 +54,7 @@ async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> di
         auth_time=None,
         sid=None,
         acr=None,
+        jkt=dpop.jkt if dpop else None,
     )
     minted = mint(ctx, svc, now, refresh=False)
     records = [dataclasses.replace(r, user_id=None) for r in minted.records]

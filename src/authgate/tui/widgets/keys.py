@@ -13,10 +13,11 @@ from authgate.tui.widgets.table_pane import TablePane
 class KeysPane(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rotate", "Rotate")]
     COLUMNS = (
-        ("Key ID", "kid"),
         ("Status", "status"),
-        ("Created", "created_at"),
+        ("Alg", "alg"),
+        ("Signs from", "signs_from"),
         ("Leaves JWKS", "expires_at"),
+        ("Key ID", "kid"),
     )
     KEY = "kid"
     TITLE = "Key"
@@ -27,12 +28,12 @@ class KeysPane(TablePane):
 
     def action_rotate(self) -> None:
         question = (
-            "Rotate the signing key? The current key stays published until the tokens it "
-            "signed have expired."
+            "Rotate the signing keys? The new keys sign after a short publish delay; the "
+            "current ones stay in the JWKS until the tokens they signed have expired."
         )
 
         async def confirmed(answer: bool | None) -> None:
             if answer:
-                await self.call(self.client.rotate_keys(), "signing key rotated")
+                await self.call(self.client.rotate_keys(), "new signing keys published")
 
         self.app.push_screen(ConfirmDialog(question), confirmed)

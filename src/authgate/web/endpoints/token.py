@@ -1,17 +1,24 @@
-"""POST /jans-auth/restv1/token (RFC 6749 §3.2)."""
+"""POST /jans-auth/restv1/token (RFC 6749 §3.2), with DPoP (RFC 9449 §5)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.core.dpop import server_nonce
 from authgate.core.token import token as token_request
-from authgate.web.context import form, services
+from authgate.web.context import dpop_header, form, services
 from authgate.web.responses import json_response
 
 
 async def token(request: Request) -> Response:
+    svc = services(request)
+    proof = dpop_header(request)
     body = await token_request(
-        await form(request), request.headers.get("authorization"), services(request)
+        await form(request), request.headers.get("authorization"), svc, dpop_proof=proof
     )
-    return json_response(body)
+    headers = None
+    config = svc.config.current
+    if proof is not None and config.dpopUseNonce:  # the next nonce, ahead of time (§8.2)
+        headers = {"DPoP-Nonce": server_nonce(config, svc.clock.now())}
+    return json_response(body, headers=headers)

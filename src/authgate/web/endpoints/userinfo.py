@@ -1,7 +1,9 @@
-"""GET/POST /jans-auth/restv1/userinfo (OIDC Core §5.3) with bearer tokens (RFC 6750).
+"""GET/POST /jans-auth/restv1/userinfo (OIDC Core §5.3) with bearer tokens (RFC 6750) and
+DPoP-bound tokens (RFC 9449 §7).
 
-The token is read from the Authorization header, or from a form body on POST (§2.2). A token
-in the query string is ignored (RFC 9700 §4.3.2: tokens do not belong in URLs).
+The token is read from the Authorization header (``Bearer`` or ``DPoP`` scheme), or from a
+form body on POST (RFC 6750 §2.2, Bearer only). A token in the query string is ignored
+(RFC 9700 §4.3.2: tokens do not belong in URLs).
 """
 
 from __future__ import annotations
@@ -9,17 +11,19 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.core.bound_tokens import Scheme, parse_authorization, verify_binding
+from authgate.core.endpoints import EndpointUrls
+from authgate.core.userinfo import active_access_token
 from authgate.core.userinfo import userinfo as userinfo_claims
 from authgate.errors import InvalidRequest
-from authgate.web.context import form, services
+from authgate.web.context import bind_client, dpop_header, form, services
 from authgate.web.responses import json_response
 
 
-async def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    token = None
-    if header and header[:7].lower() == "bearer ":
-        token = header[7:].strip() or None
+async def _credentials(request: Request) -> tuple[Scheme, str | None]:
+    presented = parse_authorization(request.headers.get("authorization"))
+    scheme: Scheme = presented[0] if presented else "Bearer"
+    token = presented[1] if presented else None
     if request.method == "POST" and request.headers.get("content-type", "").startswith(
         "application/x-www-form-urlencoded"
     ):
@@ -27,9 +31,22 @@ async def _bearer(request: Request) -> str | None:
         if body_token and token:
             raise InvalidRequest("Send the access token in one place only (RFC 6750 §2)")
         token = token or body_token
-    return token
+    return scheme, token
 
 
 async def userinfo(request: Request) -> Response:
-    claims = await userinfo_claims(await _bearer(request), services(request))
-    return json_response(claims)
+    svc = services(request)
+    scheme, token = await _credentials(request)
+    record = await active_access_token(token, svc)
+    bind_client(request, record.client_id)
+    assert token is not None
+    await verify_binding(
+        record,
+        scheme=scheme,
+        access_token=token,
+        proof=dpop_header(request),
+        htm=request.method,
+        htu=EndpointUrls(svc.issuer).userinfo_endpoint,
+        svc=svc,
+    )
+    return json_response(await userinfo_claims(record, svc))

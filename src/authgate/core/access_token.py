@@ -1,0 +1,57 @@
+"""JWT access tokens (RFC 9068) for clients registered with ``access_token_as_jwt``.
+
+Claims are RFC 9068 §2.2's (``iss exp aud sub client_id iat jti``, plus ``scope``,
+``auth_time``, ``acr``, ``amr``) and Janssen's extras (``nbf``, ``token_type``), with
+``cnf.jkt`` when the token is DPoP-bound (RFC 9449 §6.1). The header has ``typ: at+jwt``
+(RFC 9068 §2.1) and the client's ``access_token_signing_alg``. Opaque handles stay the
+default: a JWT access token cannot be revoked from the resource server's point of view
+until it expires, and it discloses its claims to whoever holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from authgate.crypto.handles import new_handle
+
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a media type, not a secret
+
+
+def jwt_access_token_claims(
+    *,
+    issuer: str,
+    client_id: str,
+    sub: str,
+    scope: Sequence[str],
+    now: int,
+    lifetime: int,
+    auth_time: int | None = None,
+    acr: str | None = None,
+    amr: Sequence[str] = (),
+    jkt: str | None = None,
+    additional_audience: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The claims of a JWT access token (RFC 9068 §2.2), ready to sign."""
+    aud: str | list[str] = [client_id, *additional_audience] if additional_audience else client_id
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "sub": sub,
+        "aud": aud,
+        "exp": now + lifetime,
+        "iat": now,
+        "nbf": now,
+        "jti": new_handle(),
+        "client_id": client_id,
+        "scope": " ".join(scope),
+        "token_type": "DPoP" if jkt else "Bearer",
+    }
+    if auth_time is not None:
+        claims["auth_time"] = auth_time
+    if acr is not None:
+        claims["acr"] = acr
+    if amr:
+        claims["amr"] = list(amr)
+    if jkt is not None:
+        claims["cnf"] = {"jkt": jkt}
+    return claims

@@ -1,0 +1,169 @@
+"""CORS for the back-channel endpoints (Fetch standard, "CORS protocol"; RFC 9700 §2.6).
+
+A pure ASGI middleware. Requests to other paths, and requests without an ``Origin`` header to
+client-bound endpoints, pass through untouched, so server-to-server traffic pays one dict
+lookup. Preflights are answered here; actual responses get their headers when they start,
+once the endpoint has said which client the request is for (``context.bind_client``; the
+form's ``client_id`` does it automatically). The client comes from the client store's cache,
+and its origin set was computed when it was loaded (``ClientMetadata.origins``).
+
+Every response of a client-bound endpoint varies by ``Origin``; refused origins get no CORS
+headers at all, so the browser keeps the response from the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from authgate.appconfig import AppConfiguration
+from authgate.core.origins import parse_origin
+from authgate.core.ports import Services
+from authgate.web.context import CORS_CLIENT
+from authgate.web.cors_policy import CORS_ENDPOINTS, Allowance, CorsKind, CorsPolicy
+
+logger = logging.getLogger(__name__)
+PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+
+
+@dataclass(frozen=True, slots=True)
+class CorsEndpoint:
+    kind: CorsKind
+    methods: frozenset[str]
+
+
+def cors_endpoints(routed: Mapping[str, frozenset[str]]) -> dict[str, CorsEndpoint]:
+    """The CORS endpoints among the routed paths (path -> methods the route accepts)."""
+    return {
+        path: CorsEndpoint(kind, routed[path])
+        for path, kind in CORS_ENDPOINTS.items()
+        if path in routed
+    }
+
+
+def _basic_client_id(authorization: str | None) -> str | None:
+    if not authorization or authorization[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, _secret = decoded.partition(":")
+    return unquote(client_id.replace("+", " ")) if sep else None
+
+
+def _apply(headers: MutableHeaders, allowance: Allowance) -> None:
+    headers["Access-Control-Allow-Origin"] = allowance.origin
+    if allowance.credentials:
+        headers["Access-Control-Allow-Credentials"] = "true"
+
+
+class CorsMiddleware:
+    def __init__(self, app: ASGIApp, endpoints: Mapping[str, CorsEndpoint]) -> None:
+        self.app = app
+        self.endpoints = dict(endpoints)
+        self._compiled: tuple[AppConfiguration, CorsPolicy] | None = None
+
+    def _policy(self, config: AppConfiguration) -> CorsPolicy:
+        compiled = self._compiled
+        if compiled is None or compiled[0] is not config:
+            compiled = (config, CorsPolicy.from_filters(config.corsConfigurationFilters))
+            self._compiled = compiled
+        return compiled[1]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.endpoints.get(scope["path"]) if scope["type"] == "http" else None
+        if endpoint is None:
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        raw_origin = request_headers.get("origin")
+        if raw_origin is None and endpoint.kind is CorsKind.CLIENT:
+            await self.app(scope, receive, send)
+            return
+        svc: Services = scope["app"].state.runtime.services
+        policy = self._policy(svc.config.current)
+        origin = parse_origin(raw_origin) if raw_origin is not None else None
+        wanted = request_headers.get("access-control-request-method")
+        if scope["method"] == "OPTIONS" and wanted is not None and raw_origin is not None:
+            await self._preflight(origin, wanted, request_headers, endpoint, policy, send)
+            return
+        state: dict[str, object] = scope.setdefault("state", {})
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if endpoint.kind is CorsKind.CLIENT:
+                    headers.add_vary_header("Origin")
+                allowance = await self._actual(origin, endpoint, policy, state, svc, scope)
+                if allowance is not None:
+                    _apply(headers, allowance)
+                    if policy.exposed:
+                        headers["Access-Control-Expose-Headers"] = policy.exposed
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    async def _actual(
+        self,
+        origin: str | None,
+        endpoint: CorsEndpoint,
+        policy: CorsPolicy,
+        state: Mapping[str, object],
+        svc: Services,
+        scope: Scope,
+    ) -> Allowance | None:
+        if endpoint.kind is CorsKind.PUBLIC:
+            return policy.allow(origin or "", endpoint.kind, frozenset())
+        if origin is None:
+            return None
+        client_id = state.get(CORS_CLIENT)
+        if not isinstance(client_id, str):
+            client_id = _basic_client_id(Headers(scope=scope).get("authorization"))
+        client = await svc.clients.get(client_id) if client_id else None
+        origins = client.metadata.origins if client is not None else frozenset()
+        allowance = policy.allow(origin, endpoint.kind, origins)
+        if allowance is None and policy.log:
+            logger.info(
+                "CORS refused origin %s on %s (client %s)", origin, scope["path"], client_id
+            )
+        return allowance
+
+    async def _preflight(
+        self,
+        origin: str | None,
+        method: str,
+        request_headers: Headers,
+        endpoint: CorsEndpoint,
+        policy: CorsPolicy,
+        send: Send,
+    ) -> None:
+        asked = [
+            h.strip()
+            for h in request_headers.get("access-control-request-headers", "").split(",")
+            if h.strip()
+        ]
+        allowance = None
+        if origin is not None and method.upper() in endpoint.methods:
+            allowance = policy.allow_preflight(origin, endpoint.kind, method, asked)
+        headers = MutableHeaders()
+        headers["Vary"] = PREFLIGHT_VARY
+        headers["Content-Length"] = "0"
+        if allowance is not None:
+            _apply(headers, allowance)
+            allowed = sorted((endpoint.methods | {"OPTIONS"}) & policy.methods)
+            headers["Access-Control-Allow-Methods"] = ", ".join(allowed)
+            if asked:
+                headers["Access-Control-Allow-Headers"] = ", ".join(asked)
+            headers["Access-Control-Max-Age"] = str(policy.max_age)
+        elif policy.log:
+            logger.info("CORS preflight refused for origin %s", origin)
+        await send({"type": "http.response.start", "status": 204, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": b""})

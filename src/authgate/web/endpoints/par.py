@@ -1,0 +1,20 @@
+"""POST /jans-auth/restv1/par: pushed authorization requests (RFC 9126 §2)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.core.par import push
+from authgate.web.context import dpop_header, form, services
+from authgate.web.responses import json_response
+
+
+async def par(request: Request) -> Response:
+    body = await push(
+        await form(request),
+        request.headers.get("authorization"),
+        services(request),
+        dpop_proof=dpop_header(request),
+    )
+    return json_response(body, 201)
