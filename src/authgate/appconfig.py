@@ -172,6 +172,30 @@ class AppConfiguration(BaseModel):
     forceOfflineAccessScopeToEnableRefreshToken: bool = Field(
         False, description="Issue refresh tokens only when `offline_access` was granted."
     )
+    refreshTokenReuseGracePeriod: int = Field(
+        10,
+        ge=0,
+        le=300,
+        description="Seconds after a refresh token was rotated during which presenting it again "
+        "returns the same new token pair instead of revoking the grant (a retry after a lost "
+        "response, two browser tabs refreshing at once). 0: every reuse revokes the grant. "
+        "authgate extension (RFC 9700 §4.14.2 reuse detection).",
+    )
+    refreshTokenIdleLifetime: int = Field(
+        0,
+        ge=0,
+        le=10 * 365 * 86400,
+        description="A refresh token not used for this many seconds expires, even before "
+        "refreshTokenLifetime (the absolute limit of the grant). 0: no idle limit. "
+        "authgate extension (RFC 9700 §4.14.2).",
+    )
+    rotateRefreshTokensForConfidentialClients: bool = Field(
+        True,
+        description="Issue a new refresh token on every refresh for confidential clients too. "
+        "Public clients always rotate (RFC 9700 §4.14.2); confidential clients authenticate, "
+        "so rotation is optional for them. When false they keep their refresh token and the "
+        "refresh response carries none.",
+    )
     jansOpenIdConnectVersion: str = Field(
         "openidconnect-1.0", description="Value of the id_token's jansOpenIDConnectVersion."
     )

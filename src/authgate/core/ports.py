@@ -101,9 +101,41 @@ class GrantStore(Protocol):
     async def get_token(self, token_hash: str) -> TokenRecord | None: ...
 
     async def rotate_refresh_token(
-        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+        self,
+        token_hash: str,
+        now: float,
+        tokens: Sequence[TokenRecord],
+        successor: str | None = None,
     ) -> bool:
-        """Mark a refresh token used and store its successors, atomically (single use)."""
+        """Mark a refresh token used and store its successors, atomically (single use).
+
+        ``successor`` (the sealed successor values) is stored on the used token in the same
+        transaction. Returns False, storing nothing, if the token was already used or revoked.
+        """
+        ...
+
+    async def extend_refresh_token(
+        self, token_hash: str, now: float, expires_at: float, tokens: Sequence[TokenRecord]
+    ) -> bool:
+        """Refresh without rotation: move the token's expiry and store ``tokens``, atomically.
+
+        Returns False, storing nothing, if the token is used, revoked or expired.
+        """
+        ...
+
+    async def revoke_token(self, token_hash: str, now: float) -> bool:
+        """Revoke one token; False if unknown or already revoked."""
+        ...
+
+    async def session_clients(self, sid: str) -> frozenset[str]:
+        """The clients that were issued a code or token in the login session ``sid``."""
+        ...
+
+    async def revoke_session(self, sid: str, now: float, keep_scope: str) -> int:
+        """Revoke every grant of the session ``sid`` except those granted ``keep_scope``.
+
+        Returns how many grants were revoked.
+        """
         ...
 
 

@@ -225,6 +225,11 @@ class TokenRecord:
     amr: tuple[str, ...] = ()
     used_at: float | None = None
     revoked_at: float | None = None
+    #: Refresh tokens: the grant's absolute expiry; ``expires_at`` may be earlier (idle limit).
+    grant_expires_at: float | None = None
+    #: A rotated refresh token: its successors, sealed under a key derived from this token's
+    #: own value, kept for the reuse grace window only (see core.grants.refresh_token).
+    successor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

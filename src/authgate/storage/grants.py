@@ -35,7 +35,31 @@ USE_REFRESH = (
         _tokens.c.used_at.is_(None),
         _tokens.c.revoked_at.is_(None),
     )
-    .values(used_at=bindparam("now"))
+    .values(used_at=bindparam("now"), successor=bindparam("successor"))
+)
+EXTEND_REFRESH = (
+    update(_tokens)
+    .where(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.used_at.is_(None),
+        _tokens.c.revoked_at.is_(None),
+        _tokens.c.expires_at > bindparam("now"),
+    )
+    .values(expires_at=bindparam("expires_at"))
+)
+REVOKE_TOKEN = (
+    update(_tokens)
+    .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+)
+SESSION_CODE_CLIENTS = select(_codes.c.client_id).where(_codes.c.sid == bindparam("sid")).distinct()
+SESSION_TOKEN_CLIENTS = (
+    select(_tokens.c.client_id).where(_tokens.c.sid == bindparam("sid")).distinct()
+)
+SESSION_GRANTS = (
+    select(_tokens.c.grant_id, _tokens.c.scope)
+    .where(_tokens.c.sid == bindparam("sid"), _tokens.c.revoked_at.is_(None))
+    .distinct()
 )
 
 
@@ -55,6 +79,8 @@ def _token_params(t: TokenRecord) -> dict[str, Any]:
         "amr": " ".join(t.amr),
         "used_at": t.used_at,
         "revoked_at": t.revoked_at,
+        "grant_expires_at": t.grant_expires_at,
+        "successor": t.successor,
     }
 
 
@@ -74,6 +100,8 @@ def _token(row: Row) -> TokenRecord:
         amr=tuple(row["amr"].split()),
         used_at=row["used_at"],
         revoked_at=row["revoked_at"],
+        grant_expires_at=row["grant_expires_at"],
+        successor=row["successor"],
     )
 
 
@@ -144,7 +172,38 @@ class SqlGrantStore:
         return _token(row) if row else None
 
     async def rotate_refresh_token(
-        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+        self,
+        token_hash: str,
+        now: float,
+        tokens: Sequence[TokenRecord],
+        successor: str | None = None,
     ) -> bool:
-        steps = [Step(USE_REFRESH, {"token_hash": token_hash, "now": now}, expect=1)]
+        params = {"token_hash": token_hash, "now": now, "successor": successor}
+        steps = [Step(USE_REFRESH, params, expect=1)]
         return (await self._db.transact(steps + _insert_tokens(tokens))).applied
+
+    async def extend_refresh_token(
+        self, token_hash: str, now: float, expires_at: float, tokens: Sequence[TokenRecord]
+    ) -> bool:
+        params = {"token_hash": token_hash, "now": now, "expires_at": expires_at}
+        steps = [Step(EXTEND_REFRESH, params, expect=1)]
+        return (await self._db.transact(steps + _insert_tokens(tokens))).applied
+
+    async def revoke_token(self, token_hash: str, now: float) -> bool:
+        step = Step(REVOKE_TOKEN, {"token_hash": token_hash, "now": now}, expect=1)
+        return (await self._db.transact([step])).applied
+
+    async def session_clients(self, sid: str) -> frozenset[str]:
+        codes = await self._db.fetch_all(SESSION_CODE_CLIENTS, {"sid": sid})
+        tokens = await self._db.fetch_all(SESSION_TOKEN_CLIENTS, {"sid": sid})
+        return frozenset(r["client_id"] for r in [*codes, *tokens])
+
+    async def revoke_session(self, sid: str, now: float, keep_scope: str) -> int:
+        rows = await self._db.fetch_all(SESSION_GRANTS, {"sid": sid})
+        kept = {r["grant_id"] for r in rows if keep_scope in r["scope"].split()}
+        grants = sorted({r["grant_id"] for r in rows} - kept)
+        if not grants:
+            return 0
+        params = [{"grant_id": g, "now": now} for g in grants]
+        await self._db.transact([Step(REVOKE_GRANT, params)])
+        return len(grants)

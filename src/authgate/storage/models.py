@@ -140,7 +140,7 @@ class AuthorizationCodeRow(Base):
     issued_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
     auth_time: Mapped[int] = mapped_column(BigInteger)
-    sid: Mapped[str] = mapped_column(String(64))
+    sid: Mapped[str] = mapped_column(String(64), index=True)
     acr: Mapped[str] = mapped_column(String(255))
     amr: Mapped[str] = mapped_column(String(255))
     nonce: Mapped[str | None] = mapped_column(Text)
@@ -161,11 +161,25 @@ class TokenRow(Base):
     issued_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
     auth_time: Mapped[int | None] = mapped_column(BigInteger)
-    sid: Mapped[str | None] = mapped_column(String(64))
+    sid: Mapped[str | None] = mapped_column(String(64), index=True)
     acr: Mapped[str | None] = mapped_column(String(255))
     amr: Mapped[str] = mapped_column(String(255), default="")
     used_at: Mapped[float | None] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float)
+    grant_expires_at: Mapped[float | None] = mapped_column(Float)
+    successor: Mapped[str | None] = mapped_column(Text)
+
+
+class ClientAssertionRow(Base):
+    """``jti`` values of client assertions already accepted (RFC 7523 §3 item 7: single use).
+
+    Keyed by SHA-256 of client_id and jti; kept until the assertion would have expired.
+    """
+
+    __tablename__ = "client_assertions"
+
+    assertion_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 class SigningKeyRow(Base):
