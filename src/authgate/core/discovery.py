@@ -45,6 +45,14 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         "subject_types_supported": list(config.subjectTypesSupported),
         "id_token_signing_alg_values_supported": list(config.idTokenSigningAlgValuesSupported),
         "token_endpoint_auth_methods_supported": list(config.tokenEndpointAuthMethodsSupported),
+        "revocation_endpoint": urls.revocation_endpoint,
+        "revocation_endpoint_auth_methods_supported": list(
+            config.tokenEndpointAuthMethodsSupported
+        ),
+        "introspection_endpoint": urls.introspection_endpoint,
+        "introspection_endpoint_auth_methods_supported": [
+            m for m in config.tokenEndpointAuthMethodsSupported if m != "none"
+        ],
         "code_challenge_methods_supported": list(config.codeChallengeMethodsSupported),
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),

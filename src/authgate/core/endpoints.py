@@ -51,3 +51,15 @@ class EndpointUrls:
     @property
     def jwks_uri(self) -> str:
         return self.url(JWKS)
+
+    @property
+    def revocation_endpoint(self) -> str:
+        return self.url(REVOKE)
+
+    @property
+    def introspection_endpoint(self) -> str:
+        return self.url(INTROSPECTION)
+
+    @property
+    def end_session_endpoint(self) -> str:
+        return self.url(END_SESSION)

@@ -13,7 +13,15 @@ from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.web import interaction
-from authgate.web.endpoints import authorize, register, token, userinfo, wellknown
+from authgate.web.endpoints import (
+    authorize,
+    introspection,
+    register,
+    revocation,
+    token,
+    userinfo,
+    wellknown,
+)
 from authgate.web.errors import HANDLERS
 
 logger = logging.getLogger(__name__)
@@ -26,6 +34,8 @@ def routes() -> list[Route]:
         Route(endpoints.REGISTER, register.register, methods=["POST"]),
         Route(endpoints.USERINFO, userinfo.userinfo, methods=["GET", "POST"]),
         Route(endpoints.JWKS, wellknown.jwks, methods=["GET"]),
+        Route(endpoints.REVOKE, revocation.revoke, methods=["POST"]),
+        Route(endpoints.INTROSPECTION, introspection.introspection, methods=["POST"]),
         Route(endpoints.LOGIN_PAGE, interaction.login_page, methods=["GET"]),
         Route(endpoints.LOGIN_PAGE, interaction.login_submit, methods=["POST"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),
