@@ -15,8 +15,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
 
-#: Token endpoint authentication methods this server implements.
-IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+#: Token endpoint authentication methods this server implements. ``client_secret_jwt`` is
+#: not among them: it needs the plaintext client secret as an HMAC key, and authgate stores
+#: client secrets only as hashes (RFC 9700 §2.5 prefers asymmetric methods anyway).
+IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none", "private_key_jwt")
+#: Signature algorithms accepted for private_key_jwt client assertions (RFC 7523 §3).
+IMPLEMENTED_ASSERTION_ALGS = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+)
 #: Grant types this server implements at the token or authorization endpoint.
 IMPLEMENTED_GRANT_TYPES = ("authorization_code", "refresh_token")
 #: Response types this server implements at the authorization endpoint.
@@ -110,6 +124,11 @@ class AppConfiguration(BaseModel):
         default_factory=lambda: list(IMPLEMENTED_AUTH_METHODS),
         description="Client authentication methods accepted at registration and the token "
         "endpoint. Includes `none` so public clients (SPAs, mobile apps) can register.",
+    )
+    tokenEndpointAuthSigningAlgValuesSupported: list[str] = Field(
+        default_factory=lambda: list(IMPLEMENTED_ASSERTION_ALGS),
+        description="Signature algorithms accepted for private_key_jwt client assertions and "
+        "registrable as token_endpoint_auth_signing_alg (asymmetric only).",
     )
     subjectTypesSupported: list[Literal["public", "pairwise"]] = Field(
         default_factory=lambda: ["public", "pairwise"],  # type: ignore[arg-type]
@@ -226,7 +245,25 @@ class AppConfiguration(BaseModel):
     def _known_auth_methods(cls, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - set(IMPLEMENTED_AUTH_METHODS))
         if unknown:
-            raise ValueError(f"unsupported method(s) {unknown}; known: {IMPLEMENTED_AUTH_METHODS}")
+            why = (
+                " (client_secret_jwt needs the plaintext client secret, which authgate does not "
+                "keep: secrets are stored hashed; use private_key_jwt)"
+                if "client_secret_jwt" in unknown
+                else ""
+            )
+            raise ValueError(
+                f"unsupported method(s) {unknown}; known: {IMPLEMENTED_AUTH_METHODS}{why}"
+            )
+        return value
+
+    @field_validator("tokenEndpointAuthSigningAlgValuesSupported")
+    @classmethod
+    def _known_assertion_algs(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(IMPLEMENTED_ASSERTION_ALGS))
+        if unknown:
+            raise ValueError(
+                f"unsupported algorithm(s) {unknown}; known: {IMPLEMENTED_ASSERTION_ALGS}"
+            )
         return value
 
     @field_validator("codeChallengeMethodsSupported")

@@ -16,12 +16,16 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import httpx
+
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import PasswordHasher, Services
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing, generate_rsa_key
 from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
+from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.database import Database, IntegrityViolation
 from authgate.storage.db import open_database, upgrade
@@ -43,6 +47,16 @@ STANDARD_SCOPES = (
     Scope("email", "Your email address", ("email", "email_verified"), True),
     Scope("offline_access", "Keep access while you are away", (), True),
 )
+
+
+def outbound_client() -> httpx.AsyncClient:
+    """The HTTP client for requests to clients' URLs: short timeouts, no redirects."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(5.0, connect=3.0),
+        follow_redirects=False,
+        headers={"User-Agent": "authgate"},
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
+    )
 
 
 class SystemClock:
@@ -140,6 +154,7 @@ class Runtime:
         key_store: SqlKeyStore,
         keyring: KeyRing,
         first_start: FirstStart,
+        outbound: httpx.AsyncClient,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -149,6 +164,7 @@ class Runtime:
         self.key_store = key_store
         self.keyring = keyring
         self.first_start = first_start
+        self.outbound = outbound
         self._poller: asyncio.Task[None] | None = None
 
     @classmethod
@@ -177,6 +193,7 @@ class Runtime:
         users = SqlUserStore(db)
         first = await _ensure_first_user(users, passwords, settings, now)
         live = LiveConfig(revision, config)
+        outbound = outbound_client()
         services = Services(
             issuer=settings.issuer,
             config=live,
@@ -190,8 +207,12 @@ class Runtime:
             keys=keyring,
             passwords=passwords,
             clock=clock,
+            assertions=SqlAssertionStore(db),
+            jwks=HttpJwksSource(outbound),
         )
-        runtime = cls(settings, db, services, live, config_store, key_store, keyring, first)
+        runtime = cls(
+            settings, db, services, live, config_store, key_store, keyring, first, outbound
+        )
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
         return runtime
@@ -221,4 +242,5 @@ class Runtime:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+        await self.outbound.aclose()
         await self.db.close()

@@ -1,11 +1,12 @@
 """Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3,
 §3.2.1; janssen-spec §5.2).
 
-Order, as in Janssen's AuthenticationFilter "POST auth" chain: HTTP Basic
-(``client_secret_basic``); else ``client_id`` + ``client_secret`` in the body
-(``client_secret_post``); else, when ``clientAuthenticationFiltersEnabled`` is true, only the
-configured filters; else a ``none`` client identified by ``client_id``. The filter branch and
-the ``none`` branch exclude each other: that is why the flow document turns the property off.
+Order, as in Janssen's AuthenticationFilter: a client assertion (``private_key_jwt``, see
+:mod:`authgate.core.client_assertion`); else HTTP Basic (``client_secret_basic``); else
+``client_id`` + ``client_secret`` in the body (``client_secret_post``); else, when
+``clientAuthenticationFiltersEnabled`` is true, only the configured filters; else a ``none``
+client identified by ``client_id``. The filter branch and the ``none`` branch exclude each
+other: that is why the flow document turns the property off.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from authgate.core import client_assertion
 from authgate.core.client_filters import bind_filter
 from authgate.core.endpoints import TOKEN
 from authgate.core.ports import Services
@@ -117,6 +119,17 @@ async def authenticated(
         InvalidRequest: more than one authentication method was used (RFC 6749 §2.3).
     """
     basic = parse_basic(authorization)
+    if "client_assertion" in form or "client_assertion_type" in form:
+        if basic is not None or "client_secret" in form:
+            raise InvalidRequest("Use only one client authentication method (RFC 6749 §2.3)")
+        assertion, client_id = client_assertion.claimed_client_id(form)
+        client = await _usable(client_id, svc)
+        if client_assertion.METHOD not in _methods(client):
+            raise InvalidClient(
+                "Client authentication failed: the client is not registered for private_key_jwt"
+            )
+        await client_assertion.verify(assertion, client, svc, endpoint)
+        return Authenticated(client, client_assertion.METHOD)
     if basic is not None:
         if "client_secret" in form:
             raise InvalidRequest("Use only one client authentication method (RFC 6749 §2.3)")

@@ -65,6 +65,11 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         ),
         "jansOpenIdConnectVersion": config.jansOpenIdConnectVersion,
     }
+    if "private_key_jwt" in config.tokenEndpointAuthMethodsSupported:
+        algs = list(config.tokenEndpointAuthSigningAlgValuesSupported)
+        doc["token_endpoint_auth_signing_alg_values_supported"] = algs
+        doc["revocation_endpoint_auth_signing_alg_values_supported"] = algs
+        doc["introspection_endpoint_auth_signing_alg_values_supported"] = algs
     if config.dynamicRegistrationEnabled:
         doc["registration_endpoint"] = urls.registration_endpoint
     return doc

@@ -139,6 +139,26 @@ class GrantStore(Protocol):
         ...
 
 
+class AssertionStore(Protocol):
+    """Single-use values of client assertions (RFC 7523 §3: ``jti``)."""
+
+    async def remember(self, key: str, expires_at: float, now: float) -> bool:
+        """Record ``key`` until ``expires_at``; False if it is already recorded (a replay)."""
+        ...
+
+
+class JwksSource(Protocol):
+    """Fetches and caches the JWK Sets that clients publish at their ``jwks_uri``."""
+
+    async def get(self, uri: str, *, refresh: bool = False) -> Mapping[str, Any]:
+        """The JWK Set at ``uri``; ``refresh`` asks for a fresh copy (e.g. unknown ``kid``).
+
+        Raises:
+            OutboundError: the document could not be fetched or is not a JWK Set.
+        """
+        ...
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     async def verify(self, password_hash: str | None, password: str) -> bool:
@@ -172,3 +192,5 @@ class Services:
     keys: KeyRing
     passwords: PasswordHasher
     clock: Clock
+    assertions: AssertionStore
+    jwks: JwksSource

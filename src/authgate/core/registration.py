@@ -2,8 +2,9 @@
 
 Janssen behaviours kept (janssen-spec §3): ``scope`` as array or string, unknown scopes and
 grant/response types dropped silently, grant/response type autofix, pairwise subjects by
-default. Deliberate differences: no ``client_secret`` for a ``none`` client, and
-``client_secret_expires_at`` only when a secret is issued (RFC 7591 §3.2.1).
+default. Deliberate differences: a ``client_secret`` only for clients that authenticate with
+one (not ``none`` or ``private_key_jwt``), ``client_secret_expires_at`` only when a secret is
+issued (RFC 7591 §3.2.1), and no ``client_secret_jwt`` (secrets are stored hashed).
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import redirect_uris
-from authgate.core.endpoints import EndpointUrls
+from authgate.core import redirect_uris, registration_keys
 from authgate.core.ports import Services
 from authgate.core.registration_request import RegistrationRequest, parse_registration_request
-from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, Scope
+from authgate.core.types import Client, ClientMetadata, Scope
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri
 
@@ -134,6 +134,12 @@ def build_metadata(
         InvalidClientMetadata, InvalidRedirectUri: naming the offending member.
     """
     method = req.token_endpoint_auth_method or "client_secret_basic"
+    if "client_secret_jwt" in (method, *req.additional_token_endpoint_auth_methods):
+        raise InvalidClientMetadata(
+            "Parameter token_endpoint_auth_method is not valid: client_secret_jwt is not "
+            "supported (it needs the plaintext client secret, and authgate stores secrets only "
+            "as hashes); use private_key_jwt"
+        )
     if method not in config.tokenEndpointAuthMethodsSupported:
         raise InvalidClientMetadata(
             f"Parameter token_endpoint_auth_method is not valid: '{method}' is not one of "
@@ -153,6 +159,13 @@ def build_metadata(
     grants, responses = resolve_types(req.grant_types, req.response_types, config)
     uris = _validate_redirects(req, grants, responses, config, subject_type)
     id_alg, at_alg = _validate_algorithms(req, config)
+    registration_keys.check_keys(
+        (method, *req.additional_token_endpoint_auth_methods),
+        req.jwks,
+        req.jwks_uri,
+        req.token_endpoint_auth_signing_alg,
+        config,
+    )
     backchannel = req.backchannel_logout_uris()
     for uri in backchannel:
         redirect_uris.validate_registered(uri, "web")
@@ -207,8 +220,20 @@ def build_metadata(
         default_acr_values=tuple(req.default_acr_values),
         lifetime=lifetime,
         access_token_lifetime=req.access_token_lifetime,
+        jwks=req.jwks,
+        jwks_uri=req.jwks_uri,
+        token_endpoint_auth_signing_alg=req.token_endpoint_auth_signing_alg,
         custom_attributes=custom,
     )
+
+
+def needs_secret(metadata: ClientMetadata) -> bool:
+    """Whether the client authenticates with a secret (none and private_key_jwt do not)."""
+    methods = {
+        metadata.token_endpoint_auth_method,
+        *metadata.additional_token_endpoint_auth_methods,
+    }
+    return bool(methods & registration_keys.SECRET_METHODS)
 
 
 async def register(body: Any, svc: Services) -> Registration:
@@ -228,7 +253,7 @@ async def register(body: Any, svc: Services) -> Registration:
         else config.dynamicRegistrationExpirationTime
     )
     expires_at = now + lifetime if lifetime > 0 else None
-    secret = None if metadata.token_endpoint_auth_method == PUBLIC_AUTH_METHOD else new_handle()
+    secret = new_handle() if needs_secret(metadata) else None
     registration_token = new_handle()
     client = Client(
         client_id=str(uuid.uuid4()),
@@ -241,78 +266,3 @@ async def register(body: Any, svc: Services) -> Registration:
     )
     await svc.clients.add(client)
     return Registration(client, secret, registration_token)
-
-
-def client_response(
-    client: Client,
-    issuer: str,
-    *,
-    client_secret: str | None = None,
-    registration_access_token: str | None = None,
-) -> dict[str, Any]:
-    """The registration response body (RFC 7591 §3.2.1) in the flow document's shape."""
-    m = client.metadata
-    urls = EndpointUrls(issuer)
-    body: dict[str, Any] = {
-        "allow_spontaneous_scopes": m.allow_spontaneous_scopes,
-        "application_type": m.application_type,
-        "rpt_as_jwt": m.rpt_as_jwt,
-        "registration_client_uri": f"{urls.registration_endpoint}?client_id={client.client_id}",
-        "tls_client_auth_subject_dn": m.tls_client_auth_subject_dn,
-        "run_introspection_script_before_jwt_creation": (
-            m.run_introspection_script_before_jwt_creation
-        ),
-    }
-    if registration_access_token is not None:
-        body["registration_access_token"] = registration_access_token
-    body |= {
-        "client_id": client.client_id,
-        "token_endpoint_auth_method": m.token_endpoint_auth_method,
-        "scope": " ".join(m.scope),
-    }
-    if client_secret is not None:
-        body["client_secret"] = client_secret
-    body |= {
-        "client_id_issued_at": client.client_id_issued_at,
-        "backchannel_logout_uri": list(m.backchannel_logout_uri),
-        "backchannel_logout_session_required": m.backchannel_logout_session_required,
-        "client_name": m.client_name,
-        "par_lifetime": m.par_lifetime,
-        "spontaneous_scopes": list(m.spontaneous_scopes),
-        "id_token_signed_response_alg": m.id_token_signed_response_alg,
-        "access_token_as_jwt": m.access_token_as_jwt,
-        "grant_types": list(m.grant_types),
-        "subject_type": m.subject_type,
-        "additional_token_endpoint_auth_methods": list(m.additional_token_endpoint_auth_methods),
-        "keep_client_authorization_after_expiration": m.keep_client_authorization_after_expiration,
-        "require_par": m.require_par,
-        "require_pkce": m.require_pkce,
-        "redirect_uris": list(m.redirect_uris),
-        "redirect_uris_regex": m.redirect_uris_regex,
-        "additional_audience": list(m.additional_audience),
-        "frontchannel_logout_session_required": m.frontchannel_logout_session_required,
-    }
-    if client.secret_hash is not None:
-        body["client_secret_expires_at"] = client.client_secret_expires_at
-    body |= {
-        "access_token_signing_alg": m.access_token_signing_alg,
-        "response_types": list(m.response_types),
-    }
-    optional: dict[str, Any] = {
-        "contacts": list(m.contacts) or None,
-        "logo_uri": m.logo_uri,
-        "client_uri": m.client_uri,
-        "policy_uri": m.policy_uri,
-        "tos_uri": m.tos_uri,
-        "software_id": m.software_id,
-        "software_version": m.software_version,
-        "frontchannel_logout_uri": m.frontchannel_logout_uri,
-        "post_logout_redirect_uris": list(m.post_logout_redirect_uris) or None,
-        "default_max_age": m.default_max_age,
-        "default_acr_values": list(m.default_acr_values) or None,
-        "lifetime": m.lifetime,
-        "access_token_lifetime": m.access_token_lifetime,
-    }
-    body |= {k: v for k, v in optional.items() if v is not None}
-    body |= dict(m.custom_attributes)
-    return body

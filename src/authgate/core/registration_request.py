@@ -62,6 +62,9 @@ class RegistrationRequest(BaseModel):
     default_acr_values: list[str] = Field(default_factory=list)
     lifetime: int | None = None
     access_token_lifetime: int | None = Field(None, ge=1)
+    jwks: dict[str, Any] | None = None
+    jwks_uri: str | None = None
+    token_endpoint_auth_signing_alg: str | None = None
     client_id: Any = None
     client_secret: Any = None
 

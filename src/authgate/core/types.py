@@ -60,6 +60,9 @@ class ClientMetadata:
     default_acr_values: tuple[str, ...] = ()
     lifetime: int | None = None
     access_token_lifetime: int | None = None
+    jwks: Mapping[str, Any] | None = None
+    jwks_uri: str | None = None
+    token_endpoint_auth_signing_alg: str | None = None
     custom_attributes: Mapping[str, str] = field(default_factory=dict)
 
     @property

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core import registration
+from authgate.core.registration_response import client_response
 from authgate.errors import InvalidClientMetadata
 from authgate.web.context import services
 from authgate.web.responses import json_response
@@ -23,7 +24,7 @@ async def register(request: Request) -> Response:
     svc = services(request)
     result = await registration.register(body, svc)
     return json_response(
-        registration.client_response(
+        client_response(
             result.client,
             svc.issuer,
             client_secret=result.client_secret,
