@@ -4,7 +4,6 @@ environment (through :class:`Settings`) and configures logging."""
 from __future__ import annotations
 
 import asyncio
-import getpass
 import logging
 import os
 import sys
@@ -12,6 +11,7 @@ import uuid
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 
 from authgate.core.pkce import s256
 from authgate.crypto.handles import new_handle
@@ -48,12 +48,8 @@ def main() -> None:
     """authgate: OpenID Connect Provider / OAuth 2.1 authorization server."""
 
 
-async def _bootstrap(settings: Settings) -> None:
-    from authgate.runtime import Runtime
-
-    runtime = await Runtime.start(settings, migrate=True, poll=False)
-    first = runtime.first_start
-    await runtime.stop()
+def _announce_first_start(first: Any) -> None:
+    """Print the generated first-user password, once, to stderr."""
     if first.admin_password:
         click.echo(
             f"\nFirst start: created user '{first.admin_username}' with password "
@@ -61,6 +57,14 @@ async def _bootstrap(settings: Settings) -> None:
             f"`authgate users set-password {first.admin_username}`)\n",
             err=True,
         )
+
+
+async def _bootstrap(settings: Settings) -> None:
+    from authgate.runtime import Runtime
+
+    runtime = await Runtime.start(settings, migrate=True, poll=False)
+    await runtime.stop()
+    _announce_first_start(runtime.first_start)
 
 
 @main.command()
@@ -136,7 +140,8 @@ def migrate(database_url: str | None, data_dir: str | None) -> None:
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     upgrade_sync(settings.database)
-    click.echo(f"database at {settings.database} is up to date")
+    shown = make_url(settings.database).render_as_string(hide_password=True)
+    click.echo(f"database at {shown} is up to date")
 
 
 @main.command()
@@ -156,18 +161,20 @@ def users() -> None:
 async def _users_runtime(settings: Settings) -> Any:
     from authgate.runtime import Runtime
 
-    return await Runtime.start(settings, migrate=True, poll=False)
+    runtime = await Runtime.start(settings, migrate=True, poll=False)
+    _announce_first_start(runtime.first_start)
+    return runtime
+
+
+MIN_PASSWORD = 8
 
 
 def _password(value: str | None) -> str:
-    if value:
-        return value
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat: "):
-        raise click.ClickException("passwords differ")
-    if len(first) < 8:
-        raise click.ClickException("use at least 8 characters")
-    return first
+    """The password from the option, or prompted twice without echo."""
+    secret = value or str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    if len(secret) < MIN_PASSWORD:
+        raise click.ClickException(f"use at least {MIN_PASSWORD} characters")
+    return secret
 
 
 @users.command("add")
@@ -190,9 +197,8 @@ def users_add(
     data_dir: str | None,
 ) -> None:
     """Create a user."""
-    from sqlalchemy.exc import IntegrityError
-
     from authgate.core.types import User
+    from authgate.storage.database import IntegrityViolation
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     secret = _password(password)
@@ -213,7 +219,7 @@ def users_add(
             )
             try:
                 await svc.users.add(user)
-            except IntegrityError:
+            except IntegrityViolation:
                 raise click.ClickException(f"user '{username}' already exists") from None
             return user.user_id
         finally:

@@ -4,6 +4,7 @@ Exception tree::
 
     OAuthError                       400 unless stated
     ├── InvalidRequest               invalid_request (RFC 6749 §4.1.2.1, §5.2)
+    │   └── RequestTooLarge          invalid_request, 413
     ├── InvalidClient                invalid_client, 401 + WWW-Authenticate (RFC 6749 §5.2)
     ├── InvalidGrant                 invalid_grant (RFC 6749 §5.2)
     ├── UnauthorizedClient           unauthorized_client
@@ -58,6 +59,12 @@ class OAuthError(Exception):
 
 class InvalidRequest(OAuthError):
     error = "invalid_request"
+
+
+class RequestTooLarge(InvalidRequest):
+    """The request body exceeds what any protocol request needs (413)."""
+
+    status_code = 413
 
 
 class InvalidClient(OAuthError):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import httpx
 
 from authgate.appconfig import AppConfiguration
-from authgate.core.ports import PasswordHasher, Services
+from authgate.core.ports import Clock, PasswordHasher, Services
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing, generate_rsa_key
 from authgate.crypto.passwords import Argon2PasswordHasher
@@ -30,6 +30,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.database import Database, IntegrityViolation
 from authgate.storage.db import open_database, upgrade
 from authgate.storage.grants import SqlGrantStore
+from authgate.storage.janitor import purge_expired
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
@@ -174,7 +175,7 @@ class Runtime:
         *,
         migrate: bool = True,
         passwords: PasswordHasher | None = None,
-        clock: SystemClock | None = None,
+        clock: Clock | None = None,
         poll: bool = True,
     ) -> Runtime:
         url = settings.database
@@ -230,12 +231,21 @@ class Runtime:
             self.keyring.load(keys)
 
     async def _poll_forever(self) -> None:
+        next_cleanup = time.monotonic() + self.settings.cleanup_interval
         while True:
             await asyncio.sleep(self.settings.config_poll_interval)
             try:
                 await self.refresh()
             except Exception:  # keep serving with the last good configuration
                 logger.exception("configuration refresh failed")
+            if time.monotonic() >= next_cleanup:
+                next_cleanup = time.monotonic() + self.settings.cleanup_interval
+                try:
+                    counts = await purge_expired(self.db, self.services.clock.now())
+                    if any(counts.values()):
+                        logger.info("purged expired rows: %s", counts)
+                except Exception:
+                    logger.exception("purging expired rows failed")
 
     async def stop(self) -> None:
         if self._poller is not None:

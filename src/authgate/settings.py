@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         description="Seconds between checks for configuration and key changes made by other "
         "instances or the Config API.",
     )
+    cleanup_interval: float = Field(
+        300.0, gt=0, description="Seconds between purges of expired codes, tokens and sessions."
+    )
     workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
     log_level: str = Field("info", description="Log level for the authgate loggers.")
 

@@ -66,7 +66,7 @@ async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> di
     if record.revoked_at is not None:
         raise InvalidGrant("The refresh token has been revoked")
     if record.used_at is not None:
-        return await _reused(value, record, client, svc, now)
+        return await _reused(value, record, form, client, svc, now)
     if now >= record.expires_at:
         raise InvalidGrant("The refresh token has expired")
     scope = _scope(form, record)
@@ -85,8 +85,8 @@ async def exchange(form: Mapping[str, str], client: Client, svc: Services) -> di
         amr=record.amr,
     )
     if client.metadata.is_public or svc.config.current.rotateRefreshTokensForConfidentialClients:
-        return await _rotate(value, record, ctx, svc, now)
-    return _respond(await _extend(record, ctx, svc, now), ctx, svc, now)
+        return await _rotate(value, record, ctx, form, svc, now)
+    return _respond(await _extend(record, ctx, svc, now), ctx, form, svc, now)
 
 
 def _scope(form: Mapping[str, str], record: TokenRecord) -> tuple[str, ...]:
@@ -107,6 +107,7 @@ async def _rotate(
     value: str,
     record: TokenRecord,
     ctx: GrantContext,
+    form: Mapping[str, str],
     svc: Services,
     now: float,
 ) -> dict[str, Any]:
@@ -119,12 +120,12 @@ async def _rotate(
     ]
     sealed = _seal(value, record.token_hash, minted, ctx.scope)
     if await svc.grants.rotate_refresh_token(record.token_hash, now, records, sealed):
-        return _respond(minted, ctx, svc, now)
+        return _respond(minted, ctx, form, svc, now)
     # Another request used this token between our read and our write: a concurrent retry.
     current = await svc.grants.get_token(record.token_hash)
     if current is None or current.used_at is None:
         raise InvalidGrant("The refresh token is no longer valid")
-    return await _reused(value, current, ctx.client, svc, now)
+    return await _reused(value, current, form, ctx.client, svc, now)
 
 
 async def _extend(
@@ -141,6 +142,7 @@ async def _extend(
 async def _reused(
     value: str,
     record: TokenRecord,
+    form: Mapping[str, str],
     client: Client,
     svc: Services,
     now: float,
@@ -163,7 +165,7 @@ async def _reused(
                 amr=record.amr,
             )
             logger.info("refresh token retried within the grace window by %s", client.client_id)
-            return _respond(minted, ctx, svc, now)
+            return _respond(minted, ctx, form, svc, now)
     revoked = await svc.grants.revoke_grant(record.grant_id, now)
     logger.warning(
         "refresh token reuse for client %s; revoked %d token(s)", client.client_id, revoked
@@ -202,9 +204,16 @@ async def _open(
     return minted, tuple(data["scope"])
 
 
-def _respond(minted: MintedTokens, ctx: GrantContext, svc: Services, now: float) -> dict[str, Any]:
-    """The token response; a refresh always states the granted scope (janssen-spec §5.6)."""
+def _respond(
+    minted: MintedTokens,
+    ctx: GrantContext,
+    form: Mapping[str, str],
+    svc: Services,
+    now: float,
+) -> dict[str, Any]:
+    """The token response; ``scope`` only when the request carried one (PRODUCT.md)."""
     id_token = None
     if "openid" in ctx.scope:
         id_token = sign_id_token(ctx, svc, now, grant=GRANT_TYPE, access_token=minted.access_token)
-    return response(minted, svc, id_token=id_token, scope=ctx.scope)
+    scope = ctx.scope if "scope" in form else None
+    return response(minted, svc, id_token=id_token, scope=scope)

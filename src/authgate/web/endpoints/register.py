@@ -9,7 +9,7 @@ from starlette.responses import Response
 from authgate.core import registration
 from authgate.core.registration_response import client_response
 from authgate.errors import InvalidClientMetadata
-from authgate.web.context import services
+from authgate.web.context import read_body, services
 from authgate.web.responses import json_response
 
 
@@ -18,7 +18,7 @@ async def register(request: Request) -> Response:
     if content_type != "application/json":
         raise InvalidClientMetadata("The registration request must be application/json")
     try:
-        body = orjson.loads(await request.body())
+        body = orjson.loads(await read_body(request))
     except orjson.JSONDecodeError:
         raise InvalidClientMetadata("The registration request body is not valid JSON") from None
     svc = services(request)

@@ -1,0 +1,74 @@
+# authgate developer commands. `make run` and `make test` create .venv themselves.
+
+# The first Python >= 3.11 on PATH; override with `make PYTHON=/path/to/python3.12 ...`.
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(shell for p in python3 python3.14 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null 2>&1 && \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+endif
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+# Install stamps are keyed on the content of pyproject.toml: changing it reinstalls.
+KEY := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.installed-run-$(KEY)
+TEST_STAMP := $(VENV)/.installed-test-$(KEY)
+
+ARGS ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint docs clean
+
+help:
+	@echo "make run    start authgate on http://127.0.0.1:8080 (SQLite in ./data); ARGS='--port 9000'"
+	@echo "make test   run the whole test suite; PYTEST_ARGS='-k flow' to select"
+	@echo "make lint   ruff check, ruff format --check, mypy --strict"
+	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"
+	@echo "make clean  remove .venv and caches (keeps ./data)"
+
+# (Re)create the virtualenv when it is missing or its Python is unusable or too old.
+define ensure_venv
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "authgate needs Python 3.11 or newer; install it or run make PYTHON=/path/to/python3.11" >&2; \
+		exit 1; \
+	fi
+	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+		echo "creating $(VENV) with $(PYTHON)"; \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
+endef
+
+$(RUN_STAMP):
+	$(ensure_venv)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@rm -f $(VENV)/.installed-run-*
+	@touch $@
+
+$(TEST_STAMP):
+	$(ensure_venv)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	$(BIN)/authgate serve $(ARGS)
+
+# pytest exits 5 when it collected no tests: that is a failure here, not a success.
+test: $(TEST_STAMP)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/mypy
+	$(BIN)/mypy scripts
+
+docs: $(RUN_STAMP)
+	$(BIN)/python scripts/gen_config_docs.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info

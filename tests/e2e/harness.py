@@ -1,0 +1,179 @@
+"""Real components for the end-to-end tests: the authgate server process, a relying party's
+redirect page served over HTTP, and the rule for when Chromium is required.
+
+Everything listens on 127.0.0.1 only and is stopped by whoever started it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+#: Debian's chromium package; Playwright must never download a browser of its own.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+REQUIRE_BROWSER_ENV = "AUTHGATE_REQUIRE_BROWSER"
+RP_PATH = "/jans-auth-rp/home.htm"
+LOOPBACK = "127.0.0.1"
+
+
+def require_chromium(path: Path, environ: Mapping[str, str]) -> Path:
+    """``path`` if it is an executable; otherwise skip the test, or fail it when the
+    environment says the browser is required (``AUTHGATE_REQUIRE_BROWSER=1``)."""
+    if path.is_file() and os.access(path, os.X_OK):
+        return path
+    message = f"Chromium not found at {path}"
+    if environ.get(REQUIRE_BROWSER_ENV) == "1":
+        pytest.fail(f"{message}, but {REQUIRE_BROWSER_ENV}=1 requires the browser tests")
+    pytest.skip(f"{message} (install Debian's chromium package to run the browser tests)")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class AuthgateServer:
+    """``python -m authgate serve`` as a child process with a throwaway SQLite data dir."""
+
+    data_dir: Path
+    admin_password: str
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def issuer(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / "authgate-server.log"
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return "(no server log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server and return once discovery answers; raise if it does not."""
+        # Only what this test sets: no AUTHGATE_* from the caller's environment leaks in.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
+        env["AUTHGATE_ADMIN_PASSWORD"] = self.admin_password
+        command = [
+            sys.executable,
+            "-m",
+            "authgate",
+            "serve",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        self._wait_for_discovery(timeout)
+
+    def _wait_for_discovery(self, timeout: float) -> None:
+        assert self.process is not None
+        url = f"{self.issuer}/.well-known/openid-configuration"
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"authgate exited with status {self.process.returncode}:\n"
+                        + self.log_tail()
+                    )
+                try:
+                    if client.get(url).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass  # not listening yet
+                time.sleep(0.05)
+        raise RuntimeError(f"authgate did not answer {url} within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        """Terminate the process (SIGTERM, then SIGKILL after 10 s) and reap it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+class _RelyingPartyHandler(BaseHTTPRequestHandler):
+    server: RelyingPartySite
+
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] != RP_PATH:
+            self.send_error(404)
+            return
+        self.server.hits.append(self.path)
+        body = (
+            b"<!doctype html><title>PKCE Test Client</title>"
+            b'<h1 id="rp-home">PKCE Test Client home</h1>'
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output clean."""
+
+
+class RelyingPartySite(ThreadingHTTPServer):
+    """The client's redirect URI, ``http://127.0.0.1:<port>/jans-auth-rp/home.htm``, served
+    for real so the browser lands on a page; records every request to it."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__((LOOPBACK, 0), _RelyingPartyHandler)
+        self.hits: list[str] = []
+        self._thread = threading.Thread(target=self.serve_forever, name="rp-site", daemon=True)
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"http://{LOOPBACK}:{self.server_address[1]}{RP_PATH}"
+
+    def __enter__(self) -> RelyingPartySite:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+        self._thread.join(timeout=10)

@@ -1,0 +1,40 @@
+"""Expired rows are purged; live rows and recently consumed codes stay."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from authgate.runtime import Runtime
+from authgate.storage.janitor import purge_expired
+from authgate.storage.models import AuthorizationCodeRow, InteractionRow, TokenRow
+from tests.support import FakeClock, Flow
+
+
+async def _count(runtime: Runtime, model: type) -> int:
+    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(model), {})
+    assert row is not None
+    return int(row["n"])
+
+
+async def test_purge(flow: Flow, runtime: Runtime, clock: FakeClock) -> None:
+    client = await flow.register()
+    tokens = await flow.tokens(await flow.code(client["client_id"]))
+    await flow.code(client["client_id"])  # a live, unredeemed code
+    assert await _count(runtime, TokenRow) == 2
+    counts = await purge_expired(runtime.db, clock.now())
+    assert counts["tokens"] == 0 and counts["authorization_codes"] == 0
+    # after the code lifetime plus the replay window, codes go; the refresh token (4 h) stays
+    clock.advance(60 + 3600 + 1)
+    counts = await purge_expired(runtime.db, clock.now())
+    assert counts["authorization_codes"] == 2
+    assert counts["tokens"] == 1  # the access token
+    assert await _count(runtime, AuthorizationCodeRow) == 0
+    assert await _count(runtime, InteractionRow) == 0
+    refreshed = await flow.token(
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": client["client_id"],
+        }
+    )
+    assert refreshed.status_code == 200
