@@ -84,7 +84,10 @@ class ConsentStore(Protocol):
 class GrantStore(Protocol):
     """Authorization codes and the tokens minted from them."""
 
-    async def add_code(self, code: AuthorizationCode) -> None: ...
+    async def add_code(self, code: AuthorizationCode) -> None:
+        """Store a new code and record that its client takes part in the session ``code.sid``."""
+        ...
+
     async def get_code(self, code_hash: str) -> AuthorizationCode | None: ...
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:
         """Mark the code consumed and store ``tokens``, atomically.

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, exists, insert, select, update
 
 from authgate.core.types import AuthorizationCode, TokenRecord
-from authgate.storage.database import Database, Row, Step
-from authgate.storage.models import AuthorizationCodeRow, TokenRow, table_of
+from authgate.storage.database import Database, IntegrityViolation, Row, Step
+from authgate.storage.models import AuthorizationCodeRow, SessionClientRow, TokenRow, table_of
 
 _codes = table_of(AuthorizationCodeRow)
 _tokens = table_of(TokenRow)
+_participants = table_of(SessionClientRow)
 
 INSERT_CODE = insert(_codes).values({c.name: bindparam(c.name) for c in _codes.columns})
 GET_CODE = select(_codes).where(_codes.c.code_hash == bindparam("code_hash"))
@@ -52,7 +53,19 @@ REVOKE_TOKEN = (
     .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
-SESSION_CODE_CLIENTS = select(_codes.c.client_id).where(_codes.c.sid == bindparam("sid")).distinct()
+# A client joins the session it was issued a code in; written with the code, once per pair.
+JOIN_SESSION = insert(_participants).from_select(
+    ["sid", "client_id"],
+    select(bindparam("sid", type_=String), bindparam("client_id", type_=String)).where(
+        ~exists().where(
+            _participants.c.sid == bindparam("sid"),
+            _participants.c.client_id == bindparam("client_id"),
+        )
+    ),
+)
+SESSION_PARTICIPANTS = select(_participants.c.client_id).where(
+    _participants.c.sid == bindparam("sid")
+)
 SESSION_TOKEN_CLIENTS = (
     select(_tokens.c.client_id).where(_tokens.c.sid == bindparam("sid")).distinct()
 )
@@ -133,7 +146,12 @@ class SqlGrantStore:
             "code_challenge_method": code.code_challenge_method,
             "consumed_at": None,
         }
-        await self._db.transact([Step(INSERT_CODE, params)])
+        join = {"sid": code.sid, "client_id": code.client_id}
+        try:
+            await self._db.transact([Step(INSERT_CODE, params), Step(JOIN_SESSION, join)])
+        except IntegrityViolation:
+            # a concurrent code for the same session and client recorded the pair first
+            await self._db.transact([Step(INSERT_CODE, params)])
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None:
         row = await self._db.fetch_one(GET_CODE, {"code_hash": code_hash})
@@ -194,9 +212,9 @@ class SqlGrantStore:
         return (await self._db.transact([step])).applied
 
     async def session_clients(self, sid: str) -> frozenset[str]:
-        codes = await self._db.fetch_all(SESSION_CODE_CLIENTS, {"sid": sid})
+        joined = await self._db.fetch_all(SESSION_PARTICIPANTS, {"sid": sid})
         tokens = await self._db.fetch_all(SESSION_TOKEN_CLIENTS, {"sid": sid})
-        return frozenset(r["client_id"] for r in [*codes, *tokens])
+        return frozenset(r["client_id"] for r in [*joined, *tokens])
 
     async def revoke_session(self, sid: str, now: float, keep_scope: str) -> int:
         rows = await self._db.fetch_all(SESSION_GRANTS, {"sid": sid})

@@ -140,7 +140,7 @@ class AuthorizationCodeRow(Base):
     issued_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
     auth_time: Mapped[int] = mapped_column(BigInteger)
-    sid: Mapped[str] = mapped_column(String(64), index=True)
+    sid: Mapped[str] = mapped_column(String(64))
     acr: Mapped[str] = mapped_column(String(255))
     amr: Mapped[str] = mapped_column(String(255))
     nonce: Mapped[str | None] = mapped_column(Text)
@@ -168,6 +168,18 @@ class TokenRow(Base):
     revoked_at: Mapped[float | None] = mapped_column(Float)
     grant_expires_at: Mapped[float | None] = mapped_column(Float)
     successor: Mapped[str | None] = mapped_column(Text)
+
+
+class SessionClientRow(Base):
+    """Which clients were issued a code in which login session (for back-channel logout).
+
+    Recorded with each authorization code; purged once the session is gone.
+    """
+
+    __tablename__ = "session_clients"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class ClientAssertionRow(Base):

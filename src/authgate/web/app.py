@@ -32,6 +32,7 @@ def routes() -> list[Route]:
         Route(endpoints.AUTHORIZE, authorize.authorize, methods=["GET", "POST"]),
         Route(endpoints.TOKEN, token.token, methods=["POST"]),
         Route(endpoints.REGISTER, register.register, methods=["POST"]),
+        Route(endpoints.REGISTER, register.client_configuration, methods=["GET", "PUT", "DELETE"]),
         Route(endpoints.USERINFO, userinfo.userinfo, methods=["GET", "POST"]),
         Route(endpoints.JWKS, wellknown.jwks, methods=["GET"]),
         Route(endpoints.REVOKE, revocation.revoke, methods=["POST"]),

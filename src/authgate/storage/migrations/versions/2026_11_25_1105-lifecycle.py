@@ -1,9 +1,9 @@
 """token lifecycle: refresh token grace window and idle expiry, client assertion jti store,
-session indexes for logout
+session participants and token sid index for logout
 
 Revision ID: 0003_lifecycle
 Revises: 0001
-Create Date: 2026-11-25 10:49:17.939435
+Create Date: 2026-11-25 11:05:43.846976
 """
 
 from __future__ import annotations
@@ -32,9 +32,12 @@ def upgrade() -> None:
             batch_op.f("ix_client_assertions_expires_at"), ["expires_at"], unique=False
         )
 
-    with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_authorization_codes_sid"), ["sid"], unique=False)
-
+    op.create_table(
+        "session_clients",
+        sa.Column("sid", sa.String(length=64), nullable=False),
+        sa.Column("client_id", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("sid", "client_id", name=op.f("pk_session_clients")),
+    )
     with op.batch_alter_table("tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("grant_expires_at", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("successor", sa.Text(), nullable=True))
@@ -50,9 +53,7 @@ def downgrade() -> None:
         batch_op.drop_column("successor")
         batch_op.drop_column("grant_expires_at")
 
-    with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_authorization_codes_sid"))
-
+    op.drop_table("session_clients")
     with op.batch_alter_table("client_assertions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_client_assertions_expires_at"))
 
