@@ -232,6 +232,22 @@ class AppConfiguration(BaseModel):
         description="Salt for pairwise subjects; generated at first start.",
     )
 
+    # --- logout ------------------------------------------------------------------------
+    backchannelLogoutDeliveryTimeout: int = Field(
+        5,
+        ge=1,
+        le=30,
+        description="Seconds one back-channel logout request may take (connect, send, read) "
+        "before it counts as failed.",
+    )
+    backchannelLogoutDeliveryAttempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Attempts to deliver a back-channel Logout Token before giving up; retries "
+        "follow network errors, timeouts and 5xx/408/429 answers, with exponential backoff.",
+    )
+
     # --- responses -----------------------------------------------------------------------
     errorReasonEnabled: bool = Field(
         False, description="Add a specific `reason` member to error responses."

@@ -23,6 +23,7 @@ from authgate.core.ports import Clock, PasswordHasher, Services
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing, generate_rsa_key
 from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
 from authgate.storage.assertions import SqlAssertionStore
@@ -156,6 +157,7 @@ class Runtime:
         keyring: KeyRing,
         first_start: FirstStart,
         outbound: httpx.AsyncClient,
+        backchannel: BackchannelLogout,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -166,6 +168,7 @@ class Runtime:
         self.keyring = keyring
         self.first_start = first_start
         self.outbound = outbound
+        self.backchannel = backchannel
         self._poller: asyncio.Task[None] | None = None
 
     @classmethod
@@ -195,6 +198,7 @@ class Runtime:
         first = await _ensure_first_user(users, passwords, settings, now)
         live = LiveConfig(revision, config)
         outbound = outbound_client()
+        backchannel = BackchannelLogout(outbound, live)
         services = Services(
             issuer=settings.issuer,
             config=live,
@@ -210,9 +214,19 @@ class Runtime:
             clock=clock,
             assertions=SqlAssertionStore(db),
             jwks=HttpJwksSource(outbound),
+            logout=backchannel,
         )
         runtime = cls(
-            settings, db, services, live, config_store, key_store, keyring, first, outbound
+            settings,
+            db,
+            services,
+            live,
+            config_store,
+            key_store,
+            keyring,
+            first,
+            outbound,
+            backchannel,
         )
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
@@ -252,5 +266,6 @@ class Runtime:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+        await self.backchannel.close()
         await self.outbound.aclose()
         await self.db.close()

@@ -65,6 +65,12 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         ),
         "jansOpenIdConnectVersion": config.jansOpenIdConnectVersion,
     }
+    doc |= {
+        "end_session_endpoint": urls.end_session_endpoint,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "frontchannel_logout_supported": False,
+    }
     if "private_key_jwt" in config.tokenEndpointAuthMethodsSupported:
         algs = list(config.tokenEndpointAuthSigningAlgValuesSupported)
         doc["token_endpoint_auth_signing_alg_values_supported"] = algs

@@ -17,6 +17,7 @@ from authgate.core.types import (
     Client,
     Interaction,
     LoginSession,
+    LogoutNotice,
     Scope,
     TokenRecord,
     User,
@@ -178,6 +179,20 @@ class KeyRing(Protocol):
         """The public JWK Set (RFC 7517 §5)."""
         ...
 
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a JWS signed by one of our keys (``exp`` not checked).
+
+        Raises:
+            ValueError: not a JWS signed by this server.
+        """
+        ...
+
+
+class LogoutNotifier(Protocol):
+    def submit(self, notices: Sequence[LogoutNotice]) -> None:
+        """Deliver the notifications in the background, with retries; never raises."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Services:
@@ -197,3 +212,4 @@ class Services:
     clock: Clock
     assertions: AssertionStore
     jwks: JwksSource
+    logout: LogoutNotifier

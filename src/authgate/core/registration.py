@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import redirect_uris, registration_keys
+from authgate.core import redirect_uris, registration_checks
 from authgate.core.ports import Services
 from authgate.core.registration_request import RegistrationRequest, parse_registration_request
 from authgate.core.types import Client, ClientMetadata, Scope
@@ -159,7 +159,7 @@ def build_metadata(
     grants, responses = resolve_types(req.grant_types, req.response_types, config)
     uris = _validate_redirects(req, grants, responses, config, subject_type)
     id_alg, at_alg = _validate_algorithms(req, config)
-    registration_keys.check_keys(
+    registration_checks.check_keys(
         (method, *req.additional_token_endpoint_auth_methods),
         req.jwks,
         req.jwks_uri,
@@ -167,8 +167,9 @@ def build_metadata(
         config,
     )
     backchannel = req.backchannel_logout_uris()
-    for uri in backchannel:
-        redirect_uris.validate_registered(uri, "web")
+    registration_checks.check_logout_uris(
+        backchannel, req.post_logout_redirect_uris, req.application_type, config
+    )
     custom = {
         name: str(value)
         for name, value in req.extra_members().items()
@@ -233,7 +234,7 @@ def needs_secret(metadata: ClientMetadata) -> bool:
         metadata.token_endpoint_auth_method,
         *metadata.additional_token_endpoint_auth_methods,
     }
-    return bool(methods & registration_keys.SECRET_METHODS)
+    return bool(methods & registration_checks.SECRET_METHODS)
 
 
 async def register(body: Any, svc: Services) -> Registration:

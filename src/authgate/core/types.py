@@ -248,3 +248,12 @@ class Interaction:
     session_hash: str | None = None
     login_done: bool = False
     created_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutNotice:
+    """A back-channel logout notification to deliver (OIDC Back-Channel Logout 1.0 §2.5)."""
+
+    client_id: str
+    uri: str
+    logout_token: str

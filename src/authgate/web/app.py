@@ -15,6 +15,7 @@ from authgate.settings import Settings
 from authgate.web import interaction
 from authgate.web.endpoints import (
     authorize,
+    end_session,
     introspection,
     register,
     revocation,
@@ -37,6 +38,7 @@ def routes() -> list[Route]:
         Route(endpoints.JWKS, wellknown.jwks, methods=["GET"]),
         Route(endpoints.REVOKE, revocation.revoke, methods=["POST"]),
         Route(endpoints.INTROSPECTION, introspection.introspection, methods=["POST"]),
+        Route(endpoints.END_SESSION, end_session.end_session, methods=["GET", "POST"]),
         Route(endpoints.LOGIN_PAGE, interaction.login_page, methods=["GET"]),
         Route(endpoints.LOGIN_PAGE, interaction.login_submit, methods=["POST"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),

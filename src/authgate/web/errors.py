@@ -31,7 +31,9 @@ from authgate.web.pages import page
 from authgate.web.responses import json_response
 
 logger = logging.getLogger("authgate.web")
-BROWSER_PATHS = frozenset({endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE})
+BROWSER_PATHS = frozenset(
+    {endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE, endpoints.END_SESSION}
+)
 
 
 def _reason_enabled(request: Request) -> bool:

@@ -1,9 +1,11 @@
-"""Registration rules for a client's keys and server-called URIs (RFC 7591 §2, RFC 7523).
+"""Registration rules for a client's keys and its logout URIs (RFC 7591 §2, RFC 7523,
+OIDC Back-Channel Logout 1.0 §2.2, OIDC RP-Initiated Logout 1.0 §3.1).
 
 ``jwks`` and ``jwks_uri`` are mutually exclusive (RFC 7591 §2); a private_key_jwt client
-needs one of them; inline keys must be public asymmetric signing keys; the URIs the server
+needs one of them; inline keys must be public asymmetric signing keys. The URIs the server
 itself calls (``jwks_uri``, ``backchannel_logout_uri``) must be https, or http on a loopback
-host for development, and carry no fragment or user information.
+host for development, and carry no fragment or user information. ``post_logout_redirect_uris``
+follow the rules of redirect URIs for the client's application type.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from authgate.appconfig import AppConfiguration
+from authgate.core import redirect_uris
 from authgate.core.redirect_uris import LOOPBACK_HOSTS
+from authgate.core.types import ApplicationType
 from authgate.crypto import client_keys
-from authgate.errors import InvalidClientMetadata
+from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
 
 PRIVATE_KEY_JWT = "private_key_jwt"
 #: Methods that authenticate with a client secret, so the client is issued one.
@@ -82,3 +86,27 @@ def check_keys(
             f"Parameter token_endpoint_auth_signing_alg is not valid: '{signing_alg}' is not one "
             f"of {config.tokenEndpointAuthSigningAlgValuesSupported}"
         )
+
+
+def check_logout_uris(
+    backchannel: Sequence[str],
+    post_logout: Sequence[str],
+    application_type: ApplicationType,
+    config: AppConfiguration,
+) -> None:
+    """Validate ``backchannel_logout_uri`` and ``post_logout_redirect_uris``.
+
+    Raises:
+        InvalidClientMetadata: naming the offending member.
+    """
+    for uri in backchannel:
+        check_server_called_uri("backchannel_logout_uri", uri)
+    for uri in post_logout:
+        try:
+            redirect_uris.validate_registered(
+                uri, application_type, config.clientWhiteList, config.clientBlackList
+            )
+        except InvalidRedirectUri as exc:
+            raise InvalidClientMetadata(
+                f"Parameter post_logout_redirect_uris is not valid: {exc.description}"
+            ) from None
