@@ -249,3 +249,21 @@ async def test_server_expiration_time_applies(
     clock.advance(10 * 365 * 86400)
     await purge_expired(runtime.db, clock.now())
     assert (await http.get(_uri(forever), headers=_auth(forever))).status_code == 200
+
+
+async def test_tokens_of_an_expired_client_stop_working(
+    http: httpx.AsyncClient, flow: Flow, clock: FakeClock
+) -> None:
+    api = await flow.register(token_endpoint_auth_method="client_secret_basic", client_name="api")
+    _app, tokens = await confidential_tokens(
+        flow, lifetime=100, additional_audience=[api["client_id"]]
+    )
+    introspect = {"token": tokens["access_token"]}
+    api_auth = basic(api["client_id"], api["client_secret"])
+    assert (await http.post(INTROSPECTION, data=introspect, headers=api_auth)).json()["active"]
+    clock.advance(100)  # the client expires; its access token (300 s) would still be valid
+    info = await http.get("/jans-auth/restv1/userinfo", headers=bearer(tokens["access_token"]))
+    assert info.status_code == 401
+    assert (await http.post(INTROSPECTION, data=introspect, headers=api_auth)).json() == {
+        "active": False
+    }

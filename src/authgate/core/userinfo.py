@@ -55,8 +55,14 @@ async def userinfo(access_token: str | None, svc: Services) -> dict[str, Any]:
         raise InsufficientScope("The access token was not issued with the openid scope")
     user = await svc.users.get(record.user_id)
     client = await svc.clients.get(record.client_id)
-    if user is None or not user.enabled or client is None:
-        raise InvalidToken("The access token's user or client no longer exists")
+    if (
+        user is None
+        or not user.enabled
+        or client is None
+        or client.disabled
+        or client.expired(svc.clock.now())
+    ):
+        raise InvalidToken("The access token's user or client no longer exists or is disabled")
     known = {s.scope_id: s.claims for s in await svc.scopes.all()}
     released: set[str] = set()
     for scope in record.scope:
