@@ -20,16 +20,8 @@ Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
 #: client secrets only as hashes (RFC 9700 §2.5 prefers asymmetric methods anyway).
 IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none", "private_key_jwt")
 #: Signature algorithms accepted for private_key_jwt client assertions (RFC 7523 §3).
-IMPLEMENTED_ASSERTION_ALGS = (
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
+IMPLEMENTED_ASSERTION_ALGS = tuple(
+    f"{family}{bits}" for family in ("RS", "PS", "ES") for bits in (256, 384, 512)
 )
 #: Grant types this server implements at the token or authorization endpoint.
 IMPLEMENTED_GRANT_TYPES = ("authorization_code", "refresh_token")
@@ -210,10 +202,9 @@ class AppConfiguration(BaseModel):
     )
     rotateRefreshTokensForConfidentialClients: bool = Field(
         True,
-        description="Issue a new refresh token on every refresh for confidential clients too. "
-        "Public clients always rotate (RFC 9700 §4.14.2); confidential clients authenticate, "
-        "so rotation is optional for them. When false they keep their refresh token and the "
-        "refresh response carries none.",
+        description="Rotate refresh tokens of confidential clients too (public clients always "
+        "rotate, RFC 9700 §4.14.2). When false they keep their refresh token and the refresh "
+        "response carries none.",
     )
     jansOpenIdConnectVersion: str = Field(
         "openidconnect-1.0", description="Value of the id_token's jansOpenIDConnectVersion."

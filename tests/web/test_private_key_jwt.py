@@ -125,6 +125,7 @@ BAD_ASSERTIONS: list[tuple[str, dict[str, Any], str]] = [
     ("iat in the future", {"iat": 1_800_000_000 + 120}, "iat"),
     ("nbf in the future", {"nbf": 1_800_000_000 + 120}, "nbf"),
     ("exp not a number", {"exp": "soon", "exp_in": None}, "exp must be a number"),
+    ("exp not finite", {"exp": float("inf"), "exp_in": None}, "exp must be a number"),
     ("iss differs from sub", {"sub": "someone-else"}, "iss and sub"),
     ("alg not registered", {"alg": "ES384"}, "alg"),
     ("unknown kid", {"header": {"kid": "nope"}}, "signature"),

@@ -14,6 +14,7 @@ never seen before for this client. Every failure is ``invalid_client`` (RFC 7521
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -139,7 +140,7 @@ def _number(claims: Mapping[str, Any], name: str) -> float | None:
     value = claims.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidClient(f"Client authentication failed: {name} must be a number")
     return float(value)
 
