@@ -89,11 +89,37 @@ def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
+def fragment_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).fragment).items()}
+
+
+FORM_POST_MARKER = 'id="authgate-form-post"'
+
+
 @dataclass
 class AuthorizeResult:
+    """Where the authorization response went and its parameters, however delivered."""
+
     location: str
     params: dict[str, str]
     pages: list[str]
+    mode: str = "query"
+
+
+def authorization_result(response: httpx.Response, pages: list[str]) -> AuthorizeResult | None:
+    """The response to the client if ``response`` delivers one (query or fragment redirect,
+    or a form_post page), else None (a redirect to authgate's own pages)."""
+    if response.status_code == 200 and FORM_POST_MARKER in response.text:
+        action, fields = hidden_form(response.text)
+        return AuthorizeResult(action, fields, pages, "form_post")
+    if response.status_code not in (302, 303):
+        raise AssertionError(f"unexpected {response.status_code}: {response.text[:500]}")
+    location = response.headers["location"]
+    if location.startswith("/jans-auth/"):
+        return None
+    if urlsplit(location).fragment:
+        return AuthorizeResult(location, fragment_of(location), pages, "fragment")
+    return AuthorizeResult(location, query_of(location), pages)
 
 
 class Browser:
@@ -113,11 +139,10 @@ class Browser:
         pages: list[str] = []
         response = await self.http.get("/jans-auth/restv1/authorize?" + urlencode(params))
         for _ in range(6):
-            if response.status_code not in (302, 303):
-                raise AssertionError(f"unexpected {response.status_code}: {response.text[:500]}")
+            result = authorization_result(response, pages)
+            if result is not None:
+                return result
             location = response.headers["location"]
-            if not location.startswith("/jans-auth/"):
-                return AuthorizeResult(location, query_of(location), pages)
             page = await self.http.get(location)
             assert page.status_code == 200, page.text
             action, fields = hidden_form(page.text)

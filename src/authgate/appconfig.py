@@ -24,11 +24,22 @@ IMPLEMENTED_ASSERTION_ALGS = tuple(
     f"{family}{bits}" for family in ("RS", "PS", "ES") for bits in (256, 384, 512)
 )
 #: Grant types this server implements at the token or authorization endpoint.
-IMPLEMENTED_GRANT_TYPES = ("authorization_code", "refresh_token")
-#: Response types this server implements at the authorization endpoint.
-IMPLEMENTED_RESPONSE_TYPES = ("code",)
-#: Response modes this server implements.
-IMPLEMENTED_RESPONSE_MODES = ("query",)
+IMPLEMENTED_GRANT_TYPES = ("authorization_code", "implicit", "refresh_token")
+#: Response types this server implements at the authorization endpoint (OIDC Core §3,
+#: OAuth 2.0 Multiple Response Type Encoding Practices §3-§5), in canonical spelling; the
+#: order of the parts in a request or in ``responseTypesSupported`` does not matter.
+IMPLEMENTED_RESPONSE_TYPES = (
+    "code",
+    "token",
+    "id_token",
+    "code id_token",
+    "code token",
+    "id_token token",
+    "code id_token token",
+)
+#: Response modes this server implements (Multiple Response Types §2.1, Form Post Response
+#: Mode §2).
+IMPLEMENTED_RESPONSE_MODES = ("query", "fragment", "form_post")
 #: PKCE methods (RFC 7636 §4.2).
 PKCE_METHODS = ("S256", "plain")
 
@@ -110,7 +121,18 @@ class AppConfiguration(BaseModel):
         description="Response types (space-separated sets) clients may register.",
     )
     responseModesSupported: list[str] = Field(
-        default_factory=lambda: ["query"], description="Response modes allowed server-wide."
+        default_factory=lambda: list(IMPLEMENTED_RESPONSE_MODES),
+        description="Response modes allowed server-wide (`query`, `fragment`, `form_post`). "
+        "`query` is never used for responses that carry tokens.",
+    )
+    implicitFlowEnabled: bool = Field(
+        True,
+        description="Allow the `implicit` grant: every response type that returns an access "
+        "token or an id_token from the authorization endpoint (`token`, `id_token`, "
+        "`id_token token` and the hybrid `code id_token`, `code token`, `code id_token token`). "
+        "On because the flow document registers `token` and `id_token`; RFC 9700 §2.1.2 "
+        "discourages tokens in the front channel, so turn it off when no client needs it. "
+        "authgate extension; Janssen has no such property.",
     )
     tokenEndpointAuthMethodsSupported: list[str] = Field(
         default_factory=lambda: list(IMPLEMENTED_AUTH_METHODS),

@@ -23,6 +23,7 @@ from authgate.core.ports import Clock, PasswordHasher, Services
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing, generate_rsa_key
 from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.outbound import HttpSectorIdentifierFetcher
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
@@ -215,6 +216,9 @@ class Runtime:
             assertions=SqlAssertionStore(db),
             jwks=HttpJwksSource(outbound),
             logout=backchannel,
+            sector_identifiers=HttpSectorIdentifierFetcher(
+                allow_http_loopback=settings.sector_identifier_allow_http_loopback
+            ),
         )
         runtime = cls(
             settings,

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Seconds between purges of expired codes, tokens and sessions."
     )
     workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
+    sector_identifier_allow_http_loopback: bool = Field(
+        False,
+        description="TEST ONLY. Accept `http` sector_identifier_uri values on loopback hosts "
+        "(localhost, 127.0.0.1, ::1) and fetch them, so tests can serve the document from a "
+        "local HTTP server. Never enable in production: OIDC Registration §2 requires https.",
+    )
     log_level: str = Field("info", description="Log level for the authgate loggers.")
 
     model_config = SettingsConfigDict(

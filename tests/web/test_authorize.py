@@ -104,7 +104,7 @@ async def test_redirect_uri_may_be_omitted_with_one_registered(flow: Flow) -> No
 
 async def test_unsupported_response_type_is_redirected(http: httpx.AsyncClient, flow: Flow) -> None:
     client = await flow.register()
-    response = await _get(http, _params(client["client_id"], response_type="code id_token"))
+    response = await _get(http, _params(client["client_id"], response_type="code device"))
     assert response.status_code == 302
     error = query_of(response.headers["location"])
     assert error["error"] == "unsupported_response_type"
@@ -123,7 +123,7 @@ async def test_missing_response_type(http: httpx.AsyncClient, flow: Flow) -> Non
 async def test_unsupported_response_mode(http: httpx.AsyncClient, flow: Flow) -> None:
     client = await flow.register()
     error = query_of(
-        (await _get(http, _params(client["client_id"], response_mode="form_post"))).headers[
+        (await _get(http, _params(client["client_id"], response_mode="query.jwt"))).headers[
             "location"
         ]
     )

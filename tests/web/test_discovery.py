@@ -31,9 +31,18 @@ async def test_document_contents(http: httpx.AsyncClient) -> None:
     assert doc["jwks_uri"] == base + "/jwks"
     assert doc["code_challenge_methods_supported"] == ["S256", "plain"]
     assert doc["authorization_response_iss_parameter_supported"] is True
-    assert doc["response_types_supported"] == ["code"]
-    assert doc["response_modes_supported"] == ["query"]
-    assert doc["grant_types_supported"] == ["authorization_code", "refresh_token"]
+    assert doc["response_types_supported"] == [
+        "code",
+        "token",
+        "id_token",
+        "code id_token",
+        "code token",
+        "id_token token",
+        "code id_token token",
+    ]
+    assert doc["response_modes_supported"] == ["query", "fragment", "form_post"]
+    assert doc["grant_types_supported"] == ["authorization_code", "implicit", "refresh_token"]
+    assert doc["acr_values_supported"] == ["simple_password_auth"]
     assert doc["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",

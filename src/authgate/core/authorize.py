@@ -1,4 +1,5 @@
-"""The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2): validate, decide, issue.
+"""The authorization endpoint (RFC 6749 §4.1.1, §4.2.1, OIDC Core §3.1.2, §3.2.2, §3.3.2):
+validate, decide; :mod:`authgate.core.authorization_response` issues.
 
 Validation runs in two stages. Until the client and its redirect URI are verified, errors are
 plain :class:`OAuthError` (shown on an error page, never redirected: RFC 9700 §4.11.2). After
@@ -7,15 +8,13 @@ that, errors are :class:`RedirectError` and go back to the client with ``state``
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from authgate.appconfig import IMPLEMENTED_RESPONSE_MODES, IMPLEMENTED_RESPONSE_TYPES
-from authgate.core import pkce, redirect_uris
+from authgate.core import pkce, redirect_uris, response_types
+from authgate.core.authorization_response import AuthorizationResponse, issue
 from authgate.core.ports import Services
-from authgate.core.types import AuthorizationCode, AuthorizationRequest, Client, LoginSession
-from authgate.crypto.handles import handle_hash, new_handle
+from authgate.core.types import AuthorizationRequest, Client, LoginSession
 from authgate.errors import (
     AccessDenied,
     ConsentRequired,
@@ -24,7 +23,6 @@ from authgate.errors import (
     OAuthError,
     RedirectError,
     UnauthorizedClient,
-    UnsupportedResponseType,
 )
 
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
@@ -44,19 +42,10 @@ class NeedConsent:
 
 @dataclass(frozen=True, slots=True)
 class Approved:
-    """Everything is in place: a code can be issued."""
+    """Everything is in place: the response (code and/or tokens) can be issued."""
 
 
 Decision = NeedLogin | NeedConsent | Approved
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorizationResponse:
-    """Parameters to deliver to the client's redirect URI (RFC 6749 §4.1.2)."""
-
-    redirect_uri: str
-    params: dict[str, str]
-    response_mode: str = "query"
 
 
 async def load_client(client_id: str | None, svc: Services) -> Client:
@@ -98,7 +87,10 @@ async def validate(params: Mapping[str, str], svc: Services) -> tuple[Authorizat
     try:
         return _validate_rest(params, client, redirect_uri, svc), client
     except OAuthError as exc:
-        raise RedirectError(exc, redirect_uri=redirect_uri, state=state) from None
+        mode = response_types.error_mode(params, svc.config.current)
+        raise RedirectError(
+            exc, redirect_uri=redirect_uri, state=state, response_mode=mode
+        ) from None
 
 
 def _validate_rest(
@@ -106,30 +98,31 @@ def _validate_rest(
 ) -> AuthorizationRequest:
     config = svc.config.current
     meta = client.metadata
-    mode = params.get("response_mode", "query")
-    if mode not in IMPLEMENTED_RESPONSE_MODES or mode not in config.responseModesSupported:
-        raise InvalidRequest(f"response_mode '{mode}' is not supported")
     if "request" in params or "request_uri" in params:
         raise InvalidRequest("Request objects (request, request_uri) are not supported")
-    response_type = params.get("response_type")
-    if not response_type:
-        raise InvalidRequest("The request is missing the response_type parameter")
-    parts = set(response_type.split())
-    if response_type not in IMPLEMENTED_RESPONSE_TYPES:
-        raise UnsupportedResponseType(f"response_type '{response_type}' is not supported")
-    if not parts <= set(meta.response_types) or "authorization_code" not in meta.grant_types:
-        raise UnauthorizedClient(
-            f"The client is not registered for response_type '{response_type}'"
-        )
+    response_type, mode = response_types.check(params, client, config)
+    parts = frozenset(response_type.split())
     requested = [s for s in params.get("scope", "").split(" ") if s]
     scope = tuple(dict.fromkeys(s for s in requested if s in meta.scope))
+    nonce = params.get("nonce")
+    if response_types.ID_TOKEN in parts:
+        if "openid" not in scope:
+            raise InvalidRequest(
+                f"response_type '{response_type}' returns an id_token: the openid scope is "
+                "required (OIDC Core §3.2.2.1)"
+            )
+        if not nonce:
+            raise InvalidRequest(
+                f"nonce is required for response_type '{response_type}' "
+                "(OIDC Core §3.2.2.1, §3.3.2.11)"
+            )
     prompt = frozenset(p for p in params.get("prompt", "").split(" ") if p)
     if not prompt <= PROMPTS:
         raise InvalidRequest(f"Unsupported prompt value(s): {' '.join(sorted(prompt - PROMPTS))}")
     if "none" in prompt and len(prompt) > 1:
         raise InvalidRequest("prompt=none cannot be combined with other prompt values")
     max_age = _max_age(params.get("max_age"), meta.default_max_age)
-    challenge, method = _pkce(params, client, svc)
+    challenge, method = _pkce(params, client, svc) if response_types.CODE in parts else (None, None)
     return AuthorizationRequest(
         client_id=client.client_id,
         redirect_uri=redirect_uri,
@@ -137,7 +130,7 @@ def _validate_rest(
         response_type=response_type,
         scope=scope,
         state=params.get("state"),
-        nonce=params.get("nonce"),
+        nonce=nonce,
         response_mode=mode,
         prompt=prompt,
         max_age=max_age,
@@ -149,9 +142,12 @@ def _validate_rest(
 
 
 def _max_age(raw: str | None, default: int | None) -> int | None:
+    """OIDC Core §3.1.2.1 ``max_age``, or the client's ``default_max_age`` (OIDC
+    Registration §2). ASCII digits only: ``str.isdigit`` alone also accepts "²", which
+    ``int`` refuses; more than ten digits (over 300 years) is refused as well."""
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
         raise InvalidRequest("max_age must be a non-negative integer number of seconds")
     return int(raw)
 
@@ -199,10 +195,8 @@ async def decide(
         RedirectError: ``login_required``/``consent_required`` for ``prompt=none``.
     """
     now = svc.clock.now()
-    login_needed = (
-        session is None
-        or ("login" in request.prompt and not fresh_login)
-        or (request.max_age is not None and now - session.auth_time > request.max_age)
+    login_needed = session is None or (
+        not fresh_login and ("login" in request.prompt or _too_old(session, request.max_age, now))
     )
     if not login_needed and session is not None:
         user = await svc.users.get(session.user_id)
@@ -222,6 +216,14 @@ async def decide(
     return Approved()
 
 
+def _too_old(session: LoginSession, max_age: int | None, now: float) -> bool:
+    """OIDC Core §3.1.2.1 max_age (or the client's default_max_age): re-authenticate when
+    more seconds than that have passed since the login; ``max_age=0`` always does."""
+    if max_age is None:
+        return False
+    return max_age == 0 or now - session.auth_time > max_age
+
+
 def _redirect(request: AuthorizationRequest, error: OAuthError) -> RedirectError:
     return RedirectError(
         error,
@@ -231,39 +233,21 @@ def _redirect(request: AuthorizationRequest, error: OAuthError) -> RedirectError
     )
 
 
-async def issue_code(
-    request: AuthorizationRequest, session: LoginSession, svc: Services
-) -> AuthorizationResponse:
-    """Mint an authorization code bound to client, redirect URI, PKCE challenge and session."""
-    config = svc.config.current
-    now = svc.clock.now()
-    code = new_handle()
-    await svc.grants.add_code(
-        AuthorizationCode(
-            code_hash=handle_hash(code),
-            grant_id=str(uuid.uuid4()),
-            client_id=request.client_id,
-            user_id=session.user_id,
-            redirect_uri=request.redirect_uri,
-            redirect_uri_given=request.redirect_uri_given,
-            scope=request.scope,
-            issued_at=now,
-            expires_at=now + config.authorizationCodeLifetime,
-            auth_time=session.auth_time,
-            sid=session.sid,
-            acr=session.acr,
-            amr=session.amr,
-            nonce=request.nonce,
-            code_challenge=request.code_challenge,
-            code_challenge_method=request.code_challenge_method,
-        )
-    )
-    params = {"code": code, "scope": " ".join(request.scope)}
-    if request.state is not None:
-        params["state"] = request.state
-    return AuthorizationResponse(request.redirect_uri, params, request.response_mode)
-
-
 def deny(request: AuthorizationRequest) -> RedirectError:
     """The user refused consent (RFC 6749 §4.1.2.1 access_denied)."""
     return _redirect(request, AccessDenied("The user denied the authorization request"))
+
+
+__all__ = [
+    "Approved",
+    "AuthorizationResponse",
+    "Decision",
+    "NeedConsent",
+    "NeedLogin",
+    "decide",
+    "deny",
+    "issue",
+    "load_client",
+    "resolve_redirect_uri",
+    "validate",
+]

@@ -19,6 +19,7 @@ import dataclasses
 import logging
 from typing import Any
 
+from authgate.core import sector
 from authgate.core.ports import Services
 from authgate.core.registration import build_metadata, needs_secret
 from authgate.core.registration_request import parse_registration_request
@@ -68,6 +69,7 @@ async def update(client: Client, body: Any, svc: Services) -> Client:
     ):
         raise InvalidClientMetadata("client_secret in the request is not the client's secret")
     metadata = build_metadata(request, svc.config.current, await svc.scopes.all())
+    await sector.verify(metadata, svc)
     metadata = dataclasses.replace(metadata, lifetime=client.metadata.lifetime)
     if needs_secret(metadata) != (client.secret_hash is not None):
         raise InvalidClientMetadata(

@@ -8,19 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from authgate.appconfig import (
-    IMPLEMENTED_GRANT_TYPES,
-    IMPLEMENTED_RESPONSE_MODES,
-    IMPLEMENTED_RESPONSE_TYPES,
-    AppConfiguration,
-)
+from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
+from authgate.core import response_types
 from authgate.core.endpoints import EndpointUrls
+from authgate.core.interaction import PASSWORD_ACR
 from authgate.core.types import Scope
 from authgate.core.userinfo import STANDARD_CLAIMS
 
 
 def _keep(implemented: tuple[str, ...], allowed: list[str]) -> list[str]:
     return [v for v in implemented if v in allowed]
+
+
+def grant_types(config: AppConfiguration) -> list[str]:
+    """Implemented grant types that are enabled (``implicit`` also needs
+    ``implicitFlowEnabled``)."""
+    implicit = response_types.implicit_enabled(config)
+    return [
+        g
+        for g in _keep(IMPLEMENTED_GRANT_TYPES, config.grantTypesSupported)
+        if implicit or g != response_types.IMPLICIT_GRANT
+    ]
 
 
 def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict[str, Any]:
@@ -35,13 +43,9 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         "token_endpoint": urls.token_endpoint,
         "userinfo_endpoint": urls.userinfo_endpoint,
         "jwks_uri": urls.jwks_uri,
-        "response_types_supported": _keep(
-            IMPLEMENTED_RESPONSE_TYPES, config.responseTypesSupported
-        ),
-        "response_modes_supported": _keep(
-            IMPLEMENTED_RESPONSE_MODES, config.responseModesSupported
-        ),
-        "grant_types_supported": _keep(IMPLEMENTED_GRANT_TYPES, config.grantTypesSupported),
+        "response_types_supported": response_types.supported(config),
+        "response_modes_supported": response_types.supported_modes(config),
+        "grant_types_supported": grant_types(config),
         "subject_types_supported": list(config.subjectTypesSupported),
         "id_token_signing_alg_values_supported": list(config.idTokenSigningAlgValuesSupported),
         "token_endpoint_auth_methods_supported": list(config.tokenEndpointAuthMethodsSupported),
@@ -57,6 +61,7 @@ def document(issuer: str, config: AppConfiguration, scopes: list[Scope]) -> dict
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "acr_values_supported": [PASSWORD_ACR],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

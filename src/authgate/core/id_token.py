@@ -1,15 +1,20 @@
-"""ID Token claims (OIDC Core §2, §3.1.3.6, §3.3.2.11) in Janssen's shape (janssen-spec §6)."""
+"""ID Token claims (OIDC Core §2, §3.1.3.6, §3.2.2.10, §3.3.2.11) in Janssen's shape
+(janssen-spec §6)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
 def half_hash(value: str) -> str:
-    """Left half of SHA-256 of the ASCII value, base64url without padding (at_hash, c_hash)."""
+    """Left half of SHA-256 of the ASCII value, base64url without padding.
+
+    The rule of ``at_hash`` (OIDC Core §3.1.3.6), ``c_hash`` (§3.3.2.11) and ``s_hash``
+    (FAPI 1.0 Advanced §5.1) for RS256 id_tokens.
+    """
     digest = hashlib.sha256(value.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
@@ -30,9 +35,21 @@ def id_token_claims(
     nonce: str | None = None,
     code: str | None = None,
     access_token: str | None = None,
+    state: str | None = None,
     additional_audience: Sequence[str] = (),
+    user_claims: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The claims of an id_token, ready to sign."""
+    """The claims of an id_token, ready to sign.
+
+    Args:
+        code: The code issued with this id_token, hashed into ``c_hash``.
+        access_token: The access token issued with it, hashed into ``at_hash``.
+        state: The request's ``state`` for id_tokens from the authorization endpoint,
+            hashed into ``s_hash``.
+        user_claims: Claims about the user to include (OIDC Core §5.4: when no access
+            token is issued, scope claims go in the id_token). They never replace a
+            protocol claim.
+    """
     aud: str | list[str] = [client_id, *additional_audience] if additional_audience else client_id
     claims: dict[str, Any] = {
         "iss": issuer,
@@ -55,7 +72,11 @@ def id_token_claims(
         claims["at_hash"] = half_hash(access_token)
     if code is not None:
         claims["c_hash"] = half_hash(code)
+    if state is not None:
+        claims["s_hash"] = half_hash(state)
     claims["grant"] = grant
     claims["jansOpenIDConnectVersion"] = version
+    for name, value in (user_claims or {}).items():
+        claims.setdefault(name, value)
     claims["sub"] = sub
     return claims

@@ -137,11 +137,11 @@ async def advance(
 async def finish(
     interaction: Interaction, session: LoginSession, svc: Services
 ) -> AuthorizationResponse:
-    """Close the interaction (single use) and issue the code."""
+    """Close the interaction (single use) and issue the response."""
     if not await svc.interactions.delete(interaction.interaction_id):
         raise InteractionError("the interaction was already completed")
-    await authorize.load_client(interaction.request.client_id, svc)
-    return await authorize.issue_code(interaction.request, session, svc)
+    client = await authorize.load_client(interaction.request.client_id, svc)
+    return await authorize.issue(interaction.request, session, client, svc)
 
 
 async def consent(

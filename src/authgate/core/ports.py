@@ -8,7 +8,7 @@ transaction, so the core never sees a half-written grant.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from authgate.appconfig import AppConfiguration
@@ -22,6 +22,7 @@ from authgate.core.types import (
     TokenRecord,
     User,
 )
+from authgate.errors import InvalidClientMetadata
 
 
 class Clock(Protocol):
@@ -85,8 +86,14 @@ class ConsentStore(Protocol):
 class GrantStore(Protocol):
     """Authorization codes and the tokens minted from them."""
 
-    async def add_code(self, code: AuthorizationCode) -> None:
-        """Store a new code and record that its client takes part in the session ``code.sid``."""
+    async def add_code(self, code: AuthorizationCode, tokens: Sequence[TokenRecord] = ()) -> None:
+        """Store a new code and the tokens issued with it (hybrid flows), atomically, and
+        record that its client takes part in the login session ``code.sid`` (for logout)."""
+        ...
+
+    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
+        """Store tokens issued without a code (the implicit grant), atomically; tokens with a
+        ``sid`` record their client's part in that login session."""
         ...
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None: ...
@@ -194,6 +201,35 @@ class LogoutNotifier(Protocol):
         ...
 
 
+class SectorIdentifierFetcher(Protocol):
+    """Fetches sector identifier documents (OIDC Registration §5, OIDC Core §8.1)."""
+
+    @property
+    def allow_http_loopback(self) -> bool:
+        """Test-only: whether ``http`` URIs on loopback hosts are accepted too."""
+        ...
+
+    async def fetch(self, uri: str) -> list[str]:
+        """The JSON array of redirect URIs published at ``uri``.
+
+        Raises:
+            InvalidClientMetadata: the document cannot be fetched or is not a JSON array of
+                strings (the description says why, without echoing the body).
+        """
+        ...
+
+
+class NoSectorIdentifierFetcher:
+    """The fetcher of a server with no outbound HTTP: every sector_identifier_uri fails."""
+
+    allow_http_loopback = False
+
+    async def fetch(self, uri: str) -> list[str]:
+        raise InvalidClientMetadata(
+            "Parameter sector_identifier_uri is not valid: this server cannot fetch it"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """Everything the core's use cases need, built once per application."""
@@ -213,3 +249,4 @@ class Services:
     assertions: AssertionStore
     jwks: JwksSource
     logout: LogoutNotifier
+    sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

@@ -14,17 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import redirect_uris, registration_checks
+from authgate.core import redirect_uris, registration_checks, sector
+from authgate.core.client_types import resolve_types
 from authgate.core.ports import Services
 from authgate.core.registration_request import RegistrationRequest, parse_registration_request
 from authgate.core.types import Client, ClientMetadata, Scope
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri
 
-KNOWN_GRANT_TYPES = frozenset(
-    {"authorization_code", "implicit", "refresh_token", "client_credentials", "password"}
-)
-KNOWN_RESPONSE_TYPES = frozenset({"code", "token", "id_token"})
 _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
 
 
@@ -35,37 +32,6 @@ class Registration:
     client: Client
     client_secret: str | None
     registration_access_token: str
-
-
-def resolve_types(
-    grant_types: list[str], response_types: list[str], config: AppConfiguration
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Grant and response types after autofix and server policy (janssen-spec §3.4)."""
-    responses = {p for r in response_types for p in r.split() if p in KNOWN_RESPONSE_TYPES}
-    grants = {g for g in grant_types if g in KNOWN_GRANT_TYPES}
-    if not responses:
-        responses = {"code"}
-    if not grants:
-        grants = {"authorization_code"}
-    if config.grantTypesAndResponseTypesAutofixEnabled:
-        if config.clientRegDefaultToCodeFlowWithRefresh:
-            if "authorization_code" in grants:
-                responses.add("code")
-            if "code" in responses:
-                grants.update({"authorization_code", "refresh_token"})
-        if responses & {"token", "id_token"}:
-            grants.add("implicit")
-        if "implicit" in grants:
-            responses.add("token")
-    allowed_responses = {p for r in config.responseTypesSupported for p in r.split()}
-    responses &= allowed_responses
-    grants &= set(config.grantTypesSupported) & set(config.grantTypesSupportedByDynamicRegistration)
-    grant_order = ("implicit", "refresh_token", "authorization_code", "client_credentials")
-    response_order = ("code", "token", "id_token")
-    return (
-        tuple(g for g in grant_order if g in grants) + tuple(sorted(grants - set(grant_order))),
-        tuple(r for r in response_order if r in responses),
-    )
 
 
 def resolve_scopes(
@@ -99,10 +65,8 @@ def _validate_redirects(
             "redirect_uris_regex is not supported: redirect URIs are matched exactly "
             "(RFC 9700 §4.1.3)"
         )
-    if req.sector_identifier_uri is not None:
-        raise InvalidClientMetadata("sector_identifier_uri is not supported by this server yet")
     hosts = {redirect_uris.redirect_host(u) for u in uris}
-    if subject_type == "pairwise" and len(hosts) > 1:
+    if subject_type == "pairwise" and len(hosts) > 1 and not req.sector_identifier_uri:
         raise InvalidRedirectUri(
             "pairwise subject_type with redirect URIs on several hosts needs a "
             "sector_identifier_uri (OIDC Core §8.1)"
@@ -190,6 +154,7 @@ def build_metadata(
         token_endpoint_auth_method=method,
         scope=resolve_scopes(req.scopes(), scopes, config),
         subject_type=subject_type,
+        sector_identifier_uri=req.sector_identifier_uri or None,
         id_token_signed_response_alg=id_alg,
         access_token_signing_alg=at_alg,
         require_pkce=req.require_pkce,
@@ -247,6 +212,7 @@ async def register(body: Any, svc: Services) -> Registration:
         raise AccessDenied("Dynamic client registration is disabled on this server")
     request = parse_registration_request(body)
     metadata = build_metadata(request, config, await svc.scopes.all())
+    await sector.verify(metadata, svc)
     now = int(svc.clock.now())
     lifetime = (
         metadata.lifetime

@@ -78,6 +78,7 @@ def client_response(
         "software_version": m.software_version,
         "frontchannel_logout_uri": m.frontchannel_logout_uri,
         "post_logout_redirect_uris": list(m.post_logout_redirect_uris) or None,
+        "sector_identifier_uri": m.sector_identifier_uri,
         "default_max_age": m.default_max_age,
         "default_acr_values": list(m.default_acr_values) or None,
         "lifetime": m.lifetime,

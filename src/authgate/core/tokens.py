@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,11 +116,17 @@ def sign_id_token(
     now: float,
     *,
     grant: str,
-    access_token: str,
+    access_token: str | None = None,
     nonce: str | None = None,
     code: str | None = None,
+    state: str | None = None,
+    user_claims: Mapping[str, Any] | None = None,
 ) -> str:
-    """A signed id_token for the grant's user (OIDC Core §3.1.3.3)."""
+    """A signed id_token for the grant's user (OIDC Core §3.1.3.3, §3.2.2.10, §3.3.2.11).
+
+    ``code``, ``access_token`` and ``state`` are the values issued alongside it, hashed
+    into ``c_hash``, ``at_hash`` and ``s_hash``.
+    """
     config = svc.config.current
     claims = id_token_claims(
         issuer=svc.issuer,
@@ -136,7 +143,9 @@ def sign_id_token(
         nonce=nonce,
         code=code,
         access_token=access_token,
+        state=state,
         additional_audience=ctx.client.metadata.additional_audience,
+        user_claims=user_claims,
     )
     return svc.keys.sign(claims)
 

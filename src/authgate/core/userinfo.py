@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from authgate.core.ports import Services
@@ -48,6 +49,16 @@ def _user_claims(user: User) -> dict[str, Any]:
     }
 
 
+async def released_claims(user: User, scope: Iterable[str], svc: Services) -> dict[str, Any]:
+    """The user's claims that these scopes release (OIDC Core §5.4), without ``sub``."""
+    known = {s.scope_id: s.claims for s in await svc.scopes.all()}
+    released: set[str] = set()
+    for name in scope:
+        released.update(known.get(name) or STANDARD_CLAIMS.get(name, ()))
+    values = _user_claims(user)
+    return {claim: values[claim] for claim in sorted(released) if values.get(claim) is not None}
+
+
 async def userinfo(access_token: str | None, svc: Services) -> dict[str, Any]:
     """The claims the token's scopes release about its user."""
     record = await active_access_token(access_token, svc)
@@ -63,13 +74,6 @@ async def userinfo(access_token: str | None, svc: Services) -> dict[str, Any]:
         or client.expired(svc.clock.now())
     ):
         raise InvalidToken("The access token's user or client no longer exists or is disabled")
-    known = {s.scope_id: s.claims for s in await svc.scopes.all()}
-    released: set[str] = set()
-    for scope in record.scope:
-        released.update(known.get(scope) or STANDARD_CLAIMS.get(scope, ()))
-    values = _user_claims(user)
     body: dict[str, Any] = {"sub": subject(user.user_id, client, svc.config.current)}
-    for claim in sorted(released):
-        if values.get(claim) is not None:
-            body[claim] = values[claim]
+    body |= await released_claims(user, record.scope, svc)
     return body

@@ -126,7 +126,7 @@ class SqlGrantStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add_code(self, code: AuthorizationCode) -> None:
+    async def add_code(self, code: AuthorizationCode, tokens: Sequence[TokenRecord] = ()) -> None:
         params = {
             "code_hash": code.code_hash,
             "grant_id": code.grant_id,
@@ -146,12 +146,25 @@ class SqlGrantStore:
             "code_challenge_method": code.code_challenge_method,
             "consumed_at": None,
         }
+        steps = [Step(INSERT_CODE, params), *_insert_tokens(tokens)]
         join = {"sid": code.sid, "client_id": code.client_id}
         try:
-            await self._db.transact([Step(INSERT_CODE, params), Step(JOIN_SESSION, join)])
+            await self._db.transact([*steps, Step(JOIN_SESSION, join)])
         except IntegrityViolation:
             # a concurrent code for the same session and client recorded the pair first
-            await self._db.transact([Step(INSERT_CODE, params)])
+            await self._db.transact(steps)
+
+    async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
+        if not tokens:
+            return
+        joins = sorted({(t.sid, t.client_id) for t in tokens if t.sid})
+        steps = _insert_tokens(tokens)
+        try:
+            await self._db.transact(
+                steps + [Step(JOIN_SESSION, {"sid": s, "client_id": c}) for s, c in joins]
+            )
+        except IntegrityViolation:
+            await self._db.transact(steps)
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None:
         row = await self._db.fetch_one(GET_CODE, {"code_hash": code_hash})

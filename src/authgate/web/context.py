@@ -44,7 +44,7 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
         RequestTooLarge: the declared or actual length exceeds ``limit``.
     """
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge(f"The request body exceeds {limit} bytes")
     chunks: list[bytes] = []
     size = 0

@@ -1,11 +1,58 @@
-"""Delivering an authorization response (success or error) to the client's redirect URI."""
+"""Delivering an authorization response (success or error) to the client's redirect URI.
+
+Three response modes: ``query`` (RFC 6749 §4.1.2), ``fragment`` (OAuth 2.0 Multiple
+Response Type Encoding Practices §2.1) and ``form_post`` (OAuth 2.0 Form Post Response
+Mode §2): an HTML page whose form auto-submits the parameters to the redirect URI with
+POST. ``iss`` is added to every response when enabled (RFC 9207 §2).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from markupsafe import Markup
 from starlette.responses import Response
 
 from authgate.core.ports import Services
+from authgate.web.pages import page
 from authgate.web.responses import add_query, redirect
+
+#: The one script of the form_post page; allowed by its hash, not by 'unsafe-inline'.
+FORM_POST_SCRIPT = 'document.getElementById("authgate-form-post").submit();'
+FORM_POST_SCRIPT_HASH = (
+    "sha256-" + base64.b64encode(hashlib.sha256(FORM_POST_SCRIPT.encode("utf-8")).digest()).decode()
+)
+#: form_post pages may run exactly that script; nothing loads from anywhere, no framing.
+#: No ``form-action``: browsers apply it to the redirects that follow the submission too,
+#: which would break clients whose callback redirects to another origin.
+FORM_POST_CSP = (
+    f"default-src 'none'; script-src '{FORM_POST_SCRIPT_HASH}'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+
+
+def add_fragment(uri: str, params: dict[str, str]) -> str:
+    """The redirect URI with ``params`` form-encoded in its fragment (registered redirect
+    URIs never have a fragment of their own: RFC 6749 §3.1.2)."""
+    parts = urlsplit(uri)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, urlencode(params)))
+
+
+def form_post(redirect_uri: str, params: dict[str, str]) -> Response:
+    """The auto-submitting form page (OAuth 2.0 Form Post Response Mode §2).
+
+    Values are HTML-escaped by the template; the page is not cached and cannot be framed.
+    A ``<noscript>`` button lets a user without JavaScript submit it by hand.
+    """
+    return page(
+        "form_post.html",
+        headers={"Content-Security-Policy": FORM_POST_CSP},
+        action=redirect_uri,
+        fields=sorted(params.items()),
+        script=Markup(FORM_POST_SCRIPT),  # noqa: S704 - a constant, allowed by its CSP hash
+    )
 
 
 def deliver(
@@ -17,13 +64,23 @@ def deliver(
     status_code: int = 302,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Redirect to the client with ``params``, adding ``iss`` (RFC 9207 §2) when enabled.
+    """Send ``params`` to the client in ``response_mode``, adding ``iss`` when enabled.
 
-    ``status_code`` is 302 for the authorize endpoint and 303 after a form post, so the
-    browser never re-posts credentials to the client (RFC 9700 §4.12).
+    ``status_code`` applies to the redirecting modes: 302 from the authorize endpoint and
+    303 after a form post, so the browser never re-posts credentials to the client
+    (RFC 9700 §4.12). ``form_post`` answers 200 with the form page.
+
+    Raises:
+        ValueError: an unknown response mode (validation refuses those earlier).
     """
     if svc.config.current.authorizationResponseIssParameterSupported:
         params = {**params, "iss": svc.issuer}
-    if response_mode != "query":  # pragma: no cover - only query is implemented
+    if response_mode == "query":
+        target = add_query(redirect_uri, params)
+    elif response_mode == "fragment":
+        target = add_fragment(redirect_uri, params)
+    elif response_mode == "form_post":
+        return form_post(redirect_uri, params)
+    else:
         raise ValueError(f"response_mode {response_mode} is not implemented")
-    return redirect(add_query(redirect_uri, params), status_code=status_code, headers=headers)
+    return redirect(target, status_code=status_code, headers=headers)

@@ -54,12 +54,12 @@ def interaction_redirect(
 async def authorize(request: Request) -> Response:
     params = await form(request) if request.method == "POST" else query(request)
     svc = services(request)
-    auth_request, _client = await core.validate(params, svc)
+    auth_request, client = await core.validate(params, svc)
     session = await current_session(request, svc)
     decision = await core.decide(auth_request, session, svc)
     if isinstance(decision, Approved):
         assert session is not None
-        result = await core.issue_code(auth_request, session, svc)
+        result = await core.issue(auth_request, session, client, svc)
         return deliver(result.redirect_uri, result.params, svc, response_mode=result.response_mode)
     ix, secret = await interaction.begin(
         auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc
