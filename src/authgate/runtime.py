@@ -53,10 +53,12 @@ STANDARD_SCOPES = (
 
 
 def outbound_client() -> httpx.AsyncClient:
-    """The HTTP client for requests to clients' URLs: short timeouts, no redirects."""
+    """The HTTP client for requests to clients' URLs: short timeouts, no redirects, nothing
+    (proxies, ``.netrc`` credentials) taken from the environment."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(5.0, connect=3.0),
         follow_redirects=False,
+        trust_env=False,
         headers={"User-Agent": "authgate"},
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
     )

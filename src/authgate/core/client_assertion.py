@@ -14,6 +14,7 @@ never seen before for this client. Every failure is ``invalid_client`` (RFC 7521
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +27,7 @@ from authgate.core.types import Client
 from authgate.crypto import client_keys
 from authgate.errors import InvalidClient, InvalidRequest, OutboundError
 
+logger = logging.getLogger(__name__)
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 METHOD = "private_key_jwt"
 #: How far in the future an assertion's ``exp`` may be (bounds the jti store).
@@ -103,8 +105,11 @@ async def _keys(client: Client, svc: Services, *, refresh: bool) -> list[Key]:
         try:
             source = await svc.jwks.get(meta.jwks_uri, refresh=refresh)
         except OutboundError as exc:
+            # the detail stays in the log: the registrant chose the URL, so echoing what the
+            # server saw there (status codes, errors) would make jwks_uri a probing tool
+            logger.info("jwks_uri of client %s unusable: %s", client.client_id, exc)
             raise InvalidClient(
-                f"Client authentication failed: the client's jwks_uri could not be read ({exc})"
+                "Client authentication failed: the client's jwks_uri could not be read"
             ) from None
     else:
         raise InvalidClient("Client authentication failed: the client has no registered keys")
