@@ -17,8 +17,14 @@ from authgate.appconfig_security import SecurityProperties
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
 
-#: Token endpoint authentication methods this server implements.
-IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+#: Token endpoint authentication methods this server implements. ``client_secret_jwt`` is
+#: not among them: it needs the plaintext client secret as an HMAC key, and authgate stores
+#: client secrets only as hashes (RFC 9700 §2.5 prefers asymmetric methods anyway).
+IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none", "private_key_jwt")
+#: Signature algorithms accepted for private_key_jwt client assertions (RFC 7523 §3).
+IMPLEMENTED_ASSERTION_ALGS = tuple(
+    f"{family}{bits}" for family in ("RS", "PS", "ES") for bits in (256, 384, 512)
+)
 #: Grant types this server implements at the token or authorization endpoint.
 IMPLEMENTED_GRANT_TYPES = ("authorization_code", "implicit", "refresh_token", "client_credentials")
 #: Response types this server implements at the authorization endpoint (OIDC Core §3,
@@ -144,6 +150,11 @@ class AppConfiguration(SecurityProperties):
         description="Client authentication methods accepted at registration and the token "
         "endpoint. Includes `none` so public clients (SPAs, mobile apps) can register.",
     )
+    tokenEndpointAuthSigningAlgValuesSupported: list[str] = Field(
+        default_factory=lambda: list(IMPLEMENTED_ASSERTION_ALGS),
+        description="Signature algorithms accepted for private_key_jwt client assertions and "
+        "registrable as token_endpoint_auth_signing_alg (asymmetric only).",
+    )
     subjectTypesSupported: list[Literal["public", "pairwise"]] = Field(
         default_factory=lambda: ["public", "pairwise"],  # type: ignore[arg-type]
         description="Subject identifier types.",
@@ -198,6 +209,29 @@ class AppConfiguration(SecurityProperties):
     forceOfflineAccessScopeToEnableRefreshToken: bool = Field(
         False, description="Issue refresh tokens only when `offline_access` was granted."
     )
+    refreshTokenReuseGracePeriod: int = Field(
+        10,
+        ge=0,
+        le=300,
+        description="Seconds after a refresh token was rotated during which presenting it again "
+        "returns the same new token pair instead of revoking the grant (a retry after a lost "
+        "response, two browser tabs refreshing at once). 0: every reuse revokes the grant. "
+        "authgate extension (RFC 9700 §4.14.2 reuse detection).",
+    )
+    refreshTokenIdleLifetime: int = Field(
+        0,
+        ge=0,
+        le=10 * 365 * 86400,
+        description="A refresh token not used for this many seconds expires, even before "
+        "refreshTokenLifetime (the absolute limit of the grant). 0: no idle limit. "
+        "authgate extension (RFC 9700 §4.14.2).",
+    )
+    rotateRefreshTokensForConfidentialClients: bool = Field(
+        True,
+        description="Rotate refresh tokens of confidential clients too (public clients always "
+        "rotate, RFC 9700 §4.14.2). When false they keep their refresh token and the refresh "
+        "response carries none.",
+    )
     jansOpenIdConnectVersion: str = Field(
         "openidconnect-1.0", description="Value of the id_token's jansOpenIDConnectVersion."
     )
@@ -215,6 +249,22 @@ class AppConfiguration(SecurityProperties):
         description="Salt for pairwise subjects; generated at first start.",
     )
 
+    # --- logout ------------------------------------------------------------------------
+    backchannelLogoutDeliveryTimeout: int = Field(
+        5,
+        ge=1,
+        le=30,
+        description="Seconds one back-channel logout request may take (connect, send, read) "
+        "before it counts as failed.",
+    )
+    backchannelLogoutDeliveryAttempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Attempts to deliver a back-channel Logout Token before giving up; retries "
+        "follow network errors, timeouts and 5xx/408/429 answers, with exponential backoff.",
+    )
+
     # --- responses -----------------------------------------------------------------------
     errorReasonEnabled: bool = Field(
         False, description="Add a specific `reason` member to error responses."
@@ -228,7 +278,25 @@ class AppConfiguration(SecurityProperties):
     def _known_auth_methods(cls, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - set(IMPLEMENTED_AUTH_METHODS))
         if unknown:
-            raise ValueError(f"unsupported method(s) {unknown}; known: {IMPLEMENTED_AUTH_METHODS}")
+            why = (
+                " (client_secret_jwt needs the plaintext client secret, which authgate does not "
+                "keep: secrets are stored hashed; use private_key_jwt)"
+                if "client_secret_jwt" in unknown
+                else ""
+            )
+            raise ValueError(
+                f"unsupported method(s) {unknown}; known: {IMPLEMENTED_AUTH_METHODS}{why}"
+            )
+        return value
+
+    @field_validator("tokenEndpointAuthSigningAlgValuesSupported")
+    @classmethod
+    def _known_assertion_algs(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(IMPLEMENTED_ASSERTION_ALGS))
+        if unknown:
+            raise ValueError(
+                f"unsupported algorithm(s) {unknown}; known: {IMPLEMENTED_ASSERTION_ALGS}"
+            )
         return value
 
     @field_validator("codeChallengeMethodsSupported")

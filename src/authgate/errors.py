@@ -198,6 +198,13 @@ class InteractionError(Exception):
     """
 
 
+class OutboundError(Exception):
+    """A request authgate made to a client's URL (``jwks_uri``, back-channel logout) failed.
+
+    Never sent as is: the core maps it to the protocol error of the request it serves.
+    """
+
+
 class LoginFailed(Exception):
     """Wrong username or password. The message never says which (no user enumeration)."""
 

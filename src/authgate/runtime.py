@@ -16,6 +16,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import httpx
+
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import Clock, PasswordHasher, Services
@@ -24,8 +26,11 @@ from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
 from authgate.crypto.rotation import publish_delay
 from authgate.outbound import HttpSectorIdentifierFetcher
+from authgate.outbound.backchannel import BackchannelLogout
+from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
 from authgate.storage.admin import SqlAdminStore
+from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.database import Database, IntegrityViolation
 from authgate.storage.db import open_database, upgrade
@@ -52,6 +57,18 @@ STANDARD_SCOPES = (
     Scope("email", "Your email address", ("email", "email_verified"), True),
     Scope("offline_access", "Keep access while you are away", (), True),
 )
+
+
+def outbound_client() -> httpx.AsyncClient:
+    """The HTTP client for requests to clients' URLs: short timeouts, no redirects, nothing
+    (proxies, ``.netrc`` credentials) taken from the environment."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(5.0, connect=3.0),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": "authgate"},
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
+    )
 
 
 class SystemClock:
@@ -141,6 +158,8 @@ class Runtime:
         key_store: SqlKeyStore,
         keyring: KeyRing,
         first_start: FirstStart,
+        outbound: httpx.AsyncClient,
+        backchannel: BackchannelLogout,
         *,
         key_upkeep: KeyUpkeep,
     ) -> None:
@@ -153,6 +172,8 @@ class Runtime:
         self.keyring = keyring
         self.first_start = first_start
         self.key_upkeep = key_upkeep
+        self.outbound = outbound
+        self.backchannel = backchannel
         self._poller: asyncio.Task[None] | None = None
 
     @classmethod
@@ -203,6 +224,8 @@ class Runtime:
         if admin is not None:
             first.admin_client_id = admin.client_id
             first.admin_client_secret = admin.client_secret
+        outbound = outbound_client()
+        backchannel = BackchannelLogout(outbound, live)
         services = Services(
             issuer=settings.issuer,
             config=live,
@@ -218,6 +241,9 @@ class Runtime:
             clock=clock,
             pushed=SqlParStore(db),
             replay=SqlReplayCache(db),
+            assertions=SqlAssertionStore(db),
+            jwks=HttpJwksSource(outbound),
+            logout=backchannel,
             sector_identifiers=HttpSectorIdentifierFetcher(
                 allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
@@ -231,6 +257,8 @@ class Runtime:
             key_store,
             keyring,
             first,
+            outbound,
+            backchannel,
             key_upkeep=key_upkeep,
         )
         if poll:
@@ -279,4 +307,6 @@ class Runtime:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+        await self.backchannel.close()
+        await self.outbound.aclose()
         await self.db.close()

@@ -52,7 +52,24 @@ async def test_document_contents(http: httpx.AsyncClient) -> None:
         "client_secret_basic",
         "client_secret_post",
         "none",
+        "private_key_jwt",
     ]
+    assert "client_secret_jwt" not in doc["token_endpoint_auth_methods_supported"]
+    assert doc["token_endpoint_auth_signing_alg_values_supported"] == [
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "ES256",
+        "ES384",
+        "ES512",
+    ]
+    assert doc["revocation_endpoint"] == base + "/revoke"
+    assert doc["introspection_endpoint"] == base + "/introspection"
+    assert "none" in doc["revocation_endpoint_auth_methods_supported"]
+    assert "none" not in doc["introspection_endpoint_auth_methods_supported"]
     assert doc["id_token_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
     assert doc["access_token_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
     assert set(doc["scopes_supported"]) >= {"openid", "profile", "email"}

@@ -179,9 +179,14 @@ def _bad(**overrides: Any) -> dict[str, Any]:
         ),
         (_bad(application_type="desktop"), "invalid_client_metadata", "application_type"),
         (
-            _bad(token_endpoint_auth_method="private_key_jwt"),
+            _bad(token_endpoint_auth_method="client_secret_jwt"),
             "invalid_client_metadata",
             "token_endpoint_auth_method",
+        ),
+        (
+            _bad(token_endpoint_auth_method="private_key_jwt"),
+            "invalid_client_metadata",
+            "needs jwks or jwks_uri",
         ),
         (_bad(subject_type="anonymous"), "invalid_client_metadata", "subject_type"),
         (

@@ -253,7 +253,9 @@ async def test_error_reason_when_enabled(flow: Flow, runtime: Runtime) -> None:
     assert set(response.json()) == {"error", "error_description", "reason"}
 
 
-async def test_refresh_rotates_and_detects_reuse(http: httpx.AsyncClient, flow: Flow) -> None:
+async def test_refresh_rotates_and_detects_reuse(
+    http: httpx.AsyncClient, flow: Flow, clock: FakeClock
+) -> None:
     client = await flow.register()
     tokens = await flow.tokens(await flow.code(client["client_id"]))
     form = {
@@ -268,7 +270,8 @@ async def test_refresh_rotates_and_detects_reuse(http: httpx.AsyncClient, flow: 
     assert "scope" not in rotated  # only echoed when the request carried one (PRODUCT.md)
     assert "id_token" in rotated
     assert (await _userinfo(http, rotated["access_token"])).status_code == 200
-    # presenting the old refresh token again revokes the whole grant
+    # presenting the old refresh token again, after the grace window, revokes the whole grant
+    clock.advance(11)  # refreshTokenReuseGracePeriod is 10 s
     reuse = await flow.token(form)
     assert reuse.status_code == 400
     assert "already used" in reuse.json()["error_description"]

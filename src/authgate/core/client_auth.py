@@ -1,10 +1,12 @@
-"""Client authentication at the token endpoint (RFC 6749 §2.3, §3.2.1; janssen-spec §5.2).
+"""Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3,
+§3.2.1; janssen-spec §5.2).
 
-Order, as in Janssen's AuthenticationFilter "POST auth" chain: HTTP Basic
-(``client_secret_basic``); else ``client_id`` + ``client_secret`` in the body
-(``client_secret_post``); else, when ``clientAuthenticationFiltersEnabled`` is true, only the
-configured filters; else a ``none`` client identified by ``client_id``. The filter branch and
-the ``none`` branch exclude each other: that is why the flow document turns the property off.
+Order, as in Janssen's AuthenticationFilter: a client assertion (``private_key_jwt``, see
+:mod:`authgate.core.client_assertion`); else HTTP Basic (``client_secret_basic``); else
+``client_id`` + ``client_secret`` in the body (``client_secret_post``); else, when
+``clientAuthenticationFiltersEnabled`` is true, only the configured filters; else a ``none``
+client identified by ``client_id``. The filter branch and the ``none`` branch exclude each
+other: that is why the flow document turns the property off.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import unquote
 
+from authgate.core import client_assertion
 from authgate.core.client_filters import bind_filter
+from authgate.core.endpoints import TOKEN
 from authgate.core.ports import Services
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client
 from authgate.crypto.handles import hash_matches
@@ -82,27 +87,64 @@ async def _by_filters(form: Mapping[str, str], svc: Services) -> Client:
     )
 
 
-async def authenticate(form: Mapping[str, str], authorization: str | None, svc: Services) -> Client:
-    """The authenticated client of a token request.
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """A client and how it proved its identity (``none``: it only named itself)."""
+
+    client: Client
+    method: str
+
+
+async def authenticate(
+    form: Mapping[str, str], authorization: str | None, svc: Services, *, endpoint: str = TOKEN
+) -> Client:
+    """The authenticated client of a request to the token, revocation or introspection
+    endpoint; see :func:`authenticated`."""
+    return (await authenticated(form, authorization, svc, endpoint=endpoint)).client
+
+
+async def authenticated(
+    form: Mapping[str, str], authorization: str | None, svc: Services, *, endpoint: str = TOKEN
+) -> Authenticated:
+    """Authenticate the client of a back-channel request.
+
+    Args:
+        form: The form-encoded request body.
+        authorization: The ``Authorization`` header, if any.
+        svc: Services.
+        endpoint: The path of the endpoint called (a client assertion may name its URL).
 
     Raises:
         InvalidClient: authentication failed (401 with ``WWW-Authenticate``).
         InvalidRequest: more than one authentication method was used (RFC 6749 §2.3).
     """
     basic = parse_basic(authorization)
+    if "client_assertion" in form or "client_assertion_type" in form:
+        if basic is not None or "client_secret" in form:
+            raise InvalidRequest("Use only one client authentication method (RFC 6749 §2.3)")
+        assertion, client_id = client_assertion.claimed_client_id(form)
+        client = await _usable(client_id, svc)
+        if client_assertion.METHOD not in _methods(client):
+            raise InvalidClient(
+                "Client authentication failed: the client is not registered for private_key_jwt"
+            )
+        await client_assertion.verify(assertion, client, svc, endpoint)
+        return Authenticated(client, client_assertion.METHOD)
     if basic is not None:
         if "client_secret" in form:
             raise InvalidRequest("Use only one client authentication method (RFC 6749 §2.3)")
         client_id, secret = basic
         if "client_id" in form and form["client_id"] != client_id:
             raise InvalidRequest("client_id does not match the authenticated client")
-        return await _with_secret(client_id, secret, "client_secret_basic", svc)
+        method = "client_secret_basic"
+        return Authenticated(await _with_secret(client_id, secret, method, svc), method)
     form_id = form.get("client_id")
     form_secret = form.get("client_secret")
     if form_id and form_secret:
-        return await _with_secret(form_id, form_secret, "client_secret_post", svc)
+        method = "client_secret_post"
+        return Authenticated(await _with_secret(form_id, form_secret, method, svc), method)
     if svc.config.current.clientAuthenticationFiltersEnabled:
-        return await _by_filters(form, svc)
+        return Authenticated(await _by_filters(form, svc), "clientAuthenticationFilters")
     if not form_id:
         raise InvalidClient("Client authentication failed: no client_id and no credentials")
     client = await _usable(form_id, svc)
@@ -111,4 +153,4 @@ async def authenticate(form: Mapping[str, str], authorization: str | None, svc: 
             "Client authentication failed: this client must authenticate with "
             f"{client.metadata.token_endpoint_auth_method}"
         )
-    return client
+    return Authenticated(client, PUBLIC_AUTH_METHOD)

@@ -69,6 +69,14 @@ def document(
         "pushed_authorization_request_endpoint": urls.par_endpoint,
         "require_pushed_authorization_requests": config.requirePar,
         "dpop_signing_alg_values_supported": list(config.dpopSigningAlgValuesSupported),
+        "revocation_endpoint": urls.revocation_endpoint,
+        "revocation_endpoint_auth_methods_supported": list(
+            config.tokenEndpointAuthMethodsSupported
+        ),
+        "introspection_endpoint": urls.introspection_endpoint,
+        "introspection_endpoint_auth_methods_supported": [
+            m for m in config.tokenEndpointAuthMethodsSupported if m != "none"
+        ],
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
@@ -81,6 +89,17 @@ def document(
         ),
         "jansOpenIdConnectVersion": config.jansOpenIdConnectVersion,
     }
+    doc |= {
+        "end_session_endpoint": urls.end_session_endpoint,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "frontchannel_logout_supported": False,
+    }
+    if "private_key_jwt" in config.tokenEndpointAuthMethodsSupported:
+        algs = list(config.tokenEndpointAuthSigningAlgValuesSupported)
+        doc["token_endpoint_auth_signing_alg_values_supported"] = algs
+        doc["revocation_endpoint_auth_signing_alg_values_supported"] = algs
+        doc["introspection_endpoint_auth_signing_alg_values_supported"] = algs
     if config.dynamicRegistrationEnabled:
         doc["registration_endpoint"] = urls.registration_endpoint
     return doc

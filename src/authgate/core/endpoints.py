@@ -63,3 +63,7 @@ class EndpointUrls:
     @property
     def introspection_endpoint(self) -> str:
         return self.url(INTROSPECTION)
+
+    @property
+    def end_session_endpoint(self) -> str:
+        return self.url(END_SESSION)

@@ -17,6 +17,7 @@ from authgate.core.types import (
     Client,
     Interaction,
     LoginSession,
+    LogoutNotice,
     PushedRequest,
     Scope,
     TokenRecord,
@@ -87,11 +88,13 @@ class GrantStore(Protocol):
     """Authorization codes and the tokens minted from them."""
 
     async def add_code(self, code: AuthorizationCode, tokens: Sequence[TokenRecord] = ()) -> None:
-        """Store a new code and the tokens issued with it (hybrid flows), atomically."""
+        """Store a new code and the tokens issued with it (hybrid flows), atomically, and
+        record that its client takes part in the login session ``code.sid`` (for logout)."""
         ...
 
     async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
-        """Store tokens issued without a code (implicit, client_credentials), atomically."""
+        """Store tokens issued without a code (implicit, client_credentials), atomically;
+        tokens with a ``sid`` record their client's part in that login session."""
         ...
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None: ...
@@ -110,17 +113,61 @@ class GrantStore(Protocol):
     async def get_token(self, token_hash: str) -> TokenRecord | None: ...
 
     async def rotate_refresh_token(
-        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+        self,
+        token_hash: str,
+        now: float,
+        tokens: Sequence[TokenRecord],
+        successor: str | None = None,
     ) -> bool:
-        """Mark a refresh token used and store its successors, atomically (single use)."""
+        """Mark a refresh token used and store its successors, atomically (single use).
+
+        ``successor`` (the sealed successor values) is stored on the used token in the same
+        transaction. Returns False, storing nothing, if the token was already used or revoked.
+        """
         ...
 
-    async def add_tokens_with_refresh(
-        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+    async def extend_refresh_token(
+        self, token_hash: str, now: float, expires_at: float, tokens: Sequence[TokenRecord]
     ) -> bool:
-        """Store tokens minted from a refresh token that stays valid (a DPoP-bound refresh
-        token of a public client is not rotated, RFC 9449 §5), only while that refresh token
-        is neither used nor revoked; atomically."""
+        """Refresh without rotation: move the token's expiry and store ``tokens``, atomically.
+
+        Returns False, storing nothing, if the token is used, revoked or expired.
+        """
+        ...
+
+    async def revoke_token(self, token_hash: str, now: float) -> bool:
+        """Revoke one token; False if unknown or already revoked."""
+        ...
+
+    async def session_clients(self, sid: str) -> frozenset[str]:
+        """The clients that were issued a code or token in the login session ``sid``."""
+        ...
+
+    async def revoke_session(self, sid: str, now: float, keep_scope: str) -> int:
+        """Revoke every grant of the session ``sid`` except those granted ``keep_scope``.
+
+        Returns how many grants were revoked.
+        """
+        ...
+
+
+class AssertionStore(Protocol):
+    """Single-use values of client assertions (RFC 7523 §3: ``jti``)."""
+
+    async def remember(self, key: str, expires_at: float, now: float) -> bool:
+        """Record ``key`` until ``expires_at``; False if it is already recorded (a replay)."""
+        ...
+
+
+class JwksSource(Protocol):
+    """Fetches and caches the JWK Sets that clients publish at their ``jwks_uri``."""
+
+    async def get(self, uri: str, *, refresh: bool = False) -> Mapping[str, Any]:
+        """The JWK Set at ``uri``; ``refresh`` asks for a fresh copy (e.g. unknown ``kid``).
+
+        Raises:
+            OutboundError: the document could not be fetched or is not a JWK Set.
+        """
         ...
 
 
@@ -166,6 +213,20 @@ class KeyRing(Protocol):
     @property
     def algorithms(self) -> frozenset[str]:
         """The algorithms a key can sign with now."""
+        ...
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a JWS signed by one of our keys (``exp`` not checked).
+
+        Raises:
+            ValueError: not a JWS signed by this server.
+        """
+        ...
+
+
+class LogoutNotifier(Protocol):
+    def submit(self, notices: Sequence[LogoutNotice]) -> None:
+        """Deliver the notifications in the background, with retries; never raises."""
         ...
 
 
@@ -216,4 +277,7 @@ class Services:
     clock: Clock
     pushed: ParStore
     replay: ReplayCache
+    assertions: AssertionStore
+    jwks: JwksSource
+    logout: LogoutNotifier
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

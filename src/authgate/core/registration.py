@@ -2,8 +2,9 @@
 
 Janssen behaviours kept (janssen-spec §3): ``scope`` as array or string, unknown scopes and
 grant/response types dropped silently, grant/response type autofix, pairwise subjects by
-default. Deliberate differences: no ``client_secret`` for a ``none`` client, and
-``client_secret_expires_at`` only when a secret is issued (RFC 7591 §3.2.1).
+default. Deliberate differences: a ``client_secret`` only for clients that authenticate with
+one (not ``none`` or ``private_key_jwt``), ``client_secret_expires_at`` only when a secret is
+issued (RFC 7591 §3.2.1), and no ``client_secret_jwt`` (secrets are stored hashed).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import redirect_uris, sector
+from authgate.core import redirect_uris, registration_checks, sector
 from authgate.core.client_types import resolve_types
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
 from authgate.core.registration_request import RegistrationRequest, parse_registration_request
 from authgate.core.registration_response import client_response
-from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, Scope
+from authgate.core.types import Client, ClientMetadata, Scope
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri
 
@@ -109,6 +110,12 @@ def build_metadata(
         InvalidClientMetadata, InvalidRedirectUri: naming the offending member.
     """
     method = req.token_endpoint_auth_method or "client_secret_basic"
+    if "client_secret_jwt" in (method, *req.additional_token_endpoint_auth_methods):
+        raise InvalidClientMetadata(
+            "Parameter token_endpoint_auth_method is not valid: client_secret_jwt is not "
+            "supported (it needs the plaintext client secret, and authgate stores secrets only "
+            "as hashes); use private_key_jwt"
+        )
     if method not in config.tokenEndpointAuthMethodsSupported:
         raise InvalidClientMetadata(
             f"Parameter token_endpoint_auth_method is not valid: '{method}' is not one of "
@@ -128,9 +135,17 @@ def build_metadata(
     grants, responses = resolve_types(req.grant_types, req.response_types, config)
     uris = _validate_redirects(req, grants, responses, config, subject_type)
     id_alg, at_alg = _validate_algorithms(req, config, signing_algs)
+    registration_checks.check_keys(
+        (method, *req.additional_token_endpoint_auth_methods),
+        req.jwks,
+        req.jwks_uri,
+        req.token_endpoint_auth_signing_alg,
+        config,
+    )
     backchannel = req.backchannel_logout_uris()
-    for uri in backchannel:
-        redirect_uris.validate_registered(uri, "web")
+    registration_checks.check_logout_uris(
+        backchannel, req.post_logout_redirect_uris, req.application_type, config
+    )
     custom = {
         name: str(value)
         for name, value in req.extra_members().items()
@@ -183,10 +198,22 @@ def build_metadata(
         default_acr_values=tuple(req.default_acr_values),
         lifetime=lifetime,
         access_token_lifetime=req.access_token_lifetime,
+        jwks=req.jwks,
+        jwks_uri=req.jwks_uri,
+        token_endpoint_auth_signing_alg=req.token_endpoint_auth_signing_alg,
         custom_attributes=custom,
         authorized_origins=validate_authorized_origins(req.authorized_origins),
         dpop_bound_access_tokens=req.dpop_bound_access_tokens,
     )
+
+
+def needs_secret(metadata: ClientMetadata) -> bool:
+    """Whether the client authenticates with a secret (none and private_key_jwt do not)."""
+    methods = {
+        metadata.token_endpoint_auth_method,
+        *metadata.additional_token_endpoint_auth_methods,
+    }
+    return bool(methods & registration_checks.SECRET_METHODS)
 
 
 async def register(body: Any, svc: Services) -> Registration:
@@ -207,7 +234,7 @@ async def register(body: Any, svc: Services) -> Registration:
         else config.dynamicRegistrationExpirationTime
     )
     expires_at = now + lifetime if lifetime > 0 else None
-    secret = None if metadata.token_endpoint_auth_method == PUBLIC_AUTH_METHOD else new_handle()
+    secret = new_handle() if needs_secret(metadata) else None
     registration_token = new_handle()
     client = Client(
         client_id=str(uuid.uuid4()),

@@ -1,4 +1,9 @@
-"""The registration response body (RFC 7591 §3.2.1) in the flow document's shape."""
+"""The client information response (RFC 7591 §3.2.1, RFC 7592 §3) in the flow document's shape.
+
+Member order and Janssen's extra members follow the flow document (janssen-spec §3.7).
+Secrets and the registration access token are known in plaintext only when just issued (or
+presented by the caller): authgate stores hashes, so a response includes them only then.
+"""
 
 from __future__ import annotations
 
@@ -80,6 +85,9 @@ def client_response(
         "access_token_lifetime": m.access_token_lifetime,
         "authorized_origins": list(m.authorized_origins) or None,
         "dpop_bound_access_tokens": m.dpop_bound_access_tokens or None,
+        "jwks": dict(m.jwks) if m.jwks is not None else None,
+        "jwks_uri": m.jwks_uri,
+        "token_endpoint_auth_signing_alg": m.token_endpoint_auth_signing_alg,
     }
     body |= {k: v for k, v in optional.items() if v is not None}
     body |= dict(m.custom_attributes)

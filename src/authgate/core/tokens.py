@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from authgate.appconfig import AppConfiguration
 from authgate.core.access_token import ACCESS_TOKEN_TYP, jwt_access_token_claims
 from authgate.core.id_token import id_token_claims
 from authgate.core.ports import Services
@@ -90,15 +91,27 @@ def refresh_allowed(client: Client, scope: tuple[str, ...], svc: Services) -> bo
     return not config.forceOfflineAccessScopeToEnableRefreshToken or OFFLINE_ACCESS in scope
 
 
+def refresh_expiry(grant_expires_at: float, now: float, config: AppConfiguration) -> float:
+    """When a refresh token issued or used now expires: the grant's absolute expiry, or
+    earlier under ``refreshTokenIdleLifetime`` (RFC 9700 §4.14.2, "expire after inactivity")."""
+    idle = config.refreshTokenIdleLifetime
+    return min(grant_expires_at, now + idle) if idle > 0 else grant_expires_at
+
+
 def mint(
     ctx: GrantContext,
     svc: Services,
     now: float,
     *,
     refresh: bool,
-    refresh_expires_at: float | None = None,
+    refresh_grant_expires_at: float | None = None,
 ) -> MintedTokens:
-    """New access token (and refresh token) values and their storage records."""
+    """New access token (and refresh token) values and their storage records.
+
+    Args:
+        refresh_grant_expires_at: The grant's absolute refresh expiry when continuing a grant
+            (refresh token rotation); a new grant gets now + ``refreshTokenLifetime``.
+    """
     config = svc.config.current
     lifetime = ctx.client.metadata.access_token_lifetime or config.accessTokenLifetime
     common = {
@@ -129,13 +142,14 @@ def mint(
     )
     if refresh:
         value = new_handle()
-        expires = refresh_expires_at or now + config.refreshTokenLifetime
+        absolute = refresh_grant_expires_at or now + config.refreshTokenLifetime
         minted.refresh_token = value
         minted.records.append(
             TokenRecord(
                 token_hash=handle_hash(value),
                 kind="refresh_token",
-                expires_at=expires,
+                expires_at=refresh_expiry(absolute, now, config),
+                grant_expires_at=absolute,
                 jkt=ctx.refresh_jkt,
                 **common,  # type: ignore[arg-type]
             )

@@ -62,6 +62,9 @@ class ClientMetadata:
     default_acr_values: tuple[str, ...] = ()
     lifetime: int | None = None
     access_token_lifetime: int | None = None
+    jwks: Mapping[str, Any] | None = None
+    jwks_uri: str | None = None
+    token_endpoint_auth_signing_alg: str | None = None
     custom_attributes: Mapping[str, str] = field(default_factory=dict)
     authorized_origins: tuple[str, ...] = ()
     dpop_bound_access_tokens: bool = False
@@ -243,6 +246,11 @@ class TokenRecord:
     revoked_at: float | None = None
     #: RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6), if any.
     jkt: str | None = None
+    #: Refresh tokens: the grant's absolute expiry; ``expires_at`` may be earlier (idle limit).
+    grant_expires_at: float | None = None
+    #: A rotated refresh token: its successors, sealed under a key derived from this token's
+    #: own value, kept for the reuse grace window only (see core.grants.refresh_token).
+    successor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,3 +276,12 @@ class PushedRequest:
     client_id: str
     params: Mapping[str, str]
     expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutNotice:
+    """A back-channel logout notification to deliver (OIDC Back-Channel Logout 1.0 §2.5)."""
+
+    client_id: str
+    uri: str
+    logout_token: str

@@ -69,8 +69,14 @@ async def userinfo(record: TokenRecord, svc: Services) -> dict[str, Any]:
         raise InsufficientScope("The access token was not issued with the openid scope")
     user = await svc.users.get(record.user_id)
     client = await svc.clients.get(record.client_id)
-    if user is None or not user.enabled or client is None:
-        raise InvalidToken("The access token's user or client no longer exists")
+    if (
+        user is None
+        or not user.enabled
+        or client is None
+        or client.disabled
+        or client.expired(svc.clock.now())
+    ):
+        raise InvalidToken("The access token's user or client no longer exists or is disabled")
     body: dict[str, Any] = {"sub": subject(user.user_id, client, svc.config.current)}
     body |= await released_claims(user, record.scope, svc)
     return body

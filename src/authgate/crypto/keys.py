@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 SIGNING_ALG = "RS256"
@@ -206,6 +207,21 @@ class KeyRing:
         """Published public keys: the signing keys, keys about to sign, and retiring keys."""
         self._current()
         return self._jwks
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a compact JWS that one of the loaded keys signed.
+
+        Only the signature is checked (not ``exp``): callers such as the end-session endpoint
+        accept expired ID Tokens as hints (OIDC RP-Initiated Logout 1.0 §2).
+
+        Raises:
+            ValueError: not a JWS, or not signed by one of our keys.
+        """
+        try:
+            decoded = jwt.decode(token, self.verification_keys(), algorithms=[SIGNING_ALG])
+        except (JoseError, ValueError, TypeError) as exc:
+            raise ValueError(f"not signed by this server: {type(exc).__name__}") from None
+        return dict(decoded.claims)
 
     def verification_keys(self) -> KeySet:
         """The published public keys as a joserfc KeySet (for verifying our own tokens)."""

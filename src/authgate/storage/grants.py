@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, exists, insert, select, update
 
 from authgate.core.types import AuthorizationCode, TokenRecord
-from authgate.storage.database import Database, Row, Step
-from authgate.storage.models import AuthorizationCodeRow, TokenRow, table_of
+from authgate.storage.database import Database, IntegrityViolation, Row, Step
+from authgate.storage.models import AuthorizationCodeRow, SessionClientRow, TokenRow, table_of
 
 _codes = table_of(AuthorizationCodeRow)
 _tokens = table_of(TokenRow)
+_participants = table_of(SessionClientRow)
 
 INSERT_CODE = insert(_codes).values({c.name: bindparam(c.name) for c in _codes.columns})
 GET_CODE = select(_codes).where(_codes.c.code_hash == bindparam("code_hash"))
@@ -35,19 +36,45 @@ USE_REFRESH = (
         _tokens.c.used_at.is_(None),
         _tokens.c.revoked_at.is_(None),
     )
-    .values(used_at=bindparam("now"))
+    .values(used_at=bindparam("now"), successor=bindparam("successor"))
 )
-# Touches nothing; matches one row only while the refresh token is unused and unrevoked.
-REFRESH_ACTIVE = (
+EXTEND_REFRESH = (
     update(_tokens)
     .where(
         _tokens.c.token_hash == bindparam("token_hash"),
-        _tokens.c.kind == "refresh_token",
         _tokens.c.used_at.is_(None),
         _tokens.c.revoked_at.is_(None),
+        _tokens.c.expires_at > bindparam("now"),
     )
-    .values(kind=_tokens.c.kind)
+    .values(expires_at=bindparam("expires_at"))
 )
+REVOKE_TOKEN = (
+    update(_tokens)
+    .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+)
+# A client joins the session it was issued a code in; written with the code, once per pair.
+JOIN_SESSION = insert(_participants).from_select(
+    ["sid", "client_id"],
+    select(bindparam("sid", type_=String), bindparam("client_id", type_=String)).where(
+        ~exists().where(
+            _participants.c.sid == bindparam("sid"),
+            _participants.c.client_id == bindparam("client_id"),
+        )
+    ),
+)
+SESSION_PARTICIPANTS = select(_participants.c.client_id).where(
+    _participants.c.sid == bindparam("sid")
+)
+SESSION_TOKEN_CLIENTS = (
+    select(_tokens.c.client_id).where(_tokens.c.sid == bindparam("sid")).distinct()
+)
+SESSION_GRANTS = (
+    select(_tokens.c.grant_id, _tokens.c.scope)
+    .where(_tokens.c.sid == bindparam("sid"), _tokens.c.revoked_at.is_(None))
+    .distinct()
+)
+# Touches nothing; matches one row only while the refresh token is unused and unrevoked.
 
 
 def _token_params(t: TokenRecord) -> dict[str, Any]:
@@ -67,6 +94,8 @@ def _token_params(t: TokenRecord) -> dict[str, Any]:
         "used_at": t.used_at,
         "revoked_at": t.revoked_at,
         "jkt": t.jkt,
+        "grant_expires_at": t.grant_expires_at,
+        "successor": t.successor,
     }
 
 
@@ -87,6 +116,8 @@ def _token(row: Row) -> TokenRecord:
         used_at=row["used_at"],
         revoked_at=row["revoked_at"],
         jkt=row["jkt"],
+        grant_expires_at=row["grant_expires_at"],
+        successor=row["successor"],
     )
 
 
@@ -119,11 +150,25 @@ class SqlGrantStore:
             "consumed_at": None,
             "dpop_jkt": code.dpop_jkt,
         }
-        await self._db.transact([Step(INSERT_CODE, params), *_insert_tokens(tokens)])
+        steps = [Step(INSERT_CODE, params), *_insert_tokens(tokens)]
+        join = {"sid": code.sid, "client_id": code.client_id}
+        try:
+            await self._db.transact([*steps, Step(JOIN_SESSION, join)])
+        except IntegrityViolation:
+            # a concurrent code for the same session and client recorded the pair first
+            await self._db.transact(steps)
 
     async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
-        if tokens:
-            await self._db.transact(_insert_tokens(tokens))
+        if not tokens:
+            return
+        joins = sorted({(t.sid, t.client_id) for t in tokens if t.sid})
+        steps = _insert_tokens(tokens)
+        try:
+            await self._db.transact(
+                steps + [Step(JOIN_SESSION, {"sid": s, "client_id": c}) for s, c in joins]
+            )
+        except IntegrityViolation:
+            await self._db.transact(steps)
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None:
         row = await self._db.fetch_one(GET_CODE, {"code_hash": code_hash})
@@ -163,13 +208,38 @@ class SqlGrantStore:
         return _token(row) if row else None
 
     async def rotate_refresh_token(
-        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+        self,
+        token_hash: str,
+        now: float,
+        tokens: Sequence[TokenRecord],
+        successor: str | None = None,
     ) -> bool:
-        steps = [Step(USE_REFRESH, {"token_hash": token_hash, "now": now}, expect=1)]
+        params = {"token_hash": token_hash, "now": now, "successor": successor}
+        steps = [Step(USE_REFRESH, params, expect=1)]
         return (await self._db.transact(steps + _insert_tokens(tokens))).applied
 
-    async def add_tokens_with_refresh(
-        self, token_hash: str, now: float, tokens: Sequence[TokenRecord]
+    async def extend_refresh_token(
+        self, token_hash: str, now: float, expires_at: float, tokens: Sequence[TokenRecord]
     ) -> bool:
-        steps = [Step(REFRESH_ACTIVE, {"token_hash": token_hash}, expect=1)]
+        params = {"token_hash": token_hash, "now": now, "expires_at": expires_at}
+        steps = [Step(EXTEND_REFRESH, params, expect=1)]
         return (await self._db.transact(steps + _insert_tokens(tokens))).applied
+
+    async def revoke_token(self, token_hash: str, now: float) -> bool:
+        step = Step(REVOKE_TOKEN, {"token_hash": token_hash, "now": now}, expect=1)
+        return (await self._db.transact([step])).applied
+
+    async def session_clients(self, sid: str) -> frozenset[str]:
+        joined = await self._db.fetch_all(SESSION_PARTICIPANTS, {"sid": sid})
+        tokens = await self._db.fetch_all(SESSION_TOKEN_CLIENTS, {"sid": sid})
+        return frozenset(r["client_id"] for r in [*joined, *tokens])
+
+    async def revoke_session(self, sid: str, now: float, keep_scope: str) -> int:
+        rows = await self._db.fetch_all(SESSION_GRANTS, {"sid": sid})
+        kept = {r["grant_id"] for r in rows if keep_scope in r["scope"].split()}
+        grants = sorted({r["grant_id"] for r in rows} - kept)
+        if not grants:
+            return 0
+        params = [{"grant_id": g, "now": now} for g in grants]
+        await self._db.transact([Step(REVOKE_GRANT, params)])
+        return len(grants)

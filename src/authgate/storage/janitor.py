@@ -2,26 +2,42 @@
 
 Consumed authorization codes are kept for ``replay_window`` seconds after they expire, so a late
 replay is still recognised and the tokens minted from the code are revoked (RFC 6749 §4.1.2).
-Rotated refresh tokens expire with their grant (they keep its absolute expiry), so reuse
-detection is unaffected.
+Refresh tokens are kept until their *grant* expires, even when an idle limit ended them
+earlier, so a rotated token presented late still counts as reuse. The sealed successors of
+rotated refresh tokens are wiped once no grace window can still need them. Expired clients
+are deleted (their attributes and consents go with them through foreign keys; their tokens
+can no longer authenticate or introspect and expire on their own), as are the jti records of
+expired client assertions and the session participation of sessions that are gone.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Delete, bindparam, delete, select
+from dataclasses import dataclass
+
+from sqlalchemy import Delete, bindparam, delete, exists, func, select, update
+from sqlalchemy.sql import ClauseElement
 
 from authgate.storage.database import Database, Step
 from authgate.storage.models import (
     AuthorizationCodeRow,
+    ClientAssertionRow,
+    ClientRow,
     DPoPJtiRow,
     InteractionRow,
     ParRequestRow,
+    SessionClientRow,
     SessionRow,
     TokenRow,
     table_of,
 )
 
 BATCH = 1000
+#: The longest refresh token reuse grace window the configuration allows, in seconds.
+MAX_GRACE = 300.0
+
+_tokens = table_of(TokenRow)
+_sessions = table_of(SessionRow)
+_participants = table_of(SessionClientRow)
 
 
 def _purge(model: type, key: str) -> Delete:
@@ -30,27 +46,62 @@ def _purge(model: type, key: str) -> Delete:
     return delete(table).where(table.c[key].in_(expired.scalar_subquery()))
 
 
+_TOKENS_GONE = (
+    select(_tokens.c.token_hash)
+    .where(func.coalesce(_tokens.c.grant_expires_at, _tokens.c.expires_at) < bindparam("before"))
+    .limit(BATCH)
+)
+PURGE_TOKENS = delete(_tokens).where(_tokens.c.token_hash.in_(_TOKENS_GONE.scalar_subquery()))
+WIPE_SUCCESSORS = (
+    update(_tokens)
+    .where(_tokens.c.successor.is_not(None), _tokens.c.used_at < bindparam("before"))
+    .values(successor=None)
+)
+_ORPHANS = (
+    select(_participants.c.sid)
+    .where(~exists().where(_sessions.c.sid == _participants.c.sid))
+    .limit(BATCH)
+)
+PURGE_PARTICIPANTS = delete(_participants).where(
+    _participants.c.sid.in_(_ORPHANS.scalar_subquery())
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Purge:
+    """One cleanup statement; rows go once they expired ``margin`` seconds ago (``None``:
+    the replay window)."""
+
+    name: str
+    statement: ClauseElement
+    margin: float | None = 0.0
+    batched: bool = True
+
+
 PURGES = (
-    ("authorization_codes", _purge(AuthorizationCodeRow, "code_hash"), True),
-    ("tokens", _purge(TokenRow, "token_hash"), False),
-    ("interactions", _purge(InteractionRow, "interaction_id"), False),
-    ("sessions", _purge(SessionRow, "session_hash"), False),
-    ("par_requests", _purge(ParRequestRow, "request_hash"), False),
-    ("dpop_jtis", _purge(DPoPJtiRow, "jti_hash"), False),
+    Purge("authorization_codes", _purge(AuthorizationCodeRow, "code_hash"), None),
+    Purge("tokens", PURGE_TOKENS),
+    Purge("refresh_successors", WIPE_SUCCESSORS, MAX_GRACE, batched=False),
+    Purge("interactions", _purge(InteractionRow, "interaction_id")),
+    Purge("sessions", _purge(SessionRow, "session_hash")),
+    Purge("session_clients", PURGE_PARTICIPANTS),
+    Purge("client_assertions", _purge(ClientAssertionRow, "assertion_hash")),
+    Purge("clients", _purge(ClientRow, "client_id")),
+    Purge("par_requests", _purge(ParRequestRow, "request_hash")),
+    Purge("dpop_jtis", _purge(DPoPJtiRow, "jti_hash")),
 )
 
 
 async def purge_expired(db: Database, now: float, replay_window: float = 3600.0) -> dict[str, int]:
-    """Delete expired codes, tokens, interactions, sessions, pushed authorization requests and
-    DPoP proof ids; returns counts per table."""
+    """Delete expired rows (see the module docstring); returns counts per table."""
     counts: dict[str, int] = {}
-    for name, statement, keep_for_replay in PURGES:
-        before = now - replay_window if keep_for_replay else now
+    for purge in PURGES:
+        before = now - (replay_window if purge.margin is None else purge.margin)
         total = 0
         while True:
-            outcome = await db.transact([Step(statement, {"before": before})])
+            outcome = await db.transact([Step(purge.statement, {"before": before})])
             total += outcome.rowcounts[0]
-            if outcome.rowcounts[0] < BATCH:
+            if not purge.batched or outcome.rowcounts[0] < BATCH:
                 break
-        counts[name] = total
+        counts[purge.name] = total
     return counts

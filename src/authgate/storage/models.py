@@ -162,12 +162,38 @@ class TokenRow(Base):
     issued_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
     auth_time: Mapped[int | None] = mapped_column(BigInteger)
-    sid: Mapped[str | None] = mapped_column(String(64))
+    sid: Mapped[str | None] = mapped_column(String(64), index=True)
     acr: Mapped[str | None] = mapped_column(String(255))
     amr: Mapped[str] = mapped_column(String(255), default="")
     used_at: Mapped[float | None] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float)
     jkt: Mapped[str | None] = mapped_column(String(64))
+    grant_expires_at: Mapped[float | None] = mapped_column(Float)
+    successor: Mapped[str | None] = mapped_column(Text)
+
+
+class SessionClientRow(Base):
+    """Which clients were issued a code in which login session (for back-channel logout).
+
+    Recorded with each authorization code; purged once the session is gone.
+    """
+
+    __tablename__ = "session_clients"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ClientAssertionRow(Base):
+    """``jti`` values of client assertions already accepted (RFC 7523 §3 item 7: single use).
+
+    Keyed by SHA-256 of client_id and jti; kept until the assertion would have expired.
+    """
+
+    __tablename__ = "client_assertions"
+
+    assertion_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 class SigningKeyRow(Base):

@@ -16,7 +16,17 @@ from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.web import interaction
 from authgate.web.cors import CorsMiddleware, cors_endpoints
-from authgate.web.endpoints import authorize, par, register, token, userinfo, wellknown
+from authgate.web.endpoints import (
+    authorize,
+    end_session,
+    introspection,
+    par,
+    register,
+    revocation,
+    token,
+    userinfo,
+    wellknown,
+)
 from authgate.web.errors import HANDLERS
 
 logger = logging.getLogger(__name__)
@@ -28,8 +38,12 @@ def routes() -> list[Route]:
         Route(endpoints.TOKEN, token.token, methods=["POST"]),
         Route(endpoints.PAR, par.par, methods=["POST"]),
         Route(endpoints.REGISTER, register.register, methods=["POST"]),
+        Route(endpoints.REGISTER, register.client_configuration, methods=["GET", "PUT", "DELETE"]),
         Route(endpoints.USERINFO, userinfo.userinfo, methods=["GET", "POST"]),
         Route(endpoints.JWKS, wellknown.jwks, methods=["GET"]),
+        Route(endpoints.REVOKE, revocation.revoke, methods=["POST"]),
+        Route(endpoints.INTROSPECTION, introspection.introspection, methods=["POST"]),
+        Route(endpoints.END_SESSION, end_session.end_session, methods=["GET", "POST"]),
         Route(endpoints.LOGIN_PAGE, interaction.login_page, methods=["GET"]),
         Route(endpoints.LOGIN_PAGE, interaction.login_submit, methods=["POST"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),

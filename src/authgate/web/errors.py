@@ -33,7 +33,9 @@ from authgate.web.pages import page
 from authgate.web.responses import json_response
 
 logger = logging.getLogger("authgate.web")
-BROWSER_PATHS = frozenset({endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE})
+BROWSER_PATHS = frozenset(
+    {endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE, endpoints.END_SESSION}
+)
 #: Protected resources: token and proof errors are 401 with a challenge (RFC 6750 §3,
 #: RFC 9449 §7.1); at the token and PAR endpoints DPoP errors are 400 (RFC 9449 §5).
 RESOURCE_PATHS = frozenset({endpoints.USERINFO})

@@ -1,29 +1,44 @@
-"""POST /jans-auth/restv1/register: dynamic client registration (RFC 7591 §3)."""
+"""/jans-auth/restv1/register: dynamic client registration (RFC 7591 §3, ``POST``) and the
+client configuration endpoint (RFC 7592 §2, ``GET``/``PUT``/``DELETE ?client_id=``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core import registration
+from authgate.core import client_management, registration
+from authgate.core.registration_response import client_response
 from authgate.errors import InvalidClientMetadata
-from authgate.web.context import read_body, services
-from authgate.web.responses import json_response
+from authgate.web.context import query, read_body, services
+from authgate.web.responses import NO_STORE, json_response
 
 
-async def register(request: Request) -> Response:
+async def _json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise InvalidClientMetadata("The registration request must be application/json")
     try:
-        body = orjson.loads(await read_body(request))
+        return orjson.loads(await read_body(request))
     except orjson.JSONDecodeError:
         raise InvalidClientMetadata("The registration request body is not valid JSON") from None
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() != "bearer ":
+        return None
+    return header[7:].strip() or None
+
+
+async def register(request: Request) -> Response:
+    body = await _json_body(request)
     svc = services(request)
     result = await registration.register(body, svc)
     return json_response(
-        registration.client_response(
+        client_response(
             result.client,
             svc.issuer,
             client_secret=result.client_secret,
@@ -31,3 +46,16 @@ async def register(request: Request) -> Response:
         ),
         201,
     )
+
+
+async def client_configuration(request: Request) -> Response:
+    """RFC 7592: the registration access token authenticates before the body is read."""
+    svc = services(request)
+    token = _bearer(request)
+    client = await client_management.configured_client(query(request).get("client_id"), token, svc)
+    if request.method == "DELETE":
+        await client_management.delete(client, svc)
+        return Response(status_code=204, headers=NO_STORE)
+    if request.method == "PUT":
+        client = await client_management.update(client, await _json_body(request), svc)
+    return json_response(client_response(client, svc.issuer, registration_access_token=token))

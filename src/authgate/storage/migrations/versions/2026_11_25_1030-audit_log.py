@@ -1,7 +1,7 @@
 """audit log
 
 Revision ID: 0002
-Revises: 0005_browser
+Revises: 0003_lifecycle
 Create Date: 2026-11-25 10:30:53.422783
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
-down_revision: str | None = "0005_browser"
+down_revision: str | None = "0003_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

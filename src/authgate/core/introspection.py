@@ -1,0 +1,97 @@
+"""Token introspection (RFC 7662) at ``/jans-auth/restv1/introspection``.
+
+Only authenticated clients may introspect: a public client (``none``) cannot (§2.1 requires
+the protected resource to authenticate). Access rule: a client sees a token issued to it,
+or a token whose audience includes it (its client_id is in the ``additional_audience`` of the
+client the token was issued to), which is how a resource server registered as a client
+validates tokens meant for it. For any other token the answer is ``{"active": false}``,
+exactly as for an unknown one, so introspection reveals nothing about foreign tokens (§4).
+
+A token is active when it exists, is unexpired and unrevoked, is not a refresh token that has
+been rotated, and its client and user still exist and are enabled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from authgate.core import client_auth
+from authgate.core.endpoints import INTROSPECTION
+from authgate.core.ports import Services
+from authgate.core.subject import subject
+from authgate.core.types import PUBLIC_AUTH_METHOD, Client, TokenRecord
+from authgate.crypto.handles import handle_hash
+from authgate.errors import InvalidClient, InvalidRequest
+
+INACTIVE: dict[str, Any] = {"active": False}
+
+
+async def introspect(
+    form: Mapping[str, str], authorization: str | None, svc: Services
+) -> dict[str, Any]:
+    """The introspection response (RFC 7662 §2.2).
+
+    Raises:
+        InvalidClient: authentication failed, or a public client tried to introspect.
+        InvalidRequest: no ``token`` parameter.
+    """
+    caller = await client_auth.authenticated(form, authorization, svc, endpoint=INTROSPECTION)
+    if caller.method == PUBLIC_AUTH_METHOD:
+        raise InvalidClient(
+            "Client authentication failed: public clients cannot use the introspection endpoint"
+        )
+    value = form.get("token")
+    if not value:
+        raise InvalidRequest("The request is missing the token parameter")
+    record = await svc.grants.get_token(handle_hash(value))
+    if record is None:
+        return INACTIVE
+    owner = await svc.clients.get(record.client_id)
+    if owner is None or not _visible(caller.client, owner):
+        return INACTIVE
+    return await _describe(record, owner, svc)
+
+
+def _visible(caller: Client, owner: Client) -> bool:
+    return caller.client_id == owner.client_id or (
+        caller.client_id in owner.metadata.additional_audience
+    )
+
+
+async def _describe(record: TokenRecord, owner: Client, svc: Services) -> dict[str, Any]:
+    now = svc.clock.now()
+    if (
+        record.revoked_at is not None
+        or record.used_at is not None
+        or now >= record.expires_at
+        or owner.disabled
+        or owner.expired(now)
+    ):
+        return INACTIVE
+    body: dict[str, Any] = {
+        "active": True,
+        "scope": " ".join(record.scope),
+        "client_id": record.client_id,
+    }
+    if record.user_id:
+        user = await svc.users.get(record.user_id)
+        if user is None or not user.enabled:
+            return INACTIVE
+        body["username"] = user.username
+        body["sub"] = subject(user.user_id, owner, svc.config.current)
+    if record.kind == "access_token":
+        body["token_type"] = "Bearer"  # noqa: S105 - RFC 6750 token type
+    extra = owner.metadata.additional_audience
+    body |= {
+        "exp": int(record.expires_at),
+        "iat": int(record.issued_at),
+        "nbf": int(record.issued_at),
+        "aud": [owner.client_id, *extra] if extra else owner.client_id,
+        "iss": svc.issuer,
+    }
+    if record.auth_time is not None:
+        body["auth_time"] = record.auth_time
+    if record.acr is not None:
+        body["acr"] = record.acr
+    return body

@@ -1,0 +1,112 @@
+"""Registration rules for a client's keys and its logout URIs (RFC 7591 §2, RFC 7523,
+OIDC Back-Channel Logout 1.0 §2.2, OIDC RP-Initiated Logout 1.0 §3.1).
+
+``jwks`` and ``jwks_uri`` are mutually exclusive (RFC 7591 §2); a private_key_jwt client
+needs one of them; inline keys must be public asymmetric signing keys. The URIs the server
+itself calls (``jwks_uri``, ``backchannel_logout_uri``) must be https, or http on a loopback
+host for development, and carry no fragment or user information. ``post_logout_redirect_uris``
+follow the rules of redirect URIs for the client's application type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from authgate.appconfig import AppConfiguration
+from authgate.core import redirect_uris
+from authgate.core.redirect_uris import LOOPBACK_HOSTS
+from authgate.core.types import ApplicationType
+from authgate.crypto import client_keys
+from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
+
+PRIVATE_KEY_JWT = "private_key_jwt"
+#: Methods that authenticate with a client secret, so the client is issued one.
+SECRET_METHODS = frozenset({"client_secret_basic", "client_secret_post"})
+
+
+def check_server_called_uri(member: str, uri: str) -> str:
+    """A URI the server will send requests to: https, or http on a loopback host.
+
+    Raises:
+        InvalidClientMetadata: naming ``member``.
+    """
+    try:
+        parts = urlsplit(uri)
+        _ = parts.port
+    except ValueError:
+        raise InvalidClientMetadata(f"Parameter {member} is not valid: cannot parse it") from None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        raise InvalidClientMetadata(f"Parameter {member} is not valid: it must be an https URL")
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise InvalidClientMetadata(
+            f"Parameter {member} is not valid: http is allowed only on a loopback host"
+        )
+    if parts.fragment or "#" in uri or parts.username is not None or parts.password is not None:
+        raise InvalidClientMetadata(
+            f"Parameter {member} is not valid: no fragment or user information allowed"
+        )
+    return uri
+
+
+def check_keys(
+    methods: Sequence[str],
+    jwks: Mapping[str, Any] | None,
+    jwks_uri: str | None,
+    signing_alg: str | None,
+    config: AppConfiguration,
+) -> None:
+    """Validate key metadata against the client's authentication methods.
+
+    Raises:
+        InvalidClientMetadata: naming the offending member.
+    """
+    if jwks is not None and jwks_uri is not None:
+        raise InvalidClientMetadata(
+            "Parameter jwks is not valid: jwks and jwks_uri must not both be sent (RFC 7591 §2)"
+        )
+    if jwks is not None:
+        try:
+            client_keys.import_public_jwks(jwks)
+        except client_keys.UnusableKeys as exc:
+            raise InvalidClientMetadata(f"Parameter jwks is not valid: {exc}") from None
+    if jwks_uri is not None:
+        check_server_called_uri("jwks_uri", jwks_uri)
+    if PRIVATE_KEY_JWT in methods and jwks is None and jwks_uri is None:
+        raise InvalidClientMetadata(
+            "Parameter jwks is not valid: private_key_jwt needs jwks or jwks_uri"
+        )
+    if (
+        signing_alg is not None
+        and signing_alg not in config.tokenEndpointAuthSigningAlgValuesSupported
+    ):
+        raise InvalidClientMetadata(
+            f"Parameter token_endpoint_auth_signing_alg is not valid: '{signing_alg}' is not one "
+            f"of {config.tokenEndpointAuthSigningAlgValuesSupported}"
+        )
+
+
+def check_logout_uris(
+    backchannel: Sequence[str],
+    post_logout: Sequence[str],
+    application_type: ApplicationType,
+    config: AppConfiguration,
+) -> None:
+    """Validate ``backchannel_logout_uri`` and ``post_logout_redirect_uris``.
+
+    Raises:
+        InvalidClientMetadata: naming the offending member.
+    """
+    for uri in backchannel:
+        check_server_called_uri("backchannel_logout_uri", uri)
+    for uri in post_logout:
+        try:
+            redirect_uris.validate_registered(
+                uri, application_type, config.clientWhiteList, config.clientBlackList
+            )
+        except InvalidRedirectUri as exc:
+            raise InvalidClientMetadata(
+                f"Parameter post_logout_redirect_uris is not valid: {exc.description}"
+            ) from None

@@ -1,0 +1,87 @@
+"""Clients' public keys (RFC 7517 JWK Sets) and JWS signatures made with them (RFC 7515).
+
+A client registers its keys inline (``jwks``) or by reference (``jwks_uri``, RFC 7591 §2);
+private_key_jwt assertions (RFC 7523) are verified against them. Only public asymmetric
+signing keys are accepted: a JWK Set carrying private or symmetric key material is refused,
+since publishing it would leak the key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, JWKRegistry, Key, RSAKey
+
+#: JWK members that only private keys have (RFC 7518 §6.2.2, §6.3.2, §6.4.1).
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+_EC_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
+
+
+class UnusableKeys(ValueError):
+    """A JWK Set or key is unusable; the message says why."""
+
+
+def import_public_jwks(data: Any) -> list[Key]:
+    """The signing keys of a client's JWK Set.
+
+    Keys of a type this server does not know are skipped (RFC 7517 §5); encryption keys
+    (``use: enc``) are skipped.
+
+    Raises:
+        UnusableKeys: not a JWK Set, private or symmetric key material, or no usable key.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("keys"), list):
+        raise UnusableKeys("jwks must be a JWK Set: an object with a keys array (RFC 7517 §5)")
+    keys: list[Key] = []
+    for item in data["keys"]:
+        if not isinstance(item, Mapping):
+            raise UnusableKeys("every member of keys must be a JWK object")
+        if item.get("kty") == "oct" or PRIVATE_MEMBERS & set(item):
+            raise UnusableKeys("jwks must hold public keys only: private or symmetric key found")
+        if item.get("kty") not in ("RSA", "EC") or item.get("use", "sig") != "sig":
+            continue
+        try:
+            keys.append(JWKRegistry.import_key(dict(item)))
+        except (JoseError, ValueError, TypeError) as exc:
+            raise UnusableKeys(f"a key in jwks cannot be used: {exc}") from None
+    if not keys:
+        raise UnusableKeys("jwks holds no RSA or EC signing key")
+    return keys
+
+
+def _fits(key: Key, alg: str) -> bool:
+    if alg.startswith(("RS", "PS")):
+        return isinstance(key, RSAKey)
+    return isinstance(key, ECKey) and key.curve_name == _EC_CURVES.get(alg)
+
+
+def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header and claims of a compact JWS, *unverified* (to find the signer's keys).
+
+    Raises:
+        UnusableKeys: not a compact JWS with a JSON object payload.
+    """
+    try:
+        obj = jws.extract_compact(token.encode("ascii"))
+        claims = json.loads(obj.payload)
+    except (JoseError, ValueError, UnicodeError):
+        raise UnusableKeys("the assertion is not a compact JWS") from None
+    if not isinstance(claims, dict):
+        raise UnusableKeys("the assertion payload is not a JSON object")
+    return dict(obj.headers()), claims
+
+
+def verify(token: str, keys: Sequence[Key], alg: str, kid: str | None) -> bool:
+    """True if one of ``keys`` (the one named ``kid``, if given) signed ``token`` with ``alg``."""
+    candidates = [k for k in keys if _fits(k, alg) and (kid is None or k.kid == kid)]
+    for key in candidates:
+        try:
+            jws.deserialize_compact(token, key, algorithms=[alg])
+        except (JoseError, ValueError):
+            continue
+        return True
+    return False

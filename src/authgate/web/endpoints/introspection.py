@@ -1,0 +1,17 @@
+"""POST /jans-auth/restv1/introspection: token introspection (RFC 7662 §2)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authgate.core.introspection import introspect
+from authgate.web.context import form, services
+from authgate.web.responses import json_response
+
+
+async def introspection(request: Request) -> Response:
+    body = await introspect(
+        await form(request), request.headers.get("authorization"), services(request)
+    )
+    return json_response(body)
