@@ -214,3 +214,38 @@ async def test_replay_cache_window_and_purge(runtime: Runtime) -> None:
         assert await SqlReplayCache(db).remember("k1", expires_at=400.0, now=300.0)
     finally:
         await db.close()
+
+
+async def test_introspection_reports_the_binding(
+    flow: Flow, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """RFC 9449 §6.2: a resource server learns the key a token is bound to."""
+    key = DPoPKey(now=clock.now)
+    client = await flow.register(token_endpoint_auth_method="client_secret_post")
+    creds = {"client_id": client["client_id"], "client_secret": client["client_secret"]}
+
+    async def tokens(dpop: DPoPKey | None) -> dict[str, Any]:
+        issued = await flow.code(client["client_id"])
+        form = token_form(issued.client_id, issued.code, issued.verifier)
+        headers = {"DPoP": dpop.proof()} if dpop else {}
+        response = await flow.token(
+            form | {"client_secret": client["client_secret"]}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    bound = await http.post(
+        "/jans-auth/restv1/introspection",
+        data={"token": (await tokens(key))["access_token"]} | creds,
+    )
+    assert bound.status_code == 200
+    assert bound.json()["active"] is True
+    assert bound.json()["token_type"] == "DPoP"
+    assert bound.json()["cnf"] == {"jkt": key.jkt}
+    unbound = await http.post(
+        "/jans-auth/restv1/introspection",
+        data={"token": (await tokens(None))["access_token"]} | creds,
+    )
+    assert unbound.json()["token_type"] == "Bearer"
+    assert "cnf" not in unbound.json()

@@ -8,7 +8,8 @@ validates tokens meant for it. For any other token the answer is ``{"active": fa
 exactly as for an unknown one, so introspection reveals nothing about foreign tokens (§4).
 
 A token is active when it exists, is unexpired and unrevoked, is not a refresh token that has
-been rotated, and its client and user still exist and are enabled.
+been rotated, and its client and user still exist and are enabled. A DPoP-bound token is
+reported with ``token_type: DPoP`` and its key thumbprint in ``cnf.jkt`` (RFC 9449 §6.2).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authgate.core import client_auth
+from authgate.core.bound_tokens import binding_members
 from authgate.core.endpoints import INTROSPECTION
 from authgate.core.ports import Services
 from authgate.core.subject import subject
@@ -81,7 +83,9 @@ async def _describe(record: TokenRecord, owner: Client, svc: Services) -> dict[s
         body["username"] = user.username
         body["sub"] = subject(user.user_id, owner, svc.config.current)
     if record.kind == "access_token":
-        body["token_type"] = "Bearer"  # noqa: S105 - RFC 6750 token type
+        body |= binding_members(record)  # token_type Bearer or DPoP with cnf.jkt
+    elif record.jkt is not None:
+        body["cnf"] = {"jkt": record.jkt}  # a DPoP-bound refresh token (RFC 9449 §5)
     extra = owner.metadata.additional_audience
     body |= {
         "exp": int(record.expires_at),
