@@ -77,6 +77,13 @@ async def test_real_responses_match_the_schemas(api: Api, http: httpx.AsyncClien
         ("post", endpoints.REGISTER, endpoints.REGISTER, 201,
          await http.post(endpoints.REGISTER, json=flow_registration_body())),
     ]  # fmt: skip
+    registered = calls[-1][-1].json()
+    read = await http.get(
+        endpoints.REGISTER,
+        params={"client_id": registered["client_id"]},
+        headers={"Authorization": f"Bearer {registered['registration_access_token']}"},
+    )
+    calls.append(("get", endpoints.REGISTER, endpoints.REGISTER, 200, read))
     for method, path, _, status, response in calls:
         assert response.status_code == status, (path, response.text)
         schema = _response_schema(document, method, path, status)

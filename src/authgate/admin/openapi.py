@@ -7,185 +7,20 @@ every Config API route is here, and that real responses validate against these s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.admin import paths
 from authgate.admin import scopes as s
-from authgate.admin.schemas import (
-    AuditOut,
-    ClientIn,
-    ClientOut,
-    ErrorOut,
-    KeyOut,
-    PasswordIn,
-    RotationOut,
-    ScopeIn,
-    ScopeOut,
-    ScopeUpdate,
-    SessionOut,
-    UserIn,
-    UserOut,
-    UserUpdate,
-)
-from authgate.appconfig import AppConfiguration
+from authgate.admin.openapi_table import MODELS, OPERATIONS, Operation
+from authgate.admin.schemas import ErrorOut
 from authgate.core import endpoints
-from authgate.core.registration_request import RegistrationRequest
 from authgate.web.context import services
 from authgate.web.responses import json_response
-
-Body = type[BaseModel] | Literal["patch"] | None
-
-
-class RegistrationResponse(BaseModel):
-    """The registration response (RFC 7591 §3.2.1) in the flow document's shape."""
-
-    model_config = ConfigDict(extra="allow")
-
-    client_id: str
-    client_id_issued_at: int
-    client_secret: str | None = None
-    client_secret_expires_at: int | None = None
-    registration_access_token: str
-    registration_client_uri: str
-    token_endpoint_auth_method: str
-    scope: str
-    grant_types: list[str]
-    response_types: list[str]
-    redirect_uris: list[str]
-    client_name: str
-    application_type: str
-    subject_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    method: str
-    path: str
-    summary: str
-    scope: str | None
-    body: Body = None
-    response: type[BaseModel] | None = None
-    many: bool = False
-    status: int = 200
-    query: tuple[str, ...] = ()
-
-
-_CLIENT = f"{paths.CLIENTS}/{{client_id}}"
-_SCOPE = f"{paths.SCOPES}/{{scope_id}}"
-_USER = f"{paths.USERS}/{{user_id}}"
-_PAGED = ("pattern", "limit", "startIndex")
-
-OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "get",
-        paths.CONFIG,
-        "Get the auth server configuration",
-        s.PROPERTIES_READ,
-        response=AppConfiguration,
-    ),
-    Operation(
-        "patch",
-        paths.CONFIG,
-        "Change the configuration with a JSON Patch (RFC 6902)",
-        s.PROPERTIES_WRITE,
-        "patch",
-        AppConfiguration,
-    ),
-    Operation(
-        "get",
-        paths.CLIENTS,
-        "List or search clients",
-        s.CLIENTS_READ,
-        None,
-        ClientOut,
-        True,
-        query=_PAGED,
-    ),
-    Operation(
-        "post", paths.CLIENTS, "Create a client", s.CLIENTS_WRITE, ClientIn, ClientOut, status=201
-    ),
-    Operation("get", _CLIENT, "Get a client", s.CLIENTS_READ, None, ClientOut),
-    Operation("put", _CLIENT, "Replace a client", s.CLIENTS_WRITE, ClientIn, ClientOut),
-    Operation(
-        "delete", _CLIENT, "Delete a client and revoke its tokens", s.CLIENTS_DELETE, status=204
-    ),
-    Operation(
-        "get", paths.SCOPES, "List scopes", s.SCOPES_READ, None, ScopeOut, True, query=_PAGED
-    ),
-    Operation(
-        "post", paths.SCOPES, "Create a scope", s.SCOPES_WRITE, ScopeIn, ScopeOut, status=201
-    ),
-    Operation("get", _SCOPE, "Get a scope", s.SCOPES_READ, None, ScopeOut),
-    Operation("put", _SCOPE, "Change a scope", s.SCOPES_WRITE, ScopeUpdate, ScopeOut),
-    Operation("delete", _SCOPE, "Delete a scope", s.SCOPES_DELETE, status=204),
-    Operation(
-        "get", paths.USERS, "List or search users", s.USERS_READ, None, UserOut, True, query=_PAGED
-    ),
-    Operation("post", paths.USERS, "Create a user", s.USERS_WRITE, UserIn, UserOut, status=201),
-    Operation("get", _USER, "Get a user by id or username", s.USERS_READ, None, UserOut),
-    Operation("patch", _USER, "Change or disable a user", s.USERS_WRITE, UserUpdate, UserOut),
-    Operation(
-        "post", f"{_USER}/password", "Set a user's password", s.USERS_WRITE, PasswordIn, UserOut
-    ),
-    Operation("get", paths.KEYS, "List signing keys", s.KEYS_READ, None, KeyOut, True),
-    Operation(
-        "post",
-        paths.KEYS_ROTATE,
-        "Rotate the signing key (with overlap)",
-        s.KEYS_WRITE,
-        None,
-        RotationOut,
-        status=201,
-    ),
-    Operation(
-        "get",
-        paths.SESSIONS,
-        "List live login sessions",
-        s.SESSIONS_READ,
-        None,
-        SessionOut,
-        True,
-        query=("user_id", "limit", "startIndex"),
-    ),
-    Operation(
-        "delete",
-        f"{paths.SESSIONS}/{{sid}}",
-        "Revoke a session and its tokens",
-        s.SESSIONS_DELETE,
-        status=204,
-    ),
-    Operation(
-        "get",
-        paths.AUDIT,
-        "List audit log entries, newest first",
-        s.AUDIT_READ,
-        None,
-        AuditOut,
-        True,
-        query=("target_type", "limit", "startIndex"),
-    ),
-    Operation(
-        "post",
-        endpoints.REGISTER,
-        "Register a client (RFC 7591)",
-        None,
-        RegistrationRequest,
-        RegistrationResponse,
-        status=201,
-    ),
-)
-
-_MODELS: tuple[type[BaseModel], ...] = (
-    AppConfiguration, ClientIn, ClientOut, ScopeIn, ScopeUpdate, ScopeOut, UserIn, UserUpdate,
-    UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, ErrorOut,
-    RegistrationRequest, RegistrationResponse,
-)  # fmt: skip
 
 _QUERY = {
     "pattern": ("string", "Case-insensitive substring to search for"),
@@ -193,6 +28,7 @@ _QUERY = {
     "startIndex": ("integer", "1-based index of the first result"),
     "user_id": ("string", "Only this user's sessions"),
     "target_type": ("string", "Only entries about this kind of target"),
+    "client_id": ("string", "The registered client (RFC 7592 §2)"),
 }
 _ERRORS = {
     "400": "Invalid request, naming the offending property",
@@ -218,8 +54,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in _path_names(op.path)
     ] + [
-        {"name": n, "in": "query", "required": False, "schema": {"type": _QUERY[n][0]},
-         "description": _QUERY[n][1]}
+        {"name": n, "in": "query", "required": n == "client_id",
+         "schema": {"type": _QUERY[n][0]}, "description": _QUERY[n][1]}
         for n in op.query
     ]  # fmt: skip
     if params:
@@ -239,11 +75,14 @@ def _operation(op: Operation) -> dict[str, Any]:
         schema = {"type": "array", "items": _ref(op.response)} if op.many else _ref(op.response)
         responses[str(op.status)] = {"description": "Success", "content": _json(schema)}
     for code, text in _ERRORS.items():
-        if op.scope is None and code in ("401", "403", "404"):
+        if op.auth != "oauth2" and code in ("403", "404", "409", "415"):
+            continue
+        if op.auth == "none" and code == "401":
             continue
         responses[code] = {"description": text, "content": _json(_ref(ErrorOut))}
     out["responses"] = responses
-    out["security"] = [{"oauth2": [op.scope]}] if op.scope else []
+    security = {"oauth2": [{"oauth2": [op.scope]}], "registration": [{"registrationToken": []}]}
+    out["security"] = security.get(op.auth, [])
     return out
 
 
@@ -255,7 +94,7 @@ def document(issuer: str) -> dict[str, Any]:
     """The OpenAPI document for a server at ``issuer``."""
     _, defs = models_json_schema(
         [(m, "serialization" if m.__name__.endswith(("Out", "Response")) else "validation")
-         for m in _MODELS],
+         for m in MODELS],
         ref_template="#/components/schemas/{model}",
     )  # fmt: skip
     path_items: dict[str, dict[str, Any]] = {}
@@ -282,7 +121,12 @@ def document(issuer: str) -> dict[str, Any]:
                             "scopes": dict(s.DESCRIPTIONS),
                         }
                     },
-                }
+                },
+                "registrationToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The registration_access_token (RFC 7592 §3).",
+                },
             },
         },
     }

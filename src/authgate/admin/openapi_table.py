@@ -1,0 +1,213 @@
+"""The operations of the OpenAPI document (:mod:`authgate.admin.openapi`): one row per route
+of the Config API and of the registration endpoint (RFC 7591, RFC 7592)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from authgate.admin import paths
+from authgate.admin import scopes as s
+from authgate.admin.schemas import (
+    AuditOut,
+    ClientIn,
+    ClientOut,
+    ErrorOut,
+    KeyOut,
+    PasswordIn,
+    RotationOut,
+    ScopeIn,
+    ScopeOut,
+    ScopeUpdate,
+    SessionOut,
+    UserIn,
+    UserOut,
+    UserUpdate,
+)
+from authgate.appconfig import AppConfiguration
+from authgate.core import endpoints
+from authgate.core.registration_request import RegistrationRequest
+
+Body = type[BaseModel] | Literal["patch"] | None
+#: How an operation is authorised: an admin token with ``scope``, the client's registration
+#: access token (RFC 7592 §3), or nothing.
+Auth = Literal["oauth2", "registration", "none"]
+
+
+class RegistrationResponse(BaseModel):
+    """The registration response (RFC 7591 §3.2.1) in the flow document's shape."""
+
+    model_config = ConfigDict(extra="allow")
+
+    client_id: str
+    client_id_issued_at: int
+    client_secret: str | None = None
+    client_secret_expires_at: int | None = None
+    registration_access_token: str
+    registration_client_uri: str
+    token_endpoint_auth_method: str
+    scope: str
+    grant_types: list[str]
+    response_types: list[str]
+    redirect_uris: list[str]
+    client_name: str
+    application_type: str
+    subject_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    scope: str | None
+    body: Body = None
+    response: type[BaseModel] | None = None
+    many: bool = False
+    status: int = 200
+    query: tuple[str, ...] = ()
+    auth: Auth = "oauth2"
+
+
+_CLIENT = f"{paths.CLIENTS}/{{client_id}}"
+_SCOPE = f"{paths.SCOPES}/{{scope_id}}"
+_USER = f"{paths.USERS}/{{user_id}}"
+_PAGED = ("pattern", "limit", "startIndex")
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "get",
+        paths.CONFIG,
+        "Get the auth server configuration",
+        s.PROPERTIES_READ,
+        response=AppConfiguration,
+    ),
+    Operation(
+        "patch",
+        paths.CONFIG,
+        "Change the configuration with a JSON Patch (RFC 6902)",
+        s.PROPERTIES_WRITE,
+        "patch",
+        AppConfiguration,
+    ),
+    Operation(
+        "get",
+        paths.CLIENTS,
+        "List or search clients",
+        s.CLIENTS_READ,
+        None,
+        ClientOut,
+        True,
+        query=_PAGED,
+    ),
+    Operation(
+        "post", paths.CLIENTS, "Create a client", s.CLIENTS_WRITE, ClientIn, ClientOut, status=201
+    ),
+    Operation("get", _CLIENT, "Get a client", s.CLIENTS_READ, None, ClientOut),
+    Operation("put", _CLIENT, "Replace a client", s.CLIENTS_WRITE, ClientIn, ClientOut),
+    Operation(
+        "delete", _CLIENT, "Delete a client and revoke its tokens", s.CLIENTS_DELETE, status=204
+    ),
+    Operation(
+        "get", paths.SCOPES, "List scopes", s.SCOPES_READ, None, ScopeOut, True, query=_PAGED
+    ),
+    Operation(
+        "post", paths.SCOPES, "Create a scope", s.SCOPES_WRITE, ScopeIn, ScopeOut, status=201
+    ),
+    Operation("get", _SCOPE, "Get a scope", s.SCOPES_READ, None, ScopeOut),
+    Operation("put", _SCOPE, "Change a scope", s.SCOPES_WRITE, ScopeUpdate, ScopeOut),
+    Operation("delete", _SCOPE, "Delete a scope", s.SCOPES_DELETE, status=204),
+    Operation(
+        "get", paths.USERS, "List or search users", s.USERS_READ, None, UserOut, True, query=_PAGED
+    ),
+    Operation("post", paths.USERS, "Create a user", s.USERS_WRITE, UserIn, UserOut, status=201),
+    Operation("get", _USER, "Get a user by id or username", s.USERS_READ, None, UserOut),
+    Operation("patch", _USER, "Change or disable a user", s.USERS_WRITE, UserUpdate, UserOut),
+    Operation(
+        "post", f"{_USER}/password", "Set a user's password", s.USERS_WRITE, PasswordIn, UserOut
+    ),
+    Operation("get", paths.KEYS, "List signing keys", s.KEYS_READ, None, KeyOut, True),
+    Operation(
+        "post",
+        paths.KEYS_ROTATE,
+        "Rotate the signing key (with overlap)",
+        s.KEYS_WRITE,
+        None,
+        RotationOut,
+        status=201,
+    ),
+    Operation(
+        "get",
+        paths.SESSIONS,
+        "List live login sessions",
+        s.SESSIONS_READ,
+        None,
+        SessionOut,
+        True,
+        query=("user_id", "limit", "startIndex"),
+    ),
+    Operation(
+        "delete",
+        f"{paths.SESSIONS}/{{sid}}",
+        "Revoke a session and its tokens",
+        s.SESSIONS_DELETE,
+        status=204,
+    ),
+    Operation(
+        "get",
+        paths.AUDIT,
+        "List audit log entries, newest first",
+        s.AUDIT_READ,
+        None,
+        AuditOut,
+        True,
+        query=("target_type", "limit", "startIndex"),
+    ),
+    Operation(
+        "post",
+        endpoints.REGISTER,
+        "Register a client (RFC 7591)",
+        None,
+        RegistrationRequest,
+        RegistrationResponse,
+        status=201,
+        auth="none",
+    ),
+    Operation(
+        "get",
+        endpoints.REGISTER,
+        "Read a registration (RFC 7592 §2.1)",
+        None,
+        None,
+        RegistrationResponse,
+        query=("client_id",),
+        auth="registration",
+    ),
+    Operation(
+        "put",
+        endpoints.REGISTER,
+        "Update a registration (RFC 7592 §2.2)",
+        None,
+        RegistrationRequest,
+        RegistrationResponse,
+        query=("client_id",),
+        auth="registration",
+    ),
+    Operation(
+        "delete",
+        endpoints.REGISTER,
+        "Delete a registration (RFC 7592 §2.3)",
+        None,
+        status=204,
+        query=("client_id",),
+        auth="registration",
+    ),
+)
+
+MODELS: tuple[type[BaseModel], ...] = (
+    AppConfiguration, ClientIn, ClientOut, ScopeIn, ScopeUpdate, ScopeOut, UserIn, UserUpdate,
+    UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, ErrorOut,
+    RegistrationRequest, RegistrationResponse,
+)  # fmt: skip
