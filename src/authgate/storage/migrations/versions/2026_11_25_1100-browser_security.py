@@ -1,6 +1,6 @@
 """browser security: DPoP bindings and jti cache, PAR requests, key activation, leases
 
-Revision ID: 0005_browser
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 11:00:00.000000
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_browser"
+revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """token lifecycle: refresh token grace window and idle expiry, client assertion jti store,
 session participants and token sid index for logout
 
-Revision ID: 0003_lifecycle
-Revises: 0005_browser
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-25 11:05:43.846976
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_lifecycle"
-down_revision: str | None = "0005_browser"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

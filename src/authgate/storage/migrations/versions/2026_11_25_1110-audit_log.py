@@ -1,7 +1,7 @@
 """audit log
 
-Revision ID: 0002
-Revises: 0003_lifecycle
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-25 10:30:53.422783
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0003_lifecycle"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
