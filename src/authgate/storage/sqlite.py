@@ -23,6 +23,7 @@ from sqlalchemy.sql import ClauseElement
 from authgate.storage.database import IntegrityViolation, Outcome, Row, StatementCache, Step
 
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome], asyncio.AbstractEventLoop]
+_Settlement = tuple[asyncio.Future[Outcome], Outcome | BaseException]
 MAX_BATCH = 128
 
 
@@ -103,8 +104,12 @@ class SqliteDatabase:
             results = self._run_batch(con, statements, batch)
             self.batches += 1
             self.transactions += len(batch)
+            # One wake-up per event loop for the whole batch, not one per transaction.
+            settled: dict[asyncio.AbstractEventLoop, list[_Settlement]] = {}
             for (_steps, future, loop), result in zip(batch, results, strict=True):
-                loop.call_soon_threadsafe(_settle, future, result)
+                settled.setdefault(loop, []).append((future, result))
+            for loop, pairs in settled.items():
+                loop.call_soon_threadsafe(_settle_all, pairs)
         con.close()
 
     @staticmethod
@@ -154,10 +159,11 @@ class SqliteDatabase:
         return results
 
 
-def _settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:
-    if future.cancelled():
-        return
-    if isinstance(result, BaseException):
-        future.set_exception(result)
-    else:
-        future.set_result(result)
+def _settle_all(pairs: list[_Settlement]) -> None:
+    for future, result in pairs:
+        if future.cancelled():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
