@@ -1,0 +1,98 @@
+"""``python -m bench``: run the benchmark and (optionally) write docs/benchmarks.md.
+
+python -m bench all --write-docs docs/benchmarks.md   # the documented run (about 35 min)
+python -m bench all --quick                           # a smoke run (a few minutes)
+python -m bench run authgate-sqlite flow -c 32        # one measurement
+python -m bench report results.json docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.targets import TARGETS, WORK
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    one = sub.add_parser("run", help="one target, one mode, some concurrency levels")
+    one.add_argument("target", choices=sorted(TARGETS))
+    one.add_argument("mode", choices=["flow", "token", "refresh"])
+    one.add_argument("-c", "--concurrency", default="1,8,32")
+    one.add_argument("--warmup", type=float, default=3.0)
+    one.add_argument("--window", type=float, default=10.0)
+
+    every = sub.add_parser("all", help="the whole benchmark")
+    every.add_argument("--quick", action="store_true", help="short windows, for a smoke run")
+    every.add_argument("--write-docs", type=Path, default=None)
+    every.add_argument("--json", type=Path, default=WORK / "results.json")
+    every.add_argument("--memory-seconds", type=float, default=None)
+    every.add_argument("--skip", default="", help="comma-separated parts to leave out")
+
+    report = sub.add_parser("report", help="write the markdown page from a results file")
+    report.add_argument("json", type=Path)
+    report.add_argument("output", type=Path)
+
+    prof = sub.add_parser("profile", help="sample the authgate hot path with py-spy")
+    prof.add_argument("--seconds", type=float, default=15.0)
+    prof.add_argument("-c", "--concurrency", type=int, default=32)
+    return parser.parse_args()
+
+
+async def _run_one(args: argparse.Namespace) -> None:
+    from bench.driver import measure
+    from bench.targets import make_target
+
+    target = make_target(args.target)
+    await target.start(code_ttl=600 if args.mode == "token" else None)
+    try:
+        for c in (int(x) for x in args.concurrency.split(",")):
+            result = await measure(target, args.mode, c, warmup=args.warmup, window=args.window)
+            print(result.line(), flush=True)
+    finally:
+        target.stop()
+
+
+def run(coroutine: Any) -> Any:
+    """Run on uvloop: the driver shares the machine with the server, so it must be lean."""
+    import uvloop
+
+    return uvloop.run(coroutine)
+
+
+def main() -> int:
+    args = _parse()
+    if args.command == "run":
+        run(_run_one(args))
+    elif args.command == "all":
+        from bench.suite import run_all
+
+        results = run(run_all(quick=args.quick, memory_seconds=args.memory_seconds, skip=args.skip))
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1, default=asdict))
+        print(f"results in {args.json}", file=sys.stderr)
+        if args.write_docs:
+            from bench.report import write_markdown
+
+            write_markdown(json.loads(args.json.read_text()), args.write_docs)
+            print(f"wrote {args.write_docs}", file=sys.stderr)
+    elif args.command == "report":
+        from bench.report import write_markdown
+
+        write_markdown(json.loads(args.json.read_text()), args.output)
+    elif args.command == "profile":
+        from bench.profile import profile
+
+        print(json.dumps(run(profile(args.seconds, args.concurrency)), indent=1, default=asdict))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,519 @@
+"""The load driver: virtual users that log in once, then loop over the measured requests.
+
+Modes:
+- ``flow``: fresh code_verifier/S256 challenge, state and nonce; GET authorize with the
+  session cookie; the code from the Location header; POST the token request; check the
+  tokens (id_token nonce and audience every time; its signature against JWKS once per run).
+- ``token``: the token request alone, on codes minted before the run.
+- ``refresh``: the refresh_token grant, each user following its rotated refresh token.
+
+Only operations that complete inside the measurement window count; the server's CPU time is
+read from its processes at the window's edges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import httpx
+import psutil
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from bench.http import Connection, HttpError
+from bench.targets import PASSWORD, SCOPE, Target
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class Failure(Exception):
+    """One failed operation, counted by its kind."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _b64json(segment: str) -> dict[str, Any]:
+    padded = segment + "=" * (-len(segment) % 4)
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(padded))
+    return claims
+
+
+class _Form(HTMLParser):
+    """The first POST form of a login or consent page: action, hidden fields, inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self.has_password = False
+        self.decision: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.action is None and a.get("method", "").lower() == "post":
+            self.action = a.get("action", "")
+        elif tag == "input" and a.get("type") == "hidden" and "name" in a:
+            self.fields[a["name"]] = a.get("value", "")
+        elif tag == "input" and a.get("type") == "password":
+            self.has_password = True
+        elif tag == "button" and a.get("name") and a.get("value") == "allow":
+            self.decision = a["name"]
+
+
+@dataclass
+class User:
+    """One virtual user: a logged-in browser session and a keep-alive connection."""
+
+    index: int
+    base_url: str
+    conn: Connection
+    cookie: str = ""
+    refresh_token: str = ""
+    codes: list[tuple[str, str, str]] = field(default_factory=list)  # code, verifier, nonce
+
+
+@dataclass
+class Window:
+    """The measurement window; operations are kept with their completion time."""
+
+    start: float
+    end: float
+    samples: list[tuple[float, float, float | None]] = field(default_factory=list)
+    failures: list[tuple[float, str]] = field(default_factory=list)
+
+    def record(self, done: float, token_s: float, flow_s: float | None) -> None:
+        if done >= self.start:
+            self.samples.append((done, token_s * 1000, None if flow_s is None else flow_s * 1000))
+
+    def fail(self, done: float, kind: str) -> None:
+        if done >= self.start:
+            self.failures.append((done, kind))
+
+    def inside(self) -> tuple[list[tuple[float, float, float | None]], Counter[str]]:
+        samples = [s for s in self.samples if self.start <= s[0] <= self.end]
+        errors = Counter(kind for done, kind in self.failures if self.start <= done <= self.end)
+        return samples, errors
+
+
+class Driver:
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.keys: KeySet | None = None
+        self.verified_signature = False
+
+    # --- set-up (not measured) -------------------------------------------------------------
+
+    def _authorize_query(self, challenge: str, state: str, nonce: str) -> str:
+        return urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.target.client_id,
+                "redirect_uri": self.target.redirect_uri,
+                "scope": SCOPE,
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
+
+    async def login(self, index: int) -> User:
+        """Log in through the real login and consent pages; returns the logged-in user."""
+        instance = self.target.instances[index % len(self.target.instances)]
+        verifier, challenge = pkce_pair()
+        state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+        url = f"{instance.url}{self.target.authorize_path}?"
+        url += self._authorize_query(challenge, state, nonce)
+        async with httpx.AsyncClient(timeout=30) as http:
+            response = await http.get(url)
+            for _ in range(10):
+                location = response.headers.get("location")
+                if response.status_code not in (302, 303) or not location:
+                    raise RuntimeError(f"login: {response.status_code} {response.text[:300]}")
+                location = urljoin(str(response.url), location)
+                if location.startswith(self.target.redirect_uri):
+                    break
+                page = await http.get(location)
+                if page.status_code in (302, 303):
+                    response = page
+                    continue
+                form = _Form()
+                form.feed(page.text)
+                if page.status_code != 200 or form.action is None:
+                    raise RuntimeError(f"login page: {page.status_code} {page.text[:300]}")
+                data = dict(form.fields)
+                if form.has_password:
+                    data |= {"username": f"user{index}", "password": PASSWORD}
+                elif form.decision:
+                    data[form.decision] = "allow"
+                response = await http.post(urljoin(location, form.action), data=data)
+            else:
+                raise RuntimeError("login: too many redirects")
+            params = parse_qs(urlsplit(location).query)
+            if params.get("state") != [state] or "code" not in params:
+                raise RuntimeError(f"login: bad authorization response {location}")
+            cookie = http.build_request("GET", url).headers.get("cookie", "")
+            if self.keys is None:
+                self.keys = KeySet.import_key_set((await http.get(self.target.jwks_url)).json())
+        user = User(index, instance.url, Connection(instance.host, instance.port), cookie)
+        tokens = await self._redeem(user, params["code"][0], verifier, nonce)
+        user.refresh_token = tokens["refresh_token"]
+        return user
+
+    async def mint(self, user: User, count: int) -> None:
+        """Authorization codes for the token mode, issued before the run."""
+        for _ in range(count):
+            verifier, challenge = pkce_pair()
+            nonce = secrets.token_urlsafe(12)
+            code = await self._authorize(user, challenge, secrets.token_urlsafe(12), nonce)
+            user.codes.append((code, verifier, nonce))
+
+    # --- the measured requests -------------------------------------------------------------
+
+    async def _authorize(self, user: User, challenge: str, state: str, nonce: str) -> str:
+        target = f"{self.target.authorize_path}?{self._authorize_query(challenge, state, nonce)}"
+        r = await user.conn.request("GET", target, {"Cookie": user.cookie})
+        location = r.headers.get("location", "")
+        if r.status not in (302, 303):
+            raise Failure(f"authorize HTTP {r.status}")
+        if not location.startswith(self.target.redirect_uri):
+            raise Failure("authorize went to an interaction instead of the client")
+        params = parse_qs(urlsplit(location).query)
+        if "error" in params:
+            raise Failure(f"authorize {params['error'][0]}")
+        if params.get("state") != [state]:
+            raise Failure("authorize state mismatch")
+        if params.get("iss") != [self.target.issuer]:
+            raise Failure("authorize iss missing or wrong")
+        return params["code"][0]
+
+    async def _token(self, user: User, form: dict[str, str]) -> dict[str, Any]:
+        r = await user.conn.request("POST", self.target.token_path, FORM, urlencode(form).encode())
+        if r.status != 200:
+            try:
+                error = json.loads(r.body).get("error", "?")
+            except ValueError:
+                error = "non-JSON body"
+            raise Failure(f"token HTTP {r.status} {error}")
+        tokens: dict[str, Any] = json.loads(r.body)
+        if not tokens.get("access_token") or str(tokens.get("token_type")).lower() != "bearer":
+            raise Failure("token response without a Bearer access_token")
+        return tokens
+
+    async def _redeem(self, user: User, code: str, verifier: str, nonce: str) -> dict[str, Any]:
+        tokens = await self._token(
+            user,
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.target.redirect_uri,
+                "client_id": self.target.client_id,
+                "code_verifier": verifier,
+            },
+        )
+        id_token = tokens.get("id_token")
+        if not id_token or not tokens.get("refresh_token"):
+            raise Failure("token response without id_token or refresh_token")
+        if not self.verified_signature:
+            assert self.keys is not None
+            claims = jwt.decode(id_token, self.keys).claims
+            self.verified_signature = True
+        else:
+            claims = _b64json(id_token.split(".")[1])
+        if claims.get("nonce") != nonce:
+            raise Failure("id_token nonce mismatch")
+        aud = claims.get("aud")
+        if self.target.client_id not in (aud if isinstance(aud, list) else [aud]):
+            raise Failure("id_token aud mismatch")
+        return tokens
+
+    async def flow_loop(self, user: User, window: Window) -> None:
+        while (now := time.perf_counter()) < window.end:
+            verifier, challenge = pkce_pair()
+            state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+            try:
+                code = await self._authorize(user, challenge, state, nonce)
+                middle = time.perf_counter()
+                await self._redeem(user, code, verifier, nonce)
+                done = time.perf_counter()
+                window.record(done, done - middle, done - now)
+            except Failure as failure:
+                window.fail(time.perf_counter(), failure.kind)
+            except (OSError, HttpError, asyncio.IncompleteReadError) as exc:
+                window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
+
+    async def token_loop(self, user: User, window: Window) -> None:
+        while time.perf_counter() < window.end:
+            if not user.codes:
+                return
+            code, verifier, nonce = user.codes.pop()
+            start = time.perf_counter()
+            try:
+                await self._redeem(user, code, verifier, nonce)
+                done = time.perf_counter()
+                window.record(done, done - start, None)
+            except Failure as failure:
+                window.fail(time.perf_counter(), failure.kind)
+            except (OSError, HttpError, asyncio.IncompleteReadError) as exc:
+                window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
+
+    async def refresh_loop(self, user: User, window: Window) -> None:
+        while time.perf_counter() < window.end:
+            start = time.perf_counter()
+            try:
+                tokens = await self._token(
+                    user,
+                    {
+                        "grant_type": "refresh_token",
+                        "refresh_token": user.refresh_token,
+                        "client_id": self.target.client_id,
+                    },
+                )
+                user.refresh_token = tokens.get("refresh_token") or user.refresh_token
+                done = time.perf_counter()
+                window.record(done, done - start, None)
+            except Failure as failure:
+                window.fail(time.perf_counter(), failure.kind)
+            except (OSError, HttpError, asyncio.IncompleteReadError) as exc:
+                window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
+
+
+# --- process accounting ---------------------------------------------------------------------
+
+
+def process_tree(pids: list[int]) -> list[psutil.Process]:
+    procs: list[psutil.Process] = []
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            procs.append(root)
+            procs.extend(root.children(recursive=True))
+        except psutil.NoSuchProcess:
+            continue
+    return procs
+
+
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def rss_bytes(procs: list[psutil.Process]) -> int:
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def postgres_processes() -> list[psutil.Process]:
+    return [
+        p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")
+    ]
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[rank]
+
+
+@dataclass
+class Result:
+    target: str
+    mode: str
+    concurrency: int
+    seconds: float
+    ops: int
+    rate: float
+    token_ms: dict[str, float | None]
+    flow_ms: dict[str, float | None]
+    errors: dict[str, int]
+    cpu_ms_per_op: float | None
+    db_cpu_ms_per_op: float | None
+    driver_cpu_ms_per_op: float | None
+    rss_mb: float
+
+    def line(self) -> str:
+        unit = {"flow": "flows/s", "token": "tokens/s", "refresh": "refreshes/s"}[self.mode]
+        tok = self.token_ms
+        parts = [
+            f"{self.target:<20} {self.mode:<7} c={self.concurrency:<3}",
+            f"{self.rate:8.1f} {unit}",
+            f"token p50/p95/p99 {tok['p50']:.1f}/{tok['p95']:.1f}/{tok['p99']:.1f} ms"
+            if tok["p50"] is not None
+            else "no samples",
+        ]
+        if self.flow_ms["p50"] is not None:
+            f = self.flow_ms
+            parts.append(f"flow p50/p99 {f['p50']:.1f}/{f['p99']:.1f} ms")
+        if self.cpu_ms_per_op is not None:
+            parts.append(f"server CPU {self.cpu_ms_per_op:.2f} ms/op")
+        if self.db_cpu_ms_per_op is not None:
+            parts.append(f"+ postgres {self.db_cpu_ms_per_op:.2f} ms/op")
+        if self.driver_cpu_ms_per_op is not None:
+            parts.append(f"(driver {self.driver_cpu_ms_per_op:.2f} ms/op)")
+        parts.append(f"RSS {self.rss_mb:.0f} MB")
+        parts.append(f"errors {sum(self.errors.values())}")
+        return "  ".join(parts)
+
+
+def _quantiles(values: list[float]) -> dict[str, float | None]:
+    return {f"p{q}": percentile(values, q) for q in (50, 95, 99)}
+
+
+ROUND_CODES = 3000  # codes minted per token-mode round, across all users
+
+
+async def measure(
+    target: Target,
+    mode: str,
+    concurrency: int,
+    *,
+    warmup: float,
+    window: float,
+    sampler: Any = None,
+) -> Result:
+    """Log ``concurrency`` users in, run ``mode`` for warm-up plus window, return the numbers."""
+    driver = Driver(target)
+    users = []
+    for start in range(0, concurrency, 8):  # log in a few at a time (argon2 is deliberate)
+        batch = range(start, min(concurrency, start + 8))
+        users += await asyncio.gather(*(driver.login(i) for i in batch))
+    procs = process_tree(target.pids())
+    pg = postgres_processes() if getattr(target, "database", "") == "postgres" else []
+    me = psutil.Process()
+
+    def readings() -> tuple[float, float, float]:
+        return cpu_seconds(procs), cpu_seconds(pg), cpu_seconds([me])
+
+    if mode == "token":
+        seconds, cpu, samples, errors = await _token_rounds(driver, users, warmup, window, readings)
+    else:
+        seconds, cpu, samples, errors = await _timed(
+            driver, users, mode, warmup, window, readings, sampler
+        )
+    rss = rss_bytes(procs)
+    for u in users:
+        await u.conn.close()
+    ops = len(samples)
+    token_ms = [s[1] for s in samples]
+    flow_ms = [s[2] for s in samples if s[2] is not None]
+
+    def per_op(value: float) -> float | None:
+        return value * 1000 / ops if ops else None
+
+    return Result(
+        target=target.name,
+        mode=mode,
+        concurrency=concurrency,
+        seconds=round(seconds, 3),
+        ops=ops,
+        rate=ops / seconds if seconds > 0 else 0.0,
+        token_ms=_quantiles(token_ms),
+        flow_ms=_quantiles(flow_ms),
+        errors=dict(errors),
+        cpu_ms_per_op=per_op(cpu[0]),
+        db_cpu_ms_per_op=per_op(cpu[1]) if pg else None,
+        driver_cpu_ms_per_op=per_op(cpu[2]),
+        rss_mb=rss / 2**20,
+    )
+
+
+_Samples = list[tuple[float, float, float | None]]
+_Measured = tuple[float, tuple[float, float, float], _Samples, Counter[str]]
+
+
+def _delta(after: tuple[float, ...], before: tuple[float, ...]) -> tuple[float, float, float]:
+    a, b, c = (x - y for x, y in zip(after, before, strict=True))
+    return a, b, c
+
+
+async def _timed(
+    driver: Driver,
+    users: list[User],
+    mode: str,
+    warmup: float,
+    window: float,
+    readings: Any,
+    sampler: Any,
+) -> _Measured:
+    """flow and refresh: every user loops; a window after the warm-up is measured."""
+    loop = driver.flow_loop if mode == "flow" else driver.refresh_loop
+    begin = time.perf_counter()
+    win = Window(begin + warmup, begin + warmup + window)
+    edges: dict[str, tuple[float, float, float]] = {}
+
+    async def watch() -> None:
+        await asyncio.sleep(max(0.0, win.start - time.perf_counter()))
+        edges["start"] = readings()
+        if sampler is not None:
+            await sampler(process_tree(driver.target.pids()), win)
+        await asyncio.sleep(max(0.0, win.end - time.perf_counter()))
+        edges["end"] = readings()
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.gather(*(loop(u, win) for u in users))
+    await watcher
+    samples, errors = win.inside()
+    return win.end - win.start, _delta(edges["end"], edges["start"]), samples, errors
+
+
+async def _token_rounds(
+    driver: Driver, users: list[User], warmup: float, window: float, readings: Any
+) -> _Measured:
+    """token: rounds of minting codes (not measured), then redeeming them all (measured).
+
+    Minting between rounds keeps every code young and few codes outstanding per grant, as
+    in real use; only the redeeming phases count, the first ``warmup`` seconds of them not.
+    """
+    per_user = max(5, min(100, ROUND_CODES // len(users)))
+    measured = elapsed = 0.0
+    cpu = (0.0, 0.0, 0.0)
+    samples: _Samples = []
+    errors: Counter[str] = Counter()
+    while measured < window:
+        await asyncio.gather(*(driver.mint(u, per_user) for u in users))
+        before = readings()
+        start = time.perf_counter()
+        win = Window(start, float("inf"))
+        await asyncio.gather(*(driver.token_loop(u, win) for u in users))
+        end = time.perf_counter()
+        after = readings()
+        elapsed += end - start
+        if elapsed - (end - start) < warmup:
+            continue
+        measured += end - start
+        cpu = tuple(x + y for x, y in zip(cpu, _delta(after, before), strict=True))  # type: ignore[assignment]
+        round_samples, round_errors = win.inside()
+        samples += round_samples
+        errors += round_errors
+    return measured, cpu, samples, errors

@@ -1,0 +1,196 @@
+"""The whole benchmark: every target, mode and concurrency level, in one run.
+
+Each target is started once and measured in all its modes back to back, so that authgate
+and node-oidc-provider are compared under the same machine conditions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from typing import Any
+
+import psutil
+
+from bench.driver import Result, Window, measure, rss_bytes
+from bench.targets import PG_ADMIN_DSN, ROOT, NodeTarget, make_target
+
+CONCURRENCY = (1, 8, 32)
+PLAN: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
+    ("authgate-sqlite", ("flow", "token", "refresh"), CONCURRENCY),
+    ("node-oidc-provider", ("flow", "token", "refresh"), CONCURRENCY),
+    ("authgate-sqlite-w2", ("flow", "token", "refresh"), CONCURRENCY),
+    ("authgate-pg", ("flow",), CONCURRENCY),
+    ("authgate-pg-x2", ("flow",), CONCURRENCY),
+]
+CODE_TTL = 600  # the token mode redeems codes minted before its window
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def _measure_target(
+    name: str, modes: tuple[str, ...], levels: tuple[int, ...], warmup: float, window: float
+) -> list[Result]:
+    target = make_target(name)
+    _say(f"== {name}: {target.description}")
+    await target.start(code_ttl=CODE_TTL)
+    results = []
+    try:
+        for mode in modes:
+            for c in levels:
+                result = await measure(target, mode, c, warmup=warmup, window=window)
+                _say(result.line())
+                results.append(result)
+    finally:
+        target.stop()
+    return results
+
+
+async def _growth(warmup: float, window: float, rounds: int) -> dict[str, Any]:
+    """Flows/s at c=32 on an empty database and on one holding 1,000,000 tokens."""
+    empty, full = make_target("authgate-sqlite"), make_target("authgate-sqlite-1m")
+    _say("== data growth: filling 1,000,000 tokens")
+    began = time.perf_counter()
+    await full.start()
+    fill_seconds = time.perf_counter() - began
+    await empty.start()
+    rates: dict[str, list[Result]] = {"empty": [], "1m": []}
+    try:
+        for _ in range(rounds):  # alternate, so drift in the machine hits both alike
+            for key, target in (("empty", empty), ("1m", full)):
+                result = await measure(target, "flow", 32, warmup=warmup, window=window)
+                _say(result.line())
+                rates[key].append(result)
+    finally:
+        empty.stop()
+        full.stop()
+    return {"fill_seconds": fill_seconds, "runs": rates}
+
+
+async def _memory(seconds: float) -> dict[str, Any]:
+    """A server's RSS every 10 s over a long flow run at c=8."""
+    target = make_target("authgate-sqlite")
+    _say(f"== memory: authgate-sqlite, flow c=8 for {seconds:.0f} s")
+    await target.start()
+    samples: list[tuple[float, float]] = []
+
+    async def sample(procs: list[psutil.Process], win: Window) -> None:
+        async def loop() -> None:
+            while (now := time.perf_counter()) <= win.end:
+                samples.append((now - win.start, rss_bytes(procs) / 2**20))
+                await asyncio.sleep(10)
+
+        asyncio.get_running_loop().create_task(loop())
+
+    try:
+        result = await measure(target, "flow", 8, warmup=20, window=seconds, sampler=sample)
+        _say(result.line())
+    finally:
+        target.stop()
+    return {"seconds": seconds, "result": result, "samples": samples}
+
+
+def machine() -> dict[str, Any]:
+    cpu_model = "unknown"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+
+    def output(*args: str) -> str:
+        try:
+            return subprocess.run(args, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return "not found"
+
+    pg_version = "unreachable"
+    try:
+        import asyncpg
+
+        async def ask() -> str:
+            con = await asyncpg.connect(PG_ADMIN_DSN)
+            try:
+                return str(await con.fetchval("SHOW server_version"))
+            finally:
+                await con.close()
+
+        pg_version = asyncio.run(ask())
+    except Exception as exc:  # a fact for the report, not a failure
+        pg_version = f"unreachable ({type(exc).__name__})"
+    from importlib.metadata import version
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "node": output("node", "--version"),
+        "oidc_provider": NodeTarget.version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg_version,
+        "authgate": version("authgate"),
+        "commit": output("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"),
+        "uvicorn": version("uvicorn"),
+        "starlette": version("starlette"),
+        "cryptography": version("cryptography"),
+        "openssl_rsa2048_sign_ms": _openssl_sign_ms(output),
+    }
+
+
+def _openssl_sign_ms(output: Any) -> float | None:
+    text = output("openssl", "speed", "-seconds", "2", "rsa2048")
+    for line in text.splitlines():
+        if line.startswith("rsa 2048") or line.startswith("rsa  2048"):
+            return round(float(line.split()[3].rstrip("s")) * 1000, 3)
+    return None
+
+
+async def run_all(*, quick: bool, memory_seconds: float | None, skip: str) -> dict[str, Any]:
+    from bench.profile import profile
+
+    skipped = {part for part in skip.split(",") if part}
+    warmup, window = (1.0, 4.0) if quick else (3.0, 10.0)
+    NodeTarget.install()
+    facts = await asyncio.to_thread(machine)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    runs: list[Result] = []
+    for name, modes, levels in PLAN:
+        if name.startswith("authgate-pg") and "postgres" in skipped:
+            continue
+        runs += await _measure_target(name, modes, levels, warmup, window)
+    report: dict[str, Any] = {
+        "machine": facts,
+        "started": started,
+        "quick": quick,
+        "warmup": warmup,
+        "window": window,
+        "command": " ".join(["python -m bench", *sys.argv[1:]]),
+        "runs": [asdict(r) for r in runs],
+    }
+    if "growth" not in skipped:
+        growth = await _growth(warmup, window, 1 if quick else 2)
+        report["growth"] = {
+            "fill_seconds": growth["fill_seconds"],
+            "runs": {k: [asdict(r) for r in v] for k, v in growth["runs"].items()},
+        }
+    if "profile" not in skipped:
+        prof = await profile(5.0 if quick else 10.0, 32)
+        prof["result"] = asdict(prof["result"])
+        report["profile"] = prof
+    if "memory" not in skipped:
+        seconds = memory_seconds or (60.0 if quick else 600.0)
+        memory = await _memory(seconds)
+        memory["result"] = asdict(memory["result"])
+        report["memory"] = memory
+    report["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return report

@@ -1,0 +1,73 @@
+"""The benchmark's driver against a real ``authgate serve``: correct under load, no timing asserted.
+
+This keeps ``make bench`` working (the driver, the target set-up through the Config API and the
+registration endpoint) and checks that concurrent flows, token requests and refreshes all
+succeed. The numbers themselves live in docs/benchmarks.md, not in assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.driver import measure  # noqa: E402
+from bench.report import write_markdown  # noqa: E402
+from bench.targets import Target, make_target  # noqa: E402
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Target]:
+    target = make_target("authgate-sqlite-w2")
+    target.name = "authgate-sqlite-w2-test"
+    target.data_dir = target.data_dir.with_name(target.name)  # type: ignore[attr-defined]
+    await target.start(code_ttl=600, users=4)
+    try:
+        yield target
+    finally:
+        target.stop()
+
+
+async def test_driver_modes_run_without_errors(server: Target) -> None:
+    """Two worker processes sharing the SQLite file, four users, every mode."""
+    for mode in ("flow", "token", "refresh"):
+        result = await measure(server, mode, 4, warmup=0.3, window=1.5)
+        assert result.errors == {}, mode
+        assert result.ops > 0, mode
+        assert result.token_ms["p50"] is not None
+        assert result.cpu_ms_per_op is not None and result.cpu_ms_per_op > 0
+        if mode == "flow":
+            assert result.flow_ms["p99"] is not None
+
+
+def test_report_renders_targets_table(tmp_path: Path) -> None:
+    run = {
+        "target": "authgate-sqlite", "mode": "flow", "concurrency": 32, "seconds": 10.0,
+        "ops": 9000, "rate": 900.0, "errors": {},
+        "token_ms": {"p50": 10.0, "p95": 20.0, "p99": 30.0},
+        "flow_ms": {"p50": 20.0, "p95": 30.0, "p99": 40.0},
+        "cpu_ms_per_op": 1.2, "db_cpu_ms_per_op": None, "driver_cpu_ms_per_op": 0.2,
+        "rss_mb": 100.0,
+    }  # fmt: skip
+    node = run | {"target": "node-oidc-provider", "rate": 1000.0}
+    machine = dict.fromkeys(
+        ["cpus", "cpu_model", "memory_gib", "kernel", "openssl_rsa2048_sign_ms", "authgate",
+         "commit", "python", "uvicorn", "starlette", "cryptography", "sqlite", "postgresql",
+         "oidc_provider", "node"], "x",
+    )  # fmt: skip
+    data = {
+        "machine": machine, "started": "s", "finished": "f", "command": "c", "quick": False,
+        "warmup": 3, "window": 10, "runs": [run, node],
+    }  # fmt: skip
+    out = tmp_path / "b.md"
+    write_markdown(json.loads(json.dumps(data)), out)
+    text = out.read_text()
+    assert "| full flow, c=32, SQLite ≥ 1.5× node-oidc-provider, zero errors |" in text
+    assert "0.90×, 0 errors | no |" in text
+    assert "| server CPU per full flow ≤ 2.5 ms | 1.20 ms (authgate-sqlite, c=32) | yes |" in text
