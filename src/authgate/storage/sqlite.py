@@ -5,17 +5,29 @@ cheaper than a thread hand-off per query. Writes go to a single writer thread th
 transaction waiting in its queue, runs each inside a SAVEPOINT of one ``BEGIN IMMEDIATE``
 transaction and commits them together: one fsync for the batch (``synchronous=FULL`` in WAL
 mode, so every acknowledged write is durable), with each caller's unit still all-or-nothing.
+
+Several server processes may share one file (``authgate serve --workers N``). Their writer
+threads take turns through an advisory lock file beside the database before ``BEGIN
+IMMEDIATE``: a blocked writer sleeps in the kernel and wakes the moment the other commits,
+where SQLite's own busy handler would poll with sleeps of up to 100 ms.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import queue
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import ClauseElement
@@ -85,6 +97,7 @@ class SqliteDatabase:
 
     def _write_loop(self) -> None:
         con = connect(self.path)
+        lock_fd = os.open(f"{self.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
         statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
         running = True
         while running:
@@ -101,7 +114,8 @@ class SqliteDatabase:
                     running = False
                     break
                 batch.append(nxt)
-            results = self._run_batch(con, statements, batch)
+            with _exclusive(lock_fd):
+                results = self._run_batch(con, statements, batch)
             self.batches += 1
             self.transactions += len(batch)
             # One wake-up per event loop for the whole batch, not one per transaction.
@@ -111,6 +125,7 @@ class SqliteDatabase:
             for loop, pairs in settled.items():
                 loop.call_soon_threadsafe(_settle_all, pairs)
         con.close()
+        os.close(lock_fd)
 
     @staticmethod
     def _run_unit(
@@ -157,6 +172,19 @@ class SqliteDatabase:
                 con.execute("ROLLBACK")
             return [exc for _ in batch]
         return results
+
+
+@contextlib.contextmanager
+def _exclusive(fd: int) -> Iterator[None]:
+    """Hold the cross-process writer lock (blocking; the GIL is released while waiting)."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _settle_all(pairs: list[_Settlement]) -> None:

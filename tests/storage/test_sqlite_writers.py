@@ -1,0 +1,62 @@
+"""Writers of several processes on one SQLite file take turns and lose nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import bindparam, insert, select
+
+from authgate.storage.database import Step
+from authgate.storage.db import upgrade_sync
+from authgate.storage.models import DPoPJtiRow, table_of
+from authgate.storage.sqlite import SqliteDatabase
+
+JTIS = table_of(DPoPJtiRow)
+INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
+
+
+async def test_two_writers_on_one_file_commit_every_unit(tmp_path: Path) -> None:
+    path = tmp_path / "authgate.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    # Two databases, as two worker processes would have: separate connections, separate
+    # writer threads, separate descriptors of the advisory lock file.
+    first, second = SqliteDatabase(str(path)), SqliteDatabase(str(path))
+    try:
+
+        async def write(db: SqliteDatabase, prefix: str, count: int) -> list[bool]:
+            units = [
+                db.transact([Step(INSERT, {"h": f"{prefix}{i}", "e": 1.0})]) for i in range(count)
+            ]
+            return [outcome.applied for outcome in await asyncio.gather(*units)]
+
+        a, b = await asyncio.wait_for(
+            asyncio.gather(write(first, "a", 300), write(second, "b", 300)), timeout=60
+        )
+        assert all(a) and all(b)
+        assert first.transactions == second.transactions == 300
+        rows = await first.fetch_all(select(JTIS.c.jti_hash), {})
+        assert len(rows) == 600
+        assert Path(f"{path}-writer.lock").exists()
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_writer_outside_authgate_is_still_waited_for(tmp_path: Path) -> None:
+    """The lock file is advisory: SQLite's own locking and busy timeout still apply to others."""
+    path = tmp_path / "authgate.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None)
+    db = SqliteDatabase(str(path))
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        pending = asyncio.ensure_future(db.transact([Step(INSERT, {"h": "x", "e": 1.0})]))
+        await asyncio.sleep(0.3)
+        assert not pending.done()  # waiting on SQLite's lock, not failing
+        other.execute("COMMIT")
+        assert (await asyncio.wait_for(pending, timeout=15)).applied
+    finally:
+        other.close()
+        await db.close()
