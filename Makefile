@@ -14,18 +14,22 @@ BIN := $(VENV)/bin
 KEY := $(shell cksum < pyproject.toml | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.installed-run-$(KEY)
 TEST_STAMP := $(VENV)/.installed-test-$(KEY)
+BENCH_STAMP := $(VENV)/.installed-bench-$(KEY)
 
 ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint docs clean
+BENCH_ARGS ?= --write-docs docs/benchmarks.md
+
+.PHONY: help run test lint docs bench clean
 
 help:
 	@echo "make run    start authgate on http://127.0.0.1:8080 (SQLite in ./data); ARGS='--port 9000'"
 	@echo "make test   run the whole test suite; PYTEST_ARGS='-k flow' to select"
 	@echo "make lint   ruff check, ruff format --check, mypy --strict"
 	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"
+	@echo "make bench  run the benchmark (~35 min; needs node/npm) and rewrite docs/benchmarks.md"
 	@echo "make clean  remove .venv and caches (keeps ./data)"
 
 # (Re)create the virtualenv when it is missing or its Python is unusable or too old.
@@ -52,6 +56,12 @@ $(TEST_STAMP):
 	@rm -f $(VENV)/.installed-*
 	@touch $@ $(RUN_STAMP)
 
+$(BENCH_STAMP):
+	$(ensure_venv)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@ $(TEST_STAMP) $(RUN_STAMP)
+
 run: $(RUN_STAMP)
 	$(BIN)/authgate serve $(ARGS)
 
@@ -62,13 +72,18 @@ test: $(TEST_STAMP)
 	exit $$status
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/mypy scripts
 
 docs: $(RUN_STAMP)
 	$(BIN)/python scripts/gen_config_docs.py
+
+# The benchmark (bench/README.md): authgate and node-oidc-provider under the same driver.
+# BENCH_ARGS='--quick' for a short smoke run that leaves the docs alone.
+bench: $(BENCH_STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m bench all $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
