@@ -190,8 +190,11 @@ class AuthgateTarget(Target):
                 [sys.executable, "-m", "authgate", "migrate"], env=env, check=True, cwd=ROOT
             )
             prefill_sqlite(self.data_dir / "authgate.db", self.prefill)
-        for index in range(self.instance_count):
-            instance = Instance("127.0.0.1", free_port())
+        ports = [free_port() for _ in range(self.instance_count)]
+        # Instances behind one load balancer share one public issuer identifier.
+        env["AUTHGATE_ISSUER"] = f"http://127.0.0.1:{ports[0]}"
+        for index, port in enumerate(ports):
+            instance = Instance("127.0.0.1", port)
             args = [sys.executable, "-m", "authgate", "serve", "--port", str(instance.port)]
             args += ["--workers", str(self.workers)]
             self._spawn(args, env, f"{self.name}-{index}")

