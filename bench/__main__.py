@@ -35,6 +35,15 @@ def _parse() -> argparse.Namespace:
     every.add_argument("--json", type=Path, default=WORK / "results.json")
     every.add_argument("--memory-seconds", type=float, default=None)
     every.add_argument("--skip", default="", help="comma-separated parts to leave out")
+    every.add_argument(
+        "--only", default="", help="comma-separated targets and parts to run (nothing else)"
+    )
+    every.add_argument(
+        "--merge",
+        type=Path,
+        default=None,
+        help="with --only: replace those measurements in this earlier results file",
+    )
 
     report = sub.add_parser("report", help="write the markdown page from a results file")
     report.add_argument("json", type=Path)
@@ -74,7 +83,21 @@ def main() -> int:
     elif args.command == "all":
         from bench.suite import run_all
 
-        results = run(run_all(quick=args.quick, memory_seconds=args.memory_seconds, skip=args.skip))
+        results = run(
+            run_all(
+                quick=args.quick,
+                memory_seconds=args.memory_seconds,
+                skip=args.skip,
+                only=args.only,
+            )
+        )
+        if args.merge:
+            from bench.report import merge
+
+            earlier = json.loads(args.merge.read_text())
+            results = merge(
+                earlier, json.loads(json.dumps(results, default=asdict)), args.only.split(",")
+            )
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1, default=asdict))
         print(f"results in {args.json}", file=sys.stderr)

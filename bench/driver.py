@@ -20,6 +20,7 @@ import json
 import secrets
 import time
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -245,55 +246,56 @@ class Driver:
             raise Failure("id_token aud mismatch")
         return tokens
 
+    @staticmethod
+    async def _attempt(window: Window, operation: Awaitable[tuple[float, float | None]]) -> None:
+        """Run one measured operation: record its (token, flow) seconds or count its failure."""
+        try:
+            token_s, flow_s = await operation
+        except Failure as failure:
+            window.fail(time.perf_counter(), failure.kind)
+        except (OSError, HttpError, asyncio.IncompleteReadError) as exc:
+            window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
+        else:
+            window.record(time.perf_counter(), token_s, flow_s)
+
+    async def _flow(self, user: User) -> tuple[float, float | None]:
+        start = time.perf_counter()
+        verifier, challenge = pkce_pair()
+        state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+        code = await self._authorize(user, challenge, state, nonce)
+        middle = time.perf_counter()
+        await self._redeem(user, code, verifier, nonce)
+        done = time.perf_counter()
+        return done - middle, done - start
+
+    async def _exchange(self, user: User) -> tuple[float, float | None]:
+        code, verifier, nonce = user.codes.pop()
+        start = time.perf_counter()
+        await self._redeem(user, code, verifier, nonce)
+        return time.perf_counter() - start, None
+
+    async def _refresh(self, user: User) -> tuple[float, float | None]:
+        start = time.perf_counter()
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": user.refresh_token,
+            "client_id": self.target.client_id,
+        }
+        tokens = await self._token(user, form)
+        user.refresh_token = tokens.get("refresh_token") or user.refresh_token
+        return time.perf_counter() - start, None
+
     async def flow_loop(self, user: User, window: Window) -> None:
-        while (now := time.perf_counter()) < window.end:
-            verifier, challenge = pkce_pair()
-            state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-            try:
-                code = await self._authorize(user, challenge, state, nonce)
-                middle = time.perf_counter()
-                await self._redeem(user, code, verifier, nonce)
-                done = time.perf_counter()
-                window.record(done, done - middle, done - now)
-            except Failure as failure:
-                window.fail(time.perf_counter(), failure.kind)
-            except (OSError, HttpError, asyncio.IncompleteReadError) as exc:
-                window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
+        while time.perf_counter() < window.end:
+            await self._attempt(window, self._flow(user))
 
     async def token_loop(self, user: User, window: Window) -> None:
-        while time.perf_counter() < window.end:
-            if not user.codes:
-                return
-            code, verifier, nonce = user.codes.pop()
-            start = time.perf_counter()
-            try:
-                await self._redeem(user, code, verifier, nonce)
-                done = time.perf_counter()
-                window.record(done, done - start, None)
-            except Failure as failure:
-                window.fail(time.perf_counter(), failure.kind)
-            except (OSError, HttpError, asyncio.IncompleteReadError) as exc:
-                window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
+        while time.perf_counter() < window.end and user.codes:
+            await self._attempt(window, self._exchange(user))
 
     async def refresh_loop(self, user: User, window: Window) -> None:
         while time.perf_counter() < window.end:
-            start = time.perf_counter()
-            try:
-                tokens = await self._token(
-                    user,
-                    {
-                        "grant_type": "refresh_token",
-                        "refresh_token": user.refresh_token,
-                        "client_id": self.target.client_id,
-                    },
-                )
-                user.refresh_token = tokens.get("refresh_token") or user.refresh_token
-                done = time.perf_counter()
-                window.record(done, done - start, None)
-            except Failure as failure:
-                window.fail(time.perf_counter(), failure.kind)
-            except (OSError, HttpError, asyncio.IncompleteReadError) as exc:
-                window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
+            await self._attempt(window, self._refresh(user))
 
 
 # --- process accounting ---------------------------------------------------------------------
@@ -330,6 +332,17 @@ def rss_bytes(procs: list[psutil.Process]) -> int:
         except psutil.NoSuchProcess:
             continue
     return total
+
+
+def per_process_cpu(procs: list[psutil.Process]) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            out[proc.pid] = times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return out
 
 
 def postgres_processes() -> list[psutil.Process]:
@@ -412,8 +425,12 @@ async def measure(
     pg = postgres_processes() if getattr(target, "database", "") == "postgres" else []
     me = psutil.Process()
 
-    def readings() -> tuple[float, float, float]:
-        return cpu_seconds(procs), cpu_seconds(pg), cpu_seconds([me])
+    def readings() -> _Reading:
+        return (
+            cpu_seconds(procs),
+            per_process_cpu(postgres_processes()) if pg else {},
+            cpu_seconds([me]),
+        )
 
     if mode == "token":
         seconds, cpu, samples, errors = await _token_rounds(driver, users, warmup, window, readings)
@@ -452,9 +469,14 @@ _Samples = list[tuple[float, float, float | None]]
 _Measured = tuple[float, tuple[float, float, float], _Samples, Counter[str]]
 
 
-def _delta(after: tuple[float, ...], before: tuple[float, ...]) -> tuple[float, float, float]:
-    a, b, c = (x - y for x, y in zip(after, before, strict=True))
-    return a, b, c
+_Reading = tuple[float, dict[int, float], float]
+
+
+def _delta(after: _Reading, before: _Reading) -> tuple[float, float, float]:
+    """CPU seconds between two readings. PostgreSQL's backends and workers come and go, so
+    its share is summed per process: a process new since ``before`` counts from zero."""
+    database = sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
+    return after[0] - before[0], database, after[2] - before[2]
 
 
 async def _timed(
@@ -470,7 +492,7 @@ async def _timed(
     loop = driver.flow_loop if mode == "flow" else driver.refresh_loop
     begin = time.perf_counter()
     win = Window(begin + warmup, begin + warmup + window)
-    edges: dict[str, tuple[float, float, float]] = {}
+    edges: dict[str, _Reading] = {}
 
     async def watch() -> None:
         await asyncio.sleep(max(0.0, win.start - time.perf_counter()))

@@ -155,17 +155,27 @@ def _openssl_sign_ms(output: Any) -> float | None:
     return None
 
 
-async def run_all(*, quick: bool, memory_seconds: float | None, skip: str) -> dict[str, Any]:
+PARTS = ("growth", "profile", "memory")
+
+
+async def run_all(
+    *, quick: bool, memory_seconds: float | None, skip: str, only: str = ""
+) -> dict[str, Any]:
+    """Every part of the benchmark, or with ``only`` just the named targets and parts."""
     from bench.profile import profile
 
     skipped = {part for part in skip.split(",") if part}
+    if only:
+        wanted = {part for part in only.split(",") if part}
+        skipped |= {name for name, _, _ in PLAN if name not in wanted}
+        skipped |= {part for part in PARTS if part not in wanted}
     warmup, window = (1.0, 4.0) if quick else (3.0, 10.0)
     NodeTarget.install()
     facts = await asyncio.to_thread(machine)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     runs: list[Result] = []
     for name, modes, levels in PLAN:
-        if name.startswith("authgate-pg") and "postgres" in skipped:
+        if name in skipped or (name.startswith("authgate-pg") and "postgres" in skipped):
             continue
         runs += await _measure_target(name, modes, levels, warmup, window)
     report: dict[str, Any] = {
