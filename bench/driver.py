@@ -314,14 +314,7 @@ def process_tree(pids: list[int]) -> list[psutil.Process]:
 
 
 def cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            continue
-    return total
+    return sum(per_process_cpu(procs).values())
 
 
 def rss_bytes(procs: list[psutil.Process]) -> int:
