@@ -56,7 +56,7 @@ def _parse() -> argparse.Namespace:
 
 
 async def _run_one(args: argparse.Namespace) -> None:
-    from bench.driver import measure
+    from bench.measure import measure
     from bench.targets import make_target
 
     target = make_target(args.target)

@@ -17,7 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.driver import Window, measure
+from bench.driver import Window
+from bench.measure import measure
 from bench.targets import WORK, make_target
 
 # (category, markers): the first category with a marker in the stack takes the sample.

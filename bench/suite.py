@@ -18,7 +18,8 @@ from typing import Any
 
 import psutil
 
-from bench.driver import Result, Window, measure, rss_bytes
+from bench.driver import Window
+from bench.measure import Result, measure, rss_bytes
 from bench.targets import PG_ADMIN_DSN, ROOT, NodeTarget, make_target
 
 CONCURRENCY = (1, 8, 32)

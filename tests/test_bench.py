@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.driver import measure  # noqa: E402
+from bench.measure import measure  # noqa: E402
 from bench.report import write_markdown  # noqa: E402
 from bench.targets import Target, make_target  # noqa: E402
 

@@ -1,0 +1,252 @@
+"""Measuring: a target's processes, the measurement window and the numbers of one run.
+
+``measure`` logs the virtual users in, runs one mode of :class:`bench.driver.Driver` for a
+warm-up plus a window (the token mode in rounds of pre-minted codes), and reads the CPU time
+of the server's processes (and PostgreSQL's, per process) at the window's edges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+
+from bench.driver import Driver, User, Window
+from bench.targets import Target
+
+
+def process_tree(pids: list[int]) -> list[psutil.Process]:
+    procs: list[psutil.Process] = []
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            procs.append(root)
+            procs.extend(root.children(recursive=True))
+        except psutil.NoSuchProcess:
+            continue
+    return procs
+
+
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    return sum(per_process_cpu(procs).values())
+
+
+def rss_bytes(procs: list[psutil.Process]) -> int:
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def per_process_cpu(procs: list[psutil.Process]) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            out[proc.pid] = times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def postgres_processes() -> list[psutil.Process]:
+    return [
+        p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")
+    ]
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[rank]
+
+
+@dataclass
+class Result:
+    target: str
+    mode: str
+    concurrency: int
+    seconds: float
+    ops: int
+    rate: float
+    token_ms: dict[str, float | None]
+    flow_ms: dict[str, float | None]
+    errors: dict[str, int]
+    cpu_ms_per_op: float | None
+    db_cpu_ms_per_op: float | None
+    driver_cpu_ms_per_op: float | None
+    rss_mb: float
+
+    def line(self) -> str:
+        unit = {"flow": "flows/s", "token": "tokens/s", "refresh": "refreshes/s"}[self.mode]
+        tok = self.token_ms
+        parts = [
+            f"{self.target:<20} {self.mode:<7} c={self.concurrency:<3}",
+            f"{self.rate:8.1f} {unit}",
+            f"token p50/p95/p99 {tok['p50']:.1f}/{tok['p95']:.1f}/{tok['p99']:.1f} ms"
+            if tok["p50"] is not None
+            else "no samples",
+        ]
+        if self.flow_ms["p50"] is not None:
+            f = self.flow_ms
+            parts.append(f"flow p50/p99 {f['p50']:.1f}/{f['p99']:.1f} ms")
+        if self.cpu_ms_per_op is not None:
+            parts.append(f"server CPU {self.cpu_ms_per_op:.2f} ms/op")
+        if self.db_cpu_ms_per_op is not None:
+            parts.append(f"+ postgres {self.db_cpu_ms_per_op:.2f} ms/op")
+        if self.driver_cpu_ms_per_op is not None:
+            parts.append(f"(driver {self.driver_cpu_ms_per_op:.2f} ms/op)")
+        parts.append(f"RSS {self.rss_mb:.0f} MB")
+        parts.append(f"errors {sum(self.errors.values())}")
+        return "  ".join(parts)
+
+
+def _quantiles(values: list[float]) -> dict[str, float | None]:
+    return {f"p{q}": percentile(values, q) for q in (50, 95, 99)}
+
+
+ROUND_CODES = 3000  # codes minted per token-mode round, across all users
+
+
+async def measure(
+    target: Target,
+    mode: str,
+    concurrency: int,
+    *,
+    warmup: float,
+    window: float,
+    sampler: Any = None,
+) -> Result:
+    """Log ``concurrency`` users in, run ``mode`` for warm-up plus window, return the numbers."""
+    driver = Driver(target)
+    users = []
+    for start in range(0, concurrency, 8):  # log in a few at a time (argon2 is deliberate)
+        batch = range(start, min(concurrency, start + 8))
+        users += await asyncio.gather(*(driver.login(i) for i in batch))
+    procs = process_tree(target.pids())
+    pg = postgres_processes() if getattr(target, "database", "") == "postgres" else []
+    me = psutil.Process()
+
+    def readings() -> _Reading:
+        return (
+            cpu_seconds(procs),
+            per_process_cpu(postgres_processes()) if pg else {},
+            cpu_seconds([me]),
+        )
+
+    if mode == "token":
+        seconds, cpu, samples, errors = await _token_rounds(driver, users, warmup, window, readings)
+    else:
+        seconds, cpu, samples, errors = await _timed(
+            driver, users, mode, warmup, window, readings, sampler
+        )
+    rss = rss_bytes(procs)
+    for u in users:
+        await u.conn.close()
+    ops = len(samples)
+    token_ms = [s[1] for s in samples]
+    flow_ms = [s[2] for s in samples if s[2] is not None]
+
+    def per_op(value: float) -> float | None:
+        return value * 1000 / ops if ops else None
+
+    return Result(
+        target=target.name,
+        mode=mode,
+        concurrency=concurrency,
+        seconds=round(seconds, 3),
+        ops=ops,
+        rate=ops / seconds if seconds > 0 else 0.0,
+        token_ms=_quantiles(token_ms),
+        flow_ms=_quantiles(flow_ms),
+        errors=dict(errors),
+        cpu_ms_per_op=per_op(cpu[0]),
+        db_cpu_ms_per_op=per_op(cpu[1]) if pg else None,
+        driver_cpu_ms_per_op=per_op(cpu[2]),
+        rss_mb=rss / 2**20,
+    )
+
+
+_Samples = list[tuple[float, float, float | None]]
+_Measured = tuple[float, tuple[float, float, float], _Samples, Counter[str]]
+
+
+_Reading = tuple[float, dict[int, float], float]
+
+
+def _delta(after: _Reading, before: _Reading) -> tuple[float, float, float]:
+    """CPU seconds between two readings. PostgreSQL's backends and workers come and go, so
+    its share is summed per process: a process new since ``before`` counts from zero."""
+    database = sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
+    return after[0] - before[0], database, after[2] - before[2]
+
+
+async def _timed(
+    driver: Driver,
+    users: list[User],
+    mode: str,
+    warmup: float,
+    window: float,
+    readings: Any,
+    sampler: Any,
+) -> _Measured:
+    """flow and refresh: every user loops; a window after the warm-up is measured."""
+    loop = driver.flow_loop if mode == "flow" else driver.refresh_loop
+    begin = time.perf_counter()
+    win = Window(begin + warmup, begin + warmup + window)
+    edges: dict[str, _Reading] = {}
+
+    async def watch() -> None:
+        await asyncio.sleep(max(0.0, win.start - time.perf_counter()))
+        edges["start"] = readings()
+        if sampler is not None:
+            await sampler(process_tree(driver.target.pids()), win)
+        await asyncio.sleep(max(0.0, win.end - time.perf_counter()))
+        edges["end"] = readings()
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.gather(*(loop(u, win) for u in users))
+    await watcher
+    samples, errors = win.inside()
+    return win.end - win.start, _delta(edges["end"], edges["start"]), samples, errors
+
+
+async def _token_rounds(
+    driver: Driver, users: list[User], warmup: float, window: float, readings: Any
+) -> _Measured:
+    """token: rounds of minting codes (not measured), then redeeming them all (measured).
+
+    Minting between rounds keeps every code young and few codes outstanding per grant, as
+    in real use; only the redeeming phases count, the first ``warmup`` seconds of them not.
+    """
+    per_user = max(5, min(100, ROUND_CODES // len(users)))
+    measured = elapsed = 0.0
+    cpu = (0.0, 0.0, 0.0)
+    samples: _Samples = []
+    errors: Counter[str] = Counter()
+    while measured < window:
+        await asyncio.gather(*(driver.mint(u, per_user) for u in users))
+        before = readings()
+        start = time.perf_counter()
+        win = Window(start, float("inf"))
+        await asyncio.gather(*(driver.token_loop(u, win) for u in users))
+        end = time.perf_counter()
+        after = readings()
+        elapsed += end - start
+        if elapsed - (end - start) < warmup:
+            continue
+        measured += end - start
+        cpu = tuple(x + y for x, y in zip(cpu, _delta(after, before), strict=True))  # type: ignore[assignment]
+        round_samples, round_errors = win.inside()
+        samples += round_samples
+        errors += round_errors
+    return measured, cpu, samples, errors
