@@ -78,8 +78,8 @@ def settle_heap() -> None:
     collector's reach, so full collections no longer walk it. Collecting the young generation
     every 50,000 allocations instead of 700 suits a server whose requests allocate many
     short-lived objects and free them by reference counting. Measured with
-    ``python -m bench run authgate-sqlite flow -c 32``: 941 -> 1043 flows/s, token p99
-    68 -> 23 ms (the p99 was full collections pausing the event loop); memory stays flat.
+    ``python -m bench run authgate-sqlite flow -c 32``: 941 -> 1014 flows/s, token p99
+    68 -> 25 ms (the p99 was full collections pausing the event loop); memory stays flat.
     """
     gc.collect()
     gc.freeze()
