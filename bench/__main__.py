@@ -4,6 +4,7 @@ python -m bench all --write-docs docs/benchmarks.md   # the documented run (abou
 python -m bench all --quick                           # a smoke run (a few minutes)
 python -m bench run authgate-sqlite flow -c 32        # one measurement
 python -m bench report results.json docs/benchmarks.md
+python -m bench storage                               # the SQLite write path alone
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def _parse() -> argparse.Namespace:
     prof = sub.add_parser("profile", help="sample the authgate hot path with py-spy")
     prof.add_argument("--seconds", type=float, default=15.0)
     prof.add_argument("-c", "--concurrency", type=int, default=32)
+
+    storage = sub.add_parser("storage", help="the SQLite write path of a flow, without HTTP")
+    storage.add_argument("-c", "--concurrency", default="8,32")
+    storage.add_argument("--flows", type=int, default=20_000)
+    storage.add_argument("--repeat", type=int, default=1)
     return parser.parse_args()
 
 
@@ -114,6 +120,12 @@ def main() -> int:
         from bench.profile import profile
 
         print(json.dumps(run(profile(args.seconds, args.concurrency)), indent=1, default=asdict))
+    elif args.command == "storage":
+        from bench.storage import measure_storage
+
+        for _ in range(args.repeat):
+            for c in (int(x) for x in args.concurrency.split(",")):
+                print(run(measure_storage(c, args.flows)).line(), flush=True)
     return 0
 
 

@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.measure import measure  # noqa: E402
 from bench.report import write_markdown  # noqa: E402
+from bench.storage import measure_storage  # noqa: E402
 from bench.targets import Target, make_target  # noqa: E402
 
 
@@ -44,6 +45,15 @@ async def test_driver_modes_run_without_errors(server: Target) -> None:
         assert result.cpu_ms_per_op is not None and result.cpu_ms_per_op > 0
         if mode == "flow":
             assert result.flow_ms["p99"] is not None
+
+
+async def test_storage_write_path_commits_every_flow() -> None:
+    """The write-path benchmark redeems each code it wrote (it raises otherwise)."""
+    result = await measure_storage(users=8, flows=400)
+    assert result.flows == 400
+    assert result.writer_us_per_flow > 0 and result.flows_per_s > 0
+    # eight users writing at once: the writer commits several transactions together
+    assert result.per_commit > 1
 
 
 def test_report_renders_targets_table(tmp_path: Path) -> None:

@@ -2,9 +2,10 @@
 
 Reads are primary-key lookups that take microseconds in SQLite; running them inline is far
 cheaper than a thread hand-off per query. Writes go to a single writer thread that takes every
-transaction waiting in its queue, runs each inside a SAVEPOINT of one ``BEGIN IMMEDIATE``
-transaction and commits them together: one fsync for the batch (``synchronous=FULL`` in WAL
-mode, so every acknowledged write is durable), with each caller's unit still all-or-nothing.
+transaction waiting in its queue, runs them in one ``BEGIN IMMEDIATE`` transaction and commits
+them together: one fsync for the batch (``synchronous=FULL`` in WAL mode, so every acknowledged
+write is durable), with each caller's unit still all-or-nothing (a batch in which some unit
+fails runs again with a SAVEPOINT around each unit).
 
 Several server processes may share one file (``authgate serve --workers N``). Their writer
 threads take turns through an advisory lock file beside the database before ``BEGIN
@@ -146,32 +147,48 @@ class SqliteDatabase:
     def _run_batch(
         self, con: sqlite3.Connection, statements: StatementCache, batch: list[_Item]
     ) -> list[Outcome | BaseException]:
-        results: list[Outcome | BaseException] = []
+        """Commit the batch's units together, each one all-or-nothing.
+
+        Units almost always succeed, so the batch first runs them back to back in one
+        transaction. If any unit fails (an ``expect`` not met, a constraint, an error), that
+        attempt is rolled back and the batch runs again with a SAVEPOINT around each unit,
+        which undoes the failed units alone. The caller holds the writer lock throughout.
+        """
         try:
-            con.execute("BEGIN IMMEDIATE")
-            for steps, _future, _loop in batch:
-                con.execute("SAVEPOINT unit")
-                try:
-                    results.append(self._run_unit(con, statements, steps))
-                    con.execute("RELEASE unit")
-                except _Abort as abort:
-                    con.execute("ROLLBACK TO unit")
-                    con.execute("RELEASE unit")
-                    results.append(Outcome(False, abort.args[0]))
-                except sqlite3.IntegrityError as exc:
-                    con.execute("ROLLBACK TO unit")
-                    con.execute("RELEASE unit")
-                    results.append(IntegrityViolation(str(exc)))
-                except Exception as exc:
-                    con.execute("ROLLBACK TO unit")
-                    con.execute("RELEASE unit")
-                    results.append(exc)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                results: list[Outcome | BaseException] = [
+                    self._run_unit(con, statements, steps) for steps, _future, _loop in batch
+                ]
+            except Exception:  # one unit failed: undo the attempt, isolate every unit
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                con.execute("BEGIN IMMEDIATE")
+                results = [self._run_isolated(con, statements, steps) for steps, _f, _l in batch]
             con.execute("COMMIT")
-        except Exception as exc:  # the commit itself failed: nothing of the batch is durable
+        except Exception as exc:  # BEGIN or COMMIT failed: nothing of the batch is durable
             if con.in_transaction:
                 con.execute("ROLLBACK")
             return [exc for _ in batch]
         return results
+
+    def _run_isolated(
+        self, con: sqlite3.Connection, statements: StatementCache, steps: Sequence[Step]
+    ) -> Outcome | BaseException:
+        con.execute("SAVEPOINT unit")
+        try:
+            result: Outcome | BaseException = self._run_unit(con, statements, steps)
+        except _Abort as abort:
+            con.execute("ROLLBACK TO unit")
+            result = Outcome(False, abort.args[0])
+        except sqlite3.IntegrityError as exc:
+            con.execute("ROLLBACK TO unit")
+            result = IntegrityViolation(str(exc))
+        except Exception as exc:
+            con.execute("ROLLBACK TO unit")
+            result = exc
+        con.execute("RELEASE unit")
+        return result
 
 
 @contextlib.contextmanager

@@ -1,0 +1,143 @@
+"""The SQLite write path of one flow, without HTTP: what the writer thread costs per flow.
+
+N simulated users each loop over what a flow writes through ``SqlGrantStore``: the code
+(with its session-client row) at the authorize step, then its redemption with an access
+and a refresh token. The same store, database class and pragmas as the server, on a fresh
+file. It reports flows/s through the write path alone, the writer thread's CPU per flow
+(from /proc) and the average number of transactions per commit. Changes to
+``storage/sqlite.py`` or ``storage/grants.py`` are measured here first: the end-to-end
+benchmark's run-to-run spread on a shared machine hides differences of a few percent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from authgate.core.types import AuthorizationCode, TokenRecord
+from authgate.storage.db import upgrade_sync
+from authgate.storage.grants import SqlGrantStore
+from authgate.storage.sqlite import SqliteDatabase
+from bench.targets import WORK
+
+CLIENT = "bench-storage-client"
+SCOPE = ("openid", "profile", "email")
+
+
+@dataclass
+class StorageResult:
+    users: int
+    flows: int
+    flows_per_s: float
+    writer_us_per_flow: float
+    process_us_per_flow: float
+    per_commit: float
+
+    def line(self) -> str:
+        return (
+            f"storage write path  users={self.users:<3} {self.flows_per_s:8.0f} flows/s  "
+            f"writer thread {self.writer_us_per_flow:4.0f} us/flow  "
+            f"process {self.process_us_per_flow:4.0f} us/flow  "
+            f"{self.per_commit:4.1f} transactions per commit"
+        )
+
+
+def _hash() -> str:
+    return hashlib.sha256(secrets.token_bytes(32)).hexdigest()
+
+
+def _thread_cpu(native_id: int) -> float:
+    with open(f"/proc/self/task/{native_id}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _user(store: SqlGrantStore, index: int, sid: str, flows: int) -> None:
+    for _ in range(flows):
+        now = time.time()
+        grant = _hash()
+        code = AuthorizationCode(
+            code_hash=_hash(),
+            grant_id=grant,
+            client_id=CLIENT,
+            user_id=f"user{index}",
+            redirect_uri="http://127.0.0.1:9/callback",
+            redirect_uri_given=True,
+            scope=SCOPE,
+            issued_at=now,
+            expires_at=now + 60,
+            auth_time=int(now),
+            sid=sid,
+            acr="simple_password_auth",
+            amr=("pwd",),
+            nonce=secrets.token_urlsafe(16),
+            code_challenge=secrets.token_urlsafe(32),
+            code_challenge_method="S256",
+        )
+        await store.add_code(code)
+        common = {"grant_id": grant, "client_id": CLIENT, "user_id": f"user{index}"}
+        tokens = [
+            TokenRecord(
+                _hash(),
+                "access_token",
+                scope=SCOPE,
+                issued_at=now,
+                expires_at=now + 300,
+                auth_time=int(now),
+                sid=sid,
+                amr=("pwd",),
+                **common,
+            ),
+            TokenRecord(
+                _hash(),
+                "refresh_token",
+                scope=SCOPE,
+                issued_at=now,
+                expires_at=now + 86400,
+                auth_time=int(now),
+                sid=sid,
+                amr=("pwd",),
+                grant_expires_at=now + 86400,
+                **common,
+            ),
+        ]
+        if not await store.redeem_code(code.code_hash, now, tokens):
+            raise RuntimeError("a fresh code could not be redeemed")
+
+
+async def measure_storage(users: int = 32, flows: int = 20_000) -> StorageResult:
+    """Run ``flows`` flows' writes from ``users`` concurrent users on a fresh database."""
+    folder = WORK / "data" / "storage"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    path = Path(folder) / "authgate.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    db = SqliteDatabase(str(path))
+    try:
+        store = SqlGrantStore(db)
+        per_user = max(1, flows // users)
+        sids = [_hash() for _ in range(users)]
+        await asyncio.gather(*(_user(store, i, sids[i], 20) for i in range(users)))  # warm-up
+        writer = db._writer.native_id
+        assert writer is not None
+        batches, transactions = db.batches, db.transactions
+        cpu, process, start = _thread_cpu(writer), time.process_time(), time.perf_counter()
+        await asyncio.gather(*(_user(store, i, sids[i], per_user) for i in range(users)))
+        elapsed = time.perf_counter() - start
+        done = per_user * users
+        return StorageResult(
+            users=users,
+            flows=done,
+            flows_per_s=done / elapsed,
+            writer_us_per_flow=(_thread_cpu(writer) - cpu) / done * 1e6,
+            process_us_per_flow=(time.process_time() - process) / done * 1e6,
+            per_commit=(db.transactions - transactions) / max(1, db.batches - batches),
+        )
+    finally:
+        await db.close()
