@@ -76,6 +76,49 @@ async def _growth(warmup: float, window: float, rounds: int) -> dict[str, Any]:
     return {"fill_seconds": fill_seconds, "runs": rates}
 
 
+ROUND_TARGETS = ("node-oidc-provider", "authgate-sqlite-w2", "authgate-sqlite")
+
+
+async def _rounds(warmup: float, window: float, rounds: int) -> list[list[Result]]:
+    """The headline comparison again, alternating the targets round after round.
+
+    On a shared virtual machine the same measurement varies by 10-20% from one minute to
+    the next, which a single pass per target cannot tell apart from a real difference. All
+    three servers stay up (idle ones use no CPU) and are measured in turn, so drift in the
+    machine hits them alike; the report gives the median ratio and its range.
+    """
+    targets = [make_target(name) for name in ROUND_TARGETS]
+    _say(f"== rounds: {', '.join(ROUND_TARGETS)} alternately, flow c=32, {rounds} rounds")
+    for target in targets:
+        await target.start()
+    out: list[list[Result]] = []
+    try:
+        for _ in range(rounds):
+            results = []
+            for target in targets:
+                result = await measure(target, "flow", 32, warmup=warmup, window=window)
+                _say(result.line())
+                results.append(result)
+            out.append(results)
+    finally:
+        for target in targets:
+            target.stop()
+    return out
+
+
+async def _storage(flows: int) -> list[dict[str, Any]]:
+    """The SQLite write path of a flow alone (``bench/storage.py``), at 8 and 32 users."""
+    from bench.storage import measure_storage
+
+    _say("== storage write path")
+    out = []
+    for users in (8, 32):
+        result = await measure_storage(users, flows)
+        _say(result.line())
+        out.append(asdict(result))
+    return out
+
+
 async def _memory(seconds: float) -> dict[str, Any]:
     """A server's RSS every 10 s over a long flow run at c=8."""
     target = make_target("authgate-sqlite")
@@ -156,7 +199,7 @@ def _openssl_sign_ms(output: Any) -> float | None:
     return None
 
 
-PARTS = ("growth", "profile", "memory")
+PARTS = ("rounds", "storage", "growth", "profile", "memory")
 
 
 async def run_all(
@@ -188,6 +231,11 @@ async def run_all(
         "command": " ".join(["python -m bench", *sys.argv[1:]]),
         "runs": [asdict(r) for r in runs],
     }
+    if "rounds" not in skipped:
+        rounds = await _rounds(warmup, window, 2 if quick else 5)
+        report["rounds"] = [[asdict(r) for r in one] for one in rounds]
+    if "storage" not in skipped:
+        report["storage"] = await _storage(2_000 if quick else 20_000)
     if "growth" not in skipped:
         growth = await _growth(warmup, window, 1 if quick else 2)
         report["growth"] = {
