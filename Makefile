@@ -29,7 +29,7 @@ help:
 	@echo "make test   run the whole test suite; PYTEST_ARGS='-k flow' to select"
 	@echo "make lint   ruff check, ruff format --check, mypy --strict"
 	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"
-	@echo "make bench  run the benchmark (~25 min; needs node/npm) and rewrite docs/benchmarks.md"
+	@echo "make bench  run the benchmark (~30 min; needs node/npm) and rewrite docs/benchmarks.md"
 	@echo "make clean  remove .venv and caches (keeps ./data)"
 
 # (Re)create the virtualenv when it is missing or its Python is unusable or too old.

@@ -237,7 +237,7 @@ async def run_all(
     if "storage" not in skipped:
         report["storage"] = await _storage(2_000 if quick else 20_000)
     if "growth" not in skipped:
-        growth = await _growth(warmup, window, 1 if quick else 2)
+        growth = await _growth(warmup, window, 1 if quick else 4)
         report["growth"] = {
             "fill_seconds": growth["fill_seconds"],
             "runs": {k: [asdict(r) for r in v] for k, v in growth["runs"].items()},
