@@ -8,6 +8,7 @@ of the server's processes (and PostgreSQL's, per process) at the window's edges.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -33,6 +34,27 @@ def process_tree(pids: list[int]) -> list[psutil.Process]:
 
 def cpu_seconds(procs: list[psutil.Process]) -> float:
     return sum(per_process_cpu(procs).values())
+
+
+def system_seconds(procs: list[psutil.Process]) -> float:
+    """The kernel's part of the processes' CPU time (system calls, loopback TCP, fsync)."""
+    total = 0.0
+    for proc in procs:
+        try:
+            total += proc.cpu_times().system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def machine_idle() -> tuple[float, float]:
+    """Seconds all CPUs spent idle or waiting for I/O, and seconds elapsed times CPUs."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    cpus = psutil.cpu_count() or 1  # the first line adds up every CPU's ticks
+    hz = float(os.sysconf("SC_CLK_TCK"))
+    idle = (fields[3] + fields[4]) / hz
+    return idle, sum(fields[:8]) / hz / cpus
 
 
 def rss_bytes(procs: list[psutil.Process]) -> int:
@@ -85,6 +107,10 @@ class Result:
     db_cpu_ms_per_op: float | None
     driver_cpu_ms_per_op: float | None
     rss_mb: float
+    #: The kernel's share of the server's CPU time in the window.
+    server_system_share: float | None = None
+    #: CPUs that nobody used (idle or waiting for I/O), on average over the window.
+    idle_cores: float | None = None
 
     def line(self) -> str:
         unit = {"flow": "flows/s", "token": "tokens/s", "refresh": "refreshes/s"}[self.mode]
@@ -105,6 +131,10 @@ class Result:
             parts.append(f"+ postgres {self.db_cpu_ms_per_op:.2f} ms/op")
         if self.driver_cpu_ms_per_op is not None:
             parts.append(f"(driver {self.driver_cpu_ms_per_op:.2f} ms/op)")
+        if self.server_system_share is not None and self.idle_cores is not None:
+            parts.append(
+                f"kernel {self.server_system_share * 100:.0f}%  idle {self.idle_cores:.2f} cores"
+            )
         parts.append(f"RSS {self.rss_mb:.0f} MB")
         parts.append(f"errors {sum(self.errors.values())}")
         return "  ".join(parts)
@@ -137,10 +167,14 @@ async def measure(
     me = psutil.Process()
 
     def readings() -> _Reading:
+        idle, elapsed = machine_idle()
         return (
             cpu_seconds(procs),
             per_process_cpu(postgres_processes()) if pg else {},
             cpu_seconds([me]),
+            system_seconds(procs),
+            idle,
+            elapsed,
         )
 
     if mode == "token":
@@ -173,21 +207,32 @@ async def measure(
         db_cpu_ms_per_op=per_op(cpu[1]) if pg else None,
         driver_cpu_ms_per_op=per_op(cpu[2]),
         rss_mb=rss / 2**20,
+        server_system_share=cpu[3] / cpu[0] if cpu[0] > 0 else None,
+        idle_cores=cpu[4] / cpu[5] if cpu[5] > 0 else None,
     )
 
 
 _Samples = list[tuple[float, float, float | None]]
-_Measured = tuple[float, tuple[float, float, float], _Samples, Counter[str]]
+_Cpu = tuple[float, float, float, float, float, float]
+_Measured = tuple[float, _Cpu, _Samples, Counter[str]]
+
+#: server CPU, PostgreSQL CPU per process, driver CPU, server system CPU, machine idle
+#: seconds, elapsed seconds (per CPU) of /proc/stat
+_Reading = tuple[float, dict[int, float], float, float, float, float]
 
 
-_Reading = tuple[float, dict[int, float], float]
-
-
-def _delta(after: _Reading, before: _Reading) -> tuple[float, float, float]:
-    """CPU seconds between two readings. PostgreSQL's backends and workers come and go, so
+def _delta(after: _Reading, before: _Reading) -> _Cpu:
+    """Seconds between two readings. PostgreSQL's backends and workers come and go, so
     its share is summed per process: a process new since ``before`` counts from zero."""
     database = sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
-    return after[0] - before[0], database, after[2] - before[2]
+    return (
+        after[0] - before[0],
+        database,
+        after[2] - before[2],
+        after[3] - before[3],
+        after[4] - before[4],
+        after[5] - before[5],
+    )
 
 
 async def _timed(
@@ -230,7 +275,7 @@ async def _token_rounds(
     """
     per_user = max(5, min(100, ROUND_CODES // len(users)))
     measured = elapsed = 0.0
-    cpu = (0.0, 0.0, 0.0)
+    cpu: _Cpu = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     samples: _Samples = []
     errors: Counter[str] = Counter()
     while measured < window:
@@ -245,7 +290,15 @@ async def _token_rounds(
         if elapsed - (end - start) < warmup:
             continue
         measured += end - start
-        cpu = tuple(x + y for x, y in zip(cpu, _delta(after, before), strict=True))  # type: ignore[assignment]
+        step = _delta(after, before)
+        cpu = (
+            cpu[0] + step[0],
+            cpu[1] + step[1],
+            cpu[2] + step[2],
+            cpu[3] + step[3],
+            cpu[4] + step[4],
+            cpu[5] + step[5],
+        )
         round_samples, round_errors = win.inside()
         samples += round_samples
         errors += round_errors

@@ -217,7 +217,27 @@ def _rounds_section(rounds: list[list[dict[str, Any]]]) -> list[str]:
         + f". Errors in all rounds: {errors}.",
         "",
     ]
+    kernel = _round_medians(rounds, "server_system_share")
+    idle = _round_medians(rounds, "idle_cores")
+    if kernel and idle:
+        lines += [
+            "Median share of the server's CPU spent in the kernel (system time: loopback TCP,"
+            " fsync, thread wake-ups): "
+            + ", ".join(f"{n} {kernel[n] * 100:.0f}%" for n in names if n in kernel)
+            + ". Median CPU left idle on the machine (no process runnable, or waiting for"
+            " I/O): " + ", ".join(f"{n} {idle[n]:.2f} cores" for n in names if n in idle) + ".",
+            "",
+        ]
     return lines
+
+
+def _round_medians(rounds: list[list[dict[str, Any]]], key: str) -> dict[str, float]:
+    values: dict[str, list[float]] = {}
+    for one in rounds:
+        for run in one:
+            if run.get(key) is not None:
+                values.setdefault(run["target"], []).append(run[key])
+    return {name: median(v) for name, v in values.items()}
 
 
 def _by_target(one: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -425,7 +445,9 @@ def _headroom(data: dict[str, Any]) -> list[str]:
     budget = cores * 1000 / goal - two["driver"]
     used = two["rate"] * (two["cpu"] + two["driver"]) / 1000
     budget_used = used * 1000 / goal - two["driver"]
+    kernel = _round_medians(rounds, "server_system_share").get("authgate-sqlite-w2")
     text = HEADROOM.format(
+        kernel=f"{kernel * 100:.0f}%" if kernel is not None else "about a fifth",
         node_cpu=node["cpu"],
         node_rate=node["rate"],
         node_cores=node["rate"] * node["cpu"] / 1000,
@@ -459,7 +481,7 @@ HEADROOM = (
     "(figures from the medians of the alternating rounds). Where the "
     "CPU goes (the profile above, and per-thread /proc readings taken while preparing this "
     "page): the RSA-2048 signature, about 0.25 ms and the same for node; the SQLite writer "
-    "thread, about 0.2 ms (see the write path section); the kernel, about a fifth of the "
+    "thread, about 0.2 ms (see the write path section); the kernel, {kernel} of the "
     "server's CPU (system time for loopback TCP, the commit and thread wake-ups); and "
     "per-request work in uvicorn, Starlette and the handlers, spread over many small costs "
     "of a few percent each (parsing, token handles from os.urandom, primary-key reads of "

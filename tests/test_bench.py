@@ -8,6 +8,7 @@ succeed. The numbers themselves live in docs/benchmarks.md, not in assertions.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -43,6 +44,8 @@ async def test_driver_modes_run_without_errors(server: Target) -> None:
         assert result.ops > 0, mode
         assert result.token_ms["p50"] is not None
         assert result.cpu_ms_per_op is not None and result.cpu_ms_per_op > 0
+        assert result.server_system_share is not None and 0 < result.server_system_share < 1
+        assert result.idle_cores is not None and 0 <= result.idle_cores <= (os.cpu_count() or 1)
         if mode == "flow":
             assert result.flow_ms["p99"] is not None
 
@@ -91,7 +94,7 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
             "token_ms": {"p50": 10.0, "p95": 20.0, "p99": 30.0},
             "flow_ms": {"p50": 20.0, "p95": 30.0, "p99": 40.0},
             "cpu_ms_per_op": 1.0, "db_cpu_ms_per_op": None, "driver_cpu_ms_per_op": 0.2,
-            "rss_mb": 100.0,
+            "rss_mb": 100.0, "server_system_share": 0.25, "idle_cores": 0.5,
         }  # fmt: skip
 
     # w2/node per round: 1.6, 1.2, 1.4 -> median 1.4 (a single pass could have said 1.6)
@@ -118,4 +121,7 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     assert "| median | 1000 | 1400 | 1.40× |" in text
     assert "| 32 | 3000 | 190 | 250 | 16.0 |" in text
     # the arithmetic uses the medians: 1.5 × 1000 flows/s on 2 cores, driver 0.2 ms
-    assert "at most 1.13 ms of server CPU per flow" in " ".join(text.split())
+    flat = " ".join(text.split())
+    assert "at most 1.13 ms of server CPU per flow" in flat
+    assert "in the kernel (system time" in flat and "authgate-sqlite-w2 25%" in flat
+    assert "the kernel, 25% of the server's CPU" in flat
