@@ -38,14 +38,26 @@ class StorageResult:
     writer_us_per_flow: float
     process_us_per_flow: float
     per_commit: float
+    #: write system calls (pwrite of WAL frames and checkpoints, fsync excluded) per flow
+    writes_per_flow: float = 0.0
+    #: bytes those calls wrote, per flow
+    bytes_per_flow: float = 0.0
 
     def line(self) -> str:
         return (
             f"storage write path  users={self.users:<3} {self.flows_per_s:8.0f} flows/s  "
             f"writer thread {self.writer_us_per_flow:4.0f} us/flow  "
             f"process {self.process_us_per_flow:4.0f} us/flow  "
-            f"{self.per_commit:4.1f} transactions per commit"
+            f"{self.per_commit:4.1f} transactions per commit  "
+            f"{self.writes_per_flow:4.1f} writes, {self.bytes_per_flow / 1024:5.1f} KiB per flow"
         )
+
+
+def _io() -> tuple[int, int]:
+    """This process's write system calls and the bytes they wrote (/proc/self/io)."""
+    with open("/proc/self/io") as io:
+        fields = dict(line.split(": ") for line in io.read().splitlines())
+    return int(fields["syscw"]), int(fields["wchar"])
 
 
 def _hash() -> str:
@@ -128,8 +140,10 @@ async def measure_storage(users: int = 32, flows: int = 20_000) -> StorageResult
         assert writer is not None
         batches, transactions = db.batches, db.transactions
         cpu, process, start = _thread_cpu(writer), time.process_time(), time.perf_counter()
+        calls, written = _io()
         await asyncio.gather(*(_user(store, i, sids[i], per_user) for i in range(users)))
         elapsed = time.perf_counter() - start
+        calls_after, written_after = _io()
         done = per_user * users
         return StorageResult(
             users=users,
@@ -138,6 +152,8 @@ async def measure_storage(users: int = 32, flows: int = 20_000) -> StorageResult
             writer_us_per_flow=(_thread_cpu(writer) - cpu) / done * 1e6,
             process_us_per_flow=(time.process_time() - process) / done * 1e6,
             per_commit=(db.transactions - transactions) / max(1, db.batches - batches),
+            writes_per_flow=(calls_after - calls) / done,
+            bytes_per_flow=(written_after - written) / done,
         )
     finally:
         await db.close()
