@@ -104,7 +104,8 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
         [result("node-oidc-provider", 1000), result("authgate-sqlite-w2", 1400)],
     ]
     storage = [{"users": 32, "flows": 100, "flows_per_s": 3000.0, "writer_us_per_flow": 190.0,
-                "process_us_per_flow": 250.0, "per_commit": 16.0}]  # fmt: skip
+                "process_us_per_flow": 250.0, "per_commit": 16.0, "writes_per_flow": 25.5,
+                "bytes_per_flow": 64512.0}]  # fmt: skip
     machine = dict.fromkeys(
         ["cpus", "cpu_model", "memory_gib", "kernel", "openssl_rsa2048_sign_ms", "authgate",
          "commit", "python", "uvicorn", "starlette", "cryptography", "sqlite", "postgresql",
@@ -119,7 +120,7 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     text = out.read_text()
     assert "median 1.40× over 3 alternating rounds (range 1.20–1.60×), 0 errors | no |" in text
     assert "| median | 1000 | 1400 | 1.40× |" in text
-    assert "| 32 | 3000 | 190 | 250 | 16.0 |" in text
+    assert "| 32 | 3000 | 190 | 250 | 16.0 | 25.5 | 63 |" in text
     # the arithmetic uses the medians: 1.5 × 1000 flows/s on 2 cores, driver 0.2 ms
     flat = " ".join(text.split())
     assert "at most 1.13 ms of server CPU per flow" in flat
