@@ -38,13 +38,7 @@ def cpu_seconds(procs: list[psutil.Process]) -> float:
 
 def system_seconds(procs: list[psutil.Process]) -> float:
     """The kernel's part of the processes' CPU time (system calls, loopback TCP, fsync)."""
-    total = 0.0
-    for proc in procs:
-        try:
-            total += proc.cpu_times().system
-        except psutil.NoSuchProcess:
-            continue
-    return total
+    return sum(system for _user, system in _times(procs).values())
 
 
 def machine_idle() -> tuple[float, float]:
@@ -68,13 +62,18 @@ def rss_bytes(procs: list[psutil.Process]) -> int:
 
 
 def per_process_cpu(procs: list[psutil.Process]) -> dict[int, float]:
-    out: dict[int, float] = {}
+    return {pid: user + system for pid, (user, system) in _times(procs).items()}
+
+
+def _times(procs: list[psutil.Process]) -> dict[int, tuple[float, float]]:
+    """User and system CPU seconds of each process still running."""
+    out: dict[int, tuple[float, float]] = {}
     for proc in procs:
         try:
             times = proc.cpu_times()
-            out[proc.pid] = times.user + times.system
         except psutil.NoSuchProcess:
             continue
+        out[proc.pid] = (times.user, times.system)
     return out
 
 

@@ -93,30 +93,24 @@ async def _user(store: SqlGrantStore, index: int, sid: str, flows: int) -> None:
             code_challenge_method="S256",
         )
         await store.add_code(code)
-        common = {"grant_id": grant, "client_id": CLIENT, "user_id": f"user{index}"}
+        common = {
+            "grant_id": grant,
+            "client_id": CLIENT,
+            "user_id": f"user{index}",
+            "scope": SCOPE,
+            "issued_at": now,
+            "auth_time": int(now),
+            "sid": sid,
+            "amr": ("pwd",),
+        }
         tokens = [
-            TokenRecord(
-                _hash(),
-                "access_token",
-                scope=SCOPE,
-                issued_at=now,
-                expires_at=now + 300,
-                auth_time=int(now),
-                sid=sid,
-                amr=("pwd",),
-                **common,
-            ),
+            TokenRecord(_hash(), "access_token", expires_at=now + 300, **common),  # type: ignore[arg-type]
             TokenRecord(
                 _hash(),
                 "refresh_token",
-                scope=SCOPE,
-                issued_at=now,
                 expires_at=now + 86400,
-                auth_time=int(now),
-                sid=sid,
-                amr=("pwd",),
                 grant_expires_at=now + 86400,
-                **common,
+                **common,  # type: ignore[arg-type]
             ),
         ]
         if not await store.redeem_code(code.code_hash, now, tokens):

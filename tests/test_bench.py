@@ -59,28 +59,40 @@ async def test_storage_write_path_commits_every_flow() -> None:
     assert result.per_commit > 1
 
 
-def test_report_renders_targets_table(tmp_path: Path) -> None:
-    run = {
-        "target": "authgate-sqlite", "mode": "flow", "concurrency": 32, "seconds": 10.0,
-        "ops": 9000, "rate": 900.0, "errors": {},
+MACHINE = dict.fromkeys(
+    ["cpus", "cpu_model", "memory_gib", "kernel", "openssl_rsa2048_sign_ms", "authgate",
+     "commit", "python", "uvicorn", "starlette", "cryptography", "sqlite", "postgresql",
+     "oidc_provider", "node"], "x",
+)  # fmt: skip
+
+
+def flow_result(target: str, rate: float, cpu: float, **more: object) -> dict[str, object]:
+    """One measurement of the flow mode at c=32, as a results file holds it."""
+    return {
+        "target": target, "mode": "flow", "concurrency": 32, "seconds": 10.0,
+        "ops": int(rate * 10), "rate": rate, "errors": {},
         "token_ms": {"p50": 10.0, "p95": 20.0, "p99": 30.0},
         "flow_ms": {"p50": 20.0, "p95": 30.0, "p99": 40.0},
-        "cpu_ms_per_op": 1.2, "db_cpu_ms_per_op": None, "driver_cpu_ms_per_op": 0.2,
-        "rss_mb": 100.0,
+        "cpu_ms_per_op": cpu, "db_cpu_ms_per_op": None, "driver_cpu_ms_per_op": 0.2,
+        "rss_mb": 100.0, **more,
     }  # fmt: skip
-    node = run | {"target": "node-oidc-provider", "rate": 1000.0}
-    machine = dict.fromkeys(
-        ["cpus", "cpu_model", "memory_gib", "kernel", "openssl_rsa2048_sign_ms", "authgate",
-         "commit", "python", "uvicorn", "starlette", "cryptography", "sqlite", "postgresql",
-         "oidc_provider", "node"], "x",
-    )  # fmt: skip
+
+
+def rendered(tmp_path: Path, runs: list[dict[str, object]], **parts: object) -> str:
+    """The markdown page for a results file holding ``runs`` and ``parts``."""
     data = {
-        "machine": machine, "started": "s", "finished": "f", "command": "c", "quick": False,
-        "warmup": 3, "window": 10, "runs": [run, node],
+        "machine": MACHINE, "started": "s", "finished": "f", "command": "c", "quick": False,
+        "warmup": 3, "window": 10, "runs": runs, **parts,
     }  # fmt: skip
     out = tmp_path / "b.md"
     write_markdown(json.loads(json.dumps(data)), out)
-    text = out.read_text()
+    return out.read_text()
+
+
+def test_report_renders_targets_table(tmp_path: Path) -> None:
+    run = flow_result("authgate-sqlite", 900.0, 1.2)
+    node = flow_result("node-oidc-provider", 1000.0, 1.2)
+    text = rendered(tmp_path, [run, node])
     assert "| full flow, c=32, SQLite ≥ 1.5× node-oidc-provider, zero errors |" in text
     assert "0.90×, 0 errors | no |" in text
     assert "| server CPU per full flow ≤ 2.5 ms | 1.20 ms (authgate-sqlite, c=32) | yes |" in text
@@ -88,14 +100,7 @@ def test_report_renders_targets_table(tmp_path: Path) -> None:
 
 def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     def result(target: str, rate: float) -> dict[str, object]:
-        return {
-            "target": target, "mode": "flow", "concurrency": 32, "seconds": 10.0,
-            "ops": int(rate * 10), "rate": rate, "errors": {},
-            "token_ms": {"p50": 10.0, "p95": 20.0, "p99": 30.0},
-            "flow_ms": {"p50": 20.0, "p95": 30.0, "p99": 40.0},
-            "cpu_ms_per_op": 1.0, "db_cpu_ms_per_op": None, "driver_cpu_ms_per_op": 0.2,
-            "rss_mb": 100.0, "server_system_share": 0.25, "idle_cores": 0.5,
-        }  # fmt: skip
+        return flow_result(target, rate, 1.0, server_system_share=0.25, idle_cores=0.5)
 
     # w2/node per round: 1.6, 1.2, 1.4 -> median 1.4 (a single pass could have said 1.6)
     rounds = [
@@ -106,18 +111,7 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     storage = [{"users": 32, "flows": 100, "flows_per_s": 3000.0, "writer_us_per_flow": 190.0,
                 "process_us_per_flow": 250.0, "per_commit": 16.0, "writes_per_flow": 25.5,
                 "bytes_per_flow": 64512.0}]  # fmt: skip
-    machine = dict.fromkeys(
-        ["cpus", "cpu_model", "memory_gib", "kernel", "openssl_rsa2048_sign_ms", "authgate",
-         "commit", "python", "uvicorn", "starlette", "cryptography", "sqlite", "postgresql",
-         "oidc_provider", "node"], "x",
-    )  # fmt: skip
-    data = {
-        "machine": machine, "started": "s", "finished": "f", "command": "c", "quick": False,
-        "warmup": 3, "window": 10, "runs": rounds[0], "rounds": rounds, "storage": storage,
-    }  # fmt: skip
-    out = tmp_path / "b.md"
-    write_markdown(json.loads(json.dumps(data)), out)
-    text = out.read_text()
+    text = rendered(tmp_path, rounds[0], rounds=rounds, storage=storage)
     assert "median 1.40× over 3 alternating rounds (range 1.20–1.60×), 0 errors | no |" in text
     assert "| median | 1000 | 1400 | 1.40× |" in text
     assert "| 32 | 3000 | 190 | 250 | 16.0 | 25.5 | 63 |" in text
