@@ -155,8 +155,8 @@ class SqliteDatabase:
         which undoes the failed units alone. The caller holds the writer lock throughout.
         """
         try:
+            con.execute("BEGIN IMMEDIATE")
             try:
-                con.execute("BEGIN IMMEDIATE")
                 results: list[Outcome | BaseException] = [
                     self._run_unit(con, statements, steps) for steps, _future, _loop in batch
                 ]
