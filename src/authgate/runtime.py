@@ -189,7 +189,7 @@ class Runtime:
         url = settings.database
         if migrate:
             await upgrade(url)
-        db = await open_database(url)
+        db = await open_database(url, sqlite_commit_delay=settings.sqlite_commit_delay)
         clock = clock or SystemClock()
         passwords = passwords or Argon2PasswordHasher()
         now = clock.now()

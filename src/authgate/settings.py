@@ -62,6 +62,14 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Seconds between purges of expired codes, tokens and sessions."
     )
     workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
+    sqlite_commit_delay: float = Field(
+        0.001,
+        ge=0,
+        le=0.05,
+        description="Seconds the SQLite writer waits, under load, for more transactions to "
+        "join one durable commit (group commit; 0 turns it off). Never applied to a lone "
+        "request.",
+    )
     sector_identifier_allow_http_loopback: bool = Field(
         False,
         description="TEST ONLY. Accept `http` sector_identifier_uri values on loopback hosts "

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from authgate.storage.database import Database
 from authgate.storage.postgres import PostgresDatabase
-from authgate.storage.sqlite import SqliteDatabase
+from authgate.storage.sqlite import COMMIT_DELAY, SqliteDatabase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -56,13 +56,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-async def open_database(url: str) -> Database:
+async def open_database(url: str, *, sqlite_commit_delay: float = COMMIT_DELAY) -> Database:
     """The :class:`Database` for a SQLAlchemy-style URL (the schema must exist)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
             raise ValueError("authgate needs a SQLite file, not an in-memory database")
-        return SqliteDatabase(parsed.database)
+        return SqliteDatabase(parsed.database, commit_delay=sqlite_commit_delay)
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     return await PostgresDatabase.connect(dsn)
 
