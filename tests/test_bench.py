@@ -119,4 +119,4 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     flat = " ".join(text.split())
     assert "at most 1.13 ms of server CPU per flow" in flat
     assert "in the kernel (system time" in flat and "authgate-sqlite-w2 25%" in flat
-    assert "the kernel, 25% of the server's CPU" in flat
+    assert "the kernel as a whole, 25% of the server's CPU" in flat
