@@ -21,7 +21,7 @@ from authgate.core import (
 )
 from authgate.core.authorization_response import AuthorizationResponse, issue
 from authgate.core.ports import Services
-from authgate.core.types import AuthorizationRequest, Client, LoginSession
+from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
 from authgate.errors import (
     AccessDenied,
     ConsentRequired,
@@ -210,11 +210,14 @@ async def decide(
     *,
     fresh_login: bool = False,
     consented: bool = False,
+    state: SessionState | None = None,
 ) -> Decision:
     """What the request needs next, given the browser's session (OIDC Core §3.1.2.3).
 
     ``fresh_login``/``consented`` say the user has just logged in / approved in this
-    interaction, which satisfies ``prompt=login``/``prompt=consent``.
+    interaction, which satisfies ``prompt=login``/``prompt=consent``. ``state``, when the
+    caller has read it for ``session`` and this request's client, answers the user and consent
+    questions without further reads.
 
     Raises:
         RedirectError: ``login_required``/``consent_required`` for ``prompt=none``.
@@ -223,9 +226,14 @@ async def decide(
     login_needed = session is None or (
         not fresh_login and ("login" in request.prompt or _too_old(session, request.max_age, now))
     )
+    if state is not None and (state.session is not session or state.client_id != request.client_id):
+        state = None  # read for another session or client: no answer for this request
     if not login_needed and session is not None:
-        user = await svc.users.get(session.user_id)
-        login_needed = user is None or not user.enabled
+        if state is not None:
+            login_needed = not state.user_enabled
+        else:
+            user = await svc.users.get(session.user_id)
+            login_needed = user is None or not user.enabled
     if login_needed:
         if "none" in request.prompt:
             raise _redirect(request, LoginRequired("The user is not logged in (prompt=none)"))
@@ -233,7 +241,10 @@ async def decide(
     assert session is not None
     if consented:
         return Approved()
-    granted = await svc.consents.granted(session.user_id, request.client_id)
+    if state is not None:
+        granted = state.consented
+    else:
+        granted = await svc.consents.granted(session.user_id, request.client_id)
     if "consent" in request.prompt or not set(request.scope) <= granted:
         if "none" in request.prompt:
             raise _redirect(request, ConsentRequired("The user has not consented (prompt=none)"))

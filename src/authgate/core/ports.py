@@ -20,6 +20,7 @@ from authgate.core.types import (
     LogoutNotice,
     PushedRequest,
     Scope,
+    SessionState,
     TokenRecord,
     User,
 )
@@ -65,6 +66,10 @@ class ScopeStore(Protocol):
 class SessionStore(Protocol):
     async def add(self, session: LoginSession) -> None: ...
     async def get(self, session_hash: str) -> LoginSession | None: ...
+    async def state(self, session_hash: str, client_id: str) -> SessionState | None:
+        """The session with its user's standing and consent for ``client_id``, in one read."""
+        ...
+
     async def end(self, session_hash: str) -> None: ...
 
 

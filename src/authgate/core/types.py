@@ -167,6 +167,22 @@ class LoginSession:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionState:
+    """A live login session, with what an authorization request for one client needs of it.
+
+    Read in one query at the authorize endpoint (:meth:`ports.SessionStore.state`).
+    """
+
+    session: LoginSession
+    #: The client the consent was read for.
+    client_id: str
+    #: The session's user still exists and is enabled.
+    user_enabled: bool
+    #: The scopes the user has approved for the client the request is for.
+    consented: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class AuthorizationRequest:
     """A validated authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1)."""
 

@@ -8,13 +8,14 @@ from typing import Any
 import orjson
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from authgate.core.types import AuthorizationRequest, Interaction, LoginSession
+from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, SessionState
 from authgate.storage.database import Database, IntegrityViolation, Row, Step
-from authgate.storage.models import ConsentRow, InteractionRow, SessionRow, table_of
+from authgate.storage.models import ConsentRow, InteractionRow, SessionRow, UserRow, table_of
 
 _sessions = table_of(SessionRow)
 _interactions = table_of(InteractionRow)
 _consents = table_of(ConsentRow)
+_users = table_of(UserRow)
 
 
 def _params_for(table: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -24,6 +25,23 @@ def _params_for(table: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
 INSERT_SESSION = insert(_sessions).values(_params_for(_sessions))
 GET_SESSION = select(_sessions).where(
     _sessions.c.session_hash == bindparam("session_hash"), _sessions.c.ended_at.is_(None)
+)
+# The authorize endpoint's one read: the session, whether its user may still sign in, and
+# what that user approved for the requesting client (three primary-key lookups, one query).
+GET_SESSION_STATE = (
+    select(
+        _sessions,
+        _users.c.enabled.label("user_enabled"),
+        _consents.c.scope.label("consented"),
+    )
+    .select_from(
+        _sessions.outerjoin(_users, _users.c.user_id == _sessions.c.user_id).outerjoin(
+            _consents,
+            (_consents.c.user_id == _sessions.c.user_id)
+            & (_consents.c.client_id == bindparam("client_id")),
+        )
+    )
+    .where(_sessions.c.session_hash == bindparam("session_hash"), _sessions.c.ended_at.is_(None))
 )
 DELETE_SESSION = delete(_sessions).where(_sessions.c.session_hash == bindparam("session_hash"))
 
@@ -72,20 +90,36 @@ class SqlSessionStore:
 
     async def get(self, session_hash: str) -> LoginSession | None:
         row = await self._db.fetch_one(GET_SESSION, {"session_hash": session_hash})
+        return None if row is None else _session(row)
+
+    async def state(self, session_hash: str, client_id: str) -> SessionState | None:
+        params = {"session_hash": session_hash, "client_id": client_id}
+        row = await self._db.fetch_one(GET_SESSION_STATE, params)
         if row is None:
             return None
-        return LoginSession(
-            session_hash=row["session_hash"],
-            sid=row["sid"],
-            user_id=row["user_id"],
-            auth_time=row["auth_time"],
-            expires_at=row["expires_at"],
-            acr=row["acr"],
-            amr=tuple(orjson.loads(row["amr"]) if isinstance(row["amr"], str) else row["amr"]),
+        consented = row["consented"]
+        return SessionState(
+            session=_session(row),
+            client_id=client_id,
+            user_enabled=bool(row["user_enabled"]),
+            consented=frozenset(consented.split()) if consented else frozenset(),
         )
 
     async def end(self, session_hash: str) -> None:
         await self._db.transact([Step(DELETE_SESSION, {"session_hash": session_hash})])
+
+
+def _session(row: Row) -> LoginSession:
+    amr = row["amr"]
+    return LoginSession(
+        session_hash=row["session_hash"],
+        sid=row["sid"],
+        user_id=row["user_id"],
+        auth_time=row["auth_time"],
+        expires_at=row["expires_at"],
+        acr=row["acr"],
+        amr=tuple(orjson.loads(amr) if isinstance(amr, str) else amr),
+    )
 
 
 def _interaction_params(ix: Interaction) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from authgate.core import authorize as core
 from authgate.core import endpoints, interaction
 from authgate.core.authorize import Approved, NeedConsent, NeedLogin
 from authgate.core.ports import Services
-from authgate.core.types import LoginSession
+from authgate.core.types import LoginSession, SessionState
 from authgate.crypto.handles import handle_hash
 from authgate.web import cookies
 from authgate.web.context import form, query, secure_cookies, services
@@ -28,6 +28,19 @@ async def current_session(request: Request, svc: Services) -> LoginSession | Non
     if session is None or session.expires_at <= svc.clock.now():
         return None
     return session
+
+
+async def current_session_state(
+    request: Request, svc: Services, client_id: str
+) -> SessionState | None:
+    """The browser's live login session with its user's standing and consent for the client."""
+    value = cookies.read(request, cookies.SESSION_COOKIE)
+    if value is None:
+        return None
+    state = await svc.sessions.state(handle_hash(value), client_id)
+    if state is None or state.session.expires_at <= svc.clock.now():
+        return None
+    return state
 
 
 def interaction_redirect(
@@ -55,8 +68,9 @@ async def authorize(request: Request) -> Response:
     params = await form(request) if request.method == "POST" else query(request)
     svc = services(request)
     auth_request, client = await core.validate(params, svc)
-    session = await current_session(request, svc)
-    decision = await core.decide(auth_request, session, svc)
+    state = await current_session_state(request, svc, client.client_id)
+    session = state.session if state else None
+    decision = await core.decide(auth_request, session, svc, state=state)
     if isinstance(decision, Approved):
         assert session is not None
         result = await core.issue(auth_request, session, client, svc)
