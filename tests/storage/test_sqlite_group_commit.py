@@ -20,7 +20,7 @@ from authgate.settings import Settings
 from authgate.storage.database import Step
 from authgate.storage.db import open_database, upgrade_sync
 from authgate.storage.models import DPoPJtiRow, table_of
-from authgate.storage.sqlite import COMMIT_DELAY, SqliteDatabase
+from authgate.storage.sqlite import COMMIT_DELAY, WAL_AUTOCHECKPOINT, SqliteDatabase, connect
 
 JTIS = table_of(DPoPJtiRow)
 INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
@@ -109,3 +109,13 @@ async def test_the_setting_reaches_the_writer(
         assert isinstance(db, SqliteDatabase) and db.commit_delay == 0
     finally:
         await db.close()
+
+
+def test_connections_are_durable_and_checkpoint_less_often(tmp_path: Path) -> None:
+    con = connect(str(tmp_path / "authgate.db"))
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT
+    finally:
+        con.close()
