@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import struct
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from authgate.settings import Settings
 from authgate.storage.database import Step
 from authgate.storage.db import open_database, upgrade_sync
 from authgate.storage.models import DPoPJtiRow, table_of
-from authgate.storage.sqlite import COMMIT_DELAY, WAL_AUTOCHECKPOINT, SqliteDatabase, connect
+from authgate.storage.sqlite import COMMIT_DELAY, SQLITE_AUTOCHECKPOINT, SqliteDatabase, connect
 
 JTIS = table_of(DPoPJtiRow)
 INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
@@ -111,11 +112,59 @@ async def test_the_setting_reaches_the_writer(
         await db.close()
 
 
-def test_connections_are_durable_and_checkpoint_less_often(tmp_path: Path) -> None:
+def test_connections_are_durable(tmp_path: Path) -> None:
     con = connect(str(tmp_path / "authgate.db"))
     try:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT
+        assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == SQLITE_AUTOCHECKPOINT
     finally:
         con.close()
+
+
+def wal_restarts(path: str) -> int:
+    """The WAL header's checkpoint sequence number: SQLite adds one each time it starts the
+    log over, which it does only after a complete checkpoint."""
+    with open(f"{path}-wal", "rb") as wal:
+        return int(struct.unpack(">I", wal.read(16)[12:16])[0])
+
+
+async def _write_for_a_while(db: SqliteDatabase, n: int, prefix: str) -> None:
+    for i in range(n):
+        assert (await db.transact(unit(f"{prefix}{i}"))).applied
+        if i % 10 == 0:
+            await asyncio.sleep(0.01)
+
+
+async def test_background_checkpoints_start_the_wal_over(tmp_path: Path) -> None:
+    path = tmp_path / "authgate.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    db = SqliteDatabase(str(path), checkpoint_interval=0.02)
+    try:
+        await _write_for_a_while(db, 30, "a")
+        first = wal_restarts(str(path))
+        await _write_for_a_while(db, 200, "w")
+        assert db.checkpoints > 0
+        assert wal_restarts(str(path)) > first, "the WAL was never checkpointed and restarted"
+        rows = await db.fetch_all(select(JTIS.c.jti_hash), {})
+        assert {f"w{i}" for i in range(200)} <= {r["jti_hash"] for r in rows}
+    finally:
+        await db.close()
+
+
+async def test_without_background_checkpoints_nothing_restarts_the_short_wal(
+    tmp_path: Path,
+) -> None:
+    # the control for the test above: 200 small transactions stay far below SQLite's own
+    # 1,000-page automatic checkpoint, so only a background checkpoint could restart the WAL
+    path = tmp_path / "authgate.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    db = SqliteDatabase(str(path), checkpoint_interval=0)
+    try:
+        await _write_for_a_while(db, 30, "a")
+        first = wal_restarts(str(path))
+        await _write_for_a_while(db, 200, "w")
+        assert db.checkpoints == 0
+        assert wal_restarts(str(path)) == first
+    finally:
+        await db.close()

@@ -13,6 +13,15 @@ IMMEDIATE``: a blocked writer sleeps in the kernel and wakes the moment the othe
 where SQLite's own busy handler would poll with sleeps of up to 100 ms. A writer takes its
 batch from the queue once it holds the lock, so what arrived while it waited joins the batch.
 
+Checkpoints run in the background: a checkpoint copies each page changed since the last one
+into the database file once, however often it was committed, so rare checkpoints write far
+fewer pages, but a large one run inside a commit (SQLite's automatic checkpoint) stalls every
+write queued behind it. A checkpointer thread with its own connection copies the WAL into the
+database every ``checkpoint_interval`` seconds without blocking the writer (``PASSIVE``); the
+writer then copies the few frames committed meanwhile before its next batch, so the WAL is
+complete and SQLite starts it over. The writer's own automatic checkpoint stays as a safety
+net at 50,000 pages.
+
 Group commit delay: a commit costs about the same whether it carries one transaction or
 twenty (the WAL rewrites the same hot pages, one fsync), so under load the writer waits
 ``commit_delay`` seconds (1 ms by default) before taking a batch, letting concurrent requests
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import queue
 import sqlite3
@@ -46,16 +56,18 @@ from authgate.storage.database import IntegrityViolation, Outcome, Row, Statemen
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome], asyncio.AbstractEventLoop]
 _Settlement = tuple[asyncio.Future[Outcome], Outcome | BaseException]
 MAX_BATCH = 128
+logger = logging.getLogger(__name__)
 #: Seconds the writer waits for more transactions before a batch, under load (see above).
 COMMIT_DELAY = 0.001
-#: WAL pages between automatic checkpoints (SQLite's default is 1,000). A checkpoint copies
-#: each page changed since the last one into the database file once, however often it was
-#: committed; the same hot index pages change in every batch, so checkpointing a tenth as
-#: often writes far fewer pages. The WAL file grows to about 40 MB between checkpoints.
-WAL_AUTOCHECKPOINT = 10_000
+#: Seconds between background checkpoints (see above); 0 leaves them to SQLite.
+CHECKPOINT_INTERVAL = 0.1
+#: WAL pages at which a connection checkpoints by itself: the safety net, and SQLite's own
+#: behaviour (1,000 pages) when background checkpoints are off.
+WAL_AUTOCHECKPOINT = 50_000
+SQLITE_AUTOCHECKPOINT = 1_000
 
 
-def connect(path: str) -> sqlite3.Connection:
+def connect(path: str, *, autocheckpoint: int = SQLITE_AUTOCHECKPOINT) -> sqlite3.Connection:
     """A connection with authgate's pragmas: WAL, durable commits, FK checks, busy waiting."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
@@ -64,7 +76,7 @@ def connect(path: str) -> sqlite3.Connection:
     con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("PRAGMA busy_timeout=10000")
-    con.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
+    con.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
     return con
 
 
@@ -77,9 +89,24 @@ class SqliteDatabase:
 
     dialect_name = "sqlite"
 
-    def __init__(self, path: str, *, commit_delay: float = COMMIT_DELAY) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        commit_delay: float = COMMIT_DELAY,
+        checkpoint_interval: float = CHECKPOINT_INTERVAL,
+    ) -> None:
         self.path = path
         self.commit_delay = commit_delay
+        self.checkpoint_interval = checkpoint_interval
+        self.batches = 0
+        self.transactions = 0
+        #: Batches before which the writer waited ``commit_delay`` for company.
+        self.delayed_batches = 0
+        #: Background checkpoints run so far.
+        self.checkpoints = 0
+        self._tail_due = False
+        self._stopping = threading.Event()
         self._reader = connect(path)
         self._reader.execute("PRAGMA query_only=ON")
         self._read_statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
@@ -88,10 +115,12 @@ class SqliteDatabase:
             target=self._write_loop, name="authgate-sqlite-writer", daemon=True
         )
         self._writer.start()
-        self.batches = 0
-        self.transactions = 0
-        #: Batches before which the writer waited ``commit_delay`` for company.
-        self.delayed_batches = 0
+        self._checkpointer: threading.Thread | None = None
+        if checkpoint_interval > 0:
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, name="authgate-sqlite-checkpointer", daemon=True
+            )
+            self._checkpointer.start()
 
     async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> Row | None:
         compiled = self._read_statements.get(statement)
@@ -109,14 +138,37 @@ class SqliteDatabase:
         return await future
 
     async def close(self) -> None:
+        self._stopping.set()
         self._queue.put(None)
         await asyncio.to_thread(self._writer.join)
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.join)
         self._reader.close()
+
+    # --- checkpointer thread ---------------------------------------------------------------
+
+    def _checkpoint_loop(self) -> None:
+        con = connect(self.path)
+        try:
+            while not self._stopping.wait(self.checkpoint_interval):
+                try:
+                    busy, log, _copied = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error:
+                    logger.exception("background checkpoint failed")
+                    continue
+                self.checkpoints += 1
+                if not busy and log > 0:
+                    self._tail_due = True  # the writer finishes it before its next batch
+        finally:
+            con.close()
 
     # --- writer thread -------------------------------------------------------------------
 
     def _write_loop(self) -> None:
-        con = connect(self.path)
+        background = self.checkpoint_interval > 0
+        con = connect(
+            self.path, autocheckpoint=WAL_AUTOCHECKPOINT if background else SQLITE_AUTOCHECKPOINT
+        )
         lock_fd = os.open(f"{self.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
         statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
         running = True
@@ -130,6 +182,8 @@ class SqliteDatabase:
                 self.delayed_batches += 1
             batch = [first]
             with _exclusive(lock_fd):
+                if self._tail_due:
+                    self._finish_checkpoint(con)
                 running = self._take_waiting(batch)
                 results = self._run_batch(con, statements, batch)
             previous = len(batch)
@@ -143,6 +197,15 @@ class SqliteDatabase:
                 loop.call_soon_threadsafe(_settle_all, pairs)
         con.close()
         os.close(lock_fd)
+
+    def _finish_checkpoint(self, con: sqlite3.Connection) -> None:
+        """Copy what was committed during the last background checkpoint (a few frames), so
+        that the WAL is complete and the next transaction starts it over."""
+        self._tail_due = False
+        try:
+            con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:
+            logger.exception("checkpoint before a batch failed")
 
     def _take_waiting(self, batch: list[_Item]) -> bool:
         """Add what waits in the queue to ``batch``; False once the queue says to stop."""
