@@ -1,8 +1,8 @@
 """Group commit: under load the SQLite writer waits ``commit_delay`` for more transactions.
 
-The writer only waits when its previous batch held more than one transaction (other requests
-are about); a lone client's writes never wait. These tests read the writer's counters, not
-clocks: ``batches`` (commits) and ``delayed_batches`` (commits that waited first).
+The writer only waits when its previous batch held at least ``WAIT_AFTER`` transactions
+(other requests are about); a lone client's writes never wait. These tests read the writer's
+counters, not clocks: ``batches`` (commits) and ``delayed_batches`` (commits that waited).
 """
 
 from __future__ import annotations
@@ -21,7 +21,13 @@ from authgate.settings import Settings
 from authgate.storage.database import Step
 from authgate.storage.db import open_database, upgrade_sync
 from authgate.storage.models import DPoPJtiRow, table_of
-from authgate.storage.sqlite import COMMIT_DELAY, SQLITE_AUTOCHECKPOINT, SqliteDatabase, connect
+from authgate.storage.sqlite import (
+    COMMIT_DELAY,
+    SQLITE_AUTOCHECKPOINT,
+    WAIT_AFTER,
+    SqliteDatabase,
+    connect,
+)
 
 JTIS = table_of(DPoPJtiRow)
 INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
@@ -50,13 +56,13 @@ def unit(name: str) -> list[Step]:
     return [Step(INSERT, {"h": name, "e": 1.0})]
 
 
-async def busy_batch(db: SqliteDatabase, size: int) -> None:
+async def busy_batch(db: SqliteDatabase, size: int, prefix: str = "busy") -> None:
     """Commit ``size`` transactions as one batch (the writer waits on its lock meanwhile)."""
     fd = os.open(f"{db.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         before = db.batches
-        futures = [asyncio.ensure_future(db.transact(unit(f"busy{i}"))) for i in range(size)]
+        futures = [asyncio.ensure_future(db.transact(unit(f"{prefix}{i}"))) for i in range(size)]
         await asyncio.sleep(0.1)
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -88,6 +94,16 @@ async def test_a_lone_client_never_waits(open_db: Opener) -> None:
         assert (await db.transact(unit(f"solo{i}"))).applied
     assert db.batches == 5
     assert db.delayed_batches == 0
+
+
+async def test_a_small_batch_does_not_make_the_next_one_wait(open_db: Opener) -> None:
+    db = open_db(0.5)
+    await busy_batch(db, WAIT_AFTER - 1)
+    assert (await db.transact(unit("next"))).applied
+    assert db.delayed_batches == 0
+    await busy_batch(db, WAIT_AFTER, "again")
+    assert (await db.transact(unit("after-a-busy-one"))).applied
+    assert db.delayed_batches == 1
 
 
 async def test_a_zero_delay_never_waits(open_db: Opener) -> None:
