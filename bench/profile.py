@@ -25,6 +25,7 @@ from bench.targets import WORK, make_target
 CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("RSA-2048 signature (id_token)", ("_RSAAlgModel.sign",)),
     ("SQLite writes (writer thread: statements, commit, fsync)", ("authgate-sqlite-writer",)),
+    ("SQLite checkpoints (checkpointer thread)", ("authgate-sqlite-checkpointer",)),
     ("SQLite reads", ("SqliteDatabase.fetch_one", "SqliteDatabase.fetch_all")),
     ("id_token claims and JSON (other than the signature)", ("sign_id_token", "orjson")),
     ("token endpoint: grant logic, PKCE, handles", ("core/token.py", "core/grants/")),

@@ -120,3 +120,11 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     assert "at most 1.13 ms of server CPU per flow" in flat
     assert "in the kernel (system time" in flat and "authgate-sqlite-w2 25%" in flat
     assert "the kernel as a whole, 25% of the server's CPU" in flat
+
+
+def test_the_gap_to_the_target_is_worded_for_either_side_of_the_budget() -> None:
+    from bench.report import _gap
+
+    assert _gap(6.4, 21.2, 1.73) == "the target needs 6–21% less CPU per flow"
+    above = _gap(-2.0, 13.0, 1.75)
+    assert "enough with both cores busy" in above and "needs 13% less CPU per flow" in above
