@@ -145,42 +145,38 @@ def wal_restarts(path: str) -> int:
         return int(struct.unpack(">I", wal.read(16)[12:16])[0])
 
 
-async def _write_for_a_while(db: SqliteDatabase, n: int, prefix: str) -> None:
-    for i in range(n):
-        assert (await db.transact(unit(f"{prefix}{i}"))).applied
-        if i % 10 == 0:
-            await asyncio.sleep(0.01)
+async def _restarts_while_writing(path: Path, interval: float) -> tuple[int, int, int]:
+    """Write 30 then 200 small transactions with background checkpoints every ``interval``
+    seconds (0: none); the WAL's restart count before and after the 200, and the number of
+    background checkpoints. All 200 rows must be there."""
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    db = SqliteDatabase(str(path), checkpoint_interval=interval)
+    try:
+        for prefix, n in (("a", 30), ("w", 200)):
+            if prefix == "w":
+                first = wal_restarts(str(path))
+            for i in range(n):
+                assert (await db.transact(unit(f"{prefix}{i}"))).applied
+                if i % 10 == 0:
+                    await asyncio.sleep(0.01)
+        rows = await db.fetch_all(select(JTIS.c.jti_hash), {})
+        assert {f"w{i}" for i in range(200)} <= {r["jti_hash"] for r in rows}
+        return first, wal_restarts(str(path)), db.checkpoints
+    finally:
+        await db.close()
 
 
 async def test_background_checkpoints_start_the_wal_over(tmp_path: Path) -> None:
-    path = tmp_path / "authgate.db"
-    upgrade_sync(f"sqlite+aiosqlite:///{path}")
-    db = SqliteDatabase(str(path), checkpoint_interval=0.02)
-    try:
-        await _write_for_a_while(db, 30, "a")
-        first = wal_restarts(str(path))
-        await _write_for_a_while(db, 200, "w")
-        assert db.checkpoints > 0
-        assert wal_restarts(str(path)) > first, "the WAL was never checkpointed and restarted"
-        rows = await db.fetch_all(select(JTIS.c.jti_hash), {})
-        assert {f"w{i}" for i in range(200)} <= {r["jti_hash"] for r in rows}
-    finally:
-        await db.close()
+    first, after, checkpoints = await _restarts_while_writing(tmp_path / "authgate.db", 0.02)
+    assert checkpoints > 0
+    assert after > first, "the WAL was never checkpointed and restarted"
 
 
 async def test_without_background_checkpoints_nothing_restarts_the_short_wal(
     tmp_path: Path,
 ) -> None:
-    # the control for the test above: 200 small transactions stay far below SQLite's own
+    # the control for the test above: 230 small transactions stay far below SQLite's own
     # 1,000-page automatic checkpoint, so only a background checkpoint could restart the WAL
-    path = tmp_path / "authgate.db"
-    upgrade_sync(f"sqlite+aiosqlite:///{path}")
-    db = SqliteDatabase(str(path), checkpoint_interval=0)
-    try:
-        await _write_for_a_while(db, 30, "a")
-        first = wal_restarts(str(path))
-        await _write_for_a_while(db, 200, "w")
-        assert db.checkpoints == 0
-        assert wal_restarts(str(path)) == first
-    finally:
-        await db.close()
+    first, after, checkpoints = await _restarts_while_writing(tmp_path / "authgate.db", 0)
+    assert checkpoints == 0
+    assert after == first
