@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import bindparam, update
 
 from authgate.core import authorize
@@ -92,20 +93,19 @@ async def test_decide_answers_from_the_state(runtime: Runtime, flow: Flow) -> No
     await svc.consents.grant("st-carol", app1, ["openid"], 1.0)
     state = await svc.sessions.state("hc", app1)
     assert state is not None
-    session = state.session
 
     asked = _request(app1, ("openid",))
-    assert isinstance(await authorize.decide(asked, session, svc, state=state), Approved)
+    assert isinstance(await authorize.decide(asked, state, svc), Approved)
     more = _request(app1, ("openid", "email"))
-    assert isinstance(await authorize.decide(more, session, svc, state=state), NeedConsent)
+    assert isinstance(await authorize.decide(more, state, svc), NeedConsent)
 
     await runtime.db.transact([Step(DISABLE, {"u": "st-carol"})])
     stale_enabled = await svc.sessions.state("hc", app1)
     assert stale_enabled is not None
-    assert isinstance(await authorize.decide(asked, session, svc, state=stale_enabled), NeedLogin)
+    assert isinstance(await authorize.decide(asked, stale_enabled, svc), NeedLogin)
 
 
-async def test_decide_ignores_a_state_read_for_another_client(runtime: Runtime, flow: Flow) -> None:
+async def test_decide_refuses_a_state_read_for_another_client(runtime: Runtime, flow: Flow) -> None:
     svc = runtime.services
     app1, app2 = await _clients(flow, 2)
     await _user(runtime, "dave")
@@ -113,7 +113,7 @@ async def test_decide_ignores_a_state_read_for_another_client(runtime: Runtime, 
     await svc.consents.grant("st-dave", app1, ["openid"], 1.0)
     state = await svc.sessions.state("hd", app1)
     assert state is not None
-    # app-2 has no consent: a state read for app-1 must not approve app-2's request
+    # app-2 has no consent: a state read for app-1 must never answer app-2's request
     other = _request(app2, ("openid",))
-    decision = await authorize.decide(other, state.session, svc, state=state)
-    assert isinstance(decision, NeedConsent)
+    with pytest.raises(ValueError, match="another client"):
+        await authorize.decide(other, state, svc)

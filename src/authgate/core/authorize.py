@@ -205,47 +205,41 @@ def _pkce(
 
 async def decide(
     request: AuthorizationRequest,
-    session: LoginSession | None,
+    state: SessionState | None,
     svc: Services,
     *,
     fresh_login: bool = False,
     consented: bool = False,
-    state: SessionState | None = None,
 ) -> Decision:
     """What the request needs next, given the browser's session (OIDC Core §3.1.2.3).
 
-    ``fresh_login``/``consented`` say the user has just logged in / approved in this
-    interaction, which satisfies ``prompt=login``/``prompt=consent``. ``state``, when the
-    caller has read it for ``session`` and this request's client, answers the user and consent
-    questions without further reads.
+    ``state`` is the browser's live login session with its user's standing and consent, read
+    for this request's client (:meth:`ports.SessionStore.state`). ``fresh_login``/``consented``
+    say the user has just logged in / approved in this interaction, which satisfies
+    ``prompt=login``/``prompt=consent``.
 
     Raises:
         RedirectError: ``login_required``/``consent_required`` for ``prompt=none``.
+        ValueError: ``state`` was read for another client.
     """
+    if state is not None and state.client_id != request.client_id:
+        raise ValueError("the session state was read for another client")
     now = svc.clock.now()
-    login_needed = session is None or (
-        not fresh_login and ("login" in request.prompt or _too_old(session, request.max_age, now))
+    login_needed = state is None or (
+        not state.user_enabled
+        or (
+            not fresh_login
+            and ("login" in request.prompt or _too_old(state.session, request.max_age, now))
+        )
     )
-    if state is not None and (state.session is not session or state.client_id != request.client_id):
-        state = None  # read for another session or client: no answer for this request
-    if not login_needed and session is not None:
-        if state is not None:
-            login_needed = not state.user_enabled
-        else:
-            user = await svc.users.get(session.user_id)
-            login_needed = user is None or not user.enabled
     if login_needed:
         if "none" in request.prompt:
             raise _redirect(request, LoginRequired("The user is not logged in (prompt=none)"))
         return NeedLogin()
-    assert session is not None
+    assert state is not None
     if consented:
         return Approved()
-    if state is not None:
-        granted = state.consented
-    else:
-        granted = await svc.consents.granted(session.user_id, request.client_id)
-    if "consent" in request.prompt or not set(request.scope) <= granted:
+    if "consent" in request.prompt or not set(request.scope) <= state.consented:
         if "none" in request.prompt:
             raise _redirect(request, ConsentRequired("The user has not consented (prompt=none)"))
         return NeedConsent(request.scope)

@@ -125,8 +125,9 @@ async def advance(
     Raises:
         RedirectError: the request ends in an error for the client.
     """
+    state = await svc.sessions.state(session.session_hash, interaction.request.client_id)
     decision = await authorize.decide(
-        interaction.request, session, svc, fresh_login=interaction.login_done, consented=consented
+        interaction.request, state, svc, fresh_login=interaction.login_done, consented=consented
     )
     if isinstance(decision, NeedLogin | NeedConsent):
         return decision

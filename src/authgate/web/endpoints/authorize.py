@@ -70,7 +70,7 @@ async def authorize(request: Request) -> Response:
     auth_request, client = await core.validate(params, svc)
     state = await current_session_state(request, svc, client.client_id)
     session = state.session if state else None
-    decision = await core.decide(auth_request, session, svc, state=state)
+    decision = await core.decide(auth_request, state, svc)
     if isinstance(decision, Approved):
         assert session is not None
         result = await core.issue(auth_request, session, client, svc)
