@@ -24,7 +24,8 @@ from bench.targets import WORK, make_target
 # (category, markers): the first category with a marker in the stack takes the sample.
 CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("RSA-2048 signature (id_token)", ("_RSAAlgModel.sign",)),
-    ("SQLite writes (writer thread: statements, commit, fsync)", ("authgate-sqlite-writer",)),
+    ("SQLite writes (batches on the event loop: statements, commit)", ("SqliteDatabase._flush",)),
+    ("SQLite fsync (sync thread)", ("authgate-sqlite-sync",)),
     ("SQLite checkpoints (checkpointer thread)", ("authgate-sqlite-checkpointer",)),
     ("SQLite reads", ("SqliteDatabase.fetch_one", "SqliteDatabase.fetch_all")),
     ("id_token claims and JSON (other than the signature)", ("sign_id_token", "orjson")),

@@ -1,10 +1,13 @@
-"""The SQLite write path of one flow, without HTTP: what the writer thread costs per flow.
+"""The SQLite write path of one flow, without HTTP: what it costs per flow.
 
 N simulated users each loop over what a flow writes through ``SqlGrantStore``: the code
 (with its session-client row) at the authorize step, then its redemption with an access
 and a refresh token. The same store, database class and pragmas as the server, on a fresh
-file. It reports flows/s through the write path alone, the writer thread's CPU per flow
-(from /proc) and the average number of transactions per commit. Changes to
+file. It reports flows/s through the write path alone, the process's CPU per flow, the
+sync thread's share of it (from /proc) and the average number of transactions per commit.
+The statements run on the caller's thread here as in the server, but with no HTTP work
+competing for that thread, so this bench cannot show what the server gains from not
+handing the GIL to a writer thread (see storage/sqlite.py). Changes to
 ``storage/sqlite.py`` or ``storage/grants.py`` are measured here first: the end-to-end
 benchmark's run-to-run spread on a shared machine hides differences of a few percent.
 """
@@ -35,7 +38,7 @@ class StorageResult:
     users: int
     flows: int
     flows_per_s: float
-    writer_us_per_flow: float
+    sync_us_per_flow: float
     process_us_per_flow: float
     per_commit: float
     #: write system calls (pwrite of WAL frames and checkpoints, fsync excluded) per flow
@@ -46,7 +49,7 @@ class StorageResult:
     def line(self) -> str:
         return (
             f"storage write path  users={self.users:<3} {self.flows_per_s:8.0f} flows/s  "
-            f"writer thread {self.writer_us_per_flow:4.0f} us/flow  "
+            f"sync thread {self.sync_us_per_flow:4.0f} us/flow  "
             f"process {self.process_us_per_flow:4.0f} us/flow  "
             f"{self.per_commit:4.1f} transactions per commit  "
             f"{self.writes_per_flow:4.1f} writes, {self.bytes_per_flow / 1024:5.1f} KiB per flow"
@@ -130,10 +133,10 @@ async def measure_storage(users: int = 32, flows: int = 20_000) -> StorageResult
         per_user = max(1, flows // users)
         sids = [_hash() for _ in range(users)]
         await asyncio.gather(*(_user(store, i, sids[i], 20) for i in range(users)))  # warm-up
-        writer = db._writer.native_id
-        assert writer is not None
+        syncer = db._syncer.native_id
+        assert syncer is not None
         batches, transactions = db.batches, db.transactions
-        cpu, process, start = _thread_cpu(writer), time.process_time(), time.perf_counter()
+        cpu, process, start = _thread_cpu(syncer), time.process_time(), time.perf_counter()
         calls, written = _io()
         await asyncio.gather(*(_user(store, i, sids[i], per_user) for i in range(users)))
         elapsed = time.perf_counter() - start
@@ -143,7 +146,7 @@ async def measure_storage(users: int = 32, flows: int = 20_000) -> StorageResult
             users=users,
             flows=done,
             flows_per_s=done / elapsed,
-            writer_us_per_flow=(_thread_cpu(writer) - cpu) / done * 1e6,
+            sync_us_per_flow=(_thread_cpu(syncer) - cpu) / done * 1e6,
             process_us_per_flow=(time.process_time() - process) / done * 1e6,
             per_commit=(db.transactions - transactions) / max(1, db.batches - batches),
             writes_per_flow=(calls_after - calls) / done,

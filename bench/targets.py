@@ -315,7 +315,7 @@ def make_target(name: str) -> Target:
 
 
 TARGETS: dict[str, tuple[str, dict[str, object]]] = {
-    "authgate-sqlite": ("authgate, SQLite (WAL, synchronous=FULL), 1 worker", {}),
+    "authgate-sqlite": ("authgate, SQLite (WAL, fsync before acknowledging), 1 worker", {}),
     "authgate-sqlite-w2": ("authgate, SQLite, 2 worker processes", {"workers": 2}),
     "authgate-sqlite-1m": (
         "authgate, SQLite, 1 worker, 1,000,000 tokens and 500,000 grants stored",

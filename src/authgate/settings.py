@@ -66,9 +66,9 @@ class Settings(BaseSettings):
         0.001,
         ge=0,
         le=0.05,
-        description="Seconds the SQLite writer waits, under load (after a batch of four or "
-        "more transactions), for more transactions to join one durable commit (group commit; "
-        "0 turns it off).",
+        description="Seconds a SQLite batch waits, under load (after a batch of four or "
+        "more transactions), for more transactions to join one commit and fsync (group "
+        "commit; 0 turns it off).",
     )
     sector_identifier_allow_http_loopback: bool = Field(
         False,

@@ -1,16 +1,12 @@
-"""The SQLite writer commits many callers' units together; each unit stays all-or-nothing.
+"""Many callers' units are committed together; each unit stays all-or-nothing.
 
-Each test makes the writer take several units as one batch: the test holds the writer lock
-while a first unit is in flight, queues the units under test, then lets go. The writer takes
-its batch from the queue once it holds the lock, so it finds them all waiting and runs them in
-one transaction with the first (``batches`` counts one).
+Units queued in one turn of the event loop are committed as one batch (``batches`` counts
+one): each test queues a first unit and the units under test without yielding in between.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from pathlib import Path
@@ -43,21 +39,11 @@ async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
 async def one_batch(
     db: SqliteDatabase, units: Sequence[Sequence[Step]]
 ) -> list[Outcome | BaseException]:
-    """Run ``units`` through the writer as one batch; each caller's result or exception."""
-    fd = os.open(f"{db.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        first = asyncio.ensure_future(db.transact([Step(INSERT, {"h": "first", "e": 0.0})]))
-        await asyncio.sleep(0.05)
-        while not db._queue.empty():  # the writer has taken the first unit and waits on the lock
-            await asyncio.sleep(0.01)
-        before = db.batches
-        pending: list[Awaitable[Outcome]] = [db.transact(steps) for steps in units]
-        futures = [asyncio.ensure_future(p) for p in pending]
-        await asyncio.sleep(0.05)  # every unit is queued
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    """Run a first unit and ``units`` as one batch; each of ``units``' result or exception."""
+    before = db.batches
+    first = asyncio.ensure_future(db.transact([Step(INSERT, {"h": "first", "e": 0.0})]))
+    pending: list[Awaitable[Outcome]] = [db.transact(steps) for steps in units]
+    futures = [asyncio.ensure_future(p) for p in pending]
     assert (await asyncio.wait_for(first, 10)).applied
     results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 10)
     assert db.batches == before + 1, "the units were not committed as one batch"
@@ -116,5 +102,5 @@ async def test_an_error_reaches_its_caller_and_the_rest_commit(db: SqliteDatabas
     assert isinstance(results[0], sqlite3.OperationalError)
     assert results[1] == Outcome(True, (1,))
     assert await stored(db) == {"first": 0.0, "q": 1.0}
-    # the writer goes on after a failed batch
+    # writes go on after a failed batch
     assert (await db.transact([Step(INSERT, {"h": "later", "e": 1.0})])).applied

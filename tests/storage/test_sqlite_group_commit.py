@@ -1,15 +1,13 @@
-"""Group commit: under load the SQLite writer waits ``commit_delay`` for more transactions.
+"""Group commit: under load a SQLite batch waits ``commit_delay`` for more transactions.
 
-The writer only waits when its previous batch held at least ``WAIT_AFTER`` transactions
-(other requests are about); a lone client's writes never wait. These tests read the writer's
+A batch only waits when the previous batch held at least ``WAIT_AFTER`` transactions
+(other requests are about); a lone client's writes never wait. These tests read the database's
 counters, not clocks: ``batches`` (commits) and ``delayed_batches`` (commits that waited).
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import os
 import struct
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -57,16 +55,9 @@ def unit(name: str) -> list[Step]:
 
 
 async def busy_batch(db: SqliteDatabase, size: int, prefix: str = "busy") -> None:
-    """Commit ``size`` transactions as one batch (the writer waits on its lock meanwhile)."""
-    fd = os.open(f"{db.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        before = db.batches
-        futures = [asyncio.ensure_future(db.transact(unit(f"{prefix}{i}"))) for i in range(size)]
-        await asyncio.sleep(0.1)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    """Commit ``size`` transactions as one batch (queued in one turn of the event loop)."""
+    before = db.batches
+    futures = [asyncio.ensure_future(db.transact(unit(f"{prefix}{i}"))) for i in range(size)]
     assert all(o.applied for o in await asyncio.wait_for(asyncio.gather(*futures), 10))
     assert db.batches == before + 1
 
@@ -78,7 +69,7 @@ async def test_after_a_busy_batch_later_arrivals_join_the_waiting_commit(
     await busy_batch(db, 6)
     before = db.batches
     lead = asyncio.ensure_future(db.transact(unit("lead")))
-    await asyncio.sleep(0.1)  # the writer has the lead and is waiting for company
+    await asyncio.sleep(0.1)  # the lead's batch is waiting for company
     followers = [asyncio.ensure_future(db.transact(unit(f"f{i}"))) for i in range(5)]
     outcomes = await asyncio.wait_for(asyncio.gather(lead, *followers), 10)
     assert all(o.applied for o in outcomes)
@@ -113,7 +104,7 @@ async def test_a_zero_delay_never_waits(open_db: Opener) -> None:
     assert db.delayed_batches == 0
 
 
-async def test_the_setting_reaches_the_writer(
+async def test_the_setting_reaches_the_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert Settings().sqlite_commit_delay == COMMIT_DELAY

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select
@@ -21,7 +22,7 @@ async def test_two_writers_on_one_file_commit_every_unit(tmp_path: Path) -> None
     path = tmp_path / "authgate.db"
     upgrade_sync(f"sqlite+aiosqlite:///{path}")
     # Two databases, as two worker processes would have: separate connections, separate
-    # writer threads, separate descriptors of the advisory lock file.
+    # sync threads, separate descriptors of the advisory lock file.
     first, second = SqliteDatabase(str(path)), SqliteDatabase(str(path))
     try:
 
@@ -45,18 +46,32 @@ async def test_two_writers_on_one_file_commit_every_unit(tmp_path: Path) -> None
 
 
 async def test_a_writer_outside_authgate_is_still_waited_for(tmp_path: Path) -> None:
-    """The lock file is advisory: SQLite's own locking and busy timeout still apply to others."""
+    """The lock file is advisory: SQLite's own locking and busy timeout still apply to others.
+
+    The batch waits for the outside writer on the event loop's thread (documented in
+    storage/sqlite.py), so the outside writer here commits from another thread.
+    """
     path = tmp_path / "authgate.db"
     upgrade_sync(f"sqlite+aiosqlite:///{path}")
-    other = sqlite3.connect(path, isolation_level=None)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db = SqliteDatabase(str(path))
     try:
         other.execute("BEGIN IMMEDIATE")
-        pending = asyncio.ensure_future(db.transact([Step(INSERT, {"h": "x", "e": 1.0})]))
-        await asyncio.sleep(0.3)
-        assert not pending.done()  # waiting on SQLite's lock, not failing
-        other.execute("COMMIT")
-        assert (await asyncio.wait_for(pending, timeout=15)).applied
+        released = threading.Event()
+
+        def release() -> None:
+            other.execute("INSERT INTO dpop_jtis (jti_hash, expires_at) VALUES ('outside', 1)")
+            other.execute("COMMIT")
+            released.set()
+
+        timer = threading.Timer(0.3, release)
+        timer.start()
+        outcome = await asyncio.wait_for(db.transact([Step(INSERT, {"h": "x", "e": 1.0})]), 15)
+        assert released.is_set(), "the batch did not wait for the outside writer"
+        assert outcome.applied
+        rows = await db.fetch_all(select(JTIS.c.jti_hash), {})
+        assert {r["jti_hash"] for r in rows} == {"outside", "x"}
+        timer.join()
     finally:
         other.close()
         await db.close()

@@ -1,32 +1,45 @@
-"""SQLite access: reads on the event loop's thread, writes through one group-commit thread.
+"""SQLite access: queries and writes on the event loop's thread, fsync in a sync thread.
 
 Reads are primary-key lookups that take microseconds in SQLite; running them inline is far
-cheaper than a thread hand-off per query. Writes go to a single writer thread that takes every
-transaction waiting in its queue, runs them in one ``BEGIN IMMEDIATE`` transaction and commits
-them together: one fsync for the batch (``synchronous=FULL`` in WAL mode, so every acknowledged
-write is durable), with each caller's unit still all-or-nothing (a batch in which some unit
-fails runs again with a SAVEPOINT around each unit).
+cheaper than a thread hand-off per query. Writes are group-committed on the same thread:
+:meth:`SqliteDatabase.transact` queues the caller's unit and, once per turn of the event
+loop, every queued unit runs in one ``BEGIN IMMEDIATE`` transaction, each still
+all-or-nothing (a batch in which some unit fails runs again with a SAVEPOINT around each
+unit). Only the slow part leaves the thread: commits are written with
+``synchronous=NORMAL`` (into the WAL, no fsync), and a sync thread then calls
+``fdatasync`` on the WAL file and only after it returns settles the callers' futures. No
+write is acknowledged before it is on disk, as with ``synchronous=FULL``; one fsync covers
+every batch committed before it, and the event loop serves other requests meanwhile.
 
-Several server processes may share one file (``authgate serve --workers N``). Their writer
-threads take turns through an advisory lock file beside the database before ``BEGIN
-IMMEDIATE``: a blocked writer sleeps in the kernel and wakes the moment the other commits,
-where SQLite's own busy handler would poll with sleeps of up to 100 ms. A writer takes its
-batch from the queue once it holds the lock, so what arrived while it waited joins the batch.
+Why not a writer thread running the whole transaction? It was the design until the
+measurements said otherwise: the statements and the commit are cheap, but a writer thread
+takes and gives back the GIL around every ``sqlite3_step`` (thirty times per batch) and
+each hand-off with the busy event loop costs futex calls and context switches on both
+sides. Two workers at c=32: 1324 → 1429 flows/s (median of three alternating rounds), and
+17% less process CPU per flow in-process (docs/benchmarks.md, "choices").
+
+Visibility and durability: another connection can read a commit during the fraction of a
+millisecond before its fsync returns, but no response that reports a write goes out
+before it, and a crash keeps a prefix of the WAL (SQLite verifies frame checksums), so
+whatever a later transaction did in reaction to an unsynced one is lost with it.
+
+Several server processes may share one file (``authgate serve --workers N``). They take
+turns through an advisory lock file beside the database before ``BEGIN IMMEDIATE``; the
+lock is held for the statements and the WAL write only, not for the fsync.
 
 Checkpoints run in the background: a checkpoint copies each page changed since the last one
 into the database file once, however often it was committed, so rare checkpoints write far
 fewer pages, but a large one run inside a commit (SQLite's automatic checkpoint) stalls every
 write queued behind it. A checkpointer thread with its own connection copies the WAL into the
-database every ``checkpoint_interval`` seconds without blocking the writer (``PASSIVE``); the
-writer then copies the few frames committed meanwhile before its next batch, so the WAL is
-complete and SQLite starts it over. The writer's own automatic checkpoint stays as a safety
-net at 50,000 pages.
+database every ``checkpoint_interval`` seconds without blocking writes (``PASSIVE``); the
+next batch first copies the few frames committed meanwhile, so the WAL is complete and
+SQLite starts it over. The automatic checkpoint stays as a safety net at 50,000 pages.
 
 Group commit delay: a commit costs about the same whether it carries one transaction or
-twenty (the WAL rewrites the same hot pages, one fsync), so under load the writer waits
-``commit_delay`` seconds (1 ms by default) before taking a batch, letting concurrent requests
-join it, as PostgreSQL's ``commit_delay`` does. It waits only when the previous batch held
-at least ``WAIT_AFTER`` (4) transactions, so a lone client, or a few, never pay the delay.
+twenty (the WAL rewrites the same hot pages), so under load a batch waits ``commit_delay``
+seconds (1 ms by default) before it runs, letting concurrent requests join it, as
+PostgreSQL's ``commit_delay`` does. It waits only when the previous batch held at least
+``WAIT_AFTER`` (4) transactions, so a lone client, or a few, never pay the delay.
 """
 
 from __future__ import annotations
@@ -38,7 +51,6 @@ import os
 import queue
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -55,18 +67,18 @@ from authgate.storage.database import IntegrityViolation, Outcome, Row, Statemen
 
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome], asyncio.AbstractEventLoop]
 _Settlement = tuple[asyncio.Future[Outcome], Outcome | BaseException]
-MAX_BATCH = 128
+_Committed = tuple[list[_Item], list[Outcome | BaseException]]
 logger = logging.getLogger(__name__)
-#: Seconds the writer waits for more transactions before a batch, under load (see above).
+#: Seconds a batch waits for more transactions before it runs, under load (see above).
 COMMIT_DELAY = 0.001
-#: The writer waits only after a batch of at least this many transactions: below it the
-#: machine is not busy enough for the delay to pay (two workers at 8 users: 878 flows/s
-#: waiting after every batch of 2 or more, 976 after batches of 4 or more; the same at 32).
+#: A batch waits only after one of at least this many transactions: below it the machine is
+#: not busy enough for the delay to pay (two workers at 8 users: 878 flows/s waiting after
+#: every batch of 2 or more, 976 after batches of 4 or more; the same at 32).
 WAIT_AFTER = 4
 #: Seconds between background checkpoints (see above); 0 leaves them to SQLite.
 CHECKPOINT_INTERVAL = 0.1
-#: WAL pages at which a connection checkpoints by itself: the safety net, and SQLite's own
-#: behaviour (1,000 pages) when background checkpoints are off.
+#: WAL pages at which the writing connection checkpoints by itself: the safety net, and
+#: SQLite's own behaviour (1,000 pages) when background checkpoints are off.
 WAL_AUTOCHECKPOINT = 50_000
 SQLITE_AUTOCHECKPOINT = 1_000
 
@@ -105,49 +117,147 @@ class SqliteDatabase:
         self.checkpoint_interval = checkpoint_interval
         self.batches = 0
         self.transactions = 0
-        #: Batches before which the writer waited ``commit_delay`` for company.
+        #: Batches that waited ``commit_delay`` for company.
         self.delayed_batches = 0
+        #: ``fdatasync`` calls that made batches durable (one may cover several batches).
+        self.syncs = 0
         #: Background checkpoints run so far.
         self.checkpoints = 0
         self._tail_due = False
         self._stopping = threading.Event()
-        self._reader = connect(path)
-        self._reader.execute("PRAGMA query_only=ON")
-        self._read_statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(
-            target=self._write_loop, name="authgate-sqlite-writer", daemon=True
+        background = checkpoint_interval > 0
+        self._con = connect(
+            path, autocheckpoint=WAL_AUTOCHECKPOINT if background else SQLITE_AUTOCHECKPOINT
         )
-        self._writer.start()
+        # Commits go to the WAL without an fsync; the sync thread makes them durable before
+        # anyone hears of them (see the module docstring).
+        self._con.execute("PRAGMA synchronous=NORMAL")
+        self._statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
+        self._lock_fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._pending: list[_Item] = []
+        self._scheduled: asyncio.AbstractEventLoop | None = None
+        self._previous = 0
+        self._wal_fd: int | None = None
+        self._wal_inode = 0
+        self._committed: queue.SimpleQueue[_Committed | None] = queue.SimpleQueue()
+        self._syncer = threading.Thread(
+            target=self._sync_loop, name="authgate-sqlite-sync", daemon=True
+        )
+        self._syncer.start()
         self._checkpointer: threading.Thread | None = None
-        if checkpoint_interval > 0:
+        if background:
             self._checkpointer = threading.Thread(
                 target=self._checkpoint_loop, name="authgate-sqlite-checkpointer", daemon=True
             )
             self._checkpointer.start()
 
     async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> Row | None:
-        compiled = self._read_statements.get(statement)
-        row: Row | None = self._reader.execute(compiled.text, compiled.args(params)).fetchone()
+        compiled = self._statements.get(statement)
+        row: Row | None = self._con.execute(compiled.text, compiled.args(params)).fetchone()
         return row
 
     async def fetch_all(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Row]:
-        compiled = self._read_statements.get(statement)
-        return list(self._reader.execute(compiled.text, compiled.args(params)).fetchall())
+        compiled = self._statements.get(statement)
+        return list(self._con.execute(compiled.text, compiled.args(params)).fetchall())
 
     async def transact(self, steps: Sequence[Step]) -> Outcome:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Outcome] = loop.create_future()
-        self._queue.put((steps, future, loop))
+        self._pending.append((steps, future, loop))
+        if self._scheduled is not loop:
+            self._scheduled = loop
+            if self.commit_delay > 0 and self._previous >= WAIT_AFTER:
+                self.delayed_batches += 1
+                loop.call_later(self.commit_delay, self._flush)
+            else:
+                loop.call_soon(self._flush)
         return await future
 
     async def close(self) -> None:
+        if self._pending:
+            self._flush()
         self._stopping.set()
-        self._queue.put(None)
-        await asyncio.to_thread(self._writer.join)
+        self._committed.put(None)
+        await asyncio.to_thread(self._syncer.join)
         if self._checkpointer is not None:
             await asyncio.to_thread(self._checkpointer.join)
-        self._reader.close()
+        self._con.close()
+        os.close(self._lock_fd)
+        if self._wal_fd is not None:
+            os.close(self._wal_fd)
+
+    # --- the batch, on the event loop's thread -----------------------------------------------
+
+    def _flush(self) -> None:
+        """Commit every queued unit as one batch and hand it to the sync thread."""
+        self._scheduled = None
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            with _exclusive(self._lock_fd):
+                if self._tail_due:
+                    self._finish_checkpoint(self._con)
+                results = self._run_batch(self._con, self._statements, batch)
+        except Exception as exc:  # the lock itself failed: nothing of the batch ran
+            results = [exc for _ in batch]
+        self._previous = len(batch)
+        self.batches += 1
+        self.transactions += len(batch)
+        self._committed.put((batch, results))
+
+    # --- sync thread ---------------------------------------------------------------------------
+
+    def _sync_loop(self) -> None:
+        running = True
+        while running:
+            first = self._committed.get()
+            if first is None:
+                break
+            done = [first]
+            while True:  # one fsync for every batch committed so far
+                try:
+                    nxt = self._committed.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    running = False
+                    break
+                done.append(nxt)
+            failure: Exception | None = None
+            try:
+                self._sync()
+            except Exception as exc:  # every caller it covered hears of it; later ones retry
+                logger.critical("fsync of the SQLite WAL failed; writes are not durable: %s", exc)
+                failure = exc
+            # One wake-up per event loop for all these batches, not one per transaction.
+            settled: dict[asyncio.AbstractEventLoop, list[_Settlement]] = {}
+            for batch, results in done:
+                for (_steps, future, loop), result in zip(batch, results, strict=True):
+                    settled.setdefault(loop, []).append((future, failure or result))
+            for loop, pairs in settled.items():
+                loop.call_soon_threadsafe(_settle_all, pairs)
+
+    def _sync(self) -> None:
+        """``fdatasync`` the WAL file: every frame written to it so far is then on disk."""
+        wal = f"{self.path}-wal"
+        try:
+            inode = os.stat(wal).st_ino
+        except FileNotFoundError:  # no WAL (never in WAL mode): sync the database itself
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
+            self.syncs += 1
+            return
+        if self._wal_fd is None or inode != self._wal_inode:
+            if self._wal_fd is not None:
+                os.close(self._wal_fd)
+            self._wal_fd = os.open(wal, os.O_RDONLY)
+            self._wal_inode = inode
+        os.fdatasync(self._wal_fd)
+        self.syncs += 1
 
     # --- checkpointer thread ---------------------------------------------------------------
 
@@ -162,45 +272,9 @@ class SqliteDatabase:
                     continue
                 self.checkpoints += 1
                 if not busy and log > 0:
-                    self._tail_due = True  # the writer finishes it before its next batch
+                    self._tail_due = True  # the next batch finishes it first
         finally:
             con.close()
-
-    # --- writer thread -------------------------------------------------------------------
-
-    def _write_loop(self) -> None:
-        background = self.checkpoint_interval > 0
-        con = connect(
-            self.path, autocheckpoint=WAL_AUTOCHECKPOINT if background else SQLITE_AUTOCHECKPOINT
-        )
-        lock_fd = os.open(f"{self.path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
-        running = True
-        previous = 0
-        while running:
-            first = self._queue.get()
-            if first is None:
-                break
-            if self.commit_delay > 0 and previous >= WAIT_AFTER:
-                time.sleep(self.commit_delay)  # the GIL is released while sleeping
-                self.delayed_batches += 1
-            batch = [first]
-            with _exclusive(lock_fd):
-                if self._tail_due:
-                    self._finish_checkpoint(con)
-                running = self._take_waiting(batch)
-                results = self._run_batch(con, statements, batch)
-            previous = len(batch)
-            self.batches += 1
-            self.transactions += len(batch)
-            # One wake-up per event loop for the whole batch, not one per transaction.
-            settled: dict[asyncio.AbstractEventLoop, list[_Settlement]] = {}
-            for (_steps, future, loop), result in zip(batch, results, strict=True):
-                settled.setdefault(loop, []).append((future, result))
-            for loop, pairs in settled.items():
-                loop.call_soon_threadsafe(_settle_all, pairs)
-        con.close()
-        os.close(lock_fd)
 
     def _finish_checkpoint(self, con: sqlite3.Connection) -> None:
         """Copy what was committed during the last background checkpoint (a few frames), so
@@ -210,18 +284,6 @@ class SqliteDatabase:
             con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error:
             logger.exception("checkpoint before a batch failed")
-
-    def _take_waiting(self, batch: list[_Item]) -> bool:
-        """Add what waits in the queue to ``batch``; False once the queue says to stop."""
-        while len(batch) < MAX_BATCH:
-            try:
-                nxt = self._queue.get_nowait()
-            except queue.Empty:
-                return True
-            if nxt is None:
-                return False
-            batch.append(nxt)
-        return True
 
     @staticmethod
     def _run_unit(

@@ -1,0 +1,126 @@
+"""SQLite commits are acknowledged only once fsync has put them on disk.
+
+Commits go into the WAL with ``synchronous=NORMAL`` (no fsync inside the commit); a sync
+thread then calls ``fdatasync`` on the WAL file, and only after it returns do the callers
+hear that their units were applied. These tests hold that fsync back (a gate around
+``os.fdatasync``) and watch what the caller sees meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import bindparam, insert
+
+from authgate.storage import sqlite as sqlite_module
+from authgate.storage.database import Step
+from authgate.storage.db import upgrade_sync
+from authgate.storage.models import DPoPJtiRow, table_of
+from authgate.storage.sqlite import SqliteDatabase
+
+JTIS = table_of(DPoPJtiRow)
+REAL_FDATASYNC = os.fdatasync
+INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
+
+
+def unit(name: str) -> list[Step]:
+    return [Step(INSERT, {"h": name, "e": 1.0})]
+
+
+class Gate:
+    """Stands in front of ``os.fdatasync``: every call waits until the gate opens."""
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        self.calls = 0
+        self.failure: OSError | None = None
+
+    def __call__(self, fd: int) -> None:
+        self.calls += 1
+        self.open.wait(10)
+        if self.failure is not None:
+            raise self.failure
+        REAL_FDATASYNC(fd)  # once let through
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    g = Gate()
+    monkeypatch.setattr(sqlite_module.os, "fdatasync", g)
+    yield g
+    g.open.set()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
+    path = tmp_path / "authgate.db"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    database = SqliteDatabase(str(path), checkpoint_interval=0)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def rows_seen_by_another_connection(path: str) -> set[str]:
+    con = sqlite3.connect(path)
+    try:
+        return {r[0] for r in con.execute("SELECT jti_hash FROM dpop_jtis")}
+    finally:
+        con.close()
+
+
+async def test_no_caller_hears_of_a_commit_before_its_fsync(gate: Gate, db: SqliteDatabase) -> None:
+    pending = asyncio.ensure_future(db.transact(unit("a")))
+    await asyncio.sleep(0.3)
+    assert db.batches == 1, "the unit was not committed"
+    assert gate.calls == 1, "the commit was not sent to fsync"
+    assert not pending.done(), "the caller heard of the commit before its fsync returned"
+    gate.open.set()
+    assert (await asyncio.wait_for(pending, 10)).applied
+    assert db.syncs == 1
+    assert "a" in rows_seen_by_another_connection(db.path)
+
+
+async def test_one_fsync_covers_every_batch_committed_while_the_last_ran(
+    gate: Gate, db: SqliteDatabase
+) -> None:
+    first = asyncio.ensure_future(db.transact(unit("first")))
+    await asyncio.sleep(0.2)  # its fsync has started and is held
+    later = []
+    for i in range(3):  # three more batches, one per turn of the event loop
+        later.append(asyncio.ensure_future(db.transact(unit(f"later{i}"))))
+        await asyncio.sleep(0.05)
+    assert db.batches == 4
+    assert not any(f.done() for f in [first, *later])
+    gate.open.set()
+    outcomes = await asyncio.wait_for(asyncio.gather(first, *later), 10)
+    assert all(o.applied for o in outcomes)
+    assert db.syncs == 2, "the three later batches should share one fsync"
+
+
+async def test_a_failed_fsync_reaches_every_caller_it_covered(
+    gate: Gate, db: SqliteDatabase
+) -> None:
+    gate.failure = OSError(5, "Input/output error")
+    futures = [asyncio.ensure_future(db.transact(unit(f"u{i}"))) for i in range(3)]
+    gate.open.set()
+    results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 10)
+    assert all(isinstance(r, OSError) for r in results)
+    gate.failure = None
+    assert (await db.transact(unit("after"))).applied  # later writes are synced again
+
+
+async def test_the_writing_connection_leaves_the_fsync_to_the_sync_thread(
+    db: SqliteDatabase,
+) -> None:
+    assert db._con.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert db._con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert (await db.transact(unit("x"))).applied
+    assert db.syncs >= 1
