@@ -27,6 +27,12 @@ Several server processes may share one file (``authgate serve --workers N``). Th
 turns through an advisory lock file beside the database before ``BEGIN IMMEDIATE``; the
 lock is held for the statements and the WAL write only, not for the fsync.
 
+The price: a batch and its wait for the lock run on the event loop. Another worker's batch
+holds the lock for a fraction of a millisecond, but a process outside authgate holding
+SQLite's write lock (a migration, the ``sqlite3`` shell) holds up the whole event loop, for
+up to the 10 s busy timeout, where a writer thread stalled only the writes; so do the
+janitor's purges of 1,000 rows at a time.
+
 Checkpoints run in the background: a checkpoint copies each page changed since the last one
 into the database file once, however often it was committed, so rare checkpoints write far
 fewer pages, but a large one run inside a commit (SQLite's automatic checkpoint) stalls every
