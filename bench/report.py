@@ -428,6 +428,11 @@ def _gap(cut: float, cut_used: float, used: float) -> str:
     """How much less CPU per flow the target needs, in words."""
     if cut > 0:
         return f"the target needs {cut:.0f}–{cut_used:.0f}% less CPU per flow"
+    if cut_used <= 0:
+        return (
+            f"enough even with the {used:.2f} cores it keeps busy, with {-cut_used:.0f}% of "
+            "CPU per flow to spare"
+        )
     return (
         f"that would be enough with both cores busy all the time, but with the {used:.2f} "
         f"cores it keeps busy the target needs {cut_used:.0f}% less CPU per flow, or the idle "

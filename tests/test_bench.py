@@ -128,3 +128,5 @@ def test_the_gap_to_the_target_is_worded_for_either_side_of_the_budget() -> None
     assert _gap(6.4, 21.2, 1.73) == "the target needs 6–21% less CPU per flow"
     above = _gap(-2.0, 13.0, 1.75)
     assert "enough with both cores busy" in above and "needs 13% less CPU per flow" in above
+    met = _gap(-8.0, -1.2, 1.88)
+    assert met == "enough even with the 1.88 cores it keeps busy, with 1% of CPU per flow to spare"

@@ -113,7 +113,11 @@ class _Abort(Exception):
 
 
 class SqliteDatabase:
-    """:class:`authgate.storage.database.Database` over one SQLite file."""
+    """:class:`authgate.storage.database.Database` over one SQLite file.
+
+    Used from one event loop at a time (each server process has one): the batches run on
+    the loop that queued them, on the one connection that also serves the reads.
+    """
 
     dialect_name = "sqlite"
 
