@@ -16,11 +16,9 @@ from sqlalchemy import bindparam, column, insert, select, table, update
 
 from authgate.storage.database import IntegrityViolation, Outcome, Step
 from authgate.storage.db import upgrade_sync
-from authgate.storage.models import DPoPJtiRow, table_of
 from authgate.storage.sqlite import SqliteDatabase
+from tests.storage.sqlite_units import INSERT, JTIS
 
-JTIS = table_of(DPoPJtiRow)
-INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
 TOUCH = update(JTIS).where(JTIS.c.jti_hash == bindparam("h")).values(expires_at=bindparam("e"))
 MISSING_TABLE = insert(table("no_such_table", column("x"))).values(x=bindparam("x"))
 

@@ -16,21 +16,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, insert
 
 from authgate.storage import sqlite as sqlite_module
-from authgate.storage.database import Step
 from authgate.storage.db import upgrade_sync
-from authgate.storage.models import DPoPJtiRow, table_of
 from authgate.storage.sqlite import SqliteDatabase
+from tests.storage.sqlite_units import unit
 
-JTIS = table_of(DPoPJtiRow)
 REAL_FDATASYNC = os.fdatasync
-INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
-
-
-def unit(name: str) -> list[Step]:
-    return [Step(INSERT, {"h": name, "e": 1.0})]
 
 
 class Gate:

@@ -13,12 +13,10 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import select
 
 from authgate.settings import Settings
-from authgate.storage.database import Step
 from authgate.storage.db import open_database, upgrade_sync
-from authgate.storage.models import DPoPJtiRow, table_of
 from authgate.storage.sqlite import (
     COMMIT_DELAY,
     SQLITE_AUTOCHECKPOINT,
@@ -26,9 +24,7 @@ from authgate.storage.sqlite import (
     SqliteDatabase,
     connect,
 )
-
-JTIS = table_of(DPoPJtiRow)
-INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
+from tests.storage.sqlite_units import JTIS, unit
 
 Opener = Callable[[float], SqliteDatabase]
 
@@ -48,10 +44,6 @@ async def open_db(tmp_path: Path) -> AsyncIterator[Opener]:
     finally:
         for database in opened:
             await database.close()
-
-
-def unit(name: str) -> list[Step]:
-    return [Step(INSERT, {"h": name, "e": 1.0})]
 
 
 async def busy_batch(db: SqliteDatabase, size: int, prefix: str = "busy") -> None:

@@ -7,15 +7,12 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import select
 
 from authgate.storage.database import Step
 from authgate.storage.db import upgrade_sync
-from authgate.storage.models import DPoPJtiRow, table_of
 from authgate.storage.sqlite import SqliteDatabase
-
-JTIS = table_of(DPoPJtiRow)
-INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
+from tests.storage.sqlite_units import INSERT, JTIS
 
 
 async def test_two_writers_on_one_file_commit_every_unit(tmp_path: Path) -> None:
