@@ -1,9 +1,10 @@
 """Fill a migrated authgate SQLite database with stored grants, as a long-running server has.
 
 Each grant gets an access token and a refresh token (so 500,000 grants are 1,000,000 token
-rows), with random 64-hex hashes as the real handles have, spread over many users and clients'
-worth of grant ids, and expiry times far enough ahead that the janitor keeps them during the
-run. Inserted with the stdlib driver in large transactions: this is set-up, not measurement.
+rows), keyed and named as the server keys and names them (``authgate.crypto.handles``: the
+clock's digits, then a hash; time-ordered grant ids), spread over many users and clients, with
+expiry times far enough ahead that the janitor keeps them during the run. Inserted with the
+stdlib driver in large transactions: this is set-up, not measurement.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from authgate.crypto.handles import handle_hash, new_grant_id, new_handle
+
 _COLUMNS = (
     "token_hash, kind, grant_id, client_id, user_id, scope, issued_at, expires_at, auth_time, "
     "sid, acr, amr, used_at, revoked_at, jkt, grant_expires_at, successor"
@@ -23,14 +26,14 @@ _INSERT = f"INSERT INTO tokens ({_COLUMNS}) VALUES ({', '.join('?' * 17)})"  # n
 
 def _rows(grants: int, now: float) -> Iterator[tuple[object, ...]]:
     for i in range(grants):
-        grant_id = secrets.token_hex(16)
+        grant_id = new_grant_id()
         client_id = f"prefill-client-{i % 1000}"
         user_id = f"prefill-user-{i % 50_000}"
         sid = secrets.token_hex(16)
         issued = now - (i % 3600)
         for kind, lifetime in (("access_token", 86_400.0), ("refresh_token", 172_800.0)):
             yield (
-                secrets.token_hex(32), kind, grant_id, client_id, user_id,
+                handle_hash(new_handle()), kind, grant_id, client_id, user_id,
                 "openid profile email", issued, issued + lifetime, int(issued), sid,
                 "simple_password_auth", "pwd", None, None, None, issued + 172_800.0, None,
             )  # fmt: skip

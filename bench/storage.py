@@ -15,7 +15,6 @@ benchmark's run-to-run spread on a shared machine hides differences of a few per
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import secrets
 import shutil
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from authgate.core.types import AuthorizationCode, TokenRecord
+from authgate.crypto.handles import handle_hash, new_grant_id, new_handle
 from authgate.storage.db import upgrade_sync
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.sqlite import SqliteDatabase
@@ -64,7 +64,8 @@ def _io() -> tuple[int, int]:
 
 
 def _hash() -> str:
-    return hashlib.sha256(secrets.token_bytes(32)).hexdigest()
+    """A storage key as the server makes them (clock digits, then the handle's hash)."""
+    return handle_hash(new_handle())
 
 
 def _thread_cpu(native_id: int) -> float:
@@ -76,7 +77,7 @@ def _thread_cpu(native_id: int) -> float:
 async def _user(store: SqlGrantStore, index: int, sid: str, flows: int) -> None:
     for _ in range(flows):
         now = time.time()
-        grant = _hash()
+        grant = new_grant_id()
         code = AuthorizationCode(
             code_hash=_hash(),
             grant_id=grant,

@@ -10,7 +10,6 @@ issues a refresh token (RFC 6749 §4.2.2).
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ from authgate.core.response_types import CODE, ID_TOKEN, TOKEN
 from authgate.core.tokens import GrantContext, mint, sign_id_token
 from authgate.core.types import AuthorizationCode, AuthorizationRequest, Client, LoginSession
 from authgate.core.userinfo import released_claims
-from authgate.crypto.handles import handle_hash, new_handle
+from authgate.crypto.handles import handle_hash, new_grant_id, new_handle
 from authgate.errors import InvalidRequest
 
 
@@ -90,7 +89,7 @@ async def issue(
         raise InvalidRequest(f"response_type '{request.response_type}' is not supported")
     now = svc.clock.now()
     ctx = GrantContext(
-        grant_id=str(uuid.uuid4()),
+        grant_id=new_grant_id(),
         client=client,
         user_id=session.user_id,
         scope=request.scope,

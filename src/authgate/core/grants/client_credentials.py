@@ -10,7 +10,6 @@ The granted scope is always returned, since it may differ from the request (§5.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ from authgate.core.dpop import Proof
 from authgate.core.ports import Services
 from authgate.core.tokens import GrantContext, mint, response
 from authgate.core.types import Client
+from authgate.crypto.handles import new_grant_id
 from authgate.errors import InvalidScope, UnauthorizedClient
 
 GRANT_TYPE = "client_credentials"
@@ -47,7 +47,7 @@ async def exchange(
     scope = granted_scope(form, client)
     now = svc.clock.now()
     ctx = GrantContext(
-        grant_id=str(uuid.uuid4()),
+        grant_id=new_grant_id(),
         client=client,
         user_id="",
         scope=scope,
