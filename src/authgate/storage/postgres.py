@@ -1,7 +1,25 @@
-"""PostgreSQL access through an asyncpg pool (prepared statements cached per connection)."""
+"""PostgreSQL access through an asyncpg pool (prepared statements cached per connection).
+
+Reads go straight to the pool. Writes are group-committed: :meth:`PostgresDatabase.transact`
+queues the caller's unit, and the units queued while the previous batch was running go
+together into one transaction (``BEGIN``, every unit's statements, ``COMMIT``) on one
+connection, each unit still all-or-nothing: if any unit fails (a guard not met, a
+constraint, an error), the attempt is rolled back and each unit runs again alone in its own
+transaction. Every round trip costs this process CPU in asyncpg and the event loop, and every
+commit costs the server a WAL flush, so a unit's ``BEGIN`` and ``COMMIT`` are paid once per
+batch instead of once per unit. Units in a batch see each other's writes, as in SQLite's
+batches (``storage/sqlite.py``). At most ``max_batches`` batches run at once, each on its own
+connection; the units queued meanwhile wait for the next.
+
+Measured with ``python -m bench run authgate-pg flow -c 32`` (one worker, three rounds
+alternating with a transaction per unit): 635 -> 810 flows/s, token p99 61 -> 31 ms, and per
+flow 1.49 -> 1.13 ms of authgate's CPU and 0.75 -> 0.45 ms of PostgreSQL's. One batch at a
+time gave 675 flows/s, two 797, four 832 (two rounds each).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,9 +29,15 @@ from sqlalchemy.sql import ClauseElement
 
 from authgate.storage.database import IntegrityViolation, Outcome, Row, StatementCache, Step
 
+_Item = tuple[Sequence[Step], asyncio.Future[Outcome]]
+#: Batches in flight at once (each on its own connection; see above).
+MAX_BATCHES = 4
+
 
 class _Abort(Exception):
-    pass
+    def __init__(self, counts: tuple[int, ...]) -> None:
+        super().__init__(counts)
+        self.counts = counts
 
 
 def _rowcount(status: str) -> int:
@@ -27,9 +51,14 @@ class PostgresDatabase:
 
     dialect_name = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, max_batches: int = MAX_BATCHES) -> None:
         self._pool = pool
         self._statements = StatementCache(postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
+        self.max_batches = max_batches
+        self.batches = 0
+        self.transactions = 0
+        self._pending: list[_Item] = []
+        self._running: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 2, max_size: int = 10) -> PostgresDatabase:
@@ -46,25 +75,80 @@ class PostgresDatabase:
         return list(await self._pool.fetch(compiled.text, *compiled.args(params)))
 
     async def transact(self, steps: Sequence[Step]) -> Outcome:
-        counts: list[int] = []
-        try:
-            async with self._pool.acquire() as con, con.transaction():
-                for step in steps:
-                    compiled = self._statements.get(step.statement)
-                    if isinstance(step.params, Mapping):
-                        status = await con.execute(compiled.text, *compiled.args(step.params))
-                        counts.append(_rowcount(status))
-                    else:
-                        rows = [compiled.args(p) for p in step.params]
-                        await con.executemany(compiled.text, rows)
-                        counts.append(len(rows))
-                    if step.expect is not None and counts[-1] != step.expect:
-                        raise _Abort
-        except _Abort:
-            return Outcome(False, tuple(counts))
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise IntegrityViolation(str(exc)) from None
-        return Outcome(True, tuple(counts))
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((steps, future))
+        if len(self._running) < self.max_batches:
+            self._start()
+        return await future
 
     async def close(self) -> None:
+        while self._running or self._pending:
+            if self._pending and len(self._running) < self.max_batches:
+                self._start()
+            await asyncio.gather(*self._running, return_exceptions=True)
         await self._pool.close()
+
+    # --- batches -----------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        batch, self._pending = self._pending, []
+        task = asyncio.get_running_loop().create_task(self._run(batch))
+        self._running.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if self._pending and len(self._running) < self.max_batches:
+            self._start()
+
+    async def _run(self, batch: list[_Item]) -> None:
+        results: list[Outcome | BaseException] | None = None
+        try:
+            async with self._pool.acquire() as con:
+                if len(batch) > 1:
+                    try:
+                        async with con.transaction():
+                            results = [await self._unit(con, steps) for steps, _future in batch]
+                    except Exception:  # some unit failed: all rolled back; run each alone
+                        results = None
+                if results is None:
+                    results = [await self._alone(con, steps) for steps, _future in batch]
+        except Exception as exc:  # no connection, or it broke: nothing is known to be written
+            results = [exc for _ in batch]
+        self.batches += 1
+        self.transactions += len(batch)
+        for (_steps, future), result in zip(batch, results, strict=True):
+            if future.cancelled():
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _unit(self, con: asyncpg.Connection, steps: Sequence[Step]) -> Outcome:
+        counts: list[int] = []
+        for step in steps:
+            compiled = self._statements.get(step.statement)
+            if isinstance(step.params, Mapping):
+                status = await con.execute(compiled.text, *compiled.args(step.params))
+                counts.append(_rowcount(status))
+            else:
+                rows = [compiled.args(p) for p in step.params]
+                await con.executemany(compiled.text, rows)
+                counts.append(len(rows))
+            if step.expect is not None and counts[-1] != step.expect:
+                raise _Abort(tuple(counts))
+        return Outcome(True, tuple(counts))
+
+    async def _alone(
+        self, con: asyncpg.Connection, steps: Sequence[Step]
+    ) -> Outcome | BaseException:
+        try:
+            async with con.transaction():
+                return await self._unit(con, steps)
+        except _Abort as abort:
+            return Outcome(False, abort.counts)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            return IntegrityViolation(str(exc))
+        except Exception as exc:
+            return exc
