@@ -14,7 +14,8 @@ reported as not applied. That is how single use is enforced (a code is redeemed 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -108,3 +109,19 @@ class Database(Protocol):
 
 class IntegrityViolation(Exception):
     """A constraint failed; the driver's own exception is mapped to this one."""
+
+
+#: A waiting caller of ``transact`` and what its unit came to.
+Settlement = tuple[asyncio.Future[Outcome], Outcome | BaseException]
+
+
+def settle(pairs: Iterable[Settlement]) -> None:
+    """Hand each waiting caller of a batch its unit's outcome or exception; callers that have
+    given up (cancelled) are skipped, their unit's result stands."""
+    for future, result in pairs:
+        if future.cancelled():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)

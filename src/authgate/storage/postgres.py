@@ -27,7 +27,14 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ClauseElement
 
-from authgate.storage.database import IntegrityViolation, Outcome, Row, StatementCache, Step
+from authgate.storage.database import (
+    IntegrityViolation,
+    Outcome,
+    Row,
+    StatementCache,
+    Step,
+    settle,
+)
 
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome]]
 #: Batches in flight at once (each on its own connection; see above).
@@ -117,13 +124,7 @@ class PostgresDatabase:
             results = [exc for _ in batch]
         self.batches += 1
         self.transactions += len(batch)
-        for (_steps, future), result in zip(batch, results, strict=True):
-            if future.cancelled():
-                continue
-            if isinstance(result, BaseException):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+        settle(zip((future for _steps, future in batch), results, strict=True))
 
     async def _unit(self, con: asyncpg.Connection, steps: Sequence[Step]) -> Outcome:
         counts: list[int] = []

@@ -71,10 +71,17 @@ except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import ClauseElement
 
-from authgate.storage.database import IntegrityViolation, Outcome, Row, StatementCache, Step
+from authgate.storage.database import (
+    IntegrityViolation,
+    Outcome,
+    Row,
+    Settlement,
+    StatementCache,
+    Step,
+    settle,
+)
 
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome], asyncio.AbstractEventLoop]
-_Settlement = tuple[asyncio.Future[Outcome], Outcome | BaseException]
 _Committed = tuple[list[_Item], list[Outcome | BaseException]]
 logger = logging.getLogger(__name__)
 #: Seconds a batch waits for more transactions before it runs, under load (see above).
@@ -247,12 +254,12 @@ class SqliteDatabase:
                 logger.critical("fsync of the SQLite WAL failed; writes are not durable: %s", exc)
                 failure = exc
             # One wake-up per event loop for all these batches, not one per transaction.
-            settled: dict[asyncio.AbstractEventLoop, list[_Settlement]] = {}
+            settled: dict[asyncio.AbstractEventLoop, list[Settlement]] = {}
             for batch, results in done:
                 for (_steps, future, loop), result in zip(batch, results, strict=True):
                     settled.setdefault(loop, []).append((future, failure or result))
             for loop, pairs in settled.items():
-                loop.call_soon_threadsafe(_settle_all, pairs)
+                loop.call_soon_threadsafe(settle, pairs)
 
     def _sync(self) -> None:
         """``fdatasync`` the WAL file: every frame written to it so far is then on disk."""
@@ -378,13 +385,3 @@ def _exclusive(fd: int) -> Iterator[None]:
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _settle_all(pairs: list[_Settlement]) -> None:
-    for future, result in pairs:
-        if future.cancelled():
-            continue
-        if isinstance(result, BaseException):
-            future.set_exception(result)
-        else:
-            future.set_result(result)
