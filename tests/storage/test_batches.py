@@ -201,3 +201,16 @@ async def test_postgres_close_waits_for_the_queued_units(postgres_url: str) -> N
         assert set(await rows(reader)) == {f"w{i}" for i in range(10)}
     finally:
         await reader.close()
+
+
+@pytest.mark.postgres
+async def test_without_a_connection_every_postgres_caller_hears_why(postgres_url: str) -> None:
+    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    database = PostgresDatabase(pool, max_batches=1)
+    await pool.close()
+    results = await asyncio.gather(
+        *(database.transact([row(f"n{i}")]) for i in range(3)), return_exceptions=True
+    )
+    assert all(isinstance(r, asyncpg.InterfaceError) for r in results), results
+    await database.close()

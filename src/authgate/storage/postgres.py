@@ -120,8 +120,9 @@ class PostgresDatabase:
                         results = None
                 if results is None:
                     results = [await self._alone(con, steps) for steps, _future in batch]
-        except Exception as exc:  # no connection, or it broke: nothing is known to be written
-            results = [exc for _ in batch]
+        except Exception as exc:
+            if results is None:  # no connection, or it broke before any unit was settled
+                results = [exc for _ in batch]
         self.batches += 1
         self.transactions += len(batch)
         settle(zip((future for _steps, future in batch), results, strict=True))
