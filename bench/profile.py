@@ -29,7 +29,10 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("SQLite checkpoints (checkpointer thread)", ("authgate-sqlite-checkpointer",)),
     ("SQLite reads", ("SqliteDatabase.fetch_one", "SqliteDatabase.fetch_all")),
     ("id_token claims and JSON (other than the signature)", ("sign_id_token", "orjson")),
-    ("token endpoint: grant logic, PKCE, handles", ("core/token.py", "core/grants/")),
+    (
+        "token endpoint: grant logic, PKCE, handles",
+        ("core/tokens/endpoint.py", "core/tokens/grants/"),
+    ),
     ("authorize endpoint: validation, session, consent, code", ("endpoints/authorize.py",)),
     ("token endpoint: form parsing, client auth, response", ("endpoints/token.py",)),
     ("Starlette routing and middleware", ("starlette/",)),

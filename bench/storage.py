@@ -24,7 +24,7 @@ from pathlib import Path
 
 from authgate.core.types import AuthorizationCode, TokenRecord
 from authgate.crypto.handles import handle_hash, new_grant_id, new_handle
-from authgate.storage.db import upgrade_sync
+from authgate.storage.connect import upgrade_sync
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.sqlite import SqliteDatabase
 from bench.targets import WORK

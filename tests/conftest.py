@@ -16,14 +16,15 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from authgate.core.types import User
 from authgate.crypto.keys import StoredKey, generate_key
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.storage.db import create_engine, open_database, upgrade_sync
+from authgate.storage.configuration import SqlKeyStore
+from authgate.storage.connect import open_database, upgrade_sync
 from authgate.storage.models import Base
-from authgate.storage.settings_store import SqlKeyStore
 from authgate.web.app import create_app
 from tests.support import ISSUER, PASSWORD, USERNAME, Browser, FakeClock, Flow, fast_hasher
 
@@ -60,7 +61,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def _pg_reachable() -> str | None:
-    engine = create_engine(PG_ADMIN_URL, pool_size=1)
+    engine = create_async_engine(PG_ADMIN_URL, pool_size=1)
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -90,7 +91,7 @@ def postgres_url() -> Iterator[str]:
     name = f"authgate_test_{uuid.uuid4().hex[:10]}"
 
     async def admin(sql: str) -> None:
-        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=1)
+        engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=1)
         async with engine.connect() as conn:
             await conn.execute(text(sql))
         await engine.dispose()

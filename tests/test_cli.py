@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from authgate.cli import main
 from authgate.settings import Settings
-from authgate.storage.db import open_database
+from authgate.storage.connect import open_database
 from authgate.storage.users import SqlUserStore
 from tests.support import fast_hasher, s256
 

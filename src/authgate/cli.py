@@ -15,7 +15,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
-from authgate.core.pkce import s256
+from authgate.core.authorize.pkce import s256
 from authgate.crypto.handles import new_handle
 from authgate.settings import Settings
 from authgate.tui.command import tui_command
@@ -150,7 +150,7 @@ def serve(
 @data_dir_option
 def migrate(database_url: str | None, data_dir: str | None) -> None:
     """Create or upgrade the database schema."""
-    from authgate.storage.db import upgrade_sync
+    from authgate.storage.connect import upgrade_sync
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     upgrade_sync(settings.database)

@@ -32,15 +32,15 @@ from authgate.settings import Settings
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
-from authgate.storage.database import Database, IntegrityViolation
-from authgate.storage.db import open_database, upgrade
+from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
+from authgate.storage.connect import open_database, upgrade
+from authgate.storage.engine import Database, IntegrityViolation
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
 from authgate.storage.par import SqlParStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
-from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
 from authgate.upkeep import KeyUpkeep
 

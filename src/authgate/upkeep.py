@@ -18,8 +18,8 @@ from authgate.core.ports import Clock, ConfigSource
 from authgate.crypto.keys import KeyRing, StoredKey, generate_key
 from authgate.crypto.rotation import NewKey, Schedule, expired, plan, retire_at
 from authgate.storage.clients import SqlClientStore
+from authgate.storage.configuration import SqlKeyStore
 from authgate.storage.leases import SqlLeaseStore
-from authgate.storage.settings_store import SqlKeyStore
 
 logger = logging.getLogger(__name__)
 LEASE = "signing-keys"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authgate.core import pkce
+from authgate.core.authorize import pkce
 from authgate.errors import InvalidGrant, InvalidRequest
 
 # RFC 7636 Appendix B

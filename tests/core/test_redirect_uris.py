@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authgate.core.redirect_uris import matches, validate_registered
+from authgate.core.authorize.redirect_uris import matches, validate_registered
 from authgate.errors import InvalidRedirectUri
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import response_types as rt
+from authgate.core.authorize import response_types as rt
 
 
 def test_parse() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from authgate.core.tokens import MintedTokens, response
+from authgate.core.tokens.mint import MintedTokens, response
 
 
 class _Svc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, insert
 
-from authgate.storage.database import Step
+from authgate.storage.engine import Step
 from authgate.storage.models import DPoPJtiRow, table_of
 
 JTIS = table_of(DPoPJtiRow)

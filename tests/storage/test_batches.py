@@ -18,8 +18,8 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import bindparam, column, func, insert, select, table, update
 
-from authgate.storage.database import IntegrityViolation, Outcome, Step
-from authgate.storage.db import upgrade_sync
+from authgate.storage.connect import upgrade_sync
+from authgate.storage.engine import IntegrityViolation, Outcome, Step
 from authgate.storage.postgres import PostgresDatabase
 from authgate.storage.sqlite import SqliteDatabase
 from tests.storage.sqlite_units import INSERT, JTIS

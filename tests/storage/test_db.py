@@ -6,7 +6,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from authgate.storage.db import upgrade_sync
+from authgate.storage.connect import upgrade_sync
 
 
 def test_upgrade_creates_a_missing_sqlite_directory(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from authgate.storage.database import StatementCache
-from authgate.storage.db import alembic_config, upgrade_sync
+from authgate.storage.connect import alembic_config, upgrade_sync
+from authgate.storage.engine import StatementCache
 from authgate.storage.janitor import PURGE_TOKENS, WIPE_SUCCESSORS
 from authgate.storage.models import Base
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import bindparam, update
 
-from authgate.core import authorize
-from authgate.core.authorize import Approved, NeedConsent, NeedLogin
+from authgate.core.authorize import request as authorize
+from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
 from authgate.core.types import AuthorizationRequest, LoginSession, User
 from authgate.runtime import Runtime
-from authgate.storage.database import Step
+from authgate.storage.engine import Step
 from authgate.storage.models import UserRow, table_of
 from tests.support import Flow
 

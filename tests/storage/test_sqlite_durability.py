@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from authgate.storage import sqlite as sqlite_module
-from authgate.storage.db import upgrade_sync
+from authgate.storage.connect import upgrade_sync
 from authgate.storage.sqlite import SqliteDatabase
 from tests.storage.sqlite_units import unit
 

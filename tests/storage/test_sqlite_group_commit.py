@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from authgate.settings import Settings
-from authgate.storage.db import open_database, upgrade_sync
+from authgate.storage.connect import open_database, upgrade_sync
 from authgate.storage.sqlite import (
     COMMIT_DELAY,
     SQLITE_AUTOCHECKPOINT,

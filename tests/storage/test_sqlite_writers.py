@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from authgate.storage.database import Step
-from authgate.storage.db import upgrade_sync
+from authgate.storage.connect import upgrade_sync
+from authgate.storage.engine import Step
 from authgate.storage.sqlite import SqliteDatabase
 from tests.storage.sqlite_units import INSERT, JTIS
 

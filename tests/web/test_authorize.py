@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from authgate.core.registration import register
+from authgate.core.registration.endpoint import register
 from authgate.runtime import Runtime
 from tests.support import (
     ISSUER,

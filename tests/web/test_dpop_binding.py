@@ -10,7 +10,7 @@ import pytest
 
 from authgate.crypto.handles import handle_hash
 from authgate.runtime import Runtime
-from authgate.storage.db import open_database
+from authgate.storage.connect import open_database
 from authgate.storage.janitor import purge_expired
 from authgate.storage.replay import SqlReplayCache
 from authgate.web.app import create_app

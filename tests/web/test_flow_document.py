@@ -7,7 +7,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from authgate.core.id_token import half_hash
+from authgate.core.tokens.id_token import half_hash
 from tests.support import (
     ISSUER,
     KID_PATTERN,

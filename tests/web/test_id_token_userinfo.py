@@ -34,7 +34,7 @@ async def test_pairwise_subjects_differ_per_sector_and_match_userinfo(
     ).json()
     assert info["sub"] == claims_a["sub"]
     # same user, another sector: another subject
-    from authgate.core.subject import subject
+    from authgate.core.tokens.subject import subject
 
     client_b = await runtime.services.clients.get(b["client_id"])
     assert client_b is not None

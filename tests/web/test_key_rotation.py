@@ -18,7 +18,7 @@ from authgate.crypto.keys import generate_key
 from authgate.crypto.rotation import RETENTION_MARGIN, publish_delay
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.storage.db import upgrade_sync
+from authgate.storage.connect import upgrade_sync
 from tests.conftest import patch_config
 from tests.support import FakeClock, Flow, fast_hasher
 

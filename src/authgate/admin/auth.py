@@ -14,8 +14,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from authgate.admin.context import Actor
-from authgate.core.bound_tokens import parse_authorization, verify_binding
-from authgate.core.userinfo import active_access_token
+from authgate.core.tokens.binding import parse_authorization, verify_binding
+from authgate.core.tokens.userinfo import active_access_token
 from authgate.errors import InsufficientScope, InvalidToken
 from authgate.web.context import dpop_header, services
 

@@ -17,7 +17,7 @@ from authgate.admin.errors import NotFound
 from authgate.admin.redact import redact
 from authgate.admin.schemas import ClientIn
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES
-from authgate.core import redirect_uris
+from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, SubjectType
 from authgate.crypto.handles import handle_hash, new_handle

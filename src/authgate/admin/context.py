@@ -11,7 +11,7 @@ from authgate.storage.admin import SqlAdminStore
 from authgate.storage.admin_sessions import SqlAdminKeys, SqlAdminSessions
 from authgate.storage.audit import SqlAuditLog
 from authgate.storage.clients import SqlClientStore
-from authgate.storage.settings_store import SqlConfigurationStore, SqlKeyStore
+from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.users import SqlScopeStore
 from authgate.upkeep import KeyUpkeep
 

@@ -14,7 +14,7 @@ from authgate.admin.scopes import ADMIN_SCOPES
 from authgate.core.types import Scope, User
 from authgate.errors import InvalidRequest
 from authgate.storage.audit import AuditEntry
-from authgate.storage.database import IntegrityViolation
+from authgate.storage.engine import IntegrityViolation
 
 #: Scopes the server itself depends on: they cannot be deleted.
 PROTECTED_SCOPES = frozenset({"openid", *ADMIN_SCOPES})

@@ -28,7 +28,7 @@ from authgate.admin.schemas import (
 )
 from authgate.appconfig import AppConfiguration
 from authgate.core import endpoints
-from authgate.core.registration_request import RegistrationRequest
+from authgate.core.registration.request import RegistrationRequest
 
 Body = type[BaseModel] | Literal["patch"] | None
 #: How an operation is authorised: an admin token with ``scope``, the client's registration

@@ -10,11 +10,12 @@ from collections.abc import Collection
 from typing import Any
 
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
-from authgate.core import profile, response_types
+from authgate.core import profile
+from authgate.core.authorize import response_types
+from authgate.core.authorize.interaction import PASSWORD_ACR
 from authgate.core.endpoints import EndpointUrls
-from authgate.core.interaction import PASSWORD_ACR
+from authgate.core.tokens.userinfo import STANDARD_CLAIMS
 from authgate.core.types import Scope
-from authgate.core.userinfo import STANDARD_CLAIMS
 
 
 def _keep(implemented: tuple[str, ...], allowed: list[str]) -> list[str]:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from authgate.core.redirect_uris import LOOPBACK_HOSTS
+from authgate.core.authorize.redirect_uris import LOOPBACK_HOSTS
 from authgate.errors import InvalidClientMetadata
 
 MEMBER = "sector_identifier_uri"

@@ -15,10 +15,10 @@ from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, upda
 
 from authgate.core.types import Client, Scope, User
 from authgate.storage import clients as client_sql
-from authgate.storage import settings_store
+from authgate.storage import configuration
 from authgate.storage import users as user_sql
 from authgate.storage.audit import AuditEntry, record_step
-from authgate.storage.database import Database, IntegrityViolation, Row, Step
+from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ClientRow, ScopeRow, SessionRow, TokenRow, UserRow, table_of
 
 _clients = table_of(ClientRow)
@@ -131,13 +131,13 @@ class SqlAdminStore:
     ) -> bool:
         """Compare-and-set the configuration document; False if the revision moved on."""
         params = {
-            "config_id": settings_store.CONFIG_ID,
+            "config_id": configuration.CONFIG_ID,
             "expected": expected_revision,
             "revision": expected_revision + 1,
             "document": orjson.dumps(document).decode(),
             "now": audit.at,
         }
-        return await self._apply([Step(settings_store.SAVE, params, expect=1)], audit)
+        return await self._apply([Step(configuration.SAVE, params, expect=1)], audit)
 
     # --- clients ---------------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ import orjson
 from sqlalchemy import bindparam, delete, select, update
 
 from authgate.crypto.keys import StoredKey
-from authgate.storage import settings_store
+from authgate.storage import configuration
 from authgate.storage.audit import AuditEntry, record_step
-from authgate.storage.database import Database, Row, Step
+from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import SessionRow, TokenRow, UserRow, table_of
 
 _sessions = table_of(SessionRow)
@@ -101,12 +101,12 @@ class SqlAdminKeys:
         """Delete expired keys, then add each successor and give the keys it supersedes their
         expiry, with the audit entry, in one transaction. False (nothing written) when another
         instance superseded one of those keys first (compare-and-set, as the upkeep does)."""
-        steps = [Step(settings_store.DELETE_EXPIRED_KEYS, {"now": audit.at})]
+        steps = [Step(configuration.DELETE_EXPIRED_KEYS, {"now": audit.at})]
         for key, supersedes, retire_at in successors:
             steps += [
-                Step(settings_store.SUPERSEDE_KEY, {"kid": kid, "expires_at": retire_at}, expect=1)
+                Step(configuration.SUPERSEDE_KEY, {"kid": kid, "expires_at": retire_at}, expect=1)
                 for kid in supersedes
             ]
-            steps.append(Step(settings_store.INSERT_KEY, settings_store._key_params(key)))
+            steps.append(Step(configuration.INSERT_KEY, configuration._key_params(key)))
         steps.append(record_step(audit))
         return (await self._db.transact(steps)).applied

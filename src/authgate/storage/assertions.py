@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, insert
 
-from authgate.storage.database import Database, IntegrityViolation, Step
+from authgate.storage.engine import Database, IntegrityViolation, Step
 from authgate.storage.models import ClientAssertionRow, table_of
 
 _assertions = table_of(ClientAssertionRow)

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import bindparam, insert, select
 
-from authgate.storage.database import Database, Row, Step
+from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import AuditRow, table_of
 
 _audit = table_of(AuditRow)

@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 
 from authgate.core.types import Client, ClientMetadata
-from authgate.storage.database import Database, IntegrityViolation, Row, Step
+from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ClientAttributeRow, ClientRow, table_of
 
 _clients = table_of(ClientRow)

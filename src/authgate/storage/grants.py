@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import String, bindparam, exists, insert, select, update
 
 from authgate.core.types import AuthorizationCode, TokenRecord
-from authgate.storage.database import Database, IntegrityViolation, Row, Step
+from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import AuthorizationCodeRow, SessionClientRow, TokenRow, table_of
 
 _codes = table_of(AuthorizationCodeRow)

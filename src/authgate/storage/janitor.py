@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Delete, bindparam, delete, exists, func, select, update
 from sqlalchemy.sql import ClauseElement
 
-from authgate.storage.database import Database, Step
+from authgate.storage.engine import Database, Step
 from authgate.storage.models import (
     AuthorizationCodeRow,
     ClientAssertionRow,

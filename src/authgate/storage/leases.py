@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, or_, update
 
-from authgate.storage.database import Database, IntegrityViolation, Step
+from authgate.storage.engine import Database, IntegrityViolation, Step
 from authgate.storage.models import LeaseRow, table_of
 
 _leases = table_of(LeaseRow)

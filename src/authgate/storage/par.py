@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import bindparam, insert, select, update
 
 from authgate.core.types import PushedRequest
-from authgate.storage.database import Database, Step
+from authgate.storage.engine import Database, Step
 from authgate.storage.models import ParRequestRow, table_of
 
 _par = table_of(ParRequestRow)

@@ -27,7 +27,7 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ClauseElement
 
-from authgate.storage.database import (
+from authgate.storage.engine import (
     IntegrityViolation,
     Outcome,
     Row,
@@ -54,7 +54,7 @@ def _rowcount(status: str) -> int:
 
 
 class PostgresDatabase:
-    """:class:`authgate.storage.database.Database` over an asyncpg pool."""
+    """:class:`authgate.storage.engine.Database` over an asyncpg pool."""
 
     dialect_name = "postgresql"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, insert
 
-from authgate.storage.database import Database, IntegrityViolation, Step
+from authgate.storage.engine import Database, IntegrityViolation, Step
 from authgate.storage.models import DPoPJtiRow, table_of
 
 _jtis = table_of(DPoPJtiRow)

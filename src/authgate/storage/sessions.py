@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, SessionState
-from authgate.storage.database import Database, IntegrityViolation, Row, Step
+from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ConsentRow, InteractionRow, SessionRow, UserRow, table_of
 
 _sessions = table_of(SessionRow)

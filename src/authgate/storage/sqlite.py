@@ -71,7 +71,7 @@ except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import ClauseElement
 
-from authgate.storage.database import (
+from authgate.storage.engine import (
     IntegrityViolation,
     Outcome,
     Row,
@@ -120,7 +120,7 @@ class _Abort(Exception):
 
 
 class SqliteDatabase:
-    """:class:`authgate.storage.database.Database` over one SQLite file.
+    """:class:`authgate.storage.engine.Database` over one SQLite file.
 
     Used from one event loop at a time (each server process has one): the batches run on
     the loop that queued them, on the one connection that also serves the reads.

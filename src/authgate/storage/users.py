@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import bindparam, func, insert, select, update
 
 from authgate.core.types import Scope, User
-from authgate.storage.database import Database, Row, Step
+from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import ScopeRow, UserRow, table_of
 
 _users = table_of(UserRow)

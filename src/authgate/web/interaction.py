@@ -10,8 +10,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core import interaction as flow
-from authgate.core.authorize import AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.authorize import interaction as flow
+from authgate.core.authorize.request import AuthorizationResponse, NeedConsent, NeedLogin
 from authgate.core.ports import Services
 from authgate.core.types import Interaction
 from authgate.crypto.handles import handle_hash

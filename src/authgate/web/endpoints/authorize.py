@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core import authorize as core
-from authgate.core import endpoints, interaction
-from authgate.core.authorize import Approved, NeedConsent, NeedLogin
+from authgate.core import endpoints
+from authgate.core.authorize import interaction
+from authgate.core.authorize import request as core
+from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
 from authgate.core.ports import Services
 from authgate.core.types import LoginSession, SessionState
 from authgate.crypto.handles import handle_hash

@@ -9,8 +9,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core import end_session as core
-from authgate.core.end_session import LogoutRequest
+from authgate.core.logout import end_session as core
+from authgate.core.logout.end_session import LogoutRequest
 from authgate.web import cookies
 from authgate.web.context import form, query, secure_cookies, services
 from authgate.web.endpoints.authorize import current_session

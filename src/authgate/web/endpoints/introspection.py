@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core.introspection import introspect
+from authgate.core.tokens.introspection import introspect
 from authgate.web.context import form, services
 from authgate.web.responses import json_response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core.par import push
+from authgate.core.authorize.par import push
 from authgate.web.context import dpop_header, form, services
 from authgate.web.responses import json_response
 

@@ -9,8 +9,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core import client_management, registration
-from authgate.core.registration_response import client_response
+from authgate.core.registration import endpoint as registration
+from authgate.core.registration import management as client_management
+from authgate.core.registration.response import client_response
 from authgate.errors import InvalidClientMetadata
 from authgate.web.context import query, read_body, services
 from authgate.web.responses import NO_STORE, json_response

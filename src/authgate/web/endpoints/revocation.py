@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core.revocation import revoke as revoke_token
+from authgate.core.tokens.revocation import revoke as revoke_token
 from authgate.web.context import form, services
 from authgate.web.responses import NO_STORE
 

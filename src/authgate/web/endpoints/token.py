@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core.dpop import server_nonce
-from authgate.core.token import token as token_request
+from authgate.core.tokens.dpop import server_nonce
+from authgate.core.tokens.endpoint import token as token_request
 from authgate.web.context import dpop_header, form, services
 from authgate.web.responses import json_response
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core.bound_tokens import Scheme, parse_authorization, verify_binding
 from authgate.core.endpoints import EndpointUrls
-from authgate.core.userinfo import active_access_token
-from authgate.core.userinfo import userinfo as userinfo_claims
+from authgate.core.tokens.binding import Scheme, parse_authorization, verify_binding
+from authgate.core.tokens.userinfo import active_access_token
+from authgate.core.tokens.userinfo import userinfo as userinfo_claims
 from authgate.errors import InvalidRequest
 from authgate.web.context import bind_client, dpop_header, form, services
 from authgate.web.responses import json_response

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from authgate.core import dpop
 from authgate.core.ports import Services
+from authgate.core.tokens import dpop
 from authgate.core.types import TokenRecord
 from authgate.errors import InvalidToken
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from authgate.appconfig import AppConfiguration
 from authgate.core import profile
-from authgate.core.response_types import IMPLICIT_GRANT, implicit_enabled, supported
+from authgate.core.authorize.response_types import IMPLICIT_GRANT, implicit_enabled, supported
 
 KNOWN_GRANT_TYPES = frozenset(
     {"authorization_code", "implicit", "refresh_token", "client_credentials", "password"}

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from authgate.core.ports import Services
-from authgate.core.subject import subject
+from authgate.core.tokens.subject import subject
 from authgate.core.types import TokenRecord, User
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InsufficientScope, InvalidToken
@@ -63,7 +63,7 @@ async def userinfo(record: TokenRecord, svc: Services) -> dict[str, Any]:
     """The claims the token's scopes release about its user.
 
     ``record`` comes from :func:`active_access_token`, after the caller has checked how the
-    token was presented (:func:`authgate.core.bound_tokens.verify_binding`).
+    token was presented (:func:`authgate.core.tokens.binding.verify_binding`).
     """
     if "openid" not in record.scope or record.user_id is None:
         raise InsufficientScope("The access token was not issued with the openid scope")

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
-from authgate.core import client_auth, dpop, profile
+from authgate.core import profile
+from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import EndpointUrls
-from authgate.core.grants import authorization_code, client_credentials, refresh_token
 from authgate.core.ports import Services
+from authgate.core.tokens import dpop
+from authgate.core.tokens.grants import authorization_code, client_credentials, refresh_token
 from authgate.core.types import Client
 from authgate.errors import (
     InvalidDPoPProof,

@@ -12,7 +12,7 @@ user confirms on a page whose form carries a CSRF token derived from the session
 Ending a session: the session is deleted server-side (so the next authorization request
 shows the login page instead of issuing a code silently), the grants issued in it are
 revoked except those granted ``offline_access`` (OIDC Back-Channel Logout 1.0 §2.7), and the
-participating clients get back-channel Logout Tokens (:mod:`authgate.core.logout_token`).
+participating clients get back-channel Logout Tokens (:mod:`authgate.core.logout.logout_token`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.core import logout_token
+from authgate.core.logout import logout_token
 from authgate.core.ports import Services
-from authgate.core.tokens import OFFLINE_ACCESS
+from authgate.core.tokens.mint import OFFLINE_ACCESS
 from authgate.core.types import Client, LoginSession
 from authgate.crypto.handles import handle_hash
 from authgate.errors import CsrfError, InvalidRequest

@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from authgate.crypto.keys import StoredKey
-from authgate.storage.database import Database, IntegrityViolation, Step
+from authgate.storage.engine import Database, IntegrityViolation, Step
 from authgate.storage.models import ConfigurationRow, SigningKeyRow, table_of
 
 _config = table_of(ConfigurationRow)

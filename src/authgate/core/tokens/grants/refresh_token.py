@@ -34,9 +34,9 @@ from typing import Any
 
 import orjson
 
-from authgate.core.dpop import Proof
 from authgate.core.ports import Services
-from authgate.core.tokens import (
+from authgate.core.tokens.dpop import Proof
+from authgate.core.tokens.mint import (
     GrantContext,
     MintedTokens,
     mint,

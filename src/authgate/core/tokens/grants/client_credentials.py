@@ -13,9 +13,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from authgate.core.dpop import Proof
 from authgate.core.ports import Services
-from authgate.core.tokens import GrantContext, mint, response
+from authgate.core.tokens.dpop import Proof
+from authgate.core.tokens.mint import GrantContext, mint, response
 from authgate.core.types import Client
 from authgate.crypto.handles import new_grant_id
 from authgate.errors import InvalidScope, UnauthorizedClient

@@ -1,5 +1,5 @@
 """The authorization endpoint (RFC 6749 §4.1.1, §4.2.1, OIDC Core §3.1.2, §3.2.2, §3.3.2):
-validate, decide; :mod:`authgate.core.authorization_response` issues.
+validate, decide; :mod:`authgate.core.authorize.response` issues.
 
 Validation runs in two stages. Until the client and its redirect URI are verified, errors are
 plain :class:`OAuthError` (shown on an error page, never redirected: RFC 9700 §4.11.2). After
@@ -11,15 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from authgate.core import (
-    authorize_security,
-    pkce,
-    profile,
-    redirect_uris,
-    request_uri,
-    response_types,
-)
-from authgate.core.authorization_response import AuthorizationResponse, issue
+from authgate.core import profile
+from authgate.core.authorize import pkce, redirect_uris, request_uri, response_types
+from authgate.core.authorize import security as authorize_security
+from authgate.core.authorize.response import AuthorizationResponse, issue
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
 from authgate.errors import (

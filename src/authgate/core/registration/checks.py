@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import redirect_uris
-from authgate.core.redirect_uris import LOOPBACK_HOSTS
+from authgate.core.authorize import redirect_uris
+from authgate.core.authorize.redirect_uris import LOOPBACK_HOSTS
 from authgate.core.types import ApplicationType
 from authgate.crypto import client_keys
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from authgate.core import client_auth
-from authgate.core.bound_tokens import binding_members
+from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import INTROSPECTION
 from authgate.core.ports import Services
-from authgate.core.subject import subject
+from authgate.core.tokens.binding import binding_members
+from authgate.core.tokens.subject import subject
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, TokenRecord
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidClient, InvalidRequest

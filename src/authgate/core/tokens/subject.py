@@ -7,7 +7,7 @@ import hashlib
 import hmac
 
 from authgate.appconfig import AppConfiguration
-from authgate.core.redirect_uris import redirect_host
+from authgate.core.authorize.redirect_uris import redirect_host
 from authgate.core.types import Client
 
 

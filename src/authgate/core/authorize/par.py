@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from authgate.core import authorize, client_auth, dpop
+from authgate.core.authorize import request as authorize
+from authgate.core.authorize.request_uri import REQUEST_URI_PREFIX
+from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import EndpointUrls
 from authgate.core.ports import Services
-from authgate.core.request_uri import REQUEST_URI_PREFIX
+from authgate.core.tokens import dpop
 from authgate.core.types import PushedRequest
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import InvalidDPoPProof, InvalidRequest

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import redirect_uris, registration_checks, sector
-from authgate.core.client_types import resolve_types
+from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
-from authgate.core.registration_request import RegistrationRequest, parse_registration_request
-from authgate.core.registration_response import client_response
+from authgate.core.registration import checks as registration_checks
+from authgate.core.registration import sector
+from authgate.core.registration.client_types import resolve_types
+from authgate.core.registration.request import RegistrationRequest, parse_registration_request
+from authgate.core.registration.response import client_response
 from authgate.core.types import Client, ClientMetadata, Scope
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri

@@ -3,7 +3,7 @@
 A client registers ``sector_identifier_uri`` when its redirect URIs span several hosts but
 its users should see one pairwise ``sub``. The URI must use https; the JSON array published
 there must list every redirect URI of the client; its host then becomes the sector that
-:mod:`authgate.core.subject` hashes into ``sub``. Fetching goes through the
+:mod:`authgate.core.tokens.subject` hashes into ``sub``. Fetching goes through the
 :class:`~authgate.core.ports.SectorIdentifierFetcher` port, so this module does no I/O.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from authgate.core.authorize.redirect_uris import LOOPBACK_HOSTS
 from authgate.core.ports import Services
-from authgate.core.redirect_uris import LOOPBACK_HOSTS
 from authgate.core.types import ClientMetadata
 from authgate.errors import InvalidClientMetadata
 

@@ -19,10 +19,10 @@ import dataclasses
 import logging
 from typing import Any
 
-from authgate.core import sector
 from authgate.core.ports import Services
-from authgate.core.registration import build_metadata, needs_secret
-from authgate.core.registration_request import parse_registration_request
+from authgate.core.registration import sector
+from authgate.core.registration.endpoint import build_metadata, needs_secret
+from authgate.core.registration.request import parse_registration_request
 from authgate.core.types import Client
 from authgate.crypto.handles import hash_matches
 from authgate.errors import InvalidClientMetadata, InvalidRequest, InvalidToken

@@ -13,12 +13,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.core import response_types
+from authgate.core.authorize import response_types
+from authgate.core.authorize.response_types import CODE, ID_TOKEN, TOKEN
 from authgate.core.ports import Services
-from authgate.core.response_types import CODE, ID_TOKEN, TOKEN
-from authgate.core.tokens import GrantContext, mint, sign_id_token
+from authgate.core.tokens.mint import GrantContext, mint, sign_id_token
+from authgate.core.tokens.userinfo import released_claims
 from authgate.core.types import AuthorizationCode, AuthorizationRequest, Client, LoginSession
-from authgate.core.userinfo import released_claims
 from authgate.crypto.handles import handle_hash, new_grant_id, new_handle
 from authgate.errors import InvalidRequest
 

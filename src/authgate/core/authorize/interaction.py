@@ -11,8 +11,8 @@ import dataclasses
 import hmac
 import uuid
 
-from authgate.core import authorize
-from authgate.core.authorize import Approved, AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.authorize import request as authorize
+from authgate.core.authorize.request import Approved, AuthorizationResponse, NeedConsent, NeedLogin
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession
 from authgate.crypto.handles import handle_hash, hash_matches, new_handle

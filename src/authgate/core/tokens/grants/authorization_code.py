@@ -14,10 +14,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from authgate.core import pkce
-from authgate.core.dpop import Proof
+from authgate.core.authorize import pkce
 from authgate.core.ports import Services
-from authgate.core.tokens import GrantContext, mint, refresh_allowed, response, sign_id_token
+from authgate.core.tokens.dpop import Proof
+from authgate.core.tokens.mint import GrantContext, mint, refresh_allowed, response, sign_id_token
 from authgate.core.types import Client
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidGrant, InvalidRequest

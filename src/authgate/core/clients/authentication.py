@@ -2,7 +2,7 @@
 §3.2.1; janssen-spec §5.2).
 
 Order, as in Janssen's AuthenticationFilter: a client assertion (``private_key_jwt``, see
-:mod:`authgate.core.client_assertion`); else HTTP Basic (``client_secret_basic``); else
+:mod:`authgate.core.clients.assertion`); else HTTP Basic (``client_secret_basic``); else
 ``client_id`` + ``client_secret`` in the body (``client_secret_post``); else, when
 ``clientAuthenticationFiltersEnabled`` is true, only the configured filters; else a ``none``
 client identified by ``client_id``. The filter branch and the ``none`` branch exclude each
@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from authgate.core import client_assertion
-from authgate.core.client_filters import bind_filter
+from authgate.core.clients import assertion as client_assertion
+from authgate.core.clients.filters import bind_filter
 from authgate.core.endpoints import TOKEN
 from authgate.core.ports import Services
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client

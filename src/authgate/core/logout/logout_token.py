@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from authgate.core.ports import Services
-from authgate.core.subject import subject
+from authgate.core.tokens.subject import subject
 from authgate.core.types import Client, LoginSession, LogoutNotice
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
-from authgate.core.access_token import ACCESS_TOKEN_TYP, jwt_access_token_claims
-from authgate.core.id_token import id_token_claims
 from authgate.core.ports import Services
-from authgate.core.subject import subject
+from authgate.core.tokens.id_token import id_token_claims
+from authgate.core.tokens.jwt_access import ACCESS_TOKEN_TYP, jwt_access_token_claims
+from authgate.core.tokens.subject import subject
 from authgate.core.types import Client, TokenRecord
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import ServerError

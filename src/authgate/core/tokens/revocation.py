@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from authgate.core import client_auth
+from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import REVOKE
 from authgate.core.ports import Services
 from authgate.crypto.handles import handle_hash

@@ -1,0 +1,1 @@
+"""Client authentication at the token, PAR, introspection and revocation endpoints."""

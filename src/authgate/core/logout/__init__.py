@@ -1,0 +1,1 @@
+"""Logout: RP-initiated (end_session) and back-channel notifications."""
