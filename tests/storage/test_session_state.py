@@ -33,7 +33,7 @@ def _request(client_id: str, scope: tuple[str, ...]) -> AuthorizationRequest:
         state=None,
         nonce=None,
         response_mode="query",
-        prompt=(),
+        prompt=frozenset(),
         max_age=None,
         code_challenge=None,
         code_challenge_method=None,

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from authgate.storage import sqlite as sqlite_module
 from authgate.storage.connect import upgrade_sync
 from authgate.storage.sqlite import SqliteDatabase
 from tests.storage.sqlite_units import unit
@@ -44,7 +43,8 @@ class Gate:
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     g = Gate()
-    monkeypatch.setattr(sqlite_module.os, "fdatasync", g)
+    # the storage module calls os.fdatasync through the shared os module
+    monkeypatch.setattr(os, "fdatasync", g)
     yield g
     g.open.set()
 
