@@ -27,7 +27,7 @@ BENCH_ARGS ?= --write-docs docs/benchmarks.md
 help:
 	@echo "make run    start authgate on http://127.0.0.1:8080 (SQLite in ./data); ARGS='--port 9000'"
 	@echo "make test   run the whole test suite; PYTEST_ARGS='-k flow' to select"
-	@echo "make lint   ruff check, ruff format --check, mypy --strict"
+	@echo "make lint   ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"
 	@echo "make bench  run the benchmark (~30 min; needs node/npm) and rewrite docs/benchmarks.md"
 	@echo "make clean  remove .venv and caches (keeps ./data)"
@@ -66,8 +66,11 @@ run: $(RUN_STAMP)
 	$(BIN)/authgate serve $(ARGS)
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a success.
+# The last line is the run's wall-clock time, pass or fail.
 test: $(TEST_STAMP)
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	@start=$$(date +%s); \
+	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s"; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
@@ -76,6 +79,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/mypy scripts
+	$(BIN)/lint-imports
 
 docs: $(RUN_STAMP)
 	$(BIN)/python scripts/gen_config_docs.py
@@ -86,4 +90,4 @@ bench: $(BENCH_STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m bench all $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache src/*.egg-info
