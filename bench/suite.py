@@ -158,7 +158,7 @@ def machine() -> dict[str, Any]:
 
     pg_version = "unreachable"
     try:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]
 
         async def ask() -> str:
             con = await asyncpg.connect(PG_ADMIN_DSN)

@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 import httpx
@@ -171,7 +172,7 @@ class AuthgateTarget(Target):
         self.data_dir.mkdir(parents=True)
         if self.database != "postgres":
             return
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]
 
         con = await asyncpg.connect(PG_ADMIN_DSN)
         try:
@@ -314,7 +315,16 @@ def make_target(name: str) -> Target:
     return AuthgateTarget(name, description, **options)
 
 
-TARGETS: dict[str, tuple[str, dict[str, object]]] = {
+class TargetOptions(TypedDict, total=False):
+    """Keyword arguments of :class:`AuthgateTarget` that a named target sets."""
+
+    database: str
+    workers: int
+    instances: int
+    prefill: int
+
+
+TARGETS: dict[str, tuple[str, TargetOptions]] = {
     "authgate-sqlite": ("authgate, SQLite (WAL, fsync before acknowledging), 1 worker", {}),
     "authgate-sqlite-w2": ("authgate, SQLite, 2 worker processes", {"workers": 2}),
     "authgate-sqlite-1m": (
