@@ -10,11 +10,22 @@ from authgate.appconfig import AppConfiguration
 from authgate.core.authorize import interaction
 from authgate.core.authorize import request as authorize
 from authgate.core.authorize.request import AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.authorize.response import issue
+from authgate.core.logout.end_session import logout
 from authgate.core.registration.endpoint import register
 from authgate.core.tokens.endpoint import token
 from authgate.core.tokens.userinfo import active_access_token, userinfo
 from authgate.errors import AccessDenied, InvalidGrant
-from tests.memory import StaticConfig, add_client, add_user, advance, make_services
+from tests.memory import (
+    RecordingLogoutNotifier,
+    StaticConfig,
+    add_client,
+    add_session,
+    add_user,
+    advance,
+    double,
+    make_services,
+)
 from tests.support import PASSWORD, USERNAME, authorize_params, flow_registration_body, s256
 
 
@@ -95,3 +106,37 @@ async def test_overrides_replace_fields_and_the_clock_expires_codes() -> None:
     }
     with pytest.raises(InvalidGrant, match="expired"):
         await token(form, None, svc)
+
+
+async def test_logout_notifies_the_session_clients_and_revokes_their_tokens() -> None:
+    svc = make_services()
+    user = await add_user(svc)
+    client = await add_client(svc, backchannel_logout_uri=["https://rp.example.test/logout"])
+    bystander = await add_client(svc)
+    session, _cookie = await add_session(svc, user)
+    verifier = "x" * 64
+    params = authorize_params(client.client_id, s256(verifier), "S256")
+    request, _ = await authorize.validate(params, svc)
+    issued = await issue(request, session, client, svc)
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": client.client_id,
+        "code": issued.params["code"],
+        "redirect_uri": params["redirect_uri"],
+        "code_verifier": verifier,
+    }
+    record = await active_access_token((await token(form, None, svc))["access_token"], svc)
+
+    await logout(session, svc)
+
+    notices = double(svc.logout, RecordingLogoutNotifier).notices
+    assert [(n.client_id, n.uri) for n in notices] == [
+        (client.client_id, "https://rp.example.test/logout")
+    ]
+    claims = svc.keys.verify(notices[0].logout_token)
+    assert (claims["aud"], claims["sid"]) == (client.client_id, session.sid)
+    assert bystander.client_id not in await svc.grants.session_clients(session.sid)
+    assert await svc.sessions.get(session.session_hash) is None
+    revoked = await svc.grants.get_token(record.token_hash)
+    assert revoked is not None
+    assert revoked.revoked_at is not None

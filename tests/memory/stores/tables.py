@@ -1,4 +1,4 @@
-"""The rows the memory stores share: one dict per table of :mod:`authgate.storage.models`.
+"""The rows the memory stores share: a dict (or set) per table of :mod:`authgate.storage.models`.
 
 The stores are views over one :class:`Tables`, so the reads that join tables in SQL (a
 session's user and consent) and the constraints that span them (a consent names an existing
