@@ -1,0 +1,27 @@
+"""One in-memory class per storage port of :mod:`authgate.core.ports`, over shared
+:class:`Tables` (see :mod:`tests.memory.stores.tables` for why no lock is needed)."""
+
+from tests.memory.stores.clients import MemoryClientStore
+from tests.memory.stores.grants import MemoryGrantStore
+from tests.memory.stores.sessions import (
+    MemoryConsentStore,
+    MemoryInteractionStore,
+    MemorySessionStore,
+)
+from tests.memory.stores.single_use import MemoryAssertionStore, MemoryParStore, MemoryReplayCache
+from tests.memory.stores.tables import Tables
+from tests.memory.stores.users import MemoryScopeStore, MemoryUserStore
+
+__all__ = [
+    "MemoryAssertionStore",
+    "MemoryClientStore",
+    "MemoryConsentStore",
+    "MemoryGrantStore",
+    "MemoryInteractionStore",
+    "MemoryParStore",
+    "MemoryReplayCache",
+    "MemoryScopeStore",
+    "MemorySessionStore",
+    "MemoryUserStore",
+    "Tables",
+]
