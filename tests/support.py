@@ -41,7 +41,8 @@ def fast_hasher() -> Argon2PasswordHasher:
 
 
 def flow_registration_body(redirect_uri: str = REDIRECT_URI) -> dict[str, Any]:
-    """The registration request of the flow document (pkce-flow.md step 2), redirect local."""
+    """The registration request of the flow document (docs/janssen-compatibility.md §1.1,
+    step 2), with a local redirect URI."""
     return {
         "client_name": "PKCE Test Client",
         "application_type": "web",

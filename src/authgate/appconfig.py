@@ -1,9 +1,10 @@
 """The auth-server configuration document (Janssen's ``jansConfDyn``), typed and with defaults.
 
-Property names are Janssen's camelCase names (janssen-spec §7.2) so that a Janssen operator
-finds the same knobs; defaults are authgate's (PRODUCT.md "Defaults"), chosen so that the flow
-document works on a fresh install. The document is stored as JSON in the database and read
-and changed through the Config API; this model is the only place its defaults live.
+Property names are Janssen's camelCase names so that a Janssen operator finds the same knobs;
+defaults are authgate's, chosen so that the flow document works on a fresh install
+(docs/janssen-compatibility.md §8 lists both, and Janssen's values). The document is stored
+as JSON in the database and read and changed through the Config API; this model is the only
+place its defaults live.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ PKCE_METHODS = ("S256", "plain")
 
 
 class ClientAuthenticationFilter(BaseModel):
-    """One entry of ``clientAuthenticationFilters`` (janssen-spec §5.2).
+    """One entry of ``clientAuthenticationFilters`` (docs/janssen-compatibility.md §6.2).
 
     ``filter`` is an LDAP-style expression over custom client attributes, such as
     ``myCustomAttr1={0}`` or ``(&(myCustomAttr1={0})(myCustomAttr2={1}))``. Each ``{n}``
@@ -101,7 +102,8 @@ class AppConfiguration(SecurityProperties):
     grantTypesAndResponseTypesAutofixEnabled: bool = Field(
         True,
         description="Complete grant types from response types and back at registration "
-        "(janssen-spec §3.4); on so the flow document's client gets a refresh_token grant.",
+        "(docs/janssen-compatibility.md §3.3); on so the flow document's client gets a "
+        "refresh_token grant.",
     )
     clientRegDefaultToCodeFlowWithRefresh: bool = Field(
         True, description="With autofix: a code client also gets the refresh_token grant."
@@ -199,7 +201,8 @@ class AppConfiguration(SecurityProperties):
     clientAuthenticationFiltersEnabled: bool = Field(
         False,
         description="Authenticate secret-less token requests only through "
-        "clientAuthenticationFilters (janssen-spec §5.2). When true, public clients get 401.",
+        "clientAuthenticationFilters (docs/janssen-compatibility.md §6.2). When true, public "
+        "clients get 401.",
     )
     clientAuthenticationFilters: list[ClientAuthenticationFilter] = Field(
         default_factory=list, description="Filters used when the property above is true."

@@ -3,7 +3,8 @@ keys and their rotation, and the OAuth 2.1 profile switch.
 
 :class:`SecurityProperties` is the base of :class:`authgate.appconfig.AppConfiguration`; it
 exists only to keep each module small, so these properties are ordinary members of the one
-configuration document. Names are Janssen's where Janssen has the property (janssen-spec §7.2).
+configuration document. Names are Janssen's where Janssen has the property
+(docs/janssen-compatibility.md §8.2).
 
 ``corsConfigurationFilters`` entries keep Janssen's CORS filter shape. Janssen applies them
 to every endpoint with ``*`` origins and credentials on by default. authgate keeps the member

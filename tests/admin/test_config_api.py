@@ -1,4 +1,5 @@
-"""GET and PATCH /jans-config-api/api/v1/jans-auth-server/config (janssen-spec §7.3)."""
+"""GET and PATCH /jans-config-api/api/v1/jans-auth-server/config
+(docs/janssen-compatibility.md §9.1)."""
 
 from __future__ import annotations
 
@@ -227,8 +228,9 @@ async def test_change_reaches_other_instances_within_the_poll_interval(
 async def test_flow_document_step_toggle_client_authentication_filters(
     api: Api, http: httpx.AsyncClient, browser: Browser
 ) -> None:
-    """pkce-flow.md "PKCE Configuration": with the filters on, the public client's token
-    request gets 401; turning them off through the Config API makes it succeed."""
+    """The flow document's configuration step (docs/janssen-compatibility.md §1.1, §6.2):
+    with the filters on, the public client's token request gets 401; turning them off through
+    the Config API makes it succeed."""
     client = (await http.post("/jans-auth/restv1/register", json=flow_registration_body())).json()
     on = [{"op": "replace", "path": "clientAuthenticationFiltersEnabled", "value": True}]
     assert (await api.patch_config(on)).status_code == 200

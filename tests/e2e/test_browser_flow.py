@@ -1,4 +1,4 @@
-"""The flow document (pkce-flow.md) followed literally with a real browser.
+"""The flow document (docs/janssen-compatibility.md §1.1) followed literally with a real browser.
 
 A real ``authgate serve`` process, headless Chromium driven by Playwright, and a real page
 at the client's redirect URI. Steps 1, 2 and 4 are HTTP requests as the document writes

@@ -37,7 +37,8 @@ async def _public_token_request(http: httpx.AsyncClient, browser: Browser) -> ht
 async def test_flow_document_step_untick_client_authentication_filters(
     app: AdminApp, runtime: Runtime, http: httpx.AsyncClient, browser: Browser
 ) -> None:
-    """pkce-flow.md: "set clientAuthenticationFiltersEnabled to false using the TUI"."""
+    """The flow document: "set clientAuthenticationFiltersEnabled to false using the TUI"
+    (docs/janssen-compatibility.md §9.2)."""
     await patch_config(runtime, clientAuthenticationFiltersEnabled=True)
     before = await _public_token_request(http, browser)
     assert before.status_code == 401

@@ -1,4 +1,5 @@
-"""The flow document (pkce-flow.md) replayed literally against authgate, for each PKCE method."""
+"""The flow document (docs/janssen-compatibility.md §1.1) replayed literally against authgate,
+for each PKCE method."""
 
 from __future__ import annotations
 

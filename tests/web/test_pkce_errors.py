@@ -39,7 +39,8 @@ async def test_wrong_verifier_is_invalid_grant_and_does_not_consume_code(flow: F
     assert bad.status_code == 400
     assert bad.json()["error"] == "invalid_grant"
     assert "PKCE" in bad.json()["error_description"]
-    # the legitimate client can still redeem it (janssen-spec §2.4: a failed check consumes nothing)
+    # the legitimate client can still redeem it: a failed check consumes nothing
+    # (docs/janssen-compatibility.md §5.3)
     good = await flow.token(token_form(client["client_id"], issued.code, issued.verifier))
     assert good.status_code == 200, good.text
 

@@ -267,7 +267,8 @@ async def test_refresh_rotates_and_detects_reuse(
     assert first.status_code == 200, first.text
     rotated = first.json()
     assert rotated["refresh_token"] != tokens["refresh_token"]
-    assert "scope" not in rotated  # only echoed when the request carried one (PRODUCT.md)
+    # scope only when the request carried one (docs/janssen-compatibility.md §6.6)
+    assert "scope" not in rotated
     assert "id_token" in rotated
     assert (await _userinfo(http, rotated["access_token"])).status_code == 200
     # presenting the old refresh token again, after the grace window, revokes the whole grant

@@ -1,4 +1,5 @@
-"""First start of the Config API: its scopes and the admin client (janssen-spec §7.3).
+"""First start of the Config API: its scopes and the admin client
+(docs/janssen-compatibility.md §9.1).
 
 The admin scopes are created once, as non-registrable scopes, together with the admin client
 in one transaction: a confidential ``client_credentials`` client holding every admin scope.

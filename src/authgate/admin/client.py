@@ -1,7 +1,8 @@
 """An async HTTP client of the Config API, used by the TUI and by ``authgate ... --url``.
 
-It obtains its own access token with the ``client_credentials`` grant (janssen-spec §7.3),
-renews it when it expires or is refused once, and turns failures into two exceptions:
+It obtains its own access token with the ``client_credentials`` grant
+(docs/janssen-compatibility.md §9.1), renews it when it expires or is refused once, and turns
+failures into two exceptions:
 :class:`ServerUnreachable` (no connection) and :class:`AdminApiError` (an error response,
 including refused credentials).
 """

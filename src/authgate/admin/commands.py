@@ -19,7 +19,7 @@ from authgate.admin.values import format_value, infer_kind, parse_value, propert
 
 @click.group("config")
 def config_group() -> None:
-    """Read and change the auth server configuration (janssen-spec §7.2)."""
+    """Read and change the auth server configuration (docs/janssen-compatibility.md §8)."""
 
 
 @config_group.command("get")

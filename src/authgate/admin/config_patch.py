@@ -1,9 +1,9 @@
 """Applying an RFC 6902 JSON Patch to the configuration document, and validating the result.
 
 Pure functions: no I/O. Janssen's Config API accepts both ``/prop`` and bare ``prop`` paths
-(janssen-spec §7.3), so a path without a leading slash is read as a JSON Pointer from the root.
-The patched document is validated strictly, as JSON: ``"300"`` is not an integer and
-``"false"`` is not a boolean. Every error message names the property.
+(docs/janssen-compatibility.md §9.1), so a path without a leading slash is read as a JSON
+Pointer from the root. The patched document is validated strictly, as JSON: ``"300"`` is not an
+integer and ``"false"`` is not a boolean. Every error message names the property.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Use cases on the auth-server configuration document: read it, patch it (janssen-spec §7.3).
+"""Use cases on the auth-server configuration document: read it, patch it
+(docs/janssen-compatibility.md §9.1).
 
 A patch is applied to the stored document, validated, and saved with compare-and-set on the
 document's revision, together with its audit entry. When another writer got in first, the

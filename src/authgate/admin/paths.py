@@ -1,4 +1,7 @@
-"""Config API paths (Janssen's where Janssen has the operation, janssen-spec §7.3)."""
+"""Config API paths.
+
+Janssen's paths wherever Janssen has the operation (docs/janssen-compatibility.md §9.1).
+"""
 
 from __future__ import annotations
 

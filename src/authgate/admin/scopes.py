@@ -1,4 +1,4 @@
-"""The Config API's OAuth scopes, named after Janssen's (janssen-spec §7.3).
+"""The Config API's OAuth scopes, named after Janssen's (docs/janssen-compatibility.md §9.1).
 
 These scopes are created at first start as non-registrable, so a dynamically registered
 client can never obtain them; only clients created through the Config API or the CLI can.

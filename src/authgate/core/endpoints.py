@@ -1,4 +1,7 @@
-"""The server's endpoint paths (Janssen-compatible, janssen-spec §1) and their absolute URLs."""
+"""The server's endpoint paths and their absolute URLs.
+
+The paths are Janssen's defaults (docs/janssen-compatibility.md §2).
+"""
 
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ PUBLIC_AUTH_METHOD = "none"
 
 @dataclass(frozen=True, slots=True)
 class ClientMetadata:
-    """Validated RFC 7591 / OIDC Registration metadata plus Janssen's extras (janssen-spec §3.6)."""
+    """Validated RFC 7591 / OIDC Registration metadata plus Janssen's extras
+    (docs/janssen-compatibility.md §3.1)."""
 
     redirect_uris: tuple[str, ...] = ()
     response_types: tuple[str, ...] = ("code",)

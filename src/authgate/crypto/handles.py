@@ -9,10 +9,10 @@ Why the clock: the storage key keeps the handle's clock digits in front of the h
 (12 digits, then the first 52 hex digits of its SHA-256: 64 characters, 208 bits of hash).
 Keys issued one after another then sort one after another, so the B-tree pages that a new
 code or token lands in are the few at the right edge of the index, already in memory and
-already dirty in the running commit, instead of one random page per row. With two tokens
-and a code per flow, random keys cost about four extra pages per flow written to SQLite's
-WAL and again to the database file (docs/benchmarks.md, "choices"). The clock says when a
-handle was issued, which its expiry tells anyway; its secrecy rests on the random part.
+already dirty in the running commit, instead of one random page per row, which SQLite
+writes to its WAL and again to the database file (docs/benchmarks.md, "Choices made by
+measurement"). The clock says when a handle was issued, which its expiry tells anyway; its
+secrecy rests on the random part.
 
 Handles issued before this scheme (43 characters, no clock) keep their full SHA-256 as key.
 """

@@ -2,7 +2,7 @@
 
 One key per algorithm signs at a time: RS256 and PS256 with RSA-2048 keys, ES256 with P-256
 keys. Keys live in the database so every instance signs with the same ones; the ``kid`` has
-Janssen's shape ``connect_<uuid>_sig_<alg>`` (janssen-spec §6.1).
+Janssen's shape ``connect_<uuid>_sig_<alg>`` (docs/janssen-compatibility.md §7.2).
 
 A key's life (see :mod:`authgate.crypto.rotation`): published in the JWKS from creation;
 signs from ``activates_at`` (publish before sign) until a newer key of its algorithm activates;

@@ -1,1 +1,2 @@
-"""Persistence: SQLAlchemy 2 tables, engines and the implementations of the core's ports."""
+"""Persistence: the schema, the SQLite and PostgreSQL engines, and the implementations of the
+core's ports (docs/architecture.md §5)."""

@@ -1,15 +1,10 @@
-"""The database access layer under the repositories: precompiled statements, direct DB-API.
+"""The database access layer under the stores: the :class:`Database` protocol, write units.
 
-Statements are written once with SQLAlchemy Core (dialect-neutral, typed by the models) and
-compiled once per dialect to SQL text; execution goes straight to the driver (``sqlite3`` or
-``asyncpg``). Measured on the hot path, SQLAlchemy's async execution layer (greenlet hand-off,
-pool checkout, aiosqlite's thread hop per call) cost several times more CPU than the queries
-themselves; see docs/benchmarks.md.
-
-Writes are expressed as a list of :class:`Step` run in one transaction. A step may *guard*
-the transaction: if its row count differs from ``expect``, the whole unit is rolled back and
-reported as not applied. That is how single use is enforced (a code is redeemed only if the
-``UPDATE ... WHERE consumed_at IS NULL`` touched exactly one row).
+Statements are SQLAlchemy Core, compiled once per dialect (:class:`StatementCache`) and run
+straight through the driver (``sqlite3`` or ``asyncpg``). A write is a list of :class:`Step`
+run as one unit; a step with ``expect`` guards it: if its row count differs, nothing of the
+unit is written and :class:`Outcome` says so (single use of codes and refresh tokens rests on
+this). docs/architecture.md §5.1 and §5.2.
 """
 
 from __future__ import annotations

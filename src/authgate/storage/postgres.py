@@ -1,20 +1,9 @@
-"""PostgreSQL access through an asyncpg pool (prepared statements cached per connection).
+"""PostgreSQL access (:class:`PostgresDatabase`) through an asyncpg pool.
 
-Reads go straight to the pool. Writes are group-committed: :meth:`PostgresDatabase.transact`
-queues the caller's unit, and the units queued while the previous batch was running go
-together into one transaction (``BEGIN``, every unit's statements, ``COMMIT``) on one
-connection, each unit still all-or-nothing: if any unit fails (a guard not met, a
-constraint, an error), the attempt is rolled back and each unit runs again alone in its own
-transaction. Every round trip costs this process CPU in asyncpg and the event loop, and every
-commit costs the server a WAL flush, so a unit's ``BEGIN`` and ``COMMIT`` are paid once per
-batch instead of once per unit. Units in a batch see each other's writes, as in SQLite's
-batches (``storage/sqlite.py``). At most ``max_batches`` batches run at once, each on its own
-connection; the units queued meanwhile wait for the next.
-
-Measured with ``python -m bench run authgate-pg flow -c 32`` (one worker, three rounds
-alternating with a transaction per unit): 635 -> 810 flows/s, token p99 61 -> 31 ms, and per
-flow 1.49 -> 1.13 ms of authgate's CPU and 0.75 -> 0.45 ms of PostgreSQL's. One batch at a
-time gave 675 flows/s, two 797, four 832 (two rounds each).
+Reads go straight to the pool. Writes are group-committed: the units queued while a batch runs
+share the next transaction, and if one of them fails each unit runs again alone, so every
+unit stays all-or-nothing. At most ``max_batches`` batches run at once, each on its own
+connection. docs/architecture.md §5.4.
 """
 
 from __future__ import annotations
@@ -37,7 +26,7 @@ from authgate.storage.engine import (
 )
 
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome]]
-#: Batches in flight at once (each on its own connection; see above).
+#: Batches in flight at once, each on its own connection.
 MAX_BATCHES = 4
 
 

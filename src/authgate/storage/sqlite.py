@@ -1,53 +1,11 @@
-"""SQLite access: queries and writes on the event loop's thread, fsync in a sync thread.
+"""SQLite access (:class:`SqliteDatabase`) for one database file.
 
-Reads are primary-key lookups that take microseconds in SQLite; running them inline is far
-cheaper than a thread hand-off per query. Writes are group-committed on the same thread:
-:meth:`SqliteDatabase.transact` queues the caller's unit and, once per turn of the event
-loop, every queued unit runs in one ``BEGIN IMMEDIATE`` transaction, each still
-all-or-nothing (a batch in which some unit fails runs again with a SAVEPOINT around each
-unit). Only the slow part leaves the thread: commits are written with
-``synchronous=NORMAL`` (into the WAL, no fsync), and a sync thread then calls
-``fdatasync`` on the WAL file and only after it returns settles the callers' futures. No
-write is acknowledged before it is on disk, as with ``synchronous=FULL``; one fsync covers
-every batch committed before it, and the event loop serves other requests meanwhile.
-
-Why not a writer thread running the whole transaction? It was the design until the
-measurements said otherwise: the statements and the commit are cheap, but a writer thread
-takes and gives back the GIL around every ``sqlite3_step`` (thirty times per batch) and
-each hand-off with the busy event loop costs futex calls and context switches on both
-sides. Two workers at c=32: 1324 → 1429 flows/s (median of three alternating rounds), and
-17% less process CPU per flow in-process (docs/benchmarks.md, "choices").
-
-Visibility and durability: another connection can read a commit during the fraction of a
-millisecond before its fsync returns, but no response that reports a write goes out
-before it, and a crash keeps a prefix of the WAL (SQLite verifies frame checksums), so
-whatever a later transaction did in reaction to an unsynced one is lost with it.
-
-Several server processes may share one file (``authgate serve --workers N``). They take
-turns through an advisory lock file beside the database before ``BEGIN IMMEDIATE``; the
-lock is held for the statements and the WAL write only, not for the fsync.
-
-The price: a batch and its wait for the lock run on the event loop. Another worker's batch
-holds the lock for a fraction of a millisecond, but a process outside authgate holding
-SQLite's write lock (a migration, the ``sqlite3`` shell) holds up the whole event loop, for
-up to the 10 s busy timeout, where a writer thread stalled only the writes; so do the
-janitor's purges of 1,000 rows at a time.
-
-Checkpoints run in the background: a checkpoint copies each page changed since the last one
-into the database file once, however often it was committed, so rare checkpoints write far
-fewer pages, but a large one run inside a commit (SQLite's automatic checkpoint) stalls every
-write queued behind it. A checkpointer thread with its own connection copies the WAL into the
-database every ``checkpoint_interval`` seconds without blocking writes (``PASSIVE``), and
-again at once (up to ``CHECKPOINT_TRIES`` times) while frames were committed during it;
-once a checkpoint is complete the next batch starts the WAL over. Only if none completed
-does the next batch copy the few frames left itself. The automatic checkpoint stays as a
-safety net at 50,000 pages.
-
-Group commit delay: a commit costs about the same whether it carries one transaction or
-twenty (the WAL rewrites the same hot pages), so under load a batch waits ``commit_delay``
-seconds (1 ms by default) before it runs, letting concurrent requests join it, as
-PostgreSQL's ``commit_delay`` does. It waits only when the previous batch held at least
-``WAIT_AFTER`` (4) transactions, so a lone client, or a few, never pay the delay.
+Reads run inline on the event loop's thread. Writes are group-committed there too: the units
+queued in one turn of the loop run in one transaction (each still all-or-nothing), and a sync
+thread makes them durable with ``fdatasync`` before any caller hears of them. A checkpointer
+thread copies the WAL into the database in the background, and an advisory lock file lets
+several worker processes share the file. The design and the reasons for it:
+docs/architecture.md §5.3.
 """
 
 from __future__ import annotations
@@ -84,17 +42,16 @@ from authgate.storage.engine import (
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome], asyncio.AbstractEventLoop]
 _Committed = tuple[list[_Item], list[Outcome | BaseException]]
 logger = logging.getLogger(__name__)
-#: Seconds a batch waits for more transactions before it runs, under load (see above).
+#: Seconds a batch waits for more transactions before it runs, under load.
 COMMIT_DELAY = 0.001
 #: A batch waits only after one of at least this many transactions: below it the machine is
-#: not busy enough for the delay to pay (two workers at 8 users: 878 flows/s waiting after
-#: every batch of 2 or more, 976 after batches of 4 or more; the same at 32).
+#: not busy enough for the delay to pay.
 WAIT_AFTER = 4
-#: Seconds between background checkpoints (see above); 0 leaves them to SQLite.
+#: Seconds between background checkpoints; 0 leaves them to SQLite.
 CHECKPOINT_INTERVAL = 0.1
 #: Checkpoints the checkpointer runs back to back while each leaves frames committed during
 #: it: the second copies only those few and usually completes, so the event loop rarely has
-#: to finish one (with 1,000,000 tokens, that tail and its fsyncs took 2% of its time).
+#: to finish one.
 CHECKPOINT_TRIES = 3
 #: WAL pages at which the writing connection checkpoints by itself: the safety net, and
 #: SQLite's own behaviour (1,000 pages) when background checkpoints are off.
@@ -153,7 +110,7 @@ class SqliteDatabase:
             path, autocheckpoint=WAL_AUTOCHECKPOINT if background else SQLITE_AUTOCHECKPOINT
         )
         # Commits go to the WAL without an fsync; the sync thread makes them durable before
-        # anyone hears of them (see the module docstring).
+        # anyone hears of them (docs/architecture.md §5.3).
         self._con.execute("PRAGMA synchronous=NORMAL")
         self._statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
         self._lock_fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)

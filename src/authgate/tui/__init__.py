@@ -1,1 +1,2 @@
-"""``authgate tui``: a Textual terminal UI over the Config API (janssen-spec §7.4)."""
+"""``authgate tui``: a Textual terminal UI over the Config API
+(docs/janssen-compatibility.md §9.2)."""

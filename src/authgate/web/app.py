@@ -77,9 +77,9 @@ def settle_heap() -> None:
     keys, configuration) lives as long as the process: ``gc.freeze`` moves it out of the
     collector's reach, so full collections no longer walk it. Collecting the young generation
     every 50,000 allocations instead of 700 suits a server whose requests allocate many
-    short-lived objects and free them by reference counting. Measured with
-    ``python -m bench run authgate-sqlite flow -c 32``: 941 -> 1014 flows/s, token p99
-    68 -> 25 ms (the p99 was full collections pausing the event loop); memory stays flat.
+    short-lived objects and free them by reference counting. Full collections walking every
+    start-up object paused the event loop and set the token p99; the measurement is in
+    docs/benchmarks.md ("A settled heap").
     """
     gc.collect()
     gc.freeze()

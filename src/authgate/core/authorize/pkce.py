@@ -1,6 +1,6 @@
 """Proof Key for Code Exchange (RFC 7636), applied strictly.
 
-Differences from Janssen (janssen-spec §2), deliberate: the method is matched
+Differences from Janssen (docs/janssen-compatibility.md §5), deliberate: the method is matched
 case-insensitively but an unknown method is refused instead of falling back to ``plain``;
 challenge and verifier syntax (43-128 unreserved characters, §4.1/§4.2) is enforced; a
 verifier presented for a code issued without a challenge is refused (RFC 9700 §4.8).

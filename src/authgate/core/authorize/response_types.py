@@ -67,7 +67,7 @@ def implicit_enabled(config: AppConfiguration) -> bool:
 
 def grants_needed(parts: ResponseType) -> frozenset[str]:
     """The grant types a response type uses: ``authorization_code`` for ``code``,
-    ``implicit`` for ``token``/``id_token`` (janssen-spec §4.2 step 10)."""
+    ``implicit`` for ``token``/``id_token`` (docs/janssen-compatibility.md §4.2)."""
     needed = set()
     if CODE in parts:
         needed.add(CODE_GRANT)

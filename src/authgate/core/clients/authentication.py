@@ -1,5 +1,5 @@
 """Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3,
-§3.2.1; janssen-spec §5.2).
+§3.2.1; docs/janssen-compatibility.md §6.2).
 
 Order, as in Janssen's AuthenticationFilter: a client assertion (``private_key_jwt``, see
 :mod:`authgate.core.clients.assertion`); else HTTP Basic (``client_secret_basic``); else

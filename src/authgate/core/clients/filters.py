@@ -1,4 +1,4 @@
-"""Janssen's client authentication filters (janssen-spec §5.2, branch (b)).
+"""Janssen's client authentication filters (docs/janssen-compatibility.md §6.2, branch (b)).
 
 A filter such as ``myCustomAttr1={0}`` or ``(&(myCustomAttr1={0})(myCustomAttr2={1}))``
 names custom client attributes; each ``{n}`` placeholder takes the value of the token request

@@ -1,4 +1,5 @@
-"""Which grant and response types a registered client gets (RFC 7591 §2.1, janssen-spec §3.4).
+"""Which grant and response types a registered client gets (RFC 7591 §2.1,
+docs/janssen-compatibility.md §3.3).
 
 Janssen's "autofix" completes grant types from response types and back; the result is then
 cut down to what the server has enabled, so a client never holds a type that cannot work
@@ -20,7 +21,8 @@ KNOWN_RESPONSE_TYPES = frozenset({"code", "token", "id_token"})
 def resolve_types(
     grant_types: list[str], response_types: list[str], config: AppConfiguration
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Grant and response types after autofix and server policy (janssen-spec §3.4)."""
+    """Grant and response types after autofix and server policy
+    (docs/janssen-compatibility.md §3.3)."""
     responses = {p for r in response_types for p in r.split() if p in KNOWN_RESPONSE_TYPES}
     grants = {g for g in grant_types if g in KNOWN_GRANT_TYPES}
     if not responses:

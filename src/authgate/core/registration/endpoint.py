@@ -1,10 +1,11 @@
 """Dynamic client registration (RFC 7591 §3) with Janssen's defaults and response shape.
 
-Janssen behaviours kept (janssen-spec §3): ``scope`` as array or string, unknown scopes and
-grant/response types dropped silently, grant/response type autofix, pairwise subjects by
-default. Deliberate differences: a ``client_secret`` only for clients that authenticate with
-one (not ``none`` or ``private_key_jwt``), ``client_secret_expires_at`` only when a secret is
-issued (RFC 7591 §3.2.1), and no ``client_secret_jwt`` (secrets are stored hashed).
+Janssen behaviours kept (docs/janssen-compatibility.md §3): ``scope`` as array or string,
+unknown scopes and grant/response types dropped silently, grant/response type autofix, pairwise
+subjects by default. Deliberate differences: a ``client_secret`` only for clients that
+authenticate with one (not ``none`` or ``private_key_jwt``), ``client_secret_expires_at`` only
+when a secret is issued (RFC 7591 §3.2.1), and no ``client_secret_jwt`` (secrets are stored
+hashed).
 """
 
 from __future__ import annotations

@@ -1,16 +1,16 @@
 """The client configuration endpoint (RFC 7592) at ``registration_client_uri``.
 
-``GET``, ``PUT`` and ``DELETE /jans-auth/restv1/register?client_id=...`` with the
-registration access token as a bearer token (RFC 7592 §2, janssen-spec §3.8). An unknown or
+``GET``, ``PUT`` and ``DELETE /jans-auth/restv1/register?client_id=...`` with the registration
+access token as a bearer token (RFC 7592 §2, docs/janssen-compatibility.md §3.7). An unknown or
 expired client and a wrong token are the same ``401 invalid_token`` (§2.1: the server must not
-reveal which). ``PUT`` replaces the metadata (§2.2: omitted members are reset) and validates
-it exactly as a registration; ``client_id``, the secret, the registration access token, the
-timestamps and the client's ``lifetime`` do not change. A ``client_id`` or ``client_secret``
-in the body must equal the current ones; the read-only members a client echoes back from a
-read (``registration_access_token``, ``registration_client_uri``, ``client_id_issued_at``,
-``client_secret_expires_at``) are ignored. Switching between an authentication method that
-uses a secret and one that does not is refused, since no secret can be issued or withdrawn
-without changing the credentials.
+reveal which). ``PUT`` replaces the metadata (§2.2: omitted members are reset) and validates it
+exactly as a registration; ``client_id``, the secret, the registration access token, the
+timestamps and the client's ``lifetime`` do not change. A ``client_id`` or ``client_secret`` in
+the body must equal the current ones; the read-only members a client echoes back from a read
+(``registration_access_token``, ``registration_client_uri``, ``client_id_issued_at``,
+``client_secret_expires_at``) are ignored. Switching between an authentication method that uses
+a secret and one that does not is refused, since no secret can be issued or withdrawn without
+changing the credentials.
 """
 
 from __future__ import annotations

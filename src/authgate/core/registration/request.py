@@ -1,8 +1,9 @@
 """Parsing of RFC 7591 registration requests: JSON members to typed values.
 
-Member names are RFC 7591 / OIDC Registration names plus Janssen's extras (janssen-spec §3.6).
-Unknown members are ignored (RFC 7591 §2) unless listed in
-``dynamicRegistrationCustomAttributes``; a known member of the wrong type is an error naming it.
+Member names are RFC 7591 / OIDC Registration names plus Janssen's extras
+(docs/janssen-compatibility.md §3.1). Unknown members are ignored (RFC 7591 §2) unless listed
+in ``dynamicRegistrationCustomAttributes``; a known member of the wrong type is an error
+naming it.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ class RegistrationRequest(BaseModel):
         return value
 
     def scopes(self) -> list[str] | None:
-        """Requested scopes as a list, whichever form they came in (janssen-spec §3.5)."""
+        """Requested scopes as a list, whichever form they came in
+        (docs/janssen-compatibility.md §3.1)."""
         if self.scope is None:
             return None
         if isinstance(self.scope, str):

@@ -1,8 +1,9 @@
 """The client information response (RFC 7591 §3.2.1, RFC 7592 §3) in the flow document's shape.
 
-Member order and Janssen's extra members follow the flow document (janssen-spec §3.7).
-Secrets and the registration access token are known in plaintext only when just issued (or
-presented by the caller): authgate stores hashes, so a response includes them only then.
+Member order and Janssen's extra members follow the flow document
+(docs/janssen-compatibility.md §3.6). Secrets and the registration access token are known in
+plaintext only when just issued (or presented by the caller): authgate stores hashes, so a
+response includes them only then.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """ID Token claims (OIDC Core §2, §3.1.3.6, §3.2.2.10, §3.3.2.11) in Janssen's shape
-(janssen-spec §6)."""
+(docs/janssen-compatibility.md §7)."""
 
 from __future__ import annotations
 

@@ -83,8 +83,8 @@ def _access_token_value(ctx: GrantContext, svc: Services, now: float, lifetime: 
 
 
 def refresh_allowed(client: Client, scope: tuple[str, ...], svc: Services) -> bool:
-    """janssen-spec §5.6: the client has the refresh_token grant and, if the server insists,
-    offline_access was granted."""
+    """The client has the refresh_token grant and, if the server insists, offline_access was
+    granted (docs/janssen-compatibility.md §6.5)."""
     if "refresh_token" not in client.metadata.grant_types:
         return False
     config = svc.config.current

@@ -3,7 +3,8 @@
 A two-column table (name, value) sorted by name; the search box filters by a
 case-insensitive substring of the name as you type; Enter opens
 :class:`~authgate.tui.widgets.property_editor.PropertyEditor`; a save sends one JSON Patch
-``replace`` operation and the table is reloaded from the server (janssen-spec §7.4).
+``replace`` operation and the table is reloaded from the server
+(docs/janssen-compatibility.md §9.2).
 """
 
 from __future__ import annotations

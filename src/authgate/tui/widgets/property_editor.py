@@ -2,7 +2,7 @@
 
 Checkbox for booleans, a number field for integers, a text field for strings, a choice for
 enumerations, a list editor (one item per line) for lists of strings, and a JSON editor for
-everything else (janssen-spec §7.4, ``ViewProperty``). Save calls ``save``; an error from the
+everything else (docs/janssen-compatibility.md §9.2). Save calls ``save``; an error from the
 server is shown in the dialog, which stays open, and nothing is saved.
 """
 

@@ -235,7 +235,8 @@ def _respond(
     svc: Services,
     now: float,
 ) -> dict[str, Any]:
-    """The token response; ``scope`` only when the request carried one (PRODUCT.md)."""
+    """The token response; ``scope`` only when the request carried one
+    (docs/janssen-compatibility.md §6.6)."""
     id_token = None
     if "openid" in ctx.scope:
         id_token = sign_id_token(ctx, svc, now, grant=GRANT_TYPE, access_token=minted.access_token)
