@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -243,17 +244,21 @@ async def test_extend_moves_the_expiry_and_stores_the_new_tokens(ports: Ports) -
     ids=["used", "revoked", "expires-now", "expired"],
 )
 async def test_extend_refuses_a_used_revoked_or_expired_token(
-    ports: Ports, state: dict[str, float]
+    ports: Ports, state: dict[str, Any]
 ) -> None:
     rt = refresh("rt-1", **state)
     await ports.grants.add_tokens([rt])
-    assert await ports.grants.extend_refresh_token("rt-1", NOW, NOW + 1000, [token("at-2")]) is False
+    assert (
+        await ports.grants.extend_refresh_token("rt-1", NOW, NOW + 1000, [token("at-2")]) is False
+    )
     assert await ports.grants.get_token("rt-1") == rt
     await _absent(ports, "at-2")
 
 
 async def test_extend_refuses_an_unknown_token(ports: Ports) -> None:
-    assert await ports.grants.extend_refresh_token("rt-9", NOW, NOW + 1000, [token("at-2")]) is False
+    assert (
+        await ports.grants.extend_refresh_token("rt-9", NOW, NOW + 1000, [token("at-2")]) is False
+    )
     await _absent(ports, "at-2", "rt-9")
 
 

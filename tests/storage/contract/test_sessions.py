@@ -140,6 +140,17 @@ async def test_granting_nothing_new_keeps_the_consent(ports: Ports) -> None:
     assert await ports.consents.granted("u-1", "app-1") == {"openid"}
 
 
+async def test_a_first_grant_of_nothing_reads_as_no_consent(ports: Ports) -> None:
+    await ports.clients.add(client("app-1"))
+    await ports.sessions.add(session("sh-1", "u-1"))
+    await ports.consents.grant("u-1", "app-1", [], NOW)
+    assert await ports.consents.granted("u-1", "app-1") == frozenset()
+    state = await ports.sessions.state("sh-1", "app-1")
+    assert state is not None and state.consented == frozenset()
+    await ports.consents.grant("u-1", "app-1", ["openid"], NOW + 1)
+    assert await ports.consents.granted("u-1", "app-1") == {"openid"}
+
+
 async def test_concurrent_grants_all_land(ports: Ports) -> None:
     await ports.clients.add(client("app-1"))
     scopes = [f"scope-{i}" for i in range(6)]

@@ -71,7 +71,9 @@ def request(client_id: str = "app-1") -> AuthorizationRequest:
         max_age=300,
         code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
         code_challenge_method="S256",
+        login_hint="alice",
         acr_values=("simple_password_auth",),
+        dpop_jkt="0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
     )
 
 
@@ -131,4 +133,3 @@ def token(token_hash: str, grant_id: str = "grant-1", **fields: Any) -> TokenRec
 def refresh(token_hash: str, grant_id: str = "grant-1", **fields: Any) -> TokenRecord:
     values: dict[str, Any] = {"grant_expires_at": NOW + 86_400, "expires_at": NOW + 14_400}
     return token(token_hash, grant_id, kind="refresh_token", **(values | fields))
-
