@@ -1,0 +1,1 @@
+"""Port contract tests: one suite run against the memory, SQLite and PostgreSQL stores."""

@@ -1,0 +1,139 @@
+"""The ``ports`` fixture: every storage port of :mod:`authgate.core.ports`, from one backend.
+
+Parametrized by ``backend`` (``memory``, ``sqlite``, ``postgres``), so that each contract test
+runs against the in-memory stores of :mod:`tests.memory.stores` and the ``Sql*`` stores on
+both databases; the root conftest marks the ``postgres`` variant. Each test gets fresh
+storage: a new set of memory tables, a copy of the migrated SQLite template file, or the
+session's PostgreSQL database with every table truncated (as ``database_url`` does).
+
+The SQL client and scope stores are built with ``ttl=0`` so every read goes to the database:
+the contract is about what is stored, not about a cache.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from authgate.core.ports import (
+    AssertionStore,
+    ClientStore,
+    ConsentStore,
+    GrantStore,
+    InteractionStore,
+    ParStore,
+    ReplayCache,
+    ScopeStore,
+    SessionStore,
+    UserStore,
+)
+from authgate.storage.assertions import SqlAssertionStore
+from authgate.storage.clients import SqlClientStore
+from authgate.storage.connect import open_database
+from authgate.storage.engine import Database
+from authgate.storage.grants import SqlGrantStore
+from authgate.storage.par import SqlParStore
+from authgate.storage.replay import SqlReplayCache
+from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
+from authgate.storage.users import SqlScopeStore, SqlUserStore
+from tests.conftest import _truncate_pg
+from tests.memory.stores import (
+    MemoryAssertionStore,
+    MemoryClientStore,
+    MemoryConsentStore,
+    MemoryGrantStore,
+    MemoryInteractionStore,
+    MemoryParStore,
+    MemoryReplayCache,
+    MemoryScopeStore,
+    MemorySessionStore,
+    MemoryUserStore,
+    Tables,
+)
+
+BACKENDS = ["memory", "sqlite", "postgres"]
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """The stores of one backend over one storage, typed by the ports they implement."""
+
+    backend: str
+    clients: ClientStore
+    users: UserStore
+    scopes: ScopeStore
+    sessions: SessionStore
+    interactions: InteractionStore
+    consents: ConsentStore
+    grants: GrantStore
+    pushed: ParStore
+    replay: ReplayCache
+    assertions: AssertionStore
+    #: New store objects over the same storage: what another server instance would see.
+    peer: Callable[[], Ports]
+
+
+def memory_ports(tables: Tables) -> Ports:
+    return Ports(
+        backend="memory",
+        clients=MemoryClientStore(tables),
+        users=MemoryUserStore(tables),
+        scopes=MemoryScopeStore(tables),
+        sessions=MemorySessionStore(tables),
+        interactions=MemoryInteractionStore(tables),
+        consents=MemoryConsentStore(tables),
+        grants=MemoryGrantStore(tables),
+        pushed=MemoryParStore(tables),
+        replay=MemoryReplayCache(tables),
+        assertions=MemoryAssertionStore(tables),
+        peer=lambda: memory_ports(tables),
+    )
+
+
+def sql_ports(backend: str, db: Database) -> Ports:
+    return Ports(
+        backend=backend,
+        clients=SqlClientStore(db, ttl=0),
+        users=SqlUserStore(db),
+        scopes=SqlScopeStore(db, ttl=0),
+        sessions=SqlSessionStore(db),
+        interactions=SqlInteractionStore(db),
+        consents=SqlConsentStore(db),
+        grants=SqlGrantStore(db),
+        pushed=SqlParStore(db),
+        replay=SqlReplayCache(db),
+        assertions=SqlAssertionStore(db),
+        peer=lambda: sql_ports(backend, db),
+    )
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Overrides the root ``backend`` (SQLite, PostgreSQL) to add the memory stores."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def ports(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Ports]:
+    if backend == "memory":
+        yield memory_ports(Tables())
+        return
+    if backend == "postgres":
+        url = str(request.getfixturevalue("postgres_url"))
+        await _truncate_pg(url)
+    else:
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "authgate.db"
+        shutil.copy(template, target)
+        url = f"sqlite+aiosqlite:///{target}"
+    db = await open_database(url)
+    try:
+        yield sql_ports(backend, db)
+    finally:
+        await db.close()
