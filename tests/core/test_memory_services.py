@@ -25,7 +25,9 @@ from tests.memory import (
     advance,
     double,
     make_services,
+    signing_keys,
 )
+from tests.memory.services import shared_key_ring
 from tests.support import PASSWORD, USERNAME, authorize_params, flow_registration_body, s256
 
 
@@ -140,3 +142,12 @@ async def test_logout_notifies_the_session_clients_and_revokes_their_tokens() ->
     revoked = await svc.grants.get_token(record.token_hash)
     assert revoked is not None
     assert revoked.revoked_at is not None
+
+
+async def test_services_share_one_key_ring_whose_keys_cannot_change() -> None:
+    first, second = make_services(), make_services()
+    assert first.keys is second.keys is shared_key_ring()
+    with pytest.raises(TypeError, match="cannot change"):
+        shared_key_ring().load(signing_keys())
+    token = first.keys.sign({"sub": "x"})
+    assert second.keys.verify(token)["sub"] == "x"

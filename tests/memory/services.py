@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
+from collections.abc import Sequence
 from typing import Any, TypedDict, TypeVar, Unpack
 
 from authgate.core.authorize.interaction import PASSWORD_ACR, PASSWORD_AMR
@@ -91,12 +92,39 @@ def signing_keys() -> tuple[keys.StoredKey, ...]:
     return tuple(keys.generate_key(alg, created_at=KEYS_CREATED_AT) for alg in SIGNING_ALGORITHMS)
 
 
+class SharedKeyRing(keys.KeyRing):
+    """The key ring of every :func:`make_services` that is not given one: parsing the RSA
+    keys costs about 0.1 s, more than a whole core test, so it is done once per session.
+
+    Sharing is safe because its key set cannot change: :meth:`load` refuses after the first
+    call, and the keys neither activate nor expire, so the ring's clock never matters. A
+    test that rotates keys passes its own ``keys=keys.KeyRing(...)``.
+    """
+
+    _frozen = False
+
+    def __init__(self, stored: Sequence[keys.StoredKey]) -> None:
+        super().__init__(stored, lambda: float(KEYS_CREATED_AT))
+        self._frozen = True
+
+    def load(self, stored: Sequence[keys.StoredKey]) -> None:
+        if self._frozen:
+            raise TypeError("the shared key ring cannot change: pass keys=KeyRing(...)")
+        super().load(stored)
+
+
+@functools.cache
+def shared_key_ring() -> SharedKeyRing:
+    """The one :class:`SharedKeyRing` over :func:`signing_keys`."""
+    return SharedKeyRing(signing_keys())
+
+
 def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
     """Services over fresh, empty memory stores (the standard scopes seeded).
 
     Defaults: issuer ``tests.support.ISSUER``; ``AppConfiguration()`` in a
     :class:`StaticConfig`; a :class:`FakeClock` (moved only by :func:`advance`); argon2id at
-    minimal cost; a real key ring over :func:`signing_keys`, on the services' clock; a
+    minimal cost; the real key ring over :func:`signing_keys` (:func:`shared_key_ring`); a
     :class:`StaticJwksSource` and :class:`StaticSectorIdentifiers` with nothing published;
     a :class:`RecordingLogoutNotifier`. Any field can be replaced by keyword.
     """
@@ -125,7 +153,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:
-        values["keys"] = keys.KeyRing(signing_keys(), clock.now)
+        values["keys"] = shared_key_ring()
     values.update(overrides)
     return Services(**values)
 
