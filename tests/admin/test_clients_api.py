@@ -180,3 +180,16 @@ async def test_disabled_admin_client_token_stops_working(api: Api, runtime: Runt
     response = await api.put(path, {**body, "disabled": True})
     assert response.status_code == 200, response.text
     assert (await api.get(paths.CONFIG)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [{"tenant": "v" * 1025}, {"t" * 129: "v"}, {"": "v"}],
+    ids=["long-value", "long-name", "empty-name"],
+)
+async def test_custom_attributes_beyond_what_a_client_holds_are_refused(
+    api: Api, attributes: dict[str, str]
+) -> None:
+    response = await api.post(paths.CLIENTS, SPA | {"custom_attributes": attributes})
+    assert response.status_code == 400, response.text
+    assert "custom_attributes" in response.text

@@ -12,7 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-from authgate.core.types import ClientMetadata
+from authgate.core.types import (
+    ATTRIBUTE_NAME_MAX,
+    ATTRIBUTE_VALUE_MAX,
+    CLIENT_NAME_MAX,
+    ClientMetadata,
+)
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
 
@@ -24,7 +29,7 @@ class _In(BaseModel):
 class ClientIn(_In):
     """A client as an administrator creates or replaces it (PUT replaces every member)."""
 
-    client_name: str = Field("", max_length=255)
+    client_name: str = Field("", max_length=CLIENT_NAME_MAX)
     redirect_uris: list[str] = Field(default_factory=list)
     grant_types: list[str] = Field(default_factory=lambda: ["authorization_code"])
     response_types: list[str] = Field(default_factory=lambda: ["code"])
@@ -54,6 +59,17 @@ class ClientIn(_In):
     def _scope_string(cls, value: Any) -> Any:
         """``scope`` as a JSON array or a space-separated string, as at registration."""
         return value.split() if isinstance(value, str) else value
+
+    @field_validator("custom_attributes")
+    @classmethod
+    def _attribute_sizes(cls, value: dict[str, str]) -> dict[str, str]:
+        """Names and values fit what a client record holds, on every database."""
+        for name, item in value.items():
+            if not 0 < len(name) <= ATTRIBUTE_NAME_MAX:
+                raise ValueError(f"attribute names are 1 to {ATTRIBUTE_NAME_MAX} characters")
+            if len(item) > ATTRIBUTE_VALUE_MAX:
+                raise ValueError(f"attribute {name}: at most {ATTRIBUTE_VALUE_MAX} characters")
+        return value
 
 
 class ScopeIn(_In):

@@ -17,6 +17,14 @@ TokenKind = Literal["access_token", "refresh_token"]
 PUBLIC_AUTH_METHOD = "none"
 
 
+# The longest values a client record holds (the column sizes of storage/models.py). Entry
+# points refuse longer ones, so no database is asked to store them: PostgreSQL would refuse
+# them and SQLite would keep them.
+CLIENT_NAME_MAX = 255
+ATTRIBUTE_NAME_MAX = 128
+ATTRIBUTE_VALUE_MAX = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class ClientMetadata:
     """Validated RFC 7591 / OIDC Registration metadata plus Janssen's extras

@@ -24,7 +24,13 @@ from authgate.core.registration import sector
 from authgate.core.registration.client_types import resolve_types
 from authgate.core.registration.request import RegistrationRequest, parse_registration_request
 from authgate.core.registration.response import client_response
-from authgate.core.types import Client, ClientMetadata, Scope
+from authgate.core.types import (
+    ATTRIBUTE_NAME_MAX,
+    ATTRIBUTE_VALUE_MAX,
+    Client,
+    ClientMetadata,
+    Scope,
+)
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri
 
@@ -154,6 +160,15 @@ def build_metadata(
         for name, value in req.extra_members().items()
         if name in config.dynamicRegistrationCustomAttributes and isinstance(value, str | int)
     }
+    for name, value in custom.items():
+        if len(name) > ATTRIBUTE_NAME_MAX:
+            raise InvalidClientMetadata(
+                f"Custom attribute names are limited to {ATTRIBUTE_NAME_MAX} characters"
+            )
+        if len(value) > ATTRIBUTE_VALUE_MAX:
+            raise InvalidClientMetadata(
+                f"Parameter {name} is not valid: at most {ATTRIBUTE_VALUE_MAX} characters"
+            )
     lifetime = (
         req.lifetime
         if req.lifetime is not None and not config.dcrForbidExpirationTimeInRequest

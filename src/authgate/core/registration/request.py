@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from authgate.core.types import CLIENT_NAME_MAX
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
 
 _URI_LIST_FIELDS = frozenset({"redirect_uris"})
@@ -26,7 +27,7 @@ class RegistrationRequest(BaseModel):
     response_types: list[str] = Field(default_factory=list)
     grant_types: list[str] = Field(default_factory=list)
     application_type: Literal["web", "native"] = "web"
-    client_name: str | None = None
+    client_name: str | None = Field(None, max_length=CLIENT_NAME_MAX)
     token_endpoint_auth_method: str | None = None
     scope: list[str] | str | None = None
     subject_type: str | None = None
