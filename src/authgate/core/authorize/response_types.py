@@ -67,7 +67,8 @@ def implicit_enabled(config: AppConfiguration) -> bool:
 
 def grants_needed(parts: ResponseType) -> frozenset[str]:
     """The grant types a response type uses: ``authorization_code`` for ``code``,
-    ``implicit`` for ``token``/``id_token`` (janssen-spec §4.2 step 10)."""
+    ``implicit`` for ``token``/``id_token`` (OIDC Core §3.2, §3.3: authgate files every
+    response type that returns a token under the implicit grant)."""
     needed = set()
     if CODE in parts:
         needed.add(CODE_GRANT)
@@ -126,19 +127,17 @@ def default_mode(parts: ResponseType) -> str:
     return "fragment" if returns_tokens(parts) else "query"
 
 
-def check(params: Mapping[str, str], client: Client, config: AppConfiguration) -> tuple[str, str]:
-    """Validate ``response_type`` and ``response_mode`` for this client.
+def check_type(raw: str | None, client: Client, config: AppConfiguration) -> ResponseType:
+    """Validate ``response_type`` for this client.
 
     Returns:
-        The canonical response type and the response mode to use.
+        Its parts (spell them with :func:`canonical`).
 
     Raises:
-        InvalidRequest: ``response_type`` missing, an unsupported ``response_mode``, or
-            ``query`` for a response carrying tokens.
+        InvalidRequest: ``response_type`` missing.
         UnsupportedResponseType: malformed, not implemented or turned off on this server.
         UnauthorizedClient: the client is not registered for the response type or its grant.
     """
-    raw = params.get("response_type")
     if not raw:
         raise InvalidRequest("The request is missing the response_type parameter")
     parts = parse(raw)
@@ -151,7 +150,20 @@ def check(params: Mapping[str, str], client: Client, config: AppConfiguration) -
             f"(needs response types {sorted(parts)} and grant types "
             f"{sorted(grants_needed(parts))})"
         )
-    mode = params.get("response_mode") or default_mode(parts)
+    return parts
+
+
+def check_mode(
+    requested: str | None, parts: ResponseType, raw: str, config: AppConfiguration
+) -> str:
+    """The response mode to use: ``requested``, or the default for the response type
+    ``raw`` (as sent) whose parts are ``parts``.
+
+    Raises:
+        InvalidRequest: an unsupported ``response_mode``, or ``query`` for a response
+            carrying tokens.
+    """
+    mode = requested or default_mode(parts)
     if mode not in supported_modes(config):
         raise InvalidRequest(f"response_mode '{mode}' is not supported")
     if mode == "query" and returns_tokens(parts):
@@ -159,7 +171,7 @@ def check(params: Mapping[str, str], client: Client, config: AppConfiguration) -
             f"response_mode=query cannot carry the tokens of response_type '{raw}'; "
             "use fragment or form_post (OAuth 2.0 Multiple Response Types §5)"
         )
-    return canonical(parts), mode
+    return mode
 
 
 def error_mode(params: Mapping[str, str], config: AppConfiguration) -> str:
