@@ -8,7 +8,8 @@ matter (MRT §3). Responses that carry a token never travel in the query (MRT §
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Collection, Iterable, Mapping
 
 from authgate.appconfig import (
     IMPLEMENTED_RESPONSE_MODES,
@@ -77,29 +78,36 @@ def grants_needed(parts: ResponseType) -> frozenset[str]:
     return frozenset(needed)
 
 
-_supported_memo: tuple[AppConfiguration, tuple[str, ...]] | None = None
-
-
 def supported(config: AppConfiguration) -> list[str]:
     """Response types that work now, in canonical spelling: implemented, listed in
     ``responseTypesSupported`` (any part order), with every grant they need enabled, and,
     for those returning tokens, a response mode other than ``query`` to carry them.
 
-    Computed once per configuration document (every authorize request asks).
+    Computed once per distinct value of the properties it reads (every authorize request
+    asks, and the key costs far less than the answer).
     """
-    global _supported_memo  # one entry: the current document
-    memo = _supported_memo
-    if memo is None or memo[0] is not config:
-        memo = _supported_memo = (config, tuple(_supported(config)))
-    return list(memo[1])
+    return list(
+        _supported(
+            tuple(config.responseTypesSupported),
+            tuple(config.grantTypesSupported),
+            tuple(config.responseModesSupported),
+            implicit_enabled(config),
+        )
+    )
 
 
-def _supported(config: AppConfiguration) -> list[str]:
-    configured = {frozenset(v.split()) for v in config.responseTypesSupported}
-    enabled_grants = set(config.grantTypesSupported)
-    if not implicit_enabled(config):
+@functools.lru_cache(maxsize=32)
+def _supported(
+    listed_types: tuple[str, ...],
+    listed_grants: tuple[str, ...],
+    listed_modes: tuple[str, ...],
+    implicit: bool,
+) -> tuple[str, ...]:
+    configured = {frozenset(v.split()) for v in listed_types}
+    enabled_grants = set(listed_grants)
+    if not implicit:
         enabled_grants.discard(IMPLICIT_GRANT)
-    token_modes = set(supported_modes(config)) - {"query"}
+    token_modes = set(_implemented_modes(listed_modes)) - {"query"}
     out = []
     for name in IMPLEMENTED_RESPONSE_TYPES:
         parts = frozenset(name.split())
@@ -109,12 +117,16 @@ def _supported(config: AppConfiguration) -> list[str]:
             and (token_modes or not returns_tokens(parts))
         ):
             out.append(name)
-    return out
+    return tuple(out)
 
 
 def supported_modes(config: AppConfiguration) -> list[str]:
     """Response modes that work now: implemented and listed in ``responseModesSupported``."""
-    return [m for m in IMPLEMENTED_RESPONSE_MODES if m in config.responseModesSupported]
+    return _implemented_modes(config.responseModesSupported)
+
+
+def _implemented_modes(listed: Collection[str]) -> list[str]:
+    return [m for m in IMPLEMENTED_RESPONSE_MODES if m in listed]
 
 
 def returns_tokens(parts: ResponseType) -> bool:
