@@ -39,13 +39,6 @@ def test_unknown_method_is_invalid_request(raw: str) -> None:
         pkce.normalise_method(raw, ["S256", "plain"])
 
 
-def test_plain_refused_when_policy_removes_it() -> None:
-    with pytest.raises(InvalidRequest, match="not allowed"):
-        pkce.normalise_method("plain", ["S256"])
-    with pytest.raises(InvalidRequest):
-        pkce.normalise_method(None, ["S256"])
-
-
 @pytest.mark.parametrize(
     ("challenge", "method"),
     [
@@ -62,12 +55,6 @@ def test_challenge_syntax(challenge: str, method: str) -> None:
         pkce.check_challenge(challenge, method)
 
 
-def test_valid_challenges_pass() -> None:
-    pkce.check_challenge(RFC_CHALLENGE, "S256")
-    pkce.check_challenge("a" * 43, "plain")
-    pkce.check_challenge("A-._~" * 25 + "abc", "plain")
-
-
 @pytest.mark.parametrize(
     ("verifier", "message"),
     [("a" * 42, "43 to 128"), ("a" * 129, "43 to 128"), ("a" * 42 + "/", "characters")],
@@ -77,22 +64,170 @@ def test_verifier_syntax(verifier: str, message: str) -> None:
         pkce.verify(verifier, pkce.s256(verifier), "S256")
 
 
-def test_decision_table() -> None:
-    # no challenge, no verifier: nothing to check
-    pkce.verify(None, None, None)
-    # downgrade: a verifier for a code issued without a challenge
-    with pytest.raises(InvalidGrant, match="downgrade"):
-        pkce.verify(RFC_VERIFIER, None, None)
-    # challenge but no verifier
-    with pytest.raises(InvalidGrant, match="required"):
-        pkce.verify(None, RFC_CHALLENGE, "S256")
-    # mismatch
-    with pytest.raises(InvalidGrant, match="does not match"):
-        pkce.verify("x" * 43, RFC_CHALLENGE, "S256")
-    # plain compares literally
-    pkce.verify("y" * 50, "y" * 50, "plain")
-    with pytest.raises(InvalidGrant):
-        pkce.verify("y" * 50, "z" * 50, "plain")
-    # an S256 challenge is not accepted as a plain verifier of itself
-    with pytest.raises(InvalidGrant):
-        pkce.verify(RFC_CHALLENGE, RFC_CHALLENGE, "S256")
+@pytest.mark.parametrize(
+    ("verifier", "challenge", "method"),
+    [
+        (None, None, None),  # no challenge, no verifier: nothing to check
+        (RFC_VERIFIER, RFC_CHALLENGE, "S256"),
+        ("y" * 50, "y" * 50, "plain"),  # plain compares literally
+        ("y" * 50, "y" * 50, None),  # a stored challenge without method is plain
+    ],
+)
+def test_verify_accepts(verifier: str | None, challenge: str | None, method: str | None) -> None:
+    pkce.verify(verifier, challenge, method)
+
+
+@pytest.mark.parametrize(
+    ("verifier", "challenge", "method", "description"),
+    [
+        (
+            RFC_VERIFIER,
+            None,
+            None,
+            "code_verifier was sent but the authorization request carried no code_challenge "
+            "(PKCE downgrade refused, RFC 9700 §4.8)",
+        ),
+        (
+            None,
+            RFC_CHALLENGE,
+            "S256",
+            "code_verifier is required: the authorization request carried a code_challenge",
+        ),
+        (
+            "x" * 43,
+            RFC_CHALLENGE,
+            "S256",
+            "code_verifier does not match the code_challenge (PKCE check failed)",
+        ),
+        (
+            "y" * 50,
+            "z" * 50,
+            "plain",
+            "code_verifier does not match the code_challenge (PKCE check failed)",
+        ),
+        # an S256 challenge is not accepted as a plain verifier of itself
+        (
+            RFC_CHALLENGE,
+            RFC_CHALLENGE,
+            "S256",
+            "code_verifier does not match the code_challenge (PKCE check failed)",
+        ),
+        # the S256 of the verifier, sent as a plain challenge, is not the verifier
+        (
+            RFC_VERIFIER,
+            RFC_CHALLENGE,
+            "plain",
+            "code_verifier does not match the code_challenge (PKCE check failed)",
+        ),
+    ],
+)
+def test_verify_refuses_with_invalid_grant(
+    verifier: str | None, challenge: str | None, method: str | None, description: str
+) -> None:
+    with pytest.raises(InvalidGrant) as caught:
+        pkce.verify(verifier, challenge, method)
+    assert caught.value.description == description
+
+
+@pytest.mark.parametrize(
+    ("method", "allowed", "description"),
+    [
+        (
+            "S-256",
+            ["S256", "plain"],
+            "code_challenge_method 'S-256' is not supported; use S256 or plain",
+        ),
+        ("S-256", ["S256"], "code_challenge_method 'S-256' is not supported; use S256"),
+        ("", ["S256"], "code_challenge_method '' is not supported; use S256"),
+        (
+            "plain",
+            ["S256"],
+            "code_challenge_method 'plain' is not allowed by this server; use S256",
+        ),
+        (
+            "Plain",
+            ["S256"],
+            "code_challenge_method 'plain' is not allowed by this server; use S256",
+        ),
+        (None, ["S256"], "code_challenge_method 'plain' is not allowed by this server; use S256"),
+    ],
+)
+def test_method_refusal_descriptions(
+    method: str | None, allowed: list[str], description: str
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        pkce.normalise_method(method, allowed)
+    assert caught.value.description == description
+
+
+@pytest.mark.parametrize(
+    ("challenge", "method"),
+    [
+        (RFC_CHALLENGE, "S256"),
+        ("-_" * 21 + "a", "S256"),
+        ("a" * 43, "plain"),
+        ("a" * 128, "plain"),
+        ("A-._~" * 25 + "abc", "plain"),
+    ],
+)
+def test_challenge_syntax_accepted(challenge: str, method: str) -> None:
+    pkce.check_challenge(challenge, method)
+
+
+@pytest.mark.parametrize(
+    ("challenge", "description"),
+    [
+        (
+            RFC_CHALLENGE[:-1] + ".",
+            "code_challenge for S256 must be 43 base64url characters (RFC 7636 §4.2)",
+        ),
+        ("a" * 44, "code_challenge for S256 must be 43 base64url characters (RFC 7636 §4.2)"),
+        ("", "code_challenge for S256 must be 43 base64url characters (RFC 7636 §4.2)"),
+    ],
+)
+def test_s256_challenge_refusal_description(challenge: str, description: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        pkce.check_challenge(challenge, "S256")
+    assert caught.value.description == description
+
+
+@pytest.mark.parametrize("verifier", ["a" * 43, "a" * 128, "A-._~" * 25 + "abc", RFC_VERIFIER])
+def test_verifier_syntax_accepted(verifier: str) -> None:
+    pkce.check_verifier_syntax(verifier)
+
+
+@pytest.mark.parametrize(
+    ("verifier", "description"),
+    [
+        ("a" * 42, "code_verifier must be 43 to 128 characters long, got 42 (RFC 7636 §4.1)"),
+        ("a" * 129, "code_verifier must be 43 to 128 characters long, got 129 (RFC 7636 §4.1)"),
+        ("", "code_verifier must be 43 to 128 characters long, got 0 (RFC 7636 §4.1)"),
+        (
+            "a" * 42 + "+",
+            "code_verifier may contain only the characters [A-Za-z0-9-._~] (RFC 7636 §4.1)",
+        ),
+        (
+            "a" * 42 + "é",
+            "code_verifier may contain only the characters [A-Za-z0-9-._~] (RFC 7636 §4.1)",
+        ),
+        (
+            "a" * 42 + "\n",
+            "code_verifier may contain only the characters [A-Za-z0-9-._~] (RFC 7636 §4.1)",
+        ),
+    ],
+)
+def test_verifier_syntax_refusal_description(verifier: str, description: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        pkce.check_verifier_syntax(verifier)
+    assert caught.value.description == description
+
+
+@pytest.mark.parametrize(
+    ("verifier", "challenge"),
+    [
+        (RFC_VERIFIER, RFC_CHALLENGE),
+        ("a" * 43, "ZtNPunH49FD35FWYhT5Tv8I7vRKQJ8uxMaL0_9eHjNA"),
+    ],
+)
+def test_s256_vectors(verifier: str, challenge: str) -> None:
+    assert pkce.s256(verifier) == challenge
