@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from authgate.core import profile
-from authgate.core.authorize import pkce, redirect_uris, request_uri, response_types
-from authgate.core.authorize import security as authorize_security
+from authgate.core.authorize import redirect_uris, request_uri, response_types, steps
 from authgate.core.authorize.response import AuthorizationResponse, issue
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
@@ -26,8 +24,6 @@ from authgate.errors import (
     RedirectError,
     UnauthorizedClient,
 )
-
-PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,96 +102,14 @@ def check_request(
     *,
     pushed: bool = False,
 ) -> AuthorizationRequest:
-    """Stage 2, once client and redirect URI are trusted (also run by the PAR endpoint).
+    """Stage 2, once client and redirect URI are trusted (also run by the PAR endpoint): the
+    checks of :data:`authgate.core.authorize.steps.STEPS`, in order.
 
     Raises:
         OAuthError: the first failed check (the caller decides how to deliver it).
     """
-    config = svc.config.current
-    meta = client.metadata
-    if "request" in params or "request_uri" in params:
-        raise InvalidRequest(
-            "Request objects are not supported; push the request to the PAR endpoint instead"
-        )
-    profile.check_response_type(params.get("response_type") or "", config)
-    response_type, mode = response_types.check(params, client, config)
-    parts = frozenset(response_type.split())
-    requested = [s for s in params.get("scope", "").split(" ") if s]
-    scope = tuple(dict.fromkeys(s for s in requested if s in meta.scope))
-    nonce = params.get("nonce")
-    if response_types.ID_TOKEN in parts:
-        if "openid" not in scope:
-            raise InvalidRequest(
-                f"response_type '{response_type}' returns an id_token: the openid scope is "
-                "required (OIDC Core §3.2.2.1)"
-            )
-        if not nonce:
-            raise InvalidRequest(
-                f"nonce is required for response_type '{response_type}' "
-                "(OIDC Core §3.2.2.1, §3.3.2.11)"
-            )
-    prompt = frozenset(p for p in params.get("prompt", "").split(" ") if p)
-    if not prompt <= PROMPTS:
-        raise InvalidRequest(f"Unsupported prompt value(s): {' '.join(sorted(prompt - PROMPTS))}")
-    if "none" in prompt and len(prompt) > 1:
-        raise InvalidRequest("prompt=none cannot be combined with other prompt values")
-    max_age = _max_age(params.get("max_age"), meta.default_max_age)
-    challenge, method = _pkce(params, client, svc) if response_types.CODE in parts else (None, None)
-    authorize_security.check_pushed(client, config, pushed=pushed)
-    return AuthorizationRequest(
-        client_id=client.client_id,
-        redirect_uri=redirect_uri,
-        redirect_uri_given="redirect_uri" in params,
-        response_type=response_type,
-        scope=scope,
-        state=params.get("state"),
-        nonce=nonce,
-        response_mode=mode,
-        prompt=prompt,
-        max_age=max_age,
-        code_challenge=challenge,
-        code_challenge_method=method,
-        login_hint=params.get("login_hint"),
-        acr_values=tuple(params.get("acr_values", "").split()),
-        dpop_jkt=authorize_security.dpop_jkt(params, config),
-    )
-
-
-def _max_age(raw: str | None, default: int | None) -> int | None:
-    """OIDC Core §3.1.2.1 ``max_age``, or the client's ``default_max_age`` (OIDC
-    Registration §2). ASCII digits only: ``str.isdigit`` alone also accepts "²", which
-    ``int`` refuses; more than ten digits (over 300 years) is refused as well."""
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
-        raise InvalidRequest("max_age must be a non-negative integer number of seconds")
-    return int(raw)
-
-
-def _pkce(
-    params: Mapping[str, str], client: Client, svc: Services
-) -> tuple[str | None, str | None]:
-    config = svc.config.current
-    challenge = params.get("code_challenge")
-    method = params.get("code_challenge_method")
-    if challenge is None:
-        if method is not None:
-            raise InvalidRequest("code_challenge_method was sent without code_challenge")
-        required = (
-            config.requirePkce
-            or client.metadata.require_pkce
-            or (client.metadata.is_public and profile.pkce_required_for_public_clients(config))
-        )
-        if required:
-            who = "public clients" if client.metadata.is_public else "this client"
-            raise InvalidRequest(
-                f"PKCE is required for {who}: send code_challenge and "
-                "code_challenge_method=S256 (RFC 7636, OAuth 2.1)"
-            )
-        return None, None
-    canonical = pkce.normalise_method(method, profile.pkce_methods(config))
-    pkce.check_challenge(challenge, canonical)
-    return challenge, canonical
+    draft = steps.Draft(params, client, svc.config.current, redirect_uri, pushed=pushed)
+    return steps.run(draft)
 
 
 async def decide(

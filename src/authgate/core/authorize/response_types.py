@@ -8,7 +8,8 @@ matter (MRT §3). Responses that carry a token never travel in the query (MRT §
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Collection, Iterable, Mapping
 
 from authgate.appconfig import (
     IMPLEMENTED_RESPONSE_MODES,
@@ -76,29 +77,36 @@ def grants_needed(parts: ResponseType) -> frozenset[str]:
     return frozenset(needed)
 
 
-_supported_memo: tuple[AppConfiguration, tuple[str, ...]] | None = None
-
-
 def supported(config: AppConfiguration) -> list[str]:
     """Response types that work now, in canonical spelling: implemented, listed in
     ``responseTypesSupported`` (any part order), with every grant they need enabled, and,
     for those returning tokens, a response mode other than ``query`` to carry them.
 
-    Computed once per configuration document (every authorize request asks).
+    Computed once per distinct value of the properties it reads (every authorize request
+    asks, and the key costs far less than the answer).
     """
-    global _supported_memo  # one entry: the current document
-    memo = _supported_memo
-    if memo is None or memo[0] is not config:
-        memo = _supported_memo = (config, tuple(_supported(config)))
-    return list(memo[1])
+    return list(
+        _supported(
+            tuple(config.responseTypesSupported),
+            tuple(config.grantTypesSupported),
+            tuple(config.responseModesSupported),
+            implicit_enabled(config),
+        )
+    )
 
 
-def _supported(config: AppConfiguration) -> list[str]:
-    configured = {frozenset(v.split()) for v in config.responseTypesSupported}
-    enabled_grants = set(config.grantTypesSupported)
-    if not implicit_enabled(config):
+@functools.lru_cache(maxsize=32)
+def _supported(
+    listed_types: tuple[str, ...],
+    listed_grants: tuple[str, ...],
+    listed_modes: tuple[str, ...],
+    implicit: bool,
+) -> tuple[str, ...]:
+    configured = {frozenset(v.split()) for v in listed_types}
+    enabled_grants = set(listed_grants)
+    if not implicit:
         enabled_grants.discard(IMPLICIT_GRANT)
-    token_modes = set(supported_modes(config)) - {"query"}
+    token_modes = set(_implemented_modes(listed_modes)) - {"query"}
     out = []
     for name in IMPLEMENTED_RESPONSE_TYPES:
         parts = frozenset(name.split())
@@ -108,12 +116,16 @@ def _supported(config: AppConfiguration) -> list[str]:
             and (token_modes or not returns_tokens(parts))
         ):
             out.append(name)
-    return out
+    return tuple(out)
 
 
 def supported_modes(config: AppConfiguration) -> list[str]:
     """Response modes that work now: implemented and listed in ``responseModesSupported``."""
-    return [m for m in IMPLEMENTED_RESPONSE_MODES if m in config.responseModesSupported]
+    return _implemented_modes(config.responseModesSupported)
+
+
+def _implemented_modes(listed: Collection[str]) -> list[str]:
+    return [m for m in IMPLEMENTED_RESPONSE_MODES if m in listed]
 
 
 def returns_tokens(parts: ResponseType) -> bool:
@@ -126,19 +138,17 @@ def default_mode(parts: ResponseType) -> str:
     return "fragment" if returns_tokens(parts) else "query"
 
 
-def check(params: Mapping[str, str], client: Client, config: AppConfiguration) -> tuple[str, str]:
-    """Validate ``response_type`` and ``response_mode`` for this client.
+def check_type(raw: str | None, client: Client, config: AppConfiguration) -> ResponseType:
+    """Validate ``response_type`` for this client.
 
     Returns:
-        The canonical response type and the response mode to use.
+        Its parts (spell them with :func:`canonical`).
 
     Raises:
-        InvalidRequest: ``response_type`` missing, an unsupported ``response_mode``, or
-            ``query`` for a response carrying tokens.
+        InvalidRequest: ``response_type`` missing.
         UnsupportedResponseType: malformed, not implemented or turned off on this server.
         UnauthorizedClient: the client is not registered for the response type or its grant.
     """
-    raw = params.get("response_type")
     if not raw:
         raise InvalidRequest("The request is missing the response_type parameter")
     parts = parse(raw)
@@ -151,7 +161,20 @@ def check(params: Mapping[str, str], client: Client, config: AppConfiguration) -
             f"(needs response types {sorted(parts)} and grant types "
             f"{sorted(grants_needed(parts))})"
         )
-    mode = params.get("response_mode") or default_mode(parts)
+    return parts
+
+
+def check_mode(
+    requested: str | None, parts: ResponseType, raw: str, config: AppConfiguration
+) -> str:
+    """The response mode to use: ``requested``, or the default for the response type
+    ``raw`` (as sent) whose parts are ``parts``.
+
+    Raises:
+        InvalidRequest: an unsupported ``response_mode``, or ``query`` for a response
+            carrying tokens.
+    """
+    mode = requested or default_mode(parts)
     if mode not in supported_modes(config):
         raise InvalidRequest(f"response_mode '{mode}' is not supported")
     if mode == "query" and returns_tokens(parts):
@@ -159,7 +182,7 @@ def check(params: Mapping[str, str], client: Client, config: AppConfiguration) -
             f"response_mode=query cannot carry the tokens of response_type '{raw}'; "
             "use fragment or form_post (OAuth 2.0 Multiple Response Types §5)"
         )
-    return canonical(parts), mode
+    return mode
 
 
 def error_mode(params: Mapping[str, str], config: AppConfiguration) -> str:

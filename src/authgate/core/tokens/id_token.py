@@ -10,12 +10,13 @@ from typing import Any
 
 
 def half_hash(value: str) -> str:
-    """Left half of SHA-256 of the ASCII value, base64url without padding.
+    """Left half of SHA-256 of the value's octets, base64url without padding.
 
     The rule of ``at_hash`` (OIDC Core §3.1.3.6), ``c_hash`` (§3.3.2.11) and ``s_hash``
-    (FAPI 1.0 Advanced §5.1) for RS256 id_tokens.
+    (FAPI 1.0 Advanced §5.1) for RS256 id_tokens. Tokens and codes are ASCII; a client's
+    ``state`` may not be, and is hashed as UTF-8 (the same octets for ASCII).
     """
-    digest = hashlib.sha256(value.encode("ascii")).digest()
+    digest = hashlib.sha256(value.encode("utf-8")).digest()
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 

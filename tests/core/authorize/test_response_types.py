@@ -10,8 +10,13 @@ from authgate.core.authorize import response_types as rt
 
 def test_parse() -> None:
     assert rt.parse("id_token code") == frozenset({"code", "id_token"})
-    for bad in (None, "", "code code", "code  token", "Code", "code device", " code"):
-        assert rt.parse(bad) is None, bad
+
+
+@pytest.mark.parametrize(
+    "bad", [None, "", "code code", "code  token", "Code", "code device", " code"]
+)
+def test_parse_refuses_malformed(bad: str | None) -> None:
+    assert rt.parse(bad) is None
 
 
 def test_canonical_spelling() -> None:
@@ -49,3 +54,16 @@ def test_grants_needed() -> None:
     assert rt.grants_needed(frozenset({"code"})) == {"authorization_code"}
     assert rt.grants_needed(frozenset({"id_token"})) == {"implicit"}
     assert rt.grants_needed(frozenset({"code", "token"})) == {"authorization_code", "implicit"}
+
+
+def test_supported_answers_by_value_with_a_fresh_list() -> None:
+    config = AppConfiguration(responseTypesSupported=["code", "id_token"])
+    first = rt.supported(config)
+    first.append("token")
+    same_values = config.model_copy()
+    assert same_values is not config
+    assert rt.supported(same_values) == ["code", "id_token"]
+    no_fragment = config.model_copy(
+        update={"responseModesSupported": ["query"], "grantTypesSupported": ["implicit"]}
+    )
+    assert rt.supported(no_fragment) == []

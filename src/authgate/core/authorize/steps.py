@@ -1,0 +1,211 @@
+"""The checks of an authorization request once its client and redirect URI are trusted, as a
+table of named steps run in order (RFC 6749 §4.1.1, §4.2.1, OIDC Core §3.1.2.1).
+
+Each step reads the :class:`Draft`, may record what it resolved there (the response type,
+the scopes, the PKCE challenge, ...) and raises an :class:`~authgate.errors.OAuthError` when
+the request fails its check. :func:`run` runs :data:`STEPS` in order, so the first failing
+check decides the error; the caller delivers it (a redirect from the authorization endpoint,
+JSON from the PAR endpoint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from authgate.appconfig import AppConfiguration
+from authgate.core import profile
+from authgate.core.authorize import pkce, response_types
+from authgate.core.authorize import security as authorize_security
+from authgate.core.authorize.response_types import CODE, ID_TOKEN
+from authgate.core.types import AuthorizationRequest, Client
+from authgate.errors import InvalidRequest
+
+#: ``prompt`` values this server implements (OIDC Core §3.1.2.1).
+PROMPTS = frozenset({"none", "login", "consent", "select_account"})
+
+
+@dataclass(slots=True)
+class Draft:
+    """An authorization request under check: its parameters and context, and what the steps
+    have resolved so far (the fields after ``pushed``)."""
+
+    params: Mapping[str, str]
+    client: Client
+    config: AppConfiguration
+    redirect_uri: str
+    #: The parameters came from the PAR endpoint (RFC 9126).
+    pushed: bool = False
+    response_type: str = ""
+    parts: response_types.ResponseType = frozenset()
+    response_mode: str = "query"
+    scope: tuple[str, ...] = ()
+    prompt: frozenset[str] = frozenset()
+    max_age: int | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    dpop_jkt: str | None = None
+
+    def request(self) -> AuthorizationRequest:
+        """The validated request, once every step has passed."""
+        params = self.params
+        return AuthorizationRequest(
+            client_id=self.client.client_id,
+            redirect_uri=self.redirect_uri,
+            redirect_uri_given="redirect_uri" in params,
+            response_type=self.response_type,
+            scope=self.scope,
+            state=params.get("state"),
+            nonce=params.get("nonce"),
+            response_mode=self.response_mode,
+            prompt=self.prompt,
+            max_age=self.max_age,
+            code_challenge=self.code_challenge,
+            code_challenge_method=self.code_challenge_method,
+            login_hint=params.get("login_hint"),
+            acr_values=tuple(params.get("acr_values", "").split()),
+            dpop_jkt=self.dpop_jkt,
+        )
+
+
+Step = Callable[[Draft], None]
+
+
+def check_request_object(draft: Draft) -> None:
+    """No request objects (OIDC Core §6, RFC 9101): pushed requests go by PAR (RFC 9126)."""
+    if "request" in draft.params or "request_uri" in draft.params:
+        raise InvalidRequest(
+            "Request objects are not supported; push the request to the PAR endpoint instead"
+        )
+
+
+def check_profile(draft: Draft) -> None:
+    """No implicit or hybrid response type under the OAuth 2.1 profile (OAuth 2.1 §10.1)."""
+    profile.check_response_type(draft.params.get("response_type") or "", draft.config)
+
+
+def check_response_type(draft: Draft) -> None:
+    """``response_type`` is supported and registered for the client (OIDC Core §3, MRT §3)."""
+    raw = draft.params.get("response_type")
+    draft.parts = response_types.check_type(raw, draft.client, draft.config)
+    draft.response_type = response_types.canonical(draft.parts)
+
+
+def check_response_mode(draft: Draft) -> None:
+    """``response_mode`` is supported and can carry the response (MRT §2.1, §5; FPRM §2)."""
+    draft.response_mode = response_types.check_mode(
+        draft.params.get("response_mode"),
+        draft.parts,
+        draft.params.get("response_type") or "",
+        draft.config,
+    )
+
+
+def check_scope(draft: Draft) -> None:
+    """Keep the registered scopes (RFC 6749 §3.3); openid for an id_token (OIDC Core §3.2.2.1)."""
+    requested = [s for s in draft.params.get("scope", "").split(" ") if s]
+    registered = draft.client.metadata.scope
+    draft.scope = tuple(dict.fromkeys(s for s in requested if s in registered))
+    if ID_TOKEN in draft.parts and "openid" not in draft.scope:
+        raise InvalidRequest(
+            f"response_type '{draft.response_type}' returns an id_token: the openid scope is "
+            "required (OIDC Core §3.2.2.1)"
+        )
+
+
+def check_nonce(draft: Draft) -> None:
+    """``nonce`` is required when an id_token is returned (OIDC Core §3.2.2.1, §3.3.2.11)."""
+    if ID_TOKEN in draft.parts and not draft.params.get("nonce"):
+        raise InvalidRequest(
+            f"nonce is required for response_type '{draft.response_type}' "
+            "(OIDC Core §3.2.2.1, §3.3.2.11)"
+        )
+
+
+def check_prompt(draft: Draft) -> None:
+    """``prompt`` values are known, and ``none`` stands alone (OIDC Core §3.1.2.1)."""
+    prompt = frozenset(p for p in draft.params.get("prompt", "").split(" ") if p)
+    if not prompt <= PROMPTS:
+        raise InvalidRequest(f"Unsupported prompt value(s): {' '.join(sorted(prompt - PROMPTS))}")
+    if "none" in prompt and len(prompt) > 1:
+        raise InvalidRequest("prompt=none cannot be combined with other prompt values")
+    draft.prompt = prompt
+
+
+def check_max_age(draft: Draft) -> None:
+    """``max_age`` (OIDC Core §3.1.2.1), else ``default_max_age`` (OIDC Registration §2)."""
+    raw = draft.params.get("max_age")
+    if raw is None:
+        draft.max_age = draft.client.metadata.default_max_age
+        return
+    # ASCII digits only: str.isdigit alone also accepts "²", which int refuses; more than
+    # ten digits (over 300 years) is refused as well.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        raise InvalidRequest("max_age must be a non-negative integer number of seconds")
+    draft.max_age = int(raw)
+
+
+def check_pkce(draft: Draft) -> None:
+    """PKCE challenge and method for a code (RFC 7636 §4.3, §4.4.1; OAuth 2.1 §4.1.1)."""
+    if CODE not in draft.parts:
+        return
+    challenge = draft.params.get("code_challenge")
+    method = draft.params.get("code_challenge_method")
+    if challenge is None:
+        if method is not None:
+            raise InvalidRequest("code_challenge_method was sent without code_challenge")
+        if _pkce_required(draft.client, draft.config):
+            who = "public clients" if draft.client.metadata.is_public else "this client"
+            raise InvalidRequest(
+                f"PKCE is required for {who}: send code_challenge and "
+                "code_challenge_method=S256 (RFC 7636, OAuth 2.1)"
+            )
+        return
+    canonical = pkce.normalise_method(method, profile.pkce_methods(draft.config))
+    pkce.check_challenge(challenge, canonical)
+    draft.code_challenge, draft.code_challenge_method = challenge, canonical
+
+
+def _pkce_required(client: Client, config: AppConfiguration) -> bool:
+    return (
+        config.requirePkce
+        or client.metadata.require_pkce
+        or (client.metadata.is_public and profile.pkce_required_for_public_clients(config))
+    )
+
+
+def check_pushed(draft: Draft) -> None:
+    """The request was pushed if the server or the client requires PAR (RFC 9126 §5)."""
+    authorize_security.check_pushed(draft.client, draft.config, pushed=draft.pushed)
+
+
+def check_dpop_jkt(draft: Draft) -> None:
+    """``dpop_jkt`` is a JWK thumbprint, present if the server requires it (RFC 9449 §10)."""
+    draft.dpop_jkt = authorize_security.dpop_jkt(draft.params, draft.config)
+
+
+#: The checks in the order they run: the first that fails decides the error.
+STEPS: tuple[Step, ...] = (
+    check_request_object,
+    check_profile,
+    check_response_type,
+    check_response_mode,
+    check_scope,
+    check_nonce,
+    check_prompt,
+    check_max_age,
+    check_pkce,
+    check_pushed,
+    check_dpop_jkt,
+)
+
+
+def run(draft: Draft) -> AuthorizationRequest:
+    """Run :data:`STEPS` on ``draft`` in order and return the validated request.
+
+    Raises:
+        OAuthError: from the first step that fails.
+    """
+    for step in STEPS:
+        step(draft)
+    return draft.request()
