@@ -1,8 +1,10 @@
-"""Config API paths (Janssen's where Janssen has the operation, janssen-spec §7.3)."""
+"""Config API paths: Janssen's where Janssen has the operation (docs/administration.md)."""
 
 from __future__ import annotations
 
-PREFIX = "/jans-config-api/api/v1"
+#: Every path under this root is a Config API path, a protected resource (RFC 6750).
+ROOT = "/jans-config-api/"
+PREFIX = f"{ROOT}api/v1"
 CONFIG = f"{PREFIX}/jans-auth-server/config"
 CLIENTS = f"{PREFIX}/openid/clients"
 SCOPES = f"{PREFIX}/scopes"

@@ -1,4 +1,4 @@
-"""Request helpers shared by the Config API handlers."""
+"""Request helpers shared by the Config API handlers: the admin service, bodies, paging."""
 
 from __future__ import annotations
 
