@@ -14,11 +14,11 @@ import uuid
 from dataclasses import dataclass
 
 from authgate.admin.scopes import ADMIN_SCOPES, PROPERTIES_WRITE, admin_scope_records
+from authgate.admin_records import AuditEntry
 from authgate.core.ports import ClientStore, ScopeStore
 from authgate.core.types import Client, ClientMetadata
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.storage.admin import SqlAdminStore
-from authgate.storage.audit import AuditEntry
 
 ADMIN_CLIENT_NAME = "authgate admin (Config API)"
 

@@ -17,10 +17,9 @@ from typing import Any, Literal
 
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict, NotFound
+from authgate.admin_records import AuditEntry, AuditRecord, SessionView
 from authgate.crypto.keys import StoredKey, generate_key
 from authgate.crypto.rotation import NewKey, expired, retire_at
-from authgate.storage.admin_sessions import SessionView
-from authgate.storage.audit import AuditEntry, AuditRecord
 
 KeyStatus = Literal["signing", "next", "retiring", "retired"]
 
