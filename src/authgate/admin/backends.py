@@ -23,6 +23,7 @@ from authgate.admin.schemas import ClientIn, PasswordIn, UserIn, UserUpdate
 from authgate.admin.service import AdminService
 from authgate.admin.views import client_json, key_json, rotation_json, scope_json, user_json
 from authgate.appconfig import AppConfiguration
+from authgate.assembly import admin_service
 from authgate.errors import InvalidRequest
 from authgate.runtime import FirstStart, Runtime
 from authgate.settings import Settings
@@ -132,6 +133,6 @@ async def open_backend(
     runtime = await Runtime.start(settings(), migrate=True, poll=False)
     try:
         report(runtime.first_start)
-        yield LocalBackend(AdminService.from_runtime(runtime), Actor(f"cli:{getpass.getuser()}"))
+        yield LocalBackend(admin_service(runtime), Actor(f"cli:{getpass.getuser()}"))
     finally:
         await runtime.stop()
