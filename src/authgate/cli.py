@@ -14,7 +14,9 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
+from authgate.admin.cli_support import provide_local_backend
 from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
+from authgate.cli_backends import open_local_backend
 from authgate.core.authorize.pkce import s256
 from authgate.crypto.handles import new_handle
 from authgate.settings import Settings
@@ -47,8 +49,10 @@ data_dir_option = click.option(
 
 @click.group()
 @click.version_option(package_name="authgate")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """authgate: OpenID Connect Provider / OAuth 2.1 authorization server."""
+    provide_local_backend(ctx, open_local_backend)
 
 
 def _announce_first_start(first: Any) -> None:

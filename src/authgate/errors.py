@@ -214,3 +214,10 @@ class LoginFailed(Exception):
 
 class CsrfError(Exception):
     """A login or consent form was posted without the interaction's CSRF token."""
+
+
+class AlreadyExists(Exception):
+    """A store refused a write because an id or unique name it carries is taken; nothing was
+    written. Stores map their database's constraint error to this at their boundary, so the
+    use cases never see a storage exception (the Config API answers 409 where it expects one).
+    """

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
+from authgate.admin.commands import config_group
 from authgate.cli import main
 
 ADMIN_ID = "cli-test-admin"
@@ -77,6 +78,14 @@ def test_config_set_refuses_invalid_values(
     assert result.exit_code == 1
     assert message in result.stderr
     assert _cli("config", "get", *local).stdout == before
+
+
+def test_local_mode_is_provided_by_the_authgate_command(local: list[str]) -> None:
+    """The admin commands do not start a runtime themselves: run outside ``authgate`` (no
+    local backend provided), local mode is a usage error and nothing is opened."""
+    result = CliRunner().invoke(config_group, ["get", *local])
+    assert result.exit_code == 2
+    assert "No local database access here: pass --url" in result.stderr
 
 
 def test_clients_locally(local: list[str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, SelectionList, TextArea
 
-from authgate.admin.service import AdminService
+from authgate.assembly import admin_service
 from authgate.runtime import Runtime
 from authgate.tui.app import AdminApp
 from authgate.tui.widgets.client_form import ClientForm
@@ -98,5 +98,5 @@ async def test_invalid_client_shows_the_servers_error(app: AdminApp, runtime: Ru
         assert app.screen is form
         assert "evil.example" in str(form.query_one("#error").render())
         await pilot.press("escape")
-    clients = await AdminService.from_runtime(runtime).clients.list()
+    clients = await admin_service(runtime).clients.list()
     assert [c.metadata.client_name for c in clients] == ["authgate admin (Config API)"]

@@ -1,31 +1,25 @@
 """The two ways the CLI reaches the use cases: the database directly, or a remote Config API.
 
-:class:`LocalBackend` wraps :class:`~authgate.admin.service.AdminService` over a runtime started
-on this host; :class:`~authgate.admin.client.AdminClient` is the remote one. Both answer with
-the Config API's JSON shapes, so the CLI prints the same thing either way.
+:class:`LocalBackend` wraps :class:`~authgate.admin.service.AdminService` (over a runtime
+started on this host by :mod:`authgate.cli_backends`); :class:`~authgate.admin.client.AdminClient`
+is the remote one. Both answer with the Config API's JSON shapes, so the CLI prints the same
+thing either way.
 """
 
 from __future__ import annotations
 
-import contextlib
-import getpass
-from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from authgate.admin.client import AdminClient
 from authgate.admin.config_patch import describe
-from authgate.admin.connection import Connection
 from authgate.admin.context import Actor
 from authgate.admin.schemas import ClientIn, PasswordIn, UserIn, UserUpdate
 from authgate.admin.service import AdminService
 from authgate.admin.views import client_json, key_json, rotation_json, scope_json, user_json
 from authgate.appconfig import AppConfiguration
 from authgate.errors import InvalidRequest
-from authgate.runtime import FirstStart, Runtime
-from authgate.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -110,28 +104,3 @@ class LocalBackend:
 
     async def rotate_keys(self) -> dict[str, Any]:
         return rotation_json(await self._s.keys.rotate(self._actor))
-
-
-@contextlib.asynccontextmanager
-async def open_backend(
-    connection: Connection | None,
-    settings: Callable[[], Settings],
-    report: Callable[[FirstStart], None],
-) -> AsyncIterator[AdminBackend]:
-    """A remote backend when ``connection`` is given, else the local database.
-
-    ``settings`` is called only for the local database; ``report`` is told what a first
-    start created (generated passwords and secrets are shown once).
-    """
-    if connection is not None:
-        async with AdminClient(
-            connection.url, connection.client_id, connection.client_secret
-        ) as client:
-            yield client
-        return
-    runtime = await Runtime.start(settings(), migrate=True, poll=False)
-    try:
-        report(runtime.first_start)
-        yield LocalBackend(AdminService.from_runtime(runtime), Actor(f"cli:{getpass.getuser()}"))
-    finally:
-        await runtime.stop()

@@ -14,12 +14,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from authgate.admin.ports import AdminStore
 from authgate.admin.scopes import ADMIN_SCOPES, PROPERTIES_WRITE, admin_scope_records
+from authgate.admin_records import AuditEntry
 from authgate.core.ports import ClientStore, ScopeStore
 from authgate.core.types import Client, ClientMetadata
 from authgate.crypto.handles import handle_hash, new_handle
-from authgate.storage.admin import SqlAdminStore
-from authgate.storage.audit import AuditEntry
 
 ADMIN_CLIENT_NAME = "authgate admin (Config API)"
 
@@ -52,7 +52,7 @@ def admin_client(client_id: str, secret: str, now: int) -> Client:
 
 
 async def ensure_admin_client(
-    store: SqlAdminStore,
+    store: AdminStore,
     scopes: ScopeStore,
     clients: ClientStore,
     now: float,

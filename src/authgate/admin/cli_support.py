@@ -1,4 +1,9 @@
-"""Plumbing for the admin CLI commands: target options, running a use case, printing."""
+"""Plumbing for the admin CLI commands: target options, running a use case, printing.
+
+Local mode needs a started runtime, which the admin package does not build: the ``authgate``
+command provides how to open this host's database (:func:`provide_local_backend`, called by
+:mod:`authgate.cli` with :func:`authgate.cli_backends.open_local_backend`).
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,60 @@ import asyncio
 import functools
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from authgate.admin.backends import AdminBackend, open_backend
-from authgate.admin.client import AdminApiError, ServerUnreachable
+from authgate.admin.backends import AdminBackend
+from authgate.admin.client import AdminApiError, AdminClient, ServerUnreachable
 from authgate.admin.connection import Connection, ConnectionSettingsError, resolve
 from authgate.errors import OAuthError
-from authgate.runtime import FirstStart
 from authgate.settings import Settings
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Opens the use cases over this host's database (starting a runtime) for one command.
+LocalOpener = Callable[[Settings], AbstractAsyncContextManager[AdminBackend]]
+#: Where the ``authgate`` command puts its :data:`LocalOpener` (``click.Context.meta``).
+LOCAL_BACKEND = "authgate.admin.local_backend"
+
+
+def provide_local_backend(ctx: click.Context, opener: LocalOpener) -> None:
+    """Make ``opener`` the local mode of every admin command run under ``ctx``."""
+    ctx.meta[LOCAL_BACKEND] = opener
+
 
 class Target:
     """Where a command runs: this host's database, or the Config API at ``--url``."""
 
-    def __init__(self, connection: Connection | None, settings: Callable[[], Settings]) -> None:
+    def __init__(
+        self,
+        connection: Connection | None,
+        settings: Callable[[], Settings],
+        local: LocalOpener | None = None,
+    ) -> None:
         self.connection = connection
         self.settings = settings
+        self.local = local
+
+    def _open(self) -> AbstractAsyncContextManager[AdminBackend]:
+        """A remote backend when a connection is given, else the local database
+        (``settings`` is called only then)."""
+        if self.connection is not None:
+            c = self.connection
+            return AdminClient(c.url, c.client_id, c.client_secret)
+        if self.local is None:
+            raise click.UsageError("No local database access here: pass --url")
+        return self.local(self.settings())
 
     def run(self, action: Callable[[AdminBackend], Awaitable[T]]) -> T:
         """Run ``action`` against the backend; failures become one-line CLI errors."""
 
         async def main() -> T:
-            async with open_backend(self.connection, self.settings, report_first_start) as b:
+            async with self._open() as b:
                 return await action(b)
 
         try:
@@ -44,22 +75,6 @@ class Target:
             raise click.ClickException(str(exc)) from None
         except ServerUnreachable as exc:
             raise click.ClickException(f"server unreachable: {exc}") from None
-
-
-def report_first_start(first: FirstStart) -> None:
-    """Tell the operator, once, about credentials a first start generated."""
-    if first.admin_password:
-        click.echo(
-            f"First start: created user '{first.admin_username}' with password "
-            f"'{first.admin_password}' (shown once)",
-            err=True,
-        )
-    if first.admin_client_id and first.admin_client_secret:
-        click.echo(
-            f"First start: created Config API admin client '{first.admin_client_id}' with "
-            f"secret '{first.admin_client_secret}' (shown once)",
-            err=True,
-        )
 
 
 def target_options(command: F) -> F:
@@ -101,7 +116,8 @@ def target_options(command: F) -> F:
             values: dict[str, Any] = {"database_url": database_url, "data_dir": data_dir}
             return Settings(**{k: v for k, v in values.items() if v is not None})
 
-        return command(*args, target=Target(connection, settings), **kwargs)
+        local = click.get_current_context().meta.get(LOCAL_BACKEND)
+        return command(*args, target=Target(connection, settings, local), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

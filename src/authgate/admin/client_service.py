@@ -16,13 +16,13 @@ from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import NotFound
 from authgate.admin.redact import redact
 from authgate.admin.schemas import ClientIn
+from authgate.admin_records import AuditEntry
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, SubjectType
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
-from authgate.storage.audit import AuditEntry
 
 RESPONSE_TYPES = frozenset({"code", "token", "id_token"})
 _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})

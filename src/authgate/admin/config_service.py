@@ -17,8 +17,8 @@ from authgate.admin import config_patch
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict
 from authgate.admin.redact import redact
+from authgate.admin_records import AuditEntry
 from authgate.errors import ServerError
-from authgate.storage.audit import AuditEntry
 
 ATTEMPTS = 10
 

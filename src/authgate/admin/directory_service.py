@@ -11,10 +11,9 @@ from authgate.admin.errors import Conflict, NotFound
 from authgate.admin.redact import redact
 from authgate.admin.schemas import PasswordIn, ScopeIn, ScopeUpdate, UserIn, UserUpdate
 from authgate.admin.scopes import ADMIN_SCOPES
+from authgate.admin_records import AuditEntry
 from authgate.core.types import Scope, User
-from authgate.errors import InvalidRequest
-from authgate.storage.audit import AuditEntry
-from authgate.storage.engine import IntegrityViolation
+from authgate.errors import AlreadyExists, InvalidRequest
 
 #: Scopes the server itself depends on: they cannot be deleted.
 PROTECTED_SCOPES = frozenset({"openid", *ADMIN_SCOPES})
@@ -66,7 +65,7 @@ class ScopeAdmin:
             await self._ctx.store.add_scope(
                 scope, self._entry(actor, "scope.create", scope.scope_id, None, scope)
             )
-        except IntegrityViolation:
+        except AlreadyExists:
             raise Conflict(f"Scope {body.scope_id!r} already exists") from None
         self._ctx.forget(None)
         return scope
@@ -143,7 +142,7 @@ class UserAdmin:
             await self._ctx.store.add_user(
                 user, self._entry(actor, "user.create", user.user_id, None, user)
             )
-        except IntegrityViolation:
+        except AlreadyExists:
             raise Conflict(f"A user {body.username!r} already exists") from None
         return user
 

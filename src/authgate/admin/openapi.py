@@ -3,6 +3,7 @@
 Schemas are generated from the same pydantic models that parse requests and shape responses,
 and ``tests/admin/test_openapi.py`` checks that every operation here is a route of the app and
 every Config API route is here, and that real responses validate against these schemas.
+:mod:`authgate.web.config_api.routes` serves it.
 """
 
 from __future__ import annotations
@@ -11,16 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from starlette.requests import Request
-from starlette.responses import Response
 
 from authgate.admin import paths
 from authgate.admin import scopes as s
 from authgate.admin.openapi_table import MODELS, OPERATIONS, Operation
 from authgate.admin.schemas import ErrorOut
 from authgate.core import endpoints
-from authgate.web.context import services
-from authgate.web.responses import json_response
 
 _QUERY = {
     "pattern": ("string", "Case-insensitive substring to search for"),
@@ -130,8 +127,3 @@ def document(issuer: str) -> dict[str, Any]:
             },
         },
     }
-
-
-async def openapi(request: Request) -> Response:
-    """GET the OpenAPI document (public, like discovery)."""
-    return json_response(document(services(request).issuer), cache=True)

@@ -17,10 +17,9 @@ from typing import Any, Literal
 
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict, NotFound
+from authgate.admin_records import AuditEntry, AuditRecord, SessionView
 from authgate.crypto.keys import StoredKey, generate_key
 from authgate.crypto.rotation import NewKey, expired, retire_at
-from authgate.storage.admin_sessions import SessionView
-from authgate.storage.audit import AuditEntry, AuditRecord
 
 KeyStatus = Literal["signing", "next", "retiring", "retired"]
 
@@ -117,14 +116,14 @@ class KeyAdmin:
             Conflict: successors are already waiting to sign, or another instance rotated
                 the same keys concurrently.
         """
-        upkeep = self._ctx.key_upkeep
-        schedule = upkeep.schedule()
+        keys = self._ctx.key_schedule
+        schedule = keys.schedule()
         now = int(self._ctx.now())
         existing = await self._ctx.key_store.all()
         plans = successors(existing, schedule.algorithms, now, schedule.publish_delay)
         if not plans:
             raise Conflict("New signing keys are already published and waiting to sign")
-        retention = await upkeep.retention()
+        retention = await keys.retention()
         made = []
         for plan in plans:
             key = await asyncio.to_thread(

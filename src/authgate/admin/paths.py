@@ -5,7 +5,9 @@ Janssen's paths wherever Janssen has the operation (docs/janssen-compatibility.m
 
 from __future__ import annotations
 
-PREFIX = "/jans-config-api/api/v1"
+#: Every path under this root is a Config API path, a protected resource (RFC 6750).
+ROOT = "/jans-config-api/"
+PREFIX = f"{ROOT}api/v1"
 CONFIG = f"{PREFIX}/jans-auth-server/config"
 CLIENTS = f"{PREFIX}/openid/clients"
 SCOPES = f"{PREFIX}/scopes"

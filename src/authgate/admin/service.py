@@ -1,23 +1,19 @@
 """The administration use cases, shared by the Config API and the CLI.
 
-Both adapters build one :class:`AdminService` over a started runtime and call its parts; the
-TUI reaches the same code through the Config API. Methods take typed inputs
-(:mod:`authgate.admin.schemas`), return core values, and raise :class:`authgate.errors.OAuthError`
-subclasses that the web layer renders and the CLI prints.
+Both adapters get one :class:`AdminService` over a started runtime (built by
+:mod:`authgate.assembly`) and call its parts; the TUI reaches the same code through the Config
+API. Methods take typed inputs (:mod:`authgate.admin.schemas`), return core values, and raise
+:class:`authgate.errors.OAuthError` subclasses that the web layer renders and the CLI prints.
+The use cases depend on ports only (:mod:`authgate.admin.ports`, :mod:`authgate.core.ports`).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from authgate.admin.client_service import ClientAdmin
 from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
 from authgate.admin.directory_service import ScopeAdmin, UserAdmin
 from authgate.admin.ops_service import AuditAdmin, KeyAdmin, SessionAdmin
-
-if TYPE_CHECKING:
-    from authgate.runtime import Runtime
 
 
 class AdminService:
@@ -32,7 +28,3 @@ class AdminService:
         self.keys = KeyAdmin(ctx)
         self.sessions = SessionAdmin(ctx)
         self.audit = AuditAdmin(ctx)
-
-    @classmethod
-    def from_runtime(cls, runtime: Runtime) -> AdminService:
-        return cls(AdminContext.from_runtime(runtime))

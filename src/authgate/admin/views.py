@@ -15,9 +15,8 @@ from authgate.admin.schemas import (
     SuccessorOut,
     UserOut,
 )
+from authgate.admin_records import AuditRecord, SessionView
 from authgate.core.types import Client, Scope, User
-from authgate.storage.admin_sessions import SessionView
-from authgate.storage.audit import AuditRecord
 
 
 def client_json(client: Client, client_secret: str | None = None) -> dict[str, Any]:

@@ -49,6 +49,11 @@ class ClientStore(Protocol):
         """Clients whose custom attributes include every given name=value pair."""
         ...
 
+    def forget(self, client_id: str | None = None) -> None:
+        """Drop any cached copy of ``client_id`` (of every client when None), after a change
+        made past this store (the administration's writes)."""
+        ...
+
 
 class UserStore(Protocol):
     async def add(self, user: User) -> None: ...
@@ -61,6 +66,9 @@ class UserStore(Protocol):
 class ScopeStore(Protocol):
     async def all(self) -> list[Scope]: ...
     async def add(self, scope: Scope) -> None: ...
+    def forget(self) -> None:
+        """Drop any cached copy of the scopes, after a change made past this store."""
+        ...
 
 
 class SessionStore(Protocol):

@@ -1,6 +1,6 @@
 """Administrative writes to configuration, clients, scopes and users, each with its audit entry.
 
-Each method is one transaction: the change and its :class:`~authgate.storage.audit.AuditEntry`
+Each method is one transaction: the change and its :class:`~authgate.admin_records.AuditEntry`
 are committed together, so the audit log never misses a change and never records one that
 did not happen. Reads that only the Config API needs (search, paging) live here too.
 """
@@ -13,11 +13,13 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
 
+from authgate.admin_records import AuditEntry
 from authgate.core.types import Client, Scope, User
+from authgate.errors import AlreadyExists
 from authgate.storage import clients as client_sql
 from authgate.storage import configuration
 from authgate.storage import users as user_sql
-from authgate.storage.audit import AuditEntry, record_step
+from authgate.storage.audit import record_step
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ClientRow, ScopeRow, SessionRow, TokenRow, UserRow, table_of
 
@@ -109,7 +111,16 @@ class SqlAdminStore:
         self._db = db
 
     async def _apply(self, steps: list[Step], audit: AuditEntry) -> bool:
-        return (await self._db.transact([*steps, record_step(audit)])).applied
+        """Run the steps and the audit entry in one transaction; False if a guarded step
+        matched nothing.
+
+        Raises:
+            AlreadyExists: a unique constraint failed (nothing written).
+        """
+        try:
+            return (await self._db.transact([*steps, record_step(audit)])).applied
+        except IntegrityViolation as exc:
+            raise AlreadyExists(str(exc)) from exc
 
     async def bootstrap(
         self, scopes: list[Scope], client: Client | None, audit: AuditEntry
@@ -121,7 +132,7 @@ class SqlAdminStore:
             steps += client_sql._attribute_steps(client)
         try:
             return await self._apply(steps, audit)
-        except IntegrityViolation:
+        except AlreadyExists:
             return False
 
     # --- configuration ---------------------------------------------------------------------

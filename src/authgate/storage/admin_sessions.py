@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, delete, select, update
 
+from authgate.admin_records import AuditEntry, SessionView
 from authgate.crypto.keys import StoredKey
 from authgate.storage import configuration
-from authgate.storage.audit import AuditEntry, record_step
+from authgate.storage.audit import record_step
 from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import SessionRow, TokenRow, UserRow, table_of
 
@@ -37,19 +37,6 @@ REVOKE_SESSION_TOKENS = (
     .where(_tokens.c.sid == bindparam("sid"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionView:
-    """A live login session as the admin sees it (never the cookie or its hash)."""
-
-    sid: str
-    user_id: str
-    username: str | None
-    auth_time: int
-    expires_at: int
-    acr: str
-    amr: tuple[str, ...]
 
 
 def _session(row: Row) -> SessionView:

@@ -7,12 +7,12 @@ Payloads arrive already redacted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, insert, select
 
+from authgate.admin_records import AuditEntry, AuditRecord
 from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import AuditRow, table_of
 
@@ -27,27 +27,6 @@ LIST_BY_TYPE = (
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One change to record. ``before``/``after`` are JSON objects (None: did not exist)."""
-
-    actor: str
-    action: str
-    target_type: str
-    target_id: str
-    at: float
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    """A stored audit entry."""
-
-    entry_id: int
-    entry: AuditEntry
 
 
 def _dump(value: dict[str, Any] | None) -> str | None:

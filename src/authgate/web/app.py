@@ -11,11 +11,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from authgate.admin.api import routes as admin_routes
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.web import interaction
+from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
 from authgate.web.endpoints import (
     authorize,
@@ -54,7 +54,7 @@ def routes() -> list[Route]:
         Route(path, wellknown.openid_configuration, methods=["GET"])
         for path in endpoints.DISCOVERY_PATHS
     ]
-    table += admin_routes()
+    table += config_api_routes()
     return table
 
 

@@ -16,6 +16,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.admin import paths as config_api
 from authgate.core import endpoints
 from authgate.errors import (
     CsrfError,
@@ -36,14 +37,14 @@ logger = logging.getLogger("authgate.web")
 BROWSER_PATHS = frozenset(
     {endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE, endpoints.END_SESSION}
 )
-#: Protected resources: token and proof errors are 401 with a challenge (RFC 6750 §3,
-#: RFC 9449 §7.1); at the token and PAR endpoints DPoP errors are 400 (RFC 9449 §5).
+#: Protected resources (with every Config API path): token and proof errors are 401 with a
+#: challenge (RFC 6750 §3, RFC 9449 §7.1); at the token and PAR endpoints DPoP errors are 400
+#: (RFC 9449 §5).
 RESOURCE_PATHS = frozenset({endpoints.USERINFO})
-CONFIG_API = "/jans-config-api/"  # authgate.admin: every path under it is a protected resource
 
 
 def _resource(path: str) -> bool:
-    return path in RESOURCE_PATHS or path.startswith(CONFIG_API)
+    return path in RESOURCE_PATHS or path.startswith(config_api.ROOT)
 
 
 def _reason_enabled(request: Request) -> bool:

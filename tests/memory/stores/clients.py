@@ -42,6 +42,9 @@ class MemoryClientStore:
         row = self._t.clients.get(client_id)
         return None if row is None else _loaded(row)
 
+    def forget(self, client_id: str | None = None) -> None:
+        """Nothing to drop: every read goes to the one table, so no copy can be stale."""
+
     async def replace(self, client: Client) -> bool:
         """False (nothing changed) for an unknown client."""
         if client.client_id not in self._t.clients:

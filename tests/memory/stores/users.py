@@ -54,6 +54,9 @@ class MemoryScopeStore:
         """By scope_id, like ``SqlScopeStore.all``."""
         return sorted(self._t.scopes.values(), key=lambda s: s.scope_id)
 
+    def forget(self) -> None:
+        """Nothing to drop: every read goes to the one table, so no copy can be stale."""
+
     async def add(self, scope: Scope) -> None:
         """Raises IntegrityViolation for a scope_id already taken."""
         self._insert(scope)

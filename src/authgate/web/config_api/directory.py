@@ -8,10 +8,10 @@ from starlette.routing import Route
 
 from authgate.admin import paths
 from authgate.admin import scopes as s
-from authgate.admin.auth import authenticate
-from authgate.admin.http import admin, json_body, paging
 from authgate.admin.schemas import PasswordIn, ScopeIn, ScopeUpdate, UserIn, UserUpdate
 from authgate.admin.views import scope_json, user_json
+from authgate.web.config_api.auth import authenticate
+from authgate.web.config_api.request import admin, json_body, paging
 from authgate.web.responses import json_response
 
 

@@ -8,9 +8,9 @@ from starlette.routing import Route
 
 from authgate.admin import paths
 from authgate.admin import scopes as s
-from authgate.admin.auth import authenticate
-from authgate.admin.http import admin, paging
 from authgate.admin.views import audit_json, key_json, rotation_json, session_json
+from authgate.web.config_api.auth import authenticate
+from authgate.web.config_api.request import admin, paging
 from authgate.web.responses import json_response
 
 

@@ -14,15 +14,16 @@ from starlette.routing import Route
 
 from authgate.admin import paths
 from authgate.admin import scopes as s
-from authgate.admin.api_directory import routes as directory_routes
-from authgate.admin.api_ops import routes as ops_routes
-from authgate.admin.auth import authenticate
 from authgate.admin.errors import UnsupportedMediaType
-from authgate.admin.http import admin, content_type, json_body, paging
+from authgate.admin.openapi import document
 from authgate.admin.schemas import ClientIn
 from authgate.admin.views import client_json
 from authgate.errors import InvalidRequest
-from authgate.web.context import read_body
+from authgate.web.config_api.auth import authenticate
+from authgate.web.config_api.directory import routes as directory_routes
+from authgate.web.config_api.operations import routes as ops_routes
+from authgate.web.config_api.request import admin, content_type, json_body, paging
+from authgate.web.context import read_body, services
 from authgate.web.responses import json_response
 
 # --- configuration -----------------------------------------------------------------------
@@ -82,10 +83,16 @@ async def delete_client(request: Request) -> Response:
     return Response(status_code=204)
 
 
+# --- the OpenAPI document --------------------------------------------------------------
+
+
+async def openapi(request: Request) -> Response:
+    """GET the OpenAPI document (public, like discovery)."""
+    return json_response(document(services(request).issuer), cache=True)
+
+
 def routes() -> list[Route]:
     """Every Config API route (the OpenAPI document is checked against this list)."""
-    from authgate.admin.openapi import openapi
-
     client = f"{paths.CLIENTS}/{{client_id}}"
     return [
         Route(paths.CONFIG, get_config, methods=["GET"]),

@@ -1,4 +1,4 @@
-"""Request helpers shared by the Config API handlers."""
+"""Request helpers shared by the Config API handlers: the admin service, bodies, paging."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.requests import Request
 from authgate.admin.config_patch import describe
 from authgate.admin.errors import UnsupportedMediaType
 from authgate.admin.service import AdminService
+from authgate.assembly import admin_service
 from authgate.errors import InvalidRequest
 from authgate.web.context import read_body
 
@@ -21,7 +22,7 @@ def admin(request: Request) -> AdminService:
     state = request.app.state
     service: AdminService | None = getattr(state, "admin_service", None)
     if service is None or service.context.services is not state.runtime.services:
-        service = AdminService.from_runtime(state.runtime)
+        service = admin_service(state.runtime)
         state.admin_service = service
     return service
 

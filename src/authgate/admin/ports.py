@@ -1,0 +1,115 @@
+"""What the admin use cases need from storage and from the key upkeep, as Protocols.
+
+The use cases (:mod:`authgate.admin.service` and its parts) see only these and the core's
+ports (:class:`authgate.core.ports.Services`); the concrete stores of :mod:`authgate.storage`
+satisfy them structurally and are built in the composition root (:mod:`authgate.assembly`).
+Every mutation is one transaction with its :class:`~authgate.admin_records.AuditEntry`: the
+change and the audit entry are committed together or not at all.
+
+Writes that would duplicate an id or a unique name raise
+:class:`authgate.errors.AlreadyExists` (nothing written); a store maps its database's own
+constraint error to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from authgate.admin_records import AuditEntry, AuditRecord, SessionView
+from authgate.core.types import Client, Scope, User
+from authgate.crypto.keys import StoredKey
+from authgate.crypto.rotation import Schedule
+
+
+class ConfigurationStore(Protocol):
+    async def load(self) -> tuple[int, dict[str, Any]] | None:
+        """The stored configuration document and its revision (None before the first start)."""
+        ...
+
+
+class KeyStore(Protocol):
+    async def all(self) -> list[StoredKey]:
+        """Every stored signing key, private halves included."""
+        ...
+
+
+class AdminStore(Protocol):
+    """Administrative writes to configuration, clients, scopes and users, and the searches
+    only administration needs. ``bool`` results are False when the target was gone (or, for
+    ``save_config``, when the revision moved on): nothing was written."""
+
+    async def bootstrap(
+        self, scopes: list[Scope], client: Client | None, audit: AuditEntry
+    ) -> bool:
+        """Add scopes and a client at once; False (nothing written) if any already exists."""
+        ...
+
+    async def save_config(
+        self, document: dict[str, Any], expected_revision: int, audit: AuditEntry
+    ) -> bool:
+        """Compare-and-set the configuration document on its revision."""
+        ...
+
+    async def search_clients(self, pattern: str | None, limit: int, offset: int) -> list[Client]:
+        """Clients whose name or id contains ``pattern`` (case-insensitive), by name."""
+        ...
+
+    async def add_client(self, client: Client, audit: AuditEntry) -> None: ...
+    async def replace_client(self, client: Client, audit: AuditEntry) -> bool: ...
+    async def delete_client(self, client_id: str, audit: AuditEntry) -> bool:
+        """Delete the client and revoke every token issued to it."""
+        ...
+
+    async def get_scope(self, scope_id: str) -> Scope | None: ...
+    async def add_scope(self, scope: Scope, audit: AuditEntry) -> None: ...
+    async def replace_scope(self, scope: Scope, audit: AuditEntry) -> bool: ...
+    async def delete_scope(self, scope_id: str, audit: AuditEntry) -> bool: ...
+
+    async def search_users(self, pattern: str | None, limit: int, offset: int) -> list[User]:
+        """Users whose username, id, email or name contains ``pattern``, by username."""
+        ...
+
+    async def add_user(self, user: User, audit: AuditEntry) -> None: ...
+    async def replace_user(self, user: User, audit: AuditEntry) -> bool:
+        """Store every member of ``user``; a disabled user also loses its sessions and tokens."""
+        ...
+
+
+class AdminSessions(Protocol):
+    async def list(
+        self, now: float, *, user_id: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[SessionView]:
+        """Live (not ended, not expired) login sessions, newest login first."""
+        ...
+
+    async def revoke(self, sid: str, audit: AuditEntry) -> bool:
+        """End the session and revoke every token issued under it; False if there is none."""
+        ...
+
+
+class AdminKeys(Protocol):
+    async def rotate(
+        self, successors: Sequence[tuple[StoredKey, Sequence[str], int | None]], audit: AuditEntry
+    ) -> bool:
+        """Delete expired keys, add each successor and give the keys it supersedes their
+        expiry. False (nothing written) when another writer superseded one of them first."""
+        ...
+
+
+class AuditLog(Protocol):
+    async def list(
+        self, *, limit: int = 50, offset: int = 0, target_type: str | None = None
+    ) -> list[AuditRecord]:
+        """Audit records, newest first."""
+        ...
+
+
+class KeySchedule(Protocol):
+    """The signing key schedule in force (:class:`authgate.upkeep.KeyUpkeep`)."""
+
+    def schedule(self) -> Schedule: ...
+    async def retention(self) -> int:
+        """How long a superseded key must stay published: the longest lifetime of anything
+        it can have signed, in seconds."""
+        ...
