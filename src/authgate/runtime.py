@@ -40,6 +40,7 @@ from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
 from authgate.storage.par import SqlParStore
 from authgate.storage.replay import SqlReplayCache
+from authgate.storage.security_events import SqlSecurityEventLog
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
 from authgate.upkeep import KeyUpkeep
@@ -244,6 +245,7 @@ class Runtime:
             assertions=SqlAssertionStore(db),
             jwks=HttpJwksSource(outbound),
             logout=backchannel,
+            events=SqlSecurityEventLog(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
@@ -309,4 +311,5 @@ class Runtime:
                 await self._poller
         await self.backchannel.close()
         await self.outbound.aclose()
+        await self.services.events.flush()
         await self.db.close()

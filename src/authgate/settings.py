@@ -8,11 +8,14 @@ configuration document (:mod:`authgate.appconfig`). Only :mod:`authgate.cli` bui
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
@@ -77,10 +80,37 @@ class Settings(BaseSettings):
         "local HTTP server. Never enable in production: OIDC Registration §2 requires https.",
     )
     log_level: str = Field("info", description="Log level for the authgate loggers.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks (e.g. `127.0.0.1,10.0.0.0/8`) of "
+        "reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client's "
+        "address. Empty (the default): the peer address is the client's, and those headers "
+        "are ignored, so nobody can choose the address that brute-force protection and rate "
+        "limits count.",
+    )
 
     model_config = SettingsConfigDict(
         env_prefix="AUTHGATE_", frozen=True, extra="ignore", populate_by_name=True
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"AUTHGATE_TRUSTED_PROXIES: {item!r} is not an IP address or network"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """:attr:`trusted_proxies` parsed."""
+        return tuple(
+            ipaddress.ip_network(item, strict=False) for item in _split(self.trusted_proxies)
+        )
 
     @field_validator("issuer_url")
     @classmethod
@@ -105,6 +135,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'authgate.db').resolve()}"
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def normalise_database_url(url: str) -> str:

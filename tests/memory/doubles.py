@@ -3,11 +3,12 @@ sector identifier documents and back-channel logout delivery. No network, no thr
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
-from authgate.core.types import LogoutNotice
+from authgate.core.types import LogoutNotice, SecurityEvent
 from authgate.errors import InvalidClientMetadata, OutboundError
 
 
@@ -93,3 +94,26 @@ class RecordingLogoutNotifier:
 
     def submit(self, notices: Sequence[LogoutNotice]) -> None:
         self.notices.extend(notices)
+
+
+class RecordingSecurityEvents:
+    """A ``SecurityEventLog`` keeping every event in a list, newest last."""
+
+    def __init__(self) -> None:
+        self.events: list[SecurityEvent] = []
+
+    def record(self, event: SecurityEvent) -> None:
+        self.events.append(event)
+
+    async def flush(self) -> None:
+        return None
+
+    async def list(
+        self, limit: int = 100, offset: int = 0, kind: str | None = None
+    ) -> list[SecurityEvent]:
+        newest = [e for e in reversed(self.events) if kind is None or e.kind == kind]
+        return newest[offset : offset + limit]
+
+    def kinds(self) -> builtins.list[str]:
+        """The kinds recorded so far, oldest first."""
+        return [e.kind for e in self.events]

@@ -26,6 +26,7 @@ from authgate.core.ports import (
     ReplayCache,
     ScopeStore,
     SectorIdentifierFetcher,
+    SecurityEventLog,
     Services,
     SessionStore,
     UserStore,
@@ -36,6 +37,7 @@ from authgate.crypto.handles import handle_hash, new_handle
 from authgate.runtime import STANDARD_SCOPES
 from tests.memory.doubles import (
     RecordingLogoutNotifier,
+    RecordingSecurityEvents,
     StaticConfig,
     StaticJwksSource,
     StaticSectorIdentifiers,
@@ -82,6 +84,7 @@ class ServiceOverrides(TypedDict, total=False):
     assertions: AssertionStore
     jwks: JwksSource
     logout: LogoutNotifier
+    events: SecurityEventLog
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -150,6 +153,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "assertions": MemoryAssertionStore(tables),
         "jwks": StaticJwksSource(),
         "logout": RecordingLogoutNotifier(),
+        "events": RecordingSecurityEvents(),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

@@ -20,6 +20,7 @@ from authgate.core.types import (
     LogoutNotice,
     PushedRequest,
     Scope,
+    SecurityEvent,
     SessionState,
     TokenRecord,
     User,
@@ -203,6 +204,24 @@ class ReplayCache(Protocol):
         ...
 
 
+class SecurityEventLog(Protocol):
+    """Security events (:class:`~authgate.core.types.SecurityEvent`), kept for operators."""
+
+    def record(self, event: SecurityEvent) -> None:
+        """Keep ``event``: written in the background, never raises, never slows the caller."""
+        ...
+
+    async def flush(self) -> None:
+        """Wait until every event recorded so far is kept."""
+        ...
+
+    async def list(
+        self, limit: int = 100, offset: int = 0, kind: str | None = None
+    ) -> list[SecurityEvent]:
+        """The newest events first, optionally of one ``kind``."""
+        ...
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     async def verify(self, password_hash: str | None, password: str) -> bool:
@@ -293,4 +312,5 @@ class Services:
     assertions: AssertionStore
     jwks: JwksSource
     logout: LogoutNotifier
+    events: SecurityEventLog
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

@@ -310,3 +310,20 @@ class LogoutNotice:
     client_id: str
     uri: str
     logout_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityEvent:
+    """Something an operator watches for: a failed or throttled login, a replayed code, a reused
+    refresh token, a rate-limit hit, a client registered or deleted.
+
+    Never holds a secret: ``detail`` is a short, fixed description chosen by the code that
+    records the event, never request input.
+    """
+
+    at: float
+    kind: str
+    source: str | None = None
+    client_id: str | None = None
+    user_id: str | None = None
+    detail: str = ""

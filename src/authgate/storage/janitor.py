@@ -7,7 +7,8 @@ earlier, so a rotated token presented late still counts as reuse. The sealed suc
 rotated refresh tokens are wiped once no grace window can still need them. Expired clients
 are deleted (their attributes and consents go with them through foreign keys; their tokens
 can no longer authenticate or introspect and expire on their own), as are the jti records of
-expired client assertions and the session participation of sessions that are gone.
+expired client assertions and the session participation of sessions that are gone. Security
+events are kept for ``EVENT_RETENTION``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from authgate.storage.models import (
     DPoPJtiRow,
     InteractionRow,
     ParRequestRow,
+    SecurityEventRow,
     SessionClientRow,
     SessionRow,
     TokenRow,
@@ -32,6 +34,8 @@ from authgate.storage.models import (
 )
 
 BATCH = 1000
+#: How long security events are kept, in seconds (90 days).
+EVENT_RETENTION = 90 * 86400.0
 #: The longest refresh token reuse grace window the configuration allows, in seconds.
 MAX_GRACE = 300.0
 
@@ -62,6 +66,9 @@ _ORPHANS = (
     .where(~exists().where(_sessions.c.sid == _participants.c.sid))
     .limit(BATCH)
 )
+_events = table_of(SecurityEventRow)
+_OLD_EVENTS = select(_events.c.event_id).where(_events.c.at < bindparam("before")).limit(BATCH)
+PURGE_EVENTS = delete(_events).where(_events.c.event_id.in_(_OLD_EVENTS.scalar_subquery()))
 PURGE_PARTICIPANTS = delete(_participants).where(
     _participants.c.sid.in_(_ORPHANS.scalar_subquery())
 )
@@ -89,6 +96,7 @@ PURGES = (
     Purge("clients", _purge(ClientRow, "client_id")),
     Purge("par_requests", _purge(ParRequestRow, "request_hash")),
     Purge("dpop_jtis", _purge(DPoPJtiRow, "jti_hash")),
+    Purge("security_events", PURGE_EVENTS, EVENT_RETENTION),
 )
 
 

@@ -289,3 +289,17 @@ class AuditRow(Base):
     target_id: Mapped[str] = mapped_column(String(255))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SecurityEventRow(Base):
+    """One security event (``core.types.SecurityEvent``); never a secret."""
+
+    __tablename__ = "security_events"
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str | None] = mapped_column(String(64))
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(255), default="")
