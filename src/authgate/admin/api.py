@@ -21,6 +21,7 @@ from authgate.admin.errors import UnsupportedMediaType
 from authgate.admin.http import admin, content_type, json_body, paging
 from authgate.admin.schemas import ClientIn
 from authgate.admin.views import client_json
+from authgate.core.params import check_json
 from authgate.errors import InvalidRequest
 from authgate.web.context import read_body
 from authgate.web.responses import json_response
@@ -41,6 +42,7 @@ async def patch_config(request: Request) -> Response:
         body = orjson.loads(await read_body(request))
     except orjson.JSONDecodeError:
         raise InvalidRequest("The request body is not valid JSON") from None
+    check_json(body)
     result = await admin(request).config.patch(body, actor)
     return json_response(result.document)
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from authgate.core.params import check_json
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
 
 _URI_LIST_FIELDS = frozenset({"redirect_uris"})
@@ -99,11 +100,13 @@ def parse_registration_request(body: Any) -> RegistrationRequest:
     """Parse the decoded JSON body of a registration request.
 
     Raises:
-        InvalidClientMetadata: not a JSON object, or a member of the wrong type or range.
+        InvalidClientMetadata: not a JSON object, a member of the wrong type or range, or
+            a control character in any member name or string (at any depth).
         InvalidRedirectUri: ``redirect_uris`` is not an array of strings.
     """
     if not isinstance(body, dict):
         raise InvalidClientMetadata("The registration request body must be a JSON object")
+    check_json(body, error=InvalidClientMetadata)
     try:
         return RegistrationRequest.model_validate(body)
     except ValidationError as exc:
