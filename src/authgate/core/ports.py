@@ -84,9 +84,10 @@ class InteractionStore(Protocol):
 
 class ConsentStore(Protocol):
     async def granted(self, user_id: str, client_id: str) -> frozenset[str]: ...
-    async def grant(
-        self, user_id: str, client_id: str, scope: Iterable[str], now: float
-    ) -> None: ...
+    async def grant(self, user_id: str, client_id: str, scope: Iterable[str], now: float) -> bool:
+        """Add ``scope`` to the user's consent for the client; False (nothing written) when
+        the client no longer exists."""
+        ...
 
 
 class GrantStore(Protocol):
