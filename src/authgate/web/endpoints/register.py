@@ -58,5 +58,6 @@ async def client_configuration(request: Request) -> Response:
         await client_management.delete(client, svc)
         return Response(status_code=204, headers=NO_STORE)
     if request.method == "PUT":
-        client = await client_management.update(client, await _json_body(request), svc)
+        updated = await client_management.update(client, await _json_body(request), svc)
+        client, token = updated.client, updated.registration_access_token
     return json_response(client_response(client, svc.issuer, registration_access_token=token))
