@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,6 +15,12 @@ TokenKind = Literal["access_token", "refresh_token"]
 
 #: What a registered client may do at the token endpoint, and how it authenticates.
 PUBLIC_AUTH_METHOD = "none"
+
+
+def always_authenticates(methods: Iterable[str]) -> bool:
+    """Whether a client with these token endpoint auth methods must prove its identity on
+    every request, i.e. ``none`` is not among them."""
+    return PUBLIC_AUTH_METHOD not in methods
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,14 @@ class ClientMetadata:
     def is_public(self) -> bool:
         """A public client cannot keep a secret (RFC 6749 §2.1)."""
         return self.token_endpoint_auth_method == PUBLIC_AUTH_METHOD
+
+    @property
+    def is_confidential(self) -> bool:
+        """Every way the client may authenticate proves its identity: no ``none`` among its
+        methods (a secret or a private_key_jwt assertion every time, RFC 6749 §2.1)."""
+        return always_authenticates(
+            (self.token_endpoint_auth_method, *self.additional_token_endpoint_auth_methods)
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of every member (tuples as lists), for storage."""
