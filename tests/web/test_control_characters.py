@@ -25,6 +25,7 @@ from tests.lifecycle import INTROSPECTION, REGISTER, REVOKE, TOKEN, USERINFO, ba
 from tests.support import (
     REDIRECT_URI,
     Browser,
+    FakeClock,
     Flow,
     authorize_params,
     flow_registration_body,
@@ -32,6 +33,7 @@ from tests.support import (
     new_verifier,
     s256,
 )
+from tests.web.test_private_key_jwt import assertion, auth, ec_key
 
 NUL = "\x00"
 #: NUL, the other C0 controls at both ends and in the middle (TAB, LF, CR), and DEL.
@@ -384,3 +386,14 @@ async def test_clean_requests_still_work(flow: Flow, browser: Browser) -> None:
     issued = await flow.code(client["client_id"], state="état ☃")
     assert issued.params["state"] == "état ☃"
     assert (await flow.tokens(issued))["access_token"]
+
+
+async def test_client_assertion_naming_a_client_with_a_control_character(
+    http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """The client_id a private_key_jwt assertion claims is looked up before the signature is
+    checked: a NUL in it is a failed authentication, not a database error."""
+    signed = assertion(ec_key(), _dirty(), clock.now())
+    response = await http.post(TOKEN, data={"grant_type": "client_credentials", **auth(signed)})
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_client"
