@@ -118,8 +118,14 @@ class AppConfiguration(SecurityProperties):
         description="Grant types allowed server-wide.",
     )
     grantTypesSupportedByDynamicRegistration: list[str] = Field(
-        default_factory=lambda: ["authorization_code", "implicit", "refresh_token"],
-        description="Grant types a dynamically registered client may have.",
+        default_factory=lambda: [
+            "authorization_code",
+            "implicit",
+            "refresh_token",
+            "client_credentials",
+        ],
+        description="Grant types a dynamically registered client may have (client_credentials "
+        "only a confidential client); registration refuses any other, naming it.",
     )
     responseTypesSupported: list[str] = Field(
         default_factory=lambda: [
@@ -165,7 +171,9 @@ class AppConfiguration(SecurityProperties):
         "pairwise", description="Subject type for clients that do not ask for one."
     )
     dynamicRegistrationScopesParamEnabled: bool = Field(
-        True, description="Honour the `scope` member of registration requests."
+        True,
+        description="Honour the `scope` member of registration requests. Off: every client "
+        "gets all registrable scopes (a requested scope must still be registrable).",
     )
     dynamicRegistrationCustomAttributes: list[str] = Field(
         default_factory=list,

@@ -58,10 +58,12 @@ def free_port() -> int:
 
 @dataclass
 class AuthgateServer:
-    """``python -m authgate serve`` as a child process with a throwaway SQLite data dir."""
+    """``python -m authgate serve`` as a child process with a throwaway SQLite data dir, or
+    on ``database_url`` when given."""
 
     data_dir: Path
     admin_password: str
+    database_url: str | None = None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -95,6 +97,8 @@ class AuthgateServer:
             "--data-dir",
             str(self.data_dir),
         ]
+        if self.database_url is not None:
+            command += ["--database-url", self.database_url]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

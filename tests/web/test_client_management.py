@@ -3,6 +3,7 @@ access token; wrong tokens, expired clients, invalid updates; expired clients pu
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -53,7 +54,7 @@ async def test_read(http: httpx.AsyncClient, flow: Flow) -> None:
     assert body == {k: v for k, v in client.items() if k != "client_secret"}
 
 
-async def test_update_replaces_metadata_and_keeps_credentials(
+async def test_update_replaces_metadata_and_keeps_the_client_credentials(
     http: httpx.AsyncClient, flow: Flow, clock: FakeClock
 ) -> None:
     client = await flow.register(
@@ -78,10 +79,10 @@ async def test_update_replaces_metadata_and_keeps_credentials(
     assert "contacts" not in body  # omitted members are removed (RFC 7592 §2.2)
     for name in ("client_id", "client_id_issued_at", "client_secret_expires_at"):
         assert body[name] == client[name]
-    assert body["registration_access_token"] == client["registration_access_token"]
+    assert body["registration_access_token"] != client["registration_access_token"]
     assert "client_secret" not in body
-    # the read shows the same; the secret and the registration token still work
-    assert (await http.get(_uri(client), headers=_auth(client))).json() == body
+    # the read, with the new registration token, shows the same; the secret still works
+    assert (await http.get(_uri(client), headers=_auth(body))).json() == body
     issued = await flow.code(client["client_id"], redirect_uri=new_redirect, scope="openid")
     form = token_form(client["client_id"], issued.code, issued.verifier, new_redirect)
     tokens = await flow.token(form, headers=basic(client["client_id"], client["client_secret"]))
@@ -96,9 +97,68 @@ async def test_a_read_can_be_sent_back_as_an_update(http: httpx.AsyncClient, flo
     response = await http.put(_uri(client), json=current, headers=_auth(client))
     assert response.status_code == 200, response.text
     assert response.json()["client_name"] == "Echoed"
-    assert {k: v for k, v in response.json().items() if k != "client_name"} == {
-        k: v for k, v in current.items() if k not in ("client_name", "client_secret")
+    rotated = ("client_name", "client_secret", "registration_access_token")
+    assert {k: v for k, v in response.json().items() if k not in rotated} == {
+        k: v for k, v in current.items() if k not in rotated
     }
+
+
+async def test_every_update_rotates_the_registration_access_token(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    """RFC 7592 §2.2: a new token with every successful update; the old one dies at once."""
+    client = await flow.register(token_endpoint_auth_method="client_secret_basic")
+    update = {k: v for k, v in client.items() if k not in READ_ONLY}
+    seen = [client["registration_access_token"]]
+    current = client
+    for name in ("First", "Second"):
+        response = await http.put(
+            _uri(client), json=update | {"client_name": name}, headers=_auth(current)
+        )
+        assert response.status_code == 200, response.text
+        current = response.json()
+        assert current["registration_access_token"] not in seen
+        seen.append(current["registration_access_token"])
+        # every earlier token is dead for every method
+        for old in seen[:-1]:
+            for method in ("GET", "PUT", "DELETE"):
+                stale = await http.request(method, _uri(client), headers=bearer(old), json=update)
+                assert stale.status_code == 401, (method, stale.text)
+                assert stale.json()["error"] == "invalid_token"
+        read = await http.get(_uri(client), headers=_auth(current))
+        assert read.status_code == 200
+        assert read.json()["client_name"] == name
+        assert read.json()["registration_access_token"] == current["registration_access_token"]
+    # a read does not rotate it
+    again = await http.get(_uri(client), headers=_auth(current))
+    assert again.json()["registration_access_token"] == current["registration_access_token"]
+    assert (await http.delete(_uri(client), headers=_auth(current))).status_code == 204
+
+
+async def test_a_failed_update_keeps_the_token(http: httpx.AsyncClient, flow: Flow) -> None:
+    client = await flow.register()
+    bad = {"redirect_uris": ["http://app.example/cb"], "token_endpoint_auth_method": "none"}
+    response = await http.put(_uri(client), json=bad, headers=_auth(client))
+    assert response.status_code == 400
+    assert (await http.get(_uri(client), headers=_auth(client))).status_code == 200
+
+
+async def test_concurrent_updates_with_one_token_land_once(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    client = await flow.register()
+    update = {k: v for k, v in client.items() if k not in READ_ONLY}
+    responses = await asyncio.gather(
+        *(
+            http.put(_uri(client), json=update | {"client_name": f"n{i}"}, headers=_auth(client))
+            for i in range(4)
+        )
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 401, 401, 401], [r.text for r in responses]
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    read = await http.get(_uri(client), headers=_auth(winner))
+    assert read.json()["client_name"] == winner["client_name"]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,14 @@ import pytest
 
 from authgate.runtime import Runtime
 from tests.conftest import patch_config
-from tests.support import Flow, authorize_params, fragment_of, new_verifier, s256
+from tests.support import (
+    Flow,
+    authorize_params,
+    flow_registration_body,
+    fragment_of,
+    new_verifier,
+    s256,
+)
 
 
 async def _discovery(http: httpx.AsyncClient) -> dict[str, Any]:
@@ -40,9 +47,16 @@ async def test_removing_implicit_from_grant_types_supported_has_the_same_effect(
     assert (await _discovery(http))["response_types_supported"] == ["code"]
 
 
-async def test_registration_drops_implicit_when_off(flow: Flow, runtime: Runtime) -> None:
+async def test_registration_refuses_implicit_when_off(
+    flow: Flow, http: httpx.AsyncClient, runtime: Runtime
+) -> None:
     await patch_config(runtime, implicitFlowEnabled=False)
-    client = await flow.register()  # the flow document asks for code, token, id_token
+    # the flow document asks for code, token and id_token: refused, never cut down silently
+    response = await http.post("/jans-auth/restv1/register", json=flow_registration_body())
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert "'token' is not served" in response.json()["error_description"]
+    client = await flow.register(response_types=["code"])
     assert client["grant_types"] == ["refresh_token", "authorization_code"]
     assert client["response_types"] == ["code"]
 

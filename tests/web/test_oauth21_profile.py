@@ -12,9 +12,18 @@ from authgate.core import profile
 from authgate.errors import UnsupportedResponseType
 from authgate.runtime import Runtime
 from tests.conftest import patch_config
-from tests.support import ISSUER, Flow, authorize_params, new_verifier, query_of, s256
+from tests.support import (
+    ISSUER,
+    Flow,
+    authorize_params,
+    flow_registration_body,
+    new_verifier,
+    query_of,
+    s256,
+)
 
 AUTHORIZE = "/jans-auth/restv1/authorize"
+REGISTER = "/jans-auth/restv1/register"
 
 
 def test_one_check_for_front_channel_tokens() -> None:
@@ -55,7 +64,7 @@ async def test_profile_refuses_plain_and_forces_iss(
     await patch_config(
         runtime, oauth21ProfileEnabled=True, authorizationResponseIssParameterSupported=False
     )
-    client = await flow.register()
+    client = await flow.register(response_types=["code"])
     verifier = new_verifier()
     params = authorize_params(client["client_id"], verifier, "plain")
     error = query_of((await http.get(AUTHORIZE, params=params)).headers["location"])
@@ -69,7 +78,7 @@ async def test_profile_requires_pkce_from_public_clients(
     flow: Flow, http: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     await patch_config(runtime, oauth21ProfileEnabled=True, requirePkceForPublicClients=False)
-    client = await flow.register()
+    client = await flow.register(response_types=["code"])
     error = query_of(
         (
             await http.get(AUTHORIZE, params=authorize_params(client["client_id"], None, None))
@@ -79,9 +88,22 @@ async def test_profile_requires_pkce_from_public_clients(
     assert "PKCE" in error["error_description"]
 
 
-async def test_profile_registration_drops_implicit(flow: Flow, runtime: Runtime) -> None:
+async def test_profile_registration_refuses_implicit(
+    flow: Flow, http: httpx.AsyncClient, runtime: Runtime
+) -> None:
     await patch_config(runtime, oauth21ProfileEnabled=True)
-    client = await flow.register()  # the flow document asks for code, token, id_token
+    # the flow document asks for code, token and id_token: refused, naming the first one
+    response = await http.post(REGISTER, json=flow_registration_body())
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert "'token'" in response.json()["error_description"]
+    response = await http.post(
+        REGISTER,
+        json=flow_registration_body() | {"grant_types": ["implicit"], "response_types": ["code"]},
+    )
+    assert response.status_code == 400
+    assert "'implicit' is not enabled" in response.json()["error_description"]
+    client = await flow.register(response_types=["code"])
     assert client["grant_types"] == ["refresh_token", "authorization_code"]
     assert client["response_types"] == ["code"]
 

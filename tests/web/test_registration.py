@@ -93,11 +93,13 @@ async def test_scope_as_string_equals_scope_as_array(http: httpx.AsyncClient) ->
     assert a["scope"] == b["scope"] == "email openid profile"
 
 
-async def test_unknown_scopes_are_dropped(http: httpx.AsyncClient) -> None:
+async def test_unknown_scopes_are_refused(http: httpx.AsyncClient) -> None:
+    """Never dropped silently (tests/web/test_registration_refusals.py has the rest)."""
     body = flow_registration_body() | {"scope": ["openid", "invalid_scope", "admin"]}
     response = await http.post(REGISTER, json=body)
-    assert response.status_code == 201
-    assert response.json()["scope"] == "openid"
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert "['invalid_scope', 'admin']" in response.json()["error_description"]
 
 
 async def test_no_scope_gets_registrable_scopes(http: httpx.AsyncClient) -> None:

@@ -1,10 +1,79 @@
-"""Raw request parameters to a single-valued mapping (RFC 6749 §3.1, §3.2)."""
+"""Raw request parameters to a single-valued mapping (RFC 6749 §3.1, §3.2), and the one check
+for control characters in text from the outside.
+
+No OAuth 2.0 or OpenID Connect parameter, no header authgate parses and no registration
+member carries a C0 control character (U+0000-U+001F) or DEL (U+007F): their values are
+URIs, tokens, identifiers and display text (RFC 6749 Appendix A restricts most parameters to
+printable characters outright). So any of them is refused where the text enters, before it
+can reach a log line, a page or the database (PostgreSQL refuses NUL in text outright).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import Any
 
-from authgate.errors import InvalidRequest
+from authgate.errors import InvalidRequest, OAuthError
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+#: Longest name quoted back in an error description.
+_NAME_LIMIT = 64
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` contains a C0 control character or DEL."""
+    return _CONTROL.search(text) is not None
+
+
+def printable(name: str) -> str:
+    """``name`` with control characters escaped (``\\x00``) and cut to a short length, safe
+    to quote in an error description, a page or a log line."""
+    escaped = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
+    return escaped if len(escaped) <= _NAME_LIMIT else escaped[:_NAME_LIMIT] + "..."
+
+
+def check_text(name: str, value: str, *, what: str = "parameter") -> None:
+    """Refuse a name/value pair from the outside holding a control character.
+
+    Raises:
+        InvalidRequest: naming the parameter (escaped); never echoing the value.
+    """
+    if has_control(name) or has_control(value):
+        raise InvalidRequest(f"The {what} {printable(name)} contains a control character")
+
+
+def control_member(document: Any, path: str = "") -> str | None:
+    """Where the first control character of a decoded JSON document is: the path of the
+    member whose name or string value holds one (``redirect_uris[0]``, ``jwks.keys[1].kid``),
+    ``"(document)"`` for a top-level string, or None if there is none."""
+    if isinstance(document, str):
+        return (path or "(document)") if has_control(document) else None
+    if isinstance(document, dict):
+        for key, value in document.items():
+            member = f"{path}.{key}" if path else str(key)
+            if has_control(str(key)):
+                return member
+            found = control_member(value, member)
+            if found is not None:
+                return found
+    elif isinstance(document, list):
+        for index, item in enumerate(document):
+            found = control_member(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def check_json(document: Any, *, error: type[OAuthError] = InvalidRequest) -> None:
+    """Refuse a decoded JSON body with a control character in any member name or string.
+
+    Raises:
+        error: naming the member (escaped), e.g. ``invalid_client_metadata`` at registration.
+    """
+    member = control_member(document)
+    if member is not None:
+        raise error(f"The member {printable(member)} contains a control character")
 
 
 def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -14,11 +83,12 @@ def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     more than once (RFC 6749 §3.1).
 
     Raises:
-        InvalidRequest: a repeated parameter.
+        InvalidRequest: a repeated parameter, or a name or value with a control character.
     """
     out: dict[str, str] = {}
     seen: set[str] = set()
     for name, value in pairs:
+        check_text(name, value)
         if name in seen:
             raise InvalidRequest(f"The parameter {name} is included more than once")
         seen.add(name)

@@ -43,8 +43,16 @@ class ConfigSource(Protocol):
 
 class ClientStore(Protocol):
     async def add(self, client: Client) -> None: ...
-    async def get(self, client_id: str) -> Client | None: ...
-    async def replace(self, client: Client) -> bool: ...
+    async def get(self, client_id: str, *, fresh: bool = False) -> Client | None:
+        """The client; ``fresh`` reads the database even if a cached copy is at hand."""
+        ...
+
+    async def replace(self, client: Client, *, expected_token_hash: str | None = None) -> bool:
+        """Store ``client`` over the existing one; False if it no longer exists or, with
+        ``expected_token_hash``, if its registration access token is no longer that one
+        (so of two updates presenting one token only the first lands)."""
+        ...
+
     async def delete(self, client_id: str) -> bool: ...
     async def find_by_attributes(self, attributes: Mapping[str, str]) -> list[Client]:
         """Clients whose custom attributes include every given name=value pair."""
@@ -93,9 +101,10 @@ class InteractionStore(Protocol):
 
 class ConsentStore(Protocol):
     async def granted(self, user_id: str, client_id: str) -> frozenset[str]: ...
-    async def grant(
-        self, user_id: str, client_id: str, scope: Iterable[str], now: float
-    ) -> None: ...
+    async def grant(self, user_id: str, client_id: str, scope: Iterable[str], now: float) -> bool:
+        """Add ``scope`` to the user's consent for the client; False (nothing written) when
+        the client no longer exists."""
+        ...
 
 
 class GrantStore(Protocol):

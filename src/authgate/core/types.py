@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,6 +23,12 @@ PUBLIC_AUTH_METHOD = "none"
 CLIENT_NAME_MAX = 255
 ATTRIBUTE_NAME_MAX = 128
 ATTRIBUTE_VALUE_MAX = 1024
+
+
+def always_authenticates(methods: Iterable[str]) -> bool:
+    """Whether a client with these token endpoint auth methods must prove its identity on
+    every request, i.e. ``none`` is not among them."""
+    return PUBLIC_AUTH_METHOD not in methods
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,14 @@ class ClientMetadata:
     def is_public(self) -> bool:
         """A public client cannot keep a secret (RFC 6749 §2.1)."""
         return self.token_endpoint_auth_method == PUBLIC_AUTH_METHOD
+
+    @property
+    def is_confidential(self) -> bool:
+        """Every way the client may authenticate proves its identity: no ``none`` among its
+        methods (a secret or a private_key_jwt assertion every time, RFC 6749 §2.1)."""
+        return always_authenticates(
+            (self.token_endpoint_auth_method, *self.additional_token_endpoint_auth_methods)
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of every member (tuples as lists), for storage."""

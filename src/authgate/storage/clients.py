@@ -30,6 +30,9 @@ UPDATE = (
     .where(_clients.c.client_id == bindparam("key"))
     .values({c: bindparam(c) for c in _COLUMNS if c != "client_id"})
 )
+UPDATE_IF_TOKEN = UPDATE.where(
+    _clients.c.registration_token_hash == bindparam("expected_token_hash")
+)
 DELETE = delete(_clients).where(_clients.c.client_id == bindparam("client_id"))
 DELETE_ATTRS = delete(_attrs).where(_attrs.c.client_id == bindparam("client_id"))
 INSERT_ATTR = insert(_attrs).values(
@@ -120,10 +123,10 @@ class SqlClientStore:
         await self._db.transact([Step(INSERT, _row(client)), *_attribute_steps(client)])
         self.forget(client.client_id)
 
-    async def get(self, client_id: str) -> Client | None:
+    async def get(self, client_id: str, *, fresh: bool = False) -> Client | None:
         now = time.monotonic()
         hit = self._cache.get(client_id)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > now and not fresh:
             return hit[1]
         row = await self._db.fetch_one(GET, {"client_id": client_id})
         client = _client(row) if row else None
@@ -132,10 +135,14 @@ class SqlClientStore:
         self._cache[client_id] = (now + self._ttl, client)
         return client
 
-    async def replace(self, client: Client) -> bool:
+    async def replace(self, client: Client, *, expected_token_hash: str | None = None) -> bool:
         values = _row(client) | {"key": client.client_id}
+        statement = UPDATE
+        if expected_token_hash is not None:
+            statement = UPDATE_IF_TOKEN
+            values["expected_token_hash"] = expected_token_hash
         outcome = await self._db.transact(
-            [Step(UPDATE, values, expect=1), *_attribute_steps(client)]
+            [Step(statement, values, expect=1), *_attribute_steps(client)]
         )
         self.forget(client.client_id)
         return outcome.applied

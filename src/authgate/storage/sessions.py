@@ -182,10 +182,13 @@ class SqlConsentStore:
         row = await self._db.fetch_one(GET_CONSENT, {"user_id": user_id, "client_id": client_id})
         return frozenset(row["scope"].split()) if row else frozenset()
 
-    async def grant(self, user_id: str, client_id: str, scope: Iterable[str], now: float) -> None:
+    async def grant(self, user_id: str, client_id: str, scope: Iterable[str], now: float) -> bool:
         """Add ``scope`` to what the user has approved for the client.
 
-        A compare-and-set loop, so concurrent approvals (several tabs) all land.
+        A compare-and-set loop, so concurrent approvals (several tabs) all land. Returns
+        False, having written nothing, when the client no longer exists: the insert then
+        violates the foreign key and no other approval's row explains it, so retrying
+        cannot help.
         """
         wanted = set(scope)
         key = {"user_id": user_id, "client_id": client_id}
@@ -198,8 +201,10 @@ class SqlConsentStore:
                     await self._db.transact(
                         [Step(INSERT_CONSENT, key | {"scope": merged, "granted_at": now})]
                     )
-                    return
+                    return True
                 except IntegrityViolation:
+                    if await self._db.fetch_one(GET_CONSENT, key) is None:
+                        return False  # not a concurrent approval: the client is gone
                     continue
             step = Step(
                 UPDATE_CONSENT,
@@ -207,5 +212,5 @@ class SqlConsentStore:
                 expect=1,
             )
             if (await self._db.transact([step])).applied:
-                return
+                return True
         raise RuntimeError("could not record consent under contention")

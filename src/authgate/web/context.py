@@ -1,4 +1,8 @@
-"""Access to the running server's services from a request, and request parameter parsing."""
+"""Access to the running server's services from a request, and request parameter parsing.
+
+Every parameter, parsed header and path segment from the outside is read through here and
+checked for control characters (:mod:`authgate.core.params`) before any handler sees it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from authgate.core.params import single_valued
+from authgate.core.params import check_text, single_valued
 from authgate.core.ports import Services
 from authgate.errors import InvalidDPoPProof, InvalidRequest, RequestTooLarge
 
@@ -47,16 +51,49 @@ def bind_client(request: Request, client_id: str) -> None:
     setattr(request.state, CORS_CLIENT, client_id)
 
 
+def header(request: Request, name: str) -> str | None:
+    """A header the server parses, if present.
+
+    Raises:
+        InvalidRequest: its value holds a control character.
+    """
+    value = request.headers.get(name)
+    if value is not None:
+        check_text(name, value, what="header")
+    return value
+
+
+def authorization(request: Request) -> str | None:
+    """The ``Authorization`` header, if any (checked as :func:`header`)."""
+    return header(request, "authorization")
+
+
 def dpop_header(request: Request) -> str | None:
     """The request's ``DPoP`` header, if any.
 
     Raises:
         InvalidDPoPProof: more than one DPoP header (RFC 9449 §4.3, check 1).
+        InvalidRequest: a control character in it.
     """
     values = request.headers.getlist("dpop")
     if len(values) > 1:
         raise InvalidDPoPProof("Send exactly one DPoP header")
+    for value in values:
+        check_text("DPoP", value, what="header")
     return values[0] if values else None
+
+
+def check_target(request: Request) -> None:
+    """Check the path parameters and the whole query string of a request whose handler reads
+    them directly (the Config API) rather than through :func:`query`.
+
+    Raises:
+        InvalidRequest: a control character in a path parameter or a query parameter.
+    """
+    for name, value in request.path_params.items():
+        check_text(name, str(value), what="path segment")
+    for name, value in parse_qsl(request.url.query, keep_blank_values=True):
+        check_text(name, value)
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:

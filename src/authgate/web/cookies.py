@@ -10,6 +10,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.core.params import check_text
+
 SESSION_COOKIE = "session_id"
 BROWSER_COOKIE = "authgate_ix"
 
@@ -33,5 +35,13 @@ def clear_cookie(response: Response, name: str, *, secure: bool) -> None:
 
 
 def read(request: Request, name: str) -> str | None:
+    """The cookie's value, if set.
+
+    Raises:
+        InvalidRequest: the value holds a control character (a quoted cookie value may
+            spell one as an octal escape, ``"\\000"``, which the header itself cannot carry).
+    """
     value = request.cookies.get(name)
+    if value:
+        check_text(name, value, what="cookie")
     return value or None

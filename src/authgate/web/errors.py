@@ -6,14 +6,17 @@
   never a redirect (the redirect URI is not trusted yet: RFC 9700 §4.11.2).
 * :class:`RedirectError`: the error delivered to the verified redirect URI with ``state``
   and ``iss``.
-* Interaction and CSRF errors: an error page. Anything else: 500 ``server_error``, logged.
+* Interaction and CSRF errors: an error page.
+* A client that closed the connection before its whole body arrived (Starlette's
+  :class:`~starlette.requests.ClientDisconnect` while reading it): one INFO line; the empty
+  response goes nowhere. Anything else: 500 ``server_error``, logged.
 """
 
 from __future__ import annotations
 
 import logging
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from authgate.admin import paths as config_api
@@ -131,6 +134,17 @@ async def csrf_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def client_disconnect(request: Request, exc: Exception) -> Response:
+    """The client went away mid-request: nothing failed on this side, so no error is logged
+    (handled here, the exception does not reach the server's own error log either)."""
+    logger.info(
+        "%s %s: the client closed the connection before sending its whole request",
+        request.method,
+        request.url.path,
+    )
+    return Response(status_code=400)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if request.url.path in BROWSER_PATHS:
@@ -151,5 +165,6 @@ HANDLERS = {
     RedirectError: redirect_error,
     InteractionError: interaction_error,
     CsrfError: csrf_error,
+    ClientDisconnect: client_disconnect,
     Exception: unexpected_error,
 }

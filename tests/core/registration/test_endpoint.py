@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from authgate.appconfig import AppConfiguration
-from authgate.core.registration.endpoint import build_metadata, needs_secret, resolve_scopes
+from authgate.core.registration.client_types import resolve_scopes
+from authgate.core.registration.endpoint import build_metadata, needs_secret
 from authgate.core.registration.request import parse_registration_request
 from authgate.core.types import ClientMetadata, Scope
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri, OAuthError
@@ -32,7 +33,6 @@ def build(body: dict[str, Any], **update: Any) -> ClientMetadata:
     [
         (None, {}, ("email", "openid", "profile")),
         (["profile", "openid"], {}, ("openid", "profile")),
-        (["openid", "admin", "unknown"], {}, ("openid",)),
         ([], {}, ()),
         (
             ["openid"],
@@ -45,6 +45,16 @@ def test_resolve_scopes(
     requested: list[str] | None, update: dict[str, Any], scopes: tuple[str, ...]
 ) -> None:
     assert resolve_scopes(requested, SCOPES, CONFIG.model_copy(update=update)) == scopes
+
+
+@pytest.mark.parametrize("requested", [["openid", "admin"], ["openid", "unknown"]])
+def test_unregistrable_and_unknown_scopes_are_refused_alike(requested: list[str]) -> None:
+    with pytest.raises(InvalidClientMetadata) as raised:
+        resolve_scopes(requested, SCOPES, CONFIG)
+    assert raised.value.description == (
+        f"Parameter scope is not valid: {requested[1:]} cannot be registered (no such scope, "
+        "or not open to dynamic registration)"
+    )
 
 
 # --- needs_secret ---------------------------------------------------------------------------

@@ -224,7 +224,7 @@ async def test_unusable_authentication_methods(method: str, description: str) ->
 @pytest.mark.parametrize(
     ("config", "scope", "expected"),
     [
-        ({}, ["openid", "bogus", "email"], ("email", "openid")),
+        ({}, ["openid", "email"], ("email", "openid")),
         ({}, "openid profile", ("openid", "profile")),
         ({"dynamicRegistrationScopesParamEnabled": False}, ["openid"], None),
     ],
@@ -236,6 +236,12 @@ async def test_scopes_are_limited_to_registrable_ones(
     registration = await register({"redirect_uris": [RP], "scope": scope}, svc)
     everything = ("email", "offline_access", "openid", "profile")
     assert registration.client.metadata.scope == (expected or everything)
+
+
+async def test_an_unknown_scope_is_refused_by_name() -> None:
+    with pytest.raises(InvalidClientMetadata) as caught:
+        await register({"redirect_uris": [RP], "scope": ["openid", "bogus"]}, make_services())
+    assert "['bogus'] cannot be registered" in caught.value.description
 
 
 async def test_expiration_time_applies_to_client_and_secret() -> None:

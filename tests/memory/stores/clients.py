@@ -38,16 +38,24 @@ class MemoryClientStore:
         require_new(self._t.clients, [client.client_id], "clients")
         self._t.clients[client.client_id] = _stored(client)
 
-    async def get(self, client_id: str) -> Client | None:
+    async def get(self, client_id: str, *, fresh: bool = False) -> Client | None:
+        """``fresh`` changes nothing here: there is no cached copy to skip."""
         row = self._t.clients.get(client_id)
         return None if row is None else _loaded(row)
 
     def forget(self, client_id: str | None = None) -> None:
         """Nothing to drop: every read goes to the one table, so no copy can be stale."""
 
-    async def replace(self, client: Client) -> bool:
-        """False (nothing changed) for an unknown client."""
-        if client.client_id not in self._t.clients:
+    async def replace(self, client: Client, *, expected_token_hash: str | None = None) -> bool:
+        """False (nothing changed) for an unknown client, or when ``expected_token_hash`` is
+        given and the stored registration access token is no longer that one."""
+        row = self._t.clients.get(client.client_id)
+        if row is None:
+            return False
+        if (
+            expected_token_hash is not None
+            and _loaded(row).registration_token_hash != expected_token_hash
+        ):
             return False
         self._t.clients[client.client_id] = _stored(client)
         return True

@@ -16,7 +16,13 @@ from authgate.core.authorize.request import Approved, AuthorizationResponse, Nee
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession
 from authgate.crypto.handles import handle_hash, hash_matches, new_handle
-from authgate.errors import CsrfError, InteractionError, LoginFailed, RedirectError
+from authgate.errors import (
+    CsrfError,
+    InteractionError,
+    LoginFailed,
+    RedirectError,
+    UnauthorizedClient,
+)
 
 #: Authentication context of the built-in username/password login (Janssen's stock ACR).
 PASSWORD_ACR = "simple_password_auth"  # noqa: S105 - an ACR name
@@ -150,16 +156,29 @@ async def consent(
 ) -> AuthorizationResponse:
     """Record the user's answer on the consent page and finish.
 
+    The client is looked up again first: it may have been deleted, disabled or expired while
+    the page was shown, and then its redirect URI is no longer one to send the browser to.
+
     Raises:
         RedirectError: ``access_denied`` when the user refused.
+        UnauthorizedClient: the client is gone (an error page, no redirect); the interaction
+            is closed and no consent is recorded.
     """
     request = interaction.request
+    try:
+        await authorize.load_client(request.client_id, svc)
+    except UnauthorizedClient:
+        await svc.interactions.delete(interaction.interaction_id)
+        raise
     if not approved:
         if not await svc.interactions.delete(interaction.interaction_id):
             raise InteractionError("the interaction was already completed")
         raise authorize.deny(request)
-    if svc.config.current.dynamicRegistrationPersistClientAuthorizations:
+    if svc.config.current.dynamicRegistrationPersistClientAuthorizations and not (
         await svc.consents.grant(session.user_id, request.client_id, request.scope, svc.clock.now())
+    ):
+        await svc.interactions.delete(interaction.interaction_id)
+        raise UnauthorizedClient("Unknown, disabled or expired client_id")
     return await finish(interaction, session, svc)
 
 

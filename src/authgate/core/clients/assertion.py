@@ -22,6 +22,7 @@ from typing import Any
 from joserfc.jwk import Key
 
 from authgate.core.endpoints import TOKEN, EndpointUrls
+from authgate.core.params import has_control
 from authgate.core.ports import Services
 from authgate.core.types import Client
 from authgate.crypto import client_keys
@@ -54,7 +55,7 @@ def claimed_client_id(form: Mapping[str, str]) -> tuple[str, str]:
     except client_keys.UnusableKeys as exc:
         raise InvalidClient(f"Client authentication failed: {exc}") from None
     iss, sub = claims.get("iss"), claims.get("sub")
-    if not isinstance(iss, str) or not iss or iss != sub:
+    if not isinstance(iss, str) or not iss or iss != sub or has_control(iss):
         raise InvalidClient(
             "Client authentication failed: the assertion's iss and sub must both be the client_id"
         )

@@ -12,7 +12,6 @@ other: that is why the flow document turns the property off.
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -20,24 +19,37 @@ from urllib.parse import unquote
 from authgate.core.clients import assertion as client_assertion
 from authgate.core.clients.filters import bind_filter
 from authgate.core.endpoints import TOKEN
+from authgate.core.params import has_control
 from authgate.core.ports import Services
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client
 from authgate.crypto.handles import hash_matches
 from authgate.errors import InvalidClient, InvalidRequest
 
+_NOT_BASIC = "The Authorization header is not valid Basic credentials"
+
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:
-    """``Authorization: Basic`` credentials, form-urlencoded per RFC 6749 §2.3.1."""
+    """``Authorization: Basic`` credentials, form-urlencoded per RFC 6749 §2.3.1.
+
+    Raises:
+        InvalidClient: the value is not base64 (non-ASCII characters included), does not
+            decode to UTF-8, has no colon, or its client_id or secret holds a control
+            character once decoded.
+    """
     if not header or header[:6].lower() != "basic ":
         return None
     try:
+        # binascii.Error, UnicodeDecodeError and the non-ASCII str error are all ValueErrors
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise InvalidClient("The Authorization header is not valid Basic credentials") from None
+    except ValueError:
+        raise InvalidClient(_NOT_BASIC) from None
     if ":" not in decoded:
-        raise InvalidClient("The Authorization header is not valid Basic credentials")
-    client_id, secret = decoded.split(":", 1)
-    return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
+        raise InvalidClient(_NOT_BASIC)
+    raw_id, raw_secret = decoded.split(":", 1)
+    client_id, secret = unquote(raw_id.replace("+", " ")), unquote(raw_secret.replace("+", " "))
+    if has_control(client_id) or has_control(secret):
+        raise InvalidClient(_NOT_BASIC)
+    return client_id, secret
 
 
 def _methods(client: Client) -> set[str]:

@@ -1,52 +1,155 @@
-"""Which grant and response types a registered client gets (RFC 7591 §2.1,
-docs/janssen-compatibility.md §3.3).
+"""Which grant types, response types and scopes a registered client gets (RFC 7591 §2).
 
-Janssen's "autofix" completes grant types from response types and back; the result is then
-cut down to what the server has enabled, so a client never holds a type that cannot work
-(``implicit`` disappears entirely while ``implicitFlowEnabled`` is off).
+A requested value is either given or refused with ``invalid_client_metadata`` naming it,
+never dropped or swapped for another one:
+
+* a grant type must be one authgate implements, enabled on the server (discovery's
+  ``grant_types_supported``: ``grantTypesSupported``, ``implicitFlowEnabled``, the OAuth 2.1
+  profile) and listed in ``grantTypesSupportedByDynamicRegistration``; ``client_credentials``
+  also needs a confidential client, one that always authenticates (RFC 6749 §4.4);
+* a response type must be one the authorization endpoint serves now (discovery's
+  ``response_types_supported``);
+* a scope must exist and be open to registration (``registrable``).
+
+Omitted members get RFC 7591's defaults: the ``authorization_code`` grant, and the ``code``
+response type for a client with that grant (none for, say, a ``client_credentials`` client).
+With ``grantTypesAndResponseTypesAutofixEnabled`` the grant and response types are then
+completed from each other (``code`` brings ``authorization_code`` and, with
+``clientRegDefaultToCodeFlowWithRefresh``, ``refresh_token``; ``token``/``id_token`` bring
+``implicit``, which brings ``token``); what this adds is kept only where the server allows it,
+since the client did not ask for it.
 """
 
 from __future__ import annotations
 
-from authgate.appconfig import AppConfiguration
-from authgate.core import profile
-from authgate.core.authorize.response_types import IMPLICIT_GRANT, implicit_enabled, supported
+from collections.abc import Collection
 
-KNOWN_GRANT_TYPES = frozenset(
-    {"authorization_code", "implicit", "refresh_token", "client_credentials", "password"}
+from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
+from authgate.core.authorize.response_types import (
+    CODE,
+    CODE_GRANT,
+    IMPLICIT_GRANT,
+    canonical,
+    parse,
+    supported,
 )
-KNOWN_RESPONSE_TYPES = frozenset({"code", "token", "id_token"})
+from authgate.core.discovery import grant_types as enabled_grant_types
+from authgate.core.types import Scope
+from authgate.errors import InvalidClientMetadata
+
+CLIENT_CREDENTIALS = "client_credentials"
+_GRANT_ORDER = ("implicit", "refresh_token", "authorization_code", "client_credentials")
+_RESPONSE_ORDER = ("code", "token", "id_token")
+
+
+def registrable_grant_types(config: AppConfiguration, *, confidential: bool) -> list[str]:
+    """The grant types a dynamically registered client may have, in discovery's order."""
+    return [
+        g
+        for g in enabled_grant_types(config)
+        if g in config.grantTypesSupportedByDynamicRegistration
+        and (confidential or g != CLIENT_CREDENTIALS)
+    ]
+
+
+def _check_grant(grant: str, config: AppConfiguration, confidential: bool) -> None:
+    prefix = f"Parameter grant_types is not valid: '{grant}'"
+    if grant not in IMPLEMENTED_GRANT_TYPES:
+        raise InvalidClientMetadata(
+            f"{prefix} is not a grant type this server implements {list(IMPLEMENTED_GRANT_TYPES)}"
+        )
+    enabled = enabled_grant_types(config)
+    if grant not in enabled:
+        raise InvalidClientMetadata(
+            f"{prefix} is not enabled on this server (grant_types_supported: {enabled})"
+        )
+    if grant not in config.grantTypesSupportedByDynamicRegistration:
+        raise InvalidClientMetadata(
+            f"{prefix} cannot be registered dynamically "
+            f"(grantTypesSupportedByDynamicRegistration: "
+            f"{config.grantTypesSupportedByDynamicRegistration})"
+        )
+    if grant == CLIENT_CREDENTIALS and not confidential:
+        raise InvalidClientMetadata(
+            f"{prefix} is only for confidential clients (RFC 6749 §4.4): register a "
+            "token_endpoint_auth_method other than none, and none among "
+            "additional_token_endpoint_auth_methods"
+        )
+
+
+def _check_response_type(value: str, config: AppConfiguration) -> frozenset[str]:
+    parts = parse(value)
+    served = supported(config)
+    if parts is None or canonical(parts) not in served:
+        raise InvalidClientMetadata(
+            f"Parameter response_types is not valid: '{value}' is not served by this server "
+            f"(response_types_supported: {served})"
+        )
+    return parts
 
 
 def resolve_types(
-    grant_types: list[str], response_types: list[str], config: AppConfiguration
+    grant_types: Collection[str],
+    response_types: Collection[str],
+    config: AppConfiguration,
+    *,
+    confidential: bool,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Grant and response types after autofix and server policy
-    (docs/janssen-compatibility.md §3.3)."""
-    responses = {p for r in response_types for p in r.split() if p in KNOWN_RESPONSE_TYPES}
-    grants = {g for g in grant_types if g in KNOWN_GRANT_TYPES}
-    if not responses:
-        responses = {"code"}
-    if not grants:
-        grants = {"authorization_code"}
+    """The client's grant and response types: the requested ones (each checked), the
+    defaults for omitted members, and what the autofix adds where the server allows it.
+
+    Args:
+        confidential: Whether the client always authenticates (no ``none`` method).
+
+    Raises:
+        InvalidClientMetadata: naming the first requested value the server will not give.
+    """
+    for grant in grant_types:
+        _check_grant(grant, config, confidential)
+    requested_grants = set(grant_types)
+    requested_responses = {
+        p for value in response_types for p in _check_response_type(value, config)
+    }
+    grants = requested_grants or {CODE_GRANT}
+    responses = set(requested_responses) or ({CODE} if CODE_GRANT in grants else set())
     if config.grantTypesAndResponseTypesAutofixEnabled:
         if config.clientRegDefaultToCodeFlowWithRefresh:
-            if "authorization_code" in grants:
-                responses.add("code")
-            if "code" in responses:
-                grants.update({"authorization_code", "refresh_token"})
+            if CODE_GRANT in grants:
+                responses.add(CODE)
+            if CODE in responses:
+                grants.update({CODE_GRANT, "refresh_token"})
         if responses & {"token", "id_token"}:
-            grants.add("implicit")
-        if "implicit" in grants:
+            grants.add(IMPLICIT_GRANT)
+        if IMPLICIT_GRANT in grants:
             responses.add("token")
-    responses &= {p for r in supported(config) for p in r.split()}
-    grants &= set(config.grantTypesSupported) & set(config.grantTypesSupportedByDynamicRegistration)
-    grants = {g for g in grants if profile.grant_type_allowed(g, config)}
-    if not implicit_enabled(config):
-        grants.discard(IMPLICIT_GRANT)
-    grant_order = ("implicit", "refresh_token", "authorization_code", "client_credentials")
-    response_order = ("code", "token", "id_token")
+    allowed_grants = set(registrable_grant_types(config, confidential=confidential))
+    grants = {g for g in grants if g in requested_grants or g in allowed_grants}
+    served_parts = {p for value in supported(config) for p in value.split()}
+    responses = {p for p in responses if p in requested_responses or p in served_parts}
     return (
-        tuple(g for g in grant_order if g in grants) + tuple(sorted(grants - set(grant_order))),
-        tuple(r for r in response_order if r in responses),
+        tuple(g for g in _GRANT_ORDER if g in grants) + tuple(sorted(grants - set(_GRANT_ORDER))),
+        tuple(r for r in _RESPONSE_ORDER if r in responses),
     )
+
+
+def resolve_scopes(
+    requested: list[str] | None, known: list[Scope], config: AppConfiguration
+) -> tuple[str, ...]:
+    """The client's scopes: the requested ones, or every registrable scope when none are
+    asked for or ``dynamicRegistrationScopesParamEnabled`` is off (then the request only
+    has to name registrable scopes: the client gets them and more).
+
+    Raises:
+        InvalidClientMetadata: naming requested scopes that do not exist or are not open to
+            registration (the same answer for both, so registration reveals no scope).
+    """
+    registrable = {s.scope_id for s in known if s.registrable}
+    refused = [s for s in dict.fromkeys(requested or ()) if s not in registrable]
+    if refused:
+        raise InvalidClientMetadata(
+            f"Parameter scope is not valid: {refused} cannot be registered (no such scope, "
+            "or not open to dynamic registration)"
+        )
+    if requested is None or not config.dynamicRegistrationScopesParamEnabled:
+        return tuple(sorted(registrable))
+    return tuple(sorted(set(requested)))

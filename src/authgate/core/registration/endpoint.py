@@ -6,6 +6,12 @@ subjects by default. Deliberate differences: a ``client_secret`` only for client
 authenticate with one (not ``none`` or ``private_key_jwt``), ``client_secret_expires_at`` only
 when a secret is issued (RFC 7591 §3.2.1), and no ``client_secret_jwt`` (secrets are stored
 hashed).
+Janssen behaviours kept: ``scope`` as array or string, grant/response type autofix, pairwise
+subjects by default. Deliberate differences: a grant type, response type or scope the server
+will not give is refused naming it, never dropped silently (:mod:`.client_types`); a
+``client_secret`` only for clients that authenticate with one (not ``none`` or
+``private_key_jwt``), ``client_secret_expires_at`` only when a secret is issued (RFC 7591
+§3.2.1), and no ``client_secret_jwt`` (secrets are stored hashed).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
 from authgate.core.registration import checks as registration_checks
 from authgate.core.registration import sector
-from authgate.core.registration.client_types import resolve_types
+from authgate.core.registration.client_types import resolve_scopes, resolve_types
 from authgate.core.registration.request import RegistrationRequest, parse_registration_request
 from authgate.core.registration.response import client_response
 from authgate.core.types import (
@@ -30,6 +36,7 @@ from authgate.core.types import (
     Client,
     ClientMetadata,
     Scope,
+    always_authenticates,
 )
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri
@@ -44,16 +51,6 @@ class Registration:
     client: Client
     client_secret: str | None
     registration_access_token: str
-
-
-def resolve_scopes(
-    requested: list[str] | None, known: list[Scope], config: AppConfiguration
-) -> tuple[str, ...]:
-    """Registrable scopes among those requested; all registrable ones when none are asked for."""
-    registrable = [s.scope_id for s in known if s.registrable]
-    if not config.dynamicRegistrationScopesParamEnabled or requested is None:
-        return tuple(sorted(registrable))
-    return tuple(sorted(set(requested) & set(registrable)))
 
 
 def _validate_redirects(
@@ -116,7 +113,7 @@ def build_metadata(
     """Validate the request against server policy and produce the client's metadata.
 
     Raises:
-        InvalidClientMetadata, InvalidRedirectUri: naming the offending member.
+        InvalidClientMetadata, InvalidRedirectUri: naming the offending member (and value).
     """
     method = req.token_endpoint_auth_method or "client_secret_basic"
     if "client_secret_jwt" in (method, *req.additional_token_endpoint_auth_methods):
@@ -141,7 +138,10 @@ def build_metadata(
             f"Parameter subject_type is not valid: '{subject_type}' is not one of "
             f"{config.subjectTypesSupported}"
         )
-    grants, responses = resolve_types(req.grant_types, req.response_types, config)
+    confidential = always_authenticates((method, *req.additional_token_endpoint_auth_methods))
+    grants, responses = resolve_types(
+        req.grant_types, req.response_types, config, confidential=confidential
+    )
     uris = _validate_redirects(req, grants, responses, config, subject_type)
     id_alg, at_alg = _validate_algorithms(req, config, signing_algs)
     registration_checks.check_keys(

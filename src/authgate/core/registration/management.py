@@ -11,12 +11,27 @@ the body must equal the current ones; the read-only members a client echoes back
 ``client_secret_expires_at``) are ignored. Switching between an authentication method that uses
 a secret and one that does not is refused, since no secret can be issued or withdrawn without
 changing the credentials.
+``GET``, ``PUT`` and ``DELETE /jans-auth/restv1/register?client_id=...`` with the
+registration access token as a bearer token (RFC 7592 §2). An unknown or expired client and a
+wrong token are the same ``401 invalid_token`` (§2.1: the server must not reveal which); the
+token is checked against the database, never a cached client. ``PUT`` replaces the metadata
+(§2.2: omitted members are reset) and validates it exactly as a registration; ``client_id``,
+the secret, the timestamps and the client's ``lifetime`` do not change. Every successful
+``PUT`` issues a new registration access token and the old one stops working at once (§2.2
+allows it; a token that leaked stays useful until the client's next update at most), and of
+two updates presenting the same token only the first lands. A ``client_id`` or ``client_secret``
+in the body must equal the current ones; the read-only members a client echoes back from a
+read (``registration_access_token``, ``registration_client_uri``, ``client_id_issued_at``,
+``client_secret_expires_at``) are ignored. Switching between an authentication method that
+uses a secret and one that does not is refused, since no secret can be issued or withdrawn
+without changing the credentials.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from authgate.core.ports import Services
@@ -24,7 +39,7 @@ from authgate.core.registration import sector
 from authgate.core.registration.endpoint import build_metadata, needs_secret
 from authgate.core.registration.request import parse_registration_request
 from authgate.core.types import Client
-from authgate.crypto.handles import hash_matches
+from authgate.crypto.handles import handle_hash, hash_matches, new_handle
 from authgate.errors import InvalidClientMetadata, InvalidRequest, InvalidToken
 
 logger = logging.getLogger(__name__)
@@ -41,7 +56,7 @@ async def configured_client(client_id: str | None, token: str | None, svc: Servi
         raise InvalidRequest("The request is missing the client_id parameter")
     if not token:
         raise InvalidToken("The request carries no registration access token")
-    client = await svc.clients.get(client_id)
+    client = await svc.clients.get(client_id, fresh=True)
     if (
         client is None
         or client.expired(svc.clock.now())
@@ -51,14 +66,24 @@ async def configured_client(client_id: str | None, token: str | None, svc: Servi
     return client
 
 
-async def update(client: Client, body: Any, svc: Services) -> Client:
-    """``PUT``: replace the metadata of an authenticated client (RFC 7592 §2.2).
+@dataclass(frozen=True, slots=True)
+class Updated:
+    """The updated client and its new registration access token (plaintext, shown once)."""
+
+    client: Client
+    registration_access_token: str
+
+
+async def update(client: Client, body: Any, svc: Services) -> Updated:
+    """``PUT``: replace the metadata of an authenticated client (RFC 7592 §2.2) and rotate
+    its registration access token.
 
     Nothing changes on error.
 
     Raises:
         InvalidClientMetadata, InvalidRedirectUri: the new metadata is not acceptable.
-        InvalidToken: the client was deleted meanwhile.
+        InvalidToken: the client was deleted meanwhile, or another update with the same
+            token landed first.
     """
     request = parse_registration_request(body)
     if request.client_id is not None and request.client_id != client.client_id:
@@ -76,11 +101,14 @@ async def update(client: Client, body: Any, svc: Services) -> Client:
             "Parameter token_endpoint_auth_method is not valid: it cannot change between "
             "methods with and without a client secret; register a new client instead"
         )
-    updated = dataclasses.replace(client, metadata=metadata)
-    if not await svc.clients.replace(updated):
+    token = new_handle()
+    updated = dataclasses.replace(
+        client, metadata=metadata, registration_token_hash=handle_hash(token)
+    )
+    if not await svc.clients.replace(updated, expected_token_hash=client.registration_token_hash):
         raise InvalidToken("The registration access token is not valid for this client")
     logger.info("client %s updated its registration", client.client_id)
-    return updated
+    return Updated(updated, token)
 
 
 async def delete(client: Client, svc: Services) -> None:

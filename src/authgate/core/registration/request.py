@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from authgate.core.params import check_json
 from authgate.core.types import CLIENT_NAME_MAX
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
 
@@ -102,11 +103,13 @@ def parse_registration_request(body: Any) -> RegistrationRequest:
     """Parse the decoded JSON body of a registration request.
 
     Raises:
-        InvalidClientMetadata: not a JSON object, or a member of the wrong type or range.
+        InvalidClientMetadata: not a JSON object, a member of the wrong type or range, or
+            a control character in any member name or string (at any depth).
         InvalidRedirectUri: ``redirect_uris`` is not an array of strings.
     """
     if not isinstance(body, dict):
         raise InvalidClientMetadata("The registration request body must be a JSON object")
+    check_json(body, error=InvalidClientMetadata)
     try:
         return RegistrationRequest.model_validate(body)
     except ValidationError as exc:

@@ -17,7 +17,7 @@ from authgate.admin.context import Actor
 from authgate.core.tokens.binding import parse_authorization, verify_binding
 from authgate.core.tokens.userinfo import active_access_token
 from authgate.errors import InsufficientScope, InvalidToken
-from authgate.web.context import dpop_header, services
+from authgate.web.context import authorization, check_target, dpop_header, services
 
 REALM = "jans-config-api"
 
@@ -31,13 +31,15 @@ async def authenticate(request: Request, scope: str) -> Actor:
     """The client behind the request's access token, if that token carries ``scope``.
 
     Raises:
+        InvalidRequest: a control character in the path, the query or a parsed header.
         InvalidToken: no token (401, bare challenge, RFC 6750 §3.1), or an unknown, expired or
             revoked token, one presented against its binding, or one whose client is gone or
             disabled (401 ``invalid_token``).
         InvalidDPoPProof: a DPoP-bound token with a bad proof.
         InsufficientScope: the token lacks ``scope`` or was issued to a user (403).
     """
-    presented = parse_authorization(request.headers.get("authorization"))
+    check_target(request)
+    presented = parse_authorization(authorization(request))
     if presented is None:
         raise InvalidToken("The Config API needs a bearer access token", headers=_challenge())
     scheme, value = presented

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
@@ -11,6 +13,7 @@ from authgate.admin.config_patch import describe
 from authgate.admin.errors import UnsupportedMediaType
 from authgate.admin.service import AdminService
 from authgate.assembly import admin_service
+from authgate.core.params import check_json
 from authgate.errors import InvalidRequest
 from authgate.web.context import read_body
 
@@ -33,11 +36,14 @@ def content_type(request: Request) -> str:
 
 async def json_body(request: Request, model: type[M]) -> M:
     """The request's JSON body as ``model``; 415 for another media type, 400 naming the
-    offending member for invalid content."""
+    offending member for invalid content or a control character in any string."""
     if content_type(request) != "application/json":
         raise UnsupportedMediaType("The request body must be application/json")
+    raw = await read_body(request)
+    with contextlib.suppress(orjson.JSONDecodeError):  # model_validate_json names the problem
+        check_json(orjson.loads(raw))
     try:
-        return model.model_validate_json(await read_body(request), strict=True)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise InvalidRequest(f"Invalid request body: {describe(exc)}") from None
 

@@ -18,6 +18,7 @@ from authgate.admin.errors import UnsupportedMediaType
 from authgate.admin.openapi import document
 from authgate.admin.schemas import ClientIn
 from authgate.admin.views import client_json
+from authgate.core.params import check_json
 from authgate.errors import InvalidRequest
 from authgate.web.config_api.auth import authenticate
 from authgate.web.config_api.directory import routes as directory_routes
@@ -42,6 +43,7 @@ async def patch_config(request: Request) -> Response:
         body = orjson.loads(await read_body(request))
     except orjson.JSONDecodeError:
         raise InvalidRequest("The request body is not valid JSON") from None
+    check_json(body)
     result = await admin(request).config.patch(body, actor)
     return json_response(result.document)
 

@@ -6,12 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core.tokens.introspection import introspect
-from authgate.web.context import form, services
+from authgate.web.context import authorization, form, services
 from authgate.web.responses import json_response
 
 
 async def introspection(request: Request) -> Response:
-    body = await introspect(
-        await form(request), request.headers.get("authorization"), services(request)
-    )
+    body = await introspect(await form(request), authorization(request), services(request))
     return json_response(body)

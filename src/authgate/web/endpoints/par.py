@@ -6,14 +6,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core.authorize.par import push
-from authgate.web.context import dpop_header, form, services
+from authgate.web.context import authorization, dpop_header, form, services
 from authgate.web.responses import json_response
 
 
 async def par(request: Request) -> Response:
     body = await push(
         await form(request),
-        request.headers.get("authorization"),
+        authorization(request),
         services(request),
         dpop_proof=dpop_header(request),
     )

@@ -13,7 +13,7 @@ from authgate.core.registration import endpoint as registration
 from authgate.core.registration import management as client_management
 from authgate.core.registration.response import client_response
 from authgate.errors import InvalidClientMetadata
-from authgate.web.context import query, read_body, services
+from authgate.web.context import authorization, query, read_body, services
 from authgate.web.responses import NO_STORE, json_response
 
 
@@ -28,7 +28,7 @@ async def _json_body(request: Request) -> Any:
 
 
 def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+    header = authorization(request) or ""
     if header[:7].lower() != "bearer ":
         return None
     return header[7:].strip() or None
@@ -58,5 +58,6 @@ async def client_configuration(request: Request) -> Response:
         await client_management.delete(client, svc)
         return Response(status_code=204, headers=NO_STORE)
     if request.method == "PUT":
-        client = await client_management.update(client, await _json_body(request), svc)
+        updated = await client_management.update(client, await _json_body(request), svc)
+        client, token = updated.client, updated.registration_access_token
     return json_response(client_response(client, svc.issuer, registration_access_token=token))

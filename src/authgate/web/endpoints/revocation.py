@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core.tokens.revocation import revoke as revoke_token
-from authgate.web.context import form, services
+from authgate.web.context import authorization, form, services
 from authgate.web.responses import NO_STORE
 
 
 async def revoke(request: Request) -> Response:
-    await revoke_token(await form(request), request.headers.get("authorization"), services(request))
+    await revoke_token(await form(request), authorization(request), services(request))
     return Response(status_code=200, headers=NO_STORE)

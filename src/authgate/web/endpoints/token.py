@@ -7,16 +7,14 @@ from starlette.responses import Response
 
 from authgate.core.tokens.dpop import server_nonce
 from authgate.core.tokens.endpoint import token as token_request
-from authgate.web.context import dpop_header, form, services
+from authgate.web.context import authorization, dpop_header, form, services
 from authgate.web.responses import json_response
 
 
 async def token(request: Request) -> Response:
     svc = services(request)
     proof = dpop_header(request)
-    body = await token_request(
-        await form(request), request.headers.get("authorization"), svc, dpop_proof=proof
-    )
+    body = await token_request(await form(request), authorization(request), svc, dpop_proof=proof)
     headers = None
     config = svc.config.current
     if proof is not None and config.dpopUseNonce:  # the next nonce, ahead of time (§8.2)

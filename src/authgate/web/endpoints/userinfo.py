@@ -16,12 +16,12 @@ from authgate.core.tokens.binding import Scheme, parse_authorization, verify_bin
 from authgate.core.tokens.userinfo import active_access_token
 from authgate.core.tokens.userinfo import userinfo as userinfo_claims
 from authgate.errors import InvalidRequest
-from authgate.web.context import bind_client, dpop_header, form, services
+from authgate.web.context import authorization, bind_client, dpop_header, form, services
 from authgate.web.responses import json_response
 
 
 async def _credentials(request: Request) -> tuple[Scheme, str | None]:
-    presented = parse_authorization(request.headers.get("authorization"))
+    presented = parse_authorization(authorization(request))
     scheme: Scheme = presented[0] if presented else "Bearer"
     token = presented[1] if presented else None
     if request.method == "POST" and request.headers.get("content-type", "").startswith(

@@ -1,6 +1,7 @@
 """The client_credentials grant (RFC 6749 §4.4): a confidential client acting for itself.
 
-Rules: only confidential clients (§4.4: "MUST only be used by confidential clients"); the
+Rules: only confidential clients (§4.4: "MUST only be used by confidential clients"), those
+with no ``none`` among their authentication methods, by secret or private_key_jwt; the
 scope is limited to the client's registered scopes (a request for anything else is
 ``invalid_scope``), and defaults to all of them when the request names none (§3.3); no refresh
 token (§4.4.3: "A refresh token SHOULD NOT be included") and no id_token (there is no user).
@@ -42,7 +43,7 @@ async def exchange(
 ) -> dict[str, Any]:
     """Issue an access token to an authenticated confidential client, bound to ``dpop``'s
     key when the request carried a proof (RFC 9449 §5)."""
-    if client.metadata.is_public or client.secret_hash is None:
+    if not client.metadata.is_confidential:
         raise UnauthorizedClient("The client_credentials grant is only for confidential clients")
     scope = granted_scope(form, client)
     now = svc.clock.now()
