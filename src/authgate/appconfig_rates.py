@@ -41,10 +41,17 @@ class RateLimitProperties(BaseModel):
 
     rateLimitRegistrationRequestCount: RequestCount = _count(
         10,
-        "the registration endpoint (RFC 7591) and the client configuration endpoint (RFC 7592)",
+        "the registration endpoint (RFC 7591 registrations: POST)",
         "A client registers once; 10 a minute stops mass registration.",
     )
     rateLimitRegistrationPeriodInSeconds: Period = _period("Registration")
+    rateLimitClientConfigurationRequestCount: RequestCount = _count(
+        60,
+        "the client configuration endpoint (RFC 7592: GET, PUT and DELETE on the "
+        "registration endpoint)",
+        "authgate extension; a client reads or updates its registration rarely.",
+    )
+    rateLimitClientConfigurationPeriodInSeconds: Period = _period("ClientConfiguration")
     rateLimitParRequestCount: RequestCount = _count(
         600,
         "the pushed authorization request endpoint (RFC 9126)",

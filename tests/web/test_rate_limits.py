@@ -46,6 +46,10 @@ async def _register(http: httpx.AsyncClient) -> httpx.Response:
     return await http.post(REGISTER, json=flow_registration_body())
 
 
+async def _client_configuration(http: httpx.AsyncClient) -> httpx.Response:
+    return await http.get(f"{REGISTER}?client_id=nobody", headers={"Authorization": "Bearer x"})
+
+
 async def _config_api(http: httpx.AsyncClient) -> httpx.Response:
     return await http.get(paths.CONFIG)
 
@@ -53,6 +57,7 @@ async def _config_api(http: httpx.AsyncClient) -> httpx.Response:
 #: family property stem -> a request of that family (any answer but 429 counts).
 FAMILIES: dict[str, Send] = {
     "Registration": _register,
+    "ClientConfiguration": _client_configuration,
     "Par": _form(PAR),
     "Token": _form(TOKEN),
     "Introspection": _form(INTROSPECTION),
@@ -86,7 +91,11 @@ async def test_each_limited_endpoint_answers_429_after_the_burst_until_the_windo
     assert 429 not in statuses and all(s < 500 for s in statuses), statuses
     clock.advance(30)  # the fake clock starts on a multiple of 120: 90 s of the window left
     limited = await send(http)
-    what = {"Par": "pushed authorization requests", "ConfigApi": "Config API requests"}
+    what = {
+        "Par": "pushed authorization requests",
+        "ConfigApi": "Config API requests",
+        "ClientConfiguration": "client configuration requests",
+    }
     _assert_limited(limited, 90, what.get(stem, f"{stem.lower()} requests"))
     # the other families are not affected
     others = [(await FAMILIES[s](http)).status_code for s in FAMILIES if s != stem]
@@ -113,17 +122,22 @@ async def test_registration_default_stops_mass_registration_and_reports_it_once(
     assert (await _register(http)).status_code == 201
 
 
-async def test_client_configuration_requests_count_as_registration(
+async def test_client_configuration_requests_are_limited_apart_from_registrations(
     http: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    await patch_config(runtime, rateLimitRegistrationRequestCount=3)
+    await patch_config(
+        runtime, rateLimitClientConfigurationRequestCount=3, rateLimitRegistrationRequestCount=2
+    )
     client = (await _register(http)).json()
     read = {"Authorization": f"Bearer {client['registration_access_token']}"}
     uri = f"{REGISTER}?client_id={client['client_id']}"
     assert (await http.get(uri, headers=read)).status_code == 200
+    assert (await http.put(uri, headers=read, json=flow_registration_body())).status_code == 200
     assert (await http.get(uri, headers=read)).status_code == 200
-    _assert_limited(await http.get(uri, headers=read), 60, "registration requests")
+    _assert_limited(await http.get(uri, headers=read), 60, "client configuration requests")
     assert (await http.delete(uri, headers=read)).status_code == 429
+    assert (await _register(http)).status_code == 201  # the second registration
+    _assert_limited(await _register(http), 60, "registration requests")
 
 
 async def test_a_switched_off_limit_lets_every_request_through(

@@ -24,6 +24,7 @@ class Family(StrEnum):
     """The endpoints that share one limit."""
 
     REGISTRATION = "registration"
+    CLIENT_CONFIGURATION = "client_configuration"
     PAR = "par"
     TOKEN = "token"  # noqa: S105 (an endpoint name)
     INTROSPECTION = "introspection"
@@ -34,6 +35,7 @@ class Family(StrEnum):
 #: Each family's property name stem: ``rateLimit<Stem>RequestCount``/``...PeriodInSeconds``.
 _STEMS = {
     Family.REGISTRATION: "Registration",
+    Family.CLIENT_CONFIGURATION: "ClientConfiguration",
     Family.PAR: "Par",
     Family.TOKEN: "Token",
     Family.INTROSPECTION: "Introspection",
@@ -44,6 +46,7 @@ _STEMS = {
 #: What a refused request is told it made too many of.
 DESCRIPTIONS = {
     Family.REGISTRATION: "registration requests",
+    Family.CLIENT_CONFIGURATION: "client configuration requests",
     Family.PAR: "pushed authorization requests",
     Family.TOKEN: "token requests",
     Family.INTROSPECTION: "introspection requests",

@@ -1,7 +1,7 @@
 """Per-source rate limits at the edge: a pure ASGI middleware in front of the limited endpoints.
 
-Requests to the registration and client configuration endpoint, PAR, token, introspection,
-revocation and the Config API are counted per source address (:func:`authgate.web.source.source`)
+Requests to the registration endpoint (registrations, and RFC 7592 client configuration
+requests apart), PAR, token, introspection, revocation and the Config API are counted per source address (:func:`authgate.web.source.source`)
 by the runtime's :class:`~authgate.core.rate_limiter.RateLimiter` before their body is read.
 Over the limit, the answer is ``429`` with ``Retry-After`` and the OAuth error body
 ``{"error": "temporarily_unavailable", "error_description": ...}``; the endpoint never runs.
@@ -37,11 +37,13 @@ FAMILIES = {
 }
 
 
-def family_of(path: str) -> Family | None:
-    """The limit a request to ``path`` counts against, if any."""
+def family_of(path: str, method: str) -> Family | None:
+    """The limit a ``method`` request to ``path`` counts against, if any."""
     family = FAMILIES.get(path)
-    if family is None and path.startswith(config_api.ROOT):
-        return Family.CONFIG_API
+    if family is None:
+        return Family.CONFIG_API if path.startswith(config_api.ROOT) else None
+    if family is Family.REGISTRATION and method != "POST":
+        return Family.CLIENT_CONFIGURATION
     return family
 
 
@@ -50,7 +52,7 @@ class RateLimitMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        family = family_of(scope["path"]) if scope["type"] == "http" else None
+        family = family_of(scope["path"], scope["method"]) if scope["type"] == "http" else None
         if family is None or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
