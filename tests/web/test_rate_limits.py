@@ -218,3 +218,13 @@ async def test_the_flow_document_is_untouched_by_the_defaults_and_writes_no_coun
         ("revocation", "127.0.0.1"): 1,
     }
     assert await runtime.services.events.list(kind=EventKind.RATE_LIMITED) == []
+
+
+async def test_a_failing_limiter_lets_requests_through(
+    http: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(runtime.rate_limits, "check", broken)
+    assert (await _register(http)).status_code == 201

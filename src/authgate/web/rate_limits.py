@@ -1,8 +1,9 @@
 """Per-source rate limits at the edge: a pure ASGI middleware in front of the limited endpoints.
 
 Requests to the registration endpoint (registrations, and RFC 7592 client configuration
-requests apart), PAR, token, introspection, revocation and the Config API are counted per source address (:func:`authgate.web.source.source`)
-by the runtime's :class:`~authgate.core.rate_limiter.RateLimiter` before their body is read.
+requests apart), PAR, token, introspection, revocation and the Config API are counted per
+source address (:func:`authgate.web.source.source`) by the runtime's
+:class:`~authgate.core.rate_limiter.RateLimiter` before their body is read.
 Over the limit, the answer is ``429`` with ``Retry-After`` and the OAuth error body
 ``{"error": "temporarily_unavailable", "error_description": ...}``; the endpoint never runs.
 Other paths, and CORS preflights (answered by the CORS middleware outside this one), pass
@@ -58,7 +59,11 @@ class RateLimitMiddleware:
             return
         runtime = scope["app"].state.runtime
         limiter: RateLimiter = runtime.rate_limits
-        refusal = await limiter.check(family, source(Request(scope)))
+        try:
+            refusal = await limiter.check(family, source(Request(scope)))
+        except Exception:  # a fault in the limiter must not take the endpoint down
+            logger.exception("rate limit check failed on %s; request let through", scope["path"])
+            refusal = None
         if refusal is None:
             await self.app(scope, receive, send)
             return
