@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_security import SecurityProperties
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
@@ -63,11 +64,12 @@ class ClientAuthenticationFilter(BaseModel):
     baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
 
 
-class AppConfiguration(SecurityProperties):
+class AppConfiguration(RateLimitProperties, SecurityProperties):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
     The browser-security members (CORS, PAR, DPoP, signing keys, OAuth 2.1 profile) are
-    declared in :class:`authgate.appconfig_security.SecurityProperties`.
+    declared in :class:`authgate.appconfig_security.SecurityProperties`, the per-source rate
+    limits in :class:`authgate.appconfig_rates.RateLimitProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)

@@ -21,6 +21,7 @@ Exception tree::
     ├── InvalidDPoPProof             invalid_dpop_proof (RFC 9449 §5, §7.1)
     ├── UseDPoPNonce                 use_dpop_nonce + DPoP-Nonce header (RFC 9449 §8, §9)
     ├── InvalidRequestUri            invalid_request_uri (RFC 9126 §4, RFC 9101 §7)
+    ├── TooManyRequests              temporarily_unavailable, 429 + Retry-After (RFC 6585 §4)
     └── ServerError                  server_error, 500
 
 The protocol core raises these; only ``authgate.web.errors`` turns them into HTTP responses.
@@ -161,6 +162,19 @@ class InvalidRequestUri(OAuthError):
     """A ``request_uri`` is unknown, expired, already used or not this client's (RFC 9126 §4)."""
 
     error = "invalid_request_uri"
+
+
+class TooManyRequests(OAuthError):
+    """A source went over a per-source rate limit (RFC 6585 §4): 429 with ``Retry-After``
+    (RFC 9110 §10.2.3). The code is RFC 6749's ``temporarily_unavailable``, the one OAuth
+    error that tells a client to try again later (docs/security.md, "Rate limits")."""
+
+    error = "temporarily_unavailable"
+    status_code = 429
+
+    def __init__(self, description: str, *, retry_after: int) -> None:
+        super().__init__(description, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 class ServerError(OAuthError):

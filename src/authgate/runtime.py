@@ -21,6 +21,7 @@ import httpx
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import Clock, PasswordHasher, Services
+from authgate.core.rate_limiter import RateLimiter
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
@@ -39,6 +40,7 @@ from authgate.storage.grants import SqlGrantStore
 from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.security_events import SqlSecurityEventLog
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
@@ -163,6 +165,7 @@ class Runtime:
         backchannel: BackchannelLogout,
         *,
         key_upkeep: KeyUpkeep,
+        rate_limits: RateLimiter,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -175,7 +178,10 @@ class Runtime:
         self.key_upkeep = key_upkeep
         self.outbound = outbound
         self.backchannel = backchannel
+        #: The per-source rate limits (counted by :mod:`authgate.web.rate_limits`).
+        self.rate_limits = rate_limits
         self._poller: asyncio.Task[None] | None = None
+        self._rate_sync: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
@@ -262,9 +268,19 @@ class Runtime:
             outbound,
             backchannel,
             key_upkeep=key_upkeep,
+            rate_limits=RateLimiter(
+                SqlRateCounterStore(db),
+                live,
+                clock,
+                services.events,
+                stale_after=settings.rate_limit_sync_interval,
+            ),
         )
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
+            runtime._rate_sync = asyncio.create_task(
+                runtime.rate_limits.run(settings.rate_limit_sync_interval)
+            )
         return runtime
 
     async def refresh(self) -> None:
@@ -305,10 +321,15 @@ class Runtime:
                     logger.exception("purging expired rows failed")
 
     async def stop(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
+        for task in (self._poller, self._rate_sync):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        try:
+            await self.rate_limits.sync()  # hand this process's last counts to the others
+        except Exception:
+            logger.exception("synchronising rate limit counters at shutdown failed")
         await self.backchannel.close()
         await self.outbound.aclose()
         await self.services.events.flush()

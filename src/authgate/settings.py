@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Seconds between purges of expired codes, tokens and sessions."
     )
     workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
+    rate_limit_sync_interval: float = Field(
+        0.2,
+        ge=0.02,
+        le=5.0,
+        description="Seconds between the moments a process adds the requests it counted to "
+        "the shared rate limit counters in the database and reads back the totals. Other "
+        "workers and instances see a source's requests within about this long, which bounds "
+        "how far several processes together can overshoot a limit (docs/security.md).",
+    )
     sqlite_commit_delay: float = Field(
         0.001,
         ge=0,

@@ -95,8 +95,10 @@ def _broken_proofs(key: DPoPKey, clock: FakeClock) -> dict[str, str]:
 
 async def test_each_broken_proof_is_refused(flow: Flow, clock: FakeClock) -> None:
     key = DPoPKey(now=clock.now)
+    # one client for every proof: registrations per address are rate limited (10 a minute)
+    client_id = (await flow.register())["client_id"]
     for name, proof in _broken_proofs(key, clock).items():
-        issued = await _code(flow)
+        issued = await flow.code(client_id)
         form = token_form(issued.client_id, issued.code, issued.verifier)
         response = await flow.token(form, headers={"DPoP": proof})
         assert response.status_code == 400, (name, response.text)

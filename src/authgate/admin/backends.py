@@ -17,7 +17,14 @@ from authgate.admin.config_patch import describe
 from authgate.admin.context import Actor
 from authgate.admin.schemas import ClientIn, PasswordIn, UserIn, UserUpdate
 from authgate.admin.service import AdminService
-from authgate.admin.views import client_json, key_json, rotation_json, scope_json, user_json
+from authgate.admin.views import (
+    client_json,
+    event_json,
+    key_json,
+    rotation_json,
+    scope_json,
+    user_json,
+)
 from authgate.appconfig import AppConfiguration
 from authgate.errors import InvalidRequest
 
@@ -40,6 +47,9 @@ class AdminBackend(Protocol):
     async def list_scopes(self) -> list[dict[str, Any]]: ...
     async def list_keys(self) -> list[dict[str, Any]]: ...
     async def rotate_keys(self) -> dict[str, Any]: ...
+    async def list_events(
+        self, kind: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[dict[str, Any]]: ...
 
 
 def _parse(model: type[M], body: dict[str, Any]) -> M:
@@ -104,3 +114,8 @@ class LocalBackend:
 
     async def rotate_keys(self) -> dict[str, Any]:
         return rotation_json(await self._s.keys.rotate(self._actor))
+
+    async def list_events(
+        self, kind: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        return [event_json(e) for e in await self._s.events.list(limit, offset, kind)]

@@ -138,7 +138,7 @@ class AdminClient:
         schema: dict[str, Any] = response.json()["components"]["schemas"]["AppConfiguration"]
         return schema
 
-    # --- clients, scopes, users, keys, sessions, audit ----------------------------------------
+    # --- clients, scopes, users, keys, sessions, audit, events --------------------------------
 
     async def list_clients(
         self, pattern: str | None = None, limit: int = 500
@@ -214,4 +214,13 @@ class AdminClient:
         found: list[dict[str, Any]] = await self.request(
             "GET", paths.AUDIT, params={"limit": limit}
         )
+        return found
+
+    async def list_events(
+        self, kind: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": limit, "startIndex": offset + 1}
+        if kind:
+            params["kind"] = kind
+        found: list[dict[str, Any]] = await self.request("GET", paths.EVENTS, params=params)
         return found

@@ -1,4 +1,4 @@
-"""``authgate config|clients|users|keys``: administration from the command line.
+"""``authgate config|clients|users|keys|events``: administration from the command line.
 
 Without ``--url`` the commands open this host's database and run the same use cases as the
 Config API (:mod:`authgate.admin.service`); with ``--url`` they call the Config API of a
@@ -8,6 +8,7 @@ servers within ``config_poll_interval`` seconds.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -239,4 +240,31 @@ def keys_rotate(target: Target) -> None:
         click.echo(f"{kid} removed")
 
 
-COMMANDS = (config_group, clients_group, users_group, keys_group)
+@click.group("events")
+def events_group() -> None:
+    """Security events: failed logins, rate limits, replays, client changes."""
+
+
+@events_group.command("list")
+@click.option("--kind", default=None, help="Only events of this kind (e.g. rate_limited).")
+@click.option(
+    "--limit", type=click.IntRange(1, 500), default=50, show_default=True, help="How many."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of rows.")
+@target_options
+def events_list(kind: str | None, limit: int, as_json: bool, target: Target) -> None:
+    """List security events, newest first: time (UTC), kind, source, client_id, user_id,
+    detail (tab-separated)."""
+    found = target.run(lambda b: b.list_events(kind, limit))
+    if as_json:
+        echo_json(found)
+        return
+    echo_rows([(_utc(e["at"]), e["kind"], e["source"] or "-", e["client_id"] or "-",
+                e["user_id"] or "-", e["detail"] or "-") for e in found])  # fmt: skip
+
+
+def _utc(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+
+
+COMMANDS = (config_group, clients_group, users_group, keys_group, events_group)

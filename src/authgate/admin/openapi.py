@@ -25,6 +25,7 @@ _QUERY = {
     "startIndex": ("integer", "1-based index of the first result"),
     "user_id": ("string", "Only this user's sessions"),
     "target_type": ("string", "Only entries about this kind of target"),
+    "kind": ("string", "Only events of this kind (e.g. rate_limited, login_failed)"),
     "client_id": ("string", "The registered client (RFC 7592 §2)"),
 }
 _ERRORS = {
@@ -34,6 +35,7 @@ _ERRORS = {
     "404": "No such object",
     "409": "Conflict with the current state",
     "415": "Wrong Content-Type",
+    "429": "Too many requests from this address; retry after the Retry-After seconds",
 }
 
 

@@ -21,6 +21,7 @@ from authgate.admin.schemas import (
     ScopeIn,
     ScopeOut,
     ScopeUpdate,
+    SecurityEventOut,
     SessionOut,
     UserIn,
     UserOut,
@@ -166,6 +167,16 @@ OPERATIONS: tuple[Operation, ...] = (
         query=("target_type", "limit", "startIndex"),
     ),
     Operation(
+        "get",
+        paths.EVENTS,
+        "List security events, newest first",
+        s.EVENTS_READ,
+        None,
+        SecurityEventOut,
+        True,
+        query=("kind", "limit", "startIndex"),
+    ),
+    Operation(
         "post",
         endpoints.REGISTER,
         "Register a client (RFC 7591)",
@@ -208,6 +219,6 @@ OPERATIONS: tuple[Operation, ...] = (
 
 MODELS: tuple[type[BaseModel], ...] = (
     AppConfiguration, ClientIn, ClientOut, ScopeIn, ScopeUpdate, ScopeOut, UserIn, UserUpdate,
-    UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, ErrorOut,
+    UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, SecurityEventOut, ErrorOut,
     RegistrationRequest, RegistrationResponse,
 )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Use cases on signing keys, login sessions and the audit log.
+"""Use cases on signing keys, login sessions, the audit log and the security events.
 
 Key rotation follows the schedule of :mod:`authgate.crypto.rotation`, triggered now instead
 of after ``keyRegenerationInterval``: for each signing algorithm a new key is published at
@@ -18,8 +18,11 @@ from typing import Any, Literal
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict, NotFound
 from authgate.admin_records import AuditEntry, AuditRecord, SessionView
+from authgate.core.security_events import EventKind
+from authgate.core.types import SecurityEvent
 from authgate.crypto.keys import StoredKey, generate_key
 from authgate.crypto.rotation import NewKey, expired, retire_at
+from authgate.errors import InvalidRequest
 
 KeyStatus = Literal["signing", "next", "retiring", "retired"]
 
@@ -182,3 +185,21 @@ class AuditAdmin:
         self, limit: int = 50, offset: int = 0, target_type: str | None = None
     ) -> list[AuditRecord]:
         return await self._ctx.audit.list(limit=limit, offset=offset, target_type=target_type)
+
+
+class EventAdmin:
+    def __init__(self, ctx: AdminContext) -> None:
+        self._ctx = ctx
+
+    async def list(
+        self, limit: int = 50, offset: int = 0, kind: str | None = None
+    ) -> list[SecurityEvent]:
+        """The newest security events first, optionally of one kind.
+
+        Raises:
+            InvalidRequest: ``kind`` is not a kind of event this server records.
+        """
+        if kind is not None and kind not in set(EventKind):
+            known = ", ".join(sorted(EventKind))
+            raise InvalidRequest(f"kind: unknown event kind; known kinds: {known}")
+        return await self._ctx.services.events.list(limit=limit, offset=offset, kind=kind)

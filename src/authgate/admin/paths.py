@@ -16,6 +16,9 @@ KEYS = f"{PREFIX}/config/jwks"
 KEYS_ROTATE = f"{KEYS}/rotate"
 SESSIONS = f"{PREFIX}/jans-auth-server/session"
 AUDIT = f"{PREFIX}/audit"
+#: authgate extension (Janssen has no security event log): failed logins, lockouts,
+#: rate limits, replays, client registrations and deletions, newest first.
+EVENTS = f"{PREFIX}/security-events"
 OPENAPI = f"{PREFIX}/openapi.json"
 
 JSON_PATCH = "application/json-patch+json"

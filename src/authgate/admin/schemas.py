@@ -208,6 +208,17 @@ class AuditOut(_Out):
     after: dict[str, Any] | None
 
 
+class SecurityEventOut(_Out):
+    """A security event (never a secret: ``detail`` is a fixed text chosen by the server)."""
+
+    at: float
+    kind: str
+    source: str | None
+    client_id: str | None
+    user_id: str | None
+    detail: str
+
+
 class ErrorOut(_Out):
     error: str
     error_description: str

@@ -26,6 +26,7 @@ KEYS_WRITE = f"{_CONFIG}/jwks.write"
 SESSIONS_READ = f"{_AS}/session.readonly"
 SESSIONS_DELETE = f"{_AS}/session.delete"
 AUDIT_READ = f"{_CONFIG}/audit.readonly"
+EVENTS_READ = f"{_CONFIG}/security-events.readonly"
 
 DESCRIPTIONS = {
     PROPERTIES_READ: "Read the auth server configuration",
@@ -43,6 +44,7 @@ DESCRIPTIONS = {
     SESSIONS_READ: "Read login sessions",
     SESSIONS_DELETE: "Revoke login sessions",
     AUDIT_READ: "Read the audit log of administrative changes",
+    EVENTS_READ: "Read security events (failed logins, rate limits, replays)",
 }
 
 #: Every Config API scope, in a stable order.

@@ -11,12 +11,13 @@ from authgate.admin.schemas import (
     KeyOut,
     RotationOut,
     ScopeOut,
+    SecurityEventOut,
     SessionOut,
     SuccessorOut,
     UserOut,
 )
 from authgate.admin_records import AuditRecord, SessionView
-from authgate.core.types import Client, Scope, User
+from authgate.core.types import Client, Scope, SecurityEvent, User
 
 
 def client_json(client: Client, client_secret: str | None = None) -> dict[str, Any]:
@@ -108,4 +109,15 @@ def audit_json(record: AuditRecord) -> dict[str, Any]:
         target_id=e.target_id,
         before=e.before,
         after=e.after,
+    ).model_dump(mode="json")
+
+
+def event_json(event: SecurityEvent) -> dict[str, Any]:
+    return SecurityEventOut(
+        at=event.at,
+        kind=event.kind,
+        source=event.source,
+        client_id=event.client_id,
+        user_id=event.user_id,
+        detail=event.detail,
     ).model_dump(mode="json")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from authgate.appconfig import AppConfiguration
 from authgate.core.types import (
@@ -228,6 +228,35 @@ class SecurityEventLog(Protocol):
         self, limit: int = 100, offset: int = 0, kind: str | None = None
     ) -> list[SecurityEvent]:
         """The newest events first, optionally of one ``kind``."""
+        ...
+
+
+class RateWindow(NamedTuple):
+    """One counting window of a per-source rate limit: requests of endpoint ``family`` from
+    ``source`` between ``start`` and ``end`` (epoch seconds). Stores key it by family, source
+    and start."""
+
+    family: str
+    source: str
+    start: int
+    end: int
+
+
+class RateCounterStore(Protocol):
+    """Request counts per :class:`RateWindow`, shared by every process and instance."""
+
+    async def count(self, window: RateWindow) -> int:
+        """The requests counted in ``window`` so far (0 for a window never counted)."""
+        ...
+
+    async def add(self, hits: Mapping[RateWindow, int]) -> dict[RateWindow, int]:
+        """Add ``hits`` to each window's count, creating windows as needed, in one atomic
+        write; returns each window's count afterwards (every adder's hits included)."""
+        ...
+
+    async def claim(self, window: RateWindow) -> bool:
+        """Mark a counted window as reported; True for exactly one caller per window (the
+        first), False for every later one and for a window never counted."""
         ...
 
 

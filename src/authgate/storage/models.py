@@ -303,3 +303,18 @@ class SecurityEventRow(Base):
     client_id: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(255), default="")
+
+
+class RateCounterRow(Base):
+    """Requests from one source to one endpoint family in one fixed window
+    (``core.ports.RateWindow``), shared by every process; ``reported`` once a refusal in the
+    window was recorded as a security event."""
+
+    __tablename__ = "rate_counters"
+
+    family: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hits: Mapped[int] = mapped_column(BigInteger, default=0)
+    reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

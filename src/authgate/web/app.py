@@ -29,6 +29,7 @@ from authgate.web.endpoints import (
     wellknown,
 )
 from authgate.web.errors import HANDLERS
+from authgate.web.rate_limits import RateLimitMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,11 @@ def create_app(
 
     table = routes()
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
-    app = Starlette(routes=table, middleware=[cors], exception_handlers=HANDLERS, lifespan=lifespan)
+    # CORS outermost: preflights are answered before counting, and 429s carry CORS headers.
+    middleware = [cors, Middleware(RateLimitMiddleware)]
+    app = Starlette(
+        routes=table, middleware=middleware, exception_handlers=HANDLERS, lifespan=lifespan
+    )
     if runtime is not None:
         app.state.runtime = runtime
     return app

@@ -3,6 +3,7 @@
 
 from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.grants import MemoryGrantStore
+from tests.memory.stores.rate_counters import MemoryRateCounterStore
 from tests.memory.stores.sessions import (
     MemoryConsentStore,
     MemoryInteractionStore,
@@ -19,6 +20,7 @@ __all__ = [
     "MemoryGrantStore",
     "MemoryInteractionStore",
     "MemoryParStore",
+    "MemoryRateCounterStore",
     "MemoryReplayCache",
     "MemoryScopeStore",
     "MemorySessionStore",

@@ -47,6 +47,15 @@ class Pushed:
 
 
 @dataclass(slots=True)
+class RateCounter:
+    """A ``rate_counters`` row."""
+
+    hits: int
+    expires_at: float
+    reported: bool = False
+
+
+@dataclass(slots=True)
 class Tables:
     """Everything the memory stores hold, keyed like the tables' primary keys."""
 
@@ -68,6 +77,8 @@ class Tables:
     pushed: dict[str, Pushed] = field(default_factory=dict)
     #: DPoP jti key -> expires_at
     dpop_jtis: dict[str, float] = field(default_factory=dict)
+    #: (family, source, window start) -> rate limit counter
+    rate_counters: dict[tuple[str, str, int], RateCounter] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

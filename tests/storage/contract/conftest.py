@@ -26,6 +26,7 @@ from authgate.core.ports import (
     GrantStore,
     InteractionStore,
     ParStore,
+    RateCounterStore,
     ReplayCache,
     ScopeStore,
     SessionStore,
@@ -37,6 +38,7 @@ from authgate.storage.connect import open_database
 from authgate.storage.engine import Database
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
@@ -48,6 +50,7 @@ from tests.memory.stores import (
     MemoryGrantStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryRateCounterStore,
     MemoryReplayCache,
     MemoryScopeStore,
     MemorySessionStore,
@@ -73,6 +76,7 @@ class Ports:
     pushed: ParStore
     replay: ReplayCache
     assertions: AssertionStore
+    rate_counters: RateCounterStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -90,6 +94,7 @@ def memory_ports(tables: Tables) -> Ports:
         pushed=MemoryParStore(tables),
         replay=MemoryReplayCache(tables),
         assertions=MemoryAssertionStore(tables),
+        rate_counters=MemoryRateCounterStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -107,6 +112,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         pushed=SqlParStore(db),
         replay=SqlReplayCache(db),
         assertions=SqlAssertionStore(db),
+        rate_counters=SqlRateCounterStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 

@@ -1,4 +1,4 @@
-"""Config API handlers for signing keys, login sessions and the audit log."""
+"""Config API handlers for signing keys, login sessions, the audit log and security events."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from authgate.admin import paths
 from authgate.admin import scopes as s
-from authgate.admin.views import audit_json, key_json, rotation_json, session_json
+from authgate.admin.views import audit_json, event_json, key_json, rotation_json, session_json
 from authgate.web.config_api.auth import authenticate
 from authgate.web.config_api.request import admin, paging
 from authgate.web.responses import json_response
@@ -46,6 +46,14 @@ async def list_audit(request: Request) -> Response:
     return json_response([audit_json(r) for r in found])
 
 
+async def list_events(request: Request) -> Response:
+    await authenticate(request, s.EVENTS_READ)
+    _, limit, offset = paging(request)
+    kind = request.query_params.get("kind") or None
+    found = await admin(request).events.list(limit, offset, kind)
+    return json_response([event_json(e) for e in found])
+
+
 def routes() -> list[Route]:
     return [
         Route(paths.KEYS, list_keys, methods=["GET"]),
@@ -53,4 +61,5 @@ def routes() -> list[Route]:
         Route(paths.SESSIONS, list_sessions, methods=["GET"]),
         Route(f"{paths.SESSIONS}/{{sid}}", revoke_session, methods=["DELETE"]),
         Route(paths.AUDIT, list_audit, methods=["GET"]),
+        Route(paths.EVENTS, list_events, methods=["GET"]),
     ]
