@@ -156,6 +156,8 @@ async def test_response_types_turned_off_are_refused(
 async def test_registration_follows_discovery(http: httpx.AsyncClient, runtime: Runtime) -> None:
     """Every grant type in discovery's grant_types_supported can be registered by a
     confidential client, and one that discovery stops listing is refused."""
+    # sixteen registrations from one address: more than the default rate limit allows
+    await patch_config(runtime, rateLimitRegistrationRequestCount=0)
     for config in (
         {},
         {"implicitFlowEnabled": False},
