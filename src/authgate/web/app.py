@@ -29,6 +29,8 @@ from authgate.web.endpoints import (
     wellknown,
 )
 from authgate.web.errors import HANDLERS
+from authgate.web.health import health_routes
+from authgate.web.observe import ObservedApp
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ def routes() -> list[Route]:
         for path in endpoints.DISCOVERY_PATHS
     ]
     table += config_api_routes()
+    table += health_routes()
     return table
 
 
@@ -115,7 +118,14 @@ def create_app(
 
     table = routes()
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
-    app = Starlette(routes=table, middleware=[cors], exception_handlers=HANDLERS, lifespan=lifespan)
+    app = ObservedApp(
+        routes=table,
+        middleware=[cors],
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+        access_log=settings.access_log,
+        trusted_proxies=settings.trusted_proxy_networks,
+    )
     if runtime is not None:
         app.state.runtime = runtime
     return app
