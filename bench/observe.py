@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
 Scope = dict[str, Any]
 App = Callable[[Scope, Callable[[], Awaitable[dict[str, Any]]], Any], Awaitable[None]]
 
@@ -102,9 +103,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--access-log", action="store_true")
     args = parser.parse_args(argv)
     directory = None
+    previous = os.environ.get(MULTIPROC)
     if args.multiprocess:  # before prometheus-client is imported, as in a worker
         directory = tempfile.mkdtemp(prefix="authgate-bench-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        os.environ[MULTIPROC] = directory
     try:
         if args.access_log:
             from authgate.logs import JsonFormatter, RequestIdFilter
@@ -119,6 +121,10 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
+            if previous is None:
+                os.environ.pop(MULTIPROC, None)
+            else:
+                os.environ[MULTIPROC] = previous
     mode = "multiprocess (mmap)" if args.multiprocess else "one process"
     added = per_request["observed"] - per_request["plain"]
     print(

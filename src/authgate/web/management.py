@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from authgate.crypto.keys import StoredKey
-from authgate.health import Readiness, StoredKeys
+from authgate.health import CHECK_TIMEOUT, Readiness, StoredKeys
 from authgate.metrics.exposition import Exposition, KeyAgeCollector
 from authgate.settings import Settings
 from authgate.storage.configuration import SqlKeyStore
@@ -62,7 +62,7 @@ def create_management_app(settings: Settings, exposition: Exposition) -> Starlet
 
     async def metrics(request: Request) -> Response:
         with contextlib.suppress(Exception):  # the ages as last loaded; readiness says why
-            await keys.ring()
+            await asyncio.wait_for(keys.ring(), CHECK_TIMEOUT)
         body, content_type = exposition.render(request.headers.get("accept"))
         return Response(body, headers={"Content-Type": content_type})
 
