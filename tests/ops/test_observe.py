@@ -13,11 +13,13 @@ import pytest
 from prometheus_client import REGISTRY
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from authgate.logs import RequestIdFilter
 from authgate.runtime import Runtime
 from authgate.web.app import create_app
-from authgate.web.observe import login_outcome
+from authgate.web.observe import ObserveMiddleware, login_outcome
 from tests.lifecycle import TOKEN
 from tests.support import ISSUER, Flow, token_form
 
@@ -193,3 +195,45 @@ async def test_user_errors_log_at_info_and_failures_at_error_with_the_request_id
     assert by_id[failed_id].levelno == logging.ERROR
     assert by_id[failed_id].exc_info is not None
     assert requests("/boom", "GET", "500") >= 1
+
+
+async def test_answers_from_middlewares_before_routing_get_the_route_template(
+    http: httpx.AsyncClient,
+) -> None:
+    before = requests(TOKEN, "OPTIONS", "204")
+    preflight = await http.options(
+        TOKEN,
+        headers={"Origin": "https://rp.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204  # answered by the CORS middleware, not a route
+    assert requests(TOKEN, "OPTIONS", "204") == before + 1
+
+
+async def test_a_refusal_before_routing_is_labelled_with_the_template_it_would_have_hit() -> None:
+    async def endpoint(request: Request) -> Response:
+        return Response()
+
+    async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/really/missing":
+            await Response(status_code=404)(scope, receive, send)
+        else:  # e.g. a rate limit: 429 before the router
+            await Response(status_code=429)(scope, receive, send)
+
+    routes = [Route("/things/{thing_id}", endpoint), Route("/static", endpoint)]
+    app = ObserveMiddleware(refuse, access_log=False, trusted_proxies=(), routes=routes)
+    transport = httpx.ASGITransport(app=app)
+    before = [
+        requests("/things/{thing_id}", "GET", "429"),
+        requests("/static", "GET", "429"),
+        requests("unmatched", "GET", "404"),
+    ]
+    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
+        await client.get("/things/client-42")
+        await client.get("/static")
+        await client.get("/really/missing")
+    after = [
+        requests("/things/{thing_id}", "GET", "429"),
+        requests("/static", "GET", "429"),
+        requests("unmatched", "GET", "404"),
+    ]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]

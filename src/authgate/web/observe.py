@@ -24,11 +24,13 @@ import logging
 import os
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authgate import metrics
@@ -80,12 +82,19 @@ class ObserveMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, access_log: bool, trusted_proxies: tuple[IPNetwork, ...]
+        self,
+        app: ASGIApp,
+        *,
+        access_log: bool,
+        trusted_proxies: tuple[IPNetwork, ...],
+        routes: Sequence[BaseRoute] = (),
     ) -> None:
         self.app = app
         self.access_log = access_log
         self.trusted_proxies = trusted_proxies
+        self.routes = routes
         self._meters: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._static: frozenset[str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -129,9 +138,27 @@ class ObserveMiddleware:
             return False
         return any(peer in network for network in self.trusted_proxies)
 
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+    def _template(self, scope: Scope, status: int) -> str:
+        """The route template of the request. A middleware may answer before the router
+        sees the request (a CORS preflight, a rate-limit refusal): then the template whose
+        route would have taken it; a 404 no route would take is ``unmatched``."""
         route = scope.get("route")
-        path: str = route.path if route is not None else UNMATCHED
+        if route is not None:
+            return str(route.path)
+        if status == 404:
+            return UNMATCHED
+        if self._static is None:
+            paths = (getattr(r, "path", None) for r in self.routes)
+            self._static = frozenset(p for p in paths if isinstance(p, str) and "{" not in p)
+        if scope["path"] in self._static:
+            return str(scope["path"])
+        for candidate in self.routes:
+            if candidate.matches(scope)[0] is not Match.NONE:
+                return str(getattr(candidate, "path", UNMATCHED))
+        return UNMATCHED
+
+    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+        path = self._template(scope, status)
         method: str = scope["method"]
         if method not in METHODS:
             method = "other"
@@ -192,4 +219,5 @@ class ObservedApp(Starlette):
             super().build_middleware_stack(),
             access_log=self.access_log,
             trusted_proxies=self.trusted_proxies,
+            routes=self.routes,
         )
