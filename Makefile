@@ -25,7 +25,7 @@ BENCH_ARGS ?= --write-docs docs/benchmarks.md
 .PHONY: help run test lint docs bench clean
 
 help:
-	@echo "make run    start authgate on http://127.0.0.1:8080 (SQLite in ./data); ARGS='--port 9000'"
+	@echo "make run    start authgate on http://127.0.0.1:8080 (SQLite in ./data); ARGS='--port 8081'"
 	@echo "make test   run the whole test suite; PYTEST_ARGS='-k flow' to select"
 	@echo "make lint   ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"

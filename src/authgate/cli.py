@@ -6,19 +6,19 @@ The command-line modules are the only code that reads the environment (through
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
-import sys
 from typing import Any
 
 import click
 from sqlalchemy.engine import make_url
 
+from authgate import logs
 from authgate.admin.cli_support import provide_local_backend
 from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
 from authgate.cli_backends import open_local_backend
 from authgate.core.authorize.pkce import s256
 from authgate.crypto.handles import new_handle
+from authgate.logs import LogFormat
 from authgate.settings import Settings
 from authgate.tui.command import tui_command
 
@@ -28,12 +28,10 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _configure_logging(level: str, log_format: LogFormat = "text") -> dict[str, Any]:
+    """Configure this process's logging (:mod:`authgate.logs`); the returned configuration
+    is handed to uvicorn, which applies it in every worker process too."""
+    return logs.configure(log_format, level)
 
 
 database_option = click.option(
@@ -98,6 +96,25 @@ async def _bootstrap(settings: Settings) -> None:
     default=None,
     help="Password of the first user on a fresh database.",
 )
+@click.option(
+    "--management-address",
+    envvar="AUTHGATE_MANAGEMENT_ADDRESS",
+    default=None,
+    help="host:port for /metrics and the probes (default 127.0.0.1:9000; off: none).",
+)
+@click.option(
+    "--log-format",
+    envvar="AUTHGATE_LOG_FORMAT",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Log lines as text (default) or JSON.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    envvar="AUTHGATE_ACCESS_LOG",
+    default=None,
+    help="One log line per request (default off).",
+)
 @database_option
 @data_dir_option
 def serve(
@@ -106,11 +123,16 @@ def serve(
     issuer: str | None,
     workers: int | None,
     admin_password: str | None,
+    management_address: str | None,
+    log_format: str | None,
+    access_log: bool | None,
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
     """Run the server (migrates the database and bootstraps a fresh install first)."""
     import uvicorn
+
+    from authgate.management import management
 
     settings = _settings(
         host=host,
@@ -118,10 +140,13 @@ def serve(
         issuer_url=issuer,
         workers=workers,
         admin_password=admin_password,
+        management_address=management_address,
+        log_format=log_format,
+        access_log=access_log,
         database_url=database_url,
         data_dir=data_dir,
     )
-    _configure_logging(settings.log_level)
+    log_config = _configure_logging(settings.log_level, settings.log_format)
     asyncio.run(_bootstrap(settings))
     # Workers rebuild the same Settings from these variables (authgate.web.asgi).
     os.environ.update(
@@ -130,23 +155,27 @@ def serve(
             "AUTHGATE_PORT": str(settings.port),
             "AUTHGATE_ISSUER": settings.issuer,
             "AUTHGATE_DATABASE_URL": settings.database,
+            "AUTHGATE_ACCESS_LOG": str(settings.access_log).lower(),
+            "AUTHGATE_MANAGEMENT_ADDRESS": settings.management_address,
         }
     )
     click.echo(
         f"authgate listening on http://{settings.host}:{settings.port} (issuer {settings.issuer})",
         err=True,
     )
-    uvicorn.run(
-        "authgate.web.asgi:app_factory",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    with management(settings):
+        uvicorn.run(
+            "authgate.web.asgi:app_factory",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            log_config=log_config,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+        )
 
 
 @main.command()

@@ -26,6 +26,7 @@ from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
 from authgate.crypto.rotation import publish_delay
+from authgate.metrics.events import CountingEventLog
 from authgate.outbound import HttpSectorIdentifierFetcher
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
@@ -251,7 +252,7 @@ class Runtime:
             assertions=SqlAssertionStore(db),
             jwks=HttpJwksSource(outbound),
             logout=backchannel,
-            events=SqlSecurityEventLog(db),
+            events=CountingEventLog(SqlSecurityEventLog(db)),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: The value of ``management_address`` that turns the management listener off.
+MANAGEMENT_OFF = "off"
 
 
 class Settings(BaseSettings):
@@ -89,6 +92,24 @@ class Settings(BaseSettings):
         "local HTTP server. Never enable in production: OIDC Registration §2 requires https.",
     )
     log_level: str = Field("info", description="Log level for the authgate loggers.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`text`: one human-readable line per record; `json`: one JSON object per "
+        "line (time, level, logger, message, request_id and the record's fields), for log "
+        "collectors. docs/operations.md.",
+    )
+    access_log: bool = Field(
+        False,
+        description="Log one line per request on logger `authgate.access`: method, route "
+        "template, status, duration, request id and source address (never the query string, "
+        "which carries codes and tokens).",
+    )
+    management_address: str = Field(
+        "127.0.0.1:9000",
+        description="`host:port` of the management listener: Prometheus metrics at `/metrics` "
+        "and the probes `/health/live` and `/health/ready` (also on the main port). Never the "
+        "public port; keep it private. `off` disables it. docs/operations.md.",
+    )
     trusted_proxies: str = Field(
         "",
         description="Comma-separated addresses or networks (e.g. `127.0.0.1,10.0.0.0/8`) of "
@@ -101,6 +122,32 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AUTHGATE_", frozen=True, extra="ignore", populate_by_name=True
     )
+
+    @field_validator("management_address")
+    @classmethod
+    def _management_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() == MANAGEMENT_OFF:
+            return MANAGEMENT_OFF
+        split_address(value)
+        return value
+
+    @model_validator(mode="after")
+    def _management_is_not_public(self) -> Settings:
+        address = self.management
+        if address is not None and address[1] == self.port:
+            raise ValueError(
+                "AUTHGATE_MANAGEMENT_ADDRESS: the management listener needs a port of its own, "
+                f"not the public port {self.port}"
+            )
+        return self
+
+    @property
+    def management(self) -> tuple[str, int] | None:
+        """:attr:`management_address` as ``(host, port)``; None when it is ``off``."""
+        if self.management_address == MANAGEMENT_OFF:
+            return None
+        return split_address(self.management_address)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -144,6 +191,22 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'authgate.db').resolve()}"
+
+
+def split_address(value: str) -> tuple[str, int]:
+    """``host:port`` or ``[v6]:port`` as ``(host, port)``.
+
+    Raises:
+        ValueError: not of that shape, or the port is out of range.
+    """
+    host, sep, port = value.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(
+            f"AUTHGATE_MANAGEMENT_ADDRESS: {value!r} is not host:port (e.g. 127.0.0.1:9000) "
+            f"or {MANAGEMENT_OFF!r}"
+        )
+    return host, int(port)
 
 
 def _split(value: str) -> list[str]:

@@ -152,6 +152,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "AUTHGATE_ADMIN_CLIENT_ID": ADMIN_ID,
         "AUTHGATE_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
         "AUTHGATE_ADMIN_PASSWORD": "admin password 1",
+        "AUTHGATE_MANAGEMENT_ADDRESS": "off",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "authgate", "serve", "--port", str(port), "--data-dir", str(data)],

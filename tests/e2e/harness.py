@@ -85,6 +85,8 @@ class AuthgateServer:
         # Only what this test sets: no AUTHGATE_* from the caller's environment leaks in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
         env["AUTHGATE_ADMIN_PASSWORD"] = self.admin_password
+        # no management listener: tests run several servers at once, all would want :9000
+        env["AUTHGATE_MANAGEMENT_ADDRESS"] = "off"
         command = [
             sys.executable,
             "-m",

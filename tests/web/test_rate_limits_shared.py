@@ -39,7 +39,11 @@ class Server:
         self.port = free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
-        env |= {"AUTHGATE_ADMIN_PASSWORD": "admin password 1", "AUTHGATE_LOG_LEVEL": "warning"}
+        env |= {
+            "AUTHGATE_ADMIN_PASSWORD": "admin password 1",
+            "AUTHGATE_LOG_LEVEL": "warning",
+            "AUTHGATE_MANAGEMENT_ADDRESS": "off",
+        }
         command = [sys.executable, "-m", "authgate", "serve", "--host", LOOPBACK]
         command += ["--port", str(self.port), "--database-url", database_url]
         self.log = log

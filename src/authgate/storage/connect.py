@@ -29,14 +29,27 @@ def ensure_sqlite_directory(url: str) -> None:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def open_database(url: str, *, sqlite_commit_delay: float = COMMIT_DELAY) -> Database:
-    """The :class:`Database` for a SQLAlchemy-style URL (the schema must exist)."""
+async def open_database(
+    url: str, *, sqlite_commit_delay: float = COMMIT_DELAY, probe: bool = False
+) -> Database:
+    """The :class:`Database` for a SQLAlchemy-style URL (the schema must exist).
+
+    Args:
+        url: SQLAlchemy-style URL.
+        sqlite_commit_delay: See :class:`SqliteDatabase`.
+        probe: A connection for health probes and occasional reads (the management
+            listener): one PostgreSQL connection, no SQLite background checkpoints.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
             raise ValueError("authgate needs a SQLite file, not an in-memory database")
+        if probe:
+            return SqliteDatabase(parsed.database, checkpoint_interval=0)
         return SqliteDatabase(parsed.database, commit_delay=sqlite_commit_delay)
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    if probe:
+        return await PostgresDatabase.connect(dsn, min_size=1, max_size=1)
     return await PostgresDatabase.connect(dsn)
 
 

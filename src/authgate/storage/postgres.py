@@ -9,6 +9,7 @@ connection. docs/architecture.md §5.4.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ClauseElement
 
+from authgate import metrics
 from authgate.storage.engine import (
     IntegrityViolation,
     Outcome,
@@ -99,6 +101,7 @@ class PostgresDatabase:
 
     async def _run(self, batch: list[_Item]) -> None:
         results: list[Outcome | BaseException] | None = None
+        started = time.perf_counter()
         try:
             async with self._pool.acquire() as con:
                 if len(batch) > 1:
@@ -112,6 +115,7 @@ class PostgresDatabase:
         except Exception as exc:
             if results is None:  # no connection, or it broke before any unit was settled
                 results = [exc for _ in batch]
+        metrics.storage_batch(self.dialect_name, len(batch), time.perf_counter() - started)
         self.batches += 1
         self.transactions += len(batch)
         settle(zip((future for _steps, future in batch), results, strict=True))

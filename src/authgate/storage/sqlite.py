@@ -17,6 +17,7 @@ import os
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ except ImportError:  # pragma: no cover - not POSIX: SQLite's busy handler alone
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import ClauseElement
 
+from authgate import metrics
 from authgate.storage.engine import (
     IntegrityViolation,
     Outcome,
@@ -112,6 +114,7 @@ class SqliteDatabase:
         # Commits go to the WAL without an fsync; the sync thread makes them durable before
         # anyone hears of them (docs/architecture.md §5.3).
         self._con.execute("PRAGMA synchronous=NORMAL")
+        self._inode = os.stat(path).st_ino
         self._statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
         self._lock_fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
         self._pending: list[_Item] = []
@@ -130,6 +133,17 @@ class SqliteDatabase:
                 target=self._checkpoint_loop, name="authgate-sqlite-checkpointer", daemon=True
             )
             self._checkpointer.start()
+
+    def file_present(self) -> bool:
+        """Whether the file at :attr:`path` is still the one this connection opened.
+
+        A deleted or replaced file goes on answering through the open connection, but what is
+        written then is lost to the next process that opens the path.
+        """
+        try:
+            return os.stat(self.path).st_ino == self._inode
+        except OSError:
+            return False
 
     async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> Row | None:
         compiled = self._statements.get(statement)
@@ -174,6 +188,7 @@ class SqliteDatabase:
         batch, self._pending = self._pending, []
         if not batch:
             return
+        started = time.perf_counter()
         try:
             with _exclusive(self._lock_fd):
                 if self._tail_due:
@@ -181,6 +196,7 @@ class SqliteDatabase:
                 results = self._run_batch(self._con, self._statements, batch)
         except Exception as exc:  # the lock itself failed: nothing of the batch ran
             results = [exc for _ in batch]
+        metrics.storage_batch(self.dialect_name, len(batch), time.perf_counter() - started)
         self._previous = len(batch)
         self.batches += 1
         self.transactions += len(batch)
@@ -205,8 +221,10 @@ class SqliteDatabase:
                     break
                 done.append(nxt)
             failure: Exception | None = None
+            started = time.perf_counter()
             try:
                 self._sync()
+                metrics.storage_sync(time.perf_counter() - started)
             except Exception as exc:  # every caller it covered hears of it; later ones retry
                 logger.critical("fsync of the SQLite WAL failed; writes are not durable: %s", exc)
                 failure = exc

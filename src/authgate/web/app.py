@@ -29,6 +29,8 @@ from authgate.web.endpoints import (
     wellknown,
 )
 from authgate.web.errors import HANDLERS
+from authgate.web.health import health_routes
+from authgate.web.observe import ObservedApp
 from authgate.web.rate_limits import RateLimitMiddleware
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ def routes() -> list[Route]:
         for path in endpoints.DISCOVERY_PATHS
     ]
     table += config_api_routes()
+    table += health_routes()
     return table
 
 
@@ -118,8 +121,13 @@ def create_app(
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
     # CORS outermost: preflights are answered before counting, and 429s carry CORS headers.
     middleware = [cors, Middleware(RateLimitMiddleware)]
-    app = Starlette(
-        routes=table, middleware=middleware, exception_handlers=HANDLERS, lifespan=lifespan
+    app = ObservedApp(
+        routes=table,
+        middleware=middleware,
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+        access_log=settings.access_log,
+        trusted_proxies=settings.trusted_proxy_networks,
     )
     if runtime is not None:
         app.state.runtime = runtime

@@ -19,6 +19,7 @@ import logging
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from authgate import metrics
 from authgate.admin import paths as config_api
 from authgate.core import endpoints
 from authgate.errors import (
@@ -77,6 +78,7 @@ def _challenge(request: Request, exc: OAuthError) -> str:
 
 async def oauth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OAuthError)
+    metrics.oauth_error(exc.error)
     log = logger.error if exc.status_code >= 500 else logger.info
     log("%s %s -> %s: %s", request.method, request.url.path, exc.error, exc.description)
     if request.url.path in BROWSER_PATHS:
@@ -99,6 +101,7 @@ async def oauth_error(request: Request, exc: Exception) -> Response:
 
 async def redirect_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RedirectError)
+    metrics.oauth_error(exc.cause.error)
     logger.info("authorization error to client: %s (%s)", exc.cause.error, exc.cause.description)
     params = error_body(exc.cause, _reason_enabled(request))
     if exc.state is not None:
@@ -147,6 +150,7 @@ async def client_disconnect(request: Request, exc: Exception) -> Response:
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    metrics.oauth_error("server_error")
     if request.url.path in BROWSER_PATHS:
         return page(
             "error.html",

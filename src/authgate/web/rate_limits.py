@@ -17,6 +17,7 @@ import logging
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from authgate import metrics
 from authgate.admin import paths as config_api
 from authgate.core import endpoints
 from authgate.core.rate_limit import Family
@@ -68,6 +69,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         logger.debug("%s %s -> 429 (%s)", scope["method"], scope["path"], family)
+        metrics.rate_limited(family)
         exc = TooManyRequests(refusal.description, retry_after=refusal.retry_after)
         reason = runtime.services.config.current.errorReasonEnabled
         response = json_response(error_body(exc, reason), exc.status_code, headers=exc.headers)

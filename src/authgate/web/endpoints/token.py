@@ -5,8 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate import metrics
 from authgate.core.tokens.dpop import server_nonce
+from authgate.core.tokens.endpoint import GRANTS
 from authgate.core.tokens.endpoint import token as token_request
+from authgate.errors import OAuthError
 from authgate.web.context import authorization, dpop_header, form, services
 from authgate.web.responses import json_response
 
@@ -14,7 +17,15 @@ from authgate.web.responses import json_response
 async def token(request: Request) -> Response:
     svc = services(request)
     proof = dpop_header(request)
-    body = await token_request(await form(request), authorization(request), svc, dpop_proof=proof)
+    params = await form(request)
+    grant_type = params.get("grant_type", "")
+    grant_type = grant_type if grant_type in GRANTS else "other"
+    try:
+        body = await token_request(params, authorization(request), svc, dpop_proof=proof)
+    except OAuthError as exc:
+        metrics.grant(grant_type, exc.error)
+        raise
+    metrics.grant(grant_type, metrics.ISSUED)
     headers = None
     config = svc.config.current
     if proof is not None and config.dpopUseNonce:  # the next nonce, ahead of time (§8.2)

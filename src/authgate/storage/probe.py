@@ -1,0 +1,40 @@
+"""What a readiness probe asks the database: one round trip that reads the schema revision,
+and the revision this code expects (computed once per process)."""
+
+from __future__ import annotations
+
+import functools
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import column, select, table
+
+from authgate.storage.connect import alembic_config
+from authgate.storage.engine import Database
+from authgate.storage.sqlite import SqliteDatabase
+
+ALEMBIC_VERSION = table("alembic_version", column("version_num"))
+REVISIONS = select(ALEMBIC_VERSION.c.version_num)
+
+
+class DatabaseGone(Exception):
+    """The SQLite file was deleted or replaced under the open connection."""
+
+
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The newest migration revisions of this code (blocking: reads the migration scripts)."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(scripts.get_heads())
+
+
+async def stored_revisions(db: Database) -> frozenset[str]:
+    """The schema revisions recorded in the database (one query).
+
+    Raises:
+        DatabaseGone: the SQLite file is no longer the one that was opened.
+        Exception: whatever the driver raises when the database does not answer.
+    """
+    if isinstance(db, SqliteDatabase) and not db.file_present():
+        raise DatabaseGone(db.path)
+    rows = await db.fetch_all(REVISIONS, {})
+    return frozenset(str(row["version_num"]) for row in rows)
