@@ -184,7 +184,9 @@ def _remote(url: str) -> list[str]:
 
 def test_remote_config_and_clients(server: tuple[str, Path]) -> None:
     url, _ = server
-    assert _cli("config", "get", "requirePkce", *_remote(url)).stdout == "false\n"
+    first = _cli("config", "get", "requirePkce", *_remote(url))
+    assert first.stdout == "false\n"
+    assert first.stderr == f"server: {url} (Config API)\n"  # never a local database
     assert _cli("config", "set", "requirePkce", "yes", *_remote(url)).exit_code == 0
     assert _cli("config", "get", "requirePkce", *_remote(url)).stdout == "true\n"
     refused = _cli("config", "set", "idTokenLifetime", "0", *_remote(url))
