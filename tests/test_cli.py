@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from click.testing import CliRunner, Result
 
 from authgate.cli import main
 from authgate.settings import Settings
-from authgate.storage.connect import open_database
+from authgate.storage.connect import alembic_config, head_revision, open_database
 from authgate.storage.users import SqlUserStore
 from tests.support import fast_hasher, s256
 
@@ -75,8 +79,15 @@ def user_rows(*flags: str) -> dict[str, list[str]]:
     return {line.split("\t")[0]: line.split("\t") for line in lines}
 
 
-def test_users_add_then_list(tmp_path: Path) -> None:
-    flags = ("--data-dir", str(tmp_path / "data"))
+@pytest.fixture
+def flags(tmp_path: Path) -> tuple[str, ...]:
+    """Options naming a migrated data directory (admin commands never create one)."""
+    data = ("--data-dir", str(tmp_path / "data"))
+    ok("migrate", *data)
+    return data
+
+
+def test_users_add_then_list(flags: tuple[str, ...]) -> None:
     added = ok(
         "users",
         "add",
@@ -98,8 +109,7 @@ def test_users_add_then_list(tmp_path: Path) -> None:
     assert rows["bob"][2:] == ["-", "enabled"]
 
 
-def test_users_add_refuses_an_existing_username(tmp_path: Path) -> None:
-    flags = ("--data-dir", str(tmp_path / "data"))
+def test_users_add_refuses_an_existing_username(flags: tuple[str, ...]) -> None:
     ok("users", "add", "alice", "--password", "alice-password-1", *flags)
     again = run("users", "add", "alice", "--password", "other-password-2", *flags)
     assert again.exit_code == 1
@@ -109,6 +119,7 @@ def test_users_add_refuses_an_existing_username(tmp_path: Path) -> None:
 
 def test_users_commands_accept_a_plain_sqlite_database_url(tmp_path: Path) -> None:
     flags = ("--database-url", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    ok("migrate", *flags)
     ok("users", "add", "carol", "--password", "carol-password-1", *flags)
     assert "carol" in user_rows(*flags)
     assert (tmp_path / "elsewhere.db").is_file()
@@ -127,9 +138,8 @@ async def _password_accepted(settings: Settings, username: str, password: str) -
     return await fast_hasher().verify(user.password_hash, password)
 
 
-def test_set_password_changes_what_login_accepts(tmp_path: Path) -> None:
+def test_set_password_changes_what_login_accepts(tmp_path: Path, flags: tuple[str, ...]) -> None:
     settings = Settings(data_dir=tmp_path / "data")
-    flags = ("--data-dir", str(settings.data_dir))
     ok("users", "add", "dave", "--password", "first-password-1", *flags)
     assert asyncio.run(_password_accepted(settings, "dave", "first-password-1"))
     assert not asyncio.run(_password_accepted(settings, "dave", "second-password-2"))
@@ -140,9 +150,144 @@ def test_set_password_changes_what_login_accepts(tmp_path: Path) -> None:
     assert not asyncio.run(_password_accepted(settings, "dave", "first-password-1"))
 
 
-def test_set_password_of_an_unknown_user_fails(tmp_path: Path) -> None:
-    result = run(
-        "users", "set-password", "ghost", "--password", "whatever-1", "--data-dir", str(tmp_path)
-    )
+def test_set_password_of_an_unknown_user_fails(flags: tuple[str, ...]) -> None:
+    result = run("users", "set-password", "ghost", "--password", "whatever-1", *flags)
     assert result.exit_code == 1
     assert "no user 'ghost'" in result.output
+
+
+def test_admin_commands_never_create_a_database(tmp_path: Path) -> None:
+    data = tmp_path / "nowhere"
+    for args in (("config", "get"), ("users", "list"), ("keys", "list"), ("clients", "list")):
+        result = run(*args, "--data-dir", str(data))
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert result.stderr.splitlines() == [
+            f"Error: there is no authgate database at {data / 'authgate.db'} (--data-dir)",
+            "Point --data-dir at the server's database, or create it with `authgate migrate` "
+            "(or `authgate serve`).",
+        ]
+    assert not data.exists()  # no directory, no database, no admin user or secret
+
+
+def test_admin_commands_refuse_a_database_without_the_schema(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    result = run("users", "list", "--database-url", f"sqlite:///{empty}")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: the database sqlite:///{empty} (--database-url) has no authgate schema",
+        "Create it with `authgate migrate` (or start `authgate serve` once), or point "
+        "--database-url at the server's database.",
+    ]
+    assert sqlite3.connect(empty).execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+def test_admin_commands_refuse_an_older_schema_until_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    head = head_revision()
+    previous = alembic_config(url)
+    command.upgrade(previous, "head")
+    command.downgrade(previous, "-1")
+    older = sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchone()
+    flags = ("--database-url", f"sqlite:///{path}")
+    result = run("users", "list", *flags)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: the database sqlite:///{path} has schema revision {older[0]}; this authgate "
+        f"needs {head}",
+        "Upgrade it with `authgate migrate` (or restart `authgate serve`).",
+    ]
+    ok("migrate", *flags)
+    assert "admin" in user_rows(*flags)
+
+
+def test_every_command_names_its_database_on_stderr(tmp_path: Path, flags: tuple[str, ...]) -> None:
+    line = f"database: sqlite:///{tmp_path / 'data' / 'authgate.db'}"
+    for args in (("config", "get", "requirePkce"), ("users", "list"), ("keys", "list")):
+        assert line in ok(*args, *flags).stderr.splitlines()
+    migrated = ok("migrate", *flags)
+    assert migrated.stderr.splitlines() == [line]
+    assert (
+        migrated.stdout
+        == f"database at sqlite:///{tmp_path / 'data' / 'authgate.db'} is up to date\n"
+    )
+
+
+def test_a_bad_password_is_never_echoed(flags: tuple[str, ...]) -> None:
+    result = run("users", "add", "dave", "--password", "short12", *flags)
+    assert result.exit_code == 1
+    assert "password: String should have at least 8 characters" in result.stderr
+    assert "short12" not in result.output
+    result = run("users", "set-password", "admin", "--password", "tiny-pw", *flags)
+    assert result.exit_code == 1 and "password:" in result.stderr
+    assert "tiny-pw" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "message"),
+    [
+        ("dave smith", None, "username: use letters, digits and . _ - @ + only"),
+        (".dave", None, "username: use letters, digits and . _ - @ + only"),
+        ("dave", "dave@", "email: not an email address (name@example.com)"),
+        ("dave", "dave at example.com", "email: not an email address"),
+        ("ADMIN", None, "A user 'admin' already exists (names differ only in case)"),
+    ],
+)
+def test_users_add_refuses_malformed_names_and_case_twins(
+    flags: tuple[str, ...], username: str, email: str | None, message: str
+) -> None:
+    extra = ("--email", email) if email else ()
+    result = run("users", "add", username, "--password", "long enough 1", *extra, *flags)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert set(user_rows(*flags)) == {"admin"}
+
+
+def test_config_set_takes_a_negative_number_as_a_value(flags: tuple[str, ...]) -> None:
+    result = ok("config", "set", "dynamicRegistrationExpirationTime", "-1", *flags)
+    assert result.stdout == "dynamicRegistrationExpirationTime = -1\n"
+    refused = run("config", "set", "accessTokenLifetime", "-5", *flags)
+    assert refused.exit_code == 1
+    assert "accessTokenLifetime: Input should be greater than or equal to 1" in refused.stderr
+
+
+def test_misspelled_properties_get_a_suggestion(flags: tuple[str, ...]) -> None:
+    for args in (("get", "requirepkce"), ("set", "requirePKCE", "true")):
+        result = run("config", *args, *flags)
+        assert result.exit_code == 1
+        assert f"Error: {args[1]}: unknown configuration property (did you mean requirePkce?)" in (
+            result.stderr
+        )
+    far = run("config", "get", "zzzz", *flags)
+    assert "Error: zzzz: unknown configuration property\n" in far.stderr
+
+
+def test_listings_offer_json_and_text_shows_utc_times(flags: tuple[str, ...]) -> None:
+    keys = json.loads(ok("keys", "list", "--json", *flags).stdout)
+    rows = [line.split("\t") for line in ok("keys", "list", *flags).stdout.splitlines()]
+    assert sorted(k["kid"] for k in keys) == sorted(r[0] for r in rows)
+    for key in keys:
+        row = next(r for r in rows if r[0] == key["kid"])
+        moment = datetime.fromtimestamp(key["signs_from"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert row[3] == moment
+        assert row[4] == "-"
+    users = json.loads(ok("users", "list", "--json", *flags).stdout)
+    assert [u["username"] for u in users] == ["admin"]
+    clients = json.loads(ok("clients", "list", "--json", *flags).stdout)
+    assert [c["client_name"] for c in clients] == ["authgate admin (Config API)"]
+    assert ok("config", "get", "requirePkce", "--json", *flags).stdout == "false\n"
+    assert json.loads(ok("config", "get", "clientWhiteList", "--json", *flags).stdout) == ["*"]
+    user = json.loads(ok("users", "show", "admin", "--json", *flags).stdout)
+    text = ok("users", "show", "admin", *flags).stdout.splitlines()
+    created = datetime.fromtimestamp(user["created_at"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"created_at      {created}" in text
+    assert "username        admin" in text
+
+
+def test_clients_delete_checks_the_client_before_asking(flags: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, ["clients", "delete", "ghost", *flags], input="y\n")
+    assert result.exit_code == 1
+    assert "Delete client" not in result.output
+    assert "No client with client_id 'ghost'" in result.stderr

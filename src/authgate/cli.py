@@ -10,7 +10,6 @@ import os
 from typing import Any
 
 import click
-from sqlalchemy.engine import make_url
 
 from authgate import logs
 from authgate.admin.cli_support import provide_local_backend
@@ -18,14 +17,18 @@ from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
 from authgate.cli_backends import open_local_backend
 from authgate.core.authorize.pkce import s256
 from authgate.crypto.handles import new_handle
+from authgate.issuer import url_host
 from authgate.logs import LogFormat
 from authgate.settings import Settings
+from authgate.startup.database import prepare_sync
+from authgate.startup.listen import bind, check_issuer_source, run_server
+from authgate.startup.options import load_settings
+from authgate.startup.reporting import DEBUG_KEY, ReportingGroup
 from authgate.tui.command import tui_command
 
 
 def _settings(**overrides: Any) -> Settings:
-    values = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**values)
+    return load_settings(overrides)
 
 
 def _configure_logging(level: str, log_format: LogFormat = "text") -> dict[str, Any]:
@@ -45,11 +48,13 @@ data_dir_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=ReportingGroup)
 @click.version_option(package_name="authgate")
+@click.option("--debug", is_flag=True, help="Show the traceback when a command fails.")
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, debug: bool) -> None:
     """authgate: OpenID Connect Provider / OAuth 2.1 authorization server."""
+    ctx.meta[DEBUG_KEY] = debug
     provide_local_backend(ctx, open_local_backend)
 
 
@@ -130,8 +135,6 @@ def serve(
     data_dir: str | None,
 ) -> None:
     """Run the server (migrates the database and bootstraps a fresh install first)."""
-    import uvicorn
-
     from authgate.management import management
 
     settings = _settings(
@@ -147,6 +150,9 @@ def serve(
         data_dir=data_dir,
     )
     log_config = _configure_logging(settings.log_level, settings.log_format)
+    check_issuer_source(settings)
+    sock = bind(settings)  # before "listening": a taken port fails here, in one line
+    prepare_sync(settings, create=True)
     asyncio.run(_bootstrap(settings))
     # Workers rebuild the same Settings from these variables (authgate.web.asgi).
     os.environ.update(
@@ -160,11 +166,13 @@ def serve(
         }
     )
     click.echo(
-        f"authgate listening on http://{settings.host}:{settings.port} (issuer {settings.issuer})",
+        f"authgate listening on http://{url_host(settings.host)}:{settings.port} "
+        f"(issuer {settings.issuer})",
         err=True,
     )
     with management(settings):
-        uvicorn.run(
+        run_server(
+            sock,
             "authgate.web.asgi:app_factory",
             factory=True,
             host=settings.host,
@@ -186,9 +194,9 @@ def migrate(database_url: str | None, data_dir: str | None) -> None:
     from authgate.storage.connect import upgrade_sync
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
+    target = prepare_sync(settings, create=True)
     upgrade_sync(settings.database)
-    shown = make_url(settings.database).render_as_string(hide_password=True)
-    click.echo(f"database at {shown} is up to date")
+    click.echo(f"database at {target.shown} is up to date")
 
 
 @main.command()

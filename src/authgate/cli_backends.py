@@ -17,6 +17,7 @@ from authgate.admin.context import Actor
 from authgate.assembly import admin_service
 from authgate.runtime import FirstStart, Runtime
 from authgate.settings import Settings
+from authgate.startup.database import prepare
 
 
 def report_first_start(first: FirstStart) -> None:
@@ -37,9 +38,18 @@ def report_first_start(first: FirstStart) -> None:
 
 @contextlib.asynccontextmanager
 async def open_local_backend(settings: Settings) -> AsyncIterator[AdminBackend]:
-    """The use cases over ``settings``' database, acting as ``cli:<os user>``; the runtime
-    migrates the schema and bootstraps a fresh database first, and stops afterwards."""
-    runtime = await Runtime.start(settings, migrate=True, poll=False)
+    """The use cases over ``settings``' database, acting as ``cli:<os user>``.
+
+    The database must exist at this authgate's schema revision (only ``serve`` and
+    ``migrate`` create or upgrade one); a migrated database that was never served gets its
+    configuration, keys and first user here, as at a first start. The runtime stops
+    afterwards.
+
+    Raises:
+        StartupError: the database is missing, unreachable or not migrated.
+    """
+    await prepare(settings, create=False)
+    runtime = await Runtime.start(settings, migrate=False, poll=False)
     try:
         report_first_start(runtime.first_start)
         yield LocalBackend(admin_service(runtime), Actor(f"cli:{getpass.getuser()}"))

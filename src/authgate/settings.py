@@ -11,10 +11,11 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from authgate.issuer import check_issuer, url_host
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: The value of ``management_address`` that turns the management listener off.
@@ -29,8 +30,8 @@ class Settings(BaseSettings):
     issuer_url: str | None = Field(
         None,
         alias="AUTHGATE_ISSUER",
-        description="Public issuer URL (scheme://host[:port], no trailing slash). "
-        "Default: http://<host>:<port>.",
+        description="Public issuer URL: https://host[:port] (http only on a loopback address), "
+        "no path, query or fragment. Default: http://<host>:<port>, for a loopback host only.",
     )
     data_dir: Path = Field(Path("data"), description="Directory of the embedded SQLite database.")
     database_url: str | None = Field(
@@ -171,19 +172,12 @@ class Settings(BaseSettings):
     @field_validator("issuer_url")
     @classmethod
     def _issuer_shape(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("issuer must be an absolute http(s) URL")
-        if parts.query or parts.fragment:
-            raise ValueError("issuer must not have a query or fragment (RFC 8414 §2)")
-        return value.rstrip("/")
+        return None if value is None else check_issuer(value)
 
     @property
     def issuer(self) -> str:
         """The issuer identifier, e.g. ``http://127.0.0.1:8080``."""
-        return self.issuer_url or f"http://{self.host}:{self.port}"
+        return self.issuer_url or f"http://{url_host(self.host)}:{self.port}"
 
     @property
     def database(self) -> str:

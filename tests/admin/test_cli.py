@@ -103,7 +103,7 @@ def test_clients_locally(local: list[str]) -> None:
     assert rows["Billing"] == [client["client_id"], "Billing", "client_secret_basic",
                                "client_credentials", "enabled"]  # fmt: skip
     assert "Billing" not in _cli("clients", "list", "--search", "admin", *local).stdout
-    shown = json.loads(_cli("clients", "show", client["client_id"], *local).stdout)
+    shown = json.loads(_cli("clients", "show", client["client_id"], "--json", *local).stdout)
     assert "client_secret" not in shown
     refused = _cli("clients", "create", "--redirect-uri", "http://evil.example/cb", *local)
     assert refused.exit_code == 1 and "evil.example" in refused.stderr
@@ -121,7 +121,8 @@ def test_users_and_keys_locally(local: list[str]) -> None:
         _cli("users", "set-password", "bob", "--password", "bob password 2", *local).exit_code == 0
     )
     assert _cli("users", "disable", "bob", *local).exit_code == 0
-    assert json.loads(_cli("users", "show", "bob", *local).stdout)["enabled"] is False
+    assert json.loads(_cli("users", "show", "bob", "--json", *local).stdout)["enabled"] is False
+    assert "enabled         false" in _cli("users", "show", "bob", *local).stdout.splitlines()
     assert _cli("users", "enable", "bob", *local).exit_code == 0
     short = _cli("users", "add", "carol", "--password", "short", *local)
     assert short.exit_code == 1 and "password" in short.stderr
@@ -184,7 +185,9 @@ def _remote(url: str) -> list[str]:
 
 def test_remote_config_and_clients(server: tuple[str, Path]) -> None:
     url, _ = server
-    assert _cli("config", "get", "requirePkce", *_remote(url)).stdout == "false\n"
+    first = _cli("config", "get", "requirePkce", *_remote(url))
+    assert first.stdout == "false\n"
+    assert first.stderr == f"server: {url} (Config API)\n"  # never a local database
     assert _cli("config", "set", "requirePkce", "yes", *_remote(url)).exit_code == 0
     assert _cli("config", "get", "requirePkce", *_remote(url)).stdout == "true\n"
     refused = _cli("config", "set", "idTokenLifetime", "0", *_remote(url))

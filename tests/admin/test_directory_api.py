@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 
@@ -124,6 +126,44 @@ async def test_invalid_user_is_400(api: Api, body: dict[str, object], named: str
     assert response.status_code == 400
     assert named in response.json()["error_description"]
     assert not [u for u in (await api.get(paths.USERS)).json() if u["username"] == "carol"]
+
+
+async def test_a_refused_password_is_in_no_response_or_log(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    password, short = "short12", "x2"
+    responses = [
+        await api.post(paths.USERS, {"username": "dave", "password": password}),
+        await api.post(paths.USERS, {"username": "dave", "password": 12345678}),
+        await api.post(f"{paths.USERS}/{USERNAME}/password", {"password": short}),
+    ]
+    for response in responses:
+        assert response.status_code == 400
+        assert response.json()["error_description"].startswith("Invalid request body: password:")
+        assert password not in response.text and short not in response.text
+        assert "12345678" not in response.text
+    assert "password:" in caplog.text  # the refusals are logged, without the values
+    for value in (password, short, "12345678"):
+        assert value not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"username": "eve smith", "password": "long enough"}, "username: use letters"),
+        ({"username": "eve", "password": "long enough", "email": "eve@"}, "email: not an"),
+        ({"username": USERNAME.upper(), "password": "long enough"}, "differ only in case"),
+    ],
+)
+async def test_malformed_or_case_twin_user_is_refused(
+    api: Api, body: dict[str, object], named: str
+) -> None:
+    response = await api.post(paths.USERS, body)
+    assert response.status_code in (400, 409)
+    assert named in response.json()["error_description"]
+    patched = await api.patch_json(f"{paths.USERS}/{USERNAME}", {"email": "not an address"})
+    assert patched.status_code == 400
 
 
 async def test_user_update_errors(api: Api) -> None:

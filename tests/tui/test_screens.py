@@ -9,10 +9,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual.widgets import DataTable
 
 from authgate.admin.client import AdminClient
+from authgate.admin.context import Actor
+from authgate.admin.values import format_time
+from authgate.assembly import admin_service
 from authgate.runtime import Runtime
 from authgate.tui.app import TABS, AdminApp, make_app
+from authgate.tui.widgets.audit import AuditPane
 from authgate.tui.widgets.connection_error import ConnectionErrorScreen
 from authgate.web.app import create_app
 from tests.admin.support import sign_in
@@ -58,12 +63,12 @@ async def test_every_tab_renders_at_80x24(
     await sign_in(http, browser)  # a session, tokens and a user to show
     expected = {
         "properties": ["accessTokenLifetime", "300"],
-        "clients": ["authgate admin (Config API)", "client_credentials"],
+        "clients": ["authgate admin (Config API)", "Client ID"],
         "scopes": ["email", "DCR", "jans-auth-server/config/properties"],
         "keys": ["connect_", "signing"],
         "users": ["alice", "alice@example.com"],
         "sessions": ["alice"],
-        "audit": ["#", "Action"],
+        "audit": ["Time (UTC)", "Action"],
     }
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -85,14 +90,14 @@ async def test_properties_screenshot(app: AdminApp) -> None:
     """
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"clientauth", "enter")
+        await pilot.press("slash", *"clientAuthenticationFiltersEnabled", "enter")
         await settle(pilot)
         svg = app.export_screenshot(title="authgate tui: Auth Server, Properties")
         text = _text(svg)
         for needle in ("Property Name", "Property Value", "clientAuthenticationFiltersEnabled",
                        "Edit", "Search", "Reload"):  # fmt: skip
             assert needle in text, needle
-        await pilot.press("down", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         editor_svg = app.export_screenshot(title="authgate tui: edit a property")
         assert "Save (ctrl+s)" in _text(editor_svg)
@@ -103,3 +108,47 @@ async def test_properties_screenshot(app: AdminApp) -> None:
         # a text snapshot: the committed screenshot shows what the TUI renders today
         committed = (DOCS / name).read_text("utf-8")
         assert _text(shot) == _text(committed), f"docs/{name} is stale: see the docstring"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_clients_table_shows_the_client_id_in_80_columns(
+    app: AdminApp, runtime: Runtime
+) -> None:
+    client_id = runtime.first_start.admin_client_id or ""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        text = _text(app.export_screenshot())
+    assert "Client ID" in text
+    assert client_id in text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_audit_tab_shows_times_reloads_when_opened_and_searches(
+    app: AdminApp, runtime: Runtime
+) -> None:
+    admin = admin_service(runtime)
+    await admin.config.set_property("requirePkce", True, Actor("cli:first"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        pane = app.query_one(AuditPane)
+        table = pane.query_one(DataTable)
+        first = next(iter(pane.items.values()))
+        row = [str(c) for c in table.get_row(str(first["entry_id"]))]
+        assert row[0] == format_time(first["at"])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row[0])
+        assert "Search" in _text(app.export_screenshot())
+
+        await pilot.press("1")  # a change made elsewhere shows when the tab is opened again
+        await admin.config.set_property("accessTokenLifetime", 600, Actor("cli:second"))
+        await pilot.press("7")
+        await settle(pilot)
+        assert {e["actor"] for e in pane.items.values()} >= {"cli:first", "cli:second"}
+
+        await pilot.press("slash", *"cli:second")
+        await settle(pilot)
+        assert [e["actor"] for e in pane.items.values()] == ["cli:second"]
+        assert table.row_count == 1

@@ -20,8 +20,10 @@ import click
 from authgate.admin.backends import AdminBackend
 from authgate.admin.client import AdminApiError, AdminClient, ServerUnreachable
 from authgate.admin.connection import Connection, ConnectionSettingsError, resolve
+from authgate.admin.values import format_time, format_value
 from authgate.errors import OAuthError
 from authgate.settings import Settings
+from authgate.startup.options import load_settings
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,6 +57,7 @@ class Target:
         (``settings`` is called only then)."""
         if self.connection is not None:
             c = self.connection
+            click.echo(f"server: {c.url} (Config API)", err=True)
             return AdminClient(c.url, c.client_id, c.client_secret)
         if self.local is None:
             raise click.UsageError("No local database access here: pass --url")
@@ -113,13 +116,40 @@ def target_options(command: F) -> F:
                 raise click.ClickException(str(exc)) from None
 
         def settings() -> Settings:
-            values: dict[str, Any] = {"database_url": database_url, "data_dir": data_dir}
-            return Settings(**{k: v for k, v in values.items() if v is not None})
+            return load_settings({"database_url": database_url, "data_dir": data_dir})
 
         local = click.get_current_context().meta.get(LOCAL_BACKEND)
         return command(*args, target=Target(connection, settings, local), **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Members that hold a Unix time: text output shows them in ISO 8601 (UTC).
+TIME_MEMBERS = frozenset(
+    {"created_at", "client_id_issued_at", "expires_at", "auth_time", "signs_from", "at"}
+)
+
+
+def json_option(command: F) -> F:
+    """Add ``--json``, passed as ``as_json``: print JSON instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
+
+
+def _member(name: str, value: Any) -> str:
+    if name in TIME_MEMBERS and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_time(value)
+    if name == "client_secret_expires_at" and isinstance(value, int):
+        return "never" if value == 0 else format_time(value)
+    if value is None:
+        return "-"
+    return format_value(value)
+
+
+def echo_members(item: dict[str, Any]) -> None:
+    """One ``name  value`` line per member, sorted by name, times in ISO 8601 (UTC)."""
+    width = max((len(name) for name in item), default=0)
+    for name in sorted(item):
+        click.echo(f"{name.ljust(width)}  {_member(name, item[name])}")
 
 
 def echo_json(value: Any) -> None:

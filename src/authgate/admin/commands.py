@@ -14,8 +14,29 @@ from typing import Any
 import click
 
 from authgate.admin.backends import AdminBackend
-from authgate.admin.cli_support import Target, echo_json, echo_rows, target_options
-from authgate.admin.values import format_value, infer_kind, parse_value, property_kinds
+from authgate.admin.cli_support import (
+    Target,
+    echo_json,
+    echo_members,
+    echo_rows,
+    json_option,
+    target_options,
+)
+from authgate.admin.values import (
+    closest,
+    format_time,
+    format_value,
+    infer_kind,
+    parse_value,
+    property_kinds,
+)
+
+
+def unknown_property(name: str, known: Any) -> click.ClickException:
+    """The error for a property that does not exist, suggesting the closest one."""
+    guess = closest(name, known)
+    hint = f" (did you mean {guess}?)" if guess else ""
+    return click.ClickException(f"{name}: unknown configuration property{hint}")
 
 
 @click.group("config")
@@ -25,31 +46,35 @@ def config_group() -> None:
 
 @config_group.command("get")
 @click.argument("name", required=False)
+@json_option
 @target_options
-def config_get(name: str | None, target: Target) -> None:
-    """Print the whole configuration, or one property's value."""
+def config_get(name: str | None, as_json: bool, target: Target) -> None:
+    """Print the whole configuration (JSON), or one property's value."""
     document = target.run(lambda b: b.get_config())
     if name is None:
         echo_json(document)
     elif name not in document:
-        raise click.ClickException(f"{name}: unknown configuration property")
+        raise unknown_property(name, document)
+    elif as_json:
+        echo_json(document[name])
     else:
         click.echo(format_value(document[name]))
 
 
-@config_group.command("set")
+# ignore_unknown_options: a VALUE such as -1 is a value, not an option.
+@config_group.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.argument("value")
 @target_options
 def config_set(name: str, value: str, target: Target) -> None:
-    """Set a property. VALUE is read by the property's type: true/false, a number, text,
-    a list (JSON array, or items separated by commas) or JSON."""
+    """Set a property. VALUE is read by the property's type: true/false, a number (-1 too),
+    text, a list (JSON array, or items separated by commas) or JSON."""
 
     async def run(backend: AdminBackend) -> Any:
         kinds = property_kinds(await backend.config_schema())
         current = await backend.get_config()
         if name not in kinds and name not in current:
-            raise click.ClickException(f"{name}: unknown configuration property")
+            raise unknown_property(name, kinds.keys() | current.keys())
         kind = kinds.get(name) or infer_kind(current.get(name))
         try:
             parsed = parse_value(kind, value)
@@ -67,10 +92,15 @@ def clients_group() -> None:
 
 @clients_group.command("list")
 @click.option("--search", default=None, help="Only clients whose name or id contains this.")
+@json_option
 @target_options
-def clients_list(search: str | None, target: Target) -> None:
-    """List clients by name: client_id, name, auth method, grant types, state (tab-separated)."""
+def clients_list(search: str | None, as_json: bool, target: Target) -> None:
+    """List clients by name: client_id, name, auth method, grant types, state (tab-separated;
+    --json: every member)."""
     found = target.run(lambda b: b.list_clients(search))
+    if as_json:
+        echo_json(found)
+        return
     rows = [
         (c["client_id"], c["client_name"] or "-", c["token_endpoint_auth_method"],
          ",".join(c["grant_types"]), "disabled" if c["disabled"] else "enabled")
@@ -81,10 +111,16 @@ def clients_list(search: str | None, target: Target) -> None:
 
 @clients_group.command("show")
 @click.argument("client")
+@json_option
 @target_options
-def clients_show(client: str, target: Target) -> None:
-    """Print every member of a client (CLIENT is its client_id)."""
-    echo_json(target.run(lambda b: b.get_client(client)))
+def clients_show(client: str, as_json: bool, target: Target) -> None:
+    """Print every member of a client (CLIENT is its client_id), one per line (--json: as
+    JSON)."""
+    found = target.run(lambda b: b.get_client(client))
+    if as_json:
+        echo_json(found)
+    else:
+        echo_members(found)
 
 
 @clients_group.command("create")
@@ -131,9 +167,15 @@ def clients_create(
 @target_options
 def clients_delete(client: str, yes: bool, target: Target) -> None:
     """Delete a client (CLIENT is its client_id) and revoke its tokens."""
-    if not yes:
-        click.confirm(f"Delete client {client} and revoke its tokens?", abort=True)
-    target.run(lambda b: b.delete_client(client))
+
+    async def run(backend: AdminBackend) -> None:
+        found = await backend.get_client(client)  # an unknown client fails before asking
+        name = f"{found['client_name']} ({client})" if found["client_name"] else client
+        if not yes:
+            click.confirm(f"Delete client {name} and revoke its tokens?", abort=True)
+        await backend.delete_client(client)
+
+    target.run(run)
     click.echo(f"deleted client {client}")
 
 
@@ -144,10 +186,14 @@ def users_group() -> None:
 
 @users_group.command("list")
 @click.option("--search", default=None, help="Only users whose name, email or id contains this.")
+@json_option
 @target_options
-def users_list(search: str | None, target: Target) -> None:
-    """List users: username, user_id, email, state (tab-separated)."""
+def users_list(search: str | None, as_json: bool, target: Target) -> None:
+    """List users: username, user_id, email, state (tab-separated; --json: every member)."""
     found = target.run(lambda b: b.list_users(search))
+    if as_json:
+        echo_json(found)
+        return
     rows = [(u["username"], u["user_id"], u["email"] or "-",
              "enabled" if u["enabled"] else "disabled") for u in found]  # fmt: skip
     echo_rows(rows)
@@ -155,10 +201,15 @@ def users_list(search: str | None, target: Target) -> None:
 
 @users_group.command("show")
 @click.argument("user")
+@json_option
 @target_options
-def users_show(user: str, target: Target) -> None:
-    """Print a user (by username or id)."""
-    echo_json(target.run(lambda b: b.get_user(user)))
+def users_show(user: str, as_json: bool, target: Target) -> None:
+    """Print a user (by username or id), one member per line (--json: as JSON)."""
+    found = target.run(lambda b: b.get_user(user))
+    if as_json:
+        echo_json(found)
+    else:
+        echo_members(found)
 
 
 def _password(value: str | None) -> str:
@@ -218,12 +269,17 @@ def keys_group() -> None:
 
 
 @keys_group.command("list")
+@json_option
 @target_options
-def keys_list(target: Target) -> None:
-    """List signing keys: kid, alg, status, signs_from, when it leaves the JWKS (tab-separated)."""
+def keys_list(as_json: bool, target: Target) -> None:
+    """List signing keys: kid, alg, status, when it signs from, when it leaves the JWKS
+    (tab-separated, times in UTC; --json: every member, times as Unix seconds)."""
     keys = target.run(lambda b: b.list_keys())
-    echo_rows([(k["kid"], k["alg"], k["status"], k["signs_from"], k["expires_at"] or "-")
-               for k in keys])  # fmt: skip
+    if as_json:
+        echo_json(keys)
+        return
+    echo_rows([(k["kid"], k["alg"], k["status"], format_time(k["signs_from"]),
+                format_time(k["expires_at"])) for k in keys])  # fmt: skip
 
 
 @keys_group.command("rotate")
@@ -233,9 +289,9 @@ def keys_rotate(target: Target) -> None:
     stay in the JWKS until the tokens they signed have expired."""
     rotation = target.run(lambda b: b.rotate_keys())
     for key in rotation["keys"]:
-        click.echo(f"{key['alg']}: {key['kid']} signs from {key['signs_from']}")
+        click.echo(f"{key['alg']}: {key['kid']} signs from {format_time(key['signs_from'])}")
         for kid in key["retiring"]:
-            click.echo(f"{key['alg']}: {kid} leaves the JWKS at {key['retire_at']}")
+            click.echo(f"{key['alg']}: {kid} leaves the JWKS at {format_time(key['retire_at'])}")
     for kid in rotation["removed"]:
         click.echo(f"{kid} removed")
 

@@ -16,6 +16,7 @@ import orjson
 from pydantic import ValidationError
 
 from authgate.admin.errors import Conflict
+from authgate.admin.redact import SECRET_NAMES
 from authgate.appconfig import AppConfiguration
 from authgate.errors import InvalidRequest, ServerError
 
@@ -104,14 +105,21 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
+def _secret(loc: tuple[int | str, ...]) -> bool:
+    return any(part in SECRET_NAMES for part in loc)
+
+
 def describe(exc: ValidationError) -> str:
-    """One sentence per problem, each starting with the property's name (or path)."""
+    """One sentence per problem, each starting with the property's name (or path). The value
+    is quoted for scalars, except the value of a secret member (a password, a secret)."""
     parts = []
-    for error in exc.errors():
+    for error in exc.errors(include_url=False):
         where = _location(error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown configuration property"
+        elif _secret(error["loc"]):
+            pass
         elif error["type"] != "json_invalid" and _scalar(error.get("input", ())):
             shown = orjson.dumps(error["input"]).decode()
             message = f"{message} (got {shown if len(shown) <= 80 else shown[:77] + '...'})"

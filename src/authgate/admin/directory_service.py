@@ -124,7 +124,27 @@ class UserAdmin:
             raise NotFound(f"There is no user {user_id!r}")
         return user
 
+    async def _same_name(self, username: str) -> User | None:
+        """A user whose username equals ``username`` ignoring case."""
+        folded, offset, page = username.casefold(), 0, 500
+        while True:
+            found = await self._ctx.store.search_users(username, page, offset)
+            for user in found:
+                if user.username.casefold() == folded:
+                    return user
+            if len(found) < page:
+                return None
+            offset += page
+
     async def create(self, body: UserIn, actor: Actor) -> User:
+        """Add a user; a username taken, or differing from a taken one only in case, is a
+        conflict (the login page would take one for the other)."""
+        existing = await self._same_name(body.username)
+        if existing is not None:
+            raise Conflict(
+                f"A user {existing.username!r} already exists"
+                + ("" if existing.username == body.username else " (names differ only in case)")
+            )
         svc = self._ctx.services
         user = User(
             user_id=str(uuid.uuid4()),

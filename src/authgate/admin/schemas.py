@@ -7,6 +7,7 @@ Client members use the RFC 7591 snake_case names of the registration endpoint.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from typing import Any, Literal
 
@@ -85,6 +86,20 @@ class ScopeUpdate(_In):
     registrable: bool = True
 
 
+#: Letters, digits and ``. _ - @ +``, starting with a letter or digit: no spaces or controls.
+USERNAME = re.compile(r"[^\W_][\w.@+-]*")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+#: ``local@domain``: a dot-atom local part (RFC 5322 §3.4.1) and a domain of DNS labels.
+EMAIL = re.compile(rf"[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+)*"
+                   rf"@{_LABEL}(?:\.{_LABEL})*")  # fmt: skip
+
+
+def check_email(value: str | None) -> str | None:
+    if value is not None and not EMAIL.fullmatch(value):
+        raise ValueError("not an email address (name@example.com)")
+    return value
+
+
 class UserIn(_In):
     username: str = Field(min_length=1, max_length=255)
     password: str = Field(min_length=8, max_length=1024)
@@ -94,6 +109,17 @@ class UserIn(_In):
     given_name: str | None = Field(None, max_length=255)
     family_name: str | None = Field(None, max_length=255)
     enabled: bool = True
+
+    @field_validator("username")
+    @classmethod
+    def _username_shape(cls, value: str) -> str:
+        if not USERNAME.fullmatch(value):
+            raise ValueError(
+                "use letters, digits and . _ - @ + only, starting with a letter or digit"
+            )
+        return value
+
+    _email = field_validator("email")(check_email)
 
 
 class UserUpdate(_In):
@@ -106,6 +132,8 @@ class UserUpdate(_In):
     given_name: str | None = Field(None, max_length=255)
     family_name: str | None = Field(None, max_length=255)
     enabled: bool | None = None
+
+    _email = field_validator("email")(check_email)
 
 
 class PasswordIn(_In):

@@ -7,8 +7,11 @@ validates every value; this only gets the JSON type right.
 
 from __future__ import annotations
 
+import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 KindName = Literal["boolean", "integer", "number", "string", "enum", "list", "json"]
@@ -105,3 +108,19 @@ def format_value(value: Any) -> str:
 def parse_lines(text: str) -> list[str]:
     """A list edited one item per line (blank lines ignored)."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def format_time(epoch: float | None) -> str:
+    """A Unix time as ISO 8601 in UTC to the second (``2026-12-05T14:50:31Z``); ``-`` for
+    none. Text output shows times so; JSON output keeps the numbers."""
+    if epoch is None:
+        return "-"
+    moment = datetime.fromtimestamp(epoch, tz=UTC).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def closest(name: str, names: Iterable[str]) -> str | None:
+    """The known name closest to a misspelled ``name`` (case-insensitive), if any is close."""
+    by_folded = {n.lower(): n for n in names}
+    found = difflib.get_close_matches(name.lower(), list(by_folded), n=1, cutoff=0.6)
+    return by_folded[found[0]] if found else None

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
+import asyncpg  # type: ignore[import-untyped]
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from authgate.storage.engine import Database
@@ -82,3 +87,47 @@ def upgrade_sync(url: str) -> None:
 async def upgrade(url: str) -> None:
     """Bring the schema to the newest revision from async code."""
     await asyncio.to_thread(upgrade_sync, url)
+
+
+def head_revision() -> str:
+    """The schema revision this version of authgate needs (the newest migration)."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this version of authgate can upgrade from."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(r.revision for r in script.walk_revisions())
+
+
+def _sqlite_revision(path: str) -> str | None:
+    # Read-only: a missing file is an error here, never a new empty database.
+    with contextlib.closing(sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True)) as con:
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise
+    return None if row is None else str(row[0])
+
+
+async def schema_revision(url: str) -> str | None:
+    """The schema revision of the database at ``url``; None when it has no authgate schema.
+
+    Creates nothing: a missing SQLite file raises :class:`sqlite3.OperationalError`.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return await asyncio.to_thread(_sqlite_revision, parsed.database or "")
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    con = await asyncpg.connect(dsn, timeout=10)
+    try:
+        if await con.fetchval("SELECT to_regclass('alembic_version')") is None:
+            return None
+        value = await con.fetchval("SELECT version_num FROM alembic_version")
+    finally:
+        await con.close()
+    return None if value is None else str(value)

@@ -77,6 +77,12 @@ class AdminApp(App[None]):
         else:
             self.exit()
 
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Tabs whose data changes behind the TUI's back are reloaded when opened."""
+        for pane in event.pane.query(TablePane):
+            if pane.RELOAD_ON_OPEN:
+                pane.load()
+
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = f"tab-{tab}"
         self.query_one(f"#pane-{tab} DataTable").focus()

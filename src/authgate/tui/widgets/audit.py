@@ -1,4 +1,8 @@
-"""Auth Server → Audit: administrative changes, newest first (Enter shows before/after)."""
+"""Auth Server → Audit: administrative changes, newest first (Enter shows before/after).
+
+Reloaded whenever the tab is opened; the search box keeps entries whose action, target,
+target type or actor contains the text.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,25 @@ from typing import Any
 
 from authgate.tui.widgets.table_pane import TablePane
 
+#: The members the search box looks in.
+SEARCHED = ("action", "target_type", "target_id", "actor")
+
 
 class AuditPane(TablePane):
     COLUMNS = (
-        ("#", "entry_id"),
+        ("Time (UTC)", "at"),
         ("Action", "action"),
         ("Target", "target_id"),
         ("Actor", "actor"),
     )
     KEY = "entry_id"
     TITLE = "Audit entry"
-    SEARCH = False
+    TIMES = frozenset({"at"})
+    RELOAD_ON_OPEN = True
 
     async def fetch(self, pattern: str | None) -> list[dict[str, Any]]:
-        return await self.client.list_audit()
+        entries = await self.client.list_audit()
+        if not pattern:
+            return entries
+        needle = pattern.lower()
+        return [e for e in entries if any(needle in str(e.get(m, "")).lower() for m in SEARCHED)]

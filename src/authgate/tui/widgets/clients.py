@@ -12,6 +12,9 @@ from authgate.tui.widgets.confirm import ConfirmDialog
 from authgate.tui.widgets.json_view import JsonView
 from authgate.tui.widgets.table_pane import TablePane
 
+#: Characters of a client's name shown in the table (the whole name is in the detail view).
+NAME_WIDTH = 28
+
 
 class ClientsPane(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -19,14 +22,21 @@ class ClientsPane(TablePane):
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
     ]
+    # The client id second, after a name cut to NAME_WIDTH: both fit in 80 columns.
     COLUMNS = (
         ("Name", "client_name"),
+        ("Client ID", "client_id"),
         ("Auth method", "token_endpoint_auth_method"),
         ("Grant types", "grant_types"),
-        ("Client ID", "client_id"),
     )
     KEY = "client_id"
     TITLE = "Client"
+
+    def cell(self, item: dict[str, Any], member: str) -> str:
+        text = super().cell(item, member)
+        if member == "client_name" and len(text) > NAME_WIDTH:
+            return text[: NAME_WIDTH - 1] + "…"
+        return text
 
     async def fetch(self, pattern: str | None) -> list[dict[str, Any]]:
         return await self.client.list_clients(pattern)

@@ -22,6 +22,7 @@ class KeysPane(TablePane):
     KEY = "kid"
     TITLE = "Key"
     SEARCH = False
+    TIMES = frozenset({"signs_from", "expires_at"})
 
     async def fetch(self, pattern: str | None) -> list[dict[str, Any]]:
         return await self.client.list_keys()

@@ -1,9 +1,11 @@
 """Auth Server → Properties: every configuration property, searchable, editable.
 
 A two-column table (name, value) sorted by name; the search box filters by a
-case-insensitive substring of the name as you type; Enter opens
-:class:`~authgate.tui.widgets.property_editor.PropertyEditor`; a save sends one JSON Patch
-``replace`` operation and the table is reloaded from the server
+case-insensitive substring of the name as you type and puts the cursor on the best match
+(the exact name, else the first name it starts, else the first that contains it), shown
+highlighted while typing and named under the box; Enter goes to the table, where Enter
+opens :class:`~authgate.tui.widgets.property_editor.PropertyEditor`; a save sends one JSON
+Patch ``replace`` operation and the table is reloaded from the server
 (docs/janssen-compatibility.md §9.2).
 """
 
@@ -30,11 +32,32 @@ def _cell(value: Any) -> str:
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
 
 
+def best_match(needle: str, names: list[str]) -> str | None:
+    """The name a search for ``needle`` means: the exact name (same case first), else the
+    first (in ``names``' order) that starts with it, else the first that contains it."""
+    folded = needle.lower()
+
+    def rank(name: str) -> int:
+        if name == needle:
+            return 0
+        if name.lower() == folded:
+            return 1
+        return 2 if name.lower().startswith(folded) else 3
+
+    found = [n for n in names if folded in n.lower()]
+    return min(found, key=rank) if found else None
+
+
 class PropertiesPane(Vertical):
     DEFAULT_CSS = """
     PropertiesPane { height: 1fr; }
     PropertiesPane Input { margin: 0 0 0 0; }
     PropertiesPane DataTable { height: 1fr; }
+    PropertiesPane.searching DataTable > .datatable--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
@@ -78,12 +101,25 @@ class PropertiesPane(Vertical):
 
     def refill(self) -> None:
         table = self.query_one(DataTable)
+        search = self.query_one("#property-search", Input)
+        needle = search.value.strip()
         selected = self.selected()
         table.clear()
-        for name in self.visible_names():
+        names = self.visible_names()
+        for name in names:
             table.add_row(name, _cell(self.document[name]), key=name)
-        if selected in self.document and selected in self.visible_names():
-            table.move_cursor(row=table.get_row_index(selected))
+        target = best_match(needle, names) if needle else selected
+        if target in names:
+            table.move_cursor(row=table.get_row_index(target))
+        self._hint()
+
+    def _hint(self) -> None:
+        """While searching: highlight the cursor row and name it under the search box."""
+        search = self.query_one("#property-search", Input)
+        searching = self.app.focused is search
+        self.set_class(searching, "searching")
+        target = self.selected() if searching and search.value.strip() else None
+        search.border_subtitle = f"Enter, Enter: edit {target}" if target else ""
 
     def selected(self) -> str | None:
         table = self.query_one(DataTable)
@@ -94,6 +130,16 @@ class PropertiesPane(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.refill()
+
+    def on_descendant_focus(self) -> None:
+        self._hint()
+
+    def on_descendant_blur(self) -> None:
+        self._hint()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Inside the search box, ``/`` is text, not a new search."""
+        return not (action == "search" and isinstance(self.app.focused, Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(DataTable).focus()

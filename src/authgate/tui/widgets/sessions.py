@@ -21,6 +21,8 @@ class SessionsPane(TablePane):
     KEY = "sid"
     TITLE = "Session"
     SEARCH = False
+    TIMES = frozenset({"auth_time", "expires_at"})
+    RELOAD_ON_OPEN = True
 
     async def fetch(self, pattern: str | None) -> list[dict[str, Any]]:
         return await self.client.list_sessions()

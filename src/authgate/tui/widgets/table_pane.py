@@ -1,7 +1,9 @@
 """A searchable, reloadable table of objects fetched from the Config API.
 
 Subclasses say which columns to show and how to fetch the rows; the Scopes, Keys, Users,
-Sessions and Audit tabs are such tables with a few actions of their own.
+Sessions and Audit tabs are such tables with a few actions of their own. Times show as
+ISO 8601 in UTC; ``/`` opens the search box only where there is one, and is plain text
+inside it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input
 
 from authgate.admin.client import AdminApiError, AdminClient, ServerUnreachable
+from authgate.admin.values import format_time
 from authgate.tui.widgets.json_view import JsonView
 from authgate.tui.widgets.row_table import ViewTable
 
@@ -35,6 +38,10 @@ class TablePane(Vertical):
     KEY: ClassVar[str] = "id"
     TITLE: ClassVar[str] = "Item"
     SEARCH = True
+    #: Members holding a Unix time, shown as ISO 8601 (UTC).
+    TIMES: ClassVar[frozenset[str]] = frozenset()
+    #: Reload whenever the tab is opened (data that changes without this TUI's actions).
+    RELOAD_ON_OPEN = False
 
     def __init__(self, client: AdminClient, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -59,6 +66,8 @@ class TablePane(Vertical):
 
     def cell(self, item: dict[str, Any], member: str) -> str:
         value = item.get(member)
+        if member in self.TIMES and isinstance(value, int | float):
+            return format_time(value)
         if isinstance(value, list):
             return " ".join(str(v) for v in value)
         return "-" if value is None else str(value)
@@ -102,6 +111,12 @@ class TablePane(Vertical):
         item = self.selected()
         if item is not None:
             self.app.push_screen(JsonView(f"{self.TITLE} {item[self.KEY]}", item))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No search key without a search box; inside the box, ``/`` is text."""
+        if action == "search":
+            return self.SEARCH and not isinstance(self.app.focused, Input)
+        return True
 
     def action_search(self) -> None:
         if self.SEARCH:

@@ -1,0 +1,100 @@
+"""Where ``authgate serve`` listens: the issuer it can derive, and the socket, bound before
+anything says "listening" so that a taken port is one clear line."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from typing import Any
+
+from authgate.issuer import is_loopback, is_unspecified
+from authgate.settings import Settings
+from authgate.startup.errors import StartupError
+from authgate.startup.options import setting_label
+
+
+def check_issuer_source(settings: Settings) -> None:
+    """Without an explicit issuer, the host must be one the issuer can be derived from.
+
+    Raises:
+        StartupError: the host is every interface (``0.0.0.0``, ``::``), or not loopback
+            (the derived issuer would be plain http on a public address).
+    """
+    if settings.issuer_url is not None:
+        return
+    host_label = setting_label("host")
+    if is_unspecified(settings.host):
+        raise StartupError(
+            f"{host_label} {settings.host} listens on every interface, so authgate cannot "
+            "tell which URL clients use to reach it",
+            "Set the issuer, the public URL clients use: --issuer https://login.example.com "
+            "(or AUTHGATE_ISSUER).",
+            exit_code=2,
+        )
+    if not is_loopback(settings.host):
+        raise StartupError(
+            f"{host_label} {settings.host} is not loopback, and the issuer would be "
+            f"{settings.issuer}: plain http is allowed on loopback addresses only",
+            "Set the issuer to the https URL clients use: --issuer https://... "
+            "(or AUTHGATE_ISSUER).",
+            exit_code=2,
+        )
+
+
+def bind(settings: Settings) -> socket.socket:
+    """A TCP socket bound to the settings' host and port (listening starts in the server).
+
+    Raises:
+        StartupError: the port is taken or privileged, or the host is not this machine's.
+    """
+    host, port = settings.host, settings.port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise _bind_error(settings, exc) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _bind_error(settings: Settings, exc: OSError) -> StartupError:
+    host, port = settings.host, settings.port
+    port_label, host_label = setting_label("port"), setting_label("host")
+    if exc.errno == errno.EADDRINUSE:
+        return StartupError(
+            f"port {port} on {host} is already in use ({port_label})",
+            f"Stop the program listening there, or choose another port with {port_label}.",
+        )
+    if exc.errno == errno.EACCES:
+        return StartupError(
+            f"not allowed to listen on port {port} ({port_label}): ports below 1024 need "
+            "privileges",
+            f"Choose a port from 1024 up with {port_label}, behind a reverse proxy.",
+        )
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return StartupError(
+            f"cannot listen on {host} ({host_label}): not an address of this machine",
+            f"Use 127.0.0.1, one of this machine's addresses, or 0.0.0.0 with {host_label}.",
+        )
+    return StartupError(
+        f"cannot listen on {host}:{port} ({host_label}, {port_label}): {exc.strerror or exc}"
+    )
+
+
+def run_server(sock: socket.socket, app: str, **options: Any) -> None:
+    """Serve ``app`` (an import string) with uvicorn on the bound ``sock``: one process, or
+    ``workers`` processes sharing it. ``options`` are :class:`uvicorn.Config`'s."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(app, **options)
+    if config.workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+        return
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:
+        raise StartupError("the server did not start", "See the log lines above.")
