@@ -61,4 +61,4 @@ def test_loopback_and_every_interface() -> None:
 
 
 def test_the_default_issuer_brackets_an_ipv6_host() -> None:
-    assert Settings(host="::1", port=9000).issuer == "http://[::1]:9000"
+    assert Settings(host="::1", port=9001).issuer == "http://[::1]:9001"
