@@ -55,9 +55,19 @@ def signing_key(signing_keys: list[StoredKey]) -> StoredKey:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per session; tests take copies (``sqlite_file``)."""
     path = tmp_path_factory.mktemp("template") / "authgate.db"
     upgrade_sync(f"sqlite+aiosqlite:///{path}")
     return path
+
+
+@pytest.fixture
+def sqlite_file(sqlite_template: Path, tmp_path: Path) -> Path:
+    """A fresh, migrated SQLite database of this test: a copy of the template, which costs a
+    file copy instead of running every migration."""
+    target = tmp_path / "authgate.db"
+    shutil.copy(sqlite_template, target)
+    return target
 
 
 async def _pg_reachable() -> str | None:
@@ -123,9 +133,7 @@ async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
         url = str(request.getfixturevalue("postgres_url"))
         await _truncate_pg(url)
         return url
-    template: Path = request.getfixturevalue("sqlite_template")
-    target = tmp_path / "authgate.db"
-    shutil.copy(template, target)
+    target: Path = request.getfixturevalue("sqlite_file")
     return f"sqlite+aiosqlite:///{target}"
 
 
