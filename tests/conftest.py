@@ -7,6 +7,7 @@ import asyncio
 import concurrent.futures
 import os
 import shutil
+import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -40,6 +41,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgres":
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_tls_context() -> Iterator[None]:
+    """One TLS context per session for the server's outbound HTTP clients.
+
+    Every runtime builds an HTTP client for clients' URLs (``authgate.runtime.outbound_client``,
+    ``trust_env=False``), and httpx loads the CA bundle into a new TLS context for each (about
+    25 ms of CPU, the largest part of a runtime's start after the keys). A context may serve
+    any number of connections, so tests share one; clients that read the environment
+    (``trust_env=True``) or bring their own ``verify``/``cert`` still get their own.
+    """
+    create = httpx.create_ssl_context
+    shared: list[ssl.SSLContext] = []
+
+    def create_once(
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+    ) -> ssl.SSLContext:
+        if verify is not True or cert is not None or trust_env:
+            return create(verify=verify, cert=cert, trust_env=trust_env)
+        if not shared:
+            shared.append(create(verify=True, cert=None, trust_env=False))
+        return shared[0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        # where httpx's transports look it up (raises if httpx moves it)
+        patch.setattr("httpx._transports.default.create_ssl_context", create_once)
+        yield
 
 
 @pytest.fixture(scope="session")
