@@ -11,7 +11,7 @@ import pytest
 
 from authgate.runtime import Runtime
 from tests.conftest import patch_config
-from tests.support import Flow, authorize_params, fragment_of, new_verifier, s256
+from tests.support import SQLITE_ONLY, Flow, authorize_params, fragment_of, new_verifier, s256
 
 
 async def _discovery(http: httpx.AsyncClient) -> dict[str, Any]:
@@ -47,6 +47,7 @@ async def test_registration_drops_implicit_when_off(flow: Flow, runtime: Runtime
     assert client["response_types"] == ["code"]
 
 
+@SQLITE_ONLY  # configuration policy, decided before anything is stored
 @pytest.mark.parametrize(
     "response_type", ["token", "id_token", "id_token token", "code id_token", "code token"]
 )

@@ -127,6 +127,7 @@ async def test_part_order_does_not_matter(flow: Flow) -> None:
     assert {"code", "access_token", "id_token"} <= set(result.params)
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     "response_type", ["code code", "code device", "token  id_token", "ID_TOKEN"]
 )
@@ -187,6 +188,7 @@ async def test_id_token_only_carries_the_scope_claims(http: httpx.AsyncClient, f
     assert "email" not in claims  # an access token was issued: userinfo serves them
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("response_type", ["id_token", "id_token token", "code id_token"])
 async def test_nonce_is_required_with_an_id_token(
     http: httpx.AsyncClient, flow: Flow, response_type: str
@@ -219,6 +221,7 @@ async def test_id_token_needs_the_openid_scope(http: httpx.AsyncClient, flow: Fl
     assert "openid" in result.params["error_description"]
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("response_type", ["token", "id_token", "code id_token token"])
 async def test_query_mode_is_refused_for_tokens(
     http: httpx.AsyncClient, flow: Flow, response_type: str
