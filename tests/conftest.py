@@ -48,10 +48,10 @@ def shared_tls_context() -> Iterator[None]:
     """One TLS context per session for the server's outbound HTTP clients.
 
     Every runtime builds an HTTP client for clients' URLs (``authgate.runtime.outbound_client``,
-    ``trust_env=False``), and httpx loads the CA bundle into a new TLS context for each (about
-    25 ms of CPU, the largest part of a runtime's start after the keys). A context may serve
-    any number of connections, so tests share one; clients that read the environment
-    (``trust_env=True``) or bring their own ``verify``/``cert`` still get their own.
+    ``trust_env=False``), and httpx loads the CA bundle into a new TLS context for each: about
+    25 ms of CPU, the largest part of a runtime's start once the keys are parsed once. A
+    context may serve any number of connections, so tests share one; clients that read the
+    environment (``trust_env=True``) or bring their own ``verify``/``cert`` get their own.
     """
     create = httpx.create_ssl_context
     shared: list[ssl.SSLContext] = []
@@ -78,7 +78,8 @@ def signing_keys() -> Iterator[list[StoredKey]]:
     """One key per signing algorithm (RS256, ES256, PS256), generated once per session.
 
     Every runtime parses the keys it loads from the database, and loading an RSA private key
-    checks its consistency (about 0.1 s per RSA-2048 key, most of a runtime's start). These
+    checks its consistency (about 35 ms of CPU per RSA-2048 key, most of a runtime's start
+    before this). These
     keys are the same in every test, so each is parsed once per session; any other key (a
     rotation's new key, a key a test generates) is parsed as usual.
     """
@@ -189,7 +190,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+async def database_url(backend: str, request: pytest.FixtureRequest) -> str:
     if backend == "postgres":
         url = str(request.getfixturevalue("postgres_url"))
         await _empty_pg(url)
