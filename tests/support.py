@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import pytest
 
 from authgate.crypto.passwords import Argon2PasswordHasher
 
@@ -20,6 +21,14 @@ ISSUER = "http://127.0.0.1:8080"
 REDIRECT_URI = "http://127.0.0.1:8765/jans-auth-rp/home.htm"
 USERNAME = "alice"
 PASSWORD = "correct horse battery staple"
+
+
+#: Runs a test that takes the ``backend`` fixture (directly or through ``runtime``/``http``)
+#: on SQLite only. For tests of what the database plays no part in (request parsing and
+#: validation, headers, pages, documents served from memory): PostgreSQL would repeat them
+#: at the cost of a runtime each. Tests of what is stored, found, consumed or raced keep
+#: both databases.
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 class FakeClock:

@@ -33,6 +33,14 @@ def _no_authgate_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every users command starts a runtime, whose hasher makes a dummy hash at full argon2id
+    cost (a quarter of a second); these tests are about the commands, so they hash at the
+    tests' low cost. The hashes stay argon2id and carry their cost, as login reads them."""
+    monkeypatch.setattr("authgate.runtime.Argon2PasswordHasher", fast_hasher)
+
+
 def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 

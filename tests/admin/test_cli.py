@@ -18,6 +18,10 @@ from click.testing import CliRunner, Result
 
 from authgate.admin.commands import config_group
 from authgate.cli import main
+from authgate.crypto.keys import StoredKey
+from authgate.storage.configuration import SqlKeyStore
+from authgate.storage.connect import open_database
+from tests.support import SQLITE_ONLY, fast_hasher
 
 ADMIN_ID = "cli-test-admin"
 ADMIN_SECRET = "cli-test-admin-secret-0123456789"
@@ -28,8 +32,23 @@ def _cli(*args: str, env: dict[str, str] | None = None, input: str | None = None
 
 
 @pytest.fixture
-def local(database_url: str) -> list[str]:
-    """Options that point a command at the test database (local mode)."""
+async def local(
+    database_url: str, signing_keys: list[StoredKey], monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """Options that point a command at the test database (local mode).
+
+    Every local command starts a runtime. As the ``runtime`` fixture does, the database is
+    given the session's signing keys (a first start would generate RSA keys) and passwords
+    are hashed at the tests' low argon2id cost: these tests are about the commands, and at
+    full cost every start spends a quarter of a second on the hasher's dummy hash.
+    """
+    db = await open_database(database_url)
+    try:
+        for key in signing_keys:
+            await SqlKeyStore(db).add(key)
+    finally:
+        await db.close()
+    monkeypatch.setattr("authgate.runtime.Argon2PasswordHasher", fast_hasher)
     return ["--database-url", database_url]
 
 
@@ -56,6 +75,7 @@ def test_config_get_and_set_locally(local: list[str]) -> None:
     assert document["defaultSubjectType"] == "public"
 
 
+@SQLITE_ONLY  # refused before anything is written
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

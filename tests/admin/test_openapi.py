@@ -16,7 +16,7 @@ from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.web.app import create_app
 from tests.admin.support import Api
-from tests.support import ISSUER, flow_registration_body
+from tests.support import ISSUER, SQLITE_ONLY, flow_registration_body
 
 
 async def _document(http: httpx.AsyncClient) -> dict[str, Any]:
@@ -26,6 +26,7 @@ async def _document(http: httpx.AsyncClient) -> dict[str, Any]:
     return body
 
 
+@SQLITE_ONLY  # the document is built from code, not from storage
 async def test_document_is_valid_openapi(http: httpx.AsyncClient) -> None:
     document = await _document(http)
     validate(document)
@@ -34,6 +35,7 @@ async def test_document_is_valid_openapi(http: httpx.AsyncClient) -> None:
     assert flows["clientCredentials"]["tokenUrl"] == ISSUER + endpoints.TOKEN
 
 
+@SQLITE_ONLY
 async def test_operations_are_exactly_the_routes(http: httpx.AsyncClient, runtime: Runtime) -> None:
     document = await _document(http)
     documented = {

@@ -6,10 +6,24 @@ import hashlib
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 import pytest
 
+from authgate.crypto import handles
 from authgate.crypto.handles import handle_hash, hash_matches, new_grant_id, new_handle
+
+
+@pytest.fixture
+def tick(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Replaces the module's millisecond clock: ``tick(ms)`` sets the time handles carry."""
+    now = [0]
+    monkeypatch.setattr(handles, "_clock", lambda: now[0])
+
+    def set_time(ms: int) -> None:
+        now[0] = ms
+
+    return set_time
 
 
 def test_a_handle_is_the_clock_then_256_random_bits() -> None:
@@ -30,11 +44,15 @@ def test_the_key_keeps_the_clock_and_52_digits_of_the_sha256() -> None:
     assert handle[12:] not in key  # the random part is never stored
 
 
-def test_keys_issued_later_sort_later() -> None:
+def test_keys_issued_later_sort_later(tick: Callable[[int], None]) -> None:
     keys = []
-    for _ in range(5):
-        keys.append(handle_hash(new_handle()))
-        time.sleep(0.002)
+    # across a change in the number of significant hex digits, one millisecond apart, and
+    # the last millisecond the 12 digits hold
+    for ms in (0xFFFFFFFFFF, 0x10000000000, 1_700_000_000_000, 1_700_000_000_001, 2**48 - 1):
+        tick(ms)
+        handle = new_handle()
+        assert int(handle[:12], 16) == ms
+        keys.append(handle_hash(handle))
     assert keys == sorted(keys)
 
 
@@ -70,14 +88,21 @@ def test_a_hand_chosen_secret_stored_under_its_full_sha256_still_matches() -> No
     assert not hash_matches(secret[:-1] + "t", legacy)
 
 
-def test_grant_ids_are_time_ordered_version_7_uuids() -> None:
+def test_grant_ids_are_time_ordered_version_7_uuids(tick: Callable[[int], None]) -> None:
     ids = []
-    for _ in range(5):
+    for ms in (1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_002, 1_800_000_000_000):
+        tick(ms)
         ids.append(new_grant_id())
-        time.sleep(0.002)
+        parsed = uuid.UUID(ids[-1])
+        assert parsed.int >> 80 == ms  # the 48-bit millisecond clock leads (RFC 9562 §5.7)
+        assert parsed.version == 7
+        assert parsed.variant == uuid.RFC_4122
     assert ids == sorted(ids)
-    parsed = uuid.UUID(ids[0])
-    assert parsed.version == 7
-    assert parsed.variant == uuid.RFC_4122
-    assert abs((parsed.int >> 80) - time.time_ns() // 1_000_000) < 60_000
-    assert len({new_grant_id() for _ in range(1000)}) == 1000
+    assert len({new_grant_id() for _ in range(1000)}) == 1000  # same millisecond, all distinct
+
+
+def test_grant_ids_carry_the_wall_clock() -> None:
+    before = time.time_ns() // 1_000_000
+    grant_id = uuid.UUID(new_grant_id())
+    after = time.time_ns() // 1_000_000
+    assert before <= grant_id.int >> 80 <= after

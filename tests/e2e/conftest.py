@@ -26,9 +26,14 @@ def chromium_executable() -> Path:
     return require_chromium(CHROMIUM, os.environ)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def authgate_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthgateServer]:
-    """A real ``authgate serve`` on a fresh data directory (it does not exist yet)."""
+    """A real ``authgate serve`` on a fresh data directory (it does not exist yet).
+
+    One per session: a start (migrations, key generation, the admin's argon2id hash) takes
+    seconds, and the modules share nothing on it but the admin user and the configuration,
+    which none of them changes; each registers its own clients and browses in fresh
+    contexts."""
     base = tmp_path_factory.mktemp("authgate-e2e")
     server = AuthgateServer(data_dir=base / "data", admin_password=secrets.token_urlsafe(12))
     try:

@@ -18,7 +18,6 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import bindparam, column, func, insert, select, table, update
 
-from authgate.storage.connect import upgrade_sync
 from authgate.storage.engine import IntegrityViolation, Outcome, Step
 from authgate.storage.postgres import PostgresDatabase
 from authgate.storage.sqlite import SqliteDatabase
@@ -69,11 +68,10 @@ class Batched:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def batched(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Batched]:
+async def batched(request: pytest.FixtureRequest) -> AsyncIterator[Batched]:
     database: Any
     if request.param == "sqlite":
-        path = tmp_path / "authgate.db"
-        upgrade_sync(f"sqlite+aiosqlite:///{path}")
+        path: Path = request.getfixturevalue("sqlite_file")
         database = SqliteDatabase(str(path))
         subject = Batched(database, 1, sqlite3.OperationalError)
     else:
@@ -103,7 +101,7 @@ async def pg_database(
     if truncate:
         admin = await asyncpg.connect(dsn)
         try:
-            await admin.execute(f'TRUNCATE "{JTIS.name}"')
+            await admin.execute(f'DELETE FROM "{JTIS.name}"')  # noqa: S608 (our table)
         finally:
             await admin.close()
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=6)

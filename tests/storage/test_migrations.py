@@ -1,4 +1,8 @@
-"""The Alembic migrations produce exactly the schema the models declare."""
+"""The Alembic migrations produce exactly the schema the models declare.
+
+``sqlite_file`` is a copy of the session's template, which ``upgrade_sync`` migrated from
+nothing to the head revision (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -21,21 +25,17 @@ from authgate.storage.models import Base
 # comparison (with these warnings); the next test checks that index directly.
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
-def test_migrations_match_models(tmp_path: Path) -> None:
-    path = tmp_path / "m.db"
-    upgrade_sync(f"sqlite+aiosqlite:///{path}")
-    engine = create_engine(f"sqlite:///{path}")
+def test_migrations_match_models(sqlite_file: Path) -> None:
+    engine = create_engine(f"sqlite:///{sqlite_file}")
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == []
 
 
-def test_the_janitor_reads_tokens_through_indexes(tmp_path: Path) -> None:
+def test_the_janitor_reads_tokens_through_indexes(sqlite_file: Path) -> None:
     """The purge and the successor wipe use their indexes, not a scan of every token."""
-    path = tmp_path / "m.db"
-    upgrade_sync(f"sqlite+aiosqlite:///{path}")
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{sqlite_file}")
     statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
     with engine.connect() as conn:
         for statement, index in (
@@ -61,11 +61,10 @@ def test_the_janitor_reads_tokens_through_indexes(tmp_path: Path) -> None:
     assert not {"ix_tokens_expires_at", "ix_authorization_codes_grant_id"} & names
 
 
-def test_downgrade_restores_the_previous_indexes(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
-    upgrade_sync(url)
+def test_downgrade_restores_the_previous_indexes(sqlite_file: Path) -> None:
+    url = f"sqlite+aiosqlite:///{sqlite_file}"
     command.downgrade(alembic_config(url), "0004")
-    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    engine = create_engine(f"sqlite:///{sqlite_file}")
     with engine.connect() as conn:
         names = {
             row[0]
@@ -77,7 +76,5 @@ def test_downgrade_restores_the_previous_indexes(tmp_path: Path) -> None:
     upgrade_sync(url)
 
 
-def test_upgrade_is_idempotent(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
-    upgrade_sync(url)
-    upgrade_sync(url)
+def test_upgrade_is_idempotent(sqlite_file: Path) -> None:
+    upgrade_sync(f"sqlite+aiosqlite:///{sqlite_file}")  # already at the head revision

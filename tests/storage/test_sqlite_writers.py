@@ -9,15 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from authgate.storage.connect import upgrade_sync
 from authgate.storage.engine import Step
 from authgate.storage.sqlite import SqliteDatabase
 from tests.storage.sqlite_units import INSERT, JTIS
 
 
-async def test_two_writers_on_one_file_commit_every_unit(tmp_path: Path) -> None:
-    path = tmp_path / "authgate.db"
-    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+async def test_two_writers_on_one_file_commit_every_unit(sqlite_file: Path) -> None:
+    path = sqlite_file
     # Two databases, as two worker processes would have: separate connections, separate
     # sync threads, separate descriptors of the advisory lock file.
     first, second = SqliteDatabase(str(path)), SqliteDatabase(str(path))
@@ -42,14 +40,13 @@ async def test_two_writers_on_one_file_commit_every_unit(tmp_path: Path) -> None
         await second.close()
 
 
-async def test_a_writer_outside_authgate_is_still_waited_for(tmp_path: Path) -> None:
+async def test_a_writer_outside_authgate_is_still_waited_for(sqlite_file: Path) -> None:
     """The lock file is advisory: SQLite's own locking and busy timeout still apply to others.
 
     The batch waits for the outside writer on the event loop's thread (documented in
     storage/sqlite.py), so the outside writer here commits from another thread.
     """
-    path = tmp_path / "authgate.db"
-    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    path = sqlite_file
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db = SqliteDatabase(str(path))
     try:
@@ -61,7 +58,7 @@ async def test_a_writer_outside_authgate_is_still_waited_for(tmp_path: Path) -> 
             other.execute("COMMIT")
             released.set()
 
-        timer = threading.Timer(0.3, release)
+        timer = threading.Timer(0.1, release)  # real time: SQLite's busy handler waits
         timer.start()
         outcome = await asyncio.wait_for(db.transact([Step(INSERT, {"h": "x", "e": 1.0})]), 15)
         assert released.is_set(), "the batch did not wait for the outside writer"

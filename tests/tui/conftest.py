@@ -34,3 +34,10 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+@pytest.fixture
+def backend() -> str:
+    """SQLite only: the screens talk to the Config API over HTTP, and what the API stores is
+    tested on both databases in tests/admin; here PostgreSQL would repeat the slow UI runs."""
+    return "sqlite"

@@ -7,10 +7,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tests.support import (
+    SQLITE_ONLY,
     FakeClock,
     Flow,
     authorize_params,
@@ -150,21 +152,31 @@ async def test_login_hint_is_escaped(http: httpx.AsyncClient, flow: Flow) -> Non
     assert "<script>alert(1)</script>" not in page.text
 
 
-async def test_acr_values_are_voluntary(http: httpx.AsyncClient, flow: Flow) -> None:
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    "acr_values", ["simple_password_auth", "urn:example:mfa simple_password_auth", "loa3"]
+)
+async def test_acr_values_are_voluntary(
+    http: httpx.AsyncClient, flow: Flow, acr_values: str
+) -> None:
     """Only simple_password_auth exists; other requested values are ignored (no essential
     acr claims: the claims parameter is not supported)."""
     client = await flow.register()
-    for acr_values in ("simple_password_auth", "urn:example:mfa simple_password_auth", "loa3"):
-        _, tokens = await _login(flow, client["client_id"], acr_values=acr_values)
-        claims = await _claims(http, tokens["id_token"])
-        assert claims["acr"] == "simple_password_auth"
-        assert claims["amr"] == ["pwd"]
+    _, tokens = await _login(flow, client["client_id"], acr_values=acr_values)
+    claims = await _claims(http, tokens["id_token"])
+    assert claims["acr"] == "simple_password_auth"
+    assert claims["amr"] == ["pwd"]
 
 
-async def test_bad_max_age(http: httpx.AsyncClient, flow: Flow) -> None:
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    "bad",
+    ["-1", "abc", "1.5", "²", "٣", "9" * 400],
+    ids=["negative", "letters", "fraction", "superscript two", "arabic-indic three", "huge"],
+)
+async def test_bad_max_age(http: httpx.AsyncClient, flow: Flow, bad: str) -> None:
     client = await flow.register()
-    for bad in ("-1", "abc", "1.5", "²", "٣", "9" * 400):
-        params = authorize_params(client["client_id"], s256(new_verifier()), "S256", max_age=bad)
-        response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
-        assert response.status_code == 302
-        assert "error=invalid_request" in response.headers["location"]
+    params = authorize_params(client["client_id"], s256(new_verifier()), "S256", max_age=bad)
+    response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
+    assert response.status_code == 302
+    assert "error=invalid_request" in response.headers["location"]

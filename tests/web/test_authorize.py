@@ -14,6 +14,7 @@ from authgate.runtime import Runtime
 from tests.support import (
     ISSUER,
     REDIRECT_URI,
+    SQLITE_ONLY,
     FakeClock,
     Flow,
     authorize_params,
@@ -33,6 +34,7 @@ async def _get(http: httpx.AsyncClient, params: dict[str, str]) -> httpx.Respons
     return await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     "variant",
     [

@@ -16,7 +16,7 @@ from authgate.web.app import create_app
 from tests.conftest import patch_config
 from tests.lifecycle import END_SESSION
 from tests.receiver import Receiver, Reply
-from tests.support import ISSUER, Browser, Flow
+from tests.support import ISSUER, SQLITE_ONLY, Browser, Flow
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
@@ -94,6 +94,11 @@ async def test_only_clients_of_the_session_are_notified(
     assert by_path["/first"]["sub"] != by_path["/second"]["sub"]  # pairwise vs public
 
 
+# Delivery (retries, refusals, timeouts, unreachable receivers) happens after the logout has
+# been stored, between the server and the receiver: these run on SQLite only.
+
+
+@SQLITE_ONLY
 async def test_failed_deliveries_are_retried(
     http: httpx.AsyncClient, flow: Flow, runtime: Runtime
 ) -> None:
@@ -108,6 +113,7 @@ async def test_failed_deliveries_are_retried(
     assert len({r.body for r in rx.requests}) == 1  # the same token each time
 
 
+@SQLITE_ONLY
 async def test_a_refusal_is_not_retried(
     http: httpx.AsyncClient, flow: Flow, runtime: Runtime
 ) -> None:
@@ -121,9 +127,12 @@ async def test_a_refusal_is_not_retried(
     assert len(rx.requests) == 1
 
 
+@SQLITE_ONLY
 async def test_slow_receivers_are_cut_off_and_never_delay_the_logout(
     http: httpx.AsyncClient, flow: Flow, runtime: Runtime
 ) -> None:
+    # Real time: the cut-off is asyncio.timeout around a real HTTP exchange, and the delivery
+    # timeout is configured in whole seconds, so this test takes two of them.
     await patch_config(
         runtime, backchannelLogoutDeliveryTimeout=1, backchannelLogoutDeliveryAttempts=2
     )
@@ -141,6 +150,7 @@ async def test_slow_receivers_are_cut_off_and_never_delay_the_logout(
         assert elapsed < 4
 
 
+@SQLITE_ONLY
 async def test_unreachable_receiver(http: httpx.AsyncClient, flow: Flow, runtime: Runtime) -> None:
     runtime.backchannel.backoff = 0.01
     rx = Receiver()

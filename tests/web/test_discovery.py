@@ -1,27 +1,31 @@
-"""Discovery at the three well-known paths, JWKS, and that what is advertised works."""
+"""Discovery: the document's content from :func:`authgate.core.discovery.document` as a
+function; over HTTP, the three well-known paths, their headers, and the JWKS.
+
+The HTTP tests run on SQLite only: the routes serve what the runtime holds in memory (its
+configuration, scopes and keys), and the database plays no part beyond the bootstrap, which
+every other web test runs on both databases.
+"""
 
 from __future__ import annotations
 
 import httpx
 
-from authgate.runtime import Runtime
-from tests.support import ISSUER, KID_PATTERN
+from authgate.appconfig import AppConfiguration
+from authgate.core import discovery
+from authgate.crypto.rotation import JWKS_MAX_AGE
+from authgate.runtime import STANDARD_SCOPES, Runtime
+from tests.support import ISSUER, KID_PATTERN, SQLITE_ONLY
+
+PATHS = (
+    "/.well-known/openid-configuration",
+    "/jans-auth/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+)
+ALL_ALGS = ("RS256", "ES256", "PS256")
 
 
-async def test_three_paths_serve_the_same_document(http: httpx.AsyncClient) -> None:
-    docs = [
-        (await http.get(path)).json()
-        for path in (
-            "/.well-known/openid-configuration",
-            "/jans-auth/.well-known/openid-configuration",
-            "/.well-known/oauth-authorization-server",
-        )
-    ]
-    assert docs[0] == docs[1] == docs[2]
-
-
-async def test_document_contents(http: httpx.AsyncClient) -> None:
-    doc = (await http.get("/.well-known/openid-configuration")).json()
+def test_document_contents() -> None:
+    doc = discovery.document(ISSUER, AppConfiguration(), list(STANDARD_SCOPES), ALL_ALGS)
     base = ISSUER + "/jans-auth/restv1"
     assert doc["issuer"] == ISSUER
     assert doc["authorization_endpoint"] == base + "/authorize"
@@ -76,17 +80,38 @@ async def test_document_contents(http: httpx.AsyncClient) -> None:
     assert "email" in doc["claims_supported"]
 
 
+@SQLITE_ONLY
+async def test_three_paths_serve_the_runtimes_document(
+    http: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    svc = runtime.services
+    expected = discovery.document(
+        ISSUER, svc.config.current, await svc.scopes.all(), runtime.keyring.algorithms
+    )
+    assert expected["id_token_signing_alg_values_supported"] == list(ALL_ALGS)
+    for path in PATHS:
+        response = await http.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.headers["cache-control"] == f"public, max-age={JWKS_MAX_AGE}"
+        assert response.json() == expected, path
+
+
+@SQLITE_ONLY
 async def test_every_advertised_endpoint_exists(http: httpx.AsyncClient) -> None:
-    doc = (await http.get("/.well-known/openid-configuration")).json()
-    for key, value in doc.items():
-        if key.endswith("_endpoint") or key == "jwks_uri":
-            path = value.removeprefix(ISSUER)
-            response = await http.options(path)
-            assert response.status_code != 404, key
+    doc = (await http.get(PATHS[0])).json()
+    advertised = {k: v for k, v in doc.items() if k.endswith("_endpoint") or k == "jwks_uri"}
+    assert len(advertised) >= 9
+    for key, value in advertised.items():
+        path = value.removeprefix(ISSUER)
+        response = await http.options(path)
+        assert response.status_code != 404, key
 
 
+@SQLITE_ONLY
 async def test_jwks(http: httpx.AsyncClient, runtime: Runtime) -> None:
     response = await http.get("/jans-auth/restv1/jwks")
+    assert response.headers["cache-control"] == f"public, max-age={JWKS_MAX_AGE}"
     keys = response.json()["keys"]
     assert sorted(k["alg"] for k in keys) == ["ES256", "PS256", "RS256"]
     key = next(k for k in keys if k["alg"] == "RS256")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -16,7 +16,7 @@ from authgate.storage.replay import SqlReplayCache
 from authgate.web.app import create_app
 from tests.conftest import patch_config
 from tests.dpop_support import USERINFO_URL, DPoPKey
-from tests.support import ISSUER, FakeClock, Flow, fast_hasher, token_form
+from tests.support import ISSUER, SQLITE_ONLY, FakeClock, Flow, fast_hasher, token_form
 
 USERINFO = "/jans-auth/restv1/userinfo"
 
@@ -60,16 +60,6 @@ async def test_userinfo_checks_the_binding(
     assert no_proof.json()["error"] == "invalid_dpop_proof"
     assert no_proof.headers["WWW-Authenticate"].startswith('DPoP error="invalid_dpop_proof"')
     assert 'algs="ES256 PS256 RS256 Ed25519"' in no_proof.headers["WWW-Authenticate"]
-    cases = {
-        "no ath": key.proof("GET", USERINFO_URL),
-        "ath of another token": key.proof("GET", USERINFO_URL, access_token="x" * 43),
-        "token endpoint htu": key.proof("GET", access_token=access),
-        "wrong htm": key.proof("POST", USERINFO_URL, access_token=access),
-    }
-    for name, proof in cases.items():
-        response = await call({"Authorization": f"DPoP {access}", "DPoP": proof})
-        assert response.status_code == 401, name
-        assert response.json()["error"] == "invalid_dpop_proof", name
     wrong_key = other.proof("GET", USERINFO_URL, access_token=access)
     response = await call({"Authorization": f"DPoP {access}", "DPoP": wrong_key})
     assert response.status_code == 401
@@ -80,6 +70,29 @@ async def test_userinfo_checks_the_binding(
     replayed = await call({"Authorization": f"DPoP {access}", "DPoP": proof})
     assert replayed.status_code == 401
     assert "replay" in replayed.json()["error_description"]
+
+
+MISMATCHED_PROOFS: dict[str, Callable[[DPoPKey, str], str]] = {
+    "no ath": lambda key, _access: key.proof("GET", USERINFO_URL),
+    "ath of another token": lambda key, _access: key.proof(
+        "GET", USERINFO_URL, access_token="x" * 43
+    ),
+    "token endpoint htu": lambda key, access: key.proof("GET", access_token=access),
+    "wrong htm": lambda key, access: key.proof("POST", USERINFO_URL, access_token=access),
+}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("case", list(MISMATCHED_PROOFS))
+async def test_userinfo_refuses_a_proof_for_another_request(
+    flow: Flow, http: httpx.AsyncClient, clock: FakeClock, case: str
+) -> None:
+    key = DPoPKey(now=clock.now)
+    access = (await _tokens(flow, key))["access_token"]
+    proof = MISMATCHED_PROOFS[case](key, access)
+    response = await http.get(USERINFO, headers={"Authorization": f"DPoP {access}", "DPoP": proof})
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_dpop_proof"
 
 
 async def test_bearer_token_cannot_use_dpop_scheme(

@@ -16,6 +16,7 @@ from tests.conftest import patch_config
 from tests.support import (
     ISSUER,
     REDIRECT_URI,
+    SQLITE_ONLY,
     Flow,
     authorize_params,
     hidden_form,
@@ -60,6 +61,7 @@ def _assert_safe_page(response: httpx.Response) -> None:
     assert response.headers["referrer-policy"] == "no-referrer"
 
 
+@SQLITE_ONLY  # the page; test_code_from_form_post_is_redeemable redeems on both databases
 @pytest.mark.parametrize("response_type", ["code", "code id_token", "id_token token"])
 async def test_success_is_an_auto_submitting_form(
     http: httpx.AsyncClient, flow: Flow, response_type: str

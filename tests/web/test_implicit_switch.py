@@ -12,6 +12,7 @@ import pytest
 from authgate.runtime import Runtime
 from tests.conftest import patch_config
 from tests.support import (
+    SQLITE_ONLY,
     Flow,
     authorize_params,
     flow_registration_body,
@@ -61,6 +62,7 @@ async def test_registration_refuses_implicit_when_off(
     assert client["response_types"] == ["code"]
 
 
+@SQLITE_ONLY  # configuration policy, decided before anything is stored
 @pytest.mark.parametrize(
     "response_type", ["token", "id_token", "id_token token", "code id_token", "code token"]
 )

@@ -4,6 +4,7 @@ about which tokens."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from authgate.runtime import Runtime
 from tests.lifecycle import (
@@ -14,7 +15,7 @@ from tests.lifecycle import (
     public_tokens,
     refresh_form,
 )
-from tests.support import ISSUER, USERNAME, FakeClock, Flow, token_form
+from tests.support import ISSUER, SQLITE_ONLY, USERNAME, FakeClock, Flow, token_form
 
 
 async def _introspect(
@@ -121,20 +122,25 @@ async def test_public_clients_cannot_introspect(http: httpx.AsyncClient, flow: F
     assert "public clients" in response.json()["error_description"]
 
 
-async def test_authentication_failures(http: httpx.AsyncClient, flow: Flow) -> None:
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    "case", ["no credentials", "wrong secret", "unknown client", "client_id without secret"]
+)
+async def test_authentication_failures(http: httpx.AsyncClient, flow: Flow, case: str) -> None:
     client, tokens = await confidential_tokens(flow)
-    cases = [
-        ({"token": tokens["access_token"]}, {}),
-        ({"token": tokens["access_token"]}, basic(client["client_id"], "wrong")),
-        ({"token": tokens["access_token"]}, basic("nobody", "x")),
-        ({"token": tokens["access_token"], "client_id": client["client_id"]}, {}),
-    ]
-    for data, headers in cases:
-        response = await http.post(INTROSPECTION, data=data, headers=headers)
-        assert response.status_code == 401, (data, response.text)
-        assert response.json()["error"] == "invalid_client"
+    data = {"token": tokens["access_token"]}
+    headers = {
+        "wrong secret": basic(client["client_id"], "wrong"),
+        "unknown client": basic("nobody", "x"),
+    }.get(case, {})
+    if case == "client_id without secret":
+        data["client_id"] = client["client_id"]
+    response = await http.post(INTROSPECTION, data=data, headers=headers)
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_client"
 
 
+@SQLITE_ONLY
 async def test_malformed_requests(http: httpx.AsyncClient, flow: Flow) -> None:
     client, _ = await confidential_tokens(flow)
     auth = basic(client["client_id"], client["client_secret"])

@@ -13,6 +13,7 @@ from tests.conftest import patch_config
 from tests.support import (
     ISSUER,
     REDIRECT_URI,
+    SQLITE_ONLY,
     Browser,
     Flow,
     authorize_params,
@@ -40,20 +41,25 @@ async def test_success_response_has_iss(flow: Flow) -> None:
     assert result.params["state"] == issued.params["state"]
 
 
+REDIRECTED_ERRORS = [
+    ({"response_type": "code code"}, "unsupported_response_type"),
+    ({"response_type": "code device"}, "unsupported_response_type"),
+    ({"code_challenge_method": "S512"}, "invalid_request"),
+    ({"code_challenge": "short"}, "invalid_request"),
+    ({"prompt": "none"}, "login_required"),
+    ({"prompt": "bogus"}, "invalid_request"),
+    ({"max_age": "soon"}, "invalid_request"),
+    ({"response_mode": "query.jwt"}, "invalid_request"),
+    ({"request": "eyJ.x.y"}, "invalid_request"),
+    ({"dpop_jkt": "not a thumbprint"}, "invalid_request"),
+]
+
+
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("change", "error"),
-    [
-        ({"response_type": "code code"}, "unsupported_response_type"),
-        ({"response_type": "code device"}, "unsupported_response_type"),
-        ({"code_challenge_method": "S512"}, "invalid_request"),
-        ({"code_challenge": "short"}, "invalid_request"),
-        ({"prompt": "none"}, "login_required"),
-        ({"prompt": "bogus"}, "invalid_request"),
-        ({"max_age": "soon"}, "invalid_request"),
-        ({"response_mode": "query.jwt"}, "invalid_request"),
-        ({"request": "eyJ.x.y"}, "invalid_request"),
-        ({"dpop_jkt": "not a thumbprint"}, "invalid_request"),
-    ],
+    REDIRECTED_ERRORS,
+    ids=[" ".join(f"{k}={v}" for k, v in change.items()) for change, _ in REDIRECTED_ERRORS],
 )
 async def test_every_redirected_error_has_iss(
     flow: Flow, http: httpx.AsyncClient, change: dict[str, str], error: str

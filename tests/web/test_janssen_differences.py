@@ -15,6 +15,7 @@ from authgate.storage.models import Base
 from tests.conftest import patch_config
 from tests.support import (
     REDIRECT_URI,
+    SQLITE_ONLY,
     Browser,
     FakeClock,
     authorize_params,
@@ -82,6 +83,7 @@ async def test_an_unknown_pkce_method_is_refused_not_treated_as_plain(
     assert result.params["iss"] == str(http.base_url).rstrip("/")
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     "verifier",
     ["a" * 42, "a" * 129, "a" * 42 + "+", "a" * 42 + " "],

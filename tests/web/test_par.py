@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import httpx
+import pytest
 
 from authgate.runtime import Runtime
 from tests.conftest import patch_config
@@ -13,6 +14,7 @@ from tests.dpop_support import PAR_URL, DPoPKey
 from tests.support import (
     ISSUER,
     REDIRECT_URI,
+    SQLITE_ONLY,
     Browser,
     FakeClock,
     Flow,
@@ -93,45 +95,87 @@ async def test_request_uri_of_another_client(flow: Flow, http: httpx.AsyncClient
     assert ok.status_code == 302
 
 
-async def test_unknown_and_foreign_request_uris(flow: Flow, http: httpx.AsyncClient) -> None:
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    "uri",
+    ["urn:ietf:params:oauth:request_uri:nope", "https://rp.example/request.jwt"],
+    ids=["unknown", "not ours"],
+)
+async def test_unknown_and_foreign_request_uris(
+    flow: Flow, http: httpx.AsyncClient, uri: str
+) -> None:
     client = await flow.register()
-    for uri in ("urn:ietf:params:oauth:request_uri:nope", "https://rp.example/request.jwt"):
-        page = await _error_page(http, {"client_id": client["client_id"], "request_uri": uri})
-        assert "invalid_request_uri" in page.text
+    page = await _error_page(http, {"client_id": client["client_id"], "request_uri": uri})
+    assert "invalid_request_uri" in page.text
+
+
+@SQLITE_ONLY
+async def test_request_uri_without_client_id(http: httpx.AsyncClient) -> None:
     page = await _error_page(http, {"request_uri": "urn:ietf:params:oauth:request_uri:x"})
     assert "invalid_request" in page.text
 
 
-async def test_push_errors(flow: Flow, http: httpx.AsyncClient) -> None:
+#: Stands for the registered (public) client's id in the cases below.
+CLIENT = "<registered client>"
+PUSH_ERRORS = [
+    # (name, client_id, with a verifier, extra parameters, status, error)
+    ("public client without PKCE", CLIENT, False, {}, 400, "invalid_request"),
+    ("request_uri pushed", CLIENT, True, {"request_uri": "urn:x"}, 400, "invalid_request"),
+    (
+        "unregistered redirect_uri",
+        CLIENT,
+        True,
+        {"redirect_uri": "https://evil.example/cb"},
+        400,
+        "invalid_request",
+    ),
+    (
+        "unsupported response_type",
+        CLIENT,
+        True,
+        {"response_type": "code code"},
+        400,
+        "unsupported_response_type",
+    ),
+    ("JARM response_mode", CLIENT, True, {"response_mode": "query.jwt"}, 400, "invalid_request"),
+    (
+        "unknown challenge method",
+        CLIENT,
+        True,
+        {"code_challenge_method": "plain2"},
+        400,
+        "invalid_request",
+    ),
+    ("unknown client", "unknown-client", True, {}, 401, "invalid_client"),
+    ("no client_id", None, True, {}, 401, "invalid_client"),
+]
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("client_id", "with_verifier", "extra", "status", "error"),
+    [case[1:] for case in PUSH_ERRORS],
+    ids=[case[0] for case in PUSH_ERRORS],
+)
+async def test_push_errors(
+    flow: Flow,
+    http: httpx.AsyncClient,
+    client_id: str | None,
+    with_verifier: bool,
+    extra: dict[str, str],
+    status: int,
+    error: str,
+) -> None:
     client = await flow.register()
-    cid = client["client_id"]
-    cases: list[tuple[dict[str, str], int, str]] = [
-        (_push_form(cid, None), 400, "invalid_request"),  # public client without PKCE
-        (_push_form(cid, new_verifier(), request_uri="urn:x"), 400, "invalid_request"),
-        (
-            _push_form(cid, new_verifier(), redirect_uri="https://evil.example/cb"),
-            400,
-            "invalid_request",
-        ),
-        (
-            _push_form(cid, new_verifier(), response_type="code code"),
-            400,
-            "unsupported_response_type",
-        ),
-        (_push_form(cid, new_verifier(), response_mode="query.jwt"), 400, "invalid_request"),
-        (_push_form(cid, new_verifier(), code_challenge_method="plain2"), 400, "invalid_request"),
-        (_push_form("unknown-client", new_verifier()), 401, "invalid_client"),
-        (
-            {k: v for k, v in _push_form(cid, new_verifier()).items() if k != "client_id"},
-            401,
-            "invalid_client",
-        ),
-    ]
-    for form, status, error in cases:
-        response = await _push(http, form)
-        assert response.status_code == status, (form, response.text)
-        assert response.json()["error"] == error, form
-        assert "location" not in response.headers
+    cid = client["client_id"] if client_id in (CLIENT, None) else client_id
+    assert cid is not None
+    form = _push_form(cid, new_verifier() if with_verifier else None, **extra)
+    if client_id is None:
+        del form["client_id"]
+    response = await _push(http, form)
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == error
+    assert "location" not in response.headers
 
 
 async def test_pkce_required_for_public_push_even_when_relaxed(

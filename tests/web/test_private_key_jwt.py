@@ -4,7 +4,9 @@ assertion checks (signature, alg, aud, exp/iat/nbf, single-use jti), jwks_uri fe
 from __future__ import annotations
 
 import base64
+import functools
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,7 +18,7 @@ from joserfc.jwk import ECKey, OctKey, RSAKey
 from authgate.runtime import Runtime
 from tests.lifecycle import INTROSPECTION, REGISTER, REVOKE, TOKEN, refresh_form
 from tests.receiver import Receiver, Reply
-from tests.support import ISSUER, FakeClock, Flow, token_form
+from tests.support import ISSUER, SQLITE_ONLY, FakeClock, Flow, token_form
 
 TOKEN_URL = ISSUER + TOKEN
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -24,6 +26,12 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 def ec_key(kid: str = "k1") -> ECKey:
     return ECKey.generate_key("P-256", parameters={"kid": kid})
+
+
+@functools.cache
+def rsa_key() -> RSAKey:
+    """One RSA key for the module: generating RSA-2048 keys is slow, and reuse is harmless."""
+    return RSAKey.generate_key(2048, parameters={"kid": "rsa-1"})
 
 
 def jwks(*keys: ECKey | RSAKey) -> dict[str, Any]:
@@ -92,15 +100,19 @@ async def test_register_and_authenticate(flow: Flow, clock: FakeClock) -> None:
     assert again.status_code == 200, again.text
 
 
-async def test_rsa_key_and_audiences(flow: Flow, clock: FakeClock) -> None:
-    key = RSAKey.generate_key(2048, parameters={"kid": "rsa-1"})
+@pytest.mark.parametrize(
+    "aud",
+    [ISSUER, TOKEN_URL, [ISSUER, "https://other.example"]],
+    ids=["issuer", "token endpoint", "list with the issuer"],
+)
+async def test_rsa_key_and_audiences(flow: Flow, clock: FakeClock, aud: Any) -> None:
+    key = rsa_key()
     client = await _register(flow, jwks=jwks(key))
     cid = client["client_id"]
-    for aud in (ISSUER, TOKEN_URL, [ISSUER, "https://other.example"]):
-        form = await _code_form(flow, cid)
-        value = assertion(key, cid, clock.now(), alg="PS256", aud=aud)
-        response = await flow.token(form | auth(value))
-        assert response.status_code == 200, (aud, response.text)
+    form = await _code_form(flow, cid)
+    value = assertion(key, cid, clock.now(), alg="PS256", aud=aud)
+    response = await flow.token(form | auth(value))
+    assert response.status_code == 200, response.text
 
 
 async def test_replayed_assertion_is_refused(flow: Flow, clock: FakeClock) -> None:
@@ -132,6 +144,7 @@ BAD_ASSERTIONS: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("case", "change", "needle"), BAD_ASSERTIONS, ids=[c[0] for c in BAD_ASSERTIONS]
 )
@@ -149,21 +162,31 @@ async def test_bad_assertions(
     assert needle in response.json()["error_description"], response.json()
 
 
-async def test_wrong_key_symmetric_and_none_algs(flow: Flow, clock: FakeClock) -> None:
-    key = ec_key()
-    client = await _register(flow, jwks=jwks(key))
+def _unsigned(cid: str, now: float) -> str:
+    claims = {"iss": cid, "sub": cid, "aud": TOKEN_URL, "jti": "j", "exp": now + 60}
+    return f"{_b64({'alg': 'none'})}.{_b64(claims)}."
+
+
+WRONG_SIGNERS: dict[str, Callable[[str, float], str]] = {
+    # same kid as the registered key, another key
+    "impostor key": lambda cid, now: assertion(ec_key(), cid, now),
+    "HS256": lambda cid, now: assertion(OctKey.generate_key(256), cid, now, alg="HS256"),
+    "none": _unsigned,
+}
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("signer", list(WRONG_SIGNERS))
+async def test_wrong_key_symmetric_and_none_algs(flow: Flow, clock: FakeClock, signer: str) -> None:
+    client = await _register(flow, jwks=jwks(ec_key()))
     cid = client["client_id"]
-    impostor = ec_key()  # same kid, different key
-    values = [assertion(impostor, cid, clock.now())]
-    values.append(assertion(OctKey.generate_key(256), cid, clock.now(), alg="HS256"))
-    unsigned = {"iss": cid, "sub": cid, "aud": TOKEN_URL, "jti": "j", "exp": clock.now() + 60}
-    values.append(f"{_b64({'alg': 'none'})}.{_b64(unsigned)}.")
-    for value in values:
-        response = await flow.token(await _code_form(flow, cid) | auth(value))
-        assert response.status_code == 401, response.text
-        assert response.json()["error"] == "invalid_client"
+    value = WRONG_SIGNERS[signer](cid, clock.now())
+    response = await flow.token(await _code_form(flow, cid) | auth(value))
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_client"
 
 
+@SQLITE_ONLY
 async def test_malformed_requests(flow: Flow, clock: FakeClock) -> None:
     key = ec_key()
     client = await _register(flow, jwks=jwks(key))
@@ -187,6 +210,7 @@ async def test_malformed_requests(flow: Flow, clock: FakeClock) -> None:
     assert (await flow.token(form | auth(value))).status_code == 200
 
 
+@SQLITE_ONLY
 async def test_client_without_the_method_cannot_use_assertions(
     flow: Flow, clock: FakeClock
 ) -> None:
@@ -259,6 +283,7 @@ def _with_private(key: ECKey) -> dict[str, Any]:
     return {"keys": [dict(key.as_dict(private=True))]}
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("metadata", "needle"),
     [
@@ -290,6 +315,7 @@ async def test_key_metadata_is_validated(
     assert needle in response.json()["error_description"]
 
 
+@SQLITE_ONLY
 async def test_private_key_in_jwks_is_refused(http: httpx.AsyncClient) -> None:
     body = {
         "redirect_uris": ["https://app.example/cb"],

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from authgate.runtime import Runtime
 from authgate.storage.models import ClientRow
 from tests.conftest import patch_config
-from tests.support import ISSUER, REDIRECT_URI, FakeClock, flow_registration_body
+from tests.support import ISSUER, REDIRECT_URI, SQLITE_ONLY, FakeClock, flow_registration_body
 
 REGISTER = "/jans-auth/restv1/register"
 
@@ -160,47 +160,52 @@ def _bad(**overrides: Any) -> dict[str, Any]:
     return flow_registration_body() | overrides
 
 
+INVALID_REGISTRATIONS = [
+    (_bad(redirect_uris=["https://app.example/cb#frag"]), "invalid_redirect_uri", "fragment"),
+    (_bad(redirect_uris=["http://app.example/cb"]), "invalid_redirect_uri", "non-loopback"),
+    (_bad(redirect_uris=["myapp://cb"]), "invalid_redirect_uri", "web clients must use https"),
+    (
+        _bad(redirect_uris=["https://user@app.example/cb"]),
+        "invalid_redirect_uri",
+        "user information",
+    ),
+    (_bad(redirect_uris=["/relative"]), "invalid_redirect_uri", "absolute"),
+    (_bad(redirect_uris=[]), "invalid_redirect_uri", "required"),
+    (_bad(redirect_uris="https://app.example/cb"), "invalid_redirect_uri", "redirect_uris"),
+    (
+        _bad(redirect_uris=["https://a.example/cb", "https://b.example/cb"]),
+        "invalid_redirect_uri",
+        "sector_identifier_uri",
+    ),
+    (_bad(application_type="desktop"), "invalid_client_metadata", "application_type"),
+    (
+        _bad(token_endpoint_auth_method="client_secret_jwt"),
+        "invalid_client_metadata",
+        "token_endpoint_auth_method",
+    ),
+    (
+        _bad(token_endpoint_auth_method="private_key_jwt"),
+        "invalid_client_metadata",
+        "needs jwks or jwks_uri",
+    ),
+    (_bad(subject_type="anonymous"), "invalid_client_metadata", "subject_type"),
+    (
+        _bad(id_token_signed_response_alg="none"),
+        "invalid_client_metadata",
+        "id_token_signed_response_alg",
+    ),
+    (_bad(require_pkce="yes"), "invalid_client_metadata", "require_pkce"),
+    (_bad(scope=[1, 2]), "invalid_client_metadata", "scope"),
+    (_bad(redirect_uris_regex=".*"), "invalid_client_metadata", "redirect_uris_regex"),
+    (_bad(par_lifetime=-5), "invalid_client_metadata", "par_lifetime"),
+]
+
+
+@SQLITE_ONLY  # refused before anything is written; the count of clients says so
 @pytest.mark.parametrize(
     ("body", "error", "needle"),
-    [
-        (_bad(redirect_uris=["https://app.example/cb#frag"]), "invalid_redirect_uri", "fragment"),
-        (_bad(redirect_uris=["http://app.example/cb"]), "invalid_redirect_uri", "non-loopback"),
-        (_bad(redirect_uris=["myapp://cb"]), "invalid_redirect_uri", "web clients must use https"),
-        (
-            _bad(redirect_uris=["https://user@app.example/cb"]),
-            "invalid_redirect_uri",
-            "user information",
-        ),
-        (_bad(redirect_uris=["/relative"]), "invalid_redirect_uri", "absolute"),
-        (_bad(redirect_uris=[]), "invalid_redirect_uri", "required"),
-        (_bad(redirect_uris="https://app.example/cb"), "invalid_redirect_uri", "redirect_uris"),
-        (
-            _bad(redirect_uris=["https://a.example/cb", "https://b.example/cb"]),
-            "invalid_redirect_uri",
-            "sector_identifier_uri",
-        ),
-        (_bad(application_type="desktop"), "invalid_client_metadata", "application_type"),
-        (
-            _bad(token_endpoint_auth_method="client_secret_jwt"),
-            "invalid_client_metadata",
-            "token_endpoint_auth_method",
-        ),
-        (
-            _bad(token_endpoint_auth_method="private_key_jwt"),
-            "invalid_client_metadata",
-            "needs jwks or jwks_uri",
-        ),
-        (_bad(subject_type="anonymous"), "invalid_client_metadata", "subject_type"),
-        (
-            _bad(id_token_signed_response_alg="none"),
-            "invalid_client_metadata",
-            "id_token_signed_response_alg",
-        ),
-        (_bad(require_pkce="yes"), "invalid_client_metadata", "require_pkce"),
-        (_bad(scope=[1, 2]), "invalid_client_metadata", "scope"),
-        (_bad(redirect_uris_regex=".*"), "invalid_client_metadata", "redirect_uris_regex"),
-        (_bad(par_lifetime=-5), "invalid_client_metadata", "par_lifetime"),
-    ],
+    INVALID_REGISTRATIONS,
+    ids=[needle for _, _, needle in INVALID_REGISTRATIONS],
 )
 async def test_invalid_registrations_store_nothing(
     http: httpx.AsyncClient, runtime: Runtime, body: dict[str, Any], error: str, needle: str
@@ -213,6 +218,7 @@ async def test_invalid_registrations_store_nothing(
     assert await _count_clients(runtime) == before
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("content", "content_type"),
     [
@@ -221,6 +227,7 @@ async def test_invalid_registrations_store_nothing(
         (b"client_name=x", "application/x-www-form-urlencoded"),
         (b"\xff", "application/json"),
     ],
+    ids=["broken JSON", "JSON array", "form body", "invalid UTF-8"],
 )
 async def test_malformed_bodies(
     http: httpx.AsyncClient, runtime: Runtime, content: bytes, content_type: str

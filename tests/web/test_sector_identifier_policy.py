@@ -7,9 +7,10 @@ import httpx
 import pytest
 
 from tests.sector_site import SectorSite
-from tests.support import REDIRECT_URI
+from tests.support import REDIRECT_URI, SQLITE_ONLY
 
 
+@SQLITE_ONLY  # refused before any fetch or write
 @pytest.mark.parametrize(
     ("uri", "message"),
     [

@@ -7,10 +7,11 @@ import asyncio
 import base64
 
 import httpx
+import pytest
 
 from authgate.runtime import Runtime
 from tests.conftest import patch_config
-from tests.support import REDIRECT_URI, FakeClock, Flow, token_form
+from tests.support import REDIRECT_URI, SQLITE_ONLY, FakeClock, Flow, token_form
 
 TOKEN = "/jans-auth/restv1/token"
 
@@ -155,19 +156,19 @@ async def test_filters_authenticate_by_custom_attribute(flow: Flow, runtime: Run
     assert right.status_code == 200, right.text
 
 
-async def test_client_secret_basic_and_post(flow: Flow) -> None:
-    for method in ("client_secret_basic", "client_secret_post"):
-        client = await flow.register(token_endpoint_auth_method=method)
-        issued = await flow.code(client["client_id"])
-        form = token_form(client["client_id"], issued.code, issued.verifier)
-        headers = {}
-        if method == "client_secret_basic":
-            raw = f"{client['client_id']}:{client['client_secret']}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
-        else:
-            form["client_secret"] = client["client_secret"]
-        response = await flow.token(form, headers=headers)
-        assert response.status_code == 200, (method, response.text)
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+async def test_client_secret_basic_and_post(flow: Flow, method: str) -> None:
+    client = await flow.register(token_endpoint_auth_method=method)
+    issued = await flow.code(client["client_id"])
+    form = token_form(client["client_id"], issued.code, issued.verifier)
+    headers = {}
+    if method == "client_secret_basic":
+        raw = f"{client['client_id']}:{client['client_secret']}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
+    else:
+        form["client_secret"] = client["client_secret"]
+    response = await flow.token(form, headers=headers)
+    assert response.status_code == 200, response.text
 
 
 async def test_wrong_secret_and_wrong_method(flow: Flow) -> None:
@@ -193,42 +194,55 @@ async def test_wrong_secret_and_wrong_method(flow: Flow) -> None:
     assert response.status_code == 401
 
 
-async def test_malformed_token_requests(http: httpx.AsyncClient, flow: Flow) -> None:
+#: Stands for the registered (public) client's id in the cases below.
+CLIENT = "<registered client>"
+MALFORMED = [
+    pytest.param({"client_id": CLIENT, "code": "x"}, 400, "invalid_request", id="no grant_type"),
+    pytest.param(
+        {"grant_type": "password", "client_id": CLIENT, "username": "a", "password": "b"},
+        400,
+        "unsupported_grant_type",
+        id="password grant",
+    ),
+    pytest.param(
+        {"grant_type": "client_credentials", "client_id": CLIENT},
+        400,
+        "unauthorized_client",  # supported, but not registered for this public client
+        id="client_credentials for a public client",
+    ),
+    pytest.param(
+        {"grant_type": "authorization_code", "client_id": CLIENT},
+        400,
+        "invalid_request",
+        id="no code",
+    ),
+    pytest.param(
+        {"grant_type": "authorization_code", "code": "x"}, 401, "invalid_client", id="no client"
+    ),
+    pytest.param(
+        {"grant_type": "authorization_code", "client_id": "nobody", "code": "x"},
+        401,
+        "invalid_client",
+        id="unknown client",
+    ),
+]
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(("form", "status", "error"), MALFORMED)
+async def test_malformed_token_requests(
+    http: httpx.AsyncClient, flow: Flow, form: dict[str, str], status: int, error: str
+) -> None:
     client = await flow.register()
-    cases = [
-        ({"client_id": client["client_id"], "code": "x"}, 400, "invalid_request"),
-        (
-            {
-                "grant_type": "password",
-                "client_id": client["client_id"],
-                "username": "a",
-                "password": "b",
-            },
-            400,
-            "unsupported_grant_type",
-        ),
-        (
-            {"grant_type": "client_credentials", "client_id": client["client_id"]},
-            400,
-            "unauthorized_client",  # supported, but not registered for this public client
-        ),
-        (
-            {"grant_type": "authorization_code", "client_id": client["client_id"]},
-            400,
-            "invalid_request",
-        ),
-        ({"grant_type": "authorization_code", "code": "x"}, 401, "invalid_client"),
-        (
-            {"grant_type": "authorization_code", "client_id": "nobody", "code": "x"},
-            401,
-            "invalid_client",
-        ),
-    ]
-    for form, status, error in cases:
-        response = await http.post(TOKEN, data=form)
-        assert response.status_code == status, (form, response.text)
-        assert response.json()["error"] == error
-        assert response.json()["error_description"]
+    form = {k: client["client_id"] if v == CLIENT else v for k, v in form.items()}
+    response = await http.post(TOKEN, data=form)
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == error
+    assert response.json()["error_description"]
+
+
+@SQLITE_ONLY
+async def test_unparseable_token_requests(http: httpx.AsyncClient) -> None:
     repeated = await http.post(
         TOKEN,
         content=b"grant_type=authorization_code&code=a&code=b",
@@ -353,6 +367,7 @@ async def test_no_id_token_without_openid(flow: Flow) -> None:
     assert "access_token" in tokens
 
 
+@SQLITE_ONLY
 async def test_oversized_bodies_are_refused(http: httpx.AsyncClient) -> None:
     big = b"grant_type=authorization_code&code=" + b"a" * 70_000
     response = await http.post(

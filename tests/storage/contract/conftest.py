@@ -42,7 +42,7 @@ from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
-from tests.conftest import _truncate_pg
+from tests.conftest import empty_pg
 from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
@@ -132,7 +132,7 @@ async def ports(
         return
     if backend == "postgres":
         url = str(request.getfixturevalue("postgres_url"))
-        await _truncate_pg(url)
+        await empty_pg(url)
     else:
         template: Path = request.getfixturevalue("sqlite_template")
         target = tmp_path / "authgate.db"
