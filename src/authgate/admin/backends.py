@@ -15,9 +15,17 @@ from pydantic import BaseModel, ValidationError
 
 from authgate.admin.config_patch import describe
 from authgate.admin.context import Actor
-from authgate.admin.schemas import ClientIn, PasswordIn, UserIn, UserUpdate
+from authgate.admin.schemas import ClientIn, InitialTokenIn, PasswordIn, UserIn, UserUpdate
 from authgate.admin.service import AdminService
-from authgate.admin.views import client_json, key_json, rotation_json, scope_json, user_json
+from authgate.admin.views import (
+    client_json,
+    initial_token_json,
+    issued_token_json,
+    key_json,
+    rotation_json,
+    scope_json,
+    user_json,
+)
 from authgate.appconfig import AppConfiguration
 from authgate.errors import InvalidRequest
 
@@ -40,6 +48,9 @@ class AdminBackend(Protocol):
     async def list_scopes(self) -> list[dict[str, Any]]: ...
     async def list_keys(self) -> list[dict[str, Any]]: ...
     async def rotate_keys(self) -> dict[str, Any]: ...
+    async def list_initial_tokens(self) -> list[dict[str, Any]]: ...
+    async def create_initial_token(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def revoke_initial_token(self, token_id: str) -> None: ...
 
 
 def _parse(model: type[M], body: dict[str, Any]) -> M:
@@ -104,3 +115,14 @@ class LocalBackend:
 
     async def rotate_keys(self) -> dict[str, Any]:
         return rotation_json(await self._s.keys.rotate(self._actor))
+
+    async def list_initial_tokens(self) -> list[dict[str, Any]]:
+        now = self._s.context.now()
+        return [initial_token_json(t, now) for t in await self._s.initial_tokens.list(limit=500)]
+
+    async def create_initial_token(self, body: dict[str, Any]) -> dict[str, Any]:
+        issued = await self._s.initial_tokens.issue(_parse(InitialTokenIn, body), self._actor)
+        return issued_token_json(issued, self._s.context.now())
+
+    async def revoke_initial_token(self, token_id: str) -> None:
+        await self._s.initial_tokens.revoke(token_id, self._actor)

@@ -16,6 +16,8 @@ KEYS = f"{PREFIX}/config/jwks"
 KEYS_ROTATE = f"{KEYS}/rotate"
 SESSIONS = f"{PREFIX}/jans-auth-server/session"
 AUDIT = f"{PREFIX}/audit"
+#: authgate extension: initial access tokens for dynamic registration (RFC 7591 §3).
+INITIAL_TOKENS = f"{PREFIX}/openid/initial-access-tokens"
 OPENAPI = f"{PREFIX}/openapi.json"
 
 JSON_PATCH = "application/json-patch+json"

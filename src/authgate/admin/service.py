@@ -13,11 +13,13 @@ from authgate.admin.client_service import ClientAdmin
 from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
 from authgate.admin.directory_service import ScopeAdmin, UserAdmin
+from authgate.admin.initial_token_service import InitialTokenAdmin
 from authgate.admin.ops_service import AuditAdmin, KeyAdmin, SessionAdmin
 
 
 class AdminService:
-    """Configuration, clients, scopes, users, keys, sessions and the audit log."""
+    """Configuration, clients, scopes, users, keys, sessions, the audit log and initial
+    access tokens."""
 
     def __init__(self, ctx: AdminContext) -> None:
         self.context = ctx
@@ -28,3 +30,4 @@ class AdminService:
         self.keys = KeyAdmin(ctx)
         self.sessions = SessionAdmin(ctx)
         self.audit = AuditAdmin(ctx)
+        self.initial_tokens = InitialTokenAdmin(ctx)

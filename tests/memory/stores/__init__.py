@@ -3,6 +3,7 @@
 
 from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.grants import MemoryGrantStore
+from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
 from tests.memory.stores.sessions import (
     MemoryConsentStore,
     MemoryInteractionStore,
@@ -17,6 +18,7 @@ __all__ = [
     "MemoryClientStore",
     "MemoryConsentStore",
     "MemoryGrantStore",
+    "MemoryInitialAccessTokenStore",
     "MemoryInteractionStore",
     "MemoryParStore",
     "MemoryReplayCache",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from authgate.core.types import (
     AuthorizationCode,
     Client,
+    InitialAccessToken,
     Interaction,
     LoginSession,
     Scope,
@@ -68,6 +69,8 @@ class Tables:
     pushed: dict[str, Pushed] = field(default_factory=dict)
     #: DPoP jti key -> expires_at
     dpop_jtis: dict[str, float] = field(default_factory=dict)
+    #: token_id -> initial access token (its ``uses`` and ``revoked_at`` replaced on change)
+    initial_tokens: dict[str, InitialAccessToken] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

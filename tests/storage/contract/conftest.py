@@ -24,6 +24,7 @@ from authgate.core.ports import (
     ClientStore,
     ConsentStore,
     GrantStore,
+    InitialAccessTokenStore,
     InteractionStore,
     ParStore,
     ReplayCache,
@@ -36,6 +37,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
 from authgate.storage.engine import Database
 from authgate.storage.grants import SqlGrantStore
+from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
@@ -46,6 +48,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryGrantStore,
+    MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
     MemoryReplayCache,
@@ -73,6 +76,7 @@ class Ports:
     pushed: ParStore
     replay: ReplayCache
     assertions: AssertionStore
+    initial_tokens: InitialAccessTokenStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -90,6 +94,7 @@ def memory_ports(tables: Tables) -> Ports:
         pushed=MemoryParStore(tables),
         replay=MemoryReplayCache(tables),
         assertions=MemoryAssertionStore(tables),
+        initial_tokens=MemoryInitialAccessTokenStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -107,6 +112,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         pushed=SqlParStore(db),
         replay=SqlReplayCache(db),
         assertions=SqlAssertionStore(db),
+        initial_tokens=SqlInitialAccessTokenStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 
