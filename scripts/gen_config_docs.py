@@ -185,7 +185,7 @@ def configuration_md() -> str:
         "",
         "### Entries of `softwareStatementTrustedIssuers`",
         "",
-        "How software statements are checked: [registration policy](security.md#registration-policy).",
+        "How statements are checked: [registration policy](security.md#registration-policy).",
         "",
         *model_table(TrustedSoftwareIssuer),
         "",

@@ -30,7 +30,7 @@ def issuer() -> StatementIssuer:
 
 def services(*trusted: StatementIssuer, required: bool = False) -> Services:
     config = AppConfiguration(
-        softwareStatementTrustedIssuers=[t.trusted() for t in trusted],  # type: ignore[misc]
+        softwareStatementTrustedIssuers=[t.trusted() for t in trusted],
         softwareStatementRequired=required,
     )
     return make_services(config=StaticConfig(config))
@@ -177,10 +177,10 @@ async def test_updates_keep_the_registered_statement_even_when_it_expired(
 def test_trusted_issuers_must_publish_public_signing_keys(issuer: StatementIssuer) -> None:
     private = {"issuer": "https://x.test", "jwks": {"keys": [issuer.key.as_dict(private=True)]}}
     with pytest.raises(ValidationError, match="public keys only"):
-        AppConfiguration(softwareStatementTrustedIssuers=[private])  # type: ignore[list-item]
+        AppConfiguration(softwareStatementTrustedIssuers=[private])
     empty = {"issuer": "https://x.test", "jwks": {"keys": []}}
     with pytest.raises(ValidationError, match="no RSA or EC signing key"):
-        AppConfiguration(softwareStatementTrustedIssuers=[empty])  # type: ignore[list-item]
+        AppConfiguration(softwareStatementTrustedIssuers=[empty])
     twice = [issuer.trusted(), issuer.trusted()]
     with pytest.raises(ValidationError, match="more than once"):
-        AppConfiguration(softwareStatementTrustedIssuers=twice)  # type: ignore[arg-type]
+        AppConfiguration(softwareStatementTrustedIssuers=twice)
