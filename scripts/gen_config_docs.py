@@ -26,6 +26,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 
 from authgate.appconfig import AppConfiguration, ClientAuthenticationFilter
+from authgate.appconfig_registration import TrustedSoftwareIssuer
 from authgate.appconfig_security import CorsConfigurationFilter
 from authgate.cli import main as cli_main
 from authgate.settings import Settings
@@ -40,7 +41,7 @@ SIMPLE_TYPES: dict[Any, str] = {
     str: "string",
     Path: "path",
 }
-PLURALS = frozenset({*SIMPLE_TYPES.values(), "filter object"})
+PLURALS = frozenset({*SIMPLE_TYPES.values(), "filter object", "object"})
 
 
 def type_name(annotation: Any) -> str:
@@ -49,6 +50,8 @@ def type_name(annotation: Any) -> str:
     args = typing.get_args(annotation)
     if origin is typing.Literal:
         return " | ".join(json.dumps(a) for a in args)
+    if origin is dict:
+        return "JSON object"
     if origin is list:
         item = type_name(args[0])
         return f"list of {item}s" if item in PLURALS else f"list of {item}"
@@ -56,7 +59,7 @@ def type_name(annotation: Any) -> str:
         names = [type_name(a) for a in args if a is not type(None)]
         return " or ".join(names) + (" (optional)" if type(None) in args else "")
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "filter object"
+        return "filter object" if annotation.__name__.endswith("Filter") else "object"
     return SIMPLE_TYPES.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
@@ -179,6 +182,12 @@ def configuration_md() -> str:
         "What each default means and how to change it: [security defaults](security.md).",
         "",
         *model_table(CorsConfigurationFilter),
+        "",
+        "### Entries of `softwareStatementTrustedIssuers`",
+        "",
+        "How statements are checked: [registration policy](security.md#registration-policy).",
+        "",
+        *model_table(TrustedSoftwareIssuer),
         "",
         "## Process settings",
         "",

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from authgate.appconfig_rates import RateLimitProperties
+from authgate.appconfig_registration import RegistrationPolicyProperties
 from authgate.appconfig_security import SecurityProperties
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
@@ -64,12 +65,14 @@ class ClientAuthenticationFilter(BaseModel):
     baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
 
 
-class AppConfiguration(RateLimitProperties, SecurityProperties):
+class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, SecurityProperties):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
     The browser-security members (CORS, PAR, DPoP, signing keys, OAuth 2.1 profile) are
     declared in :class:`authgate.appconfig_security.SecurityProperties`, the per-source rate
-    limits in :class:`authgate.appconfig_rates.RateLimitProperties`.
+    limits in :class:`authgate.appconfig_rates.RateLimitProperties`, the registration
+    policy (who may register, trusted hosts, software statements) in
+    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
@@ -91,7 +94,10 @@ class AppConfiguration(RateLimitProperties, SecurityProperties):
 
     # --- dynamic client registration -----------------------------------------------------
     dynamicRegistrationEnabled: bool = Field(
-        True, description="Accept RFC 7591 registrations at /jans-auth/restv1/register."
+        True,
+        description="Accept RFC 7591 registrations at /jans-auth/restv1/register. Off: "
+        "403 access_denied and no registration_endpoint in discovery, whatever "
+        "dynamicRegistrationPolicy says (`closed` has the same effect).",
     )
     dynamicRegistrationExpirationTime: int = Field(
         -1,

@@ -13,6 +13,7 @@ from authgate.runtime import Runtime
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.admin_sessions import SqlAdminKeys, SqlAdminSessions
 from authgate.storage.audit import SqlAuditLog
+from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 
 
 def admin_context(runtime: Runtime) -> AdminContext:
@@ -28,6 +29,7 @@ def admin_context(runtime: Runtime) -> AdminContext:
         keys=SqlAdminKeys(db),
         audit=SqlAuditLog(db),
         key_schedule=runtime.key_upkeep,
+        initial_tokens=SqlInitialAccessTokenStore(db),
         reload=runtime.refresh,
     )
 

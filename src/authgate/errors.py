@@ -16,6 +16,8 @@ Exception tree::
     ├── ConsentRequired              consent_required
     ├── InvalidRedirectUri           invalid_redirect_uri (RFC 7591 §3.2.2)
     ├── InvalidClientMetadata        invalid_client_metadata (RFC 7591 §3.2.2)
+    ├── InvalidSoftwareStatement     invalid_software_statement (RFC 7591 §3.2.2)
+    ├── UnapprovedSoftwareStatement  unapproved_software_statement (RFC 7591 §3.2.2)
     ├── InvalidToken                 invalid_token, 401 (RFC 6750 §3.1)
     ├── InsufficientScope            insufficient_scope, 403 (RFC 6750 §3.1)
     ├── InvalidDPoPProof             invalid_dpop_proof (RFC 9449 §5, §7.1)
@@ -124,6 +126,18 @@ class InvalidRedirectUri(OAuthError):
 
 class InvalidClientMetadata(OAuthError):
     error = "invalid_client_metadata"
+
+
+class InvalidSoftwareStatement(OAuthError):
+    """A software statement is malformed, badly signed, expired, or required and missing."""
+
+    error = "invalid_software_statement"
+
+
+class UnapprovedSoftwareStatement(OAuthError):
+    """A software statement from an issuer this server does not trust (RFC 7591 §3.2.2)."""
+
+    error = "unapproved_software_statement"
 
 
 class InvalidToken(OAuthError):

@@ -38,6 +38,7 @@ from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
 from authgate.storage.engine import Database, IntegrityViolation
 from authgate.storage.grants import SqlGrantStore
+from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
 from authgate.storage.par import SqlParStore
@@ -253,6 +254,7 @@ class Runtime:
             jwks=HttpJwksSource(outbound),
             logout=backchannel,
             events=CountingEventLog(SqlSecurityEventLog(db)),
+            initial_tokens=SqlInitialAccessTokenStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),

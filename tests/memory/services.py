@@ -17,6 +17,7 @@ from authgate.core.ports import (
     ConfigSource,
     ConsentStore,
     GrantStore,
+    InitialAccessTokenStore,
     InteractionStore,
     JwksSource,
     KeyRing,
@@ -47,6 +48,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryGrantStore,
+    MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
     MemoryReplayCache,
@@ -85,6 +87,7 @@ class ServiceOverrides(TypedDict, total=False):
     jwks: JwksSource
     logout: LogoutNotifier
     events: SecurityEventLog
+    initial_tokens: InitialAccessTokenStore
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -154,6 +157,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "jwks": StaticJwksSource(),
         "logout": RecordingLogoutNotifier(),
         "events": RecordingSecurityEvents(),
+        "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

@@ -15,11 +15,13 @@ from pydantic import BaseModel, ValidationError
 
 from authgate.admin.config_patch import describe
 from authgate.admin.context import Actor
-from authgate.admin.schemas import ClientIn, PasswordIn, UserIn, UserUpdate
+from authgate.admin.schemas import ClientIn, InitialTokenIn, PasswordIn, UserIn, UserUpdate
 from authgate.admin.service import AdminService
 from authgate.admin.views import (
     client_json,
     event_json,
+    initial_token_json,
+    issued_token_json,
     key_json,
     rotation_json,
     scope_json,
@@ -50,6 +52,9 @@ class AdminBackend(Protocol):
     async def list_events(
         self, kind: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[dict[str, Any]]: ...
+    async def list_initial_tokens(self) -> list[dict[str, Any]]: ...
+    async def create_initial_token(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def revoke_initial_token(self, token_id: str) -> None: ...
 
 
 def _parse(model: type[M], body: dict[str, Any]) -> M:
@@ -119,3 +124,14 @@ class LocalBackend:
         self, kind: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[dict[str, Any]]:
         return [event_json(e) for e in await self._s.events.list(limit, offset, kind)]
+
+    async def list_initial_tokens(self) -> list[dict[str, Any]]:
+        now = self._s.context.now()
+        return [initial_token_json(t, now) for t in await self._s.initial_tokens.list(limit=500)]
+
+    async def create_initial_token(self, body: dict[str, Any]) -> dict[str, Any]:
+        issued = await self._s.initial_tokens.issue(_parse(InitialTokenIn, body), self._actor)
+        return issued_token_json(issued, self._s.context.now())
+
+    async def revoke_initial_token(self, token_id: str) -> None:
+        await self._s.initial_tokens.revoke(token_id, self._actor)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -224,3 +225,16 @@ class AdminClient:
             params["kind"] = kind
         found: list[dict[str, Any]] = await self.request("GET", paths.EVENTS, params=params)
         return found
+
+    async def list_initial_tokens(self, limit: int = 500) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.request(
+            "GET", paths.INITIAL_TOKENS, params={"limit": limit}
+        )
+        return found
+
+    async def create_initial_token(self, body: dict[str, Any]) -> dict[str, Any]:
+        issued: dict[str, Any] = await self.request("POST", paths.INITIAL_TOKENS, json=body)
+        return issued
+
+    async def revoke_initial_token(self, token_id: str) -> None:
+        await self.request("DELETE", f"{paths.INITIAL_TOKENS}/{quote(token_id, safe='')}")

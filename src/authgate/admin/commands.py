@@ -179,6 +179,63 @@ def clients_delete(client: str, yes: bool, target: Target) -> None:
     click.echo(f"deleted client {client}")
 
 
+@clients_group.group("initial-tokens")
+def initial_tokens_group() -> None:
+    """Initial access tokens for registration (RFC 7591 §3), needed while
+    dynamicRegistrationPolicy is initial_access_token."""
+
+
+@initial_tokens_group.command("create")
+@click.option("--description", default="", help="What the token is for (shown in listings).")
+@click.option(
+    "--expires-in", type=int, default=86400, show_default=True, help="Seconds until it expires."
+)
+@click.option("--max-uses", type=int, default=1, show_default=True, help="Clients it may register.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole response as JSON.")
+@target_options
+def initial_tokens_create(
+    description: str, expires_in: int, max_uses: int, as_json: bool, target: Target
+) -> None:
+    """Issue a token. Its value is printed once, alone on standard output (the details go to
+    standard error); authgate keeps only its hash."""
+    body = {"description": description, "expires_in": expires_in, "max_uses": max_uses}
+    issued = target.run(lambda b: b.create_initial_token(body))
+    if as_json:
+        echo_json(issued)
+        return
+    click.echo(
+        f"Initial access token {issued['token_id']}: {issued['max_uses']} use(s), expires at "
+        f"{int(issued['expires_at'])}. The value below is shown once; authgate keeps only its "
+        "hash. Send it as 'Authorization: Bearer <value>' when registering.",
+        err=True,
+    )
+    click.echo(issued["initial_access_token"])
+
+
+@initial_tokens_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of rows.")
+@target_options
+def initial_tokens_list(as_json: bool, target: Target) -> None:
+    """List tokens, newest first: token_id, state, uses/max_uses, expires_at, created_by,
+    description (tab-separated). Never their values."""
+    found = target.run(lambda b: b.list_initial_tokens())
+    if as_json:
+        echo_json(found)
+        return
+    echo_rows([(t["token_id"], t["state"], f"{t['uses']}/{t['max_uses']}",
+                int(t["expires_at"]), t["created_by"] or "-", t["description"] or "-")
+               for t in found])  # fmt: skip
+
+
+@initial_tokens_group.command("revoke")
+@click.argument("token_id")
+@target_options
+def initial_tokens_revoke(token_id: str, target: Target) -> None:
+    """Revoke a token (TOKEN_ID as listed): no registration can use it any more."""
+    target.run(lambda b: b.revoke_initial_token(token_id))
+    click.echo(f"revoked initial access token {token_id}")
+
+
 @click.group("users")
 def users_group() -> None:
     """Manage users."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.admin import config_patch
+from authgate.admin import config_checks, config_patch
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict
 from authgate.admin.redact import redact
@@ -51,7 +51,9 @@ class ConfigAdmin:
         """Apply an RFC 6902 JSON Patch; nothing is stored unless the result is valid.
 
         Raises:
-            InvalidRequest: malformed patch or invalid result, naming the property.
+            InvalidRequest: malformed patch or invalid result, naming the property (and, for
+                the lists of protocol names it changes, a value this server does not
+                implement: :mod:`authgate.admin.config_checks`).
             Conflict: a ``test`` operation failed, or concurrent writers kept winning.
         """
         patch = config_patch.normalise(body)
@@ -59,10 +61,12 @@ class ConfigAdmin:
             revision, stored = await self._load()
             current = config_patch.validate_stored(stored)
             patched = config_patch.apply(current, patch)
-            document = config_patch.validate(patched).to_document()
+            config = config_patch.validate(patched)
+            document = config.to_document()
             names = config_patch.changed(current, document)
             if not names:
                 return PatchResult(current, revision, ())
+            config_checks.check_changed(config, names)
             entry = AuditEntry(
                 actor=actor.name,
                 action="config.patch",

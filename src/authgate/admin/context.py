@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from authgate.admin.ports import (
+    AdminInitialTokens,
     AdminKeys,
     AdminSessions,
     AdminStore,
@@ -38,6 +39,7 @@ class AdminContext:
     keys: AdminKeys
     audit: AuditLog
     key_schedule: KeySchedule
+    initial_tokens: AdminInitialTokens
     reload: Callable[[], Awaitable[None]]
 
     def now(self) -> float:

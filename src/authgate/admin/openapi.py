@@ -78,9 +78,15 @@ def _operation(op: Operation) -> dict[str, Any]:
             continue
         if op.auth == "none" and code == "401":
             continue
+        if op.auth == "initial" and code == "401":
+            text = "No usable initial access token while the policy requires one (RFC 6750)"
         responses[code] = {"description": text, "content": _json(_ref(ErrorOut))}
     out["responses"] = responses
-    security = {"oauth2": [{"oauth2": [op.scope]}], "registration": [{"registrationToken": []}]}
+    security = {
+        "oauth2": [{"oauth2": [op.scope]}],
+        "registration": [{"registrationToken": []}],
+        "initial": [{}, {"initialAccessToken": []}],
+    }
     out["security"] = security.get(op.auth, [])
     return out
 
@@ -125,6 +131,13 @@ def document(issuer: str) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The registration_access_token (RFC 7592 §3).",
+                },
+                "initialAccessToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An initial access token issued by an administrator "
+                    "(RFC 7591 §3), needed while dynamicRegistrationPolicy is "
+                    "initial_access_token.",
                 },
             },
         },

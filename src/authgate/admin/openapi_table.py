@@ -15,6 +15,9 @@ from authgate.admin.schemas import (
     ClientIn,
     ClientOut,
     ErrorOut,
+    InitialTokenIn,
+    InitialTokenOut,
+    IssuedInitialTokenOut,
     KeyOut,
     PasswordIn,
     RotationOut,
@@ -33,8 +36,9 @@ from authgate.core.registration.request import RegistrationRequest
 
 Body = type[BaseModel] | Literal["patch"] | None
 #: How an operation is authorised: an admin token with ``scope``, the client's registration
-#: access token (RFC 7592 §3), or nothing.
-Auth = Literal["oauth2", "registration", "none"]
+#: access token (RFC 7592 §3), an initial access token when the registration policy asks for
+#: one (RFC 7591 §3), or nothing.
+Auth = Literal["oauth2", "registration", "initial", "none"]
 
 
 class RegistrationResponse(BaseModel):
@@ -177,14 +181,41 @@ OPERATIONS: tuple[Operation, ...] = (
         query=("kind", "limit", "startIndex"),
     ),
     Operation(
+        "get",
+        paths.INITIAL_TOKENS,
+        "List initial access tokens for registration (never their values)",
+        s.INITIAL_TOKENS_READ,
+        None,
+        InitialTokenOut,
+        True,
+        query=("limit", "startIndex"),
+    ),
+    Operation(
+        "post",
+        paths.INITIAL_TOKENS,
+        "Issue an initial access token (RFC 7591 §3); its value is shown once",
+        s.INITIAL_TOKENS_WRITE,
+        InitialTokenIn,
+        IssuedInitialTokenOut,
+        status=201,
+    ),
+    Operation(
+        "delete",
+        f"{paths.INITIAL_TOKENS}/{{token_id}}",
+        "Revoke an initial access token",
+        s.INITIAL_TOKENS_WRITE,
+        status=204,
+    ),
+    Operation(
         "post",
         endpoints.REGISTER,
-        "Register a client (RFC 7591)",
+        "Register a client (RFC 7591); an initial access token when "
+        "dynamicRegistrationPolicy is initial_access_token",
         None,
         RegistrationRequest,
         RegistrationResponse,
         status=201,
-        auth="none",
+        auth="initial",
     ),
     Operation(
         "get",
@@ -220,5 +251,6 @@ OPERATIONS: tuple[Operation, ...] = (
 MODELS: tuple[type[BaseModel], ...] = (
     AppConfiguration, ClientIn, ClientOut, ScopeIn, ScopeUpdate, ScopeOut, UserIn, UserUpdate,
     UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, SecurityEventOut, ErrorOut,
-    RegistrationRequest, RegistrationResponse,
+    RegistrationRequest, RegistrationResponse, InitialTokenIn, InitialTokenOut,
+    IssuedInitialTokenOut,
 )  # fmt: skip

@@ -19,6 +19,8 @@ AUDIT = f"{PREFIX}/audit"
 #: authgate extension (Janssen has no security event log): failed logins, lockouts,
 #: rate limits, replays, client registrations and deletions, newest first.
 EVENTS = f"{PREFIX}/security-events"
+#: authgate extension: initial access tokens for dynamic registration (RFC 7591 §3).
+INITIAL_TOKENS = f"{PREFIX}/openid/initial-access-tokens"
 OPENAPI = f"{PREFIX}/openapi.json"
 
 JSON_PATCH = "application/json-patch+json"

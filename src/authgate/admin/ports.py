@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from authgate.admin_records import AuditEntry, AuditRecord, SessionView
-from authgate.core.types import Client, Scope, User
+from authgate.core.types import Client, InitialAccessToken, Scope, User
 from authgate.crypto.keys import StoredKey
 from authgate.crypto.rotation import Schedule
 
@@ -94,6 +94,19 @@ class AdminKeys(Protocol):
     ) -> bool:
         """Delete expired keys, add each successor and give the keys it supersedes their
         expiry. False (nothing written) when another writer superseded one of them first."""
+        ...
+
+
+class AdminInitialTokens(Protocol):
+    """The administrative writes on initial access tokens, each with its audit entry (reads go
+    through :class:`authgate.core.ports.InitialAccessTokenStore`)."""
+
+    async def issue(self, token: InitialAccessToken, audit: AuditEntry) -> None:
+        """Store a new token (its hash only)."""
+        ...
+
+    async def withdraw(self, token_id: str, now: float, audit: AuditEntry) -> bool:
+        """Revoke the token; False (nothing written) if there is none or it was revoked."""
         ...
 
 

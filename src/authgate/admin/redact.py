@@ -16,6 +16,8 @@ SECRET_NAMES = frozenset(
         "password_hash",
         "registration_access_token",
         "registration_token_hash",
+        "initial_access_token",
+        "token_hash",
         "pairwiseCalculationKey",
         "pairwiseCalculationSalt",
         "private_pem",

@@ -140,6 +140,20 @@ class PasswordIn(_In):
     password: str = Field(min_length=8, max_length=1024)
 
 
+class InitialTokenIn(_In):
+    """An initial access token to issue (RFC 7591 §3)."""
+
+    description: str = Field(
+        "", max_length=255, description="What the token is for, for the administrator."
+    )
+    expires_in: int = Field(
+        86400, ge=60, le=365 * 86400, description="Seconds until the token expires."
+    )
+    max_uses: int = Field(
+        1, ge=1, le=1_000_000, description="How many clients the token may register."
+    )
+
+
 # --- responses -------------------------------------------------------------------------------
 
 
@@ -245,6 +259,30 @@ class SecurityEventOut(_Out):
     client_id: str | None
     user_id: str | None
     detail: str
+
+
+class InitialTokenOut(_Out):
+    """An initial access token as listed: never its value or hash."""
+
+    token_id: str = Field(description="Names the token for revocation; not the token.")
+    description: str
+    created_by: str
+    created_at: float
+    expires_at: float
+    max_uses: int
+    uses: int = Field(description="Clients registered with the token so far.")
+    revoked_at: float | None
+    state: Literal["active", "used_up", "expired", "revoked"]
+
+
+class IssuedInitialTokenOut(InitialTokenOut):
+    """A token just issued, with its value: the only response that ever carries it."""
+
+    initial_access_token: str = Field(
+        description="Shown once: authgate keeps only its hash. Send it as "
+        "`Authorization: Bearer <token>` with a registration request."
+    )
+    notice: str = Field(description="Says that the value is shown once.")
 
 
 class ErrorOut(_Out):

@@ -27,6 +27,9 @@ SESSIONS_READ = f"{_AS}/session.readonly"
 SESSIONS_DELETE = f"{_AS}/session.delete"
 AUDIT_READ = f"{_CONFIG}/audit.readonly"
 EVENTS_READ = f"{_CONFIG}/security-events.readonly"
+#: authgate extension: initial access tokens for dynamic registration (RFC 7591 §3).
+INITIAL_TOKENS_READ = f"{_CONFIG}/openid/initial-access-tokens.readonly"
+INITIAL_TOKENS_WRITE = f"{_CONFIG}/openid/initial-access-tokens.write"
 
 DESCRIPTIONS = {
     PROPERTIES_READ: "Read the auth server configuration",
@@ -45,6 +48,8 @@ DESCRIPTIONS = {
     SESSIONS_DELETE: "Revoke login sessions",
     AUDIT_READ: "Read the audit log of administrative changes",
     EVENTS_READ: "Read security events (failed logins, rate limits, replays)",
+    INITIAL_TOKENS_READ: "List initial access tokens for client registration",
+    INITIAL_TOKENS_WRITE: "Issue and revoke initial access tokens for client registration",
 }
 
 #: Every Config API scope, in a stable order.

@@ -13,12 +13,13 @@ from authgate.admin.client_service import ClientAdmin
 from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
 from authgate.admin.directory_service import ScopeAdmin, UserAdmin
+from authgate.admin.initial_token_service import InitialTokenAdmin
 from authgate.admin.ops_service import AuditAdmin, EventAdmin, KeyAdmin, SessionAdmin
 
 
 class AdminService:
-    """Configuration, clients, scopes, users, keys, sessions, the audit log and the security
-    events."""
+    """Configuration, clients, scopes, users, keys, sessions, the audit log, the security
+    events and initial access tokens."""
 
     def __init__(self, ctx: AdminContext) -> None:
         self.context = ctx
@@ -30,3 +31,4 @@ class AdminService:
         self.sessions = SessionAdmin(ctx)
         self.audit = AuditAdmin(ctx)
         self.events = EventAdmin(ctx)
+        self.initial_tokens = InitialTokenAdmin(ctx)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from authgate.admin.initial_token_service import IssuedToken
 from authgate.admin.ops_service import KeyView, Rotation
 from authgate.admin.schemas import (
     AuditOut,
     ClientOut,
+    InitialTokenOut,
+    IssuedInitialTokenOut,
     KeyOut,
     RotationOut,
     ScopeOut,
@@ -17,7 +20,12 @@ from authgate.admin.schemas import (
     UserOut,
 )
 from authgate.admin_records import AuditRecord, SessionView
-from authgate.core.types import Client, Scope, SecurityEvent, User
+from authgate.core.types import Client, InitialAccessToken, Scope, SecurityEvent, User
+
+#: Labels the one response that carries an initial access token's value.
+SHOWN_ONCE = (
+    "initial_access_token is shown once: authgate keeps only its hash, so keep the value now"
+)
 
 
 def client_json(client: Client, client_secret: str | None = None) -> dict[str, Any]:
@@ -121,3 +129,37 @@ def event_json(event: SecurityEvent) -> dict[str, Any]:
         user_id=event.user_id,
         detail=event.detail,
     ).model_dump(mode="json")
+
+
+def _token_state(token: InitialAccessToken, now: float) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    if now >= token.expires_at:
+        return "expired"
+    return "used_up" if token.uses >= token.max_uses else "active"
+
+
+def _token_members(token: InitialAccessToken, now: float) -> dict[str, Any]:
+    return {
+        "token_id": token.token_id,
+        "description": token.description,
+        "created_by": token.created_by,
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "max_uses": token.max_uses,
+        "uses": token.uses,
+        "revoked_at": token.revoked_at,
+        "state": _token_state(token, now),
+    }
+
+
+def initial_token_json(token: InitialAccessToken, now: float) -> dict[str, Any]:
+    """A token as listed: never its value or hash."""
+    return InitialTokenOut(**_token_members(token, now)).model_dump(mode="json")
+
+
+def issued_token_json(issued: IssuedToken, now: float) -> dict[str, Any]:
+    """A token just issued, with its value (the only time it is shown)."""
+    members = _token_members(issued.token, now)
+    out = IssuedInitialTokenOut(**members, initial_access_token=issued.value, notice=SHOWN_ONCE)
+    return out.model_dump(mode="json")

@@ -14,6 +14,7 @@ from authgate.core import profile
 from authgate.core.authorize import response_types
 from authgate.core.authorize.interaction import PASSWORD_ACR
 from authgate.core.endpoints import EndpointUrls
+from authgate.core.registration.policy import registration_open
 from authgate.core.tokens.userinfo import STANDARD_CLAIMS
 from authgate.core.types import Scope
 
@@ -101,6 +102,6 @@ def document(
         doc["token_endpoint_auth_signing_alg_values_supported"] = algs
         doc["revocation_endpoint_auth_signing_alg_values_supported"] = algs
         doc["introspection_endpoint_auth_signing_alg_values_supported"] = algs
-    if config.dynamicRegistrationEnabled:
+    if registration_open(config):
         doc["registration_endpoint"] = urls.registration_endpoint
     return doc

@@ -15,6 +15,7 @@ from authgate.appconfig import AppConfiguration
 from authgate.core.types import (
     AuthorizationCode,
     Client,
+    InitialAccessToken,
     Interaction,
     LoginSession,
     LogoutNotice,
@@ -213,6 +214,36 @@ class ReplayCache(Protocol):
         ...
 
 
+class InitialAccessTokenStore(Protocol):
+    """Initial access tokens for registration (RFC 7591 §3), shared by every instance."""
+
+    async def add(self, token: InitialAccessToken) -> None:
+        """Store a new token.
+
+        Raises:
+            IntegrityViolation: its ``token_id`` or ``token_hash`` is taken (nothing written).
+        """
+        ...
+
+    async def find(self, token_hash: str) -> InitialAccessToken | None:
+        """The token stored under ``token_hash``, whatever its state."""
+        ...
+
+    async def use(self, token_hash: str, now: float) -> bool:
+        """Count one use, atomically: True only if the token was usable at ``now`` (not
+        revoked, ``now < expires_at``, ``uses < max_uses``). Of concurrent calls for a token
+        with one use left, exactly one returns True, on every instance."""
+        ...
+
+    async def list(self, limit: int = 100, offset: int = 0) -> list[InitialAccessToken]:
+        """Every stored token, newest first, whatever its state."""
+        ...
+
+    async def revoke(self, token_id: str, now: float) -> bool:
+        """Revoke the token; False if there is none or it was already revoked."""
+        ...
+
+
 class SecurityEventLog(Protocol):
     """Security events (:class:`~authgate.core.types.SecurityEvent`), kept for operators."""
 
@@ -351,4 +382,5 @@ class Services:
     jwks: JwksSource
     logout: LogoutNotifier
     events: SecurityEventLog
+    initial_tokens: InitialAccessTokenStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

@@ -72,6 +72,9 @@ class ClientMetadata:
     tos_uri: str | None = None
     software_id: str | None = None
     software_version: str | None = None
+    #: The software statement the client registered with (RFC 7591 §2.3), as presented: its
+    #: claims are in the members above; returned unmodified in responses (§3.2.1).
+    software_statement: str | None = None
     default_max_age: int | None = None
     require_auth_time: bool = False
     default_acr_values: tuple[str, ...] = ()
@@ -341,3 +344,28 @@ class SecurityEvent:
     client_id: str | None = None
     user_id: str | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InitialAccessToken:
+    """An RFC 7591 §3 initial access token: what a registration must present while
+    ``dynamicRegistrationPolicy`` is ``initial_access_token``.
+
+    Held only as the hash of its value (:func:`authgate.crypto.handles.handle_hash`); the
+    value is shown once, to the administrator who created it. ``token_id`` names it in
+    listings and for revocation.
+    """
+
+    token_id: str
+    token_hash: str
+    created_at: float
+    expires_at: float
+    max_uses: int
+    uses: int = 0
+    revoked_at: float | None = None
+    description: str = ""
+    created_by: str = ""
+
+    def usable(self, now: float) -> bool:
+        """Not revoked, not expired, and not used up at ``now``."""
+        return self.revoked_at is None and now < self.expires_at and self.uses < self.max_uses

@@ -7,7 +7,8 @@ earlier, so a rotated token presented late still counts as reuse. The sealed suc
 rotated refresh tokens are wiped once no grace window can still need them. Expired clients
 are deleted (their attributes and consents go with them through foreign keys; their tokens
 can no longer authenticate or introspect and expire on their own), as are the jti records of
-expired client assertions and the session participation of sessions that are gone. Security
+expired client assertions and the session participation of sessions that are gone, and
+expired initial access tokens (used up or revoked ones stay listed until they expire). Security
 events are kept for ``EVENT_RETENTION``. Rate limit counters go once their window has ended
 (one statement: there is a row per active source and window, not per request).
 """
@@ -25,6 +26,7 @@ from authgate.storage.models import (
     ClientAssertionRow,
     ClientRow,
     DPoPJtiRow,
+    InitialAccessTokenRow,
     InteractionRow,
     ParRequestRow,
     RateCounterRow,
@@ -100,6 +102,7 @@ PURGES = (
     Purge("clients", _purge(ClientRow, "client_id")),
     Purge("par_requests", _purge(ParRequestRow, "request_hash")),
     Purge("dpop_jtis", _purge(DPoPJtiRow, "jti_hash")),
+    Purge("initial_access_tokens", _purge(InitialAccessTokenRow, "token_id")),
     Purge("security_events", PURGE_EVENTS, EVENT_RETENTION),
     Purge("rate_counters", PURGE_RATE_COUNTERS, batched=False),
 )

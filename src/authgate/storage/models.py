@@ -318,3 +318,20 @@ class RateCounterRow(Base):
     hits: Mapped[int] = mapped_column(BigInteger, default=0)
     reported: Mapped[bool] = mapped_column(Boolean, default=False)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class InitialAccessTokenRow(Base):
+    """An initial access token for registration (RFC 7591 §3), held as the hash of its value
+    (``core.types.InitialAccessToken``); ``uses`` counts registrations made with it."""
+
+    __tablename__ = "initial_access_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[float | None] = mapped_column(Float)

@@ -3,6 +3,7 @@
 
 from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.grants import MemoryGrantStore
+from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
 from tests.memory.stores.rate_counters import MemoryRateCounterStore
 from tests.memory.stores.sessions import (
     MemoryConsentStore,
@@ -18,6 +19,7 @@ __all__ = [
     "MemoryClientStore",
     "MemoryConsentStore",
     "MemoryGrantStore",
+    "MemoryInitialAccessTokenStore",
     "MemoryInteractionStore",
     "MemoryParStore",
     "MemoryRateCounterStore",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from authgate.core.types import (
     AuthorizationCode,
     Client,
+    InitialAccessToken,
     Interaction,
     LoginSession,
     Scope,
@@ -79,6 +80,8 @@ class Tables:
     dpop_jtis: dict[str, float] = field(default_factory=dict)
     #: (family, source, window start) -> rate limit counter
     rate_counters: dict[tuple[str, str, int], RateCounter] = field(default_factory=dict)
+    #: token_id -> initial access token (its ``uses`` and ``revoked_at`` replaced on change)
+    initial_tokens: dict[str, InitialAccessToken] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

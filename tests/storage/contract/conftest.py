@@ -24,6 +24,7 @@ from authgate.core.ports import (
     ClientStore,
     ConsentStore,
     GrantStore,
+    InitialAccessTokenStore,
     InteractionStore,
     ParStore,
     RateCounterStore,
@@ -37,6 +38,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
 from authgate.storage.engine import Database
 from authgate.storage.grants import SqlGrantStore
+from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
@@ -48,6 +50,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryGrantStore,
+    MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
     MemoryRateCounterStore,
@@ -77,6 +80,7 @@ class Ports:
     replay: ReplayCache
     assertions: AssertionStore
     rate_counters: RateCounterStore
+    initial_tokens: InitialAccessTokenStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -95,6 +99,7 @@ def memory_ports(tables: Tables) -> Ports:
         replay=MemoryReplayCache(tables),
         assertions=MemoryAssertionStore(tables),
         rate_counters=MemoryRateCounterStore(tables),
+        initial_tokens=MemoryInitialAccessTokenStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -113,6 +118,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         replay=SqlReplayCache(db),
         assertions=SqlAssertionStore(db),
         rate_counters=SqlRateCounterStore(db),
+        initial_tokens=SqlInitialAccessTokenStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 

@@ -1,17 +1,16 @@
 """Dynamic client registration (RFC 7591 §3) with Janssen's defaults and response shape.
 
-Janssen behaviours kept (docs/janssen-compatibility.md §3): ``scope`` as array or string,
-unknown scopes and grant/response types dropped silently, grant/response type autofix, pairwise
-subjects by default. Deliberate differences: a ``client_secret`` only for clients that
-authenticate with one (not ``none`` or ``private_key_jwt``), ``client_secret_expires_at`` only
-when a secret is issued (RFC 7591 §3.2.1), and no ``client_secret_jwt`` (secrets are stored
-hashed).
 Janssen behaviours kept: ``scope`` as array or string, grant/response type autofix, pairwise
 subjects by default. Deliberate differences: a grant type, response type or scope the server
 will not give is refused naming it, never dropped silently (:mod:`.client_types`); a
 ``client_secret`` only for clients that authenticate with one (not ``none`` or
 ``private_key_jwt``), ``client_secret_expires_at`` only when a secret is issued (RFC 7591
 §3.2.1), and no ``client_secret_jwt`` (secrets are stored hashed).
+
+Before any of that, the registration policy decides who may register (:mod:`.policy`: open,
+initial access token, closed); a software statement's claims take precedence over the
+request's members (:mod:`.software_statement`); and the client's URIs must be on the trusted
+hosts, when the administrator listed some (:mod:`.trusted_hosts`).
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
 from authgate.core.registration import checks as registration_checks
-from authgate.core.registration import sector
+from authgate.core.registration import policy, sector, software_statement, trusted_hosts
 from authgate.core.registration.client_types import resolve_scopes, resolve_types
 from authgate.core.registration.request import RegistrationRequest, parse_registration_request
 from authgate.core.registration.response import client_response
@@ -39,7 +38,7 @@ from authgate.core.types import (
     always_authenticates,
 )
 from authgate.crypto.handles import handle_hash, new_handle
-from authgate.errors import AccessDenied, InvalidClientMetadata, InvalidRedirectUri
+from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
 
 _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
 
@@ -211,6 +210,7 @@ def build_metadata(
         tos_uri=req.tos_uri,
         software_id=req.software_id,
         software_version=req.software_version,
+        software_statement=req.software_statement,
         default_max_age=req.default_max_age,
         require_auth_time=req.require_auth_time,
         default_acr_values=tuple(req.default_acr_values),
@@ -234,16 +234,29 @@ def needs_secret(metadata: ClientMetadata) -> bool:
     return bool(methods & registration_checks.SECRET_METHODS)
 
 
-async def register(body: Any, svc: Services) -> Registration:
+async def register(
+    body: Any, svc: Services, *, initial_access_token: str | None = None
+) -> Registration:
     """Handle ``POST /register`` (RFC 7591 §3.1): validate, store, return credentials once.
 
-    Nothing is stored unless every check passes.
+    Nothing is stored, and no use of an initial access token is counted, unless every check
+    passes.
+
+    Args:
+        initial_access_token: The request's bearer token, if it sent one (RFC 7591 §3).
+
+    Raises:
+        AccessDenied: registration is closed.
+        InvalidToken: the policy wants an initial access token and none usable was sent.
+        InvalidSoftwareStatement, UnapprovedSoftwareStatement: see :mod:`.software_statement`.
+        InvalidClientMetadata, InvalidRedirectUri: the metadata is not acceptable.
     """
     config = svc.config.current
-    if not config.dynamicRegistrationEnabled:
-        raise AccessDenied("Dynamic client registration is disabled on this server")
+    admission = await policy.admit(initial_access_token, svc)
+    body = software_statement.apply(body, config, svc.clock.now())
     request = parse_registration_request(body)
     metadata = build_metadata(request, config, await svc.scopes.all(), svc.keys.algorithms)
+    trusted_hosts.check(metadata, config)
     await sector.verify(metadata, svc)
     now = int(svc.clock.now())
     lifetime = (
@@ -263,6 +276,7 @@ async def register(body: Any, svc: Services) -> Registration:
         registration_token_hash=handle_hash(registration_token),
         expires_at=expires_at,
     )
+    await policy.spend(admission, svc)
     await svc.clients.add(client)
     return Registration(client, secret, registration_token)
 

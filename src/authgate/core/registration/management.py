@@ -1,16 +1,5 @@
 """The client configuration endpoint (RFC 7592) at ``registration_client_uri``.
 
-``GET``, ``PUT`` and ``DELETE /jans-auth/restv1/register?client_id=...`` with the registration
-access token as a bearer token (RFC 7592 §2, docs/janssen-compatibility.md §3.7). An unknown or
-expired client and a wrong token are the same ``401 invalid_token`` (§2.1: the server must not
-reveal which). ``PUT`` replaces the metadata (§2.2: omitted members are reset) and validates it
-exactly as a registration; ``client_id``, the secret, the registration access token, the
-timestamps and the client's ``lifetime`` do not change. A ``client_id`` or ``client_secret`` in
-the body must equal the current ones; the read-only members a client echoes back from a read
-(``registration_access_token``, ``registration_client_uri``, ``client_id_issued_at``,
-``client_secret_expires_at``) are ignored. Switching between an authentication method that uses
-a secret and one that does not is refused, since no secret can be issued or withdrawn without
-changing the credentials.
 ``GET``, ``PUT`` and ``DELETE /jans-auth/restv1/register?client_id=...`` with the
 registration access token as a bearer token (RFC 7592 §2). An unknown or expired client and a
 wrong token are the same ``401 invalid_token`` (§2.1: the server must not reveal which); the
@@ -24,7 +13,9 @@ in the body must equal the current ones; the read-only members a client echoes b
 read (``registration_access_token``, ``registration_client_uri``, ``client_id_issued_at``,
 ``client_secret_expires_at``) are ignored. Switching between an authentication method that
 uses a secret and one that does not is refused, since no secret can be issued or withdrawn
-without changing the credentials.
+without changing the credentials. The registration policy's checks on content apply to an
+update as to a registration (software statement, trusted hosts); who may register does not:
+a client keeps managing its registration whatever ``dynamicRegistrationPolicy`` says.
 """
 
 from __future__ import annotations
@@ -35,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.core.ports import Services
-from authgate.core.registration import sector
+from authgate.core.registration import sector, software_statement, trusted_hosts
 from authgate.core.registration.endpoint import build_metadata, needs_secret
 from authgate.core.registration.request import parse_registration_request
 from authgate.core.types import Client
@@ -80,11 +71,21 @@ async def update(client: Client, body: Any, svc: Services) -> Updated:
 
     Nothing changes on error.
 
+    The new metadata passes the checks of a registration: a software statement (required
+    with ``softwareStatementRequired``; the one the client registered with is not refused for
+    its age) and the trusted hosts.
+
     Raises:
         InvalidClientMetadata, InvalidRedirectUri: the new metadata is not acceptable.
+        InvalidSoftwareStatement, UnapprovedSoftwareStatement: see
+            :mod:`authgate.core.registration.software_statement`.
         InvalidToken: the client was deleted meanwhile, or another update with the same
             token landed first.
     """
+    config = svc.config.current
+    body = software_statement.apply(
+        body, config, svc.clock.now(), registered=client.metadata.software_statement
+    )
     request = parse_registration_request(body)
     if request.client_id is not None and request.client_id != client.client_id:
         raise InvalidClientMetadata("client_id in the request must be the client's client_id")
@@ -93,7 +94,8 @@ async def update(client: Client, body: Any, svc: Services) -> Updated:
         and hash_matches(request.client_secret, client.secret_hash)
     ):
         raise InvalidClientMetadata("client_secret in the request is not the client's secret")
-    metadata = build_metadata(request, svc.config.current, await svc.scopes.all())
+    metadata = build_metadata(request, config, await svc.scopes.all())
+    trusted_hosts.check(metadata, config)
     await sector.verify(metadata, svc)
     metadata = dataclasses.replace(metadata, lifetime=client.metadata.lifetime)
     if needs_secret(metadata) != (client.secret_hash is not None):

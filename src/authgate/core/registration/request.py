@@ -60,6 +60,7 @@ class RegistrationRequest(BaseModel):
     tos_uri: str | None = None
     software_id: str | None = None
     software_version: str | None = None
+    software_statement: str | None = None
     default_max_age: int | None = Field(None, ge=0)
     require_auth_time: bool = False
     default_acr_values: list[str] = Field(default_factory=list)

@@ -77,6 +77,7 @@ def client_response(
         "tos_uri": m.tos_uri,
         "software_id": m.software_id,
         "software_version": m.software_version,
+        "software_statement": m.software_statement,
         "frontchannel_logout_uri": m.frontchannel_logout_uri,
         "post_logout_redirect_uris": list(m.post_logout_redirect_uris) or None,
         "sector_identifier_uri": m.sector_identifier_uri,

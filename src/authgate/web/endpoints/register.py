@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from authgate.core.registration import endpoint as registration
 from authgate.core.registration import management as client_management
+from authgate.core.registration import policy
 from authgate.core.registration.response import client_response
 from authgate.errors import InvalidClientMetadata
 from authgate.web.context import authorization, query, read_body, services
@@ -35,9 +36,13 @@ def _bearer(request: Request) -> str | None:
 
 
 async def register(request: Request) -> Response:
-    body = await _json_body(request)
+    """RFC 7591 §3: the initial access token (when the policy wants one) is checked before
+    the body is read."""
     svc = services(request)
-    result = await registration.register(body, svc)
+    token = _bearer(request)
+    await policy.admit(token, svc)
+    body = await _json_body(request)
+    result = await registration.register(body, svc, initial_access_token=token)
     return json_response(
         client_response(
             result.client,

@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0006
-Create Date: 2026-12-06 12:00:00
+Create Date: 2026-12-05 15:10:00
 """
 
 from __future__ import annotations
