@@ -40,7 +40,8 @@ class SqlReplayCache:
         try:
             await self._db.transact([Step(DROP_STALE, params), Step(INSERT, params)])
         except IntegrityViolation:
-            self._keep(key, expires_at, now)
+            # Not kept locally: this call's expires_at is not the stored record's, and a
+            # replay is rare enough to ask the database again.
             return False
         self._keep(key, expires_at, now)
         return True

@@ -21,9 +21,6 @@ STORES: dict[str, Callable[[Ports], SingleUse]] = {
 #: ``SqlReplayCache``'s in-process cache keeps the ``expires_at`` of a call the database
 #: refused, so an instance that saw a replay claiming a later expiry goes on refusing the value
 #: after the stored record has lapsed. Stricter than the contract (no replay gets through).
-SQL_REPLAY_KEEPS_REFUSED = (
-    "SqlReplayCache caches the expiry of a refused replay, not the stored record's"
-)
 
 
 @pytest.fixture(params=sorted(STORES))
@@ -79,10 +76,8 @@ async def test_the_two_stores_are_separate(ports: Ports) -> None:
 
 
 async def test_a_refused_replay_does_not_extend_the_record(
-    ports: Ports, store_of: Callable[[Ports], SingleUse], request: pytest.FixtureRequest
+    ports: Ports, store_of: Callable[[Ports], SingleUse]
 ) -> None:
-    if ports.backend != "memory" and store_of is STORES["replay"]:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=SQL_REPLAY_KEEPS_REFUSED))
     assert await store_of(ports).remember("k-1", NOW + 60, NOW) is True
     peer = store_of(ports.peer())
     # a replay that claims a later expiry is refused, and records nothing
