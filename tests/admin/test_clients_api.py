@@ -12,6 +12,7 @@ from authgate.admin.scopes import CLIENTS_READ, CLIENTS_WRITE, PROPERTIES_READ
 from authgate.runtime import Runtime
 from tests.admin.conftest import TokenFactory
 from tests.admin.support import Api, client_credentials_token
+from tests.support import authorize_params, new_verifier, query_of, s256
 
 SPA = {
     "client_name": "Orders SPA",
@@ -193,3 +194,23 @@ async def test_custom_attributes_beyond_what_a_client_holds_are_refused(
     response = await api.post(paths.CLIENTS, SPA | {"custom_attributes": attributes})
     assert response.status_code == 400, response.text
     assert "custom_attributes" in response.text
+
+
+async def test_errors_for_an_administrator_client_are_redirected(
+    api: Api, http: httpx.AsyncClient
+) -> None:
+    """RFC 6749 §4.1.2.1 for clients an administrator created, even for a visitor nobody
+    signed in: only dynamically registered clients get the error page (RFC 9700 §4.11.2)."""
+    created = await _create(api, SPA)
+    params = authorize_params(
+        created["client_id"],
+        s256(new_verifier()),
+        "S256",
+        redirect_uri=SPA["redirect_uris"][0],
+        prompt="none",
+    )
+    response = await http.get("/jans-auth/restv1/authorize", params=params)
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith("https://spa.example/cb?")
+    assert query_of(location)["error"] == "login_required"

@@ -162,7 +162,7 @@ async def test_acr_values_are_voluntary(http: httpx.AsyncClient, flow: Flow) -> 
 
 
 async def test_bad_max_age(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     for bad in ("-1", "abc", "1.5", "²", "٣", "9" * 400):
         params = authorize_params(client["client_id"], s256(new_verifier()), "S256", max_age=bad)
         response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))

@@ -151,13 +151,14 @@ async def consent(
     """Record the user's answer on the consent page and finish.
 
     Raises:
-        RedirectError: ``access_denied`` when the user refused.
+        RedirectError: ``access_denied`` when the user refused (an OAuthError for the error
+            page when the client may not receive it, :mod:`.error_redirect`).
     """
     request = interaction.request
     if not approved:
         if not await svc.interactions.delete(interaction.interaction_id):
             raise InteractionError("the interaction was already completed")
-        raise authorize.deny(request)
+        raise await authorize.deny(request, session, svc)
     if svc.config.current.dynamicRegistrationPersistClientAuthorizations:
         await svc.consents.grant(session.user_id, request.client_id, request.scope, svc.clock.now())
     return await finish(interaction, session, svc)
