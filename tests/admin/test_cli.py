@@ -56,6 +56,18 @@ def test_config_get_and_set_locally(local: list[str]) -> None:
     assert document["defaultSubjectType"] == "public"
 
 
+def test_secret_properties_are_write_only_in_the_cli(local: list[str]) -> None:
+    document = json.loads(_cli("config", "get", *local).stdout)
+    assert "pairwiseCalculationKey" not in document
+    shown = CliRunner().invoke(main, ["config", "get", "pairwiseCalculationSalt", *local])
+    assert shown.exit_code != 0
+    assert "pairwiseCalculationSalt: write-only" in shown.output
+    result = _cli("config", "set", "pairwiseCalculationSalt", "a-new-salt-value", *local)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "pairwiseCalculationSalt set\n"
+    assert "a-new-salt-value" not in _cli("config", "get", *local).stdout
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

@@ -12,7 +12,7 @@ from authgate.admin.scopes import CLIENTS_READ, CLIENTS_WRITE, PROPERTIES_READ
 from authgate.runtime import Runtime
 from tests.admin.conftest import TokenFactory
 from tests.admin.support import Api, client_credentials_token
-from tests.support import authorize_params, new_verifier, query_of, s256
+from tests.support import authorize_params, flow_registration_body, new_verifier, query_of, s256
 
 SPA = {
     "client_name": "Orders SPA",
@@ -214,3 +214,34 @@ async def test_errors_for_an_administrator_client_are_redirected(
     location = response.headers["location"]
     assert location.startswith("https://spa.example/cb?")
     assert query_of(location)["error"] == "login_required"
+
+
+async def test_no_client_secret_or_registration_token_is_ever_read_back(
+    api: Api, http: httpx.AsyncClient
+) -> None:
+    """A secret is shown once, to whoever created it; reads show only ``has_secret``."""
+    registered = await http.post(
+        "/jans-auth/restv1/register",
+        json=flow_registration_body() | {"token_endpoint_auth_method": "client_secret_basic"},
+    )
+    assert registered.status_code == 201, registered.text
+    created = await _create(api, SERVICE)
+    secrets = [
+        registered.json()["client_secret"],
+        registered.json()["registration_access_token"],
+        created["client_secret"],
+    ]
+    reads = [
+        await api.get(paths.CLIENTS),
+        await api.get(f"{paths.CLIENTS}/{registered.json()['client_id']}"),
+        await api.get(f"{paths.CLIENTS}/{created['client_id']}"),
+        await api.get(paths.AUDIT),
+    ]
+    for response in reads:
+        assert response.status_code == 200, response.text
+        for secret in secrets:
+            assert secret not in response.text
+    clients = [*reads[0].json(), reads[1].json(), reads[2].json()]
+    for client in clients:
+        assert not {"client_secret", "secret_hash", "registration_token_hash"} & set(client)
+    assert reads[1].json()["has_secret"] is True

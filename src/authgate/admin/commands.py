@@ -14,7 +14,7 @@ import click
 
 from authgate.admin.backends import AdminBackend
 from authgate.admin.cli_support import Target, echo_json, echo_rows, target_options
-from authgate.admin.values import format_value, infer_kind, parse_value, property_kinds
+from authgate.admin.values import Kind, format_value, infer_kind, parse_value, property_kinds
 
 
 @click.group("config")
@@ -26,10 +26,17 @@ def config_group() -> None:
 @click.argument("name", required=False)
 @target_options
 def config_get(name: str | None, target: Target) -> None:
-    """Print the whole configuration, or one property's value."""
-    document = target.run(lambda b: b.get_config())
+    """Print the whole configuration, or one property's value (secret properties are
+    write-only and never printed)."""
+
+    async def run(backend: AdminBackend) -> tuple[dict[str, Any], dict[str, Kind]]:
+        return await backend.get_config(), property_kinds(await backend.config_schema())
+
+    document, kinds = target.run(run)
     if name is None:
         echo_json(document)
+    elif name not in document and name in kinds and kinds[name].write_only:
+        raise click.ClickException(f"{name}: write-only (a secret); it is never shown")
     elif name not in document:
         raise click.ClickException(f"{name}: unknown configuration property")
     else:
@@ -54,9 +61,10 @@ def config_set(name: str, value: str, target: Target) -> None:
             parsed = parse_value(kind, value)
         except ValueError as exc:
             raise click.ClickException(f"{name}: {exc}") from None
-        return (await backend.set_property(name, parsed))[name]
+        document = await backend.set_property(name, parsed)
+        return f"{name} = {format_value(document[name])}" if name in document else f"{name} set"
 
-    click.echo(f"{name} = {format_value(target.run(run))}")
+    click.echo(target.run(run))
 
 
 @click.group("clients")

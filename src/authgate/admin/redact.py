@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from authgate.appconfig import SECRET_PROPERTIES
+
 REDACTED = "[REDACTED]"
 
 #: Member names whose values are secret wherever they appear (snake_case and camelCase).
@@ -22,7 +24,7 @@ SECRET_NAMES = frozenset(
         "access_token",
         "refresh_token",
     }
-)
+) | SECRET_PROPERTIES
 
 
 def redact(value: Any) -> Any:
