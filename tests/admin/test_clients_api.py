@@ -9,6 +9,7 @@ import pytest
 
 from authgate.admin import paths
 from authgate.admin.scopes import CLIENTS_READ, CLIENTS_WRITE, PROPERTIES_READ
+from authgate.core.security_events import EventKind
 from authgate.runtime import Runtime
 from tests.admin.conftest import TokenFactory
 from tests.admin.support import Api, client_credentials_token
@@ -245,3 +246,17 @@ async def test_no_client_secret_or_registration_token_is_ever_read_back(
     for client in clients:
         assert not {"client_secret", "secret_hash", "registration_token_hash"} & set(client)
     assert reads[1].json()["has_secret"] is True
+
+
+async def test_creation_and_deletion_are_security_events(api: Api, runtime: Runtime) -> None:
+    created = await _create(api, SERVICE)
+    assert (await api.delete(f"{paths.CLIENTS}/{created['client_id']}")).status_code == 204
+    await runtime.services.events.flush()
+    events = [
+        e for e in await runtime.services.events.list() if e.client_id == created["client_id"]
+    ]
+    assert [(e.kind, e.source, e.detail) for e in events] == [
+        (EventKind.CLIENT_DELETED, "127.0.0.1", "deleted by an administrator"),
+        (EventKind.CLIENT_REGISTERED, "127.0.0.1", "created by an administrator"),
+    ]
+    assert created["client_secret"] not in repr(events)

@@ -10,21 +10,24 @@ from authgate.appconfig import SECRET_PROPERTIES
 REDACTED = "[REDACTED]"
 
 #: Member names whose values are secret wherever they appear (snake_case and camelCase).
-SECRET_NAMES = frozenset(
-    {
-        "client_secret",
-        "secret_hash",
-        "password",
-        "password_hash",
-        "registration_access_token",
-        "registration_token_hash",
-        "pairwiseCalculationKey",
-        "pairwiseCalculationSalt",
-        "private_pem",
-        "access_token",
-        "refresh_token",
-    }
-) | SECRET_PROPERTIES
+SECRET_NAMES = (
+    frozenset(
+        {
+            "client_secret",
+            "secret_hash",
+            "password",
+            "password_hash",
+            "registration_access_token",
+            "registration_token_hash",
+            "pairwiseCalculationKey",
+            "pairwiseCalculationSalt",
+            "private_pem",
+            "access_token",
+            "refresh_token",
+        }
+    )
+    | SECRET_PROPERTIES
+)
 
 
 def redact(value: Any) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
+from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
@@ -24,6 +25,7 @@ from authgate.core.registration import sector
 from authgate.core.registration.client_types import resolve_types
 from authgate.core.registration.request import RegistrationRequest, parse_registration_request
 from authgate.core.registration.response import client_response
+from authgate.core.security_events import EventKind
 from authgate.core.types import (
     ATTRIBUTE_NAME_MAX,
     ATTRIBUTE_VALUE_MAX,
@@ -234,10 +236,11 @@ def needs_secret(metadata: ClientMetadata) -> bool:
     return bool(methods & registration_checks.SECRET_METHODS)
 
 
-async def register(body: Any, svc: Services) -> Registration:
+async def register(body: Any, svc: Services, *, source: str | None = None) -> Registration:
     """Handle ``POST /register`` (RFC 7591 §3.1): validate, store, return credentials once.
 
-    Nothing is stored unless every check passes.
+    Nothing is stored unless every check passes. A stored client is recorded as a
+    ``client_registered`` security event from ``source``.
     """
     config = svc.config.current
     if not config.dynamicRegistrationEnabled:
@@ -264,6 +267,13 @@ async def register(body: Any, svc: Services) -> Registration:
         expires_at=expires_at,
     )
     await svc.clients.add(client)
+    security_events.record(
+        svc,
+        EventKind.CLIENT_REGISTERED,
+        source=source,
+        client_id=client.client_id,
+        detail="dynamic registration (RFC 7591)",
+    )
     return Registration(client, secret, registration_token)
 
 

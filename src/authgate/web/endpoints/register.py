@@ -15,6 +15,7 @@ from authgate.core.registration.response import client_response
 from authgate.errors import InvalidClientMetadata
 from authgate.web.context import query, read_body, services
 from authgate.web.responses import NO_STORE, json_response
+from authgate.web.source import source
 
 
 async def _json_body(request: Request) -> Any:
@@ -37,7 +38,7 @@ def _bearer(request: Request) -> str | None:
 async def register(request: Request) -> Response:
     body = await _json_body(request)
     svc = services(request)
-    result = await registration.register(body, svc)
+    result = await registration.register(body, svc, source=source(request))
     return json_response(
         client_response(
             result.client,
@@ -55,7 +56,7 @@ async def client_configuration(request: Request) -> Response:
     token = _bearer(request)
     client = await client_management.configured_client(query(request).get("client_id"), token, svc)
     if request.method == "DELETE":
-        await client_management.delete(client, svc)
+        await client_management.delete(client, svc, source=source(request))
         return Response(status_code=204, headers=NO_STORE)
     if request.method == "PUT":
         client = await client_management.update(client, await _json_body(request), svc)
