@@ -64,6 +64,8 @@ class AuthgateServer:
     admin_password: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    #: Further ``AUTHGATE_*`` settings, e.g. ``AUTHGATE_DATABASE_URL`` to share a database.
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def issuer(self) -> str:
@@ -71,7 +73,7 @@ class AuthgateServer:
 
     @property
     def log_path(self) -> Path:
-        return self.data_dir.parent / "authgate-server.log"
+        return self.data_dir.parent / f"authgate-server-{self.port}.log"
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
@@ -83,6 +85,7 @@ class AuthgateServer:
         # Only what this test sets: no AUTHGATE_* from the caller's environment leaks in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
         env["AUTHGATE_ADMIN_PASSWORD"] = self.admin_password
+        env.update(self.environment)
         command = [
             sys.executable,
             "-m",
