@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
+import functools
 import os
 import shutil
 import ssl
@@ -262,6 +264,15 @@ async def patch_config(runtime: Runtime, **changes: Any) -> None:
     await runtime.refresh()
 
 
+async def administer(runtime: Runtime, client_id: str) -> None:
+    """Make a registered client one as an administrator creates it (no registration access
+    token): its authorization errors are redirected without an earlier approval."""
+    clients = runtime.services.clients
+    client = await clients.get(client_id)
+    assert client is not None
+    assert await clients.replace(dataclasses.replace(client, registration_token_hash=None))
+
+
 @pytest.fixture
-def flow(http: httpx.AsyncClient, browser: Browser) -> Flow:
-    return Flow(http, browser)
+def flow(http: httpx.AsyncClient, browser: Browser, runtime: Runtime) -> Flow:
+    return Flow(http, browser, functools.partial(administer, runtime))

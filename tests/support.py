@@ -7,6 +7,7 @@ import base64
 import hashlib
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -213,17 +214,37 @@ class IssuedCode:
 
 
 class Flow:
-    """Shortcuts over the flow document's steps for tests that exercise one step in detail."""
+    """Shortcuts over the flow document's steps for tests that exercise one step in detail.
 
-    def __init__(self, http: httpx.AsyncClient, browser: Browser) -> None:
+    ``administer`` (given by the ``flow`` fixture) turns a registered client into one as an
+    administrator creates it: see :meth:`register`.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        browser: Browser,
+        administer: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.http = http
         self.browser = browser
+        self._administer = administer
 
-    async def register(self, **overrides: Any) -> dict[str, Any]:
+    async def register(self, *, administered: bool = False, **overrides: Any) -> dict[str, Any]:
+        """Register the flow document's client (``overrides`` change its metadata).
+
+        With ``administered`` the client is then made one an administrator created (no
+        registration access token), whose authorization errors go back to its redirect URI
+        without an earlier approval by the user (RFC 9700 §4.11.2 applies to clients
+        registered dynamically only: docs/security.md).
+        """
         body = flow_registration_body() | overrides
         response = await self.http.post("/jans-auth/restv1/register", json=body)
         assert response.status_code == 201, response.text
         data: dict[str, Any] = response.json()
+        if administered:
+            assert self._administer is not None, "this Flow cannot administer clients"
+            await self._administer(data["client_id"])
         return data
 
     async def code(

@@ -47,6 +47,8 @@ IMPLEMENTED_RESPONSE_TYPES = (
 IMPLEMENTED_RESPONSE_MODES = ("query", "fragment", "form_post")
 #: PKCE methods (RFC 7636 §4.2).
 PKCE_METHODS = ("S256", "plain")
+#: Marks a secret property (OpenAPI ``writeOnly``): see :data:`SECRET_PROPERTIES`.
+WRITE_ONLY: dict[str, Any] = {"writeOnly": True}
 
 
 class ClientAuthenticationFilter(BaseModel):
@@ -260,12 +262,16 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
     pairwiseCalculationKey: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),
         min_length=16,
-        description="HMAC key for pairwise subjects; generated at first start.",
+        description="HMAC key for pairwise subjects (and DPoP nonces); generated at first "
+        "start. Write-only: the Config API and the CLI never show it.",
+        json_schema_extra=WRITE_ONLY,
     )
     pairwiseCalculationSalt: str = Field(
         default_factory=lambda: secrets.token_urlsafe(16),
         min_length=8,
-        description="Salt for pairwise subjects; generated at first start.",
+        description="Salt for pairwise subjects; generated at first start. Write-only: the "
+        "Config API and the CLI never show it.",
+        json_schema_extra=WRITE_ONLY,
     )
 
     # --- logout ------------------------------------------------------------------------
@@ -343,3 +349,13 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
             pydantic.ValidationError: naming each offending property.
         """
         return cls.model_validate(document)
+
+
+#: The secret properties (marked :data:`WRITE_ONLY`): the Config API and the CLI never return
+#: them; a JSON Patch sets them with ``add``/``replace`` and keeps them when it does not name
+#: them (:mod:`authgate.admin.config_secrets`).
+SECRET_PROPERTIES = frozenset(
+    name
+    for name, field in AppConfiguration.model_fields.items()
+    if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("writeOnly")
+)

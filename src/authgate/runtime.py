@@ -16,8 +16,6 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import httpx
-
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.core.ports import Clock, PasswordHasher, Services
@@ -27,7 +25,7 @@ from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
 from authgate.crypto.rotation import publish_delay
 from authgate.metrics.events import CountingEventLog
-from authgate.outbound import HttpSectorIdentifierFetcher
+from authgate.outbound import HttpSectorIdentifierFetcher, OutboundClient, OutboundPolicy
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
@@ -62,18 +60,6 @@ STANDARD_SCOPES = (
     Scope("email", "Your email address", ("email", "email_verified"), True),
     Scope("offline_access", "Keep access while you are away", (), True),
 )
-
-
-def outbound_client() -> httpx.AsyncClient:
-    """The HTTP client for requests to clients' URLs: short timeouts, no redirects, nothing
-    (proxies, ``.netrc`` credentials) taken from the environment."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(5.0, connect=3.0),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": "authgate"},
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
-    )
 
 
 class SystemClock:
@@ -163,7 +149,7 @@ class Runtime:
         key_store: SqlKeyStore,
         keyring: KeyRing,
         first_start: FirstStart,
-        outbound: httpx.AsyncClient,
+        outbound: OutboundClient,
         backchannel: BackchannelLogout,
         *,
         key_upkeep: KeyUpkeep,
@@ -233,7 +219,7 @@ class Runtime:
         if admin is not None:
             first.admin_client_id = admin.client_id
             first.admin_client_secret = admin.client_secret
-        outbound = outbound_client()
+        outbound = OutboundClient(OutboundPolicy.from_settings(settings))
         backchannel = BackchannelLogout(outbound, live)
         services = Services(
             issuer=settings.issuer,
@@ -256,7 +242,7 @@ class Runtime:
             events=CountingEventLog(SqlSecurityEventLog(db)),
             initial_tokens=SqlInitialAccessTokenStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
-                allow_http_loopback=settings.sector_identifier_allow_http_loopback
+                outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
         )
         runtime = cls(

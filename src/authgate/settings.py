@@ -9,6 +9,7 @@ configuration document (:mod:`authgate.appconfig`). Only :mod:`authgate.cli` bui
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,12 @@ from authgate.issuer import check_issuer, url_host
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: The value of ``management_address`` that turns the management listener off.
 MANAGEMENT_OFF = "off"
+LOOPBACK_NETWORKS: tuple[IPNetwork, ...] = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*")
 
 
 class Settings(BaseSettings):
@@ -90,7 +97,17 @@ class Settings(BaseSettings):
         False,
         description="TEST ONLY. Accept `http` sector_identifier_uri values on loopback hosts "
         "(localhost, 127.0.0.1, ::1) and fetch them, so tests can serve the document from a "
-        "local HTTP server. Never enable in production: OIDC Registration §2 requires https.",
+        "local HTTP server; this also adds the loopback networks to `outbound_allow`. Never "
+        "enable in production: OIDC Registration §2 requires https.",
+    )
+    outbound_allow: str = Field(
+        "",
+        description="Comma-separated networks, addresses and host names (e.g. "
+        "`10.1.0.0/16,127.0.0.1,keys.internal`) that the requests authgate makes to clients' "
+        "URLs (sector_identifier_uri, jwks_uri, back-channel logout) may reach although they "
+        "are not public. Empty (the default): only public addresses; loopback, private, "
+        "link-local, multicast and reserved ones are refused, after DNS resolution, before "
+        "connecting.",
     )
     log_level: str = Field("info", description="Log level for the authgate loggers.")
     log_format: Literal["text", "json"] = Field(
@@ -169,6 +186,33 @@ class Settings(BaseSettings):
             ipaddress.ip_network(item, strict=False) for item in _split(self.trusted_proxies)
         )
 
+    @field_validator("outbound_allow")
+    @classmethod
+    def _outbound_allowances(cls, value: str) -> str:
+        for item in _split(value):
+            if _network(item) is None and not _HOST_NAME.fullmatch(item):
+                raise ValueError(
+                    f"AUTHGATE_OUTBOUND_ALLOW: {item!r} is not an IP address, network or host name"
+                )
+        return value
+
+    @property
+    def outbound_allowed_networks(self) -> tuple[IPNetwork, ...]:
+        """The networks of :attr:`outbound_allow` (and loopback, with the test-only
+        :attr:`sector_identifier_allow_http_loopback`)."""
+        items = [_network(item) for item in _split(self.outbound_allow)]
+        networks = tuple(n for n in items if n is not None)
+        if self.sector_identifier_allow_http_loopback:
+            networks += LOOPBACK_NETWORKS
+        return networks
+
+    @property
+    def outbound_allowed_hosts(self) -> frozenset[str]:
+        """The host names of :attr:`outbound_allow`, lower-cased."""
+        return frozenset(
+            item.lower() for item in _split(self.outbound_allow) if _network(item) is None
+        )
+
     @field_validator("issuer_url")
     @classmethod
     def _issuer_shape(cls, value: str | None) -> str | None:
@@ -205,6 +249,13 @@ def split_address(value: str) -> tuple[str, int]:
 
 def _split(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _network(item: str) -> IPNetwork | None:
+    try:
+        return ipaddress.ip_network(item, strict=False)
+    except ValueError:
+        return None
 
 
 def normalise_database_url(url: str) -> str:

@@ -18,9 +18,13 @@ from click.testing import CliRunner, Result
 
 from authgate.admin.commands import config_group
 from authgate.cli import main
+from authgate.core.security_events import EventKind
+from authgate.core.types import SecurityEvent
 from authgate.crypto.keys import StoredKey
 from authgate.storage.configuration import SqlKeyStore
 from authgate.storage.connect import open_database
+from authgate.storage.security_events import SqlSecurityEventLog
+from tests.conftest import _run
 from tests.support import SQLITE_ONLY, fast_hasher
 
 ADMIN_ID = "cli-test-admin"
@@ -73,6 +77,18 @@ def test_config_get_and_set_locally(local: list[str]) -> None:
     assert document["accessTokenLifetime"] == 600
     assert document["clientWhiteList"] == ["https://*.example.com/*", "http://*"]
     assert document["defaultSubjectType"] == "public"
+
+
+def test_secret_properties_are_write_only_in_the_cli(local: list[str]) -> None:
+    document = json.loads(_cli("config", "get", *local).stdout)
+    assert "pairwiseCalculationKey" not in document
+    shown = CliRunner().invoke(main, ["config", "get", "pairwiseCalculationSalt", *local])
+    assert shown.exit_code != 0
+    assert "pairwiseCalculationSalt: write-only" in shown.output
+    result = _cli("config", "set", "pairwiseCalculationSalt", "a-new-salt-value", *local)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "pairwiseCalculationSalt set\n"
+    assert "a-new-salt-value" not in _cli("config", "get", *local).stdout
 
 
 @SQLITE_ONLY  # refused before anything is written
@@ -131,6 +147,29 @@ def test_clients_locally(local: list[str]) -> None:
     assert _cli("clients", "delete", client["client_id"], "--yes", *local).exit_code == 0
     missing = _cli("clients", "show", client["client_id"], *local)
     assert missing.exit_code == 1 and "No client" in missing.stderr
+
+
+async def _stored_events(database_url: str) -> list[SecurityEvent]:
+    db = await open_database(database_url)
+    try:
+        return await SqlSecurityEventLog(db).list()
+    finally:
+        await db.close()
+
+
+def test_client_creation_and_deletion_are_security_events(
+    local: list[str], database_url: str
+) -> None:
+    created = _cli("clients", "create", "--name", "Events", "--redirect-uri", "https://a.example/cb",
+                   *local)  # fmt: skip
+    assert created.exit_code == 0, created.output
+    client_id = json.loads(created.stdout)["client_id"]
+    assert _cli("clients", "delete", client_id, "--yes", *local).exit_code == 0
+    events = [e for e in _run(_stored_events(database_url)) if e.client_id == client_id]
+    assert [(e.kind, e.source, e.detail) for e in events] == [
+        (EventKind.CLIENT_DELETED, None, "deleted by an administrator"),
+        (EventKind.CLIENT_REGISTERED, None, "created by an administrator"),
+    ]
 
 
 def test_users_and_keys_locally(local: list[str]) -> None:

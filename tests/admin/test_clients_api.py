@@ -9,9 +9,11 @@ import pytest
 
 from authgate.admin import paths
 from authgate.admin.scopes import CLIENTS_READ, CLIENTS_WRITE, PROPERTIES_READ
+from authgate.core.security_events import EventKind
 from authgate.runtime import Runtime
 from tests.admin.conftest import TokenFactory
 from tests.admin.support import Api, client_credentials_token
+from tests.support import authorize_params, flow_registration_body, new_verifier, query_of, s256
 
 SPA = {
     "client_name": "Orders SPA",
@@ -193,3 +195,68 @@ async def test_custom_attributes_beyond_what_a_client_holds_are_refused(
     response = await api.post(paths.CLIENTS, SPA | {"custom_attributes": attributes})
     assert response.status_code == 400, response.text
     assert "custom_attributes" in response.text
+
+
+async def test_errors_for_an_administrator_client_are_redirected(
+    api: Api, http: httpx.AsyncClient
+) -> None:
+    """RFC 6749 §4.1.2.1 for clients an administrator created, even for a visitor nobody
+    signed in: only dynamically registered clients get the error page (RFC 9700 §4.11.2)."""
+    created = await _create(api, SPA)
+    params = authorize_params(
+        created["client_id"],
+        s256(new_verifier()),
+        "S256",
+        redirect_uri=SPA["redirect_uris"][0],
+        prompt="none",
+    )
+    response = await http.get("/jans-auth/restv1/authorize", params=params)
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith("https://spa.example/cb?")
+    assert query_of(location)["error"] == "login_required"
+
+
+async def test_no_client_secret_or_registration_token_is_ever_read_back(
+    api: Api, http: httpx.AsyncClient
+) -> None:
+    """A secret is shown once, to whoever created it; reads show only ``has_secret``."""
+    registered = await http.post(
+        "/jans-auth/restv1/register",
+        json=flow_registration_body() | {"token_endpoint_auth_method": "client_secret_basic"},
+    )
+    assert registered.status_code == 201, registered.text
+    created = await _create(api, SERVICE)
+    secrets = [
+        registered.json()["client_secret"],
+        registered.json()["registration_access_token"],
+        created["client_secret"],
+    ]
+    reads = [
+        await api.get(paths.CLIENTS),
+        await api.get(f"{paths.CLIENTS}/{registered.json()['client_id']}"),
+        await api.get(f"{paths.CLIENTS}/{created['client_id']}"),
+        await api.get(paths.AUDIT),
+    ]
+    for response in reads:
+        assert response.status_code == 200, response.text
+        for secret in secrets:
+            assert secret not in response.text
+    clients = [*reads[0].json(), reads[1].json(), reads[2].json()]
+    for client in clients:
+        assert not {"client_secret", "secret_hash", "registration_token_hash"} & set(client)
+    assert reads[1].json()["has_secret"] is True
+
+
+async def test_creation_and_deletion_are_security_events(api: Api, runtime: Runtime) -> None:
+    created = await _create(api, SERVICE)
+    assert (await api.delete(f"{paths.CLIENTS}/{created['client_id']}")).status_code == 204
+    await runtime.services.events.flush()
+    events = [
+        e for e in await runtime.services.events.list() if e.client_id == created["client_id"]
+    ]
+    assert [(e.kind, e.source, e.detail) for e in events] == [
+        (EventKind.CLIENT_DELETED, "127.0.0.1", "deleted by an administrator"),
+        (EventKind.CLIENT_REGISTERED, "127.0.0.1", "created by an administrator"),
+    ]
+    assert created["client_secret"] not in repr(events)

@@ -11,7 +11,7 @@ import pytest
 
 from authgate.admin import paths
 from authgate.admin.scopes import CLIENTS_READ, PROPERTIES_READ
-from authgate.appconfig import AppConfiguration
+from authgate.appconfig import SECRET_PROPERTIES, AppConfiguration
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from tests.admin.conftest import TokenFactory
@@ -26,11 +26,89 @@ from tests.support import (
 )
 
 
-async def test_get_returns_every_property(api: Api, runtime: Runtime) -> None:
+async def test_get_returns_every_property_but_the_secrets(api: Api, runtime: Runtime) -> None:
     document = await api.config()
-    assert set(document) == set(AppConfiguration.model_fields)
-    assert document == runtime.services.config.current.to_document()
+    assert {"pairwiseCalculationKey", "pairwiseCalculationSalt"} == SECRET_PROPERTIES
+    assert set(document) == set(AppConfiguration.model_fields) - SECRET_PROPERTIES
+    stored = runtime.services.config.current.to_document()
+    assert document == {k: v for k, v in stored.items() if k not in SECRET_PROPERTIES}
     assert document["clientAuthenticationFiltersEnabled"] is False
+
+
+def _secrets(runtime: Runtime) -> tuple[str, str]:
+    config = runtime.services.config.current
+    return config.pairwiseCalculationKey, config.pairwiseCalculationSalt
+
+
+async def test_secrets_are_never_returned_and_kept_by_other_patches(
+    api: Api, runtime: Runtime
+) -> None:
+    key, salt = _secrets(runtime)
+    listed = await api.get(paths.CONFIG)
+    patched = await api.patch_config([{"op": "replace", "path": "/requirePkce", "value": True}])
+    unchanged = await api.patch_config([{"op": "replace", "path": "/requirePkce", "value": True}])
+    for response in (listed, patched, unchanged):
+        assert response.status_code == 200, response.text
+        assert key not in response.text and salt not in response.text
+        assert not SECRET_PROPERTIES & set(response.json())
+    assert runtime.services.config.current.requirePkce is True
+    assert _secrets(runtime) == (key, salt)
+    loaded = await runtime.config_store.load()
+    assert loaded is not None
+    assert (loaded[1]["pairwiseCalculationKey"], loaded[1]["pairwiseCalculationSalt"]) == (
+        key,
+        salt,
+    )
+
+
+@pytest.mark.parametrize("op", ["add", "replace"])
+async def test_secrets_are_writable(api: Api, runtime: Runtime, op: str) -> None:
+    new_key = "k" * 40
+    response = await api.patch_config(
+        [{"op": op, "path": "pairwiseCalculationKey", "value": new_key}]
+    )
+    assert response.status_code == 200, response.text
+    assert new_key not in response.text
+    assert "pairwiseCalculationKey" not in response.json()
+    assert runtime.services.config.current.pairwiseCalculationKey == new_key
+    audit = (await api.get(paths.AUDIT, target_type="config")).text
+    assert new_key not in audit and "pairwiseCalculationKey" in audit
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "test", "path": "/pairwiseCalculationKey", "value": "guess-guess-guess-guess"},
+        {"op": "copy", "from": "/pairwiseCalculationKey", "path": "/jansOpenIdConnectVersion"},
+        {"op": "move", "from": "/pairwiseCalculationSalt", "path": "/jansOpenIdConnectVersion"},
+        {"op": "replace", "path": "/pairwiseCalculationKey/0", "value": "x"},
+        {"op": "remove", "path": "/pairwiseCalculationSalt"},
+    ],
+)
+async def test_operations_that_would_read_a_secret_are_refused(
+    api: Api, runtime: Runtime, operation: dict[str, Any]
+) -> None:
+    key, salt = _secrets(runtime)
+    before = await runtime.config_store.load()
+    response = await api.patch_config([operation])
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request"
+    assert "pairwiseCalculation" in response.json()["error_description"]
+    assert key not in response.text and salt not in response.text
+    assert await runtime.config_store.load() == before
+
+
+async def test_an_invalid_secret_is_not_quoted_back(api: Api, runtime: Runtime) -> None:
+    short = "tiny-key"  # below the 16-character minimum
+    response = await api.patch_config(
+        [{"op": "replace", "path": "/pairwiseCalculationKey", "value": short}]
+    )
+    assert response.status_code == 400
+    description = response.json()["error_description"]
+    assert description.startswith("Invalid configuration: pairwiseCalculationKey:")
+    assert short not in description
+    other = await api.patch_config([{"op": "replace", "path": "/idTokenLifetime", "value": "x1"}])
+    assert '"x1"' in other.json()["error_description"]  # other values are quoted as before
 
 
 @pytest.mark.parametrize("path", ["/requirePkce", "requirePkce"])

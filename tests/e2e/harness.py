@@ -66,6 +66,8 @@ class AuthgateServer:
     database_url: str | None = None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    #: Further ``AUTHGATE_*`` settings, e.g. ``AUTHGATE_DATABASE_URL`` to share a database.
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def issuer(self) -> str:
@@ -73,7 +75,7 @@ class AuthgateServer:
 
     @property
     def log_path(self) -> Path:
-        return self.data_dir.parent / "authgate-server.log"
+        return self.data_dir.parent / f"authgate-server-{self.port}.log"
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
@@ -87,6 +89,7 @@ class AuthgateServer:
         env["AUTHGATE_ADMIN_PASSWORD"] = self.admin_password
         # no management listener: tests run several servers at once, all would want :9000
         env["AUTHGATE_MANAGEMENT_ADDRESS"] = "off"
+        env.update(self.environment)
         command = [
             sys.executable,
             "-m",

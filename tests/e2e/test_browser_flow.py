@@ -349,6 +349,28 @@ def test_wrong_password_shows_an_error_that_does_not_reveal_whether_the_user_exi
     assert path_of(consent.url) == CONSENT_PATH
 
 
+def test_denying_consent_to_a_new_client_shows_an_error_page(
+    page: Page,
+    api: httpx.Client,
+    authgate_server: AuthgateServer,
+    rp_site: RelyingPartySite,
+) -> None:
+    """A client registered a moment ago by anyone gets no redirect before a user approved it
+    (RFC 9700 §4.11.2): the denial is shown by authgate."""
+    client_id = register(api, rp_site.redirect_uri)["client_id"]
+    attempt = prepare(authgate_server, client_id, rp_site.redirect_uri)
+    page.goto(attempt.url)
+    submit_login(page, ADMIN, authgate_server.admin_password)
+    hits = list(rp_site.hits)
+    with page.expect_navigation() as navigation:
+        page.click("#deny")
+    response = navigation.value
+    assert response is not None and response.status == 400
+    assert page.url.startswith(authgate_server.issuer)
+    assert "access_denied" in page.content()
+    assert rp_site.hits == hits
+
+
 def test_denying_consent_returns_access_denied_with_state_and_iss(
     page: Page,
     api: httpx.Client,
@@ -356,9 +378,11 @@ def test_denying_consent_returns_access_denied_with_state_and_iss(
     rp_site: RelyingPartySite,
 ) -> None:
     client_id = register(api, rp_site.redirect_uri)["client_id"]
-    attempt = prepare(authgate_server, client_id, rp_site.redirect_uri)
+    first = prepare(authgate_server, client_id, rp_site.redirect_uri)
+    sign_in_and_consent(page, authgate_server, rp_site, first)  # the user approved it once
+    attempt = prepare(authgate_server, client_id, rp_site.redirect_uri, prompt="consent")
     page.goto(attempt.url)
-    submit_login(page, ADMIN, authgate_server.admin_password)
+    assert path_of(page.url) == CONSENT_PATH
     with page.expect_navigation(url=lambda url: url.startswith(attempt.redirect_uri + "?")):
         page.click("#deny")
     params = landed(page, rp_site, attempt)

@@ -210,6 +210,7 @@ async def add_client(
     secret: str | None = None,
     expires_at: int | None = None,
     disabled: bool = False,
+    registration_token: str | None = None,
     **metadata: Any,
 ) -> Client:
     """Store a client without going through registration's checks.
@@ -218,7 +219,8 @@ async def add_client(
     ``tests.support.REDIRECT_URI``, scopes openid profile email, the authorization_code
     grant. With ``secret`` it authenticates with ``client_secret_basic`` unless
     ``token_endpoint_auth_method`` says otherwise. ``metadata`` are members of
-    :class:`ClientMetadata`; lists are accepted for tuples.
+    :class:`ClientMetadata`; lists are accepted for tuples. Without ``registration_token``
+    the client is as an administrator creates it; with one, as dynamic registration does.
 
     Raises:
         TypeError: a name in ``metadata`` that ClientMetadata does not have.
@@ -239,6 +241,7 @@ async def add_client(
         metadata=ClientMetadata.from_json(defaults | metadata),
         client_id_issued_at=int(svc.clock.now()),
         secret_hash=handle_hash(secret) if secret is not None else None,
+        registration_token_hash=handle_hash(registration_token) if registration_token else None,
         expires_at=expires_at,
         disabled=disabled,
     )

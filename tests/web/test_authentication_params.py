@@ -175,7 +175,7 @@ async def test_acr_values_are_voluntary(
     ids=["negative", "letters", "fraction", "superscript two", "arabic-indic three", "huge"],
 )
 async def test_bad_max_age(http: httpx.AsyncClient, flow: Flow, bad: str) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256", max_age=bad)
     response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
     assert response.status_code == 302

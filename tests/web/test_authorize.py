@@ -105,7 +105,7 @@ async def test_redirect_uri_may_be_omitted_with_one_registered(flow: Flow) -> No
 
 
 async def test_unsupported_response_type_is_redirected(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     response = await _get(http, _params(client["client_id"], response_type="code device"))
     assert response.status_code == 302
     error = query_of(response.headers["location"])
@@ -114,7 +114,7 @@ async def test_unsupported_response_type_is_redirected(http: httpx.AsyncClient, 
 
 
 async def test_missing_response_type(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = _params(client["client_id"])
     del params["response_type"]
     error = query_of((await _get(http, params)).headers["location"])
@@ -123,7 +123,7 @@ async def test_missing_response_type(http: httpx.AsyncClient, flow: Flow) -> Non
 
 
 async def test_unsupported_response_mode(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     error = query_of(
         (await _get(http, _params(client["client_id"], response_mode="query.jwt"))).headers[
             "location"
@@ -133,7 +133,7 @@ async def test_unsupported_response_mode(http: httpx.AsyncClient, flow: Flow) ->
 
 
 async def test_request_objects_not_supported(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     error = query_of(
         (await _get(http, _params(client["client_id"], request="eyJ.x.y"))).headers["location"]
     )
@@ -141,7 +141,7 @@ async def test_request_objects_not_supported(http: httpx.AsyncClient, flow: Flow
 
 
 async def test_bad_prompt_values(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     error = query_of(
         (await _get(http, _params(client["client_id"], prompt="none login"))).headers["location"]
     )
@@ -159,7 +159,7 @@ async def test_bad_prompt_values(http: httpx.AsyncClient, flow: Flow) -> None:
 async def test_prompt_none_without_session_is_login_required(
     http: httpx.AsyncClient, flow: Flow
 ) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = _params(client["client_id"], prompt="none")
     response = await _get(http, params)
     assert response.status_code == 302
@@ -175,9 +175,9 @@ async def test_prompt_none_without_session_is_login_required(
 async def test_prompt_none_without_consent_is_consent_required(
     http: httpx.AsyncClient, flow: Flow
 ) -> None:
-    first = await flow.register()
+    first = await flow.register(administered=True)
     await flow.code(first["client_id"])  # logs the browser in
-    second = await flow.register(client_name="Other app")
+    second = await flow.register(administered=True, client_name="Other app")
     error = query_of(
         (await _get(http, _params(second["client_id"], prompt="none"))).headers["location"]
     )
@@ -231,7 +231,7 @@ async def test_new_scope_asks_consent_again(flow: Flow) -> None:
 
 
 async def test_consent_denied_is_access_denied(flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = _params(client["client_id"])
     result = await flow.browser.authorize(params, consent="deny")
     assert result.params["error"] == "access_denied"

@@ -8,10 +8,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import httpx
+import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from authgate.runtime import Runtime
+from authgate.settings import Settings
 from authgate.web.app import create_app
 from tests.conftest import patch_config
 from tests.lifecycle import END_SESSION
@@ -19,6 +21,17 @@ from tests.receiver import Receiver, Reply
 from tests.support import ISSUER, SQLITE_ONLY, Browser, Flow
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The receivers run on 127.0.0.1, which the outbound policy refuses unless allowed."""
+    return Settings(
+        issuer_url=ISSUER,
+        database_url=database_url,
+        admin_password="admin-password-1",
+        outbound_allow="127.0.0.1",
+    )
 
 
 def _verified(runtime: Runtime, token: str) -> tuple[dict[str, Any], dict[str, Any]]:

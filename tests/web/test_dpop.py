@@ -264,7 +264,7 @@ async def test_dpop_jkt_binds_the_code(flow: Flow, clock: FakeClock) -> None:
 
 @SQLITE_ONLY
 async def test_malformed_dpop_jkt_is_redirected_error(flow: Flow, http: httpx.AsyncClient) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256", dpop_jkt="short")
     response = await http.get("/jans-auth/restv1/authorize", params=params)
     assert response.status_code == 302
@@ -275,7 +275,7 @@ async def test_dpop_jkt_can_be_required(
     flow: Flow, http: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     await patch_config(runtime, dpopJktForceForAuthorizationCode=True)
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256")
     response = await http.get("/jans-auth/restv1/authorize", params=params)
     assert "error=invalid_request" in response.headers["location"]

@@ -109,7 +109,7 @@ async def test_values_are_escaped(http: httpx.AsyncClient, flow: Flow) -> None:
 async def test_errors_after_the_redirect_uri_is_trusted_are_form_posted(
     http: httpx.AsyncClient, flow: Flow
 ) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = _params(client["client_id"], "id_token", prompt="none")
     response = await _authorize(http, params)
     _assert_safe_page(response)
@@ -136,7 +136,7 @@ async def test_errors_before_the_redirect_uri_is_trusted_are_pages(
 
 
 async def test_denied_consent_is_form_posted(flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     result = await flow.browser.authorize(_params(client["client_id"]), consent="deny")
     assert result.mode == "form_post"
     assert result.params["error"] == "access_denied"
@@ -148,7 +148,7 @@ async def test_form_post_can_be_turned_off(
     await patch_config(runtime, responseModesSupported=["query", "fragment"])
     doc = (await http.get("/.well-known/openid-configuration")).json()
     assert doc["response_modes_supported"] == ["query", "fragment"]
-    client = await flow.register()
+    client = await flow.register(administered=True)
     response = await _authorize(http, _params(client["client_id"], "id_token"))
     assert response.status_code == 302
     assert "error=invalid_request" in response.headers["location"].split("#", 1)[1]

@@ -69,7 +69,7 @@ async def test_registration_refuses_implicit_when_off(
 async def test_existing_clients_lose_implicit_at_once(
     http: httpx.AsyncClient, flow: Flow, runtime: Runtime, response_type: str
 ) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     assert "implicit" in client["grant_types"]
     await patch_config(runtime, implicitFlowEnabled=False)
     params = authorize_params(

@@ -64,7 +64,7 @@ REDIRECTED_ERRORS = [
 async def test_every_redirected_error_has_iss(
     flow: Flow, http: httpx.AsyncClient, change: dict[str, str], error: str
 ) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256") | change
     result = await _redirect(http, params)
     assert result["error"] == error
@@ -93,7 +93,7 @@ async def test_fragment_success_and_error_have_iss(flow: Flow, http: httpx.Async
 
 
 async def test_form_post_error_has_iss(flow: Flow, http: httpx.AsyncClient) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = authorize_params(
         client["client_id"], s256(new_verifier()), "S256", prompt="none", response_mode="form_post"
     )
@@ -104,14 +104,14 @@ async def test_form_post_error_has_iss(flow: Flow, http: httpx.AsyncClient) -> N
 
 
 async def test_missing_pkce_error_has_iss(flow: Flow, http: httpx.AsyncClient) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     result = await _redirect(http, authorize_params(client["client_id"], None, None))
     assert result["error"] == "invalid_request"
     assert result["iss"] == ISSUER
 
 
 async def test_access_denied_after_consent_has_iss(flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256")
     result = await flow.browser.authorize(params, consent="deny")
     assert result.params["error"] == "access_denied"
@@ -119,9 +119,9 @@ async def test_access_denied_after_consent_has_iss(flow: Flow) -> None:
 
 
 async def test_consent_required_has_iss(flow: Flow, browser: Browser) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     await flow.code(client["client_id"])
-    other = await flow.register(client_name="other")
+    other = await flow.register(administered=True, client_name="other")
     params = authorize_params(other["client_id"], s256(new_verifier()), "S256", prompt="none")
     result = await browser.authorize(params)
     assert result.params["error"] == "consent_required"
@@ -130,7 +130,7 @@ async def test_consent_required_has_iss(flow: Flow, browser: Browser) -> None:
 
 async def test_iss_is_added_to_an_existing_query(flow: Flow, http: httpx.AsyncClient) -> None:
     uri = "https://rp.example/cb?tenant=a"
-    client = await flow.register(redirect_uris=[uri])
+    client = await flow.register(administered=True, redirect_uris=[uri])
     params = authorize_params(client["client_id"], None, None, redirect_uri=uri)
     response = await http.get(AUTHORIZE, params=params)
     location = response.headers["location"]
@@ -154,7 +154,7 @@ async def test_iss_can_be_turned_off_and_discovery_follows(
     flow: Flow, http: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     await patch_config(runtime, authorizationResponseIssParameterSupported=False)
-    client = await flow.register()
+    client = await flow.register(administered=True)
     result = await _redirect(http, authorize_params(client["client_id"], None, None))
     assert "iss" not in result
     doc = (await http.get("/.well-known/openid-configuration")).json()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from authgate.runtime import Runtime
 from authgate.storage.models import Base
-from tests.conftest import patch_config
+from tests.conftest import administer, patch_config
 from tests.support import (
     REDIRECT_URI,
     SQLITE_ONLY,
@@ -70,9 +70,10 @@ async def test_pkce_methods_match_case_insensitively(
 
 
 async def test_an_unknown_pkce_method_is_refused_not_treated_as_plain(
-    http: httpx.AsyncClient, browser: Browser
+    runtime: Runtime, http: httpx.AsyncClient, browser: Browser
 ) -> None:
     client_id = (await register(http))["client_id"]
+    await administer(runtime, client_id)
     verifier = new_verifier(64)
     params = authorize_params(client_id, verifier, "S512")
     result = await browser.authorize(params)
@@ -103,6 +104,7 @@ async def test_public_clients_must_send_a_code_challenge_by_default(
     runtime: Runtime, http: httpx.AsyncClient, browser: Browser
 ) -> None:
     client_id = (await register(http))["client_id"]
+    await administer(runtime, client_id)
     refused = await browser.authorize(authorize_params(client_id, None, None))
     assert refused.params["error"] == "invalid_request"
     assert "PKCE is required for public clients" in refused.params["error_description"]
@@ -123,6 +125,7 @@ async def test_plain_can_be_refused_and_discovery_says_so(
     await patch_config(runtime, codeChallengeMethodsSupported=["S256"])
     assert (await http.get(discovery)).json()["code_challenge_methods_supported"] == ["S256"]
     client_id = (await register(http))["client_id"]
+    await administer(runtime, client_id)
     verifier = new_verifier(64)
     result = await browser.authorize(authorize_params(client_id, verifier, "plain"))
     assert result.params["error"] == "invalid_request"

@@ -76,7 +76,7 @@ async def test_profile_refuses_plain_and_forces_iss(
     await patch_config(
         runtime, oauth21ProfileEnabled=True, authorizationResponseIssParameterSupported=False
     )
-    client = await flow.register(response_types=["code"])
+    client = await flow.register(response_types=["code"], administered=True)
     verifier = new_verifier()
     params = authorize_params(client["client_id"], verifier, "plain")
     error = query_of((await http.get(AUTHORIZE, params=params)).headers["location"])
@@ -91,7 +91,7 @@ async def test_profile_requires_pkce_from_public_clients(
     flow: Flow, http: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     await patch_config(runtime, oauth21ProfileEnabled=True, requirePkceForPublicClients=False)
-    client = await flow.register(response_types=["code"])
+    client = await flow.register(response_types=["code"], administered=True)
     error = query_of(
         (
             await http.get(AUTHORIZE, params=authorize_params(client["client_id"], None, None))
@@ -127,7 +127,7 @@ async def test_profile_registration_refuses_implicit(
 async def test_profile_refuses_token_response_type(
     flow: Flow, http: httpx.AsyncClient, runtime: Runtime, response_type: str
 ) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     await patch_config(runtime, oauth21ProfileEnabled=True)
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256")
     params["response_type"] = response_type
@@ -147,3 +147,19 @@ async def test_password_grant_is_refused(flow: Flow, runtime: Runtime) -> None:
     await patch_config(runtime, oauth21ProfileEnabled=True)
     response = await flow.token(form | {"password": "x"})
     assert response.json()["error"] == "unsupported_grant_type"
+
+
+async def test_profile_matches_the_pkce_method_exactly(
+    flow: Flow, http: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """RFC 7636 §4.3 spells the method ``S256``: the profile refuses the flow document's
+    ``s256``, which is accepted with the profile off."""
+    client = await flow.register(administered=True)
+    assert (await flow.code(client["client_id"], method="s256")).code
+    await patch_config(runtime, oauth21ProfileEnabled=True)
+    verifier = new_verifier()
+    params = authorize_params(client["client_id"], s256(verifier), "s256")
+    error = query_of((await http.get(AUTHORIZE, params=params)).headers["location"])
+    assert error["error"] == "invalid_request"
+    assert "code_challenge_method 's256' is not supported" in error["error_description"]
+    assert (await flow.code(client["client_id"], method="S256")).code

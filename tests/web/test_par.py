@@ -202,7 +202,7 @@ async def test_confidential_client_pushes_with_basic_auth(
 
 
 async def test_require_par_for_a_client(flow: Flow, http: httpx.AsyncClient) -> None:
-    client = await flow.register(require_par=True)
+    client = await flow.register(administered=True, require_par=True)
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256")
     response = await http.get(AUTHORIZE, params=params)
     assert response.status_code == 302
@@ -220,7 +220,7 @@ async def test_require_par_for_a_client(flow: Flow, http: httpx.AsyncClient) -> 
 
 async def test_require_par_globally(flow: Flow, http: httpx.AsyncClient, runtime: Runtime) -> None:
     await patch_config(runtime, requirePar=True)
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = authorize_params(client["client_id"], s256(new_verifier()), "S256")
     location = (await http.get(AUTHORIZE, params=params)).headers["location"]
     assert query_of(location)["error"] == "invalid_request"

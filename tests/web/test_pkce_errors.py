@@ -129,7 +129,9 @@ async def test_require_pkce_applies_to_confidential_clients(
     http: httpx.AsyncClient, flow: Flow, runtime: Runtime
 ) -> None:
     await patch_config(runtime, requirePkce=True)
-    client = await flow.register(token_endpoint_auth_method="client_secret_basic")
+    client = await flow.register(
+        administered=True, token_endpoint_auth_method="client_secret_basic"
+    )
     params = authorize_params(client["client_id"], None, None)
     response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
     # not logged in yet: PKCE is checked before any login page is shown
@@ -141,7 +143,7 @@ async def test_require_pkce_applies_to_confidential_clients(
 
 async def test_per_client_require_pkce(http: httpx.AsyncClient, flow: Flow) -> None:
     client = await flow.register(
-        token_endpoint_auth_method="client_secret_basic", require_pkce=True
+        administered=True, token_endpoint_auth_method="client_secret_basic", require_pkce=True
     )
     assert client["require_pkce"] is True
     params = authorize_params(client["client_id"], None, None)
@@ -155,7 +157,7 @@ async def test_plain_can_be_refused_by_policy(
     await patch_config(runtime, codeChallengeMethodsSupported=["S256"])
     discovery = (await http.get("/.well-known/openid-configuration")).json()
     assert discovery["code_challenge_methods_supported"] == ["S256"]
-    client = await flow.register()
+    client = await flow.register(administered=True)
     verifier = new_verifier(60)
     response = await http.get(
         "/jans-auth/restv1/authorize?"
@@ -169,7 +171,7 @@ async def test_plain_can_be_refused_by_policy(
 async def test_malformed_challenge_is_refused_at_authorize(
     http: httpx.AsyncClient, flow: Flow
 ) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     response = await http.get(
         "/jans-auth/restv1/authorize?"
         + urlencode(authorize_params(client["client_id"], "tooshort", "S256"))
@@ -180,7 +182,7 @@ async def test_malformed_challenge_is_refused_at_authorize(
 
 
 async def test_method_without_challenge_is_refused(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params = authorize_params(client["client_id"], None, "S256")
     response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
     error = query_of(response.headers["location"])

@@ -16,12 +16,24 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
 from authgate.runtime import Runtime
+from authgate.settings import Settings
 from tests.lifecycle import INTROSPECTION, REGISTER, REVOKE, TOKEN, refresh_form
 from tests.receiver import Receiver, Reply
 from tests.support import ISSUER, SQLITE_ONLY, FakeClock, Flow, token_form
 
 TOKEN_URL = ISSUER + TOKEN
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The receivers run on 127.0.0.1, which the outbound policy refuses unless allowed."""
+    return Settings(
+        issuer_url=ISSUER,
+        database_url=database_url,
+        admin_password="admin-password-1",
+        outbound_allow="127.0.0.1",
+    )
 
 
 def ec_key(kid: str = "k1") -> ECKey:

@@ -134,7 +134,7 @@ async def test_part_order_does_not_matter(flow: Flow) -> None:
 async def test_malformed_response_type(
     http: httpx.AsyncClient, flow: Flow, response_type: str
 ) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params, _ = params_for(client["client_id"], response_type)
     result = await error_of(http, params)
     assert result.params["error"] == "unsupported_response_type"
@@ -214,7 +214,7 @@ async def test_nonce_is_optional_for_code_token(flow: Flow) -> None:
 
 
 async def test_id_token_needs_the_openid_scope(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params, _ = params_for(client["client_id"], "id_token", scope="profile email")
     result = await error_of(http, params)
     assert result.params["error"] == "invalid_request"
@@ -226,7 +226,7 @@ async def test_id_token_needs_the_openid_scope(http: httpx.AsyncClient, flow: Fl
 async def test_query_mode_is_refused_for_tokens(
     http: httpx.AsyncClient, flow: Flow, response_type: str
 ) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params, _ = params_for(client["client_id"], response_type, response_mode="query")
     response = await get(http, params)
     assert response.status_code == 302
@@ -252,7 +252,7 @@ async def test_fragment_mode_for_code_and_query_default(flow: Flow) -> None:
 async def test_client_must_be_registered_for_the_response_type(
     http: httpx.AsyncClient, flow: Flow, response_type: str
 ) -> None:
-    client = await flow.register(response_types=["code"])
+    client = await flow.register(administered=True, response_types=["code"])
     assert client["response_types"] == ["code"]
     assert "implicit" not in client["grant_types"]
     params, _ = params_for(client["client_id"], response_type)
@@ -266,7 +266,7 @@ async def test_token_part_needs_the_implicit_grant(
 ) -> None:
     await patch_config(runtime, grantTypesAndResponseTypesAutofixEnabled=False)
     client = await flow.register(
-        response_types=["code", "token"], grant_types=["authorization_code"]
+        administered=True, response_types=["code", "token"], grant_types=["authorization_code"]
     )
     assert client["response_types"] == ["code", "token"]
     params, _ = params_for(client["client_id"], "code token")
@@ -291,7 +291,7 @@ async def test_pkce_is_not_asked_of_responses_without_a_code(
 
 
 async def test_prompt_none_errors_go_to_the_fragment(http: httpx.AsyncClient, flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params, _ = params_for(client["client_id"], "id_token token", prompt="none")
     result = await error_of(http, params)
     assert result.mode == "fragment"
@@ -300,7 +300,7 @@ async def test_prompt_none_errors_go_to_the_fragment(http: httpx.AsyncClient, fl
 
 
 async def test_consent_denied_goes_to_the_fragment(flow: Flow) -> None:
-    client = await flow.register()
+    client = await flow.register(administered=True)
     params, _ = params_for(client["client_id"], "id_token")
     result = await flow.browser.authorize(params, consent="deny")
     assert result.mode == "fragment"

@@ -18,8 +18,10 @@ from authgate.admin.redact import redact
 from authgate.admin.schemas import ClientIn
 from authgate.admin_records import AuditEntry
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES
+from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
+from authgate.core.security_events import EventKind
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, SubjectType
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
@@ -122,6 +124,11 @@ class ClientAdmin:
             audit_view(after),
         )
 
+    def _event(self, kind: EventKind, client_id: str, actor: Actor, detail: str) -> None:
+        security_events.record(
+            self._ctx.services, kind, source=actor.source, client_id=client_id, detail=detail
+        )
+
     async def list(
         self, pattern: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[Client]:
@@ -154,6 +161,9 @@ class ClientAdmin:
             client, self._entry(actor, "client.create", client.client_id, None, client)
         )
         self._ctx.forget(client.client_id)
+        self._event(
+            EventKind.CLIENT_REGISTERED, client.client_id, actor, "created by an administrator"
+        )
         return ClientResult(client, secret)
 
     async def update(self, client_id: str, body: ClientIn, actor: Actor) -> ClientResult:
@@ -189,3 +199,4 @@ class ClientAdmin:
         self._ctx.forget(client_id)
         if not applied:
             raise NotFound(f"No client with client_id {client_id!r}")
+        self._event(EventKind.CLIENT_DELETED, client_id, actor, "deleted by an administrator")

@@ -23,6 +23,7 @@ from authgate.admin.cli_support import (
     target_options,
 )
 from authgate.admin.values import (
+    Kind,
     closest,
     format_time,
     format_value,
@@ -49,10 +50,17 @@ def config_group() -> None:
 @json_option
 @target_options
 def config_get(name: str | None, as_json: bool, target: Target) -> None:
-    """Print the whole configuration (JSON), or one property's value."""
-    document = target.run(lambda b: b.get_config())
+    """Print the whole configuration (JSON), or one property's value (secret properties are
+    write-only and never printed)."""
+
+    async def run(backend: AdminBackend) -> tuple[dict[str, Any], dict[str, Kind]]:
+        return await backend.get_config(), property_kinds(await backend.config_schema())
+
+    document, kinds = target.run(run)
     if name is None:
         echo_json(document)
+    elif name not in document and name in kinds and kinds[name].write_only:
+        raise click.ClickException(f"{name}: write-only (a secret); it is never shown")
     elif name not in document:
         raise unknown_property(name, document)
     elif as_json:
@@ -80,9 +88,10 @@ def config_set(name: str, value: str, target: Target) -> None:
             parsed = parse_value(kind, value)
         except ValueError as exc:
             raise click.ClickException(f"{name}: {exc}") from None
-        return (await backend.set_property(name, parsed))[name]
+        document = await backend.set_property(name, parsed)
+        return f"{name} = {format_value(document[name])}" if name in document else f"{name} set"
 
-    click.echo(f"{name} = {format_value(target.run(run))}")
+    click.echo(target.run(run))
 
 
 @click.group("clients")

@@ -3,7 +3,8 @@
 Pure functions: no I/O. Janssen's Config API accepts both ``/prop`` and bare ``prop`` paths
 (docs/janssen-compatibility.md §9.1), so a path without a leading slash is read as a JSON
 Pointer from the root. The patched document is validated strictly, as JSON: ``"300"`` is not an
-integer and ``"false"`` is not a boolean. Every error message names the property.
+integer and ``"false"`` is not a boolean. Every error message names the property (and never
+quotes a value sent for a secret one: :mod:`authgate.admin.config_secrets`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import jsonpointer
 import orjson
 from pydantic import ValidationError
 
+from authgate.admin import config_secrets
 from authgate.admin.errors import Conflict
 from authgate.admin.redact import SECRET_NAMES
 from authgate.appconfig import AppConfiguration
@@ -60,6 +62,7 @@ def normalise(body: Any) -> list[dict[str, Any]]:
         for pointer in (fixed["path"], fixed.get("from")):
             if pointer is not None and _property(pointer) not in known:
                 raise InvalidRequest(f"{_property(pointer)}: unknown configuration property")
+        config_secrets.check_operation(index, fixed)
         patch.append(fixed)
     return patch
 
@@ -120,7 +123,11 @@ def describe(exc: ValidationError) -> str:
             message = "unknown configuration property"
         elif _secret(error["loc"]):
             pass
-        elif error["type"] != "json_invalid" and _scalar(error.get("input", ())):
+        elif (
+            error["type"] != "json_invalid"
+            and _scalar(error.get("input", ()))
+            and not (error["loc"] and config_secrets.is_secret(str(error["loc"][0])))
+        ):
             shown = orjson.dumps(error["input"]).decode()
             message = f"{message} (got {shown if len(shown) <= 80 else shown[:77] + '...'})"
         parts.append(f"{where}: {message}" if where else message)

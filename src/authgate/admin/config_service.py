@@ -1,6 +1,9 @@
 """Use cases on the auth-server configuration document: read it, patch it
 (docs/janssen-compatibility.md §9.1).
 
+Secret properties are write-only (:mod:`authgate.admin.config_secrets`): never returned, set
+by a patch that names them, kept by one that does not.
+
 A patch is applied to the stored document, validated, and saved with compare-and-set on the
 document's revision, together with its audit entry. When another writer got in first, the
 patch is re-applied to the newer document (a few times, then 409). The instance that made the
@@ -13,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.admin import config_checks, config_patch
+from authgate.admin import config_checks, config_patch, config_secrets
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict
 from authgate.admin.redact import redact
@@ -25,7 +28,8 @@ ATTEMPTS = 10
 
 @dataclass(frozen=True, slots=True)
 class PatchResult:
-    """The document after a patch, its revision, and which properties changed."""
+    """The document after a patch (without its secret properties), its revision, and which
+    properties changed."""
 
     document: dict[str, Any]
     revision: int
@@ -43,9 +47,10 @@ class ConfigAdmin:
         return loaded
 
     async def get(self) -> dict[str, Any]:
-        """The whole stored document, with every property (defaults filled in)."""
+        """The stored document with every property (defaults filled in) except the secret
+        ones, which are write-only (:mod:`authgate.admin.config_secrets`)."""
         _, document = await self._load()
-        return config_patch.validate_stored(document)
+        return config_secrets.shown(config_patch.validate_stored(document))
 
     async def patch(self, body: Any, actor: Actor) -> PatchResult:
         """Apply an RFC 6902 JSON Patch; nothing is stored unless the result is valid.
@@ -65,7 +70,7 @@ class ConfigAdmin:
             document = config.to_document()
             names = config_patch.changed(current, document)
             if not names:
-                return PatchResult(current, revision, ())
+                return PatchResult(config_secrets.shown(current), revision, ())
             config_checks.check_changed(config, names)
             entry = AuditEntry(
                 actor=actor.name,
@@ -78,7 +83,7 @@ class ConfigAdmin:
             )
             if await self._ctx.store.save_config(document, revision, entry):
                 await self._ctx.reload()
-                return PatchResult(document, revision + 1, tuple(names))
+                return PatchResult(config_secrets.shown(document), revision + 1, tuple(names))
         raise Conflict("The configuration kept changing concurrently; try again")
 
     async def set_property(self, name: str, value: Any, actor: Actor) -> PatchResult:

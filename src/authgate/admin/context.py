@@ -20,9 +20,11 @@ from authgate.core.ports import Services
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who makes a change, as written to the audit log (``client:<id>``, ``cli:<user>``)."""
+    """Who makes a change, as written to the audit log (``client:<id>``, ``cli:<user>``), and
+    the source address of the request it came in (None from the CLI), for security events."""
 
     name: str
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

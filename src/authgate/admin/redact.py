@@ -5,25 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from authgate.appconfig import SECRET_PROPERTIES
+
 REDACTED = "[REDACTED]"
 
 #: Member names whose values are secret wherever they appear (snake_case and camelCase).
-SECRET_NAMES = frozenset(
-    {
-        "client_secret",
-        "secret_hash",
-        "password",
-        "password_hash",
-        "registration_access_token",
-        "registration_token_hash",
-        "initial_access_token",
-        "token_hash",
-        "pairwiseCalculationKey",
-        "pairwiseCalculationSalt",
-        "private_pem",
-        "access_token",
-        "refresh_token",
-    }
+SECRET_NAMES = (
+    frozenset(
+        {
+            "client_secret",
+            "secret_hash",
+            "password",
+            "password_hash",
+            "registration_access_token",
+            "registration_token_hash",
+            "initial_access_token",
+            "token_hash",
+            "pairwiseCalculationKey",
+            "pairwiseCalculationSalt",
+            "private_pem",
+            "access_token",
+            "refresh_token",
+        }
+    )
+    | SECRET_PROPERTIES
 )
 
 

@@ -22,14 +22,23 @@ _FALSE = frozenset({"false", "no", "off", "0"})
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """How a property is edited: its kind, enum choices, and a description."""
+    """How a property is edited: its kind, enum choices, a description, and whether it is a
+    secret that can be set but is never shown (JSON Schema ``writeOnly``)."""
 
     name: KindName
     choices: tuple[str, ...] = ()
     description: str = ""
+    write_only: bool = False
 
 
 def _kind(schema: dict[str, Any]) -> Kind:
+    kind = _value_kind(schema)
+    if schema.get("writeOnly") is True:
+        return Kind(kind.name, kind.choices, kind.description, write_only=True)
+    return kind
+
+
+def _value_kind(schema: dict[str, Any]) -> Kind:
     text = str(schema.get("description", ""))
     if "enum" in schema:
         return Kind("enum", tuple(str(c) for c in schema["enum"]), text)

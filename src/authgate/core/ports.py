@@ -167,6 +167,11 @@ class GrantStore(Protocol):
         """The clients that were issued a code or token in the login session ``sid``."""
         ...
 
+    async def has_user_tokens(self, client_id: str) -> bool:
+        """Whether ``client_id`` holds a token issued for a user (revoked or not, until the
+        janitor purges it): a user approved an authorization the client completed."""
+        ...
+
     async def revoke_session(self, sid: str, now: float, keep_scope: str) -> int:
         """Revoke every grant of the session ``sid`` except those granted ``keep_scope``.
 

@@ -5,8 +5,9 @@ With the switch on, whatever the individual properties say: no implicit grant (O
 §10.1, RFC 9700 §2.1.2), hence no response type that returns a token from the authorization
 endpoint (``token``, ``id_token`` and the hybrid ones: authgate, like Janssen, files them all
 under the implicit grant); no resource owner password grant (RFC 9700 §2.4); PKCE with S256
-only and required from public clients (OAuth 2.1 §4.1.1, §7.5.2); and ``iss`` in
-authorization responses (RFC 9207). With it off, the individual properties decide.
+only, spelt exactly ``S256`` (RFC 7636 §4.3), and required from public clients (OAuth 2.1
+§4.1.1, §7.5.2); and ``iss`` in authorization responses (RFC 9207). With it off, the
+individual properties decide.
 
 Code that adds a grant or a response type calls :func:`check_response_type` and
 :func:`grant_type_allowed` rather than reading the switch (``response_types.implicit_enabled``
@@ -54,6 +55,12 @@ def pkce_methods(config: AppConfiguration) -> list[str]:
     if config.oauth21ProfileEnabled:
         return ["S256"]
     return list(config.codeChallengeMethodsSupported)
+
+
+def pkce_method_exact(config: AppConfiguration) -> bool:
+    """Under the profile ``code_challenge_method`` must be spelt as RFC 7636 §4.3 writes it
+    (``S256``); otherwise ``s256`` (the flow document's spelling) is accepted too."""
+    return config.oauth21ProfileEnabled
 
 
 def pkce_required_for_public_clients(config: AppConfiguration) -> bool:

@@ -2,11 +2,18 @@
 
 Operators read them through the Config API and in the log (logger ``authgate.security``);
 docs/security.md lists what each kind means.
+
+The core does not see requests: an entry point that leads to an event takes the request's
+source address as a ``source`` keyword (the web layer passes
+:func:`authgate.web.source.source`; the CLI passes None) and hands it to :func:`record`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from authgate.core.ports import Services
+from authgate.core.types import SecurityEvent
 
 
 class EventKind(StrEnum):
@@ -21,3 +28,26 @@ class EventKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     CLIENT_REGISTERED = "client_registered"
     CLIENT_DELETED = "client_deleted"
+
+
+def record(
+    svc: Services,
+    kind: EventKind,
+    *,
+    source: str | None,
+    client_id: str | None = None,
+    user_id: str | None = None,
+    detail: str = "",
+) -> None:
+    """Record an event now (in the background; never raises). ``detail`` is a fixed text of
+    the caller's, never request input or a secret."""
+    svc.events.record(
+        SecurityEvent(
+            at=svc.clock.now(),
+            kind=kind,
+            source=source,
+            client_id=client_id,
+            user_id=user_id,
+            detail=detail,
+        )
+    )

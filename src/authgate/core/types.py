@@ -152,6 +152,13 @@ class Client:
     def expired(self, now: float) -> bool:
         return self.expires_at is not None and now >= self.expires_at
 
+    @property
+    def registered_dynamically(self) -> bool:
+        """Registered by anyone through dynamic registration (RFC 7591), not created by an
+        administrator: only dynamic registration issues a registration access token
+        (RFC 7592 §3), and an administrator's edits keep it."""
+        return self.registration_token_hash is not None
+
 
 @dataclass(frozen=True, slots=True)
 class User:

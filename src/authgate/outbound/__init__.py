@@ -1,6 +1,10 @@
 """Requests authgate makes on its own to URLs that clients registered: sector identifier
-documents, JWK Sets at ``jwks_uri``, back-channel logout notifications."""
+documents, JWK Sets at ``jwks_uri``, back-channel logout notifications; all through one
+:class:`~authgate.outbound.client.OutboundClient` under one
+:class:`~authgate.outbound.policy.OutboundPolicy`."""
 
+from authgate.outbound.client import OutboundClient
+from authgate.outbound.policy import OutboundPolicy
 from authgate.outbound.sector_identifier import HttpSectorIdentifierFetcher
 
-__all__ = ["HttpSectorIdentifierFetcher"]
+__all__ = ["HttpSectorIdentifierFetcher", "OutboundClient", "OutboundPolicy"]

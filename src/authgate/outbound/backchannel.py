@@ -5,8 +5,10 @@ Each notice is POSTed form-encoded (``logout_token=...``) to its client's
 client. Every attempt is bounded by ``backchannelLogoutDeliveryTimeout`` seconds (connect,
 send and read together); a network error, a timeout or a 5xx/408/429 answer is retried, up
 to ``backchannelLogoutDeliveryAttempts`` attempts with exponential backoff; 200 or 204 is
-success; any other answer is final (§2.8: the RP rejected the token). Redirects are not
-followed. Implements ``core.ports.LogoutNotifier``.
+success; any other answer is final (§2.8: the RP rejected the token). Requests go through
+the :class:`~authgate.outbound.client.OutboundClient`: public addresses only unless allowed,
+no redirects followed; a refused destination is final too. Implements
+``core.ports.LogoutNotifier``.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-import httpx
-
 from authgate.core.ports import ConfigSource
 from authgate.core.types import LogoutNotice
+from authgate.errors import OutboundError
+from authgate.outbound.client import OutboundClient
+from authgate.outbound.policy import OutboundRefused
 
 logger = logging.getLogger(__name__)
 _RETRY_STATUSES = frozenset({408, 429})
 
 
 class BackchannelLogout:
-    def __init__(self, client: httpx.AsyncClient, config: ConfigSource, backoff: float = 1.0):
+    def __init__(self, client: OutboundClient, config: ConfigSource, backoff: float = 1.0):
         self._client = client
         self._config = config
         #: Seconds before the first retry; doubled for each further one.
@@ -39,25 +42,31 @@ class BackchannelLogout:
             task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, notice: LogoutNotice, timeout: float) -> int | None:
-        """One POST; the status code, or None on a network error or timeout."""
+        """One POST; the status code, or None on a network error or timeout.
+
+        Raises:
+            OutboundRefused: the policy refuses the destination (no retry helps).
+        """
         try:
-            async with asyncio.timeout(timeout):
-                response = await self._client.post(
-                    notice.uri,
-                    data={"logout_token": notice.logout_token},
-                    timeout=timeout,
-                    follow_redirects=False,
-                )
-        except (httpx.HTTPError, TimeoutError) as exc:
-            logger.info("back-channel logout to %s: %s", notice.client_id, type(exc).__name__)
+            response = await self._client.post_form(
+                notice.uri, {"logout_token": notice.logout_token}, timeout=timeout
+            )
+        except OutboundRefused:
+            raise
+        except OutboundError as exc:
+            logger.info("back-channel logout to %s: %s", notice.client_id, exc)
             return None
-        return response.status_code
+        return response.status
 
     async def _deliver(self, notice: LogoutNotice) -> bool:
         config = self._config.current
         attempts = config.backchannelLogoutDeliveryAttempts
         for attempt in range(1, attempts + 1):
-            status = await self._attempt(notice, config.backchannelLogoutDeliveryTimeout)
+            try:
+                status = await self._attempt(notice, config.backchannelLogoutDeliveryTimeout)
+            except OutboundRefused as exc:
+                logger.warning("back-channel logout to %s refused: %s", notice.client_id, exc)
+                return False
             if status in (200, 204):
                 logger.info("back-channel logout delivered to %s", notice.client_id)
                 return True

@@ -2,7 +2,8 @@
 
 Each set is cached for ``ttl`` seconds. A refresh forced by an unknown ``kid`` happens at most
 once per ``min_refresh_interval`` per URI, so a client cannot make the server hammer a URL.
-Requests have a short timeout, follow no redirects and read at most ``max_bytes``; if a
+Requests go through the :class:`~authgate.outbound.client.OutboundClient` (public addresses
+only unless allowed, no redirects, bounded time) and read at most ``max_bytes``; if a
 refresh fails, the last good copy keeps serving (a flaky client host does not lock its own
 client out for the cache period). Concurrent requests for one URI share one fetch.
 """
@@ -15,10 +16,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 import orjson
 
 from authgate.errors import OutboundError
+from authgate.outbound.client import OutboundClient, OutboundTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 class HttpJwksSource:
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: OutboundClient,
         *,
         ttl: float = 300.0,
         min_refresh_interval: float = 30.0,
@@ -64,20 +65,13 @@ class HttpJwksSource:
 
     async def _fetch(self, uri: str) -> Mapping[str, Any]:
         try:
-            async with self._client.stream(
-                "GET", uri, headers={"Accept": "application/json"}, follow_redirects=False
-            ) as response:
-                if response.status_code != 200:
-                    raise OutboundError(f"HTTP {response.status_code}")
-                body = b""
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > self._max_bytes:
-                        raise OutboundError("the JWK Set is too large")
-        except httpx.HTTPError as exc:
-            raise OutboundError(type(exc).__name__) from None
+            response = await self._client.get(uri, max_bytes=self._max_bytes)
+        except OutboundTooLarge:
+            raise OutboundError("the JWK Set is too large") from None
+        if response.status != 200:
+            raise OutboundError(f"HTTP {response.status}")
         try:
-            data = orjson.loads(body)
+            data = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             raise OutboundError("the response is not JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("keys"), list):

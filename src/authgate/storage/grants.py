@@ -69,6 +69,12 @@ SESSION_PARTICIPANTS = select(_participants.c.client_id).where(
 SESSION_TOKEN_CLIENTS = (
     select(_tokens.c.client_id).where(_tokens.c.sid == bindparam("sid")).distinct()
 )
+# Uses the index on tokens.client_id; called on authorization error paths only.
+USER_TOKEN = (
+    select(_tokens.c.token_hash)
+    .where(_tokens.c.client_id == bindparam("client_id"), _tokens.c.user_id.is_not(None))
+    .limit(1)
+)
 SESSION_GRANTS = (
     select(_tokens.c.grant_id, _tokens.c.scope)
     .where(_tokens.c.sid == bindparam("sid"), _tokens.c.revoked_at.is_(None))
@@ -233,6 +239,9 @@ class SqlGrantStore:
         joined = await self._db.fetch_all(SESSION_PARTICIPANTS, {"sid": sid})
         tokens = await self._db.fetch_all(SESSION_TOKEN_CLIENTS, {"sid": sid})
         return frozenset(r["client_id"] for r in [*joined, *tokens])
+
+    async def has_user_tokens(self, client_id: str) -> bool:
+        return await self._db.fetch_one(USER_TOKEN, {"client_id": client_id}) is not None
 
     async def revoke_session(self, sid: str, now: float, keep_scope: str) -> int:
         rows = await self._db.fetch_all(SESSION_GRANTS, {"sid": sid})

@@ -231,3 +231,15 @@ def test_verifier_syntax_refusal_description(verifier: str, description: str) ->
 )
 def test_s256_vectors(verifier: str, challenge: str) -> None:
     assert pkce.s256(verifier) == challenge
+
+
+@pytest.mark.parametrize("method", ["s256", "S256 ", "PLAIN", "Plain"])
+def test_exact_matching_refuses_other_spellings(method: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        pkce.normalise_method(method, ["S256", "plain"], exact=True)
+    assert caught.value.description.startswith(f"code_challenge_method '{method}' is not supported")
+
+
+@pytest.mark.parametrize("method", ["S256", "plain", None])
+def test_exact_matching_accepts_the_rfc_spelling(method: str | None) -> None:
+    assert pkce.normalise_method(method, ["S256", "plain"], exact=True) == (method or "plain")

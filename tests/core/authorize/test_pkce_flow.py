@@ -111,6 +111,20 @@ async def test_method_is_matched_case_insensitively(method: str, canonical: str)
     assert (request.code_challenge, request.code_challenge_method) == (CHALLENGE, canonical)
 
 
+async def test_the_profile_matches_the_method_exactly() -> None:
+    """RFC 7636 §4.3 spells the method ``S256``; the OAuth 2.1 profile accepts only that."""
+    svc = make_services(config=StaticConfig(AppConfiguration(oauth21ProfileEnabled=True)))
+    client = await add_client(svc)
+    with pytest.raises(RedirectError) as caught:
+        await authorize.validate(authorize_params(client.client_id, CHALLENGE, "s256"), svc)
+    assert isinstance(caught.value.cause, InvalidRequest)
+    assert "code_challenge_method 's256' is not supported" in caught.value.cause.description
+    request, _ = await authorize.validate(
+        authorize_params(client.client_id, CHALLENGE, "S256"), svc
+    )
+    assert request.code_challenge_method == "S256"
+
+
 @pytest.mark.parametrize("method", ["S256", "plain"])
 async def test_the_matching_verifier_is_accepted(method: str) -> None:
     svc = make_services()

@@ -280,7 +280,9 @@ async def test_deny_is_access_denied_to_the_client() -> None:
     svc = make_services()
     client = await add_client(svc)
     request = await _request(svc, client, response_mode="form_post")
-    error = authorize.deny(request)
+    session, _cookie = await add_session(svc, await add_user(svc))
+    error = await authorize.deny(request, session, svc)
+    assert isinstance(error, RedirectError)
     assert isinstance(error.cause, AccessDenied)
     assert error.cause.description == "The user denied the authorization request"
     assert (error.redirect_uri, error.state, error.response_mode) == (

@@ -386,6 +386,14 @@ def test_max_age_refused(raw: str) -> None:
             HYBRID,
             {"code_challenge": CHALLENGE, "code_challenge_method": "s256"},
             {},
+            CONFIG,
+            CHALLENGE,
+            "S256",
+        ),
+        (
+            CODE,
+            {"code_challenge": CHALLENGE, "code_challenge_method": "S256"},
+            {},
             PROFILE,
             CHALLENGE,
             "S256",
@@ -460,6 +468,13 @@ def test_pkce_resolved(
             {},
             PROFILE,
             "code_challenge_method 'plain' is not allowed by this server; use S256",
+        ),
+        (  # RFC 7636 §4.3 spells it S256: the profile matches exactly
+            {"code_challenge": CHALLENGE, "code_challenge_method": "s256"},
+            {},
+            PROFILE,
+            "code_challenge_method 's256' is not supported; use S256 (RFC 7636 §4.3 "
+            "spelling, required by the OAuth 2.1 profile)",
         ),
         (
             {"code_challenge": CHALLENGE[:-1], "code_challenge_method": "S256"},

@@ -133,6 +133,12 @@ class MemoryGrantStore:
         holding = {t.client_id for t in self._t.tokens.values() if t.sid == sid}
         return frozenset(joined | holding)
 
+    async def has_user_tokens(self, client_id: str) -> bool:
+        """Whether a token of ``client_id`` with a user is stored (revoked ones included)."""
+        return any(
+            t.client_id == client_id and t.user_id is not None for t in self._t.tokens.values()
+        )
+
     async def revoke_session(self, sid: str, now: float, keep_scope: str) -> int:
         """Revoke every grant with a live token of ``sid``, except grants of which a live
         token of ``sid`` carries ``keep_scope``. Revoking a grant revokes all its tokens,

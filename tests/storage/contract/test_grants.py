@@ -315,6 +315,18 @@ async def test_session_clients_come_from_codes_and_tokens(ports: Ports) -> None:
     assert await ports.grants.session_clients("sid-1") == {"app-1", "app-2"}
 
 
+async def test_has_user_tokens_counts_tokens_issued_for_a_user(ports: Ports) -> None:
+    await ports.grants.add_code(code("c-1", client_id="app-1"))  # a code alone is no token
+    await ports.grants.add_tokens([token("cc-1", client_id="app-2", user_id=None, sid=None)])
+    await ports.grants.add_tokens([token("at-3", client_id="app-3")])
+    assert not await ports.grants.has_user_tokens("app-1")
+    assert not await ports.grants.has_user_tokens("app-2")  # client_credentials only
+    assert await ports.grants.has_user_tokens("app-3")
+    await ports.grants.revoke_token("at-3", NOW)  # revoked still counts
+    assert await ports.grants.has_user_tokens("app-3")
+    assert not await ports.grants.has_user_tokens("app-9")
+
+
 async def test_concurrent_codes_of_one_session_and_client_are_all_stored(ports: Ports) -> None:
     codes = [code(f"c-{i}") for i in range(6)]
     await asyncio.gather(*(ports.grants.add_code(c) for c in codes))

@@ -160,7 +160,8 @@ async def consent(
     the page was shown, and then its redirect URI is no longer one to send the browser to.
 
     Raises:
-        RedirectError: ``access_denied`` when the user refused.
+        RedirectError: ``access_denied`` when the user refused (an OAuthError for the error
+            page when the client may not receive it, :mod:`.error_redirect`).
         UnauthorizedClient: the client is gone (an error page, no redirect); the interaction
             is closed and no consent is recorded.
     """
@@ -173,7 +174,7 @@ async def consent(
     if not approved:
         if not await svc.interactions.delete(interaction.interaction_id):
             raise InteractionError("the interaction was already completed")
-        raise authorize.deny(request)
+        raise await authorize.deny(request, session, svc)
     if svc.config.current.dynamicRegistrationPersistClientAuthorizations and not (
         await svc.consents.grant(session.user_id, request.client_id, request.scope, svc.clock.now())
     ):

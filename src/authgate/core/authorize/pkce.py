@@ -1,7 +1,9 @@
 """Proof Key for Code Exchange (RFC 7636), applied strictly.
 
 Differences from Janssen (docs/janssen-compatibility.md §5), deliberate: the method is matched
-case-insensitively but an unknown method is refused instead of falling back to ``plain``;
+case-insensitively (``s256``, as the flow document writes it) unless the OAuth 2.1 profile
+asks for the exact spelling of RFC 7636 §4.3, and an unknown method is refused instead of
+falling back to ``plain``;
 challenge and verifier syntax (43-128 unreserved characters, §4.1/§4.2) is enforced; a
 verifier presented for a code issued without a challenge is refused (RFC 9700 §4.8).
 """
@@ -29,17 +31,23 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def normalise_method(method: str | None, allowed: Sequence[str]) -> str:
+def normalise_method(method: str | None, allowed: Sequence[str], *, exact: bool = False) -> str:
     """The canonical method name for ``code_challenge_method``.
 
     Absent means ``plain`` (RFC 7636 §4.3). Matching is case-insensitive (``s256``, as the
-    flow document writes it, is ``S256``).
+    flow document writes it, is ``S256``), or with ``exact`` only the spelling RFC 7636 §4.3
+    defines (``S256``, ``plain``).
 
     Raises:
         InvalidRequest: unknown method, or a method the server's policy refuses.
     """
     raw = "plain" if method is None else method
     canonical = METHODS.get(raw.lower())
+    if canonical is not None and exact and raw != canonical:
+        raise InvalidRequest(
+            f"code_challenge_method '{raw}' is not supported; use S256 (RFC 7636 §4.3 "
+            "spelling, required by the OAuth 2.1 profile)"
+        )
     if canonical is None:
         raise InvalidRequest(
             f"code_challenge_method '{raw}' is not supported; use S256"

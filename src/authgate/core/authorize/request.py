@@ -3,7 +3,9 @@ validate, decide; :mod:`authgate.core.authorize.response` issues.
 
 Validation runs in two stages. Until the client and its redirect URI are verified, errors are
 plain :class:`OAuthError` (shown on an error page, never redirected: RFC 9700 §4.11.2). After
-that, errors are :class:`RedirectError` and go back to the client with ``state`` and ``iss``.
+that, errors are :class:`RedirectError` and go back to the client with ``state`` and ``iss``,
+unless the client was registered dynamically and the signed-in user has not approved it
+(:mod:`authgate.core.authorize.error_redirect`): then they too are shown on the error page.
 """
 
 from __future__ import annotations
@@ -11,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from authgate.core.authorize import redirect_uris, request_uri, response_types, steps
+from authgate.core.authorize import (
+    error_redirect,
+    redirect_uris,
+    request_uri,
+    response_types,
+    steps,
+)
 from authgate.core.authorize.response import AuthorizationResponse, issue
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
@@ -72,12 +80,19 @@ def resolve_redirect_uri(requested: str | None, client: Client) -> str:
     return requested
 
 
-async def validate(params: Mapping[str, str], svc: Services) -> tuple[AuthorizationRequest, Client]:
+async def validate(
+    params: Mapping[str, str], svc: Services, *, session_hash: str | None = None
+) -> tuple[AuthorizationRequest, Client]:
     """Validate an authorization request (by value, or by reference to a pushed one).
 
+    Args:
+        session_hash: The browser's login session (hash of its cookie), if any; read only
+            to decide whether an error may be redirected (:mod:`.error_redirect`).
+
     Raises:
-        OAuthError: before the redirect URI is trusted (render an error page).
-        RedirectError: afterwards (redirect the error to the client).
+        OAuthError: before the redirect URI is trusted, or for a dynamically registered
+            client the signed-in user has not approved (render an error page).
+        RedirectError: otherwise (redirect the error to the client).
     """
     pushed = "request_uri" in params
     if pushed:
@@ -89,8 +104,9 @@ async def validate(params: Mapping[str, str], svc: Services) -> tuple[Authorizat
         return check_request(params, client, redirect_uri, svc, pushed=pushed), client
     except OAuthError as exc:
         mode = response_types.error_mode(params, svc.config.current)
-        raise RedirectError(
-            exc, redirect_uri=redirect_uri, state=state, response_mode=mode
+        error = RedirectError(exc, redirect_uri=redirect_uri, state=state, response_mode=mode)
+        raise await error_redirect.checked(
+            error, client.client_id, svc, session_hash=session_hash
         ) from None
 
 
@@ -129,6 +145,8 @@ async def decide(
 
     Raises:
         RedirectError: ``login_required``/``consent_required`` for ``prompt=none``.
+        OAuthError: the same, for a dynamically registered client the signed-in user has not
+            approved (:mod:`.error_redirect`: shown on the error page).
         ValueError: ``state`` was read for another client.
     """
     if state is not None and state.client_id != request.client_id:
@@ -143,14 +161,16 @@ async def decide(
     )
     if login_needed:
         if "none" in request.prompt:
-            raise _redirect(request, LoginRequired("The user is not logged in (prompt=none)"))
+            error = _redirect(request, LoginRequired("The user is not logged in (prompt=none)"))
+            raise await error_redirect.checked(error, request.client_id, svc, state=state)
         return NeedLogin()
     assert state is not None
     if consented:
         return Approved()
     if "consent" in request.prompt or not set(request.scope) <= state.consented:
         if "none" in request.prompt:
-            raise _redirect(request, ConsentRequired("The user has not consented (prompt=none)"))
+            error = _redirect(request, ConsentRequired("The user has not consented (prompt=none)"))
+            raise await error_redirect.checked(error, request.client_id, svc, state=state)
         return NeedConsent(request.scope)
     return Approved()
 
@@ -172,9 +192,16 @@ def _redirect(request: AuthorizationRequest, error: OAuthError) -> RedirectError
     )
 
 
-def deny(request: AuthorizationRequest) -> RedirectError:
-    """The user refused consent (RFC 6749 §4.1.2.1 access_denied)."""
-    return _redirect(request, AccessDenied("The user denied the authorization request"))
+async def deny(
+    request: AuthorizationRequest, session: LoginSession, svc: Services
+) -> RedirectError | OAuthError:
+    """The user refused consent (RFC 6749 §4.1.2.1 access_denied): the error to raise, a
+    redirect or, for a dynamically registered client this user never approved, the error
+    page (:mod:`.error_redirect`)."""
+    error = _redirect(request, AccessDenied("The user denied the authorization request"))
+    return await error_redirect.checked(
+        error, request.client_id, svc, session_hash=session.session_hash
+    )
 
 
 __all__ = [

@@ -161,7 +161,9 @@ def check_pkce(draft: Draft) -> None:
                 "code_challenge_method=S256 (RFC 7636, OAuth 2.1)"
             )
         return
-    canonical = pkce.normalise_method(method, profile.pkce_methods(draft.config))
+    canonical = pkce.normalise_method(
+        method, profile.pkce_methods(draft.config), exact=profile.pkce_method_exact(draft.config)
+    )
     pkce.check_challenge(challenge, canonical)
     draft.code_challenge, draft.code_challenge_method = challenge, canonical
 

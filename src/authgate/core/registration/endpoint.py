@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
+from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
@@ -29,6 +30,7 @@ from authgate.core.registration import policy, sector, software_statement, trust
 from authgate.core.registration.client_types import resolve_scopes, resolve_types
 from authgate.core.registration.request import RegistrationRequest, parse_registration_request
 from authgate.core.registration.response import client_response
+from authgate.core.security_events import EventKind
 from authgate.core.types import (
     ATTRIBUTE_NAME_MAX,
     ATTRIBUTE_VALUE_MAX,
@@ -235,15 +237,21 @@ def needs_secret(metadata: ClientMetadata) -> bool:
 
 
 async def register(
-    body: Any, svc: Services, *, initial_access_token: str | None = None
+    body: Any,
+    svc: Services,
+    *,
+    initial_access_token: str | None = None,
+    source: str | None = None,
 ) -> Registration:
     """Handle ``POST /register`` (RFC 7591 §3.1): validate, store, return credentials once.
 
     Nothing is stored, and no use of an initial access token is counted, unless every check
-    passes.
+    passes. A stored client is recorded as a ``client_registered`` security event from
+    ``source``.
 
     Args:
         initial_access_token: The request's bearer token, if it sent one (RFC 7591 §3).
+        source: The request's source address, for the security event.
 
     Raises:
         AccessDenied: registration is closed.
@@ -278,6 +286,13 @@ async def register(
     )
     await policy.spend(admission, svc)
     await svc.clients.add(client)
+    security_events.record(
+        svc,
+        EventKind.CLIENT_REGISTERED,
+        source=source,
+        client_id=client.client_id,
+        detail="dynamic registration (RFC 7591)",
+    )
     return Registration(client, secret, registration_token)
 
 

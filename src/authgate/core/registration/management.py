@@ -25,10 +25,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from authgate.core import security_events
 from authgate.core.ports import Services
 from authgate.core.registration import sector, software_statement, trusted_hosts
 from authgate.core.registration.endpoint import build_metadata, needs_secret
 from authgate.core.registration.request import parse_registration_request
+from authgate.core.security_events import EventKind
 from authgate.core.types import Client
 from authgate.crypto.handles import handle_hash, hash_matches, new_handle
 from authgate.errors import InvalidClientMetadata, InvalidRequest, InvalidToken
@@ -113,8 +115,9 @@ async def update(client: Client, body: Any, svc: Services) -> Updated:
     return Updated(updated, token)
 
 
-async def delete(client: Client, svc: Services) -> None:
+async def delete(client: Client, svc: Services, *, source: str | None = None) -> None:
     """``DELETE``: remove an authenticated client; its codes and tokens stop working (§2.3).
+    Recorded as a ``client_deleted`` security event from ``source``.
 
     Raises:
         InvalidToken: the client was deleted meanwhile.
@@ -122,3 +125,10 @@ async def delete(client: Client, svc: Services) -> None:
     if not await svc.clients.delete(client.client_id):
         raise InvalidToken("The registration access token is not valid for this client")
     logger.info("client %s deleted its registration", client.client_id)
+    security_events.record(
+        svc,
+        EventKind.CLIENT_DELETED,
+        source=source,
+        client_id=client.client_id,
+        detail="deleted by the client (RFC 7592)",
+    )

@@ -27,7 +27,8 @@ from authgate.errors import (
 
 
 class Grant(Protocol):
-    """A grant's token exchange; ``dpop`` is the verified proof, when the request had one."""
+    """A grant's token exchange; ``dpop`` is the verified proof, when the request had one;
+    ``source`` the request's source address, for the security events the grant records."""
 
     def __call__(
         self,
@@ -37,6 +38,7 @@ class Grant(Protocol):
         /,
         *,
         dpop: dpop.Proof | None = None,
+        source: str | None = None,
     ) -> Awaitable[dict[str, Any]]: ...
 
 
@@ -53,6 +55,7 @@ async def token(
     svc: Services,
     *,
     dpop_proof: str | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Handle a token request; returns the JSON response body.
 
@@ -60,6 +63,7 @@ async def token(
         form: The single-valued form parameters.
         authorization: The ``Authorization`` header, if any.
         dpop_proof: The one ``DPoP`` header, if any (RFC 9449 §4.1).
+        source: The request's source address, for security events.
 
     Raises:
         OAuthError: in the token endpoint's error format (RFC 6749 §5.2, RFC 9449 §5).
@@ -81,4 +85,4 @@ async def token(
         raise InvalidDPoPProof(
             "This client is registered with dpop_bound_access_tokens: send a DPoP proof"
         )
-    return await grant(form, client, svc, dpop=proof)
+    return await grant(form, client, svc, dpop=proof, source=source)

@@ -18,6 +18,7 @@ from authgate.core.tokens.binding import parse_authorization, verify_binding
 from authgate.core.tokens.userinfo import active_access_token
 from authgate.errors import InsufficientScope, InvalidToken
 from authgate.web.context import authorization, check_target, dpop_header, services
+from authgate.web.source import source
 
 REALM = "jans-config-api"
 
@@ -70,4 +71,4 @@ async def authenticate(request: Request, scope: str) -> Actor:
                 error="insufficient_scope", error_description=description, scope=scope
             ),
         )
-    return Actor(f"client:{client.client_id}")
+    return Actor(f"client:{client.client_id}", source=source(request))

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core import endpoints
-from authgate.core.authorize import interaction
+from authgate.core.authorize import error_redirect, interaction
 from authgate.core.authorize import request as core
 from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
 from authgate.core.ports import Services
@@ -31,17 +31,18 @@ async def current_session(request: Request, svc: Services) -> LoginSession | Non
     return session
 
 
+def session_hash(request: Request) -> str | None:
+    """The hash the browser's login session is stored under, if the browser has a cookie."""
+    value = cookies.read(request, cookies.SESSION_COOKIE)
+    return None if value is None else handle_hash(value)
+
+
 async def current_session_state(
     request: Request, svc: Services, client_id: str
 ) -> SessionState | None:
     """The browser's live login session with its user's standing and consent for the client."""
-    value = cookies.read(request, cookies.SESSION_COOKIE)
-    if value is None:
-        return None
-    state = await svc.sessions.state(handle_hash(value), client_id)
-    if state is None or state.session.expires_at <= svc.clock.now():
-        return None
-    return state
+    hashed = session_hash(request)
+    return None if hashed is None else await error_redirect.live_state(hashed, client_id, svc)
 
 
 def interaction_redirect(
@@ -68,7 +69,7 @@ def interaction_redirect(
 async def authorize(request: Request) -> Response:
     params = await form(request) if request.method == "POST" else query(request)
     svc = services(request)
-    auth_request, client = await core.validate(params, svc)
+    auth_request, client = await core.validate(params, svc, session_hash=session_hash(request))
     state = await current_session_state(request, svc, client.client_id)
     session = state.session if state else None
     decision = await core.decide(auth_request, state, svc)

@@ -16,6 +16,7 @@ from authgate.core.registration.response import client_response
 from authgate.errors import InvalidClientMetadata
 from authgate.web.context import authorization, query, read_body, services
 from authgate.web.responses import NO_STORE, json_response
+from authgate.web.source import source
 
 
 async def _json_body(request: Request) -> Any:
@@ -42,7 +43,9 @@ async def register(request: Request) -> Response:
     token = _bearer(request)
     await policy.admit(token, svc)
     body = await _json_body(request)
-    result = await registration.register(body, svc, initial_access_token=token)
+    result = await registration.register(
+        body, svc, initial_access_token=token, source=source(request)
+    )
     return json_response(
         client_response(
             result.client,
@@ -60,7 +63,7 @@ async def client_configuration(request: Request) -> Response:
     token = _bearer(request)
     client = await client_management.configured_client(query(request).get("client_id"), token, svc)
     if request.method == "DELETE":
-        await client_management.delete(client, svc)
+        await client_management.delete(client, svc, source=source(request))
         return Response(status_code=204, headers=NO_STORE)
     if request.method == "PUT":
         updated = await client_management.update(client, await _json_body(request), svc)

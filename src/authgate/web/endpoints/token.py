@@ -12,6 +12,7 @@ from authgate.core.tokens.endpoint import token as token_request
 from authgate.errors import OAuthError
 from authgate.web.context import authorization, dpop_header, form, services
 from authgate.web.responses import json_response
+from authgate.web.source import source
 
 
 async def token(request: Request) -> Response:
@@ -21,7 +22,9 @@ async def token(request: Request) -> Response:
     grant_type = params.get("grant_type", "")
     grant_type = grant_type if grant_type in GRANTS else "other"
     try:
-        body = await token_request(params, authorization(request), svc, dpop_proof=proof)
+        body = await token_request(
+            params, authorization(request), svc, dpop_proof=proof, source=source(request)
+        )
     except OAuthError as exc:
         metrics.grant(grant_type, exc.error)
         raise

@@ -14,11 +14,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from authgate.core import security_events
 from authgate.core.authorize import pkce
 from authgate.core.ports import Services
+from authgate.core.security_events import EventKind
 from authgate.core.tokens.dpop import Proof
 from authgate.core.tokens.mint import GrantContext, mint, refresh_allowed, response, sign_id_token
-from authgate.core.types import Client
+from authgate.core.types import AuthorizationCode, Client
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidGrant, InvalidRequest
 
@@ -26,10 +28,35 @@ GRANT_TYPE = "authorization_code"
 logger = logging.getLogger(__name__)
 
 
+REPLAYED = "authorization code presented again; the tokens issued with it are revoked"
+
+
+def _replayed(code: AuthorizationCode, svc: Services, source: str | None) -> InvalidGrant:
+    security_events.record(
+        svc,
+        EventKind.CODE_REPLAYED,
+        source=source,
+        client_id=code.client_id,
+        user_id=code.user_id,
+        detail=REPLAYED,
+    )
+    return InvalidGrant(
+        "The authorization code has already been used; tokens issued with it are revoked"
+    )
+
+
 async def exchange(
-    form: Mapping[str, str], client: Client, svc: Services, *, dpop: Proof | None = None
+    form: Mapping[str, str],
+    client: Client,
+    svc: Services,
+    *,
+    dpop: Proof | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
-    """Redeem a code for tokens, bound to ``dpop``'s key when the request carried a proof."""
+    """Redeem a code for tokens, bound to ``dpop``'s key when the request carried a proof.
+
+    A replayed code is recorded as a ``code_replayed`` security event from ``source``.
+    """
     value = form.get("code")
     if not value:
         raise InvalidRequest("The request is missing the code parameter")
@@ -45,9 +72,7 @@ async def exchange(
             client.client_id,
             revoked,
         )
-        raise InvalidGrant(
-            "The authorization code has already been used; tokens issued with it are revoked"
-        )
+        raise _replayed(code, svc, source)
     if now >= code.expires_at:
         raise InvalidGrant("The authorization code has expired")
     redirect_uri = form.get("redirect_uri")
@@ -78,9 +103,7 @@ async def exchange(
     minted = mint(ctx, svc, now, refresh=refresh_allowed(client, code.scope, svc))
     if not await svc.grants.redeem_code(code_hash, now, minted.records):
         await svc.grants.revoke_grant(code.grant_id, now)
-        raise InvalidGrant(
-            "The authorization code has already been used; tokens issued with it are revoked"
-        )
+        raise _replayed(code, svc, source)
     id_token = None
     if "openid" in code.scope:
         id_token = sign_id_token(

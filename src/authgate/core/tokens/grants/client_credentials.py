@@ -39,10 +39,16 @@ def granted_scope(form: Mapping[str, str], client: Client) -> tuple[str, ...]:
 
 
 async def exchange(
-    form: Mapping[str, str], client: Client, svc: Services, *, dpop: Proof | None = None
+    form: Mapping[str, str],
+    client: Client,
+    svc: Services,
+    *,
+    dpop: Proof | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Issue an access token to an authenticated confidential client, bound to ``dpop``'s
-    key when the request carried a proof (RFC 9449 §5)."""
+    key when the request carried a proof (RFC 9449 §5). This grant records no security
+    event (``source`` is unused)."""
     if not client.metadata.is_confidential:
         raise UnauthorizedClient("The client_credentials grant is only for confidential clients")
     scope = granted_scope(form, client)

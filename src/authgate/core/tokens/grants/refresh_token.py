@@ -34,7 +34,9 @@ from typing import Any
 
 import orjson
 
+from authgate.core import security_events
 from authgate.core.ports import Services
+from authgate.core.security_events import EventKind
 from authgate.core.tokens.dpop import Proof
 from authgate.core.tokens.mint import (
     GrantContext,
@@ -62,9 +64,17 @@ def _check_binding(record: TokenRecord, dpop: Proof | None) -> None:
 
 
 async def exchange(
-    form: Mapping[str, str], client: Client, svc: Services, *, dpop: Proof | None = None
+    form: Mapping[str, str],
+    client: Client,
+    svc: Services,
+    *,
+    dpop: Proof | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Trade a refresh token for a new access token (and, when rotating, refresh token).
+
+    A reused refresh token (outside the grace window) is recorded as a
+    ``refresh_token_reused`` security event from ``source``.
 
     Raises:
         InvalidGrant: unknown, foreign, revoked, expired, reused or wrongly bound token.
@@ -82,7 +92,7 @@ async def exchange(
         raise InvalidGrant("The refresh token has been revoked")
     _check_binding(record, dpop)
     if record.used_at is not None:
-        return await _reused(value, record, form, client, svc, now)
+        return await _reused(value, record, form, client, svc, now, source)
     if now >= record.expires_at:
         raise InvalidGrant("The refresh token has expired")
     scope = _scope(form, record)
@@ -107,7 +117,7 @@ async def exchange(
         client.metadata.is_public or svc.config.current.rotateRefreshTokensForConfidentialClients
     )
     if rotate and not sender_constrained:
-        return await _rotate(value, record, ctx, form, svc, now)
+        return await _rotate(value, record, ctx, form, svc, now, source)
     return _respond(await _extend(record, ctx, svc, now), ctx, form, svc, now)
 
 
@@ -132,6 +142,7 @@ async def _rotate(
     form: Mapping[str, str],
     svc: Services,
     now: float,
+    source: str | None,
 ) -> dict[str, Any]:
     """Issue successors and mark the presented token used, with the sealed successors."""
     minted = mint(ctx, svc, now, refresh=True, refresh_grant_expires_at=_grant_expires_at(record))
@@ -147,7 +158,7 @@ async def _rotate(
     current = await svc.grants.get_token(record.token_hash)
     if current is None or current.used_at is None:
         raise InvalidGrant("The refresh token is no longer valid")
-    return await _reused(value, current, form, ctx.client, svc, now)
+    return await _reused(value, current, form, ctx.client, svc, now, source)
 
 
 async def _extend(
@@ -168,6 +179,7 @@ async def _reused(
     client: Client,
     svc: Services,
     now: float,
+    source: str | None,
 ) -> dict[str, Any]:
     """A used refresh token again: the same answer inside the grace window, else revocation."""
     assert record.used_at is not None
@@ -191,6 +203,14 @@ async def _reused(
     revoked = await svc.grants.revoke_grant(record.grant_id, now)
     logger.warning(
         "refresh token reuse for client %s; revoked %d token(s)", client.client_id, revoked
+    )
+    security_events.record(
+        svc,
+        EventKind.REFRESH_TOKEN_REUSED,
+        source=source,
+        client_id=client.client_id,
+        user_id=record.user_id,
+        detail="used refresh token presented again; its grant is revoked",
     )
     raise InvalidGrant("The refresh token was already used; the grant has been revoked")
 
