@@ -26,6 +26,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 
 from authgate.appconfig import AppConfiguration, ClientAuthenticationFilter
+from authgate.appconfig_protection import AuthenticationProtectionConfiguration
 from authgate.appconfig_security import CorsConfigurationFilter
 from authgate.cli import main as cli_main
 from authgate.settings import Settings
@@ -56,7 +57,7 @@ def type_name(annotation: Any) -> str:
         names = [type_name(a) for a in args if a is not type(None)]
         return " or ".join(names) + (" (optional)" if type(None) in args else "")
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "filter object"
+        return "filter object" if annotation.__name__.endswith("Filter") else "object"
     return SIMPLE_TYPES.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
@@ -179,6 +180,13 @@ def configuration_md() -> str:
         "What each default means and how to change it: [security defaults](security.md).",
         "",
         *model_table(CorsConfigurationFilter),
+        "",
+        "### Members of `authenticationProtectionConfiguration`",
+        "",
+        "How counting, waits, lockouts and the device cookie work: [brute-force protection]"
+        "(security.md#brute-force-protection).",
+        "",
+        *model_table(AuthenticationProtectionConfiguration),
         "",
         "## Process settings",
         "",

@@ -35,6 +35,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
 from authgate.storage.engine import Database, IntegrityViolation
+from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
@@ -163,6 +164,7 @@ class Runtime:
         backchannel: BackchannelLogout,
         *,
         key_upkeep: KeyUpkeep,
+        failures: SqlFailureStore,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -175,7 +177,9 @@ class Runtime:
         self.key_upkeep = key_upkeep
         self.outbound = outbound
         self.backchannel = backchannel
+        self.failures = failures
         self._poller: asyncio.Task[None] | None = None
+        self._failure_sync: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
@@ -227,6 +231,7 @@ class Runtime:
             first.admin_client_secret = admin.client_secret
         outbound = outbound_client()
         backchannel = BackchannelLogout(outbound, live)
+        failures = SqlFailureStore(db)
         services = Services(
             issuer=settings.issuer,
             config=live,
@@ -246,6 +251,7 @@ class Runtime:
             jwks=HttpJwksSource(outbound),
             logout=backchannel,
             events=SqlSecurityEventLog(db),
+            failures=failures,
             sector_identifiers=HttpSectorIdentifierFetcher(
                 allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
@@ -262,10 +268,26 @@ class Runtime:
             outbound,
             backchannel,
             key_upkeep=key_upkeep,
+            failures=failures,
         )
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
+            runtime._failure_sync = asyncio.create_task(runtime._sync_failures_forever())
         return runtime
+
+    async def sync_failures(self) -> int:
+        """Learn which keys other instances counted failed guesses on (brute-force
+        protection's screening, :mod:`authgate.storage.failures`)."""
+        window = self.live_config.current.authenticationProtectionConfiguration.attemptExpiration
+        return await self.failures.sync(self.services.clock.now(), window)
+
+    async def _sync_failures_forever(self) -> None:
+        while True:
+            try:
+                await self.sync_failures()
+            except Exception:  # screening falls back on what this instance knows
+                logger.exception("reading recent authentication failures failed")
+            await asyncio.sleep(SYNC_INTERVAL)
 
     async def refresh(self) -> None:
         """Pick up configuration and key changes made elsewhere."""
@@ -305,10 +327,11 @@ class Runtime:
                     logger.exception("purging expired rows failed")
 
     async def stop(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
+        for task in (self._poller, self._failure_sync):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.backchannel.close()
         await self.outbound.aclose()
         await self.services.events.flush()

@@ -16,6 +16,7 @@ from authgate.core.ports import (
     Clock,
     ConfigSource,
     ConsentStore,
+    FailureStore,
     GrantStore,
     InteractionStore,
     JwksSource,
@@ -46,6 +47,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryFailureStore,
     MemoryGrantStore,
     MemoryInteractionStore,
     MemoryParStore,
@@ -85,6 +87,7 @@ class ServiceOverrides(TypedDict, total=False):
     jwks: JwksSource
     logout: LogoutNotifier
     events: SecurityEventLog
+    failures: FailureStore
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -154,6 +157,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "jwks": StaticJwksSource(),
         "logout": RecordingLogoutNotifier(),
         "events": RecordingSecurityEvents(),
+        "failures": MemoryFailureStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

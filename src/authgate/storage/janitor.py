@@ -8,7 +8,8 @@ rotated refresh tokens are wiped once no grace window can still need them. Expir
 are deleted (their attributes and consents go with them through foreign keys; their tokens
 can no longer authenticate or introspect and expire on their own), as are the jti records of
 expired client assertions and the session participation of sessions that are gone. Security
-events are kept for ``EVENT_RETENTION``.
+events are kept for ``EVENT_RETENTION``. Brute-force protection's failure counters go once
+their failures are older than ``attemptExpiration`` (each row carries its own expiry).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.sql import ClauseElement
 
 from authgate.storage.engine import Database, Step
 from authgate.storage.models import (
+    AuthFailureRow,
     AuthorizationCodeRow,
     ClientAssertionRow,
     ClientRow,
@@ -69,6 +71,8 @@ _ORPHANS = (
 _events = table_of(SecurityEventRow)
 _OLD_EVENTS = select(_events.c.event_id).where(_events.c.at < bindparam("before")).limit(BATCH)
 PURGE_EVENTS = delete(_events).where(_events.c.event_id.in_(_OLD_EVENTS.scalar_subquery()))
+_failures = table_of(AuthFailureRow)
+PURGE_FAILURES = delete(_failures).where(_failures.c.expires_at < bindparam("before"))
 PURGE_PARTICIPANTS = delete(_participants).where(
     _participants.c.sid.in_(_ORPHANS.scalar_subquery())
 )
@@ -97,6 +101,7 @@ PURGES = (
     Purge("par_requests", _purge(ParRequestRow, "request_hash")),
     Purge("dpop_jtis", _purge(DPoPJtiRow, "jti_hash")),
     Purge("security_events", PURGE_EVENTS, EVENT_RETENTION),
+    Purge("auth_failures", PURGE_FAILURES, batched=False),
 )
 
 

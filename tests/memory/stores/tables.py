@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from authgate.core.types import (
     AuthorizationCode,
     Client,
+    FailureKey,
     Interaction,
     LoginSession,
     Scope,
@@ -47,6 +48,17 @@ class Pushed:
 
 
 @dataclass(slots=True)
+class Failures:
+    """An ``auth_failures`` row."""
+
+    failures: int
+    first_at: float
+    last_at: float
+    expires_at: float
+    user_id: str | None = None
+
+
+@dataclass(slots=True)
 class Tables:
     """Everything the memory stores hold, keyed like the tables' primary keys."""
 
@@ -68,6 +80,7 @@ class Tables:
     pushed: dict[str, Pushed] = field(default_factory=dict)
     #: DPoP jti key -> expires_at
     dpop_jtis: dict[str, float] = field(default_factory=dict)
+    failures: dict[FailureKey, Failures] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

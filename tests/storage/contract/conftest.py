@@ -6,8 +6,9 @@ both databases; the root conftest marks the ``postgres`` variant. Each test gets
 storage: a new set of memory tables, a copy of the migrated SQLite template file, or the
 session's PostgreSQL database with every table truncated (as ``database_url`` does).
 
-The SQL client and scope stores are built with ``ttl=0`` so every read goes to the database:
-the contract is about what is stored, not about a cache.
+The SQL client and scope stores are built with ``ttl=0``, and the failure store without
+screening, so every read goes to the database: the contract is about what is stored, not
+about a cache.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from authgate.core.ports import (
     AssertionStore,
     ClientStore,
     ConsentStore,
+    FailureStore,
     GrantStore,
     InteractionStore,
     ParStore,
@@ -35,6 +37,7 @@ from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
 from authgate.storage.engine import Database
+from authgate.storage.failures import SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.par import SqlParStore
 from authgate.storage.replay import SqlReplayCache
@@ -45,6 +48,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryFailureStore,
     MemoryGrantStore,
     MemoryInteractionStore,
     MemoryParStore,
@@ -73,6 +77,7 @@ class Ports:
     pushed: ParStore
     replay: ReplayCache
     assertions: AssertionStore
+    failures: FailureStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -90,6 +95,7 @@ def memory_ports(tables: Tables) -> Ports:
         pushed=MemoryParStore(tables),
         replay=MemoryReplayCache(tables),
         assertions=MemoryAssertionStore(tables),
+        failures=MemoryFailureStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -107,6 +113,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         pushed=SqlParStore(db),
         replay=SqlReplayCache(db),
         assertions=SqlAssertionStore(db),
+        failures=SqlFailureStore(db, screen=False),
         peer=lambda: sql_ports(backend, db),
     )
 

@@ -8,10 +8,14 @@ from starlette.responses import Response
 from authgate.core.tokens.introspection import introspect
 from authgate.web.context import form, services
 from authgate.web.responses import json_response
+from authgate.web.source import source
 
 
 async def introspection(request: Request) -> Response:
     body = await introspect(
-        await form(request), request.headers.get("authorization"), services(request)
+        await form(request),
+        request.headers.get("authorization"),
+        services(request),
+        source=source(request),
     )
     return json_response(body)

@@ -15,6 +15,7 @@ from authgate.core.registration.response import client_response
 from authgate.errors import InvalidClientMetadata
 from authgate.web.context import query, read_body, services
 from authgate.web.responses import NO_STORE, json_response
+from authgate.web.source import source
 
 
 async def _json_body(request: Request) -> Any:
@@ -53,7 +54,9 @@ async def client_configuration(request: Request) -> Response:
     """RFC 7592: the registration access token authenticates before the body is read."""
     svc = services(request)
     token = _bearer(request)
-    client = await client_management.configured_client(query(request).get("client_id"), token, svc)
+    client = await client_management.configured_client(
+        query(request).get("client_id"), token, svc, source=source(request)
+    )
     if request.method == "DELETE":
         await client_management.delete(client, svc)
         return Response(status_code=204, headers=NO_STORE)

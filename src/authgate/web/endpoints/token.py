@@ -9,13 +9,18 @@ from authgate.core.tokens.dpop import server_nonce
 from authgate.core.tokens.endpoint import token as token_request
 from authgate.web.context import dpop_header, form, services
 from authgate.web.responses import json_response
+from authgate.web.source import source
 
 
 async def token(request: Request) -> Response:
     svc = services(request)
     proof = dpop_header(request)
     body = await token_request(
-        await form(request), request.headers.get("authorization"), svc, dpop_proof=proof
+        await form(request),
+        request.headers.get("authorization"),
+        svc,
+        dpop_proof=proof,
+        source=source(request),
     )
     headers = None
     config = svc.config.current
