@@ -222,12 +222,11 @@ class SqlFailureStore:
         rows = await self._db.fetch_all(CHANGED, {"after": after, "limit": SYNC_BATCH})
         for row in rows:
             self._suspect(_key(row), float(row["last_at"]))
-        newest = max((float(row["last_at"]) for row in rows), default=now)
-        if len(rows) >= SYNC_BATCH:
+        if len(rows) >= SYNC_BATCH:  # more to read: carry on from the newest row next time
             self._overflow = True
-            self._synced_after = newest
-        else:
-            self._synced_after = min(newest, now) - SYNC_OVERLAP
+            self._synced_after = max(float(row["last_at"]) for row in rows)
+        else:  # failures counted later by an instance whose clock is behind are re-read
+            self._synced_after = now - SYNC_OVERLAP
         return len(rows)
 
 

@@ -87,7 +87,7 @@ class Attempt:
     def page(self) -> FailureKey | None:
         return None if self.interaction is None else FailureKey(INTERACTION, self.interaction)
 
-    def keys(self) -> tuple[FailureKey, ...]:
+    def counters(self) -> tuple[FailureKey, ...]:
         """Every counter this attempt is judged by and, when it fails, counted on."""
         found = (self.pair, self.whole_source, self.whole_subject, self.page)
         return tuple(key for key in found if key is not None)

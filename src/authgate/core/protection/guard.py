@@ -27,7 +27,7 @@ async def screen(attempt: Attempt, svc: Services, *, fresh: bool = False) -> Sta
     if not p.bruteForceProtectionEnabled:
         return FREE
     now = svc.clock.now()
-    counts = await svc.failures.read(attempt.keys(), policy.since(p, now), fresh=fresh)
+    counts = await svc.failures.read(attempt.counters(), policy.since(p, now), fresh=fresh)
     return policy.judge(attempt, counts, p, now) if counts else FREE
 
 
@@ -41,7 +41,7 @@ async def failed(attempt: Attempt, svc: Services, *, user_id: str | None = None)
         return FREE
     now = svc.clock.now()
     counts = await svc.failures.add(
-        attempt.keys(),
+        attempt.counters(),
         now,
         policy.since(p, now),
         keep_until=now + p.attemptExpiration,
