@@ -15,9 +15,18 @@ from pydantic import BaseModel, ValidationError
 
 from authgate.admin.config_patch import describe
 from authgate.admin.context import Actor
+from authgate.admin.lockout_service import LockoutSelector
 from authgate.admin.schemas import ClientIn, PasswordIn, UserIn, UserUpdate
 from authgate.admin.service import AdminService
-from authgate.admin.views import client_json, key_json, rotation_json, scope_json, user_json
+from authgate.admin.views import (
+    cleared_json,
+    client_json,
+    key_json,
+    lockout_json,
+    rotation_json,
+    scope_json,
+    user_json,
+)
 from authgate.appconfig import AppConfiguration
 from authgate.errors import InvalidRequest
 
@@ -40,6 +49,10 @@ class AdminBackend(Protocol):
     async def list_scopes(self) -> list[dict[str, Any]]: ...
     async def list_keys(self) -> list[dict[str, Any]]: ...
     async def rotate_keys(self) -> dict[str, Any]: ...
+    async def list_lockouts(self, family: str | None = None) -> list[dict[str, Any]]: ...
+    async def clear_lockouts(self, selector: dict[str, str]) -> dict[str, Any]:
+        """Clear by ``id``, or by ``username``/``client_id``/``source``."""
+        ...
 
 
 def _parse(model: type[M], body: dict[str, Any]) -> M:
@@ -104,3 +117,10 @@ class LocalBackend:
 
     async def rotate_keys(self) -> dict[str, Any]:
         return rotation_json(await self._s.keys.rotate(self._actor))
+
+    async def list_lockouts(self, family: str | None = None) -> list[dict[str, Any]]:
+        return [lockout_json(x) for x in await self._s.lockouts.list(family, limit=500)]
+
+    async def clear_lockouts(self, selector: dict[str, str]) -> dict[str, Any]:
+        cleared = await self._s.lockouts.clear(LockoutSelector(**selector), self._actor)
+        return cleared_json(cleared)

@@ -1,4 +1,4 @@
-"""``authgate config|clients|users|keys``: administration from the command line.
+"""``authgate config|clients|users|keys|lockouts``: administration from the command line.
 
 Without ``--url`` the commands open this host's database and run the same use cases as the
 Config API (:mod:`authgate.admin.service`); with ``--url`` they call the Config API of a
@@ -14,6 +14,7 @@ import click
 
 from authgate.admin.backends import AdminBackend
 from authgate.admin.cli_support import Target, echo_json, echo_rows, target_options
+from authgate.admin.lockout_commands import lockouts_group
 from authgate.admin.values import format_value, infer_kind, parse_value, property_kinds
 
 
@@ -239,4 +240,4 @@ def keys_rotate(target: Target) -> None:
         click.echo(f"{kid} removed")
 
 
-COMMANDS = (config_group, clients_group, users_group, keys_group)
+COMMANDS = (config_group, clients_group, users_group, keys_group, lockouts_group)

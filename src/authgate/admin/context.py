@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from authgate.admin.ports import (
+    AdminFailures,
     AdminKeys,
     AdminSessions,
     AdminStore,
@@ -37,6 +38,7 @@ class AdminContext:
     sessions: AdminSessions
     keys: AdminKeys
     audit: AuditLog
+    failures: AdminFailures
     key_schedule: KeySchedule
     reload: Callable[[], Awaitable[None]]
 

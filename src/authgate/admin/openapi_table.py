@@ -12,10 +12,12 @@ from authgate.admin import paths
 from authgate.admin import scopes as s
 from authgate.admin.schemas import (
     AuditOut,
+    ClearedOut,
     ClientIn,
     ClientOut,
     ErrorOut,
     KeyOut,
+    LockoutOut,
     PasswordIn,
     RotationOut,
     ScopeIn,
@@ -166,6 +168,33 @@ OPERATIONS: tuple[Operation, ...] = (
         query=("target_type", "limit", "startIndex"),
     ),
     Operation(
+        "get",
+        paths.LOCKOUTS,
+        "List brute-force protection's counters: throttles, lockouts, failures, newest first",
+        s.LOCKOUTS_READ,
+        None,
+        LockoutOut,
+        True,
+        query=("family", "limit", "startIndex"),
+    ),
+    Operation(
+        "delete",
+        paths.LOCKOUTS,
+        "Clear the counters of a username, a client and/or a source address",
+        s.LOCKOUTS_DELETE,
+        None,
+        ClearedOut,
+        query=("username", "client_id", "source"),
+    ),
+    Operation(
+        "delete",
+        f"{paths.LOCKOUTS}/{{id}}",
+        "Clear one counter",
+        s.LOCKOUTS_DELETE,
+        None,
+        ClearedOut,
+    ),
+    Operation(
         "post",
         endpoints.REGISTER,
         "Register a client (RFC 7591)",
@@ -208,6 +237,7 @@ OPERATIONS: tuple[Operation, ...] = (
 
 MODELS: tuple[type[BaseModel], ...] = (
     AppConfiguration, ClientIn, ClientOut, ScopeIn, ScopeUpdate, ScopeOut, UserIn, UserUpdate,
-    UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, ErrorOut,
+    UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, LockoutOut, ClearedOut,
+    ErrorOut,
     RegistrationRequest, RegistrationResponse,
 )  # fmt: skip

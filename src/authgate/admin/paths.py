@@ -16,6 +16,7 @@ KEYS = f"{PREFIX}/config/jwks"
 KEYS_ROTATE = f"{KEYS}/rotate"
 SESSIONS = f"{PREFIX}/jans-auth-server/session"
 AUDIT = f"{PREFIX}/audit"
+LOCKOUTS = f"{PREFIX}/jans-auth-server/lockouts"
 OPENAPI = f"{PREFIX}/openapi.json"
 
 JSON_PATCH = "application/json-patch+json"

@@ -26,6 +26,8 @@ KEYS_WRITE = f"{_CONFIG}/jwks.write"
 SESSIONS_READ = f"{_AS}/session.readonly"
 SESSIONS_DELETE = f"{_AS}/session.delete"
 AUDIT_READ = f"{_CONFIG}/audit.readonly"
+LOCKOUTS_READ = f"{_AS}/lockout.readonly"
+LOCKOUTS_DELETE = f"{_AS}/lockout.delete"
 
 DESCRIPTIONS = {
     PROPERTIES_READ: "Read the auth server configuration",
@@ -43,6 +45,8 @@ DESCRIPTIONS = {
     SESSIONS_READ: "Read login sessions",
     SESSIONS_DELETE: "Revoke login sessions",
     AUDIT_READ: "Read the audit log of administrative changes",
+    LOCKOUTS_READ: "Read brute-force protection's throttles and lockouts",
+    LOCKOUTS_DELETE: "Clear throttles and lockouts",
 }
 
 #: Every Config API scope, in a stable order.

@@ -13,11 +13,13 @@ from authgate.admin.client_service import ClientAdmin
 from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
 from authgate.admin.directory_service import ScopeAdmin, UserAdmin
+from authgate.admin.lockout_service import LockoutAdmin
 from authgate.admin.ops_service import AuditAdmin, KeyAdmin, SessionAdmin
 
 
 class AdminService:
-    """Configuration, clients, scopes, users, keys, sessions and the audit log."""
+    """Configuration, clients, scopes, users, keys, sessions, the audit log and
+    brute-force protection's lockouts."""
 
     def __init__(self, ctx: AdminContext) -> None:
         self.context = ctx
@@ -28,3 +30,4 @@ class AdminService:
         self.keys = KeyAdmin(ctx)
         self.sessions = SessionAdmin(ctx)
         self.audit = AuditAdmin(ctx)
+        self.lockouts = LockoutAdmin(ctx)

@@ -256,8 +256,8 @@ class FailureStore(Protocol):
     ) -> list[FailureCount]:
         """Count one failure at ``now`` on each key, atomically; returns the new counters.
 
-        ``keep_until``: when the rows may be purged; ``user_id`` is kept on the counters
-        (a later ``None`` keeps the earlier value).
+        ``keep_until``: when the rows may be purged; ``user_id`` is kept on the counters of
+        one subject (``subject != ""``; a later ``None`` keeps the earlier value).
         """
         ...
 

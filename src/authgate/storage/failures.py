@@ -20,7 +20,7 @@ fall below half of it again.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select
@@ -189,12 +189,18 @@ class SqlFailureStore:
         if not keys:
             return []
         upsert = UPSERT[self._db.dialect_name]
-        common = {"now": now, "since": since, "keep_until": keep_until, "user_id": user_id}
+        common = {"now": now, "since": since, "keep_until": keep_until}
         # one order for every transaction, so concurrent ones never wait on each other's rows
         # in a cycle (PostgreSQL would abort one as a deadlock)
         ordered = sorted(set(keys), key=lambda k: (k.family, k.subject, k.source))
         params = [
-            {"family": k.family, "subject": k.subject, "source": k.source, **common}
+            {
+                "family": k.family,
+                "subject": k.subject,
+                "source": k.source,
+                **common,
+                "user_id": user_id if k.subject else None,
+            }
             for k in ordered
         ]
         await self._db.transact([Step(upsert, params)])
@@ -238,10 +244,12 @@ _LISTED = select(_failures, _users.c.username).join(
 
 
 @functools.cache
-def list_statement(by_family: bool) -> ClauseElement:
+def list_statement(by_family: bool, excluding: bool) -> ClauseElement:
     statement = _LISTED.where(_live(bindparam("since")))
     if by_family:
         statement = statement.where(_c.family == bindparam("family"))
+    if excluding:
+        statement = statement.where(_c.family != bindparam("exclude"))
     return (
         statement.order_by(_c.last_at.desc(), _c.family, _c.subject, _c.source)
         .limit(bindparam("limit"))
@@ -266,21 +274,32 @@ class SqlFailureAdmin:
         self._db = db
 
     async def list(
-        self, since: float, *, family: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        since: float,
+        *,
+        family: str | None = None,
+        exclude: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> list[FailureView]:
         params: dict[str, Any] = {"since": since, "limit": limit, "offset": offset}
         if family is not None:
             params["family"] = family
-        rows = await self._db.fetch_all(list_statement(family is not None), params)
+        if exclude is not None:
+            params["exclude"] = exclude
+        statement = list_statement(family is not None, exclude is not None)
+        rows = await self._db.fetch_all(statement, params)
         return [_view(row) for row in rows]
 
-    async def clear(self, match: dict[str, str], audit: AuditEntry) -> int:
-        """Delete the counters whose ``family``/``subject``/``source`` equal ``match``'s
-        (at least one), recording ``audit`` in the same transaction; returns how many."""
-        by = tuple(name for name in ("family", "subject", "source") if name in match)
-        if not by:
-            raise ValueError("clear needs at least one of family, subject, source")
-        outcome = await self._db.transact(
-            [Step(delete_statement(by), {n: match[n] for n in by}), record_step(audit)]
-        )
-        return outcome.rowcounts[0]
+    async def clear(self, matches: Sequence[Mapping[str, str]], audit: AuditEntry) -> int:
+        """Delete the counters whose ``family``/``subject``/``source`` equal those of one of
+        ``matches`` (each naming at least one), recording ``audit`` in the same transaction;
+        returns how many."""
+        steps = []
+        for match in matches:
+            by = tuple(name for name in ("family", "subject", "source") if name in match)
+            if not by:
+                raise ValueError("a match needs at least one of family, subject, source")
+            steps.append(Step(delete_statement(by), {n: match[n] for n in by}))
+        outcome = await self._db.transact([*steps, record_step(audit)])
+        return sum(outcome.rowcounts[: len(steps)])

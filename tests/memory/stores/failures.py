@@ -40,14 +40,15 @@ class MemoryFailureStore:
     ) -> list[FailureCount]:
         for key in dict.fromkeys(keys):
             row = self._t.failures.get(key)
+            owner = user_id if key.subject else None  # only a subject's counters name it
             if row is None or not _live(key, row, since):
                 kept = row.user_id if row is not None else None
-                self._t.failures[key] = Failures(1, now, now, keep_until, user_id or kept)
+                self._t.failures[key] = Failures(1, now, now, keep_until, owner or kept)
                 continue
             row.failures += 1
             row.last_at = now
             row.expires_at = keep_until
-            row.user_id = user_id or row.user_id
+            row.user_id = owner or row.user_id
         return await self.read(keys, since)
 
     async def clear(self, keys: Sequence[FailureKey]) -> None:

@@ -84,8 +84,13 @@ async def test_clear_forgets_only_the_keys_given(ports: Ports) -> None:
     await ports.failures.clear([])
 
 
-async def test_the_user_id_is_kept(ports: Ports) -> None:
-    await fail(ports, NOW, (PAIR,), user_id="user-1")
+async def test_the_user_id_is_kept_on_the_subjects_counters(ports: Ports) -> None:
+    first = await fail(ports, NOW, KEYS, user_id="user-1")
+    assert {k: c.user_id for k, c in first.items()} == {
+        PAIR: "user-1",
+        SUBJECT: "user-1",
+        SOURCE: None,  # every subject: not this user's
+    }
     again = await fail(ports, NOW + 1, (PAIR,), user_id=None)
     assert again[PAIR].user_id == "user-1"
 

@@ -35,7 +35,8 @@ SUBJECT_MAX = 128
 SOURCE_MAX = 64
 
 
-def _key(value: str, limit: int) -> str:
+def stored(value: str, limit: int = SUBJECT_MAX) -> str:
+    """``value`` as a key stores it: itself if short printable ASCII, else a hash."""
     if len(value) <= limit and value.isascii() and value.isprintable():
         return value
     return "#" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:40]
@@ -105,8 +106,8 @@ def attempt(
     origin = f"{DEVICE_PREFIX}{device}" if device is not None else source
     return Attempt(
         family,
-        _key(subject or "-", SUBJECT_MAX),
-        _key(origin or UNKNOWN_SOURCE, SOURCE_MAX),
+        stored(subject or "-", SUBJECT_MAX),
+        stored(origin or UNKNOWN_SOURCE, SOURCE_MAX),
         trusted_device=device is not None,
-        interaction=None if interaction is None else _key(interaction, SUBJECT_MAX),
+        interaction=None if interaction is None else stored(interaction, SUBJECT_MAX),
     )

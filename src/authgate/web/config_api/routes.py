@@ -21,6 +21,7 @@ from authgate.admin.views import client_json
 from authgate.errors import InvalidRequest
 from authgate.web.config_api.auth import authenticate
 from authgate.web.config_api.directory import routes as directory_routes
+from authgate.web.config_api.lockouts import routes as lockout_routes
 from authgate.web.config_api.operations import routes as ops_routes
 from authgate.web.config_api.request import admin, content_type, json_body, paging
 from authgate.web.context import read_body, services
@@ -104,5 +105,6 @@ def routes() -> list[Route]:
         Route(client, delete_client, methods=["DELETE"]),
         *directory_routes(),
         *ops_routes(),
+        *lockout_routes(),
         Route(paths.OPENAPI, openapi, methods=["GET"]),
     ]
