@@ -74,8 +74,15 @@ async def test_lockouts_are_listed_with_what_they_impose(
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
 
 
-async def test_a_lockout_shows_as_locked(api: Api, browser: LoginBrowser, runtime: Runtime) -> None:
-    await protect(runtime, lockoutEnabled=True, lockoutThreshold=3)
+async def test_a_lockout_shows_as_locked(api: Api, browser: LoginBrowser) -> None:
+    member = "/authenticationProtectionConfiguration"
+    patched = await api.patch_config(
+        [
+            {"op": "replace", "path": f"{member}/lockoutEnabled", "value": True},
+            {"op": "replace", "path": f"{member}/lockoutThreshold", "value": 3},
+        ]
+    )
+    assert patched.status_code == 200, patched.text
     for i in range(3):
         await fail_logins(browser, USERNAME, 1, f"192.0.2.{i}")
     found = (await api.get(paths.LOCKOUTS)).json()
