@@ -20,7 +20,7 @@ from tests.admin.conftest import TokenFactory
 from tests.admin.support import Api
 from tests.lifecycle import TOKEN, basic
 from tests.support import PASSWORD, USERNAME, FakeClock, Flow
-from tests.web.brute_force import LoginBrowser, protect, proxied_settings
+from tests.web.brute_force import LoginBrowser, proxied_settings
 
 ATTACKER = "203.0.113.66"
 

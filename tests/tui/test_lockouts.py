@@ -38,7 +38,7 @@ async def test_list_and_clear_lockouts(
         states = {(r[3], r[4]): r[0] for r in rows}
         assert states[(client_id, "127.0.0.1")] == "throttled"
         assert states[(client_id, "(everywhere)")] == "counting"
-        assert states[("(every account)", "127.0.0.1")] == "counting"
+        assert states[("(every client)", "127.0.0.1")] == "counting"
 
         # clear the selected counter (the newest failure first; select the throttled one)
         table = app.screen.query_one("#pane-lockouts DataTable", DataTable)
@@ -57,7 +57,7 @@ async def test_list_and_clear_lockouts(
         table.move_cursor(row=index)
         await pilot.press("D", "y")
         await settle(pilot)
-        assert [r[3] for r in _rows(app)] == ["(every account)"]
+        assert [r[3] for r in _rows(app)] == ["(every client)"]
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, LockoutsScreen)

@@ -17,6 +17,10 @@ from authgate.tui.widgets.confirm import ConfirmDialog
 from authgate.tui.widgets.table_pane import TablePane
 
 
+def _every(family: str) -> str:
+    return "(every account)" if family == "login" else "(every client)"
+
+
 def _when(at: Any) -> str:
     return "-" if at is None else time.strftime("%H:%M:%S", time.localtime(float(at)))
 
@@ -45,7 +49,7 @@ class LockoutsPane(TablePane):
             item["who"] = (
                 item["username"]
                 or item["client_id"]
-                or ("(every account)" if item["subject"] is None else "(no such user)")
+                or (_every(item["family"]) if item["subject"] is None else "(no such user)")
             )
             item["where"] = item["source"] or "(everywhere)"
         return found
