@@ -26,6 +26,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 
 from authgate.appconfig import AppConfiguration, ClientAuthenticationFilter
+from authgate.appconfig_protection import AuthenticationProtectionConfiguration
 from authgate.appconfig_registration import TrustedSoftwareIssuer
 from authgate.appconfig_security import CorsConfigurationFilter
 from authgate.cli import main as cli_main
@@ -188,6 +189,13 @@ def configuration_md() -> str:
         "How statements are checked: [registration policy](security.md#registration-policy).",
         "",
         *model_table(TrustedSoftwareIssuer),
+        "",
+        "### Members of `authenticationProtectionConfiguration`",
+        "",
+        "How counting, waits, lockouts and the device cookie work: [brute-force protection]"
+        "(security.md#brute-force-protection).",
+        "",
+        *model_table(AuthenticationProtectionConfiguration),
         "",
         "## Process settings",
         "",

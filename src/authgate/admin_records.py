@@ -1,5 +1,6 @@
 """Values the administration use cases exchange with their stores: audit entries and records,
-and live login sessions as an administrator sees them.
+live login sessions and brute-force protection's failure counters as an administrator sees
+them.
 
 They live outside :mod:`authgate.admin` because the stores that implement the admin ports
 (:mod:`authgate.admin.ports`), in :mod:`authgate.storage`, never import the admin package.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from authgate.core.types import FailureCount
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +46,12 @@ class SessionView:
     expires_at: int
     acr: str
     amr: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FailureView:
+    """A failure counter of brute-force protection as the admin sees it: for a login counter,
+    the username when the account exists (the counter itself keeps only a keyed hash)."""
+
+    count: FailureCount
+    username: str | None = None

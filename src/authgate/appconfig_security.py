@@ -1,5 +1,6 @@
 """Browser-grade security properties of the configuration document: CORS, PAR, DPoP, signing
-keys and their rotation, and the OAuth 2.1 profile switch.
+keys and their rotation, brute-force protection (its members in
+:mod:`authgate.appconfig_protection`), and the OAuth 2.1 profile switch.
 
 :class:`SecurityProperties` is the base of :class:`authgate.appconfig.AppConfiguration`; it
 exists only to keep each module small, so these properties are ordinary members of the one
@@ -19,6 +20,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from authgate.appconfig_protection import AuthenticationProtectionConfiguration
 
 #: JWS algorithms authgate can sign id_tokens and JWT access tokens with (one key each).
 SigningAlg = Literal["RS256", "ES256", "PS256"]
@@ -161,6 +164,14 @@ class SecurityProperties(BaseModel):
     )
     dpopJktForceForAuthorizationCode: bool = Field(
         False, description="Require dpop_jkt in every authorization request (RFC 9449 §10)."
+    )
+
+    # --- brute-force protection ---------------------------------------------------------
+    authenticationProtectionConfiguration: AuthenticationProtectionConfiguration = Field(
+        default_factory=AuthenticationProtectionConfiguration,
+        description="Brute-force protection of passwords, client secrets and assertions, and "
+        "registration access tokens (Janssen's shape, with authgate's additions; see the "
+        "table below and docs/security.md).",
     )
 
     # --- OAuth 2.1 profile ----------------------------------------------------------------

@@ -13,6 +13,7 @@ from authgate.runtime import Runtime
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.admin_sessions import SqlAdminKeys, SqlAdminSessions
 from authgate.storage.audit import SqlAuditLog
+from authgate.storage.failures import SqlFailureAdmin
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 
 
@@ -28,6 +29,7 @@ def admin_context(runtime: Runtime) -> AdminContext:
         sessions=SqlAdminSessions(db),
         keys=SqlAdminKeys(db),
         audit=SqlAuditLog(db),
+        failures=SqlFailureAdmin(db),
         key_schedule=runtime.key_upkeep,
         initial_tokens=SqlInitialAccessTokenStore(db),
         reload=runtime.refresh,

@@ -226,6 +226,14 @@ class InteractionError(Exception):
     """
 
 
+class InteractionExhausted(InteractionError):
+    """A login page took as many password checks as one interaction may
+    (``maximumAttemptsPerInteraction``); the interaction is over."""
+
+    def __init__(self) -> None:
+        super().__init__("too many sign-in attempts on one login page")
+
+
 class OutboundError(Exception):
     """A request authgate made to a client's URL (``jwks_uri``, back-channel logout) failed.
 
@@ -234,10 +242,21 @@ class OutboundError(Exception):
 
 
 class LoginFailed(Exception):
-    """Wrong username or password. The message never says which (no user enumeration)."""
+    """Wrong username or password, or an attempt refused by brute-force protection. The
+    message never says which, nor whether the account exists or is locked (no enumeration).
 
-    def __init__(self) -> None:
-        super().__init__("Invalid username or password.")
+    Args:
+        retry_after: Seconds this source must wait before its next attempt, when it must; the
+            message then says so (it depends only on this source's failures for the username
+            typed, never on the account).
+    """
+
+    MESSAGE = "Invalid username or password."
+
+    def __init__(self, retry_after: int | None = None) -> None:
+        self.retry_after = retry_after
+        hint = f" Try again in {retry_after} seconds." if retry_after else ""
+        super().__init__(self.MESSAGE + hint)
 
 
 class CsrfError(Exception):

@@ -35,6 +35,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
 from authgate.storage.engine import Database, IntegrityViolation
+from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.janitor import purge_expired
@@ -154,6 +155,7 @@ class Runtime:
         *,
         key_upkeep: KeyUpkeep,
         rate_limits: RateLimiter,
+        failures: SqlFailureStore,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -170,6 +172,8 @@ class Runtime:
         self.rate_limits = rate_limits
         self._poller: asyncio.Task[None] | None = None
         self._rate_sync: asyncio.Task[None] | None = None
+        self.failures = failures
+        self._failure_sync: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
@@ -221,6 +225,7 @@ class Runtime:
             first.admin_client_secret = admin.client_secret
         outbound = OutboundClient(OutboundPolicy.from_settings(settings))
         backchannel = BackchannelLogout(outbound, live)
+        failures = SqlFailureStore(db)
         services = Services(
             issuer=settings.issuer,
             config=live,
@@ -241,6 +246,7 @@ class Runtime:
             logout=backchannel,
             events=CountingEventLog(SqlSecurityEventLog(db)),
             initial_tokens=SqlInitialAccessTokenStore(db),
+            failures=failures,
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
@@ -264,13 +270,29 @@ class Runtime:
                 services.events,
                 stale_after=settings.rate_limit_sync_interval,
             ),
+            failures=failures,
         )
         if poll:
             runtime._poller = asyncio.create_task(runtime._poll_forever())
             runtime._rate_sync = asyncio.create_task(
                 runtime.rate_limits.run(settings.rate_limit_sync_interval)
             )
+            runtime._failure_sync = asyncio.create_task(runtime._sync_failures_forever())
         return runtime
+
+    async def sync_failures(self) -> int:
+        """Learn which keys other instances counted failed guesses on (brute-force
+        protection's screening, :mod:`authgate.storage.failures`)."""
+        window = self.live_config.current.authenticationProtectionConfiguration.attemptExpiration
+        return await self.failures.sync(self.services.clock.now(), window)
+
+    async def _sync_failures_forever(self) -> None:
+        while True:
+            try:
+                await self.sync_failures()
+            except Exception:  # screening falls back on what this instance knows
+                logger.exception("reading recent authentication failures failed")
+            await asyncio.sleep(SYNC_INTERVAL)
 
     async def refresh(self) -> None:
         """Pick up configuration and key changes made elsewhere."""
@@ -310,7 +332,7 @@ class Runtime:
                     logger.exception("purging expired rows failed")
 
     async def stop(self) -> None:
-        for task in (self._poller, self._rate_sync):
+        for task in (self._poller, self._rate_sync, self._failure_sync):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -16,6 +16,7 @@ from authgate.core.ports import (
     Clock,
     ConfigSource,
     ConsentStore,
+    FailureStore,
     GrantStore,
     InitialAccessTokenStore,
     InteractionStore,
@@ -47,6 +48,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
@@ -88,6 +90,7 @@ class ServiceOverrides(TypedDict, total=False):
     logout: LogoutNotifier
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
+    failures: FailureStore
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -158,6 +161,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "logout": RecordingLogoutNotifier(),
         "events": RecordingSecurityEvents(),
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
+        "failures": MemoryFailureStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

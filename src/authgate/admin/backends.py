@@ -15,14 +15,17 @@ from pydantic import BaseModel, ValidationError
 
 from authgate.admin.config_patch import describe
 from authgate.admin.context import Actor
+from authgate.admin.lockout_service import LockoutSelector
 from authgate.admin.schemas import ClientIn, InitialTokenIn, PasswordIn, UserIn, UserUpdate
 from authgate.admin.service import AdminService
 from authgate.admin.views import (
+    cleared_json,
     client_json,
     event_json,
     initial_token_json,
     issued_token_json,
     key_json,
+    lockout_json,
     rotation_json,
     scope_json,
     user_json,
@@ -55,6 +58,10 @@ class AdminBackend(Protocol):
     async def list_initial_tokens(self) -> list[dict[str, Any]]: ...
     async def create_initial_token(self, body: dict[str, Any]) -> dict[str, Any]: ...
     async def revoke_initial_token(self, token_id: str) -> None: ...
+    async def list_lockouts(self, family: str | None = None) -> list[dict[str, Any]]: ...
+    async def clear_lockouts(self, selector: dict[str, str]) -> dict[str, Any]:
+        """Clear by ``id``, or by ``username``/``client_id``/``source``."""
+        ...
 
 
 def _parse(model: type[M], body: dict[str, Any]) -> M:
@@ -135,3 +142,10 @@ class LocalBackend:
 
     async def revoke_initial_token(self, token_id: str) -> None:
         await self._s.initial_tokens.revoke(token_id, self._actor)
+
+    async def list_lockouts(self, family: str | None = None) -> list[dict[str, Any]]:
+        return [lockout_json(x) for x in await self._s.lockouts.list(family, limit=500)]
+
+    async def clear_lockouts(self, selector: dict[str, str]) -> dict[str, Any]:
+        cleared = await self._s.lockouts.clear(LockoutSelector(**selector), self._actor)
+        return cleared_json(cleared)

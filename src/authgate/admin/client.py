@@ -238,3 +238,17 @@ class AdminClient:
 
     async def revoke_initial_token(self, token_id: str) -> None:
         await self.request("DELETE", f"{paths.INITIAL_TOKENS}/{quote(token_id, safe='')}")
+
+    async def list_lockouts(self, family: str | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": 500} | ({"family": family} if family else {})
+        found: list[dict[str, Any]] = await self.request("GET", paths.LOCKOUTS, params=params)
+        return found
+
+    async def clear_lockouts(self, selector: dict[str, str]) -> dict[str, Any]:
+        """Clear by ``id`` (one counter), or by ``username``/``client_id``/``source``."""
+        if "id" in selector:
+            path = f"{paths.LOCKOUTS}/{quote(selector['id'], safe='')}"
+            result: dict[str, Any] = await self.request("DELETE", path)
+        else:
+            result = await self.request("DELETE", paths.LOCKOUTS, params=selector)
+        return result

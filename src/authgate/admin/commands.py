@@ -1,4 +1,4 @@
-"""``authgate config|clients|users|keys|events``: administration from the command line.
+"""``authgate config|clients|users|keys|events|lockouts``: administration from the command line.
 
 Without ``--url`` the commands open this host's database and run the same use cases as the
 Config API (:mod:`authgate.admin.service`); with ``--url`` they call the Config API of a
@@ -22,6 +22,7 @@ from authgate.admin.cli_support import (
     json_option,
     target_options,
 )
+from authgate.admin.lockout_commands import lockouts_group
 from authgate.admin.values import (
     Kind,
     closest,
@@ -389,4 +390,4 @@ def _utc(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
 
 
-COMMANDS = (config_group, clients_group, users_group, keys_group, events_group)
+COMMANDS = (config_group, clients_group, users_group, keys_group, events_group, lockouts_group)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from authgate.admin.ports import (
+    AdminFailures,
     AdminInitialTokens,
     AdminKeys,
     AdminSessions,
@@ -40,6 +41,7 @@ class AdminContext:
     sessions: AdminSessions
     keys: AdminKeys
     audit: AuditLog
+    failures: AdminFailures
     key_schedule: KeySchedule
     initial_tokens: AdminInitialTokens
     reload: Callable[[], Awaitable[None]]

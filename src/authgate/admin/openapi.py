@@ -26,7 +26,10 @@ _QUERY = {
     "user_id": ("string", "Only this user's sessions"),
     "target_type": ("string", "Only entries about this kind of target"),
     "kind": ("string", "Only events of this kind (e.g. rate_limited, login_failed)"),
-    "client_id": ("string", "The registered client (RFC 7592 §2)"),
+    "client_id": ("string", "The client's client_id (the registered client, RFC 7592 §2)"),
+    "family": ("string", "Only counters of this kind: login, client or registration"),
+    "username": ("string", "The login counters of this username"),
+    "source": ("string", "The counters of this source address"),
 }
 _ERRORS = {
     "400": "Invalid request, naming the offending property",
@@ -53,7 +56,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in _path_names(op.path)
     ] + [
-        {"name": n, "in": "query", "required": n == "client_id",
+        {"name": n, "in": "query", "required": op.auth == "registration",
          "schema": {"type": _QUERY[n][0]}, "description": _QUERY[n][1]}
         for n in op.query
     ]  # fmt: skip

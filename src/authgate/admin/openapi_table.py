@@ -12,6 +12,7 @@ from authgate.admin import paths
 from authgate.admin import scopes as s
 from authgate.admin.schemas import (
     AuditOut,
+    ClearedOut,
     ClientIn,
     ClientOut,
     ErrorOut,
@@ -19,6 +20,7 @@ from authgate.admin.schemas import (
     InitialTokenOut,
     IssuedInitialTokenOut,
     KeyOut,
+    LockoutOut,
     PasswordIn,
     RotationOut,
     ScopeIn,
@@ -207,6 +209,33 @@ OPERATIONS: tuple[Operation, ...] = (
         status=204,
     ),
     Operation(
+        "get",
+        paths.LOCKOUTS,
+        "List brute-force protection's counters: throttles, lockouts, failures, newest first",
+        s.LOCKOUTS_READ,
+        None,
+        LockoutOut,
+        True,
+        query=("family", "limit", "startIndex"),
+    ),
+    Operation(
+        "delete",
+        paths.LOCKOUTS,
+        "Clear the counters of a username, a client and/or a source address",
+        s.LOCKOUTS_DELETE,
+        None,
+        ClearedOut,
+        query=("username", "client_id", "source"),
+    ),
+    Operation(
+        "delete",
+        f"{paths.LOCKOUTS}/{{id}}",
+        "Clear one counter",
+        s.LOCKOUTS_DELETE,
+        None,
+        ClearedOut,
+    ),
+    Operation(
         "post",
         endpoints.REGISTER,
         "Register a client (RFC 7591); an initial access token when "
@@ -250,7 +279,8 @@ OPERATIONS: tuple[Operation, ...] = (
 
 MODELS: tuple[type[BaseModel], ...] = (
     AppConfiguration, ClientIn, ClientOut, ScopeIn, ScopeUpdate, ScopeOut, UserIn, UserUpdate,
-    UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, SecurityEventOut, ErrorOut,
+    UserOut, PasswordIn, KeyOut, RotationOut, SessionOut, AuditOut, SecurityEventOut, LockoutOut,
+    ClearedOut, ErrorOut,
     RegistrationRequest, RegistrationResponse, InitialTokenIn, InitialTokenOut,
     IssuedInitialTokenOut,
 )  # fmt: skip

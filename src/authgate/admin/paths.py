@@ -21,6 +21,7 @@ AUDIT = f"{PREFIX}/audit"
 EVENTS = f"{PREFIX}/security-events"
 #: authgate extension: initial access tokens for dynamic registration (RFC 7591 §3).
 INITIAL_TOKENS = f"{PREFIX}/openid/initial-access-tokens"
+LOCKOUTS = f"{PREFIX}/jans-auth-server/lockouts"
 OPENAPI = f"{PREFIX}/openapi.json"
 
 JSON_PATCH = "application/json-patch+json"

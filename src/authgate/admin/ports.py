@@ -13,10 +13,10 @@ constraint error to it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from authgate.admin_records import AuditEntry, AuditRecord, SessionView
+from authgate.admin_records import AuditEntry, AuditRecord, FailureView, SessionView
 from authgate.core.types import Client, InitialAccessToken, Scope, User
 from authgate.crypto.keys import StoredKey
 from authgate.crypto.rotation import Schedule
@@ -115,6 +115,29 @@ class AuditLog(Protocol):
         self, *, limit: int = 50, offset: int = 0, target_type: str | None = None
     ) -> list[AuditRecord]:
         """Audit records, newest first."""
+        ...
+
+
+class AdminFailures(Protocol):
+    """Brute-force protection's failure counters (``core.ports.FailureStore`` writes them)."""
+
+    async def list(
+        self,
+        since: float,
+        *,
+        family: str | None = None,
+        exclude: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[FailureView]:
+        """Live counters (as ``FailureStore`` defines them for ``since``), the most recent
+        failure first; of one ``family``, or of every family but ``exclude``."""
+        ...
+
+    async def clear(self, matches: Sequence[Mapping[str, str]], audit: AuditEntry) -> int:
+        """Delete the counters whose ``family``/``subject``/``source`` equal those of one of
+        ``matches`` (each naming at least one), in one transaction with the audit entry;
+        returns how many were deleted."""
         ...
 
 

@@ -285,6 +285,35 @@ class IssuedInitialTokenOut(InitialTokenOut):
     notice: str = Field(description="Says that the value is shown once.")
 
 
+class LockoutOut(_Out):
+    """A brute-force protection counter (docs/security.md, "Brute-force protection").
+    ``subject`` or ``source`` null: the counter of every subject, or of every source."""
+
+    id: str = Field(description="Names this counter in DELETE .../lockouts/{id}.")
+    family: str = Field(
+        description="What was guessed: login (passwords), client (client credentials), "
+        "registration (registration access tokens)."
+    )
+    subject: str | None = Field(
+        description="A login counter's keyed hash of the username, or the client_id."
+    )
+    source: str | None = Field(description="The address (or device:<id>) failures came from.")
+    username: str | None = Field(description="The account of a login counter, if it exists.")
+    client_id: str | None
+    failures: int
+    first_failure_at: float
+    last_failure_at: float
+    state: Literal["counting", "throttled", "locked"]
+    blocked_until: float | None = Field(
+        description="Until when attempts from the source must wait (throttled), or the "
+        "account or client is locked out (locked)."
+    )
+
+
+class ClearedOut(_Out):
+    cleared: int = Field(description="How many counters were deleted.")
+
+
 class ErrorOut(_Out):
     error: str
     error_description: str

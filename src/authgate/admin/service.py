@@ -14,12 +14,13 @@ from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
 from authgate.admin.directory_service import ScopeAdmin, UserAdmin
 from authgate.admin.initial_token_service import InitialTokenAdmin
+from authgate.admin.lockout_service import LockoutAdmin
 from authgate.admin.ops_service import AuditAdmin, EventAdmin, KeyAdmin, SessionAdmin
 
 
 class AdminService:
     """Configuration, clients, scopes, users, keys, sessions, the audit log, the security
-    events and initial access tokens."""
+    events, initial access tokens and brute-force protection's lockouts."""
 
     def __init__(self, ctx: AdminContext) -> None:
         self.context = ctx
@@ -32,3 +33,4 @@ class AdminService:
         self.audit = AuditAdmin(ctx)
         self.events = EventAdmin(ctx)
         self.initial_tokens = InitialTokenAdmin(ctx)
+        self.lockouts = LockoutAdmin(ctx)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from authgate.admin.initial_token_service import IssuedToken
+from authgate.admin.lockout_service import LockoutView
 from authgate.admin.ops_service import KeyView, Rotation
 from authgate.admin.schemas import (
     AuditOut,
+    ClearedOut,
     ClientOut,
     InitialTokenOut,
     IssuedInitialTokenOut,
     KeyOut,
+    LockoutOut,
     RotationOut,
     ScopeOut,
     SecurityEventOut,
@@ -163,3 +166,23 @@ def issued_token_json(issued: IssuedToken, now: float) -> dict[str, Any]:
     members = _token_members(issued.token, now)
     out = IssuedInitialTokenOut(**members, initial_access_token=issued.value, notice=SHOWN_ONCE)
     return out.model_dump(mode="json")
+
+
+def lockout_json(view: LockoutView) -> dict[str, Any]:
+    return LockoutOut(
+        id=view.id,
+        family=view.family,
+        subject=view.subject,
+        source=view.source,
+        username=view.username,
+        client_id=view.client_id,
+        failures=view.failures,
+        first_failure_at=view.first_failure_at,
+        last_failure_at=view.last_failure_at,
+        state=view.state,
+        blocked_until=view.blocked_until,
+    ).model_dump(mode="json")
+
+
+def cleared_json(count: int) -> dict[str, Any]:
+    return ClearedOut(cleared=count).model_dump(mode="json")

@@ -15,6 +15,8 @@ from authgate.appconfig import AppConfiguration
 from authgate.core.types import (
     AuthorizationCode,
     Client,
+    FailureCount,
+    FailureKey,
     InitialAccessToken,
     Interaction,
     LoginSession,
@@ -296,6 +298,48 @@ class RateCounterStore(Protocol):
         ...
 
 
+class FailureStore(Protocol):
+    """Failed guesses of secrets (passwords, client credentials, registration access tokens),
+    counted per :class:`~authgate.core.types.FailureKey` and shared by every instance.
+
+    A counter is live while its last failure is after ``since``; a counter of every subject
+    (``subject == ""``, a whole source) while its *first* failure is after ``since`` (a fixed
+    window). ``add`` restarts a counter that is not live.
+    """
+
+    async def read(
+        self, keys: Sequence[FailureKey], since: float, *, fresh: bool = False
+    ) -> list[FailureCount]:
+        """The live counters among ``keys``.
+
+        Unless ``fresh``, a store may skip the read for keys with no failure it knows of:
+        failures recorded through this store object, and those another instance recorded
+        before the store's last background refresh (docs/security.md, "Client
+        authentication on the hot path").
+        """
+        ...
+
+    async def add(
+        self,
+        keys: Sequence[FailureKey],
+        now: float,
+        since: float,
+        *,
+        keep_until: float,
+        user_id: str | None = None,
+    ) -> list[FailureCount]:
+        """Count one failure at ``now`` on each key, atomically; returns the new counters.
+
+        ``keep_until``: when the rows may be purged; ``user_id`` is kept on the counters of
+        one subject (``subject != ""``; a later ``None`` keeps the earlier value).
+        """
+        ...
+
+    async def clear(self, keys: Sequence[FailureKey]) -> None:
+        """Forget the counters of ``keys`` (after a success)."""
+        ...
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     async def verify(self, password_hash: str | None, password: str) -> bool:
@@ -388,4 +432,5 @@ class Services:
     logout: LogoutNotifier
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
+    failures: FailureStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

@@ -23,6 +23,7 @@ class EventKind(StrEnum):
     LOCKOUT = "lockout"
     LOCKOUT_CLEARED = "lockout_cleared"
     CLIENT_AUTH_FAILED = "client_auth_failed"
+    CLIENT_AUTH_THROTTLED = "client_auth_throttled"
     CODE_REPLAYED = "code_replayed"
     REFRESH_TOKEN_REUSED = "refresh_token_reused"  # noqa: S105 (an event name)
     RATE_LIMITED = "rate_limited"

@@ -376,3 +376,31 @@ class InitialAccessToken:
     def usable(self, now: float) -> bool:
         """Not revoked, not expired, and not used up at ``now``."""
         return self.revoked_at is None and now < self.expires_at and self.uses < self.max_uses
+
+
+@dataclass(frozen=True, slots=True)
+class FailureKey:
+    """What failed guesses of a secret are counted under (docs/security.md, "Brute-force
+    protection").
+
+    ``family`` says which secret (``login``, ``client``, ``registration``, ``interaction``);
+    ``subject`` whose (a keyed hash of a username, a client_id, an interaction id), ``""`` for
+    every subject; ``source`` from where (an address, or ``device:<id>``), ``""`` for every
+    source.
+    """
+
+    family: str
+    subject: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FailureCount:
+    """The live failure counter of one key."""
+
+    key: FailureKey
+    failures: int
+    first_at: float
+    last_at: float
+    #: login counters: the account's user id, when the username exists (for administrators).
+    user_id: str | None = None

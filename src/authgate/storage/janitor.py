@@ -10,7 +10,9 @@ can no longer authenticate or introspect and expire on their own), as are the jt
 expired client assertions and the session participation of sessions that are gone, and
 expired initial access tokens (used up or revoked ones stay listed until they expire). Security
 events are kept for ``EVENT_RETENTION``. Rate limit counters go once their window has ended
-(one statement: there is a row per active source and window, not per request).
+(one statement: there is a row per active source and window, not per request). Brute-force
+protection's failure counters go once their failures are older than ``attemptExpiration``
+(each row carries its own expiry).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.sql import ClauseElement
 
 from authgate.storage.engine import Database, Step
 from authgate.storage.models import (
+    AuthFailureRow,
     AuthorizationCodeRow,
     ClientAssertionRow,
     ClientRow,
@@ -75,6 +78,8 @@ _OLD_EVENTS = select(_events.c.event_id).where(_events.c.at < bindparam("before"
 PURGE_EVENTS = delete(_events).where(_events.c.event_id.in_(_OLD_EVENTS.scalar_subquery()))
 _counters = table_of(RateCounterRow)
 PURGE_RATE_COUNTERS = delete(_counters).where(_counters.c.expires_at < bindparam("before"))
+_failures = table_of(AuthFailureRow)
+PURGE_FAILURES = delete(_failures).where(_failures.c.expires_at < bindparam("before"))
 PURGE_PARTICIPANTS = delete(_participants).where(
     _participants.c.sid.in_(_ORPHANS.scalar_subquery())
 )
@@ -105,6 +110,7 @@ PURGES = (
     Purge("initial_access_tokens", _purge(InitialAccessTokenRow, "token_id")),
     Purge("security_events", PURGE_EVENTS, EVENT_RETENTION),
     Purge("rate_counters", PURGE_RATE_COUNTERS, batched=False),
+    Purge("auth_failures", PURGE_FAILURES, batched=False),
 )
 
 

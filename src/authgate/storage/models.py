@@ -335,3 +335,20 @@ class InitialAccessTokenRow(Base):
     max_uses: Mapped[int] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
     revoked_at: Mapped[float | None] = mapped_column(Float)
+
+
+class AuthFailureRow(Base):
+    """A counter of failed guesses of a secret (``core.types.FailureKey``, brute-force
+    protection). ``subject`` of a login counter is a keyed hash of the username, never the
+    username; ``""`` in ``subject`` or ``source`` means every one."""
+
+    __tablename__ = "auth_failures"
+
+    family: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[float] = mapped_column(Float)
+    last_at: Mapped[float] = mapped_column(Float, index=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(64))

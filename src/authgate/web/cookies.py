@@ -1,8 +1,12 @@
-"""Browser cookies: the login session and the interaction binding.
+"""Browser cookies: the login session, the interaction binding and the device cookie.
 
-Both are HttpOnly and SameSite=Lax (sent on top-level navigations from the client back to the
-authorize endpoint, never on cross-site subrequests or POSTs), and Secure when the issuer is
-https. The values are random handles; the database keeps only their hashes.
+The first two are HttpOnly and SameSite=Lax (sent on top-level navigations from the client
+back to the authorize endpoint, never on cross-site subrequests or POSTs), and Secure when the
+issuer is https. Their values are random handles; the database keeps only their hashes.
+
+The device cookie (brute-force protection, :mod:`authgate.core.protection.device`) is a signed
+token the server stores nothing of; it is needed only when the login form is posted, so it is
+scoped to the login page's path and SameSite=Strict.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.core.endpoints import LOGIN_PAGE
 from authgate.core.params import check_text
 
 SESSION_COOKIE = "session_id"
 BROWSER_COOKIE = "authgate_ix"
+DEVICE_COOKIE = "authgate_device"
 
 
 def set_cookie(
@@ -27,6 +33,18 @@ def set_cookie(
         secure=secure,
         httponly=True,
         samesite="lax",
+    )
+
+
+def set_device_cookie(response: Response, value: str, *, secure: bool, max_age: int) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=max_age,
+        path=LOGIN_PAGE,
+        secure=secure,
+        httponly=True,
+        samesite="strict",
     )
 
 

@@ -26,6 +26,7 @@ from authgate.errors import (
     CsrfError,
     InsufficientScope,
     InteractionError,
+    InteractionExhausted,
     InvalidDPoPProof,
     InvalidToken,
     OAuthError,
@@ -118,13 +119,16 @@ async def redirect_error(request: Request, exc: Exception) -> Response:
 
 async def interaction_error(request: Request, exc: Exception) -> Response:
     logger.info("interaction error: %s", exc)
-    return page(
-        "error.html",
-        status_code=400,
-        error="invalid_request",
-        description="This sign-in request has expired or was already used. "
-        "Go back to the application and start again.",
-    )
+    if isinstance(exc, InteractionExhausted):
+        description = (
+            "Too many sign-in attempts on this page. Go back to the application and start again."
+        )
+    else:
+        description = (
+            "This sign-in request has expired or was already used. "
+            "Go back to the application and start again."
+        )
+    return page("error.html", status_code=400, error="invalid_request", description=description)
 
 
 async def csrf_error(request: Request, exc: Exception) -> Response:

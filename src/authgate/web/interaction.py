@@ -13,6 +13,7 @@ from starlette.responses import Response
 from authgate.core.authorize import interaction as flow
 from authgate.core.authorize.request import AuthorizationResponse, NeedConsent, NeedLogin
 from authgate.core.ports import Services
+from authgate.core.protection import device
 from authgate.core.types import Interaction
 from authgate.crypto.handles import handle_hash
 from authgate.errors import LoginFailed
@@ -21,6 +22,7 @@ from authgate.web.context import form, query, secure_cookies, services
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
+from authgate.web.source import source
 
 
 async def _load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
@@ -65,12 +67,22 @@ async def login_submit(request: Request) -> Response:
     ix = await _load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     username = params.get("username", "")
+    devices = cookies.read(request, cookies.DEVICE_COOKIE)
     try:
-        ix, session, cookie_value = await flow.login(ix, username, params.get("password", ""), svc)
+        ix, session, cookie_value = await flow.login(
+            ix,
+            username,
+            params.get("password", ""),
+            svc,
+            source=source(request),
+            devices=devices,
+        )
     except LoginFailed as exc:
+        retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return page(
             "login.html",
             status_code=401,
+            headers=retry,
             ix=ix.interaction_id,
             csrf=ix.csrf_token,
             client_name=await _client_name(ix, svc),
@@ -88,6 +100,14 @@ async def login_submit(request: Request) -> Response:
         secure=secure_cookies(request),
         max_age=svc.config.current.sessionIdLifetime,
     )
+    remembered = device.remember(devices, session.user_id, svc)
+    if remembered is not None:
+        cookies.set_device_cookie(
+            response,
+            remembered,
+            secure=secure_cookies(request),
+            max_age=svc.config.current.authenticationProtectionConfiguration.deviceCookieLifetime,
+        )
     return response
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from authgate.core.types import (
     AuthorizationCode,
     Client,
+    FailureKey,
     InitialAccessToken,
     Interaction,
     LoginSession,
@@ -57,6 +58,17 @@ class RateCounter:
 
 
 @dataclass(slots=True)
+class Failures:
+    """An ``auth_failures`` row."""
+
+    failures: int
+    first_at: float
+    last_at: float
+    expires_at: float
+    user_id: str | None = None
+
+
+@dataclass(slots=True)
 class Tables:
     """Everything the memory stores hold, keyed like the tables' primary keys."""
 
@@ -82,6 +94,7 @@ class Tables:
     rate_counters: dict[tuple[str, str, int], RateCounter] = field(default_factory=dict)
     #: token_id -> initial access token (its ``uses`` and ``revoked_at`` replaced on change)
     initial_tokens: dict[str, InitialAccessToken] = field(default_factory=dict)
+    failures: dict[FailureKey, Failures] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

@@ -6,8 +6,9 @@ both databases; the root conftest marks the ``postgres`` variant. Each test gets
 storage: a new set of memory tables, a copy of the migrated SQLite template file, or the
 session's PostgreSQL database with every table truncated (as ``database_url`` does).
 
-The SQL client and scope stores are built with ``ttl=0`` so every read goes to the database:
-the contract is about what is stored, not about a cache.
+The SQL client and scope stores are built with ``ttl=0``, and the failure store without
+screening, so every read goes to the database: the contract is about what is stored, not
+about a cache.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from authgate.core.ports import (
     AssertionStore,
     ClientStore,
     ConsentStore,
+    FailureStore,
     GrantStore,
     InitialAccessTokenStore,
     InteractionStore,
@@ -37,6 +39,7 @@ from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
 from authgate.storage.engine import Database
+from authgate.storage.failures import SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
@@ -49,6 +52,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
@@ -81,6 +85,7 @@ class Ports:
     assertions: AssertionStore
     rate_counters: RateCounterStore
     initial_tokens: InitialAccessTokenStore
+    failures: FailureStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -100,6 +105,7 @@ def memory_ports(tables: Tables) -> Ports:
         assertions=MemoryAssertionStore(tables),
         rate_counters=MemoryRateCounterStore(tables),
         initial_tokens=MemoryInitialAccessTokenStore(tables),
+        failures=MemoryFailureStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -119,6 +125,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         assertions=SqlAssertionStore(db),
         rate_counters=SqlRateCounterStore(db),
         initial_tokens=SqlInitialAccessTokenStore(db),
+        failures=SqlFailureStore(db, screen=False),
         peer=lambda: sql_ports(backend, db),
     )
 

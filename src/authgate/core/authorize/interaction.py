@@ -14,11 +14,14 @@ import uuid
 from authgate.core.authorize import request as authorize
 from authgate.core.authorize.request import Approved, AuthorizationResponse, NeedConsent, NeedLogin
 from authgate.core.ports import Services
+from authgate.core.protection import login as password_login
+from authgate.core.protection.attempts import UNKNOWN_SOURCE
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession
 from authgate.crypto.handles import handle_hash, hash_matches, new_handle
 from authgate.errors import (
     CsrfError,
     InteractionError,
+    InteractionExhausted,
     LoginFailed,
     RedirectError,
     UnauthorizedClient,
@@ -77,20 +80,40 @@ def check_csrf(interaction: Interaction, token: str | None) -> None:
 
 
 async def login(
-    interaction: Interaction, username: str, password: str, svc: Services
+    interaction: Interaction,
+    username: str,
+    password: str,
+    svc: Services,
+    *,
+    source: str = UNKNOWN_SOURCE,
+    devices: str | None = None,
 ) -> tuple[Interaction, LoginSession, str]:
-    """Check the credentials and open a login session.
+    """Check the credentials under brute-force protection and open a login session.
+
+    Args:
+        source: The request's source address (what failures are counted under).
+        devices: The browser's device cookie, if any (:mod:`authgate.core.protection.device`).
 
     Returns:
         The updated interaction, the new session and the session cookie value.
 
     Raises:
-        LoginFailed: wrong username or password, or a disabled user (indistinguishable).
+        LoginFailed: wrong username or password, a disabled user, or an attempt refused by
+            brute-force protection (indistinguishable, but for how long to wait).
+        InteractionExhausted: the page used up its attempts; the interaction is deleted.
     """
-    user = await svc.users.get_by_username(username.strip())
-    ok = await svc.passwords.verify(user.password_hash if user else None, password)
-    if not ok or user is None or not user.enabled:
-        raise LoginFailed()
+    try:
+        user = await password_login.verify_password(
+            username,
+            password,
+            svc,
+            source=source,
+            devices=devices,
+            interaction_id=interaction.interaction_id,
+        )
+    except InteractionExhausted:
+        await svc.interactions.delete(interaction.interaction_id)
+        raise
     now = int(svc.clock.now())
     cookie_value = new_handle()
     session = LoginSession(
@@ -184,6 +207,7 @@ async def consent(
 
 
 __all__ = [
+    "LoginFailed",
     "RedirectError",
     "advance",
     "begin",

@@ -22,6 +22,7 @@ from authgate.core.authorize.request_uri import REQUEST_URI_PREFIX
 from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import EndpointUrls
 from authgate.core.ports import Services
+from authgate.core.protection.attempts import UNKNOWN_SOURCE
 from authgate.core.tokens import dpop
 from authgate.core.types import PushedRequest
 from authgate.crypto.handles import handle_hash, new_handle
@@ -44,6 +45,7 @@ async def push(
     svc: Services,
     *,
     dpop_proof: str | None = None,
+    source: str = UNKNOWN_SOURCE,
 ) -> dict[str, Any]:
     """Validate and store a pushed authorization request; returns the 201 body (§2.2).
 
@@ -52,7 +54,7 @@ async def push(
         OAuthError: the request fails a check of the authorization endpoint, or pushes
             ``request_uri`` (§2.1), or a public client omits PKCE.
     """
-    client = await client_auth.authenticate(form, authorization, svc)
+    client = await client_auth.authenticate(form, authorization, svc, source=source)
     if "request_uri" in form:
         raise InvalidRequest("request_uri must not be pushed (RFC 9126 §2.1)")
     params = {k: v for k, v in form.items() if k not in CLIENT_AUTH_PARAMS}

@@ -7,12 +7,17 @@ Order, as in Janssen's AuthenticationFilter: a client assertion (``private_key_j
 ``clientAuthenticationFiltersEnabled`` is true, only the configured filters; else a ``none``
 client identified by ``client_id``. The filter branch and the ``none`` branch exclude each
 other: that is why the flow document turns the property off.
+
+The checks of a secret and of an assertion run under brute-force protection
+(:mod:`authgate.core.protection.clients`): once a client's credentials failed too often from
+one source, further attempts from there are refused with ``invalid_client`` until a wait has
+passed, before any check.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -21,6 +26,9 @@ from authgate.core.clients.filters import bind_filter
 from authgate.core.endpoints import TOKEN
 from authgate.core.params import has_control
 from authgate.core.ports import Services
+from authgate.core.protection import attempts
+from authgate.core.protection.clients import protect, retry_hint
+from authgate.core.protection.policy import Standing
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client
 from authgate.crypto.handles import hash_matches
 from authgate.errors import InvalidClient, InvalidRequest
@@ -99,6 +107,36 @@ async def _by_filters(form: Mapping[str, str], svc: Services) -> Client:
     )
 
 
+def _refused(standing: Standing) -> InvalidClient:
+    if standing.retry_after:
+        return retry_hint(
+            InvalidClient(
+                "Client authentication failed: too many failed attempts from this address; "
+                f"try again in {standing.retry_after} seconds"
+            ),
+            standing.retry_after,
+        )
+    return InvalidClient("Client authentication failed: too many failed attempts; try later")
+
+
+async def _guarded(
+    client_id: str, source: str, svc: Services, check: Callable[[], Awaitable[Client]]
+) -> Client:
+    return await protect(
+        attempts.CLIENT, client_id, source, svc, check, counted=InvalidClient, refusal=_refused
+    )
+
+
+async def _by_assertion(assertion: str, client_id: str, svc: Services, endpoint: str) -> Client:
+    client = await _usable(client_id, svc)
+    if client_assertion.METHOD not in _methods(client):
+        raise InvalidClient(
+            "Client authentication failed: the client is not registered for private_key_jwt"
+        )
+    await client_assertion.verify(assertion, client, svc, endpoint)
+    return client
+
+
 @dataclass(frozen=True, slots=True)
 class Authenticated:
     """A client and how it proved its identity (``none``: it only named itself)."""
@@ -108,15 +146,26 @@ class Authenticated:
 
 
 async def authenticate(
-    form: Mapping[str, str], authorization: str | None, svc: Services, *, endpoint: str = TOKEN
+    form: Mapping[str, str],
+    authorization: str | None,
+    svc: Services,
+    *,
+    endpoint: str = TOKEN,
+    source: str = attempts.UNKNOWN_SOURCE,
 ) -> Client:
     """The authenticated client of a request to the token, revocation or introspection
     endpoint; see :func:`authenticated`."""
-    return (await authenticated(form, authorization, svc, endpoint=endpoint)).client
+    found = await authenticated(form, authorization, svc, endpoint=endpoint, source=source)
+    return found.client
 
 
 async def authenticated(
-    form: Mapping[str, str], authorization: str | None, svc: Services, *, endpoint: str = TOKEN
+    form: Mapping[str, str],
+    authorization: str | None,
+    svc: Services,
+    *,
+    endpoint: str = TOKEN,
+    source: str = attempts.UNKNOWN_SOURCE,
 ) -> Authenticated:
     """Authenticate the client of a back-channel request.
 
@@ -125,9 +174,11 @@ async def authenticated(
         authorization: The ``Authorization`` header, if any.
         svc: Services.
         endpoint: The path of the endpoint called (a client assertion may name its URL).
+        source: The request's source address (what failed guesses are counted under).
 
     Raises:
-        InvalidClient: authentication failed (401 with ``WWW-Authenticate``).
+        InvalidClient: authentication failed, or this source must wait after failed guesses
+            (401 with ``WWW-Authenticate``, and ``Retry-After`` when waiting).
         InvalidRequest: more than one authentication method was used (RFC 6749 §2.3).
     """
     basic = parse_basic(authorization)
@@ -135,12 +186,9 @@ async def authenticated(
         if basic is not None or "client_secret" in form:
             raise InvalidRequest("Use only one client authentication method (RFC 6749 §2.3)")
         assertion, client_id = client_assertion.claimed_client_id(form)
-        client = await _usable(client_id, svc)
-        if client_assertion.METHOD not in _methods(client):
-            raise InvalidClient(
-                "Client authentication failed: the client is not registered for private_key_jwt"
-            )
-        await client_assertion.verify(assertion, client, svc, endpoint)
+        client = await _guarded(
+            client_id, source, svc, lambda: _by_assertion(assertion, client_id, svc, endpoint)
+        )
         return Authenticated(client, client_assertion.METHOD)
     if basic is not None:
         if "client_secret" in form:
@@ -149,12 +197,18 @@ async def authenticated(
         if "client_id" in form and form["client_id"] != client_id:
             raise InvalidRequest("client_id does not match the authenticated client")
         method = "client_secret_basic"
-        return Authenticated(await _with_secret(client_id, secret, method, svc), method)
+        client = await _guarded(
+            client_id, source, svc, lambda: _with_secret(client_id, secret, method, svc)
+        )
+        return Authenticated(client, method)
     form_id = form.get("client_id")
     form_secret = form.get("client_secret")
     if form_id and form_secret:
         method = "client_secret_post"
-        return Authenticated(await _with_secret(form_id, form_secret, method, svc), method)
+        client = await _guarded(
+            form_id, source, svc, lambda: _with_secret(form_id, form_secret, method, svc)
+        )
+        return Authenticated(client, method)
     if svc.config.current.clientAuthenticationFiltersEnabled:
         return Authenticated(await _by_filters(form, svc), "clientAuthenticationFilters")
     if not form_id:

@@ -27,6 +27,9 @@ from typing import Any
 
 from authgate.core import security_events
 from authgate.core.ports import Services
+from authgate.core.protection import attempts
+from authgate.core.protection.clients import protect, retry_hint
+from authgate.core.protection.policy import Standing
 from authgate.core.registration import sector, software_statement, trusted_hosts
 from authgate.core.registration.endpoint import build_metadata, needs_secret
 from authgate.core.registration.request import parse_registration_request
@@ -38,25 +41,59 @@ from authgate.errors import InvalidClientMetadata, InvalidRequest, InvalidToken
 logger = logging.getLogger(__name__)
 
 
-async def configured_client(client_id: str | None, token: str | None, svc: Services) -> Client:
-    """The client whose registration access token this is.
+WRONG_TOKEN = "The registration access token is not valid for this client"  # noqa: S105
 
-    Raises:
-        InvalidRequest: no ``client_id`` query parameter.
-        InvalidToken: no token, or not this live client's token.
-    """
-    if not client_id:
-        raise InvalidRequest("The request is missing the client_id parameter")
-    if not token:
-        raise InvalidToken("The request carries no registration access token")
+
+def _refused(standing: Standing) -> InvalidToken:
+    """A guess refused before the check: the answer to a wrong token, with the wait (which
+    depends on this source's failures for the client_id sent, not on whether it exists)."""
+    if not standing.retry_after:
+        return InvalidToken(WRONG_TOKEN)
+    return retry_hint(
+        InvalidToken(f"{WRONG_TOKEN}; try again in {standing.retry_after} seconds"),
+        standing.retry_after,
+    )
+
+
+async def _check_token(client_id: str, token: str, svc: Services) -> Client:
     client = await svc.clients.get(client_id, fresh=True)
     if (
         client is None
         or client.expired(svc.clock.now())
         or not hash_matches(token, client.registration_token_hash)
     ):
-        raise InvalidToken("The registration access token is not valid for this client")
+        raise InvalidToken(WRONG_TOKEN)
     return client
+
+
+async def configured_client(
+    client_id: str | None,
+    token: str | None,
+    svc: Services,
+    *,
+    source: str = attempts.UNKNOWN_SOURCE,
+) -> Client:
+    """The client whose registration access token this is, checked under brute-force
+    protection (failed guesses from ``source`` make further ones wait).
+
+    Raises:
+        InvalidRequest: no ``client_id`` query parameter.
+        InvalidToken: no token, not this live client's token, or a guess refused while this
+            source must wait (with ``Retry-After``).
+    """
+    if not client_id:
+        raise InvalidRequest("The request is missing the client_id parameter")
+    if not token:
+        raise InvalidToken("The request carries no registration access token")
+    return await protect(
+        attempts.REGISTRATION,
+        client_id,
+        source,
+        svc,
+        lambda: _check_token(client_id, token, svc),
+        counted=InvalidToken,
+        refusal=_refused,
+    )
 
 
 @dataclass(frozen=True, slots=True)

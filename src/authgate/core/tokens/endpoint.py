@@ -15,6 +15,7 @@ from authgate.core import profile
 from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import EndpointUrls
 from authgate.core.ports import Services
+from authgate.core.protection.attempts import UNKNOWN_SOURCE
 from authgate.core.tokens import dpop
 from authgate.core.tokens.grants import authorization_code, client_credentials, refresh_token
 from authgate.core.types import Client
@@ -55,7 +56,7 @@ async def token(
     svc: Services,
     *,
     dpop_proof: str | None = None,
-    source: str | None = None,
+    source: str = UNKNOWN_SOURCE,
 ) -> dict[str, Any]:
     """Handle a token request; returns the JSON response body.
 
@@ -63,7 +64,8 @@ async def token(
         form: The single-valued form parameters.
         authorization: The ``Authorization`` header, if any.
         dpop_proof: The one ``DPoP`` header, if any (RFC 9449 §4.1).
-        source: The request's source address, for security events.
+        source: The request's source address (brute-force protection counts under it;
+            security events name it).
 
     Raises:
         OAuthError: in the token endpoint's error format (RFC 6749 §5.2, RFC 9449 §5).
@@ -71,7 +73,7 @@ async def token(
     grant_type = form.get("grant_type")
     if not grant_type:
         raise InvalidRequest("The request is missing the grant_type parameter")
-    client = await client_auth.authenticate(form, authorization, svc)
+    client = await client_auth.authenticate(form, authorization, svc, source=source)
     grant = GRANTS.get(grant_type)
     if grant is None or not profile.grant_type_allowed(grant_type, svc.config.current):
         raise UnsupportedGrantType(f"grant_type '{grant_type}' is not supported")

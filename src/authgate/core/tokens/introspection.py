@@ -20,6 +20,7 @@ from typing import Any
 from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import INTROSPECTION
 from authgate.core.ports import Services
+from authgate.core.protection.attempts import UNKNOWN_SOURCE
 from authgate.core.tokens.binding import binding_members
 from authgate.core.tokens.subject import subject
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, TokenRecord
@@ -30,7 +31,11 @@ INACTIVE: dict[str, Any] = {"active": False}
 
 
 async def introspect(
-    form: Mapping[str, str], authorization: str | None, svc: Services
+    form: Mapping[str, str],
+    authorization: str | None,
+    svc: Services,
+    *,
+    source: str = UNKNOWN_SOURCE,
 ) -> dict[str, Any]:
     """The introspection response (RFC 7662 §2.2).
 
@@ -38,7 +43,9 @@ async def introspect(
         InvalidClient: authentication failed, or a public client tried to introspect.
         InvalidRequest: no ``token`` parameter.
     """
-    caller = await client_auth.authenticated(form, authorization, svc, endpoint=INTROSPECTION)
+    caller = await client_auth.authenticated(
+        form, authorization, svc, endpoint=INTROSPECTION, source=source
+    )
     if caller.method == PUBLIC_AUTH_METHOD:
         raise InvalidClient(
             "Client authentication failed: public clients cannot use the introspection endpoint"

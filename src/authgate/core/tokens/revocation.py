@@ -18,13 +18,20 @@ from collections.abc import Mapping
 from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import REVOKE
 from authgate.core.ports import Services
+from authgate.core.protection.attempts import UNKNOWN_SOURCE
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidGrant, InvalidRequest
 
 logger = logging.getLogger(__name__)
 
 
-async def revoke(form: Mapping[str, str], authorization: str | None, svc: Services) -> None:
+async def revoke(
+    form: Mapping[str, str],
+    authorization: str | None,
+    svc: Services,
+    *,
+    source: str = UNKNOWN_SOURCE,
+) -> None:
     """Handle a revocation request; returning normally means HTTP 200 (RFC 7009 §2.2).
 
     Raises:
@@ -32,7 +39,9 @@ async def revoke(form: Mapping[str, str], authorization: str | None, svc: Servic
         InvalidRequest: no ``token`` parameter.
         InvalidGrant: the token belongs to another client.
     """
-    client = await client_auth.authenticate(form, authorization, svc, endpoint=REVOKE)
+    client = await client_auth.authenticate(
+        form, authorization, svc, endpoint=REVOKE, source=source
+    )
     value = form.get("token")
     if not value:
         raise InvalidRequest("The request is missing the token parameter")

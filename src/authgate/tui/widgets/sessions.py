@@ -1,4 +1,5 @@
-"""Auth Server → Sessions: live login sessions; revoke one (and its tokens)."""
+"""Auth Server → Sessions: live login sessions; revoke one (and its tokens); ``l`` opens the
+Lockouts screen (brute-force protection's throttles and lockouts)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 
 from authgate.tui.widgets.confirm import ConfirmDialog
+from authgate.tui.widgets.lockouts import LockoutsScreen
 from authgate.tui.widgets.table_pane import TablePane
 
 
 class SessionsPane(TablePane):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("d", "revoke", "Revoke")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "revoke", "Revoke"),
+        Binding("l", "lockouts", "Lockouts"),
+    ]
     COLUMNS = (
         ("User", "username"),
         ("Session ID", "sid"),
@@ -38,3 +43,6 @@ class SessionsPane(TablePane):
                 await self.call(self.client.revoke_session(session["sid"]), "session revoked")
 
         self.app.push_screen(ConfirmDialog(question), confirmed)
+
+    def action_lockouts(self) -> None:
+        self.app.push_screen(LockoutsScreen(self.client))

@@ -23,6 +23,7 @@ from authgate.errors import InvalidRequest
 from authgate.web.config_api.auth import authenticate
 from authgate.web.config_api.directory import routes as directory_routes
 from authgate.web.config_api.initial_tokens import routes as initial_token_routes
+from authgate.web.config_api.lockouts import routes as lockout_routes
 from authgate.web.config_api.operations import routes as ops_routes
 from authgate.web.config_api.request import admin, content_type, json_body, paging
 from authgate.web.context import read_body, services
@@ -108,5 +109,6 @@ def routes() -> list[Route]:
         *directory_routes(),
         *ops_routes(),
         *initial_token_routes(),
+        *lockout_routes(),
         Route(paths.OPENAPI, openapi, methods=["GET"]),
     ]

@@ -8,8 +8,14 @@ from starlette.responses import Response
 from authgate.core.tokens.introspection import introspect
 from authgate.web.context import authorization, form, services
 from authgate.web.responses import json_response
+from authgate.web.source import source
 
 
 async def introspection(request: Request) -> Response:
-    body = await introspect(await form(request), authorization(request), services(request))
+    body = await introspect(
+        await form(request),
+        authorization(request),
+        services(request),
+        source=source(request),
+    )
     return json_response(body)

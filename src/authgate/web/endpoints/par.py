@@ -8,6 +8,7 @@ from starlette.responses import Response
 from authgate.core.authorize.par import push
 from authgate.web.context import authorization, dpop_header, form, services
 from authgate.web.responses import json_response
+from authgate.web.source import source
 
 
 async def par(request: Request) -> Response:
@@ -16,5 +17,6 @@ async def par(request: Request) -> Response:
         authorization(request),
         services(request),
         dpop_proof=dpop_header(request),
+        source=source(request),
     )
     return json_response(body, 201)

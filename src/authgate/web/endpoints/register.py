@@ -61,7 +61,9 @@ async def client_configuration(request: Request) -> Response:
     """RFC 7592: the registration access token authenticates before the body is read."""
     svc = services(request)
     token = _bearer(request)
-    client = await client_management.configured_client(query(request).get("client_id"), token, svc)
+    client = await client_management.configured_client(
+        query(request).get("client_id"), token, svc, source=source(request)
+    )
     if request.method == "DELETE":
         await client_management.delete(client, svc, source=source(request))
         return Response(status_code=204, headers=NO_STORE)
