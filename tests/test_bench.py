@@ -54,7 +54,8 @@ async def test_storage_write_path_commits_every_flow() -> None:
     """The write-path benchmark redeems each code it wrote (it raises otherwise)."""
     result = await measure_storage(users=8, flows=400)
     assert result.flows == 400
-    assert result.sync_us_per_flow > 0 and result.flows_per_s > 0
+    # the sync thread's CPU is read in clock ticks (10 ms): a short run may read zero
+    assert result.sync_us_per_flow >= 0 and result.flows_per_s > 0
     # eight users writing at once: the writer commits several transactions together
     assert result.per_commit > 1
 

@@ -82,14 +82,30 @@ class AuthgateServer:
             return "(no server log)"
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def start(self, timeout: float = 60.0) -> None:
-        """Start the server and return once discovery answers; raise if it does not."""
+    def _env(self) -> dict[str, str]:
         # Only what this test sets: no AUTHGATE_* from the caller's environment leaks in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
         env["AUTHGATE_ADMIN_PASSWORD"] = self.admin_password
         # no management listener: tests run several servers at once, all would want :9000
         env["AUTHGATE_MANAGEMENT_ADDRESS"] = "off"
         env.update(self.environment)
+        return env
+
+    def configure(self, name: str, value: str) -> None:
+        """Set a configuration property with ``authgate config set`` on the server's
+        database, as an operator would; a running server applies it within its poll
+        interval."""
+        command = [sys.executable, "-m", "authgate", "config", "set", name, value]
+        command += ["--data-dir", str(self.data_dir)]
+        if self.database_url is not None:
+            command += ["--database-url", self.database_url]
+        subprocess.run(
+            command, env=self._env(), check=True, capture_output=True, stdin=subprocess.DEVNULL
+        )
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server and return once discovery answers; raise if it does not."""
+        env = self._env()
         command = [
             sys.executable,
             "-m",

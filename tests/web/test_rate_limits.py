@@ -132,7 +132,10 @@ async def test_client_configuration_requests_are_limited_apart_from_registration
     read = {"Authorization": f"Bearer {client['registration_access_token']}"}
     uri = f"{REGISTER}?client_id={client['client_id']}"
     assert (await http.get(uri, headers=read)).status_code == 200
-    assert (await http.put(uri, headers=read, json=flow_registration_body())).status_code == 200
+    updated = await http.put(uri, headers=read, json=flow_registration_body())
+    assert updated.status_code == 200
+    # every update rotates the registration access token (RFC 7592 §2.2)
+    read = {"Authorization": f"Bearer {updated.json()['registration_access_token']}"}
     assert (await http.get(uri, headers=read)).status_code == 200
     _assert_limited(await http.get(uri, headers=read), 60, "client configuration requests")
     assert (await http.delete(uri, headers=read)).status_code == 429
