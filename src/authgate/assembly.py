@@ -29,6 +29,7 @@ def admin_context(runtime: Runtime) -> AdminContext:
         audit=SqlAuditLog(db),
         key_schedule=runtime.key_upkeep,
         reload=runtime.refresh,
+        changes=runtime.changes,
     )
 
 

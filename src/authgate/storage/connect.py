@@ -36,8 +36,13 @@ async def open_database(url: str, *, sqlite_commit_delay: float = COMMIT_DELAY) 
         if not parsed.database or parsed.database == ":memory:":
             raise ValueError("authgate needs a SQLite file, not an in-memory database")
         return SqliteDatabase(parsed.database, commit_delay=sqlite_commit_delay)
-    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    return await PostgresDatabase.connect(dsn)
+    return await PostgresDatabase.connect(postgres_dsn(url))
+
+
+def postgres_dsn(url: str) -> str:
+    """The libpq-style DSN (``postgresql://...``) of a PostgreSQL SQLAlchemy URL, for asyncpg."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def alembic_config(url: str) -> Config:
