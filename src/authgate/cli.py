@@ -98,6 +98,13 @@ async def _bootstrap(settings: Settings) -> None:
     default=None,
     help="Password of the first user on a fresh database.",
 )
+@click.option(
+    "--shutdown-timeout",
+    envvar="AUTHGATE_SHUTDOWN_TIMEOUT",
+    type=int,
+    default=None,
+    help="Seconds requests in flight may take to finish after SIGTERM (default 10).",
+)
 @database_option
 @data_dir_option
 def serve(
@@ -106,6 +113,7 @@ def serve(
     issuer: str | None,
     workers: int | None,
     admin_password: str | None,
+    shutdown_timeout: int | None,
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
@@ -118,6 +126,7 @@ def serve(
         issuer_url=issuer,
         workers=workers,
         admin_password=admin_password,
+        shutdown_timeout=shutdown_timeout,
         database_url=database_url,
         data_dir=data_dir,
     )
@@ -146,6 +155,7 @@ def serve(
         access_log=False,
         proxy_headers=False,
         server_header=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
 
 

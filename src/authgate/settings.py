@@ -70,8 +70,8 @@ class Settings(BaseSettings):
         "scopes, the configuration and the signing keys (PostgreSQL is told at once, through "
         "LISTEN/NOTIFY). A change reaches every worker within about this long.",
     )
-    shutdown_timeout: float = Field(
-        10.0,
+    shutdown_timeout: int = Field(
+        10,
         ge=0,
         le=600,
         description="Seconds a stopping server (SIGTERM, SIGINT) gives requests in flight to "
