@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from typing import Any
 
@@ -75,6 +76,11 @@ def _announce_first_start(first: Any) -> None:
             f"{secret}use them with `authgate tui` and `authgate config --url`)\n",
             err=True,
         )
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    """SIGTERM after uvicorn's graceful shutdown: a requested stop, so exit status 0."""
+    raise SystemExit(0)
 
 
 async def _bootstrap(settings: Settings) -> None:
@@ -145,6 +151,9 @@ def serve(
         f"authgate listening on http://{settings.host}:{settings.port} (issuer {settings.issuer})",
         err=True,
     )
+    # uvicorn drains on SIGTERM (up to --shutdown-timeout), restores this handler and raises
+    # the signal again; exiting 0 then tells a supervisor that the stop was clean.
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(
         "authgate.web.asgi:app_factory",
         factory=True,
