@@ -1,5 +1,6 @@
 """The ``authgate`` command: serve, migrate, pkce, plus the administration commands (config,
-clients, users, keys: :mod:`authgate.admin.commands`; tui: :mod:`authgate.tui.command`).
+clients, users, keys: :mod:`authgate.admin.commands`; tui: :mod:`authgate.tui.command`;
+backup: :mod:`authgate.backup_command`).
 The command-line modules are the only code that reads the environment (through
 :class:`Settings` and click's ``envvar``) and configures logging."""
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from authgate.admin.cli_support import provide_local_backend
 from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
+from authgate.backup_command import backup_command
 from authgate.cli_backends import open_local_backend
 from authgate.core.authorize.pkce import s256
 from authgate.crypto.handles import new_handle
@@ -193,6 +195,7 @@ def pkce() -> None:
 for _command in ADMIN_COMMANDS:
     main.add_command(_command)
 main.add_command(tui_command)
+main.add_command(backup_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,9 +19,9 @@ from authgate.admin.scopes import ADMIN_SCOPES
 from tests.e2e.harness import LOOPBACK, free_port
 
 ADMIN_USERNAME = "admin"
-ADMIN_PASSWORD = "admin password 1"  # noqa: S105 (a test user's password)
+ADMIN_PASSWORD = "admin password 1"
 ADMIN_CLIENT_ID = "operate-admin"
-ADMIN_CLIENT_SECRET = "operate-admin-secret-0123456789"  # noqa: S105
+ADMIN_CLIENT_SECRET = "operate-admin-secret-0123456789"
 TOKEN = "/jans-auth/restv1/token"
 DISCOVERY = "/.well-known/openid-configuration"
 #: Every per-source rate limit: the tests send far more than one address normally does.

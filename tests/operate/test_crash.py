@@ -148,12 +148,12 @@ async def _load_then_kill(servers: list[Server]) -> Ledger:
 
 async def _grant_rows(db: Database, client_id: str) -> list[dict[str, object]]:
     rows = await db.fetch_all(
-        select(_tokens).where(
-            _tokens.c.client_id == client_id, _tokens.c.kind == "refresh_token"
-        ),
+        select(_tokens).where(_tokens.c.client_id == client_id, _tokens.c.kind == "refresh_token"),
         {},
     )
-    return [{"hash": r["token_hash"], "used_at": r["used_at"], "grant": r["grant_id"]} for r in rows]
+    return [
+        {"hash": r["token_hash"], "used_at": r["used_at"], "grant": r["grant_id"]} for r in rows
+    ]
 
 
 async def _check(ledger: Ledger, urls: list[str], database_url: str) -> dict[str, int]:
