@@ -183,3 +183,27 @@ async def test_the_applier_drops_what_a_notice_names() -> None:
     await asyncio.sleep(0.05)
     assert clients.calls[-1] is None and len(scopes.calls) == 2 and reloads == 3
     await applier.close()
+
+
+async def test_scheduled_key_rotation_is_announced(runtime: Runtime) -> None:
+    """The upkeep's rotation (the fixture's keys are old: one is due) reaches a listening
+    process without waiting for its poll."""
+    other = await Runtime.start(
+        runtime.settings,
+        migrate=False,
+        passwords=fast_hasher(),
+        clock=runtime.services.clock,
+        poll=False,
+    )
+    try:
+        await other.listen()
+        before = set(other.keyring.kids)
+        await runtime.upkeep()
+        assert len(runtime.keyring.kids) == 2 * len(before)
+
+        async def loaded() -> bool:
+            return other.keyring.kids == runtime.keyring.kids
+
+        await eventually(loaded)
+    finally:
+        await other.stop()

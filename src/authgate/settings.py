@@ -59,7 +59,8 @@ class Settings(BaseSettings):
         gt=0,
         le=60,
         description="Seconds between checks for configuration and key changes made by other "
-        "instances or the Config API.",
+        "processes: the fallback for a lost change notice (notices apply such changes within "
+        "milliseconds; docs/operations.md).",
     )
     change_poll_interval: float = Field(
         0.05,
