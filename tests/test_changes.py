@@ -12,11 +12,11 @@ from typing import cast
 import pytest
 
 from authgate.admin.context import Actor
-from authgate.admin.schemas import ClientIn, ScopeIn
+from authgate.admin.schemas import ClientIn, ScopeIn, UserIn, UserUpdate
 from authgate.assembly import admin_service
 from authgate.changes import ChangeApplier
 from authgate.core.ports import ClientStore, ScopeStore
-from authgate.core.types import Client
+from authgate.core.types import Client, LoginSession
 from authgate.crypto.keys import StoredKey
 from authgate.runtime import Runtime
 from authgate.settings import Settings
@@ -120,6 +120,25 @@ async def test_scopes_configuration_and_keys_reach_the_other_instance(
         return new <= b.keyring.kids
 
     await eventually(keys_loaded)
+
+
+async def test_users_and_sessions_are_never_cached(pair: tuple[Runtime, Runtime]) -> None:
+    """Disabling a user or ending a session needs no notice: the other instance reads both
+    from the database on every request, so it sees the change at its commit."""
+    a, b = pair
+    admin = admin_service(a)
+    user = await admin.users.create(UserIn(username="bob", password="a password 1"), ACTOR)
+    now = int(time.time())
+    session = LoginSession("session-hash", "sid-1", user.user_id, now, now + 3600)
+    await a.services.sessions.add(session)
+    assert await b.services.sessions.state("session-hash", "any-client") is not None
+    await admin.sessions.revoke("sid-1", ACTOR)
+    assert await b.services.sessions.state("session-hash", "any-client") is None
+    fetched = await b.services.users.get(user.user_id)
+    assert fetched is not None and fetched.enabled
+    await admin.users.update(user.user_id, UserUpdate(enabled=False), ACTOR)
+    fetched = await b.services.users.get(user.user_id)
+    assert fetched is not None and not fetched.enabled
 
 
 async def test_a_read_under_way_during_a_drop_caches_nothing(
