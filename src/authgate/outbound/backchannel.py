@@ -105,7 +105,7 @@ class BackchannelLogout:
         deliveries = [LogoutDelivery(uuid.uuid4().hex, n, 0, now) for n in notices]
         try:
             await self._store.add(deliveries, self._holder, self._lease_end(now))
-        except Exception:  # deliver anyway; only a restart would lose them now
+        except Exception:  # attempt each once anyway; retries live in the store
             logger.exception("storing %d back-channel logout notice(s) failed", len(deliveries))
         for delivery in deliveries:
             self._spawn(delivery, taken=True)
