@@ -33,6 +33,7 @@ def admin_context(runtime: Runtime) -> AdminContext:
         key_schedule=runtime.key_upkeep,
         initial_tokens=SqlInitialAccessTokenStore(db),
         reload=runtime.refresh,
+        changes=runtime.changes,
     )
 
 

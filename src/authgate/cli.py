@@ -1,5 +1,6 @@
 """The ``authgate`` command: serve, migrate, pkce, plus the administration commands (config,
-clients, users, keys: :mod:`authgate.admin.commands`; tui: :mod:`authgate.tui.command`).
+clients, users, keys: :mod:`authgate.admin.commands`; tui: :mod:`authgate.tui.command`;
+backup: :mod:`authgate.backup_command`).
 The command-line modules are the only code that reads the environment (through
 :class:`Settings` and click's ``envvar``) and configures logging."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from typing import Any
 
 import click
@@ -14,6 +16,7 @@ import click
 from authgate import logs
 from authgate.admin.cli_support import provide_local_backend
 from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
+from authgate.backup_command import backup_command
 from authgate.cli_backends import open_local_backend
 from authgate.core.authorize.pkce import s256
 from authgate.crypto.handles import new_handle
@@ -80,6 +83,11 @@ def _announce_first_start(first: Any) -> None:
         )
 
 
+def _stopped(signum: int, frame: Any) -> None:
+    """SIGTERM after uvicorn's graceful shutdown: a requested stop, so exit status 0."""
+    raise SystemExit(0)
+
+
 async def _bootstrap(settings: Settings) -> None:
     from authgate.runtime import Runtime
 
@@ -120,6 +128,13 @@ async def _bootstrap(settings: Settings) -> None:
     default=None,
     help="One log line per request (default off).",
 )
+@click.option(
+    "--shutdown-timeout",
+    envvar="AUTHGATE_SHUTDOWN_TIMEOUT",
+    type=int,
+    default=None,
+    help="Seconds requests in flight may take to finish after SIGTERM (default 10).",
+)
 @database_option
 @data_dir_option
 def serve(
@@ -131,6 +146,7 @@ def serve(
     management_address: str | None,
     log_format: str | None,
     access_log: bool | None,
+    shutdown_timeout: int | None,
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
@@ -146,6 +162,7 @@ def serve(
         management_address=management_address,
         log_format=log_format,
         access_log=access_log,
+        shutdown_timeout=shutdown_timeout,
         database_url=database_url,
         data_dir=data_dir,
     )
@@ -170,6 +187,9 @@ def serve(
         f"(issuer {settings.issuer})",
         err=True,
     )
+    # uvicorn drains on SIGTERM (up to --shutdown-timeout), restores this handler and raises
+    # the signal again; exiting 0 then tells a supervisor that the stop was clean.
+    signal.signal(signal.SIGTERM, _stopped)
     with management(settings):
         run_server(
             sock,
@@ -183,6 +203,7 @@ def serve(
             access_log=False,
             proxy_headers=False,
             server_header=False,
+            timeout_graceful_shutdown=settings.shutdown_timeout,
         )
 
 
@@ -211,6 +232,7 @@ def pkce() -> None:
 for _command in ADMIN_COMMANDS:
     main.add_command(_command)
 main.add_command(tui_command)
+main.add_command(backup_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,9 +1,11 @@
 """Assembling a running server: engine, stores, configuration, keys, first-start bootstrap.
 
 ``Runtime.start`` is called from the ASGI lifespan (or by tests); it creates whatever a fresh
-database lacks (configuration document, signing key, standard scopes, first user) and keeps
-configuration and keys fresh by polling the database, so changes made by another instance or
-the Config API apply everywhere within ``config_poll_interval`` seconds.
+database lacks (configuration document, signing key, standard scopes, first user). Changes
+made by another process sharing the database (another instance, another worker, the CLI)
+reach this one through the change feed within milliseconds (:mod:`authgate.changes`,
+:mod:`authgate.storage.change_feed`); polling the configuration and keys every
+``config_poll_interval`` seconds stays as the fallback.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
+from authgate.changes import ChangeApplier
 from authgate.core.ports import Clock, PasswordHasher, Services
 from authgate.core.rate_limiter import RateLimiter
 from authgate.core.types import Scope, User
@@ -31,6 +34,7 @@ from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.assertions import SqlAssertionStore
+from authgate.storage.change_feed import ChangeFeed, change_feed
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
@@ -40,6 +44,7 @@ from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
+from authgate.storage.logout_deliveries import SqlLogoutDeliveryStore
 from authgate.storage.par import SqlParStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
@@ -156,6 +161,7 @@ class Runtime:
         key_upkeep: KeyUpkeep,
         rate_limits: RateLimiter,
         failures: SqlFailureStore,
+        changes: ChangeFeed,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -170,10 +176,14 @@ class Runtime:
         self.backchannel = backchannel
         #: The per-source rate limits (counted by :mod:`authgate.web.rate_limits`).
         self.rate_limits = rate_limits
+        #: Announces this process's changes to the others, and hears theirs once listening.
+        self.changes = changes
+        self.applier = ChangeApplier(services.clients, services.scopes, self.refresh)
         self._poller: asyncio.Task[None] | None = None
         self._rate_sync: asyncio.Task[None] | None = None
         self.failures = failures
         self._failure_sync: asyncio.Task[None] | None = None
+        self._deliveries: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
@@ -196,7 +206,8 @@ class Runtime:
         key_store = SqlKeyStore(db)
         revision, config = await _ensure_config(config_store, now)
         live = LiveConfig(revision, config)
-        clients = SqlClientStore(db)
+        changes = change_feed(db, url, poll_interval=settings.change_poll_interval)
+        clients = SqlClientStore(db, changes=changes)
         key_upkeep = KeyUpkeep(
             store=key_store,
             leases=SqlLeaseStore(db),
@@ -204,6 +215,7 @@ class Runtime:
             config=live,
             clock=clock,
             publish_delay=publish_delay(settings.config_poll_interval),
+            changes=changes,
         )
         keyring = KeyRing(await key_upkeep.bootstrap(), clock.now)
         scopes = SqlScopeStore(db)
@@ -224,7 +236,8 @@ class Runtime:
             first.admin_client_id = admin.client_id
             first.admin_client_secret = admin.client_secret
         outbound = OutboundClient(OutboundPolicy.from_settings(settings))
-        backchannel = BackchannelLogout(outbound, live)
+        events = CountingEventLog(SqlSecurityEventLog(db))
+        backchannel = BackchannelLogout(outbound, live, SqlLogoutDeliveryStore(db), events)
         failures = SqlFailureStore(db)
         services = Services(
             issuer=settings.issuer,
@@ -244,7 +257,7 @@ class Runtime:
             assertions=SqlAssertionStore(db),
             jwks=HttpJwksSource(outbound),
             logout=backchannel,
-            events=CountingEventLog(SqlSecurityEventLog(db)),
+            events=events,
             initial_tokens=SqlInitialAccessTokenStore(db),
             failures=failures,
             sector_identifiers=HttpSectorIdentifierFetcher(
@@ -271,8 +284,10 @@ class Runtime:
                 stale_after=settings.rate_limit_sync_interval,
             ),
             failures=failures,
+            changes=changes,
         )
         if poll:
+            await runtime.listen()
             runtime._poller = asyncio.create_task(runtime._poll_forever())
             runtime._rate_sync = asyncio.create_task(
                 runtime.rate_limits.run(settings.rate_limit_sync_interval)
@@ -306,6 +321,13 @@ class Runtime:
         if keys and set(keys) != set(self.keyring.stored):
             self.keyring.load(keys)
 
+    async def listen(self) -> None:
+        """Apply other processes' changes as they are announced, and deliver the back-channel
+        logout notices that are due (a serving process does both; :meth:`start` with ``poll``
+        calls this)."""
+        await self.changes.start(self.applier.apply)
+        self._deliveries = asyncio.create_task(self.backchannel.run())
+
     async def upkeep(self) -> None:
         """Run what the signing key schedule says is due, and load the result."""
         if await self.key_upkeep.tick(self.keyring):
@@ -332,7 +354,9 @@ class Runtime:
                     logger.exception("purging expired rows failed")
 
     async def stop(self) -> None:
-        for task in (self._poller, self._rate_sync, self._failure_sync):
+        await self.changes.close()
+        await self.applier.close()
+        for task in (self._poller, self._rate_sync, self._failure_sync, self._deliveries):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

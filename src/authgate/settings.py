@@ -70,7 +70,25 @@ class Settings(BaseSettings):
         gt=0,
         le=60,
         description="Seconds between checks for configuration and key changes made by other "
-        "instances or the Config API.",
+        "processes: the fallback for a lost change notice (notices apply such changes within "
+        "milliseconds; docs/operations.md).",
+    )
+    change_poll_interval: float = Field(
+        0.05,
+        ge=0.01,
+        le=5.0,
+        description="SQLite only: seconds between a worker's looks at the change log, where "
+        "workers, instances and the CLI sharing the database file announce changes to clients, "
+        "scopes, the configuration and the signing keys (PostgreSQL is told at once, through "
+        "LISTEN/NOTIFY). A change reaches every worker within about this long.",
+    )
+    shutdown_timeout: int = Field(
+        10,
+        ge=0,
+        le=600,
+        description="Seconds a stopping server (SIGTERM, SIGINT) gives requests in flight to "
+        "finish; it accepts no new connections meanwhile. Then queued writes are committed, "
+        "and back-channel logout deliveries not yet done stay stored for the next start.",
     )
     cleanup_interval: float = Field(
         300.0, gt=0, description="Seconds between purges of expired codes, tokens and sessions."

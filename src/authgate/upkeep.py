@@ -3,8 +3,9 @@
 
 Several instances may share one database. Key generation is done by whichever instance holds
 the ``signing-keys`` lease; storing a successor is additionally a compare-and-set on the keys
-it supersedes, so even two generators could not both rotate one key. Other instances pick up
-the result at their next poll, well before the new key signs.
+it supersedes, so even two generators could not both rotate one key. After storing keys it
+announces the change (:mod:`authgate.changes`): other processes load them within
+milliseconds, or at their next poll, in any case well before the new key signs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 
+from authgate.changes import KEYS, ChangePublisher, NoChangePublisher
 from authgate.core.ports import Clock, ConfigSource
 from authgate.crypto.keys import KeyRing, StoredKey, generate_key
 from authgate.crypto.rotation import NewKey, Schedule, expired, plan, retire_at
@@ -40,8 +42,10 @@ class KeyUpkeep:
         config: ConfigSource,
         clock: Clock,
         publish_delay: int,
+        changes: ChangePublisher | None = None,
     ) -> None:
         self._store = store
+        self._changes = changes or NoChangePublisher()
         self._leases = leases
         self._clients = clients
         self._config = config
@@ -88,9 +92,11 @@ class KeyUpkeep:
             return False
         await self._apply(plan(await self._store.all(), schedule, now), now)
         await self._store.delete_expired(now)
+        await self._changes.publish(KEYS)
         return True
 
     async def _apply(self, actions: Sequence[NewKey], now: int) -> None:
+        """Generate and store the planned keys."""
         retention: int | None = None
         for action in actions:
             key = await asyncio.to_thread(

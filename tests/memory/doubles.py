@@ -92,7 +92,7 @@ class RecordingLogoutNotifier:
     def __init__(self) -> None:
         self.notices: list[LogoutNotice] = []
 
-    def submit(self, notices: Sequence[LogoutNotice]) -> None:
+    async def submit(self, notices: Sequence[LogoutNotice]) -> None:
         self.notices.extend(notices)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,10 @@ from authgate.outbound import HttpSectorIdentifierFetcher, OutboundClient, Outbo
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
+from authgate.storage.connect import open_database
+from authgate.storage.logout_deliveries import SqlLogoutDeliveryStore
 from tests.memory import StaticConfig
+from tests.memory.doubles import RecordingSecurityEvents
 from tests.receiver import Receiver, Reply
 from tests.sector_site import Answer, SectorSite
 
@@ -92,25 +96,40 @@ async def test_jwks_size_limit(allowed: OutboundClient) -> None:
             await HttpJwksSource(allowed).get(rx.url("/jwks"))
 
 
+@pytest.fixture
+async def deliveries(sqlite_file: Path) -> AsyncIterator[SqlLogoutDeliveryStore]:
+    db = await open_database(f"sqlite+aiosqlite:///{sqlite_file}")
+    yield SqlLogoutDeliveryStore(db)
+    await db.close()
+
+
 async def test_backchannel_logout_to_a_refused_destination_is_not_retried(
-    default: OutboundClient, caplog: pytest.LogCaptureFixture
+    default: OutboundClient,
+    deliveries: SqlLogoutDeliveryStore,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    events = RecordingSecurityEvents()
     async with Receiver() as rx:
-        logout = BackchannelLogout(default, StaticConfig(), backoff=0.01)
+        logout = BackchannelLogout(default, StaticConfig(), deliveries, events, backoff=0.01)
         with caplog.at_level(logging.INFO, logger="authgate.outbound.backchannel"):
-            logout.submit([LogoutNotice("client-1", rx.url("/bcl"), "a.b.c")])
+            await logout.submit([LogoutNotice("client-1", rx.url("/bcl"), "a.b.c")])
             await logout.drain(timeout=5)
         assert rx.requests == []
     messages = [r.getMessage() for r in caplog.records]
-    assert messages == ["back-channel logout to client-1 refused: the host 127.0.0.1 does not "
-                        "resolve to a public address"]  # fmt: skip
+    assert messages == ["back-channel logout to client-1 given up: refused: the host 127.0.0.1 "
+                        "does not resolve to a public address"]  # fmt: skip
     assert "a.b.c" not in caplog.text
+    assert events.kinds() == ["backchannel_logout_failed"]
 
 
-async def test_backchannel_logout_reaches_an_allowed_receiver(allowed: OutboundClient) -> None:
+async def test_backchannel_logout_reaches_an_allowed_receiver(
+    allowed: OutboundClient, deliveries: SqlLogoutDeliveryStore
+) -> None:
     async with Receiver() as rx:
-        logout = BackchannelLogout(allowed, StaticConfig(), backoff=0.01)
-        logout.submit([LogoutNotice("client-1", rx.url("/bcl"), "a.b.c")])
+        logout = BackchannelLogout(
+            allowed, StaticConfig(), deliveries, RecordingSecurityEvents(), backoff=0.01
+        )
+        await logout.submit([LogoutNotice("client-1", rx.url("/bcl"), "a.b.c")])
         await logout.drain(timeout=5)
         [request] = rx.requests
         assert request.body == b"logout_token=a.b.c"

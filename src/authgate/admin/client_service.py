@@ -160,7 +160,7 @@ class ClientAdmin:
         await self._ctx.store.add_client(
             client, self._entry(actor, "client.create", client.client_id, None, client)
         )
-        self._ctx.forget(client.client_id)
+        await self._ctx.client_changed(client.client_id)
         self._event(
             EventKind.CLIENT_REGISTERED, client.client_id, actor, "created by an administrator"
         )
@@ -186,7 +186,7 @@ class ClientAdmin:
         )
         entry = self._entry(actor, "client.update", client_id, current, client)
         applied = await self._ctx.store.replace_client(client, entry)
-        self._ctx.forget(client_id)
+        await self._ctx.client_changed(client_id)
         if not applied:
             raise NotFound(f"No client with client_id {client_id!r}")
         return ClientResult(client, secret)
@@ -196,7 +196,7 @@ class ClientAdmin:
         current = await self.get(client_id)
         entry = self._entry(actor, "client.delete", client_id, current, None)
         applied = await self._ctx.store.delete_client(client_id, entry)
-        self._ctx.forget(client_id)
+        await self._ctx.client_changed(client_id)
         if not applied:
             raise NotFound(f"No client with client_id {client_id!r}")
         self._event(EventKind.CLIENT_DELETED, client_id, actor, "deleted by an administrator")

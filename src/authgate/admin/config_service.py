@@ -7,8 +7,9 @@ by a patch that names them, kept by one that does not.
 A patch is applied to the stored document, validated, and saved with compare-and-set on the
 document's revision, together with its audit entry. When another writer got in first, the
 patch is re-applied to the newer document (a few times, then 409). The instance that made the
-change reloads at once; every other instance sharing the database reloads within
-``config_poll_interval`` seconds (default 2) through :meth:`authgate.runtime.Runtime.refresh`.
+change reloads at once and announces it (:mod:`authgate.changes`): every other process sharing
+the database reloads within milliseconds, or at the latest at its next poll
+(``config_poll_interval``) if the notice is lost.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict
 from authgate.admin.redact import redact
 from authgate.admin_records import AuditEntry
+from authgate.changes import CONFIG
 from authgate.errors import ServerError
 
 ATTEMPTS = 10
@@ -82,7 +84,7 @@ class ConfigAdmin:
                 after=redact({n: document.get(n) for n in names}),
             )
             if await self._ctx.store.save_config(document, revision, entry):
-                await self._ctx.reload()
+                await self._ctx.reloaded(CONFIG)
                 return PatchResult(config_secrets.shown(document), revision + 1, tuple(names))
         raise Conflict("The configuration kept changing concurrently; try again")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from authgate.admin.ports import (
     AdminFailures,
@@ -16,6 +16,7 @@ from authgate.admin.ports import (
     KeySchedule,
     KeyStore,
 )
+from authgate.changes import SCOPES, ChangePublisher, NoChangePublisher, client_topic
 from authgate.core.ports import Services
 
 
@@ -32,7 +33,8 @@ class Actor:
 class AdminContext:
     """The dependencies of the admin use cases; :mod:`authgate.assembly` builds one over a
     started runtime. ``reload`` makes this instance load the stored configuration and keys
-    at once (other instances do within ``config_poll_interval`` seconds)."""
+    at once; ``changes`` tells the other processes sharing the database, after a commit, to
+    drop or reload what they cache (:mod:`authgate.changes`)."""
 
     services: Services
     config_store: ConfigurationStore
@@ -45,12 +47,23 @@ class AdminContext:
     key_schedule: KeySchedule
     initial_tokens: AdminInitialTokens
     reload: Callable[[], Awaitable[None]]
+    changes: ChangePublisher = field(default_factory=NoChangePublisher)
 
     def now(self) -> float:
         return self.services.clock.now()
 
-    def forget(self, client_id: str | None) -> None:
-        """Drop this instance's cached copies of a changed client (every client when None)
-        and of the scopes; other instances' caches expire within seconds."""
+    async def client_changed(self, client_id: str) -> None:
+        """After a committed change to a client: drop this process's copy, tell the others."""
         self.services.clients.forget(client_id)
+        await self.changes.publish(client_topic(client_id))
+
+    async def scopes_changed(self) -> None:
+        """After a committed change to a scope: drop this process's list, tell the others."""
         self.services.scopes.forget()
+        await self.changes.publish(SCOPES)
+
+    async def reloaded(self, topic: str) -> None:
+        """After a committed configuration (``CONFIG``) or key (``KEYS``) change: load it
+        here at once, and tell the others to."""
+        await self.reload()
+        await self.changes.publish(topic)

@@ -67,7 +67,7 @@ class ScopeAdmin:
             )
         except AlreadyExists:
             raise Conflict(f"Scope {body.scope_id!r} already exists") from None
-        self._ctx.forget(None)
+        await self._ctx.scopes_changed()
         return scope
 
     async def update(self, scope_id: str, body: ScopeUpdate, actor: Actor) -> Scope:
@@ -79,7 +79,7 @@ class ScopeAdmin:
             scope, self._entry(actor, "scope.update", scope_id, current, scope)
         ):
             raise NotFound(f"No scope {scope_id!r}")
-        self._ctx.forget(None)
+        await self._ctx.scopes_changed()
         return scope
 
     async def delete(self, scope_id: str, actor: Actor) -> None:
@@ -90,7 +90,7 @@ class ScopeAdmin:
             scope_id, self._entry(actor, "scope.delete", scope_id, current, None)
         ):
             raise NotFound(f"No scope {scope_id!r}")
-        self._ctx.forget(None)
+        await self._ctx.scopes_changed()
 
 
 class UserAdmin:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import Conflict, NotFound
 from authgate.admin_records import AuditEntry, AuditRecord, SessionView
+from authgate.changes import KEYS
 from authgate.core.security_events import EventKind
 from authgate.core.types import SecurityEvent
 from authgate.crypto.keys import StoredKey, generate_key
@@ -150,7 +151,7 @@ class KeyAdmin:
         )
         if not await self._ctx.keys.rotate(made, entry):
             raise Conflict("The signing keys changed concurrently; try again")
-        await self._ctx.reload()
+        await self._ctx.reloaded(KEYS)
         return result
 
 

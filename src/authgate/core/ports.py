@@ -375,8 +375,9 @@ class KeyRing(Protocol):
 
 
 class LogoutNotifier(Protocol):
-    def submit(self, notices: Sequence[LogoutNotice]) -> None:
-        """Deliver the notifications in the background, with retries; never raises."""
+    async def submit(self, notices: Sequence[LogoutNotice]) -> None:
+        """Keep the notifications (stored before this returns, so a restart does not lose
+        them) and deliver them in the background, with retries; never raises."""
         ...
 
 

@@ -29,6 +29,7 @@ class EventKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     CLIENT_REGISTERED = "client_registered"
     CLIENT_DELETED = "client_deleted"
+    BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
 
 
 def record(

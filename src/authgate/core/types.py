@@ -337,6 +337,16 @@ class LogoutNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class LogoutDelivery:
+    """A back-channel logout notice kept until it is delivered or given up."""
+
+    delivery_id: str
+    notice: LogoutNotice
+    attempts: int = 0
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class SecurityEvent:
     """Something an operator watches for: a failed or throttled login, a replayed code, a reused
     refresh token, a rate-limit hit, a client registered or deleted.

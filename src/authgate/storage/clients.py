@@ -1,8 +1,11 @@
 """Clients and their custom attributes (implements ``core.ports.ClientStore``).
 
 Decoded clients are cached for ``ttl`` seconds: every token request needs its client, and
-clients change rarely. Changes made through this store apply at once on this instance and
-within ``ttl`` on the others.
+clients change rarely. A change made through this store (an RFC 7592 update or delete)
+applies at once on this instance and, through ``changes`` (:mod:`authgate.changes`), within
+milliseconds on the others; ``ttl`` bounds how long a lost notice can leave a stale copy.
+A read that was under way while the cache was dropped does not put its possibly older row
+back into the cache.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 
+from authgate.changes import ChangePublisher, NoChangePublisher, client_topic
 from authgate.core.types import Client, ClientMetadata
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ClientAttributeRow, ClientRow, table_of
@@ -108,12 +112,18 @@ def _attribute_steps(client: Client) -> list[Step]:
 
 
 class SqlClientStore:
-    def __init__(self, db: Database, ttl: float = 2.0) -> None:
+    def __init__(
+        self, db: Database, ttl: float = 2.0, *, changes: ChangePublisher | None = None
+    ) -> None:
         self._db = db
         self._ttl = ttl
         self._cache: dict[str, tuple[float, Client | None]] = {}
+        self._changes = changes or NoChangePublisher()
+        #: Bumped by every ``forget``: a read that started before it caches nothing.
+        self._generation = 0
 
     def forget(self, client_id: str | None = None) -> None:
+        self._generation += 1
         if client_id is None:
             self._cache.clear()
         else:
@@ -128,8 +138,11 @@ class SqlClientStore:
         hit = self._cache.get(client_id)
         if hit is not None and hit[0] > now and not fresh:
             return hit[1]
+        generation = self._generation
         row = await self._db.fetch_one(GET, {"client_id": client_id})
         client = _client(row) if row else None
+        if generation != self._generation:  # dropped meanwhile: the row may predate that
+            return client
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[client_id] = (now + self._ttl, client)
@@ -145,6 +158,8 @@ class SqlClientStore:
             [Step(statement, values, expect=1), *_attribute_steps(client)]
         )
         self.forget(client.client_id)
+        if outcome.applied:
+            await self._changes.publish(client_topic(client.client_id))
         return outcome.applied
 
     async def delete(self, client_id: str) -> bool:
@@ -155,6 +170,8 @@ class SqlClientStore:
             ]
         )
         self.forget(client_id)
+        if outcome.applied:
+            await self._changes.publish(client_topic(client_id))
         return outcome.applied
 
     async def find_by_attributes(self, attributes: Mapping[str, str]) -> list[Client]:

@@ -52,10 +52,16 @@ async def open_database(
         if probe:
             return SqliteDatabase(parsed.database, checkpoint_interval=0)
         return SqliteDatabase(parsed.database, commit_delay=sqlite_commit_delay)
-    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = postgres_dsn(url)
     if probe:
         return await PostgresDatabase.connect(dsn, min_size=1, max_size=1)
     return await PostgresDatabase.connect(dsn)
+
+
+def postgres_dsn(url: str) -> str:
+    """The libpq-style DSN (``postgresql://...``) of a PostgreSQL SQLAlchemy URL, for asyncpg."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def alembic_config(url: str) -> Config:

@@ -352,3 +352,36 @@ class AuthFailureRow(Base):
     last_at: Mapped[float] = mapped_column(Float, index=True)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
     user_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ChangeRow(Base):
+    """A change other processes cache (a client, the scopes, the configuration, the keys),
+    announced to the workers sharing a SQLite file (:mod:`authgate.storage.change_feed`).
+    ``seq`` only grows (AUTOINCREMENT), so a reader's "everything after seq N" never misses
+    a row after old ones are deleted."""
+
+    __tablename__ = "change_log"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (SQLAlchemy's declaration)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class LogoutDeliveryRow(Base):
+    """A back-channel Logout Token not yet delivered (:mod:`authgate.outbound.backchannel`).
+
+    ``due_at`` is when the next attempt may start; while an attempt runs it is the end of
+    ``holder``'s lease, so another process takes the row over only if that one died.
+    """
+
+    __tablename__ = "logout_deliveries"
+
+    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    uri: Mapped[str] = mapped_column(Text)
+    logout_token: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[float] = mapped_column(Float, index=True)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)

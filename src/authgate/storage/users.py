@@ -69,17 +69,23 @@ class SqlUserStore:
 
 
 class SqlScopeStore:
-    """Scopes, cached for ``ttl`` seconds (read on every consent page, userinfo, discovery)."""
+    """Scopes, cached for ``ttl`` seconds (read on every consent page, userinfo, discovery).
+
+    Other processes drop the cache when told of a change (:mod:`authgate.changes`); a read
+    under way while it is dropped does not put its possibly older list back.
+    """
 
     def __init__(self, db: Database, ttl: float = 2.0) -> None:
         self._db = db
         self._ttl = ttl
         self._cached: tuple[float, list[Scope]] | None = None
+        self._generation = 0
 
     async def all(self) -> list[Scope]:
         now = time.monotonic()
         if self._cached is not None and self._cached[0] > now:
             return self._cached[1]
+        generation = self._generation
         rows = await self._db.fetch_all(ALL_SCOPES, {})
         scopes = [
             Scope(
@@ -87,11 +93,13 @@ class SqlScopeStore:
             )
             for r in rows
         ]
-        self._cached = (now + self._ttl, scopes)
+        if generation == self._generation:
+            self._cached = (now + self._ttl, scopes)
         return scopes
 
     def forget(self) -> None:
         """Drop the cached list (after an administrative change)."""
+        self._generation += 1
         self._cached = None
 
     async def add(self, scope: Scope) -> None:
@@ -102,7 +110,7 @@ class SqlScopeStore:
             "registrable": scope.registrable,
         }
         await self._db.transact([Step(INSERT_SCOPE, params)])
-        self._cached = None
+        self.forget()
 
 
 def _claims(value: Any) -> list[str]:

@@ -128,4 +128,4 @@ async def logout(session: LoginSession, svc: Services) -> None:
         revoked,
         len(notices),
     )
-    svc.logout.submit(notices)
+    await svc.logout.submit(notices)
