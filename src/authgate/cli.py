@@ -6,6 +6,7 @@ The command-line modules are the only code that reads the environment (through
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sys
@@ -98,6 +99,41 @@ async def _bootstrap(settings: Settings) -> None:
     default=None,
     help="Password of the first user on a fresh database.",
 )
+@click.option(
+    "--max-connections",
+    envvar="AUTHGATE_MAX_CONNECTIONS",
+    type=int,
+    default=None,
+    help="Open connections per process (default 4096, kept under the file limit).",
+)
+@click.option(
+    "--first-byte-timeout",
+    envvar="AUTHGATE_FIRST_BYTE_TIMEOUT",
+    type=float,
+    default=None,
+    help="Seconds a new connection may stay silent (default 10).",
+)
+@click.option(
+    "--header-timeout",
+    envvar="AUTHGATE_HEADER_TIMEOUT",
+    type=float,
+    default=None,
+    help="Seconds to finish a request's headers once started (default 10).",
+)
+@click.option(
+    "--body-timeout",
+    envvar="AUTHGATE_BODY_TIMEOUT",
+    type=float,
+    default=None,
+    help="Seconds to finish a request's body after its headers (default 20).",
+)
+@click.option(
+    "--keep-alive-timeout",
+    envvar="AUTHGATE_KEEP_ALIVE_TIMEOUT",
+    type=int,
+    default=None,
+    help="Seconds an idle keep-alive connection stays open (default 5).",
+)
 @database_option
 @data_dir_option
 def serve(
@@ -106,11 +142,19 @@ def serve(
     issuer: str | None,
     workers: int | None,
     admin_password: str | None,
+    max_connections: int | None,
+    first_byte_timeout: float | None,
+    header_timeout: float | None,
+    body_timeout: float | None,
+    keep_alive_timeout: int | None,
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
     """Run the server (migrates the database and bootstraps a fresh install first)."""
     import uvicorn
+
+    from authgate.web.descriptors import connection_cap, raise_file_limit
+    from authgate.web.http_protocol import ConnectionLimits, GuardedHttpProtocol
 
     settings = _settings(
         host=host,
@@ -118,6 +162,11 @@ def serve(
         issuer_url=issuer,
         workers=workers,
         admin_password=admin_password,
+        max_connections=max_connections,
+        first_byte_timeout=first_byte_timeout,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        keep_alive_timeout=keep_alive_timeout,
         database_url=database_url,
         data_dir=data_dir,
     )
@@ -136,6 +185,11 @@ def serve(
         f"authgate listening on http://{settings.host}:{settings.port} (issuer {settings.issuer})",
         err=True,
     )
+    # Raised here, inherited by the workers; each worker holds at most `cap` connections.
+    cap = connection_cap(settings.max_connections, raise_file_limit())
+    protocol = functools.partial(
+        GuardedHttpProtocol, limits=ConnectionLimits.from_settings(settings, cap)
+    )
     uvicorn.run(
         "authgate.web.asgi:app_factory",
         factory=True,
@@ -146,6 +200,9 @@ def serve(
         access_log=False,
         proxy_headers=False,
         server_header=False,
+        http=protocol,  # type: ignore[arg-type]  # a protocol factory, as uvicorn calls it
+        ws="none",
+        timeout_keep_alive=settings.keep_alive_timeout,
     )
 
 

@@ -64,6 +64,8 @@ class AuthgateServer:
     admin_password: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    #: More ``authgate serve`` options (timeouts, workers, ...).
+    args: tuple[str, ...] = ()
 
     @property
     def issuer(self) -> str:
@@ -94,6 +96,7 @@ class AuthgateServer:
             str(self.port),
             "--data-dir",
             str(self.data_dir),
+            *self.args,
         ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

@@ -29,6 +29,7 @@ from authgate.web.endpoints import (
     wellknown,
 )
 from authgate.web.errors import HANDLERS
+from authgate.web.limits import RequestLimits, RequestLimitsMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +115,11 @@ def create_app(
             await started.stop()
 
     table = routes()
+    limits = Middleware(RequestLimitsMiddleware, limits=RequestLimits.from_settings(settings))
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
-    app = Starlette(routes=table, middleware=[cors], exception_handlers=HANDLERS, lifespan=lifespan)
+    app = Starlette(
+        routes=table, middleware=[limits, cors], exception_handlers=HANDLERS, lifespan=lifespan
+    )
     if runtime is not None:
         app.state.runtime = runtime
     return app
