@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import httpx
+import orjson
 import pytest
 
 from authgate.core.params import MAX_PARAMETERS
@@ -19,6 +20,7 @@ from authgate.runtime import Runtime
 from authgate.web.app import create_app
 from authgate.web.context import MAX_BODY
 from tests.admin.support import client_credentials_token
+from tests.fuzz.driver import FuzzRequest, send
 from tests.support import ISSUER
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
@@ -173,3 +175,23 @@ async def test_config_api_body_over_64_kib_is_413(
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     _oauth_error(response, 413)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [(JWKS, b"a=\xe8\x0e"), (TOKEN, b"\xff"), (AUTHORIZE, b"state=\xc3\xa9")],
+)
+async def test_raw_bytes_beyond_ascii_in_the_target_are_400(
+    runtime: Runtime, path: str, query: bytes
+) -> None:
+    """A server that passes raw non-ASCII bytes in the query (uvicorn's parser refuses them,
+    others may not): 400 in the endpoint's format, never a decoding error (was a 500)."""
+    app = create_app(runtime.settings, runtime)
+    response = await send(app, FuzzRequest("raw bytes", "GET", path.encode(), query))
+    assert response.status == 400
+    if path == AUTHORIZE:
+        assert b'id="error-code">invalid_request<' in response.body
+    else:
+        assert orjson.loads(response.body)["error_description"] == (
+            "The request target must be ASCII; escape other bytes (RFC 3986)"
+        )

@@ -2,11 +2,11 @@
 
 :class:`RequestLimitsMiddleware` refuses a request target longer than ``max_url_bytes`` (414),
 more than ``max_headers`` header fields or more than ``max_header_bytes`` bytes of header names
-and values (431), and a query string with more than
-:data:`authgate.core.params.MAX_PARAMETERS` parameters (400). Under ``authgate serve`` the
-connection's protocol (:mod:`authgate.web.http_protocol`) already enforces the first three
-while the request's head arrives, before it is buffered whole; the middleware is the same rule
-for any other ASGI server. Bodies are bounded where they are read
+and values (431), and a request target with raw bytes that are not ASCII or a query string
+with more than :data:`authgate.core.params.MAX_PARAMETERS` parameters (400). Under
+``authgate serve`` the connection's protocol (:mod:`authgate.web.http_protocol`) already
+enforces the size limits while the request's head arrives, before it is buffered whole; the
+middleware is the same rule for any other ASGI server. Bodies are bounded where they are read
 (:func:`authgate.web.context.read_body`, 413).
 
 Refusals keep the endpoint's format: an error page on the browser endpoints, the OAuth error
@@ -71,9 +71,12 @@ def refusal(path: str, exc: OAuthError) -> Response:
 def head_violation(scope: Scope, limits: RequestLimits) -> OAuthError | None:
     """What is wrong with the size of the request's head, if anything."""
     query: bytes = scope["query_string"]
-    path_bytes = len(scope.get("raw_path") or scope["path"].encode())
+    raw_path: bytes | None = scope.get("raw_path")
+    path_bytes = len(raw_path) if raw_path is not None else len(scope["path"].encode())
     if path_bytes + (len(query) + 1 if query else 0) > limits.max_url_bytes:  # path?query
         return limits.url_too_long()
+    if not query.isascii() or (raw_path is not None and not raw_path.isascii()):
+        return InvalidRequest("The request target must be ASCII; escape other bytes (RFC 3986)")
     headers = scope["headers"]
     if len(headers) > limits.max_headers:
         return limits.too_many_headers()
