@@ -767,6 +767,14 @@ def path_mutation(rng: random.Random, path: str) -> tuple[str, str]:
     return path.replace("/", "//"), "doubled separators"
 
 
+def source_address(rng: random.Random) -> str:
+    """A peer address out of some sixteen million IPv4 addresses or IPv6 /64 networks (a
+    limit counting per source counts IPv6 per /64)."""
+    if rng.random() < 0.8:
+        return f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}"
+    return f"2001:db8:{rng.randrange(1 << 16):x}:{rng.randrange(1 << 8):x}::{rng.randrange(99)}"
+
+
 def generate(rng: random.Random, s: FuzzState) -> FuzzRequest:
     """One (usually malformed) request."""
     template = rng.choice(TEMPLATES)(s, rng)
@@ -816,6 +824,7 @@ def generate(rng: random.Random, s: FuzzState) -> FuzzRequest:
         body=body,
         chunks=rng.choice([1, 1, 1, 2, 7]),
         abort=bool(body) and rng.random() < 0.02,
+        client=source_address(rng),
     )
     if request.abort:
         request = replace(request, label=request.label + " / body cut short")

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 import httpx
 import orjson
 import pytest
+from starlette.types import ASGIApp
 
 from authgate.admin.scopes import ADMIN_SCOPES
 from authgate.core.types import User
@@ -34,7 +35,7 @@ from authgate.runtime import Runtime
 from authgate.web.app import create_app
 from tests.admin.support import client_credentials_token
 from tests.fuzz.driver import FuzzRequest, FuzzResponse, problems, send
-from tests.fuzz.generator import FuzzState, generate
+from tests.fuzz.generator import FuzzState, generate, source_address
 from tests.fuzz.jose import FuzzKey
 from tests.support import (
     REDIRECT_URI,
@@ -46,6 +47,7 @@ from tests.support import (
     s256,
 )
 
+REGISTER = "/jans-auth/restv1/register"
 REQUESTS = int(os.environ.get("AUTHGATE_FUZZ_REQUESTS", "2000"))
 SEED = int(os.environ.get("AUTHGATE_FUZZ_SEED", "20261205"))
 #: New login and consent interactions every so many requests (a successful login or consent
@@ -107,17 +109,24 @@ async def refresh_interactions(http: httpx.AsyncClient, state: FuzzState) -> Non
     state.ix_cookie = http.cookies["authgate_ix"]
 
 
-async def register_victim(http: httpx.AsyncClient, state: FuzzState) -> None:
-    """The client that registration management requests (RFC 7592) may change or delete."""
-    body = flow_registration_body() | {"client_name": "victim"}
-    response = await http.post("/jans-auth/restv1/register", json=body)
-    assert response.status_code == 201, response.text
-    victim = response.json()
+async def register_victim(app: ASGIApp, state: FuzzState, rng: random.Random) -> None:
+    """The client that registration management requests (RFC 7592) may change or delete,
+    registered from an address of its own (so no per-source limit stands in the way)."""
+    body = orjson.dumps(flow_registration_body() | {"client_name": "victim"})
+    request = FuzzRequest(
+        "victim", "POST", REGISTER.encode(), headers=[(b"content-type", b"application/json")],
+        body=body, client=source_address(rng),
+    )  # fmt: skip
+    response = await send(app, request)
+    assert response.status == 201, response.body
+    victim = orjson.loads(response.body)
     state.victim_id = victim["client_id"]
     state.victim_token = victim["registration_access_token"]
 
 
-async def set_up(http: httpx.AsyncClient, flow: Flow, runtime: Runtime) -> FuzzState:
+async def set_up(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, app: ASGIApp, rng: random.Random
+) -> FuzzState:
     main = await flow.register(
         grant_types=["authorization_code", "refresh_token"],
         scope=["openid", "profile", "email", "offline_access"],
@@ -170,19 +179,20 @@ async def set_up(http: httpx.AsyncClient, flow: Flow, runtime: Runtime) -> FuzzS
         issuer=runtime.settings.issuer,
         now=runtime.services.clock.now(),
     )
-    await register_victim(http, state)
+    await register_victim(app, state, rng)
     await refresh_interactions(http, state)
     return state
 
 
 async def keep_current(
-    http: httpx.AsyncClient, state: FuzzState, request: FuzzRequest, response: FuzzResponse
-) -> None:
+    app: ASGIApp, state: FuzzState, rng: random.Random, request: FuzzRequest,
+    response: FuzzResponse,
+) -> None:  # fmt: skip
     """Follow what a request changed: a rotated registration token, a deleted victim."""
     if not request.label.startswith(("register ", "client ")) or response.status >= 300:
         return
     if request.method == "DELETE":
-        await register_victim(http, state)
+        await register_victim(app, state, rng)
         return
     if response.header(b"content-type") == b"application/json" and response.body[:1] == b"{":
         rotated = orjson.loads(response.body).get("registration_access_token")
@@ -202,8 +212,9 @@ def report(backend: str, statuses: collections.Counter[int], known: collections.
 async def test_no_request_gets_a_server_error(
     http: httpx.AsyncClient, flow: Flow, runtime: Runtime, backend: str
 ) -> None:
-    state = await set_up(http, flow, runtime)
     app = create_app(runtime.settings, runtime)
+    victims = random.Random(-SEED)  # addresses for victim registrations, apart from the fuzz's
+    state = await set_up(http, flow, runtime, app, victims)
     rng = random.Random(SEED)
     statuses: collections.Counter[int] = collections.Counter()
     known: collections.Counter[str] = collections.Counter()
@@ -234,7 +245,7 @@ async def test_no_request_gets_a_server_error(
                 f"answer: {response.status} {response.body[:300]!r}",
                 pytrace=False,
             )
-        await keep_current(http, state, request, response)
+        await keep_current(app, state, victims, request, response)
     print("\n" + report(backend, statuses, known, REQUESTS, time.monotonic() - start))
 
 
