@@ -245,6 +245,7 @@ def test_connections_over_the_cap_are_503_until_some_close(server: AuthgateServe
             extra.sendall(GET_JWKS)
             received, _ = read_until_closed(extra, time.monotonic() + 5)
         assert status_of(received) == 503
+        assert b"\r\nretry-after: 1\r\n" in received
         assert json_body(received)["error"] == "temporarily_unavailable"
         assert len(held) == CAP
     deadline = time.monotonic() + 5

@@ -131,9 +131,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if len(self.connections) >= self.limits.max_connections:
             self.transport = transport
             _warn_busy(self.loop.time(), self.limits.max_connections)
-            self._answer_and_close(
-                "", ConnectionLimitReached("The server is busy; try again in a moment")
+            busy = ConnectionLimitReached(
+                "The server is busy; try again in a moment", headers={"Retry-After": "1"}
             )
+            self._answer_and_close("", busy)
             return
         super().connection_made(transport)
         # The keep-alive timer doubles as the first-byte timer; a request's start cancels it.

@@ -65,7 +65,7 @@ def refusal(path: str, exc: OAuthError) -> Response:
     """The response refusing a request to ``path`` with ``exc``, in that endpoint's format."""
     if path in BROWSER_PATHS:
         return error_page(exc)
-    return json_response(error_body(exc, with_reason=False), exc.status_code)
+    return json_response(error_body(exc, with_reason=False), exc.status_code, headers=exc.headers)
 
 
 def head_violation(scope: Scope, limits: RequestLimits) -> OAuthError | None:
