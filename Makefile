@@ -22,11 +22,12 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 BENCH_ARGS ?= --write-docs docs/benchmarks.md
 
-.PHONY: help run test lint docs bench clean
+.PHONY: help run test fuzz lint docs bench clean
 
 help:
 	@echo "make run    start authgate on http://127.0.0.1:8080 (SQLite in ./data); ARGS='--port 8081'"
 	@echo "make test   run the whole test suite; PYTEST_ARGS='-k flow' to select"
+	@echo "make fuzz   100,000 malformed requests per database (tests/fuzz); FUZZ_REQUESTS=..."
 	@echo "make lint   ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"
 	@echo "make bench  run the benchmark (~30 min; needs node/npm) and rewrite docs/benchmarks.md"
@@ -73,6 +74,11 @@ test: $(TEST_STAMP)
 	echo "make test: $$(( $$(date +%s) - start )) s"; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
+
+# The full fuzz run (tests/fuzz): `make test` sends 2,000 requests per database.
+FUZZ_REQUESTS ?= 100000
+fuzz: $(TEST_STAMP)
+	AUTHGATE_FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest -s tests/fuzz $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests scripts bench

@@ -7,6 +7,7 @@ The command-line modules are the only code that reads the environment (through
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 from typing import Any
@@ -135,6 +136,41 @@ async def _bootstrap(settings: Settings) -> None:
     default=None,
     help="Seconds requests in flight may take to finish after SIGTERM (default 10).",
 )
+@click.option(
+    "--max-connections",
+    envvar="AUTHGATE_MAX_CONNECTIONS",
+    type=int,
+    default=None,
+    help="Open connections per process (default 4096, kept under the file limit).",
+)
+@click.option(
+    "--first-byte-timeout",
+    envvar="AUTHGATE_FIRST_BYTE_TIMEOUT",
+    type=float,
+    default=None,
+    help="Seconds a new connection may stay silent (default 10).",
+)
+@click.option(
+    "--header-timeout",
+    envvar="AUTHGATE_HEADER_TIMEOUT",
+    type=float,
+    default=None,
+    help="Seconds to finish a request's headers once started (default 10).",
+)
+@click.option(
+    "--body-timeout",
+    envvar="AUTHGATE_BODY_TIMEOUT",
+    type=float,
+    default=None,
+    help="Seconds to finish a request's body after its headers (default 20).",
+)
+@click.option(
+    "--keep-alive-timeout",
+    envvar="AUTHGATE_KEEP_ALIVE_TIMEOUT",
+    type=int,
+    default=None,
+    help="Seconds an idle keep-alive connection stays open (default 5).",
+)
 @database_option
 @data_dir_option
 def serve(
@@ -147,11 +183,18 @@ def serve(
     log_format: str | None,
     access_log: bool | None,
     shutdown_timeout: int | None,
+    max_connections: int | None,
+    first_byte_timeout: float | None,
+    header_timeout: float | None,
+    body_timeout: float | None,
+    keep_alive_timeout: int | None,
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
     """Run the server (migrates the database and bootstraps a fresh install first)."""
     from authgate.management import management
+    from authgate.web.descriptors import connection_cap, raise_file_limit
+    from authgate.web.http_protocol import ConnectionLimits, GuardedHttpProtocol
 
     settings = _settings(
         host=host,
@@ -163,6 +206,11 @@ def serve(
         log_format=log_format,
         access_log=access_log,
         shutdown_timeout=shutdown_timeout,
+        max_connections=max_connections,
+        first_byte_timeout=first_byte_timeout,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        keep_alive_timeout=keep_alive_timeout,
         database_url=database_url,
         data_dir=data_dir,
     )
@@ -187,6 +235,11 @@ def serve(
         f"(issuer {settings.issuer})",
         err=True,
     )
+    # Raised here, inherited by the workers; each worker holds at most `cap` connections.
+    cap = connection_cap(settings.max_connections, raise_file_limit())
+    protocol = functools.partial(
+        GuardedHttpProtocol, limits=ConnectionLimits.from_settings(settings, cap)
+    )
     # uvicorn drains on SIGTERM (up to --shutdown-timeout), restores this handler and raises
     # the signal again; exiting 0 then tells a supervisor that the stop was clean.
     signal.signal(signal.SIGTERM, _stopped)
@@ -203,6 +256,9 @@ def serve(
             access_log=False,
             proxy_headers=False,
             server_header=False,
+            http=protocol,
+            ws="none",
+            timeout_keep_alive=settings.keep_alive_timeout,
             timeout_graceful_shutdown=settings.shutdown_timeout,
         )
 

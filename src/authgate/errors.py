@@ -4,7 +4,10 @@ Exception tree::
 
     OAuthError                       400 unless stated
     ├── InvalidRequest               invalid_request (RFC 6749 §4.1.2.1, §5.2)
-    │   └── RequestTooLarge          invalid_request, 413
+    │   ├── RequestTooLarge          invalid_request, 413
+    │   ├── UriTooLong               invalid_request, 414
+    │   ├── HeaderFieldsTooLarge     invalid_request, 431
+    │   └── RequestTimedOut          invalid_request, 408
     ├── InvalidClient                invalid_client, 401 + WWW-Authenticate (RFC 6749 §5.2)
     ├── InvalidGrant                 invalid_grant (RFC 6749 §5.2)
     ├── UnauthorizedClient           unauthorized_client
@@ -24,6 +27,7 @@ Exception tree::
     ├── UseDPoPNonce                 use_dpop_nonce + DPoP-Nonce header (RFC 9449 §8, §9)
     ├── InvalidRequestUri            invalid_request_uri (RFC 9126 §4, RFC 9101 §7)
     ├── TooManyRequests              temporarily_unavailable, 429 + Retry-After (RFC 6585 §4)
+    ├── ConnectionLimitReached       temporarily_unavailable, 503
     └── ServerError                  server_error, 500
 
 The protocol core raises these; only ``authgate.web.errors`` turns them into HTTP responses.
@@ -71,6 +75,28 @@ class RequestTooLarge(InvalidRequest):
     """The request body exceeds what any protocol request needs (413)."""
 
     status_code = 413
+
+
+class UriTooLong(InvalidRequest):
+    """The request target is longer than the server accepts (414, RFC 9110 §15.5.15)."""
+
+    status_code = 414
+
+
+class HeaderFieldsTooLarge(InvalidRequest):
+    """The request's header fields are too many or too large (431, RFC 6585 §5)."""
+
+    status_code = 431
+
+
+class RequestTimedOut(InvalidRequest):
+    """The client did not finish sending its request in time (408, RFC 9110 §15.5.9)."""
+
+    status_code = 408
+
+
+#: Refusals of a request's size or pace: their status is kept on every endpoint, pages too.
+REQUEST_LIMIT_ERRORS = (RequestTooLarge, UriTooLong, HeaderFieldsTooLarge, RequestTimedOut)
 
 
 class InvalidClient(OAuthError):
@@ -189,6 +215,13 @@ class TooManyRequests(OAuthError):
     def __init__(self, description: str, *, retry_after: int) -> None:
         super().__init__(description, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
+
+
+class ConnectionLimitReached(OAuthError):
+    """The server process holds as many connections as it may; a new one is refused (503)."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
 
 
 class ServerError(OAuthError):

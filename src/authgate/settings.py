@@ -155,6 +155,61 @@ class Settings(BaseSettings):
         "limits count.",
     )
 
+    max_connections: int = Field(
+        4096,
+        ge=16,
+        le=1_000_000,
+        description="Open connections one server process holds at most; a connection beyond "
+        "it is answered 503 and closed at once. Lowered at start to the process's file limit "
+        "minus a reserve for the database, log and outbound connections.",
+    )
+    first_byte_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a new connection may stay silent before its first request "
+        "starts; then it is closed.",
+    )
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a client has to finish a request's line and headers once it has "
+        "started them; then it is answered 408 and the connection closed.",
+    )
+    body_timeout: float = Field(
+        20.0,
+        gt=0,
+        le=600,
+        description="Seconds a client has to finish a request's body once the headers are in; "
+        "then it is answered 408 (or, once a response has started, cut off).",
+    )
+    keep_alive_timeout: int = Field(
+        5,
+        ge=1,
+        le=300,
+        description="Seconds an idle keep-alive connection is kept open between requests.",
+    )
+    max_url_bytes: int = Field(
+        8192,
+        ge=256,
+        le=1_048_576,
+        description="Longest request target (path and query) accepted; longer ones are "
+        "answered 414. Larger authorization requests go through PAR (RFC 9126).",
+    )
+    max_header_bytes: int = Field(
+        16384,
+        ge=1024,
+        le=1_048_576,
+        description="Most bytes of header names and values in one request; more is answered 431.",
+    )
+    max_headers: int = Field(
+        100,
+        ge=16,
+        le=10_000,
+        description="Most header fields in one request; more are answered 431.",
+    )
+
     model_config = SettingsConfigDict(
         env_prefix="AUTHGATE_", frozen=True, extra="ignore", populate_by_name=True
     )

@@ -170,6 +170,8 @@ INVALID: list[tuple[Any, str]] = [
     ([{"op": "replace", "path": "/requirePkce"}], "requirePkce"),
     ([{"op": "remove", "path": "/clientBlackList/5"}], "clientBlackList"),
     ([{"op": "jump", "path": "/requirePkce"}], "op"),
+    ([{"op": ["replace"], "path": "/requirePkce", "value": True}], "op"),  # was a 500
+    ([{"op": {"replace": 1}, "path": "/requirePkce", "value": True}], "op"),
     ([{"op": "replace", "path": "", "value": {}}], "path"),
     ({"op": "replace", "path": "/requirePkce", "value": True}, "array"),
     ([], "array"),

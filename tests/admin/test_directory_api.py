@@ -119,6 +119,8 @@ async def test_disabling_a_user_ends_their_access(
         ({"username": "", "password": "long enough"}, "username"),
         ({"password": "long enough"}, "username"),
         ({"username": "carol", "password": "long enough", "enabled": "no"}, "enabled"),
+        # an integer beyond 64 bits: shown by its digits (describing it was a 500)
+        ({"username": 10**30, "password": "long enough"}, "username"),
     ],
 )
 async def test_invalid_user_is_400(api: Api, body: dict[str, object], named: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authgate.core.params import single_valued
+from authgate.core.params import MAX_PARAMETERS, single_valued
 from authgate.errors import InvalidRequest
 
 
@@ -42,3 +42,11 @@ def test_repeated_parameter_refused(pairs: list[tuple[str, str]], name: str) -> 
     with pytest.raises(InvalidRequest) as caught:
         single_valued(pairs)
     assert caught.value.description == f"The parameter {name} is included more than once"
+
+
+def test_at_most_max_parameters() -> None:
+    pairs = [(f"p{i}", "v") for i in range(MAX_PARAMETERS)]
+    assert len(single_valued(pairs)) == MAX_PARAMETERS
+    with pytest.raises(InvalidRequest) as caught:
+        single_valued([*pairs, ("one_more", "v")])
+    assert caught.value.description == f"The request has more than {MAX_PARAMETERS} parameters"

@@ -68,6 +68,8 @@ class AuthgateServer:
     process: subprocess.Popen[bytes] | None = None
     #: Further ``AUTHGATE_*`` settings, e.g. ``AUTHGATE_DATABASE_URL`` to share a database.
     environment: dict[str, str] = field(default_factory=dict)
+    #: More ``authgate serve`` options (timeouts, workers, ...).
+    args: tuple[str, ...] = ()
 
     @property
     def issuer(self) -> str:
@@ -117,6 +119,7 @@ class AuthgateServer:
             str(self.port),
             "--data-dir",
             str(self.data_dir),
+            *self.args,
         ]
         if self.database_url is not None:
             command += ["--database-url", self.database_url]

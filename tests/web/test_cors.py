@@ -6,6 +6,7 @@ URIs; one test runs on both databases, the others on SQLite only."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -167,6 +168,21 @@ async def test_basic_auth_client_is_recognised(flow: Flow) -> None:
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == RP
+
+
+@pytest.mark.parametrize("suffix", ["%00", "\x00", "%0a"])
+async def test_basic_client_id_with_a_control_character_is_no_client(
+    flow: Flow, http: httpx.AsyncClient, suffix: str
+) -> None:
+    """CORS looks the Basic client up before the endpoint runs: a client_id with a NUL is
+    nobody's, not a PostgreSQL error (was a 500 on PostgreSQL)."""
+    client = await flow.register(token_endpoint_auth_method="client_secret_basic")
+    raw = base64.b64encode(f"{client['client_id']}{suffix}:x".encode()).decode()
+    response = await http.get(
+        "/jans-auth/restv1/userinfo", headers={"Authorization": f"Basic {raw}", "Origin": RP}
+    )
+    assert response.status_code == 401, response.text
+    assert "access-control-allow-origin" not in response.headers
 
 
 @SQLITE_ONLY

@@ -17,6 +17,7 @@ from joserfc.jwk import ECKey, OctKey, RSAKey
 
 from authgate.runtime import Runtime
 from authgate.settings import Settings
+from tests.fuzz.jose import FuzzKey
 from tests.lifecycle import INTROSPECTION, REGISTER, REVOKE, TOKEN, refresh_form
 from tests.receiver import Receiver, Reply
 from tests.support import ISSUER, SQLITE_ONLY, FakeClock, Flow, token_form
@@ -172,6 +173,23 @@ async def test_bad_assertions(
     assert response.status_code == 401, (case, response.text)
     assert response.json()["error"] == "invalid_client"
     assert needle in response.json()["error_description"], response.json()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the JWS header alone; no storage involved
+@pytest.mark.parametrize("crit", [1, "exp", [1], {"a": 1}, ["unknown"]])
+async def test_assertion_with_an_odd_crit_header_is_401(
+    flow: Flow, clock: FakeClock, crit: Any
+) -> None:
+    """A correctly signed assertion whose ``crit`` header is not a list of names (was a 500)."""
+    key = FuzzKey("k1")
+    client = await _register(flow, jwks={"keys": [key.public_jwk]})
+    cid = client["client_id"]
+    claims = {"iss": cid, "sub": cid, "aud": TOKEN_URL, "jti": str(uuid.uuid4()),
+              "iat": int(clock.now()), "exp": int(clock.now()) + 60}  # fmt: skip
+    value = key.sign({"alg": "ES256", "kid": "k1", "crit": crit}, claims)
+    response = await flow.token(await _code_form(flow, cid) | auth(value))
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_client"
 
 
 def _unsigned(cid: str, now: float) -> str:

@@ -52,7 +52,7 @@ def normalise(body: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise InvalidRequest(f"Operation {index} is not a JSON object")
         op = item.get("op")
-        if op not in OPERATIONS:
+        if not isinstance(op, str) or op not in OPERATIONS:  # a list or object is unhashable
             raise InvalidRequest(f"Operation {index}: op must be one of {sorted(OPERATIONS)}")
         fixed = dict(item, path=_pointer(item.get("path"), f"Operation {index}: path"))
         if op in ("add", "replace", "test") and "value" not in item:
@@ -112,6 +112,14 @@ def _secret(loc: tuple[int | str, ...]) -> bool:
     return any(part in SECRET_NAMES for part in loc)
 
 
+def _shown(value: str | int | float | bool | None) -> str:
+    """A scalar as JSON; an integer beyond 64 bits (JSON allows it) as its digits."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return str(value)
+
+
 def describe(exc: ValidationError) -> str:
     """One sentence per problem, each starting with the property's name (or path). The value
     is quoted for scalars, except the value of a secret member (a password, a secret)."""
@@ -128,7 +136,7 @@ def describe(exc: ValidationError) -> str:
             and _scalar(error.get("input", ()))
             and not (error["loc"] and config_secrets.is_secret(str(error["loc"][0])))
         ):
-            shown = orjson.dumps(error["input"]).decode()
+            shown = _shown(error["input"])
             message = f"{message} (got {shown if len(shown) <= 80 else shown[:77] + '...'})"
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)

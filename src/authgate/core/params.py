@@ -76,6 +76,11 @@ def check_json(document: Any, *, error: type[OAuthError] = InvalidRequest) -> No
         raise error(f"The member {printable(member)} contains a control character")
 
 
+#: Most parameters one request may carry. An authorization request, the largest, has about
+#: thirty possible ones; a request with more is not a protocol request.
+MAX_PARAMETERS = 100
+
+
 def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Parameters as a dict.
 
@@ -83,11 +88,14 @@ def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     more than once (RFC 6749 §3.1).
 
     Raises:
-        InvalidRequest: a repeated parameter, or a name or value with a control character.
+        InvalidRequest: a repeated parameter, more than :data:`MAX_PARAMETERS`, or a name or
+            value with a control character.
     """
     out: dict[str, str] = {}
     seen: set[str] = set()
     for name, value in pairs:
+        if len(seen) == MAX_PARAMETERS:
+            raise InvalidRequest(f"The request has more than {MAX_PARAMETERS} parameters")
         check_text(name, value)
         if name in seen:
             raise InvalidRequest(f"The parameter {name} is included more than once")

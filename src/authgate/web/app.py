@@ -30,6 +30,7 @@ from authgate.web.endpoints import (
 )
 from authgate.web.errors import HANDLERS
 from authgate.web.health import health_routes
+from authgate.web.limits import RequestLimits, RequestLimitsMiddleware
 from authgate.web.observe import ObservedApp
 from authgate.web.rate_limits import RateLimitMiddleware
 
@@ -118,9 +119,11 @@ def create_app(
             await started.stop()
 
     table = routes()
+    limits = Middleware(RequestLimitsMiddleware, limits=RequestLimits.from_settings(settings))
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
-    # CORS outermost: preflights are answered before counting, and 429s carry CORS headers.
-    middleware = [cors, Middleware(RateLimitMiddleware)]
+    # Request limits first, before anything reads the request; then CORS, so preflights are
+    # answered before rate counting and 429s carry CORS headers.
+    middleware = [limits, cors, Middleware(RateLimitMiddleware)]
     app = ObservedApp(
         routes=table,
         middleware=middleware,

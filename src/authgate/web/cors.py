@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -30,6 +31,7 @@ from authgate.web.context import CORS_CLIENT
 from authgate.web.cors_policy import CORS_ENDPOINTS, Allowance, CorsKind, CorsPolicy
 
 logger = logging.getLogger(__name__)
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
 
@@ -56,7 +58,11 @@ def _basic_client_id(authorization: str | None) -> str | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     client_id, sep, _secret = decoded.partition(":")
-    return unquote(client_id.replace("+", " ")) if sep else None
+    if not sep:
+        return None
+    client_id = unquote(client_id.replace("+", " "))
+    # no client_id holds a control character, and PostgreSQL refuses NUL in a query (a 500)
+    return None if _CONTROL.search(client_id) else client_id
 
 
 def _apply(headers: MutableHeaders, allowance: Allowance) -> None:

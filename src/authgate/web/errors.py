@@ -23,6 +23,7 @@ from authgate import metrics
 from authgate.admin import paths as config_api
 from authgate.core import endpoints
 from authgate.errors import (
+    REQUEST_LIMIT_ERRORS,
     CsrfError,
     InsufficientScope,
     InteractionError,
@@ -66,6 +67,18 @@ def error_body(exc: OAuthError, with_reason: bool) -> dict[str, str]:
     return body
 
 
+def error_page(exc: OAuthError) -> Response:
+    """The error page of a browser endpoint: 400 for protocol errors, since the user can only
+    go back to the application, but a size refusal keeps its own status (413, 414, 431)."""
+    keep = exc.status_code >= 500 or isinstance(exc, REQUEST_LIMIT_ERRORS)
+    return page(
+        "error.html",
+        status_code=exc.status_code if keep else 400,
+        error=exc.error,
+        description=exc.description,
+    )
+
+
 def _challenge(request: Request, exc: OAuthError) -> str:
     """``WWW-Authenticate`` for a resource error, in the scheme the client used."""
     description = exc.description.replace('"', "'").replace("\\", "/")
@@ -83,12 +96,7 @@ async def oauth_error(request: Request, exc: Exception) -> Response:
     log = logger.error if exc.status_code >= 500 else logger.info
     log("%s %s -> %s: %s", request.method, request.url.path, exc.error, exc.description)
     if request.url.path in BROWSER_PATHS:
-        return page(
-            "error.html",
-            status_code=400 if exc.status_code < 500 else exc.status_code,
-            error=exc.error,
-            description=exc.description,
-        )
+        return error_page(exc)
     headers = dict(exc.headers)
     status = exc.status_code
     if isinstance(exc, InvalidToken | InsufficientScope):
