@@ -64,7 +64,7 @@ async def test_every_tab_renders_at_80x24(
     expected = {
         "properties": ["accessTokenLifetime", "300"],
         "clients": ["authgate admin (Config API)", "Client ID"],
-        "scopes": ["email", "DCR", "jans-auth-server/config/properties"],
+        "scopes": ["email", "DCR", "https://jans.io/oauth/"],
         "keys": ["connect_", "signing"],
         "users": ["alice", "alice@example.com"],
         "sessions": ["alice"],

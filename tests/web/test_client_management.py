@@ -104,9 +104,14 @@ async def test_a_read_can_be_sent_back_as_an_update(http: httpx.AsyncClient, flo
 
 
 async def test_every_update_rotates_the_registration_access_token(
-    http: httpx.AsyncClient, flow: Flow
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
 ) -> None:
     """RFC 7592 §2.2: a new token with every successful update; the old one dies at once."""
+    # nine stale tokens are tried below: brute-force protection would rightly make the
+    # current one wait (tests/web/test_brute_force_clients.py covers that)
+    await patch_config(
+        runtime, authenticationProtectionConfiguration={"bruteForceProtectionEnabled": False}
+    )
     client = await flow.register(token_endpoint_auth_method="client_secret_basic")
     update = {k: v for k, v in client.items() if k not in READ_ONLY}
     seen = [client["registration_access_token"]]
