@@ -30,14 +30,14 @@ from urllib.parse import urlencode, urlsplit
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 import authgate
 from authgate.admin import paths
 from authgate.admin.scopes import ADMIN_SCOPES
 from authgate.core import endpoints
-from tests.conftest import PG_ADMIN_URL, REQUIRE_PG, _pg_reachable, _run
+from tests.conftest import REQUIRE_PG
 from tests.e2e.harness import free_port
+from tests.pg_scratch import PostgresUnreachable, scratch_database
 from tests.secret_scan import (
     SHOWN_ONCE,
     Output,
@@ -120,32 +120,15 @@ def _environment(extra: dict[str, str]) -> dict[str, str]:
 
 @contextmanager
 def postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database; its URL carries a password (trust authentication
+    """A new, empty PostgreSQL database whose URL carries a password (trust authentication
     ignores it), so that the test can look for the password in the output."""
-    problem = _run(_pg_reachable())
-    if problem is not None:
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL required but unreachable: {problem}")
-        pytest.skip(f"PostgreSQL unreachable: {problem}")
-    name = f"authgate_secrets_{uuid.uuid4().hex[:10]}"
-    admin = make_url(PG_ADMIN_URL)
-    dsn = f"postgresql://{admin.username}@{admin.host}:{admin.port or 5432}/{admin.database}"
-
-    async def execute(sql: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    _run(execute(f'CREATE DATABASE "{name}"'))
     try:
-        yield (
-            f"postgresql://{admin.username}:{DATABASE_PASSWORD}@{admin.host}:"
-            f"{admin.port or 5432}/{name}"
-        )
-    finally:
-        _run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with scratch_database("authgate_secrets", DATABASE_PASSWORD) as url:
+            yield url
+    except PostgresUnreachable as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL required but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
 
 
 async def private_keys(database_url: str, data_dir: Path) -> list[str]:
