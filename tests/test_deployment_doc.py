@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib.metadata
 import json
@@ -21,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -41,6 +43,7 @@ import authgate
 from authgate.cli import main as cli_main
 from authgate.settings import Settings
 from authgate.startup.options import env_names
+from authgate.storage.connect import head_revision
 from authgate.web.health import PROBE_PATHS
 from tests.conftest import REQUIRE_PG
 from tests.deploy_files import (
@@ -326,6 +329,75 @@ def test_requirements_lock_covers_what_the_dependencies_need() -> None:
             if needed.marker is None or any(needed.marker.evaluate(e) for e in environments):
                 todo.append((needed, frozenset(needed.extras)))
     assert len(seen) >= 30
+
+
+# --- upgrades -----------------------------------------------------------------------------
+
+MIGRATIONS = ROOT / "src" / "authgate" / "storage" / "migrations" / "versions"
+#: Operations of a migration's upgrade() that leave what an older version uses in place.
+ADDITIVE = {"create_table", "create_index", "add_column", "batch_alter_table", "f"}
+
+
+def _upgrade_operations(path: Path) -> list[ast.Call]:
+    tree = ast.parse(path.read_text())
+    (upgrade,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"]
+    return [
+        node
+        for node in ast.walk(upgrade)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in ("op", "batch_op")
+    ]
+
+
+def test_migrations_only_add_as_the_document_says() -> None:
+    """The document says that the migrations up to the newest only add (new tables, new
+    nullable columns, new indexes; 0005 also replaces two indexes). A migration that does
+    more needs a new text in docs/deployment.md, "Upgrades and rollbacks"."""
+    text = " ".join(DOC.read_text().split())
+    assert f"schema revisions 0001 to {head_revision()})" in text
+    seen = set()
+    for path in sorted(MIGRATIONS.glob("*.py")):
+        revision = re.search(r'^revision: str = "(\w+)"', path.read_text(), re.MULTILINE)
+        assert revision
+        for call in _upgrade_operations(path):
+            assert isinstance(call.func, ast.Attribute)
+            name = call.func.attr
+            seen.add(name)
+            if name == "drop_index":
+                assert revision[1] == "0005", f"{path.name} drops an index"
+                continue
+            assert name in ADDITIVE, f"{path.name}: op.{name} is not additive"
+            if name == "add_column":
+                column = call.args[-1]
+                assert isinstance(column, ast.Call)
+                nullable = [k.value for k in column.keywords if k.arg == "nullable"]
+                assert nullable and isinstance(nullable[0], ast.Constant)
+                assert nullable[0].value is True, f"{path.name}: a NOT NULL column"
+    assert {"create_table", "add_column", "create_index", "drop_index"} <= seen
+
+
+def test_an_older_authgate_refuses_a_newer_schema(doc_run: DocRun, tmp_path: Path) -> None:
+    """What the document says an older release does with a database a newer one migrated,
+    shown with this build on a copy whose revision is one it does not know."""
+    shutil.copy(doc_run.workdir / "data" / "authgate.db", tmp_path / "authgate.db")
+    with sqlite3.connect(tmp_path / "authgate.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '9999'")
+    for args, says in [
+        (["migrate"], "Can't locate revision identified by '9999'"),
+        (["users", "list"], "from a newer authgate"),
+    ]:
+        result = subprocess.run(
+            [str(doc_run.wrapper), *args, "--data-dir", str(tmp_path)],
+            env=doc_run.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 1 and says in result.stderr, result.stderr
+    assert "Can't locate revision identified by" in DOC.read_text()
 
 
 # --- systemd ------------------------------------------------------------------------------
