@@ -246,7 +246,12 @@ async def run_cli(command: Command, workdir: Path) -> tuple[list[Output], str]:
     )
     out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
     stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
-    name = "authgate " + " ".join(a for a in command.args[:3] if not a.startswith("-"))
+    shown = [
+        "***" if previous == "--password" else arg
+        for previous, arg in zip(("", *command.args), command.args, strict=False)
+    ]
+    where = " (--url)" if "AUTHGATE_ADMIN_URL" in command.env else ""
+    name = f"authgate {' '.join(shown)}{where}"
     assert process.returncode == command.status, f"{name}: {process.returncode}\n{stderr}"
     announced = "client_secret" in stderr and SHOWN_ONCE in stderr
     # `config get` prints the whole document, which holds the pairwise key and salt
@@ -592,6 +597,7 @@ async def admin_commands(
         commands = [
             Command(("users", "add", "frank", "--password", SHORT_CLI_PASSWORD), local, status=1),
             Command(("users", "set-password", "carol", "--password", CAROL_CLI_PASSWORD), local),
+            Command(("clients", "list"), local),
         ]
     commands += [
         Command(
@@ -614,7 +620,11 @@ def _check(seen: Transcript) -> None:
     displays = one_time_displays(seen.outputs)
     # Each one-time display shows its secret once, and the CLI's new client secret is one.
     assert all(len(places) == 1 for places in displays.values()), displays
-    assert any("clients create stdout" in places[0][0] for places in displays.values())
+    assert any(
+        "clients create" in name and name.endswith("stdout")
+        for places in displays.values()
+        for name, _ in places
+    )
     # The scan has something to find: the flows ran, the keys were read.
     labels = {s.label for s in seen.secrets}
     for expected in (
