@@ -168,7 +168,10 @@ def clients_create(
             body["response_types"] = []
     if response_types:
         body["response_types"] = list(response_types)
-    echo_json(target.run(lambda b: b.create_client(body)))
+    created = target.run(lambda b: b.create_client(body))
+    echo_json(created)
+    if created.get("client_secret"):
+        click.echo("client_secret: shown once, store it now (only its hash is kept)", err=True)
 
 
 @clients_group.command("delete")

@@ -9,6 +9,7 @@ quotes a value sent for a secret one: :mod:`authgate.admin.config_secrets`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonpatch
@@ -67,6 +68,21 @@ def normalise(body: Any) -> list[dict[str, Any]]:
     return patch
 
 
+#: jsonpointer's message for a missing member quotes the whole container it looked in.
+_MISSING_IN = re.compile(r"^(member '.*' not found) in .*$", re.DOTALL)
+
+
+def _reason(exc: Exception) -> str:
+    """Why an operation failed, without the document's values: jsonpointer quotes the
+    container of a missing member, which may hold a secret."""
+    text = str(exc)
+    if isinstance(exc, jsonpointer.JsonPointerException):
+        text = _MISSING_IN.sub(r"\1", text)
+        if text.startswith("Document "):  # "Document '<value>' does not support indexing"
+            text = "the value at that path cannot be indexed"
+    return text
+
+
 def apply(document: dict[str, Any], patch: list[dict[str, Any]]) -> dict[str, Any]:
     """The document with ``patch`` applied (the input is not modified).
 
@@ -79,8 +95,12 @@ def apply(document: dict[str, Any], patch: list[dict[str, Any]]) -> dict[str, An
         where = f"Operation {index} ({op['op']} {op['path']})"
         try:
             patched = jsonpatch.apply_patch(patched, [op], in_place=False)
-        except jsonpatch.JsonPatchTestFailed as exc:
-            raise Conflict(f"{where}: JSON Patch test failed: {exc}") from None
+        except jsonpatch.JsonPatchTestFailed:
+            # never the values: the current one may be a secret (pairwiseCalculationKey),
+            # and this message is also logged
+            raise Conflict(
+                f"{where}: JSON Patch test failed: the value there is not the tested one"
+            ) from None
         except (
             jsonpatch.JsonPatchException,
             jsonpointer.JsonPointerException,
@@ -89,7 +109,7 @@ def apply(document: dict[str, Any], patch: list[dict[str, Any]]) -> dict[str, An
             KeyError,
             IndexError,
         ) as exc:
-            raise InvalidRequest(f"{where} cannot be applied: {exc}") from None
+            raise InvalidRequest(f"{where} cannot be applied: {_reason(exc)}") from None
     if not isinstance(patched, dict):
         raise InvalidRequest("The JSON Patch must leave a JSON object")
     for name in sorted(NOT_REMOVABLE - set(patched)):
