@@ -254,16 +254,8 @@ async def run_cli(command: Command, workdir: Path) -> tuple[list[Output], str]:
     name = f"authgate {' '.join(shown)}{where}"
     assert process.returncode == command.status, f"{name}: {process.returncode}\n{stderr}"
     announced = "client_secret" in stderr and SHOWN_ONCE in stderr
-    # `config get` prints the whole document, which holds the pairwise key and salt
-    # (docs/administration.md: properties.readonly is a sensitive scope)
-    whole_document = command.args == ("config", "get")
     return [
-        Output(
-            f"{name} stdout",
-            stdout,
-            announces_secret=announced,
-            may_show=PAIRWISE if whole_document else frozenset(),
-        ),
+        Output(f"{name} stdout", stdout, announces_secret=announced),
         Output(f"{name} stderr", stderr),
     ], stdout
 
@@ -430,9 +422,18 @@ async def config_api(http: httpx.AsyncClient, seen: Transcript, admin_secret: st
     assert response.status_code == 200, response.text
     token = seen.secret("Config API access token", response.json()["access_token"])
     bearer = {"Authorization": f"Bearer {token}"}
+    # the pairwise key and salt are write-only in the Config API: set known values, then
+    # look for them everywhere
     document = (await http.get(paths.CONFIG, headers=bearer)).json()
-    for name in PAIRWISE:
-        seen.secret(name, document[name])
+    assert not PAIRWISE & set(document)
+    known = [
+        {"op": "replace", "path": f"/{name}", "value": seen.secret(name, f"{name} known-Q7r2")}
+        for name in sorted(PAIRWISE)
+    ]
+    patched = await http.patch(
+        paths.CONFIG, json=known, headers=bearer | {"Content-Type": paths.JSON_PATCH}
+    )
+    assert patched.status_code == 200, patched.text
     # Regression: a failed JSON Patch `test` quoted the current value (a secret here) and the
     # tested one, in the 409 body and in the server's log line for it.
     guess = seen.secret("tested pairwiseCalculationKey", "Guessed pairwise key known-5Tz")
