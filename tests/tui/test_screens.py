@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from html import unescape
 from pathlib import Path
 
 import httpx
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from authgate.admin.client import AdminClient
@@ -56,6 +58,17 @@ async def test_refused_credentials_show_a_clear_error(runtime: Runtime) -> None:
         assert "invalid_client" in screen.message
 
 
+async def _rendered(pilot: Pilot[None], app: AdminApp, needles: list[str]) -> str:
+    """The screen once every needle is on it, or after 10 s (a loaded machine answers the
+    tab's API calls late); the caller asserts."""
+    deadline = time.monotonic() + 10
+    while True:
+        await settle(pilot)
+        text = _text(app.export_screenshot())
+        if all(n in text for n in needles) or time.monotonic() > deadline:
+            return text
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_every_tab_renders_at_80x24(
     app: AdminApp, runtime: Runtime, http: httpx.AsyncClient, browser: Browser
@@ -74,8 +87,7 @@ async def test_every_tab_renders_at_80x24(
         await settle(pilot)
         for number, tab in enumerate(TABS, start=1):
             await pilot.press(str(number))
-            await settle(pilot)
-            text = _text(app.export_screenshot())
+            text = await _rendered(pilot, app, expected[tab])
             for needle in expected[tab]:
                 assert needle in text, (tab, needle, text)
             assert "1 Properties" in text and "7 Audit" in text

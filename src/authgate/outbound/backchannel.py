@@ -178,10 +178,8 @@ class BackchannelLogout:
             self._attempting.add(key)
             try:
                 status = await self._attempt(notice, config.backchannelLogoutDeliveryTimeout)
-            except OutboundRefused:
-                await self._give_up(
-                    delivery, attempts + 1, "refused: the destination is not allowed"
-                )
+            except OutboundRefused as exc:  # the policy's reason names the host, not the token
+                await self._give_up(delivery, attempts + 1, f"refused: {exc}")
                 return
             finally:
                 self._attempting.discard(key)
