@@ -18,6 +18,8 @@ BENCH_STAMP := $(VENV)/.installed-bench-$(KEY)
 
 ARGS ?=
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test`: one per core (`make test TEST_WORKERS=0` runs in one).
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 BENCH_ARGS ?= --write-docs docs/benchmarks.md
@@ -70,7 +72,7 @@ run: $(RUN_STAMP)
 # The last line is the run's wall-clock time, pass or fail.
 test: $(TEST_STAMP)
 	@start=$$(date +%s); \
-	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status

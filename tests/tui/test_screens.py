@@ -75,7 +75,7 @@ async def test_every_tab_renders_at_80x24(
 ) -> None:
     await sign_in(http, browser)  # a session, tokens and a user to show
     expected = {
-        "properties": ["accessTokenLifetime", "300"],
+        "properties": ["Edit", "RS256"],  # a property row with its value, and its key help
         "clients": ["authgate admin (Config API)", "Client ID"],
         "scopes": ["email", "DCR", "https://jans.io/oauth/"],
         "keys": ["connect_", "signing"],
