@@ -8,6 +8,7 @@ configuration document (:mod:`authgate.appconfig`). Only :mod:`authgate.cli` bui
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from pathlib import Path
@@ -254,10 +255,9 @@ class Settings(BaseSettings):
 
     @property
     def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
-        """:attr:`trusted_proxies` parsed."""
-        return tuple(
-            ipaddress.ip_network(item, strict=False) for item in _split(self.trusted_proxies)
-        )
+        """:attr:`trusted_proxies` parsed (once per distinct value: every rate-limited
+        request asks)."""
+        return _networks(self.trusted_proxies)
 
     @field_validator("outbound_allow")
     @classmethod
@@ -318,6 +318,11 @@ def split_address(value: str) -> tuple[str, int]:
             f"or {MANAGEMENT_OFF!r}"
         )
     return host, int(port)
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(value: str) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in _split(value))
 
 
 def _split(value: str) -> list[str]:

@@ -30,7 +30,7 @@ from authgate.web.endpoints import (
 )
 from authgate.web.errors import HANDLERS
 from authgate.web.health import health_routes
-from authgate.web.limits import RequestLimits, RequestLimitsMiddleware
+from authgate.web.limits import RequestLimits
 from authgate.web.observe import ObservedApp
 from authgate.web.rate_limits import RateLimitMiddleware
 
@@ -119,11 +119,10 @@ def create_app(
             await started.stop()
 
     table = routes()
-    limits = Middleware(RequestLimitsMiddleware, limits=RequestLimits.from_settings(settings))
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
-    # Request limits first, before anything reads the request; then CORS, so preflights are
-    # answered before rate counting and 429s carry CORS headers.
-    middleware = [limits, cors, Middleware(RateLimitMiddleware)]
+    # Request limits are checked outermost (ObservedApp), before anything reads the request;
+    # then CORS, so preflights are answered before rate counting and 429s carry CORS headers.
+    middleware = [cors, Middleware(RateLimitMiddleware)]
     app = ObservedApp(
         routes=table,
         middleware=middleware,
@@ -131,6 +130,7 @@ def create_app(
         lifespan=lifespan,
         access_log=settings.access_log,
         trusted_proxies=settings.trusted_proxy_networks,
+        limits=RequestLimits.from_settings(settings),
     )
     if runtime is not None:
         app.state.runtime = runtime

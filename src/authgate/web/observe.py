@@ -13,6 +13,9 @@ access log line.
   method, route template, status, duration, request id and source address, never the query
   string (it carries codes and tokens). The probes are left out.
 
+The same layer bounds the request's head (:func:`authgate.web.limits.head_violation`) before
+anything reads it, so a refusal is observed with its request id and costs no extra layer.
+
 A plain ASGI middleware: no ``BaseHTTPMiddleware`` task or body buffering per request.
 """
 
@@ -39,6 +42,7 @@ from authgate.logs import REQUEST_ID
 from authgate.metrics.record import REQUEST_SECONDS, REQUESTS
 from authgate.settings import IPNetwork
 from authgate.web.health import PROBE_PATHS
+from authgate.web.limits import RequestLimits, head_violation, refusal
 from authgate.web.source import source
 
 access_logger = logging.getLogger("authgate.access")
@@ -79,6 +83,8 @@ class ObserveMiddleware:
         app: The application.
         access_log: Whether to log one line per request.
         trusted_proxies: Peers whose ``X-Request-Id`` is taken.
+        routes: The application's routes (the route template of a refused request).
+        limits: The bounds on a request's head; None checks none.
     """
 
     def __init__(
@@ -88,8 +94,10 @@ class ObserveMiddleware:
         access_log: bool,
         trusted_proxies: tuple[IPNetwork, ...],
         routes: Sequence[BaseRoute] = (),
+        limits: RequestLimits | None = None,
     ) -> None:
         self.app = app
+        self.limits = limits
         self.access_log = access_log
         self.trusted_proxies = trusted_proxies
         self.routes = routes
@@ -114,7 +122,11 @@ class ObserveMiddleware:
 
         token = REQUEST_ID.set(request_id)
         try:
-            await self.app(scope, receive, send_with_id)
+            violation = None if self.limits is None else head_violation(scope, self.limits)
+            if violation is None:
+                await self.app(scope, receive, send_with_id)
+            else:
+                await refusal(scope["path"], violation)(scope, receive, send_with_id)
         finally:
             self._observe(scope, status, time.perf_counter() - started)
             REQUEST_ID.reset(token)
@@ -201,17 +213,20 @@ class ObserveMiddleware:
 
 
 class ObservedApp(Starlette):
-    """A Starlette application with :class:`ObserveMiddleware` around its whole stack."""
+    """A Starlette application with :class:`ObserveMiddleware` (and the request limits)
+    around its whole stack."""
 
     def __init__(
         self,
         *args: Any,
         access_log: bool = False,
         trusted_proxies: tuple[IPNetwork, ...] = (),
+        limits: RequestLimits | None = None,
         **kwargs: Any,
     ) -> None:
         self.access_log = access_log
         self.trusted_proxies = trusted_proxies
+        self.limits = limits
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
@@ -220,4 +235,5 @@ class ObservedApp(Starlette):
             access_log=self.access_log,
             trusted_proxies=self.trusted_proxies,
             routes=self.routes,
+            limits=self.limits,
         )

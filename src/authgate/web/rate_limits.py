@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from authgate import metrics
@@ -25,7 +24,7 @@ from authgate.core.rate_limiter import RateLimiter
 from authgate.errors import TooManyRequests
 from authgate.web.errors import error_body
 from authgate.web.responses import json_response
-from authgate.web.source import source
+from authgate.web.source import scope_address
 
 logger = logging.getLogger("authgate.web")
 
@@ -60,8 +59,9 @@ class RateLimitMiddleware:
             return
         runtime = scope["app"].state.runtime
         limiter: RateLimiter = runtime.rate_limits
+        address = scope_address(scope, runtime.settings.trusted_proxy_networks)
         try:
-            refusal = await limiter.check(family, source(Request(scope)))
+            refusal = await limiter.check(family, address)
         except Exception:  # a fault in the limiter must not take the endpoint down
             logger.exception("rate limit check failed on %s; request let through", scope["path"])
             refusal = None
