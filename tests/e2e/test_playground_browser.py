@@ -205,6 +205,34 @@ def test_every_method_and_algorithm(
     step_4(page, verifier, alg)
 
 
+def test_without_pop_ups_the_flow_stays_in_one_tab(
+    server: AuthgateServer, context: BrowserContext
+) -> None:
+    """A browser that blocks the pop-up: the authorization request runs in the playground's
+    own tab, the callback page keeps the response in that tab's sessionStorage and goes back,
+    and the playground carries on with the request it had sent."""
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.add_init_script("window.open = () => null;")  # what a pop-up blocker returns
+    open_playground(page, server)
+    verifier = step_1(page, "S256")
+    step_2(page, server)
+    sent_state = page.locator("#authorize-params tbody tr", has=page.locator("th:text-is('state')"))
+    state = sent_state.locator("td").first.inner_text()
+    page.click("#authorize")
+    page.wait_for_selector("#username")
+    page.fill("#username", "admin")
+    page.fill("#password", server.admin_password)
+    page.click("#login")
+    page.click("#allow")
+    page.wait_for_url(f"{server.issuer}/playground#step-3")
+    expect(page.locator("#playground")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#authorize-summary")).to_contain_text("Code received")
+    expect(page.locator("#authorize-summary")).to_contain_text("state matches the one sent")
+    expect(sent_state.locator("td").first).to_have_text(state)
+    step_4(page, verifier, "RS256")
+
+
 def test_a_refused_method_shows_the_servers_answer(
     server: AuthgateServer, context: BrowserContext
 ) -> None:

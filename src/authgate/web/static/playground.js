@@ -280,9 +280,13 @@
       code_challenge_method: state.method,
     };
     state.request = { params: params, url: authorizeUrl(params), verifier: state.verifier };
+    renderRequest(state.request);
+    save();
+  }
+  function renderRequest(request) {
     const rows = $("authorize-params").tBodies[0];
     rows.replaceChildren();
-    for (const [name, value] of Object.entries(params)) {
+    for (const [name, value] of Object.entries(request.params)) {
       const row = rows.insertRow();
       const head = document.createElement("th");
       head.scope = "row";
@@ -291,9 +295,8 @@
       row.insertCell().textContent = value;
       row.insertCell().textContent = explain(name);
     }
-    $("authorize-url").textContent = state.request.url;
+    $("authorize-url").textContent = request.url;
     $("authorize").disabled = false;
-    save();
   }
 
   // Opens ``url`` in a pop-up and settles with what came back: the callback page's
@@ -630,7 +633,16 @@
     const kept = restore();
     methodNote();
     shellCommands();
-    prepareRequest();
+    // Back from the callback page in this tab (pop-up blocked): the request it answers.
+    const returned = sessionStorage.getItem(CALLBACK_STORE);
+    sessionStorage.removeItem(CALLBACK_STORE);
+    if (returned && kept && kept.request && state.clientId) {
+      state.request = kept.request;
+      renderRequest(kept.request);
+      receive({ kind: "callback", params: JSON.parse(returned) }, kept.request);
+    } else {
+      prepareRequest();
+    }
     bind("generate", generate);
     bind("register", register);
     bind("authorize", authorize);
@@ -648,13 +660,6 @@
     });
     $("id-token-alg").addEventListener("change", chooseAlg);
     if (!state.verifier && window.crypto && crypto.subtle) await generate();
-    // Back from the callback page in this tab (pop-up blocked).
-    const returned = sessionStorage.getItem(CALLBACK_STORE);
-    if (returned && kept && kept.request) {
-      sessionStorage.removeItem(CALLBACK_STORE);
-      state.request = kept.request;
-      receive({ kind: "callback", params: JSON.parse(returned) }, kept.request);
-    }
     main.dataset.ready = "true";
   }
 
