@@ -12,6 +12,8 @@ import base64
 import hashlib
 import json
 import secrets
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -57,7 +59,24 @@ def step_1(page: Page, method: str) -> str:
     expected = s256(verifier) if method.lower() == "s256" else verifier
     expect(page.locator("#challenge")).to_have_text(expected)
     expect(page.locator("#shell-commands")).to_contain_text(f"code_verifier='{verifier}'")
+    if method == "S256" and shutil.which("openssl"):
+        # the commands shown give the same challenge
+        shown = page.locator("#shell-commands").inner_text().split("# The pair above", 1)[1]
+        script = "\n".join(shown.splitlines()[1:])
+        output = run_shell(script)
+        assert output.strip() == expected
     return verifier
+
+
+def run_shell(script: str) -> str:
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stdout
 
 
 def step_2(page: Page, server: AuthgateServer, alg: str = "") -> str:
@@ -230,7 +249,13 @@ def test_without_pop_ups_the_flow_stays_in_one_tab(
     expect(page.locator("#authorize-summary")).to_contain_text("Code received")
     expect(page.locator("#authorize-summary")).to_contain_text("state matches the one sent")
     expect(sent_state.locator("td").first).to_have_text(state)
-    step_4(page, verifier, "RS256")
+    # the curl command shown in step 4 works as it is (the page's own button is tested above)
+    curl = page.locator("#token-curl").inner_text()
+    assert f"code_verifier={verifier}" in curl
+    if shutil.which("curl"):
+        tokens = json.loads(run_shell(curl))
+        assert tokens["token_type"] == "Bearer"
+        assert {"access_token", "refresh_token", "id_token"} <= set(tokens)
 
 
 def test_a_refused_method_shows_the_servers_answer(
