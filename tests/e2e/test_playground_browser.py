@@ -279,3 +279,18 @@ def test_a_refused_method_shows_the_servers_answer(
     result = page.locator("#authorize-result")
     expect(result).to_contain_text("error page (HTTP 400)")
     expect(result).to_contain_text("code_challenge_method 'plain' is not allowed by this server")
+
+
+def test_with_registration_closed_the_page_says_so(
+    server: AuthgateServer, context: BrowserContext
+) -> None:
+    """Discovery lists no registration endpoint: the page says step 2 cannot work and offers
+    no button for it. Runs last: it changes the module's server."""
+    server.configure("dynamicRegistrationEnabled", "false")
+    time.sleep(CONFIG_POLL_INTERVAL + 0.5)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    open_playground(page, server)
+    expect(page.locator("#server-info")).to_contain_text("Dynamic registration is off")
+    expect(page.locator("#register")).to_be_disabled()
+    expect(page.locator("#authorize")).to_be_disabled()

@@ -630,6 +630,7 @@
       $("id-token-alg").appendChild(option);
     }
     $("registration-body").value = json(defaultBody());
+    if (!doc.registration_endpoint) $("register").disabled = true;
     const kept = restore();
     methodNote();
     shellCommands();
