@@ -298,6 +298,15 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
         True, description="Add `iss` to every authorization response (RFC 9207)."
     )
 
+    # --- developer pages -----------------------------------------------------------------
+    playgroundEnabled: bool = Field(
+        True,
+        description="Serve the PKCE playground at /playground: a page that runs the flow "
+        "document's four steps against this server in the browser, through the public "
+        "endpoints only (it registers one public client per visit). Off: the page and its "
+        "assets answer 404. authgate extension.",
+    )
+
     @field_validator("tokenEndpointAuthMethodsSupported")
     @classmethod
     def _known_auth_methods(cls, value: list[str]) -> list[str]:

@@ -32,6 +32,7 @@ from authgate.web.errors import HANDLERS
 from authgate.web.health import health_routes
 from authgate.web.limits import RequestLimits
 from authgate.web.observe import ObservedApp
+from authgate.web.playground import playground_routes
 from authgate.web.rate_limits import RateLimitMiddleware
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def routes() -> list[Route]:
     ]
     table += config_api_routes()
     table += health_routes()
+    table += playground_routes()
     return table
 
 
