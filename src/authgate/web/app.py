@@ -121,12 +121,15 @@ def create_app(
     table = routes()
     limits = Middleware(RequestLimitsMiddleware, limits=RequestLimits.from_settings(settings))
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
-    # Request limits first, before anything reads the request; then CORS, so preflights are
-    # answered before rate counting and 429s carry CORS headers.
-    middleware = [limits, cors, Middleware(RateLimitMiddleware)]
+    # CORS outermost (after observation), around Starlette's server-error handling, so every
+    # answer of a CORS endpoint carries its headers: 500s, request-limit refusals, 429s and
+    # the errors of web/errors.py; preflights are answered before rate counting. Then the
+    # request limits, before anything reads the body.
+    middleware = [limits, Middleware(RateLimitMiddleware)]
     app = ObservedApp(
         routes=table,
         middleware=middleware,
+        outer=[cors],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
         access_log=settings.access_log,

@@ -29,6 +29,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -201,22 +202,29 @@ class ObserveMiddleware:
 
 
 class ObservedApp(Starlette):
-    """A Starlette application with :class:`ObserveMiddleware` around its whole stack."""
+    """A Starlette application with :class:`ObserveMiddleware` around its whole stack, and
+    ``outer`` middleware (first is outermost) between the two: outside Starlette's own
+    server-error handling, so they see its ``500`` answers like any other."""
 
     def __init__(
         self,
         *args: Any,
         access_log: bool = False,
         trusted_proxies: tuple[IPNetwork, ...] = (),
+        outer: Sequence[Middleware] = (),
         **kwargs: Any,
     ) -> None:
         self.access_log = access_log
         self.trusted_proxies = trusted_proxies
+        self.outer = tuple(outer)
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
+        app = super().build_middleware_stack()
+        for cls, args, kwargs in reversed(self.outer):
+            app = cls(app, *args, **kwargs)
         return ObserveMiddleware(
-            super().build_middleware_stack(),
+            app,
             access_log=self.access_log,
             trusted_proxies=self.trusted_proxies,
             routes=self.routes,
