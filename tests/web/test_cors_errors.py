@@ -13,11 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from authgate.runtime import Runtime
+from authgate.web.app import create_app
 from tests.conftest import patch_config
 from tests.lifecycle import INTROSPECTION, REGISTER, REVOKE, TOKEN, USERINFO, bearer, public_tokens
-from tests.support import SQLITE_ONLY, FakeClock, Flow, token_form
+from tests.support import ISSUER, SQLITE_ONLY, FakeClock, Flow, token_form
 
 RP = "http://127.0.0.1:8765"  # the origin of tests.support.REDIRECT_URI
 OTHER_RP = "https://other-rp.example"  # registered by another client
@@ -204,3 +208,22 @@ async def test_narrowed_policy_keeps_errors_to_listed_origins(
     client = await flow.register()
     assert not readable_by(await _token_error(http, RP, client["client_id"]), RP)
     assert readable_by(await _token_error(http, OTHER_RP, "no-such-client"), OTHER_RP)
+
+
+@SQLITE_ONLY
+async def test_a_server_error_is_readable_too(flow: Flow, runtime: Runtime) -> None:
+    """A fault in an endpoint (injected: a route that raises, put before the real token
+    route) answers 500 through Starlette's server-error handling, inside the CORS layer."""
+
+    async def fault(request: Request) -> Response:
+        raise RuntimeError("injected fault")
+
+    await flow.register()
+    app = create_app(runtime.settings, runtime)
+    app.router.routes.insert(0, Route(TOKEN, fault, methods=["POST"]))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
+        for origin, readable in ((RP, True), (EVIL, False)):
+            response = await client.post(TOKEN, data={"client_id": "x"}, headers={"Origin": origin})
+            assert response.status_code == 500
+            assert readable_by(response, origin) is readable
