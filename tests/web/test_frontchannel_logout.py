@@ -223,3 +223,23 @@ async def test_registration_stores_the_members(http: httpx.AsyncClient) -> None:
         headers={"Authorization": f"Bearer {client['registration_access_token']}"},
     )
     assert read.json()["frontchannel_logout_uri"] == "https://app.example/fc?x=1"
+
+
+@SQLITE_ONLY
+async def test_a_client_update_is_validated_too(http: httpx.AsyncClient) -> None:
+    """RFC 7592 PUT: the same rules as at registration."""
+    body = {"redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "none"}
+    created = (await http.post(REGISTER, json=body)).json()
+    uri = f"{REGISTER}?client_id={created['client_id']}"
+    auth = {"Authorization": f"Bearer {created['registration_access_token']}"}
+    update = body | {"client_id": created["client_id"]}
+    refused = await http.put(
+        uri, json=update | {"frontchannel_logout_uri": "https://elsewhere.example/fc"}, headers=auth
+    )
+    assert refused.status_code == 400, refused.text
+    assert "frontchannel_logout_uri" in refused.json()["error_description"]
+    accepted = await http.put(
+        uri, json=update | {"frontchannel_logout_uri": "https://app.example/fc"}, headers=auth
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["frontchannel_logout_uri"] == "https://app.example/fc"
