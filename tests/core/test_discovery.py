@@ -48,7 +48,8 @@ def doc_for(**update: Any) -> dict[str, Any]:
         ("request_uri_parameter_supported", False),
         ("claims_parameter_supported", False),
         ("backchannel_logout_supported", True),
-        ("frontchannel_logout_supported", False),
+        ("frontchannel_logout_supported", True),
+        ("frontchannel_logout_session_supported", True),
         ("jansOpenIdConnectVersion", "openidconnect-1.0"),
     ],
 )

@@ -6,7 +6,12 @@ from sqlalchemy import func, select
 
 from authgate.runtime import Runtime
 from authgate.storage.janitor import purge_expired
-from authgate.storage.models import AuthorizationCodeRow, InteractionRow, TokenRow
+from authgate.storage.models import (
+    AuthorizationCodeRow,
+    ClientOriginRow,
+    InteractionRow,
+    TokenRow,
+)
 from tests.support import FakeClock, Flow
 
 
@@ -38,3 +43,19 @@ async def test_purge(flow: Flow, runtime: Runtime, clock: FakeClock) -> None:
         }
     )
     assert refreshed.status_code == 200
+
+
+async def test_an_expired_client_takes_its_origins_along(
+    flow: Flow, runtime: Runtime, clock: FakeClock
+) -> None:
+    """The purge deletes expired clients; their rows in client_origins go with them (the
+    foreign key cascades, on both databases), so their origins stop counting for CORS."""
+    short = await flow.register(lifetime=60, redirect_uris=["https://short.example/cb"])
+    await flow.register()
+    assert await _count(runtime, ClientOriginRow) == 2
+    clock.advance(61)
+    counts = await purge_expired(runtime.db, clock.now())
+    assert counts["clients"] == 1
+    assert await _count(runtime, ClientOriginRow) == 1
+    assert await runtime.services.clients.origin_registered("https://short.example") is False
+    assert await runtime.services.clients.get(short["client_id"], fresh=True) is None

@@ -21,6 +21,7 @@ from authgate.appconfig import IMPLEMENTED_GRANT_TYPES
 from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
+from authgate.core.registration import checks as registration_checks
 from authgate.core.security_events import EventKind
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, SubjectType
 from authgate.crypto.handles import handle_hash, new_handle
@@ -60,6 +61,9 @@ def _check(body: ClientIn, known_scopes: set[str], ctx: AdminContext) -> None:
         redirect_uris.validate_registered(
             uri, body.application_type, config.clientWhiteList, config.clientBlackList
         )
+    registration_checks.check_frontchannel_logout_uri(
+        body.frontchannel_logout_uri, body.redirect_uris
+    )
     missing = sorted(set(body.scope) - known_scopes)
     if missing:
         raise InvalidClientMetadata(f"scope: unknown scope(s) {missing}; create them first")
@@ -81,6 +85,8 @@ def _metadata(body: ClientIn, config_subject: SubjectType, base: ClientMetadata)
         access_token_lifetime=body.access_token_lifetime,
         additional_audience=tuple(body.additional_audience),
         post_logout_redirect_uris=tuple(body.post_logout_redirect_uris),
+        frontchannel_logout_uri=body.frontchannel_logout_uri,
+        frontchannel_logout_session_required=body.frontchannel_logout_session_required,
         contacts=tuple(body.contacts),
         client_uri=body.client_uri,
         logo_uri=body.logo_uri,

@@ -43,6 +43,15 @@ class ClientIn(_In):
     access_token_lifetime: int | None = Field(None, ge=1, le=86400 * 365)
     additional_audience: list[str] = Field(default_factory=list)
     post_logout_redirect_uris: list[str] = Field(default_factory=list)
+    frontchannel_logout_uri: str | None = Field(
+        None,
+        description="Page the end_session page loads in a hidden iframe when the user logs "
+        "out (OpenID Connect Front-Channel Logout 1.0): https (http on a loopback host), no "
+        "fragment, on the scheme, host and port of a redirect URI.",
+    )
+    frontchannel_logout_session_required: bool = Field(
+        False, description="Add `iss` and `sid` to the frontchannel_logout_uri's query."
+    )
     contacts: list[str] = Field(default_factory=list)
     client_uri: str | None = None
     logo_uri: str | None = None

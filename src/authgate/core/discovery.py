@@ -95,7 +95,8 @@ def document(
         "end_session_endpoint": urls.end_session_endpoint,
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
-        "frontchannel_logout_supported": False,
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
     }
     if "private_key_jwt" in config.tokenEndpointAuthMethodsSupported:
         algs = list(config.tokenEndpointAuthSigningAlgValuesSupported)

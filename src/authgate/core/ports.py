@@ -61,6 +61,12 @@ class ClientStore(Protocol):
         """Clients whose custom attributes include every given name=value pair."""
         ...
 
+    async def origin_registered(self, origin: str) -> bool:
+        """Whether any client registered ``origin`` (a serialised web origin) through its
+        redirect URIs or ``authorized_origins``; origins longer than
+        ``core.origins.LISTED_ORIGIN_MAX`` are not kept, so never registered."""
+        ...
+
     def forget(self, client_id: str | None = None) -> None:
         """Drop any cached copy of ``client_id`` (of every client when None), after a change
         made past this store (the administration's writes)."""

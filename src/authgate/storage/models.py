@@ -66,6 +66,20 @@ class ClientAttributeRow(Base):
     value: Mapped[str] = mapped_column(String(1024))
 
 
+class ClientOriginRow(Base):
+    """The web origins of each client (redirect URIs' and ``authorized_origins``), so CORS can
+    ask in one indexed lookup whether any client registered an origin (docs/security.md#cors).
+    Origins longer than
+    :data:`authgate.core.origins.LISTED_ORIGIN_MAX` are not listed."""
+
+    __tablename__ = "client_origins"
+
+    client_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True
+    )
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+
+
 class UserRow(Base):
     __tablename__ = "users"
 

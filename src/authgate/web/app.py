@@ -122,12 +122,15 @@ def create_app(
 
     table = routes()
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
-    # Request limits are checked outermost (ObservedApp), before anything reads the request;
-    # then CORS, so preflights are answered before rate counting and 429s carry CORS headers.
-    middleware = [cors, Middleware(RateLimitMiddleware)]
+    # Observation and the request limits outermost (ObservedApp), before anything reads the
+    # request; then CORS, around Starlette's server-error handling, so every answer of a CORS
+    # endpoint carries its headers: 500s, request-limit refusals, 429s and the errors of
+    # web/errors.py; preflights are answered before rate counting.
+    middleware = [Middleware(RateLimitMiddleware)]
     app = ObservedApp(
         routes=table,
         middleware=middleware,
+        outer=[cors],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
         access_log=settings.access_log,

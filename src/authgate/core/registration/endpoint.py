@@ -154,7 +154,12 @@ def build_metadata(
     )
     backchannel = req.backchannel_logout_uris()
     registration_checks.check_logout_uris(
-        backchannel, req.post_logout_redirect_uris, req.application_type, config
+        backchannel,
+        req.post_logout_redirect_uris,
+        req.application_type,
+        config,
+        frontchannel=req.frontchannel_logout_uri,
+        redirects=uris,
     )
     custom = {
         name: str(value)
