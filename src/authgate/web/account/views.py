@@ -3,20 +3,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from authgate.core.account import signin
+from authgate.core.account import service, signin
 from authgate.core.account.client import ACCOUNT_PATH, CALLBACK_PATH
 from authgate.core.account.signin import PendingSignIn
 from authgate.crypto.handles import handle_hash
-from authgate.web.account import cookies
+from authgate.errors import InvalidRequest
+from authgate.web.account import cookies, devices
 from authgate.web.account.guard import (
     SIGN_IN_PATH,
     account_page,
     checked_form,
     require_account_user,
+    see_other,
 )
 from authgate.web.context import query, services
 from authgate.web.pages import page
@@ -35,13 +40,89 @@ def _routed_paths(request: Request) -> set[str]:
     return {getattr(route, "path", "") for route in request.app.routes}
 
 
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A login session as the page lists it."""
+
+    sid: str
+    device: str
+    created: str
+    last_used: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AppRow:
+    client_id: str
+    name: str
+    scope: tuple[str, ...]
+    granted: str
+
+
+def when(epoch: float | None) -> str:
+    """A time as the page shows it (UTC, to the minute)."""
+    if epoch is None:
+        return ""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 async def account(request: Request) -> Response:
     user = await require_account_user(request, recent=False)
     if isinstance(user, Response):
         return user
+    svc = services(request)
     paths = _routed_paths(request)
     security = [link for link in SECURITY_LINKS if link[0] in paths]
-    return account_page("account.html", user, security=security)
+    approvals = await service.connected_apps(svc, user.user_id)
+    apps = [
+        AppRow(a.client_id, a.client_name or a.client_id, a.scope, when(a.granted_at))
+        for a in approvals
+    ]
+    sessions = []
+    for session in await service.live_sessions(svc, user.user_id):
+        current = session.sid == user.sid
+        if current:
+            await service.note_use(session, svc)
+        last = svc.clock.now() if current else session.last_used_at
+        sessions.append(
+            SessionRow(
+                session.sid,
+                devices.describe(session.user_agent),
+                when(session.auth_time),
+                when(last),
+                current,
+            )
+        )
+    return account_page("account.html", user, security=security, apps=apps, sessions=sessions)
+
+
+async def revoke_app(request: Request) -> Response:
+    """Revoke a connected app: its consent and, at once, its tokens for this user."""
+    user = await require_account_user(request, recent=True)
+    if isinstance(user, Response):
+        return user
+    params = await checked_form(request, user)
+    client_id = params.get("client_id", "")
+    if not client_id:
+        raise InvalidRequest("Say which app to revoke (client_id)")
+    svc = services(request)
+    await service.revoke_app(svc, user.user_id, client_id, by="user", source=source(request))
+    return see_other(ACCOUNT_PATH)
+
+
+async def end_session(request: Request) -> Response:
+    """End one of the user's login sessions, as logout does (back-channel logout included)."""
+    user = await require_account_user(request, recent=True)
+    if isinstance(user, Response):
+        return user
+    params = await checked_form(request, user)
+    sid = params.get("sid", "")
+    if not sid:
+        raise InvalidRequest("Say which session to end (sid)")
+    svc = services(request)
+    if not await service.end_session(svc, user.user_id, sid, by="user", source=source(request)):
+        raise InvalidRequest("No such session of yours is live")
+    return see_other(ACCOUNT_PATH)
 
 
 async def sign_in(request: Request) -> Response:
@@ -93,4 +174,6 @@ def routes() -> list[Route]:
         Route(SIGN_IN_PATH, sign_in, methods=["GET"]),
         Route(CALLBACK_PATH, callback, methods=["GET"]),
         Route("/account/signout", sign_out, methods=["POST"]),
+        Route("/account/apps/revoke", revoke_app, methods=["POST"]),
+        Route("/account/sessions/end", end_session, methods=["POST"]),
     ]
