@@ -48,10 +48,23 @@ async def revoke_app(
     Nothing is recorded when there was nothing to revoke.
     """
     result = await svc.account.revoke_approval(user_id, client_id, svc.clock.now())
+    app_revoked(svc, user_id, client_id, result, by=by, source=source)
+    return result
+
+
+def app_revoked(
+    svc: Services,
+    user_id: str,
+    client_id: str,
+    result: AppRevocation,
+    *,
+    by: Actor,
+    source: str | None,
+) -> None:
+    """Record the security event of a revocation that revoked something."""
     if result.approval or result.tokens:
         record(svc, EventKind.APP_REVOKED, source=source, client_id=client_id,
                user_id=user_id, detail=f"revoked by the {by}")  # fmt: skip
-    return result
 
 
 async def revoke_all_apps(
