@@ -4,8 +4,10 @@ its cookie and headers, and the profile it shows."""
 from __future__ import annotations
 
 import httpx
+from starlette.routing import Route
 
-from tests.support import SQLITE_ONLY
+from authgate.runtime import Runtime
+from tests.support import PASSWORD, SQLITE_ONLY, USERNAME, hidden_form
 from tests.web.account.support import sign_in
 
 
@@ -42,8 +44,6 @@ async def test_sign_in_shows_the_profile(http: httpx.AsyncClient) -> None:
 async def test_account_cookie_is_strict_and_scoped(http: httpx.AsyncClient) -> None:
     response = await http.get("/account/signin")
     response = await http.get(response.headers["location"])
-    from tests.support import PASSWORD, USERNAME, hidden_form
-
     page = await http.get(response.headers["location"])
     action, fields = hidden_form(page.text)
     done = await http.post(action, data=fields | {"username": USERNAME, "password": PASSWORD})
@@ -62,3 +62,28 @@ async def test_callback_without_pending_sign_in_is_refused(http: httpx.AsyncClie
     response = await http.get("/account/callback?code=x&state=y")
     assert response.status_code == 400
     assert "text/html" in response.headers["content-type"]
+
+
+@SQLITE_ONLY
+async def test_the_sign_in_pages_link_to_the_account_page(http: httpx.AsyncClient) -> None:
+    login = await http.get("/account")
+    while login.status_code == 302:
+        login = await http.get(login.headers["location"])
+    assert 'action="/jans-auth/login.htm"' in login.text
+    assert '<a href="/account">' in login.text
+    signed_out = await http.get("/jans-auth/restv1/end_session")
+    assert signed_out.status_code == 200
+    assert 'id="account-link"' in signed_out.text
+
+
+@SQLITE_ONLY
+async def test_the_security_section_lists_only_routes_that_exist(
+    http: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    page = await sign_in(http)
+    assert 'id="security"' not in page.text  # no factor page in this build yet
+    app = http._transport.app  # type: ignore[attr-defined]
+    app.router.routes.append(Route("/account/security/passkeys", endpoint=lambda r: None))
+    page = await http.get("/account")
+    assert 'href="/account/security/passkeys" id="security-passkeys"' in page.text
+    assert "/account/security/authenticator" not in page.text
