@@ -32,6 +32,7 @@ from authgate.outbound import HttpSectorIdentifierFetcher, OutboundClient, Outbo
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
+from authgate.storage.accounts import SqlAccountStore
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.change_feed import ChangeFeed, change_feed
@@ -260,6 +261,7 @@ class Runtime:
             events=events,
             initial_tokens=SqlInitialAccessTokenStore(db),
             failures=failures,
+            account=SqlAccountStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),

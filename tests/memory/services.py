@@ -11,6 +11,7 @@ from typing import Any, TypedDict, TypeVar, Unpack
 
 from authgate.core.authorize.interaction import PASSWORD_ACR, PASSWORD_AMR
 from authgate.core.ports import (
+    AccountStore,
     AssertionStore,
     ClientStore,
     Clock,
@@ -45,6 +46,7 @@ from tests.memory.doubles import (
     StaticSectorIdentifiers,
 )
 from tests.memory.stores import (
+    MemoryAccountStore,
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
@@ -91,6 +93,7 @@ class ServiceOverrides(TypedDict, total=False):
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    account: AccountStore
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -162,6 +165,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "events": RecordingSecurityEvents(),
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
+        "account": MemoryAccountStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

@@ -252,3 +252,33 @@ class AdminClient:
         else:
             result = await self.request("DELETE", paths.LOCKOUTS, params=selector)
         return result
+
+    # --- a user's grants and sessions (docs/account.md) -------------------------------------
+
+    def _user_path(self, user: str, *rest: str) -> str:
+        parts = [paths.USERS, quote(user, safe=""), *(quote(r, safe="") for r in rest)]
+        return "/".join(parts)
+
+    async def list_user_grants(self, user: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.request("GET", self._user_path(user, "grants"))
+        return found
+
+    async def revoke_user_grant(self, user: str, client_id: str) -> dict[str, Any]:
+        path = self._user_path(user, "grants", client_id)
+        result: dict[str, Any] = await self.request("DELETE", path)
+        return result
+
+    async def revoke_user_grants(self, user: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request("DELETE", self._user_path(user, "grants"))
+        return result
+
+    async def list_user_sessions(self, user: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.request("GET", self._user_path(user, "sessions"))
+        return found
+
+    async def end_user_session(self, user: str, sid: str) -> None:
+        await self.request("DELETE", self._user_path(user, "sessions", sid))
+
+    async def end_user_sessions(self, user: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request("DELETE", self._user_path(user, "sessions"))
+        return result

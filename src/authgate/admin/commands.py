@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from authgate.admin.account_commands import grants_group, sessions_group
 from authgate.admin.backends import AdminBackend
 from authgate.admin.cli_support import (
     Target,
@@ -331,6 +332,10 @@ def users_enable(user: str, target: Target) -> None:
     """Enable a disabled user."""
     target.run(lambda b: b.update_user(user, {"enabled": True}))
     click.echo(f"enabled {user}")
+
+
+users_group.add_command(grants_group)
+users_group.add_command(sessions_group)
 
 
 @click.group("keys")

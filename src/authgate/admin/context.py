@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from authgate.admin.ports import (
+    AdminAccounts,
     AdminFailures,
     AdminInitialTokens,
     AdminKeys,
@@ -46,6 +47,7 @@ class AdminContext:
     failures: AdminFailures
     key_schedule: KeySchedule
     initial_tokens: AdminInitialTokens
+    accounts: AdminAccounts
     reload: Callable[[], Awaitable[None]]
     changes: ChangePublisher = field(default_factory=NoChangePublisher)
 

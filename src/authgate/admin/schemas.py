@@ -323,6 +323,40 @@ class ClearedOut(_Out):
     cleared: int = Field(description="How many counters were deleted.")
 
 
+class GrantOut(_Out):
+    """An app the user approved (a remembered consent)."""
+
+    client_id: str
+    client_name: str
+    scope: list[str]
+    granted_at: float
+
+
+class GrantRevokedOut(_Out):
+    client_id: str
+    tokens_revoked: int = Field(description="How many live tokens of the client were revoked.")
+
+
+class GrantsRevokedOut(_Out):
+    revoked: list[str] = Field(description="The client ids whose grants were revoked.")
+
+
+class UserSessionOut(_Out):
+    """A live login session of one user; ``device`` is the browser's User-Agent."""
+
+    sid: str
+    auth_time: int
+    expires_at: int
+    last_used_at: int | None
+    acr: str
+    amr: list[str]
+    user_agent: str
+
+
+class SessionsEndedOut(_Out):
+    ended: int = Field(description="How many sessions were ended (each with back-channel logout).")
+
+
 class ErrorOut(_Out):
     error: str
     error_description: str

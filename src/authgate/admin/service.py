@@ -9,6 +9,7 @@ The use cases depend on ports only (:mod:`authgate.admin.ports`, :mod:`authgate.
 
 from __future__ import annotations
 
+from authgate.admin.account_service import UserAccountAdmin
 from authgate.admin.client_service import ClientAdmin
 from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
@@ -34,3 +35,4 @@ class AdminService:
         self.events = EventAdmin(ctx)
         self.initial_tokens = InitialTokenAdmin(ctx)
         self.lockouts = LockoutAdmin(ctx)
+        self.accounts = UserAccountAdmin(ctx)

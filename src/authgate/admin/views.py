@@ -11,6 +11,7 @@ from authgate.admin.schemas import (
     AuditOut,
     ClearedOut,
     ClientOut,
+    GrantOut,
     InitialTokenOut,
     IssuedInitialTokenOut,
     KeyOut,
@@ -21,9 +22,18 @@ from authgate.admin.schemas import (
     SessionOut,
     SuccessorOut,
     UserOut,
+    UserSessionOut,
 )
 from authgate.admin_records import AuditRecord, SessionView
-from authgate.core.types import Client, InitialAccessToken, Scope, SecurityEvent, User
+from authgate.core.types import (
+    Approval,
+    Client,
+    InitialAccessToken,
+    LoginSession,
+    Scope,
+    SecurityEvent,
+    User,
+)
 
 #: Labels the one response that carries an initial access token's value.
 SHOWN_ONCE = (
@@ -186,3 +196,25 @@ def lockout_json(view: LockoutView) -> dict[str, Any]:
 
 def cleared_json(count: int) -> dict[str, Any]:
     return ClearedOut(cleared=count).model_dump(mode="json")
+
+
+def grant_json(grant: Approval) -> dict[str, Any]:
+    return GrantOut(
+        client_id=grant.client_id,
+        client_name=grant.client_name,
+        scope=list(grant.scope),
+        granted_at=grant.granted_at,
+    ).model_dump(mode="json")
+
+
+def user_session_json(session: LoginSession) -> dict[str, Any]:
+    """A user's session without its handle's hash."""
+    return UserSessionOut(
+        sid=session.sid,
+        auth_time=session.auth_time,
+        expires_at=session.expires_at,
+        last_used_at=session.last_used_at,
+        acr=session.acr,
+        amr=list(session.amr),
+        user_agent=session.user_agent,
+    ).model_dump(mode="json")

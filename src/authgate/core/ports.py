@@ -13,6 +13,8 @@ from typing import Any, NamedTuple, Protocol
 
 from authgate.appconfig import AppConfiguration
 from authgate.core.types import (
+    AppRevocation,
+    Approval,
     AuthorizationCode,
     Client,
     FailureCount,
@@ -97,6 +99,32 @@ class SessionStore(Protocol):
         ...
 
     async def end(self, session_hash: str) -> None: ...
+
+
+class AccountStore(Protocol):
+    """What the account page and the administrators see and change of one user: the apps
+    the user approved and the user's login sessions (docs/account.md)."""
+
+    async def approvals(self, user_id: str) -> list[Approval]:
+        """The user's remembered consents with their clients' names, newest first."""
+        ...
+
+    async def revoke_approval(self, user_id: str, client_id: str, now: float) -> AppRevocation:
+        """Delete the user's consent for the client and revoke every live token the client
+        holds for the user (access and refresh, offline or not), in one transaction."""
+        ...
+
+    async def sessions(self, user_id: str, now: float) -> list[LoginSession]:
+        """The user's live (not ended, not expired) login sessions, newest login first."""
+        ...
+
+    async def session_by_sid(self, sid: str) -> LoginSession | None:
+        """The login session ``sid`` until it is ended (expiry is the caller's check)."""
+        ...
+
+    async def touch(self, session_hash: str, now: float) -> None:
+        """Record that the session served a request at ``now``."""
+        ...
 
 
 class InteractionStore(Protocol):
@@ -440,4 +468,5 @@ class Services:
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    account: AccountStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

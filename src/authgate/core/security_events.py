@@ -30,6 +30,8 @@ class EventKind(StrEnum):
     CLIENT_REGISTERED = "client_registered"
     CLIENT_DELETED = "client_deleted"
     BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
+    APP_REVOKED = "app_revoked"
+    SESSION_ENDED = "session_ended"
 
 
 def record(

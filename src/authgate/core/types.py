@@ -197,6 +197,30 @@ class LoginSession:
     expires_at: int
     acr: str = "simple_password_auth"
     amr: tuple[str, ...] = ("pwd",)
+    #: The User-Agent of the browser that signed in ("" when unknown), at most 512 characters.
+    user_agent: str = ""
+    #: When the session last served a request (the account page, an authorization).
+    last_used_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """What a user approved for a client (a remembered consent), with the client's name."""
+
+    client_id: str
+    client_name: str
+    scope: tuple[str, ...]
+    granted_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AppRevocation:
+    """What revoking a user's approval of a client did."""
+
+    #: Whether there was an approval to delete.
+    approval: bool
+    #: How many of the client's live tokens for the user were revoked.
+    tokens: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,6 +115,9 @@ class SessionRow(Base):
     acr: Mapped[str] = mapped_column(String(255))
     amr: Mapped[list[Any]] = mapped_column(JSON)
     ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: The User-Agent of the browser that signed in (for the account page), cut to 512.
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    last_used_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class InteractionRow(Base):

@@ -16,6 +16,8 @@ _sessions = table_of(SessionRow)
 _interactions = table_of(InteractionRow)
 _consents = table_of(ConsentRow)
 _users = table_of(UserRow)
+#: The longest User-Agent kept (the column's width).
+USER_AGENT_MAX = 512
 
 
 def _params_for(table: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -85,12 +87,14 @@ class SqlSessionStore:
             "acr": session.acr,
             "amr": orjson.dumps(list(session.amr)).decode(),
             "ended_at": None,
+            "user_agent": session.user_agent[:USER_AGENT_MAX] or None,
+            "last_used_at": session.last_used_at,
         }
         await self._db.transact([Step(INSERT_SESSION, params)])
 
     async def get(self, session_hash: str) -> LoginSession | None:
         row = await self._db.fetch_one(GET_SESSION, {"session_hash": session_hash})
-        return None if row is None else _session(row)
+        return None if row is None else session_of(row)
 
     async def state(self, session_hash: str, client_id: str) -> SessionState | None:
         params = {"session_hash": session_hash, "client_id": client_id}
@@ -99,7 +103,7 @@ class SqlSessionStore:
             return None
         consented = row["consented"]
         return SessionState(
-            session=_session(row),
+            session=session_of(row),
             client_id=client_id,
             user_enabled=bool(row["user_enabled"]),
             consented=frozenset(consented.split()) if consented else frozenset(),
@@ -109,7 +113,8 @@ class SqlSessionStore:
         await self._db.transact([Step(DELETE_SESSION, {"session_hash": session_hash})])
 
 
-def _session(row: Row) -> LoginSession:
+def session_of(row: Row) -> LoginSession:
+    """A ``sessions`` row as a :class:`LoginSession`."""
     amr = row["amr"]
     return LoginSession(
         session_hash=row["session_hash"],
@@ -119,6 +124,8 @@ def _session(row: Row) -> LoginSession:
         expires_at=row["expires_at"],
         acr=row["acr"],
         amr=tuple(orjson.loads(amr) if isinstance(amr, str) else amr),
+        user_agent=row["user_agent"] or "",
+        last_used_at=row["last_used_at"],
     )
 
 

@@ -15,6 +15,7 @@ from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.web import interaction
+from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
 from authgate.web.endpoints import (
@@ -59,6 +60,7 @@ def routes() -> list[Route]:
         Route(path, wellknown.openid_configuration, methods=["GET"])
         for path in endpoints.DISCOVERY_PATHS
     ]
+    table += account_routes()
     table += config_api_routes()
     table += health_routes()
     table += playground_routes()

@@ -18,7 +18,7 @@ from authgate.core.types import Interaction
 from authgate.crypto.handles import handle_hash
 from authgate.errors import LoginFailed
 from authgate.web import cookies
-from authgate.web.context import form, query, secure_cookies, services
+from authgate.web.context import form, query, secure_cookies, services, user_agent
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
@@ -76,6 +76,7 @@ async def login_submit(request: Request) -> Response:
             svc,
             source=source(request),
             devices=devices,
+            user_agent=user_agent(request),
         )
     except LoginFailed as exc:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None

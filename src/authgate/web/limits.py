@@ -27,7 +27,7 @@ from starlette.types import Scope
 from authgate.core.params import MAX_PARAMETERS
 from authgate.errors import HeaderFieldsTooLarge, InvalidRequest, OAuthError, UriTooLong
 from authgate.settings import Settings
-from authgate.web.errors import BROWSER_PATHS, error_body, error_page
+from authgate.web.errors import error_body, error_page, is_browser_path
 from authgate.web.responses import json_response
 
 #: Set in a request's scope by a protocol that has already bounded its header fields.
@@ -70,7 +70,7 @@ def too_many_parameters() -> InvalidRequest:
 
 def refusal(path: str, exc: OAuthError) -> Response:
     """The response refusing a request to ``path`` with ``exc``, in that endpoint's format."""
-    if path in BROWSER_PATHS:
+    if is_browser_path(path):
         return error_page(exc)
     return json_response(error_body(exc, with_reason=False), exc.status_code, headers=exc.headers)
 

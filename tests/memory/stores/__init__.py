@@ -1,6 +1,7 @@
 """One in-memory class per storage port of :mod:`authgate.core.ports`, over shared
 :class:`Tables` (see :mod:`tests.memory.stores.tables` for why no lock is needed)."""
 
+from tests.memory.stores.accounts import MemoryAccountStore
 from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.failures import MemoryFailureStore
 from tests.memory.stores.grants import MemoryGrantStore
@@ -16,6 +17,7 @@ from tests.memory.stores.tables import Tables
 from tests.memory.stores.users import MemoryScopeStore, MemoryUserStore
 
 __all__ = [
+    "MemoryAccountStore",
     "MemoryAssertionStore",
     "MemoryClientStore",
     "MemoryConsentStore",

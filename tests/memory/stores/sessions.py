@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import orjson
 
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, SessionState
+from authgate.storage.sessions import USER_AGENT_MAX
 from tests.memory.stores.tables import Consent, Tables, require_new
 
 #: ``SqlConsentStore.grant`` retries its compare-and-set this many times, then gives up.
@@ -29,6 +30,8 @@ class MemorySessionStore:
             session.expires_at,
             session.acr,
             tuple(session.amr),
+            session.user_agent[:USER_AGENT_MAX],
+            session.last_used_at,
         )
 
     async def get(self, session_hash: str) -> LoginSession | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from authgate.core.ports import (
+    AccountStore,
     AssertionStore,
     ClientStore,
     ConsentStore,
@@ -35,6 +36,7 @@ from authgate.core.ports import (
     SessionStore,
     UserStore,
 )
+from authgate.storage.accounts import SqlAccountStore
 from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
@@ -49,6 +51,7 @@ from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlS
 from authgate.storage.users import SqlScopeStore, SqlUserStore
 from tests.conftest import empty_pg
 from tests.memory.stores import (
+    MemoryAccountStore,
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
@@ -86,6 +89,7 @@ class Ports:
     rate_counters: RateCounterStore
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    account: AccountStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -106,6 +110,7 @@ def memory_ports(tables: Tables) -> Ports:
         rate_counters=MemoryRateCounterStore(tables),
         initial_tokens=MemoryInitialAccessTokenStore(tables),
         failures=MemoryFailureStore(tables),
+        account=MemoryAccountStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -126,6 +131,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         rate_counters=SqlRateCounterStore(db),
         initial_tokens=SqlInitialAccessTokenStore(db),
         failures=SqlFailureStore(db, screen=False),
+        account=SqlAccountStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 

@@ -87,12 +87,14 @@ async def login(
     *,
     source: str = UNKNOWN_SOURCE,
     devices: str | None = None,
+    user_agent: str = "",
 ) -> tuple[Interaction, LoginSession, str]:
     """Check the credentials under brute-force protection and open a login session.
 
     Args:
         source: The request's source address (what failures are counted under).
         devices: The browser's device cookie, if any (:mod:`authgate.core.protection.device`).
+        user_agent: The browser's User-Agent, kept with the session for the account page.
 
     Returns:
         The updated interaction, the new session and the session cookie value.
@@ -124,6 +126,8 @@ async def login(
         expires_at=now + svc.config.current.sessionIdLifetime,
         acr=PASSWORD_ACR,
         amr=PASSWORD_AMR,
+        user_agent=user_agent,
+        last_used_at=now,
     )
     await svc.sessions.add(session)
     updated = dataclasses.replace(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from authgate.core.account.client import is_first_party
 from authgate.core.authorize import (
     error_redirect,
     redirect_uris,
@@ -165,7 +166,7 @@ async def decide(
             raise await error_redirect.checked(error, request.client_id, svc, state=state)
         return NeedLogin()
     assert state is not None
-    if consented:
+    if consented or is_first_party(request.client_id):
         return Approved()
     if "consent" in request.prompt or not set(request.scope) <= state.consented:
         if "none" in request.prompt:

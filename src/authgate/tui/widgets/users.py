@@ -1,4 +1,5 @@
-"""Auth Server → Users: search users; enable or disable them."""
+"""Auth Server → Users: search users; enable or disable them; ``a`` opens a user's account
+(apps approved and sessions, :mod:`authgate.tui.widgets.account`)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
+from authgate.tui.widgets.account import UserAccountScreen
 from authgate.tui.widgets.confirm import ConfirmDialog
 from authgate.tui.widgets.table_pane import TablePane
 
 
 class UsersPane(TablePane):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "toggle_enabled", "Enable/disable")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "toggle_enabled", "Enable/disable"),
+        Binding("a", "account", "Account"),
+    ]
     COLUMNS = (
         ("Username", "username"),
         ("Email", "email"),
@@ -37,3 +42,8 @@ class UsersPane(TablePane):
                 await self.call(change, f"{user['username']} {'enabled' if enable else 'disabled'}")
 
         self.app.push_screen(ConfirmDialog(f"{verb} {user['username']}?"), confirmed)
+
+    def action_account(self) -> None:
+        user = self.selected()
+        if user is not None:
+            self.app.push_screen(UserAccountScreen(self.client, user))

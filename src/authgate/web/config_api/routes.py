@@ -20,6 +20,7 @@ from authgate.admin.schemas import ClientIn
 from authgate.admin.views import client_json
 from authgate.core.params import check_json
 from authgate.errors import InvalidRequest
+from authgate.web.config_api.accounts import routes as account_routes
 from authgate.web.config_api.auth import authenticate
 from authgate.web.config_api.directory import routes as directory_routes
 from authgate.web.config_api.initial_tokens import routes as initial_token_routes
@@ -110,5 +111,6 @@ def routes() -> list[Route]:
         *ops_routes(),
         *initial_token_routes(),
         *lockout_routes(),
+        *account_routes(),
         Route(paths.OPENAPI, openapi, methods=["GET"]),
     ]

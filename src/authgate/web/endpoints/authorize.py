@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core import endpoints
+from authgate.core.account import service as account
 from authgate.core.authorize import error_redirect, interaction
 from authgate.core.authorize import request as core
 from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
@@ -76,6 +77,7 @@ async def authorize(request: Request) -> Response:
     if isinstance(decision, Approved):
         assert session is not None
         result = await core.issue(auth_request, session, client, svc)
+        await account.note_use(session, svc)
         return deliver(result.redirect_uri, result.params, svc, response_mode=result.response_mode)
     ix, secret = await interaction.begin(
         auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc

@@ -1,0 +1,62 @@
+"""Auth Server → Users → a user's account (``a``): the apps the user approved and the user's
+sessions, revoked and ended through the real Config API."""
+
+from __future__ import annotations
+
+import httpx
+from textual.widgets import DataTable
+
+from authgate.runtime import Runtime
+from authgate.tui.app import AdminApp
+from authgate.tui.widgets.account import UserAccountScreen
+from authgate.tui.widgets.confirm import ConfirmDialog
+from tests.lifecycle import INTROSPECTION, basic, confidential_tokens
+from tests.support import Flow
+from tests.tui.conftest import settle
+
+
+def _rows(app: AdminApp, pane: str) -> list[tuple[str, ...]]:
+    table = app.screen.query_one(f"#{pane} DataTable", DataTable)
+    return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+async def test_a_users_apps_and_sessions(
+    app: AdminApp, runtime: Runtime, http: httpx.AsyncClient, flow: Flow
+) -> None:
+    client, tokens = await confidential_tokens(flow, client_name="Photos")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")  # Users
+        await settle(pilot)
+        users = app.screen.query_one("#pane-users DataTable", DataTable)
+        rows = [str(users.get_row_at(i)[0]) for i in range(users.row_count)]
+        users.move_cursor(row=rows.index("alice"))
+        users.focus()
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, UserAccountScreen)
+        [grant] = _rows(app, "pane-user-grants")
+        assert grant[:2] == ("Photos", client["client_id"])
+        [session] = _rows(app, "pane-user-sessions")
+        assert session[4].startswith("python-httpx/")
+
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert _rows(app, "pane-user-grants") == []
+
+        app.screen.query_one("#pane-user-sessions DataTable", DataTable).focus()
+        await pilot.press("D", "y")
+        await settle(pilot)
+        assert _rows(app, "pane-user-sessions") == []
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, UserAccountScreen)
+    introspected = await http.post(
+        INTROSPECTION,
+        data={"token": tokens["access_token"]},
+        headers=basic(client["client_id"], client["client_secret"]),
+    )
+    assert introspected.json() == {"active": False}
