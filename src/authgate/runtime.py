@@ -38,6 +38,7 @@ from authgate.storage.change_feed import ChangeFeed, change_feed
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
+from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.engine import Database, IntegrityViolation
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
@@ -259,6 +260,7 @@ class Runtime:
             logout=backchannel,
             events=events,
             initial_tokens=SqlInitialAccessTokenStore(db),
+            devices=SqlDeviceAuthorizationStore(db),
             failures=failures,
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback

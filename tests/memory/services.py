@@ -16,6 +16,7 @@ from authgate.core.ports import (
     Clock,
     ConfigSource,
     ConsentStore,
+    DeviceAuthorizationStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -48,6 +49,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryDeviceAuthorizationStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
@@ -91,6 +93,7 @@ class ServiceOverrides(TypedDict, total=False):
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    devices: DeviceAuthorizationStore
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -162,6 +165,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "events": RecordingSecurityEvents(),
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
+        "devices": MemoryDeviceAuthorizationStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

@@ -30,6 +30,8 @@ class EventKind(StrEnum):
     CLIENT_REGISTERED = "client_registered"
     CLIENT_DELETED = "client_deleted"
     BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
+    DEVICE_AUTHORIZATION_DENIED = "device_authorization_denied"
+    USER_CODE_THROTTLED = "user_code_throttled"
 
 
 def record(

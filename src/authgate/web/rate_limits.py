@@ -36,6 +36,8 @@ FAMILIES = {
     endpoints.TOKEN: Family.TOKEN,
     endpoints.INTROSPECTION: Family.INTROSPECTION,
     endpoints.REVOKE: Family.REVOCATION,
+    endpoints.DEVICE_AUTHORIZATION: Family.DEVICE_AUTHORIZATION,
+    endpoints.DEVICE_PAGE: Family.DEVICE_VERIFICATION,
 }
 
 
