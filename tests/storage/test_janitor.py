@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import func, select
 
 from authgate.runtime import Runtime
 from authgate.storage.janitor import purge_expired
-from authgate.storage.models import AuthorizationCodeRow, InteractionRow, TokenRow
+from authgate.storage.models import (
+    AuthorizationCodeRow,
+    DeviceAuthorizationRow,
+    InteractionRow,
+    TokenRow,
+)
 from tests.support import FakeClock, Flow
+from tests.web.device_support import register_device_client, request_device
 
 
 async def _count(runtime: Runtime, model: type) -> int:
@@ -38,3 +45,17 @@ async def test_purge(flow: Flow, runtime: Runtime, clock: FakeClock) -> None:
         }
     )
     assert refreshed.status_code == 200
+
+
+async def test_expired_device_authorizations_are_purged(
+    http: httpx.AsyncClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    client = await register_device_client(http)
+    await request_device(http, client["client_id"])
+    clock.advance(900)
+    await request_device(http, client["client_id"])
+    assert await _count(runtime, DeviceAuthorizationRow) == 2
+    clock.advance(901)  # the first one's 1800 s are over, the second's are not
+    counts = await purge_expired(runtime.db, clock.now())
+    assert counts["device_authorizations"] == 1
+    assert await _count(runtime, DeviceAuthorizationRow) == 1
