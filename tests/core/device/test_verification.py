@@ -3,6 +3,8 @@ protection, the sign-in through the normal login interaction, one answer per cod
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from authgate.core.authorize import interaction as flow
@@ -12,7 +14,7 @@ from authgate.core.device.verification import DeviceCodeUnusable
 from authgate.core.protection import user_codes
 from authgate.core.security_events import EventKind
 from authgate.core.types import FailureKey
-from authgate.errors import InteractionError, UserCodeRejected
+from authgate.errors import InteractionError, UnauthorizedClient, UserCodeRejected
 from tests.core.device.support import SOURCE, device_client, request_device
 from tests.memory import add_session, add_user, advance, double, make_services
 from tests.memory.doubles import RecordingSecurityEvents
@@ -100,3 +102,12 @@ async def test_wrong_codes_are_counted_per_source_and_slowed_down() -> None:
 def test_a_guess_is_counted_on_one_counter_of_its_source() -> None:
     attempt = user_codes.attempt_of(SOURCE)
     assert attempt.counters() == (FailureKey("user_code", "-", SOURCE),)
+
+
+async def test_a_code_of_a_client_disabled_since_is_refused() -> None:
+    svc = make_services()
+    client = await device_client(svc)
+    device = await request_device(svc, client)
+    await svc.clients.replace(dataclasses.replace(client, disabled=True))
+    with pytest.raises(UnauthorizedClient):
+        await verification.find(device["user_code"], svc, source=SOURCE)

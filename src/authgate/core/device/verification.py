@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from authgate.core.authorize import interaction as flow
+from authgate.core.authorize import request as authorize
 from authgate.core.authorize.request import NeedDeviceApproval, NeedLogin
 from authgate.core.ports import Services
 from authgate.core.protection import user_codes as protection
@@ -64,8 +65,11 @@ async def find(typed: str, svc: Services, *, source: str) -> DeviceAuthorization
     Raises:
         UserCodeRejected: not a live code, or this source must wait.
         DeviceCodeUnusable: the code's request expired or was already answered.
+        UnauthorizedClient: the device's client was deleted, disabled or expired since.
     """
-    return _usable(await protection.lookup(typed, svc, source=source), svc)
+    request = _usable(await protection.lookup(typed, svc, source=source), svc)
+    await authorize.load_client(request.client_id, svc)
+    return request
 
 
 async def start(
