@@ -224,3 +224,24 @@ async def test_signed_in_users_go_straight_to_the_approval(http: httpx.AsyncClie
     response = await http.get(DEVICE_PAGE, params={"user_code": second["user_code"]})
     assert response.status_code == 303
     assert response.headers["location"].startswith(DEVICE_PAGE + "?ix=")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_device_interaction_never_reaches_the_consent_page(
+    http: httpx.AsyncClient,
+) -> None:
+    client = await register_device_client(http)
+    device = await request_device(http, client["client_id"])
+    started = await http.get(DEVICE_PAGE, params={"user_code": device["user_code"]})
+    ix = started.headers["location"].split("ix=")[1]
+    consent = await http.get("/jans-auth/authorize.htm", params={"ix": ix})
+    assert consent.status_code == 400 and "text/html" in consent.headers["content-type"]
+    login = await http.get(started.headers["location"])
+    action, fields = hidden_form(login.text)
+    await http.post(action, data=fields | {"username": USERNAME, "password": PASSWORD})
+    posted = await http.post(
+        "/jans-auth/authorize.htm", data={"ix": ix, "csrf": fields["csrf"], "decision": "allow"}
+    )
+    assert posted.status_code == 400
+    pending = await poll(http, client["client_id"], device["device_code"])
+    assert pending.json()["error"] == "authorization_pending"

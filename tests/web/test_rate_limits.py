@@ -77,6 +77,11 @@ def _assert_limited(response: httpx.Response, retry_after: int, what: str) -> No
     assert response.status_code == 429, response.text
     assert response.headers["retry-after"] == str(retry_after)
     assert response.headers["cache-control"] == "no-store"
+    description = f"Too many {what} from this address; retry after {retry_after} seconds"
+    if response.url.path == endpoints.DEVICE_PAGE:  # a page people read
+        assert response.headers["content-type"].startswith("text/html")
+        assert "temporarily_unavailable" in response.text and description in response.text
+        return
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
         "error": "temporarily_unavailable",
