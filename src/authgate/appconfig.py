@@ -28,8 +28,16 @@ IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none",
 IMPLEMENTED_ASSERTION_ALGS = tuple(
     f"{family}{bits}" for family in ("RS", "PS", "ES") for bits in (256, 384, 512)
 )
+#: The device authorization grant (RFC 8628 §3.4).
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 #: Grant types this server implements at the token or authorization endpoint.
-IMPLEMENTED_GRANT_TYPES = ("authorization_code", "implicit", "refresh_token", "client_credentials")
+IMPLEMENTED_GRANT_TYPES = (
+    "authorization_code",
+    "implicit",
+    "refresh_token",
+    "client_credentials",
+    DEVICE_CODE_GRANT,
+)
 #: Response types this server implements at the authorization endpoint (OIDC Core §3,
 #: OAuth 2.0 Multiple Response Type Encoding Practices §3-§5), in canonical spelling; the
 #: order of the parts in a request or in ``responseTypesSupported`` does not matter.
@@ -93,6 +101,21 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
         1800,
         description="How long a pending login/consent interaction stays valid, in seconds.",
     )
+    deviceAuthzRequestExpiresIn: int = Field(
+        1800,
+        ge=60,
+        le=86400,
+        description="Lifetime in seconds of a device authorization request (RFC 8628 "
+        "§3.2 `expires_in`): how long its device code and user code stay valid.",
+    )
+    deviceAuthzTokenPollInterval: int = Field(
+        5,
+        ge=1,
+        le=600,
+        description="Seconds a device must wait between two token requests for one device "
+        "code (RFC 8628 §3.2 `interval`); each `slow_down` adds 5 s to that request's "
+        "interval (§3.5).",
+    )
 
     # --- dynamic client registration -----------------------------------------------------
     dynamicRegistrationEnabled: bool = Field(
@@ -124,6 +147,7 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
             "implicit",
             "refresh_token",
             "client_credentials",
+            DEVICE_CODE_GRANT,
         ],
         description="Grant types allowed server-wide.",
     )
@@ -133,6 +157,7 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
             "implicit",
             "refresh_token",
             "client_credentials",
+            DEVICE_CODE_GRANT,
         ],
         description="Grant types a dynamically registered client may have (client_credentials "
         "only a confidential client); registration refuses any other, naming it.",

@@ -39,6 +39,7 @@ from authgate.storage.change_feed import ChangeFeed, change_feed
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
+from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.engine import Database, IntegrityViolation
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
@@ -260,6 +261,7 @@ class Runtime:
             logout=backchannel,
             events=events,
             initial_tokens=SqlInitialAccessTokenStore(db),
+            devices=SqlDeviceAuthorizationStore(db),
             failures=failures,
             account=SqlAccountStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(

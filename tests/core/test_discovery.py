@@ -60,7 +60,7 @@ def test_default_document_member(member: str, value: object) -> None:
 def test_endpoints_are_under_the_issuer() -> None:
     assert URLS.authorization_endpoint == ISSUER + "/jans-auth/restv1/authorize"
     endpoints = {k: v for k, v in doc_for().items() if k.endswith(("_endpoint", "_uri"))}
-    assert len(endpoints) == 9
+    assert len(endpoints) == 10
     assert all(url.startswith(ISSUER + "/jans-auth/restv1/") for url in endpoints.values())
 
 
@@ -91,7 +91,12 @@ def test_claims_come_from_the_scopes() -> None:
         (
             {"oauth21ProfileEnabled": True},
             "grant_types_supported",
-            ["authorization_code", "refresh_token", "client_credentials"],
+            [
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
         ),
         (
             {"authorizationResponseIssParameterSupported": False},
@@ -102,7 +107,12 @@ def test_claims_come_from_the_scopes() -> None:
         (
             {"implicitFlowEnabled": False},
             "grant_types_supported",
-            ["authorization_code", "refresh_token", "client_credentials"],
+            [
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
         ),
         ({"codeChallengeMethodsSupported": ["S256"]}, "code_challenge_methods_supported", ["S256"]),
         ({"responseModesSupported": ["query"]}, "response_modes_supported", ["query"]),
@@ -203,7 +213,16 @@ def test_only_signable_algorithms_are_advertised(
 @pytest.mark.parametrize(
     ("update", "grants"),
     [
-        ({}, ["authorization_code", "implicit", "refresh_token", "client_credentials"]),
+        (
+            {},
+            [
+                "authorization_code",
+                "implicit",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
+        ),
         (
             {"grantTypesSupported": ["refresh_token", "authorization_code"]},
             ["authorization_code", "refresh_token"],
@@ -214,3 +233,14 @@ def test_only_signable_algorithms_are_advertised(
 )
 def test_grant_types(update: dict[str, Any], grants: list[str]) -> None:
     assert grant_types(CONFIG.model_copy(update=update)) == grants
+
+
+def test_the_device_authorization_endpoint_is_advertised_with_its_grant() -> None:
+    device = "urn:ietf:params:oauth:grant-type:device_code"
+    doc = doc_for()
+    assert device in doc["grant_types_supported"]
+    assert doc["device_authorization_endpoint"] == (
+        ISSUER + "/jans-auth/restv1/device_authorization"
+    )
+    without = doc_for(grantTypesSupported=["authorization_code"])
+    assert "device_authorization_endpoint" not in without

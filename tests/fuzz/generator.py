@@ -481,6 +481,36 @@ def t_consent(s: FuzzState, rng: random.Random) -> Template:
     return Template("consent POST", "POST", ep.CONSENT_PAGE, [], headers, form=form)
 
 
+def t_device(s: FuzzState, rng: random.Random) -> Template:
+    """The device flow (RFC 8628): its endpoint, its page (code entry, approval, answer) and
+    its grant at the token endpoint."""
+    choice = rng.randrange(4)
+    if choice == 0:
+        form = [("client_id", s.client_id), ("scope", rng.choice(["openid", "x", ""]))]
+        return Template("device authorization", "POST", ep.DEVICE_AUTHORIZATION, [],
+                        [(b"content-type", FORM)], form=form)  # fmt: skip
+    cookies = browser_cookies(s, rng)
+    if choice == 1:
+        code = rng.choice(["BCDF-GHJK", "bcdfghjk", "", "A" * 40, "\u0000", "BCDF GHJK "])
+        name = rng.choice(["user_code", "ix"])
+        value = code if name == "user_code" else s.consent_ix
+        return Template("device page GET", "GET", ep.DEVICE_PAGE, [(name, value)], cookies)
+    if choice == 2:
+        form = [
+            ("ix", s.consent_ix),
+            ("csrf", s.consent_csrf),
+            ("decision", rng.choice(["approve", "deny", "maybe"])),
+        ]
+        headers = [(b"content-type", FORM), *cookies]
+        return Template("device page POST", "POST", ep.DEVICE_PAGE, [], headers, form=form)
+    form = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("client_id", s.client_id),
+        ("device_code", rng.choice(["x", s.access_token, ""])),
+    ]
+    return Template("device token", "POST", ep.TOKEN, [], [(b"content-type", FORM)], form=form)
+
+
 def t_public_documents(s: FuzzState, rng: random.Random) -> Template:
     path = rng.choice([*ep.DISCOVERY_PATHS, ep.JWKS])
     query = [("x", "1")] if rng.random() < 0.2 else []
@@ -581,6 +611,7 @@ TEMPLATES: list[Callable[[FuzzState, random.Random], Template]] = [
     t_end_session,
     t_login,
     t_consent,
+    t_device,
     t_public_documents,
     t_config_api,
     t_config_api,

@@ -17,6 +17,7 @@ from authgate.core.ports import (
     Clock,
     ConfigSource,
     ConsentStore,
+    DeviceAuthorizationStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -50,6 +51,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryDeviceAuthorizationStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
@@ -94,6 +96,7 @@ class ServiceOverrides(TypedDict, total=False):
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
     account: AccountStore
+    devices: DeviceAuthorizationStore
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -166,6 +169,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
         "account": MemoryAccountStore(tables),
+        "devices": MemoryDeviceAuthorizationStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

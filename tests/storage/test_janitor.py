@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import func, select
 
 from authgate.runtime import Runtime
@@ -9,10 +10,12 @@ from authgate.storage.janitor import purge_expired
 from authgate.storage.models import (
     AuthorizationCodeRow,
     ClientOriginRow,
+    DeviceAuthorizationRow,
     InteractionRow,
     TokenRow,
 )
 from tests.support import FakeClock, Flow
+from tests.web.device_support import register_device_client, request_device
 
 
 async def _count(runtime: Runtime, model: type) -> int:
@@ -59,3 +62,17 @@ async def test_an_expired_client_takes_its_origins_along(
     assert await _count(runtime, ClientOriginRow) == 1
     assert await runtime.services.clients.origin_registered("https://short.example") is False
     assert await runtime.services.clients.get(short["client_id"], fresh=True) is None
+
+
+async def test_expired_device_authorizations_are_purged(
+    http: httpx.AsyncClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    client = await register_device_client(http)
+    await request_device(http, client["client_id"])
+    clock.advance(900)
+    await request_device(http, client["client_id"])
+    assert await _count(runtime, DeviceAuthorizationRow) == 2
+    clock.advance(901)  # the first one's 1800 s are over, the second's are not
+    counts = await purge_expired(runtime.db, clock.now())
+    assert counts["device_authorizations"] == 1
+    assert await _count(runtime, DeviceAuthorizationRow) == 1

@@ -50,7 +50,9 @@ def test_document_contents() -> None:
         "implicit",
         "refresh_token",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:device_code",
     ]
+    assert doc["device_authorization_endpoint"] == base + "/device_authorization"
     assert doc["acr_values_supported"] == ["simple_password_auth"]
     assert doc["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
+from authgate.appconfig import DEVICE_CODE_GRANT, IMPLEMENTED_GRANT_TYPES, AppConfiguration
 from authgate.core import profile
 from authgate.core.authorize import response_types
 from authgate.core.authorize.interaction import PASSWORD_ACR
@@ -103,6 +103,8 @@ def document(
         doc["token_endpoint_auth_signing_alg_values_supported"] = algs
         doc["revocation_endpoint_auth_signing_alg_values_supported"] = algs
         doc["introspection_endpoint_auth_signing_alg_values_supported"] = algs
+    if DEVICE_CODE_GRANT in doc["grant_types_supported"]:
+        doc["device_authorization_endpoint"] = urls.device_authorization_endpoint
     if registration_open(config):
         doc["registration_endpoint"] = urls.registration_endpoint
     return doc

@@ -17,8 +17,11 @@ REVOKE = f"{BASE}/revoke"
 INTROSPECTION = f"{BASE}/introspection"
 END_SESSION = f"{BASE}/end_session"
 PAR = f"{BASE}/par"
+DEVICE_AUTHORIZATION = f"{BASE}/device_authorization"
 LOGIN_PAGE = "/jans-auth/login.htm"
 CONSENT_PAGE = "/jans-auth/authorize.htm"
+#: The device verification page (RFC 8628 §3.3), at Janssen's path.
+DEVICE_PAGE = "/jans-auth/device_authorization.htm"
 DISCOVERY_PATHS = (
     "/.well-known/openid-configuration",
     "/jans-auth/.well-known/openid-configuration",
@@ -58,6 +61,14 @@ class EndpointUrls:
     @property
     def par_endpoint(self) -> str:
         return self.url(PAR)
+
+    @property
+    def device_authorization_endpoint(self) -> str:
+        return self.url(DEVICE_AUTHORIZATION)
+
+    @property
+    def device_verification_uri(self) -> str:
+        return self.url(DEVICE_PAGE)
 
     @property
     def revocation_endpoint(self) -> str:

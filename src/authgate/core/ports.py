@@ -17,6 +17,7 @@ from authgate.core.types import (
     Approval,
     AuthorizationCode,
     Client,
+    DeviceAuthorization,
     FailureCount,
     FailureKey,
     InitialAccessToken,
@@ -213,6 +214,55 @@ class GrantStore(Protocol):
 
         Returns how many grants were revoked.
         """
+        ...
+
+
+class DeviceAuthorizationStore(Protocol):
+    """Device authorization requests (RFC 8628), shared by every instance."""
+
+    async def add(self, request: DeviceAuthorization) -> bool:
+        """Store a new request; False, storing nothing, if its user code hash (or device
+        code hash) is taken by a stored request (the caller draws another user code)."""
+        ...
+
+    async def get(self, device_code_hash: str) -> DeviceAuthorization | None: ...
+
+    async def find(self, user_code_hash: str) -> DeviceAuthorization | None:
+        """The request whose user code hashes to ``user_code_hash``, whatever its state."""
+        ...
+
+    async def poll(self, device_code_hash: str, now: float, *, increase: int) -> bool:
+        """Record a token request for the device code at ``now``, atomically.
+
+        True if it came at least ``interval`` seconds after the previous one (or is the
+        first); otherwise the interval grows by ``increase`` seconds and False is returned
+        (``slow_down``, RFC 8628 §3.5). Both record ``now`` as the last poll. Of concurrent
+        polls at one moment, at most one returns True.
+        """
+        ...
+
+    async def decide(
+        self,
+        user_code_hash: str,
+        now: float,
+        *,
+        approved: bool,
+        user_id: str,
+        auth_time: int,
+        acr: str,
+        amr: Sequence[str],
+    ) -> bool:
+        """Record the user's answer: ``pending`` becomes ``approved`` or ``denied``, with who
+        answered. False, writing nothing, unless the request is pending and unexpired at
+        ``now``: of concurrent answers exactly one lands."""
+        ...
+
+    async def redeem(
+        self, device_code_hash: str, now: float, tokens: Sequence[TokenRecord]
+    ) -> bool:
+        """Mark an approved request ``issued`` and store ``tokens``, atomically. False,
+        storing nothing, unless it was ``approved``: of concurrent redemptions exactly one
+        gets tokens."""
         ...
 
 
@@ -469,4 +519,5 @@ class Services:
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
     account: AccountStore
+    devices: DeviceAuthorizationStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)

@@ -32,6 +32,8 @@ class EventKind(StrEnum):
     BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
     APP_REVOKED = "app_revoked"
     SESSION_ENDED = "session_ended"
+    DEVICE_AUTHORIZATION_DENIED = "device_authorization_denied"
+    USER_CODE_THROTTLED = "user_code_throttled"
 
 
 def record(

@@ -258,6 +258,10 @@ class AuthorizationRequest:
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()
     dpop_jkt: str | None = None
+    #: Set only on the request a device verification page starts (RFC 8628 §3.3): the hash
+    #: of the user code it approves. Such a request never reaches the authorization
+    #: endpoint's issuing: it ends on the device approval page.
+    user_code_hash: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -438,3 +442,37 @@ class FailureCount:
     last_at: float
     #: login counters: the account's user id, when the username exists (for administrators).
     user_id: str | None = None
+
+
+DeviceStatus = Literal["pending", "approved", "denied", "issued"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceAuthorization:
+    """A device authorization request (RFC 8628 §3.1-3.2), stored under the hashes of its
+    device code and of its normalised user code; neither value is stored.
+
+    ``status`` moves once from ``pending`` to ``approved`` or ``denied`` (the user's answer on
+    the verification page), and once from ``approved`` to ``issued`` (the token request that
+    received the tokens). ``interval`` is the polling interval in force for this request: it
+    grows by 5 s at every ``slow_down`` (RFC 8628 §3.5).
+    """
+
+    device_code_hash: str
+    user_code_hash: str
+    client_id: str
+    scope: tuple[str, ...]
+    issued_at: float
+    expires_at: float
+    interval: int
+    status: DeviceStatus = "pending"
+    last_polled_at: float | None = None
+    #: Set by the approval: who approved, and how they had signed in.
+    user_id: str | None = None
+    auth_time: int | None = None
+    acr: str | None = None
+    amr: tuple[str, ...] = ()
+    decided_at: float | None = None
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at

@@ -206,6 +206,28 @@ TOKENS_ROTATED = Index(
 )
 
 
+class DeviceAuthorizationRow(Base):
+    """Device authorization requests (RFC 8628), under the hash of the device code; the user
+    code is kept only as its HMAC (core/device/user_codes.py), unique while the row lives."""
+
+    __tablename__ = "device_authorizations"
+
+    device_code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    poll_interval: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    last_polled_at: Mapped[float | None] = mapped_column(Float)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    auth_time: Mapped[int | None] = mapped_column(BigInteger)
+    acr: Mapped[str | None] = mapped_column(String(255))
+    amr: Mapped[str] = mapped_column(String(255), default="")
+    decided_at: Mapped[float | None] = mapped_column(Float)
+
+
 class SessionClientRow(Base):
     """Which clients were issued a code in which login session (for back-channel logout).
 

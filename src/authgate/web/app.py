@@ -14,12 +14,13 @@ from starlette.routing import Route
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.web import interaction
+from authgate.web import device_page, interaction
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
 from authgate.web.endpoints import (
     authorize,
+    device_authorization,
     end_session,
     introspection,
     par,
@@ -55,6 +56,13 @@ def routes() -> list[Route]:
         Route(endpoints.LOGIN_PAGE, interaction.login_submit, methods=["POST"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_submit, methods=["POST"]),
+        Route(endpoints.DEVICE_PAGE, device_page.device_page, methods=["GET"]),
+        Route(endpoints.DEVICE_PAGE, device_page.device_answer, methods=["POST"]),
+        Route(
+            endpoints.DEVICE_AUTHORIZATION,
+            device_authorization.device_authorization,
+            methods=["POST"],
+        ),
     ]
     table += [
         Route(path, wellknown.openid_configuration, methods=["GET"])

@@ -41,7 +41,13 @@ from authgate.web.responses import json_response
 
 logger = logging.getLogger("authgate.web")
 BROWSER_PATHS = frozenset(
-    {endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE, endpoints.END_SESSION}
+    {
+        endpoints.AUTHORIZE,
+        endpoints.LOGIN_PAGE,
+        endpoints.CONSENT_PAGE,
+        endpoints.END_SESSION,
+        endpoints.DEVICE_PAGE,
+    }
 )
 #: The account page and its sub-pages are browser pages too (docs/account.md).
 ACCOUNT_ROOT = "/account"

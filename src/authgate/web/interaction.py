@@ -11,12 +11,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core.authorize import interaction as flow
-from authgate.core.authorize.request import AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.authorize.request import (
+    AuthorizationResponse,
+    NeedConsent,
+    NeedDeviceApproval,
+    NeedLogin,
+)
 from authgate.core.ports import Services
 from authgate.core.protection import device
 from authgate.core.types import Interaction
 from authgate.crypto.handles import handle_hash
-from authgate.errors import LoginFailed
+from authgate.errors import InteractionError, LoginFailed
 from authgate.web import cookies
 from authgate.web.context import form, query, secure_cookies, services, user_agent
 from authgate.web.delivery import deliver
@@ -37,7 +42,7 @@ async def _client_name(ix: Interaction, svc: Services) -> str:
 def _next(
     request: Request,
     ix: Interaction,
-    step: NeedLogin | NeedConsent | AuthorizationResponse,
+    step: NeedLogin | NeedConsent | NeedDeviceApproval | AuthorizationResponse,
     svc: Services,
 ) -> Response:
     if isinstance(step, AuthorizationResponse):
@@ -115,6 +120,8 @@ async def login_submit(request: Request) -> Response:
 async def consent_page(request: Request) -> Response:
     svc = services(request)
     ix = await _load(request, query(request), svc)
+    if flow.for_device(ix):
+        raise InteractionError("a device verification is answered on the device page")
     session = await flow.session_of(ix, svc)
     user = await svc.users.get(session.user_id)
     known = {s.scope_id: s for s in await svc.scopes.all()}

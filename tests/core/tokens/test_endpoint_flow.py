@@ -27,8 +27,13 @@ async def test_missing_grant_type_is_invalid_request() -> None:
     assert caught.value.description == "The request is missing the grant_type parameter"
 
 
-def test_the_endpoint_knows_three_grants() -> None:
-    assert sorted(GRANTS) == ["authorization_code", "client_credentials", "refresh_token"]
+def test_the_endpoint_knows_four_grants() -> None:
+    assert sorted(GRANTS) == [
+        "authorization_code",
+        "client_credentials",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -36,7 +41,6 @@ def test_the_endpoint_knows_three_grants() -> None:
     [
         "password",  # never implemented
         "implicit",  # a grant of the authorization endpoint, not of this one
-        "urn:ietf:params:oauth:grant-type:device_code",
         "urn:ietf:params:oauth:grant-type:jwt-bearer",
         "AUTHORIZATION_CODE",
     ],

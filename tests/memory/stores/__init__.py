@@ -3,6 +3,7 @@
 
 from tests.memory.stores.accounts import MemoryAccountStore
 from tests.memory.stores.clients import MemoryClientStore
+from tests.memory.stores.devices import MemoryDeviceAuthorizationStore
 from tests.memory.stores.failures import MemoryFailureStore
 from tests.memory.stores.grants import MemoryGrantStore
 from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
@@ -21,6 +22,7 @@ __all__ = [
     "MemoryAssertionStore",
     "MemoryClientStore",
     "MemoryConsentStore",
+    "MemoryDeviceAuthorizationStore",
     "MemoryFailureStore",
     "MemoryGrantStore",
     "MemoryInitialAccessTokenStore",

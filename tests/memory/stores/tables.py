@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from authgate.core.types import (
     AuthorizationCode,
     Client,
+    DeviceAuthorization,
     FailureKey,
     InitialAccessToken,
     Interaction,
@@ -95,6 +96,8 @@ class Tables:
     #: token_id -> initial access token (its ``uses`` and ``revoked_at`` replaced on change)
     initial_tokens: dict[str, InitialAccessToken] = field(default_factory=dict)
     failures: dict[FailureKey, Failures] = field(default_factory=dict)
+    #: device_code_hash -> device authorization request
+    devices: dict[str, DeviceAuthorization] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from authgate.core.ports import (
     AssertionStore,
     ClientStore,
     ConsentStore,
+    DeviceAuthorizationStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -40,6 +41,7 @@ from authgate.storage.accounts import SqlAccountStore
 from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
+from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.engine import Database
 from authgate.storage.failures import SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
@@ -55,6 +57,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryDeviceAuthorizationStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
@@ -90,6 +93,7 @@ class Ports:
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
     account: AccountStore
+    devices: DeviceAuthorizationStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -111,6 +115,7 @@ def memory_ports(tables: Tables) -> Ports:
         initial_tokens=MemoryInitialAccessTokenStore(tables),
         failures=MemoryFailureStore(tables),
         account=MemoryAccountStore(tables),
+        devices=MemoryDeviceAuthorizationStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -132,6 +137,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         initial_tokens=SqlInitialAccessTokenStore(db),
         failures=SqlFailureStore(db, screen=False),
         account=SqlAccountStore(db),
+        devices=SqlDeviceAuthorizationStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 

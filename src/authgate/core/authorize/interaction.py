@@ -12,7 +12,13 @@ import hmac
 import uuid
 
 from authgate.core.authorize import request as authorize
-from authgate.core.authorize.request import Approved, AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.authorize.request import (
+    Approved,
+    AuthorizationResponse,
+    NeedConsent,
+    NeedDeviceApproval,
+    NeedLogin,
+)
 from authgate.core.ports import Services
 from authgate.core.protection import login as password_login
 from authgate.core.protection.attempts import UNKNOWN_SOURCE
@@ -147,7 +153,13 @@ async def session_of(interaction: Interaction, svc: Services) -> LoginSession:
     return session
 
 
-Next = NeedLogin | NeedConsent | AuthorizationResponse
+Next = NeedLogin | NeedConsent | NeedDeviceApproval | AuthorizationResponse
+
+
+def for_device(interaction: Interaction) -> bool:
+    """Whether the interaction was started by the device verification page (RFC 8628 §3.3):
+    it ends with the user's answer on that page, never with an authorization response."""
+    return interaction.request.user_code_hash is not None
 
 
 async def advance(
@@ -158,6 +170,8 @@ async def advance(
     Raises:
         RedirectError: the request ends in an error for the client.
     """
+    if for_device(interaction):
+        return NeedDeviceApproval()
     state = await svc.sessions.state(session.session_hash, interaction.request.client_id)
     decision = await authorize.decide(
         interaction.request, state, svc, fresh_login=interaction.login_done, consented=consented
@@ -172,6 +186,8 @@ async def finish(
     interaction: Interaction, session: LoginSession, svc: Services
 ) -> AuthorizationResponse:
     """Close the interaction (single use) and issue the response."""
+    if for_device(interaction):
+        raise InteractionError("a device verification is answered on the device page")
     if not await svc.interactions.delete(interaction.interaction_id):
         raise InteractionError("the interaction was already completed")
     client = await authorize.load_client(interaction.request.client_id, svc)
@@ -193,6 +209,8 @@ async def consent(
             is closed and no consent is recorded.
     """
     request = interaction.request
+    if for_device(interaction):
+        raise InteractionError("a device verification is answered on the device page")
     try:
         await authorize.load_client(request.client_id, svc)
     except UnauthorizedClient:
@@ -218,6 +236,7 @@ __all__ = [
     "check_csrf",
     "consent",
     "finish",
+    "for_device",
     "load",
     "login",
     "session_of",

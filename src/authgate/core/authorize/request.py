@@ -48,6 +48,12 @@ class NeedConsent:
 
 
 @dataclass(frozen=True, slots=True)
+class NeedDeviceApproval:
+    """A device verification interaction (RFC 8628 §3.3) has its signed-in user: the user
+    approves or denies the device on the device page."""
+
+
+@dataclass(frozen=True, slots=True)
 class Approved:
     """Everything is in place: the response (code and/or tokens) can be issued."""
 

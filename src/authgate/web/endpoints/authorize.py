@@ -11,7 +11,7 @@ from authgate.core import endpoints
 from authgate.core.account import service as account
 from authgate.core.authorize import error_redirect, interaction
 from authgate.core.authorize import request as core
-from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
+from authgate.core.authorize.request import Approved, NeedConsent, NeedDeviceApproval, NeedLogin
 from authgate.core.ports import Services
 from authgate.core.types import LoginSession, SessionState
 from authgate.crypto.handles import handle_hash
@@ -46,16 +46,23 @@ async def current_session_state(
     return None if hashed is None else await error_redirect.live_state(hashed, client_id, svc)
 
 
+_PAGES: dict[type, str] = {
+    NeedLogin: endpoints.LOGIN_PAGE,
+    NeedConsent: endpoints.CONSENT_PAGE,
+    NeedDeviceApproval: endpoints.DEVICE_PAGE,
+}
+
+
 def interaction_redirect(
     request: Request,
     interaction_id: str,
-    step: NeedLogin | NeedConsent,
+    step: NeedLogin | NeedConsent | NeedDeviceApproval,
     browser_secret: str,
     svc: Services,
     status_code: int = 302,
 ) -> Response:
-    """Send the browser to the login or consent page of an interaction."""
-    path = endpoints.LOGIN_PAGE if isinstance(step, NeedLogin) else endpoints.CONSENT_PAGE
+    """Send the browser to the login, consent or device approval page of an interaction."""
+    path = _PAGES[type(step)]
     response = redirect(f"{path}?{urlencode({'ix': interaction_id})}", status_code=status_code)
     cookies.set_cookie(
         response,
