@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_registration import RegistrationPolicyProperties
+from authgate.appconfig_resources import TOKEN_EXCHANGE, ResourceProperties
 from authgate.appconfig_security import SecurityProperties
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
@@ -29,7 +30,13 @@ IMPLEMENTED_ASSERTION_ALGS = tuple(
     f"{family}{bits}" for family in ("RS", "PS", "ES") for bits in (256, 384, 512)
 )
 #: Grant types this server implements at the token or authorization endpoint.
-IMPLEMENTED_GRANT_TYPES = ("authorization_code", "implicit", "refresh_token", "client_credentials")
+IMPLEMENTED_GRANT_TYPES = (
+    "authorization_code",
+    "implicit",
+    "refresh_token",
+    "client_credentials",
+    TOKEN_EXCHANGE,
+)
 #: Response types this server implements at the authorization endpoint (OIDC Core §3,
 #: OAuth 2.0 Multiple Response Type Encoding Practices §3-§5), in canonical spelling; the
 #: order of the parts in a request or in ``responseTypesSupported`` does not matter.
@@ -67,14 +74,17 @@ class ClientAuthenticationFilter(BaseModel):
     baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
 
 
-class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, SecurityProperties):
+class AppConfiguration(
+    RateLimitProperties, RegistrationPolicyProperties, ResourceProperties, SecurityProperties
+):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
     The browser-security members (CORS, PAR, DPoP, signing keys, OAuth 2.1 profile) are
     declared in :class:`authgate.appconfig_security.SecurityProperties`, the per-source rate
     limits in :class:`authgate.appconfig_rates.RateLimitProperties`, the registration
     policy (who may register, trusted hosts, software statements) in
-    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`.
+    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, resource
+    indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
@@ -125,7 +135,8 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
             "refresh_token",
             "client_credentials",
         ],
-        description="Grant types allowed server-wide.",
+        description="Grant types allowed server-wide. Token exchange "
+        "(`urn:ietf:params:oauth:grant-type:token-exchange`, RFC 8693) is off until added here.",
     )
     grantTypesSupportedByDynamicRegistration: list[str] = Field(
         default_factory=lambda: [
