@@ -363,3 +363,26 @@ async def test_an_id_token_actor_names_its_user() -> None:
     act = s.svc.keys.verify(body["access_token"])["act"]
     assert act["client_id"] == s.frontend.client_id
     assert act["sub"] == s.svc.keys.verify(body["access_token"])["sub"]
+
+
+async def test_a_rotated_refresh_token_revokes_its_grant() -> None:
+    s = await _setup()
+    own = await refreshing_client(
+        s.svc,
+        secret=SECRET,
+        grant_types=["authorization_code", "refresh_token", TOKEN_EXCHANGE],
+        token_exchange_audiences=[DOWNSTREAM],
+    )
+    auth = basic(own.client_id, SECRET)
+    issued = await issue_code(s.svc, own, method=None)
+    first = await token(code_form(issued), auth, s.svc)
+    form = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    second = await token(form, auth, s.svc)
+    # within the grace window: refused, nothing revoked
+    with pytest.raises(InvalidGrant, match="invalid, expired or revoked"):
+        await token(_form(first["refresh_token"], REFRESH_TOKEN_TYPE), auth, s.svc)
+    assert (await _record(s.svc, second["refresh_token"])).revoked_at is None
+    advance(s.svc, s.svc.config.current.refreshTokenReuseGracePeriod + 1)
+    with pytest.raises(InvalidGrant, match="already used"):
+        await token(_form(first["refresh_token"], REFRESH_TOKEN_TYPE), auth, s.svc)
+    assert (await _record(s.svc, second["refresh_token"])).revoked_at is not None

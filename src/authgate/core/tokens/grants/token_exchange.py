@@ -20,6 +20,9 @@ must be meant for the requesting client: issued to it, or with its client_id in 
 audience (``additional_audience`` of the token's client, or an earlier exchange's
 ``audience``); a refresh token only by its own client.
 
+A rotated refresh token presented by its own client after ``refreshTokenReuseGracePeriod``
+revokes its grant, as a reuse at the refresh grant does (RFC 9700 §4.14.2).
+
 Errors: a subject or actor token that is unknown, expired, revoked, rotated or not meant for
 the client is ``invalid_grant``, like every other grant's credential (RFC 6749 §5.2; RFC 8693
 §2.2.2 names ``invalid_request`` for it, which authgate keeps for malformed requests and
@@ -210,6 +213,8 @@ async def _party(
         return await _id_token_party(value, client, svc, now, role)
     record = await svc.grants.get_token(handle_hash(value))
     wanted = "refresh_token" if kind == REFRESH_TOKEN_TYPE else "access_token"
+    if record is not None and record.kind == wanted == "refresh_token":
+        await _check_reuse(record, client, svc, now)
     if (
         record is None
         or record.kind != wanted
@@ -235,6 +240,19 @@ async def _party(
         amr=record.amr,
         act=record.act,
     )
+
+
+async def _check_reuse(record: TokenRecord, client: Client, svc: Services, now: float) -> None:
+    """A rotated refresh token presented by its own client after the reuse grace window is a
+    reuse, as at the refresh grant (RFC 9700 §4.14.2): its grant is revoked, and the exchange
+    refused. Within the window it is only refused."""
+    if record.used_at is None or record.revoked_at is not None:
+        return
+    grace = svc.config.current.refreshTokenReuseGracePeriod
+    if record.client_id != client.client_id or now < record.used_at + grace:
+        return
+    await svc.grants.revoke_grant(record.grant_id, now)
+    raise InvalidGrant("The refresh token was already used; the grant has been revoked")
 
 
 def _meant_for(client: Client, owner: Client, record: TokenRecord) -> bool:
