@@ -80,10 +80,19 @@ def narrowed(
     the requested resources, a subset of it (or of the client's allowed list when it is
     empty); without a request, ``authorized`` itself.
 
+    Every resource must also still be allowed for the client: one an administrator has
+    since removed from its list is no longer issued, even for an existing grant.
+
     Raises:
-        InvalidTarget: a malformed resource, or one outside what the grant authorized.
+        InvalidTarget: a malformed resource, one outside what the grant authorized, or one
+            no longer allowed for the client.
     """
+    permitted = allowed(client, config)
     asked = requested(form)
     if not asked:
-        return authorized
-    return check_allowed(asked, authorized or allowed(client, config))
+        return check_allowed(authorized, permitted)
+    if authorized and not set(asked) <= set(authorized):
+        raise InvalidTarget(
+            "The requested resource was not authorized for this grant (RFC 8707 §2.2)"
+        )
+    return check_allowed(asked, permitted)

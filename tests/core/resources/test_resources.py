@@ -136,3 +136,14 @@ def test_an_authorization_request_keeps_its_resources_through_json() -> None:
     legacy = request.to_json()
     del legacy["resource"]
     assert AuthorizationRequest.from_json(legacy).resource == ()
+
+
+def test_a_resource_removed_from_the_clients_list_is_no_longer_issued() -> None:
+    before = make_client(allowed_resources=(API, OTHER))
+    after = make_client(allowed_resources=(API,))
+    assert resources.narrowed({}, (API, OTHER), before, CONFIG) == (API, OTHER)
+    with pytest.raises(InvalidTarget, match="not allowed for this client"):
+        resources.narrowed({}, (API, OTHER), after, CONFIG)
+    assert resources.narrowed(joined(API), (API, OTHER), after, CONFIG) == (API,)
+    with pytest.raises(InvalidTarget, match="not authorized for this grant"):
+        resources.narrowed(joined(OTHER), (API,), before, CONFIG)
