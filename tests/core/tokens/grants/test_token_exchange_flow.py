@@ -386,3 +386,14 @@ async def test_a_rotated_refresh_token_revokes_its_grant() -> None:
     with pytest.raises(InvalidGrant, match="already used"):
         await token(_form(first["refresh_token"], REFRESH_TOKEN_TYPE), auth, s.svc)
     assert (await _record(s.svc, second["refresh_token"])).revoked_at is not None
+
+
+async def test_the_scope_stays_within_the_clients_registered_scope() -> None:
+    s = await _setup(scope=["openid", "email"])
+    body = await token(_form(s.tokens["access_token"]), s.header, s.svc)
+    assert body["scope"] == "openid email"
+    with pytest.raises(InvalidScope, match="not registered for the requested scope"):
+        await token(_form(s.tokens["access_token"], scope="openid profile"), s.header, s.svc)
+    none = await _setup(scope=["offline_access"])
+    with pytest.raises(InvalidScope, match="registered for none"):
+        await token(_form(none.tokens["access_token"]), none.header, none.svc)

@@ -9,7 +9,8 @@ What is supported (docs/resources.md, "Token exchange"):
   ``issued_token_type``; no refresh token is issued (§2.2.1);
 - ``audience`` and ``resource`` (both may repeat): the issued token's audience, each one in
   the requesting client's ``token_exchange_audiences``; at least one is required;
-- ``scope``: a subset of the subject token's (an id_token's is ``openid``); by default, all;
+- ``scope``: a subset of the subject token's (an id_token's is ``openid``) that the client
+  is registered for; by default, every such scope;
 - delegation: with an actor token the issued token carries ``act`` naming the actor, nested
   over the subject token's own ``act`` (§4.1), at most ``tokenExchangeMaxActorDepth`` deep.
   Without one (impersonation) the subject token's ``act``, if any, is kept.
@@ -144,7 +145,7 @@ async def _exchange(
     user = await svc.users.get(subject_party.user_id)
     if user is None or not user.enabled:
         raise InvalidGrant("The user of the subject_token no longer exists or is disabled")
-    scope = _scope(form, subject_party.scope)
+    scope = _scope(form, subject_party.scope, client)
     act = subject_party.act
     if actor_token is not None and actor_type is not None:
         actor = await _party(actor_token, actor_type, client, svc, now, "actor")
@@ -195,14 +196,22 @@ def _targets(form: Mapping[str, str], client: Client) -> tuple[str, ...]:
     return named
 
 
-def _scope(form: Mapping[str, str], granted: tuple[str, ...]) -> tuple[str, ...]:
+def _scope(form: Mapping[str, str], granted: tuple[str, ...], client: Client) -> tuple[str, ...]:
+    """The requested scope, within the subject token's and the client's registered scope;
+    by default, every scope of the subject token the client is registered for."""
+    registered = set(client.metadata.scope)
     if "scope" not in form:
-        return granted
+        kept = tuple(s for s in granted if s in registered)
+        if not kept:
+            raise InvalidScope("The client is registered for none of the subject_token's scopes")
+        return kept
     asked = tuple(dict.fromkeys(s for s in form["scope"].split(" ") if s))
     if not asked:
         raise InvalidScope("The scope parameter is empty")
     if not set(asked) <= set(granted):
         raise InvalidScope("The requested scope exceeds the scope of the subject_token")
+    if not set(asked) <= registered:
+        raise InvalidScope("The client is not registered for the requested scope")
     return asked
 
 
