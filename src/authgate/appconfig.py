@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_registration import RegistrationPolicyProperties
+from authgate.appconfig_resources import TOKEN_EXCHANGE, ResourceProperties
 from authgate.appconfig_security import SecurityProperties
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
@@ -37,6 +38,7 @@ IMPLEMENTED_GRANT_TYPES = (
     "refresh_token",
     "client_credentials",
     DEVICE_CODE_GRANT,
+    TOKEN_EXCHANGE,
 )
 #: Response types this server implements at the authorization endpoint (OIDC Core §3,
 #: OAuth 2.0 Multiple Response Type Encoding Practices §3-§5), in canonical spelling; the
@@ -75,14 +77,17 @@ class ClientAuthenticationFilter(BaseModel):
     baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
 
 
-class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, SecurityProperties):
+class AppConfiguration(
+    RateLimitProperties, RegistrationPolicyProperties, ResourceProperties, SecurityProperties
+):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
     The browser-security members (CORS, PAR, DPoP, signing keys, OAuth 2.1 profile) are
     declared in :class:`authgate.appconfig_security.SecurityProperties`, the per-source rate
     limits in :class:`authgate.appconfig_rates.RateLimitProperties`, the registration
     policy (who may register, trusted hosts, software statements) in
-    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`.
+    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, resource
+    indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
@@ -149,7 +154,8 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
             "client_credentials",
             DEVICE_CODE_GRANT,
         ],
-        description="Grant types allowed server-wide.",
+        description="Grant types allowed server-wide. Token exchange "
+        "(`urn:ietf:params:oauth:grant-type:token-exchange`, RFC 8693) is off until added here.",
     )
     grantTypesSupportedByDynamicRegistration: list[str] = Field(
         default_factory=lambda: [

@@ -137,6 +137,13 @@ class InvalidScope(OAuthError):
     error = "invalid_scope"
 
 
+class InvalidTarget(OAuthError):
+    """A ``resource`` (or token exchange ``audience``) the client may not have a token for
+    (RFC 8707 §2, RFC 8693 §2.2.2)."""
+
+    error = "invalid_target"
+
+
 class AccessDenied(OAuthError):
     error = "access_denied"
     status_code = 403

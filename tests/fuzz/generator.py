@@ -290,8 +290,37 @@ def t_authorize(s: FuzzState, rng: random.Random) -> Template:
     return Template("authorize POST", "POST", ep.AUTHORIZE, [], headers, form=pairs)
 
 
+TOKEN_TYPES = [
+    "urn:ietf:params:oauth:token-type:access_token",
+    "urn:ietf:params:oauth:token-type:refresh_token",
+    "urn:ietf:params:oauth:token-type:id_token",
+    "urn:ietf:params:oauth:token-type:jwt",
+    "",
+]
+TARGETS = ["https://api.example", "billing", "relative", "https://api.example/#f", "x" * 600]
+
+
+def exchange_form(s: FuzzState, rng: random.Random) -> Pairs:
+    """A token exchange (RFC 8693) of the confidential client, valid or not."""
+    tokens = [s.access_token, s.refresh_token, s.id_token, "nope", ""]
+    form: Pairs = [("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")]
+    if rng.random() < 0.9:
+        form.append(("subject_token", rng.choice(tokens)))
+    if rng.random() < 0.9:
+        form.append(("subject_token_type", rng.choice(TOKEN_TYPES)))
+    if rng.random() < 0.3:
+        form += [("actor_token", rng.choice(tokens)), ("actor_token_type", rng.choice(TOKEN_TYPES))]
+    for name in ("audience", "resource"):
+        form += [(name, rng.choice(TARGETS)) for _ in range(rng.randrange(3))]
+    if rng.random() < 0.3:
+        form.append(("scope", rng.choice(["openid", "openid admin", ""])))
+    if rng.random() < 0.2:
+        form.append(("requested_token_type", rng.choice(TOKEN_TYPES)))
+    return form
+
+
 def t_token(s: FuzzState, rng: random.Random) -> Template:
-    grant = rng.randrange(4)
+    grant = rng.randrange(5)
     headers: list[tuple[bytes, bytes]] = [(b"content-type", FORM)]
     if grant == 0:
         form: Pairs = [
@@ -309,6 +338,10 @@ def t_token(s: FuzzState, rng: random.Random) -> Template:
         ]
     elif grant == 2:
         form = [("grant_type", "client_credentials"), ("scope", rng.choice(["openid", "x", ""]))]
+        form += [("resource", rng.choice(TARGETS)) for _ in range(rng.randrange(3))]
+        headers.append((b"authorization", basic(s.confidential_id, s.confidential_secret)))
+    elif grant == 3:
+        form = exchange_form(s, rng)
         headers.append((b"authorization", basic(s.confidential_id, s.confidential_secret)))
     else:
         form = [

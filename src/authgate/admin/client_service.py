@@ -18,6 +18,7 @@ from authgate.admin.redact import redact
 from authgate.admin.schemas import ClientIn
 from authgate.admin_records import AuditEntry
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES
+from authgate.appconfig_resources import TOKEN_EXCHANGE
 from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
@@ -29,6 +30,8 @@ from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
 
 RESPONSE_TYPES = frozenset({"code", "token", "id_token"})
 _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
+#: Grants a public client may not have (RFC 6749 §4.4; docs/resources.md for token exchange).
+CONFIDENTIAL_ONLY_GRANTS = frozenset({"client_credentials", TOKEN_EXCHANGE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +52,12 @@ def _check(body: ClientIn, known_scopes: set[str], ctx: AdminContext) -> None:
     bad = sorted({p for r in body.response_types for p in r.split()} - RESPONSE_TYPES)
     if bad:
         raise InvalidClientMetadata(f"response_types: unsupported {bad}")
-    if "client_credentials" in grants and body.token_endpoint_auth_method == PUBLIC_AUTH_METHOD:
-        raise InvalidClientMetadata(
-            "grant_types: client_credentials needs a confidential client "
-            "(token_endpoint_auth_method other than none)"
-        )
+    for grant in sorted(grants & CONFIDENTIAL_ONLY_GRANTS):
+        if body.token_endpoint_auth_method == PUBLIC_AUTH_METHOD:
+            raise InvalidClientMetadata(
+                f"grant_types: {grant} needs a confidential client "
+                "(token_endpoint_auth_method other than none)"
+            )
     if grants & _NEEDS_REDIRECT and not body.redirect_uris:
         raise InvalidRedirectUri("redirect_uris: required for the authorization_code grant")
     config = ctx.services.config.current
@@ -95,6 +99,8 @@ def _metadata(body: ClientIn, config_subject: SubjectType, base: ClientMetadata)
         custom_attributes=dict(body.custom_attributes),
         authorized_origins=validate_authorized_origins(body.authorized_origins),
         dpop_bound_access_tokens=body.dpop_bound_access_tokens,
+        allowed_resources=tuple(body.allowed_resources),
+        token_exchange_audiences=tuple(body.token_exchange_audiences),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
+from authgate.appconfig_resources import check_audiences, check_resources
 from authgate.core.types import (
     ATTRIBUTE_NAME_MAX,
     ATTRIBUTE_VALUE_MAX,
@@ -62,7 +63,27 @@ class ClientIn(_In):
         default_factory=list, description="Extra web origins allowed for CORS."
     )
     dpop_bound_access_tokens: bool = False
+    allowed_resources: list[str] = Field(
+        default_factory=list,
+        description="Resource indicators (RFC 8707) the client may name; empty: the server's "
+        "defaultResourceIndicators.",
+    )
+    token_exchange_audiences: list[str] = Field(
+        default_factory=list,
+        description="Audiences and resources the client may ask for in a token exchange "
+        "(RFC 8693); empty: it may not exchange tokens.",
+    )
     disabled: bool = False
+
+    @field_validator("allowed_resources")
+    @classmethod
+    def _resources(cls, value: list[str]) -> list[str]:
+        return check_resources(value)
+
+    @field_validator("token_exchange_audiences")
+    @classmethod
+    def _audiences(cls, value: list[str]) -> list[str]:
+        return check_audiences(value)
 
     @field_validator("scope", mode="before")
     @classmethod

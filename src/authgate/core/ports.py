@@ -100,6 +100,10 @@ class SessionStore(Protocol):
         ...
 
     async def end(self, session_hash: str) -> None: ...
+    async def by_sid(self, sid: str) -> LoginSession | None:
+        """The session with this ``sid`` (the id_token claim) until it is ended; expiry is the
+        caller's check."""
+        ...
 
 
 class AccountStore(Protocol):

@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     SESSION_ENDED = "session_ended"
     DEVICE_AUTHORIZATION_DENIED = "device_authorization_denied"
     USER_CODE_THROTTLED = "user_code_throttled"
+    TOKEN_EXCHANGE_REFUSED = "token_exchange_refused"  # noqa: S105 (an event name)
 
 
 def record(

@@ -86,6 +86,12 @@ class ClientMetadata:
     custom_attributes: Mapping[str, str] = field(default_factory=dict)
     authorized_origins: tuple[str, ...] = ()
     dpop_bound_access_tokens: bool = False
+    #: Resource indicators (RFC 8707) the client may name in ``resource``; empty: the
+    #: server's ``defaultResourceIndicators`` (docs/resources.md).
+    allowed_resources: tuple[str, ...] = ()
+    #: Audiences and resources the client may ask for in a token exchange (RFC 8693); empty:
+    #: the client may not exchange tokens (docs/resources.md).
+    token_exchange_audiences: tuple[str, ...] = ()
     #: Web origins of the client's browser code (redirect URIs + authorized_origins), computed
     #: once per loaded client so CORS checks cost a set lookup (not stored).
     origins: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -262,12 +268,15 @@ class AuthorizationRequest:
     #: of the user code it approves. Such a request never reaches the authorization
     #: endpoint's issuing: it ends on the device approval page.
     user_code_hash: str | None = None
+    #: Resource indicators the request named (RFC 8707 §2), checked against the client's.
+    resource: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["scope"] = list(self.scope)
         data["prompt"] = sorted(self.prompt)
         data["acr_values"] = list(self.acr_values)
+        data["resource"] = list(self.resource)
         return data
 
     @classmethod
@@ -276,6 +285,7 @@ class AuthorizationRequest:
         kwargs["scope"] = tuple(kwargs.get("scope", ()))
         kwargs["prompt"] = frozenset(kwargs.get("prompt", ()))
         kwargs["acr_values"] = tuple(kwargs.get("acr_values", ()))
+        kwargs["resource"] = tuple(kwargs.get("resource", ()))
         return cls(**kwargs)
 
 
@@ -301,6 +311,8 @@ class AuthorizationCode:
     code_challenge_method: str | None = None
     consumed_at: float | None = None
     dpop_jkt: str | None = None
+    #: The resources the authorization request named (RFC 8707): what the grant authorizes.
+    resource: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +340,11 @@ class TokenRecord:
     #: A rotated refresh token: its successors, sealed under a key derived from this token's
     #: own value, kept for the reuse grace window only (see core.grants.refresh_token).
     successor: str | None = None
+    #: Access tokens: the audience, when not the client (RFC 8707 resources, RFC 8693
+    #: audiences); refresh tokens: the resources the grant authorized.
+    audience: tuple[str, ...] = ()
+    #: The actor chain of a delegated token (RFC 8693 §4.1 ``act``), if any.
+    act: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

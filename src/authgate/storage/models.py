@@ -167,6 +167,8 @@ class AuthorizationCodeRow(Base):
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
     consumed_at: Mapped[float | None] = mapped_column(Float)
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+    # RFC 8707 resources the authorization request named, space-joined; NULL: none.
+    resource: Mapped[str | None] = mapped_column(Text)
 
 
 class TokenRow(Base):
@@ -189,6 +191,11 @@ class TokenRow(Base):
     jkt: Mapped[str | None] = mapped_column(String(64))
     grant_expires_at: Mapped[float | None] = mapped_column(Float)
     successor: Mapped[str | None] = mapped_column(Text)
+    # Space-joined: an access token's audience (RFC 8707 resources, RFC 8693 audiences), a
+    # refresh token's authorized resources; NULL: the client.
+    audience: Mapped[str | None] = mapped_column(Text)
+    # RFC 8693 §4.1 actor chain (JSON); NULL: not delegated.
+    act: Mapped[str | None] = mapped_column(Text)
 
 
 # What the janitor asks of ``tokens`` (storage/janitor.py), answered from an index instead of a

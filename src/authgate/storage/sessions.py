@@ -45,6 +45,9 @@ GET_SESSION_STATE = (
     )
     .where(_sessions.c.session_hash == bindparam("session_hash"), _sessions.c.ended_at.is_(None))
 )
+GET_SESSION_BY_SID = select(_sessions).where(
+    _sessions.c.sid == bindparam("sid"), _sessions.c.ended_at.is_(None)
+)
 DELETE_SESSION = delete(_sessions).where(_sessions.c.session_hash == bindparam("session_hash"))
 
 INSERT_INTERACTION = insert(_interactions).values(_params_for(_interactions))
@@ -111,6 +114,10 @@ class SqlSessionStore:
 
     async def end(self, session_hash: str) -> None:
         await self._db.transact([Step(DELETE_SESSION, {"session_hash": session_hash})])
+
+    async def by_sid(self, sid: str) -> LoginSession | None:
+        row = await self._db.fetch_one(GET_SESSION_BY_SID, {"sid": sid})
+        return None if row is None else _session(row)
 
 
 def session_of(row: Row) -> LoginSession:

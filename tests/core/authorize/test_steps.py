@@ -585,6 +585,7 @@ ORDER = [
     "check_response_type",
     "check_response_mode",
     "check_scope",
+    "check_resource",
     "check_nonce",
     "check_prompt",
     "check_max_age",

@@ -57,6 +57,10 @@ class MemorySessionStore:
         """Delete it; ending an unknown session is not an error."""
         self._t.sessions.pop(session_hash, None)
 
+    async def by_sid(self, sid: str) -> LoginSession | None:
+        """The session with this sid until it is ended (expiry is the caller's check)."""
+        return next((s for s in self._t.sessions.values() if s.sid == sid), None)
+
 
 class MemoryInteractionStore:
     def __init__(self, tables: Tables) -> None:

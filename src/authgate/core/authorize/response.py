@@ -58,6 +58,7 @@ def _code_record(
         code_challenge=request.code_challenge,
         code_challenge_method=request.code_challenge_method,
         dpop_jkt=request.dpop_jkt,
+        resource=request.resource,
     )
 
 
@@ -97,6 +98,8 @@ async def issue(
         sid=session.sid,
         acr=session.acr,
         amr=session.amr,
+        audience=request.resource,
+        resources=request.resource,
     )
     params: dict[str, str] = {}
     code = new_handle() if CODE in parts else None

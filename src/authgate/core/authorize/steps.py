@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import profile
+from authgate.core import profile, resources
 from authgate.core.authorize import pkce, response_types
 from authgate.core.authorize import security as authorize_security
 from authgate.core.authorize.response_types import CODE, ID_TOKEN
@@ -45,6 +45,7 @@ class Draft:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     dpop_jkt: str | None = None
+    resource: tuple[str, ...] = ()
 
     def request(self) -> AuthorizationRequest:
         """The validated request, once every step has passed."""
@@ -65,6 +66,7 @@ class Draft:
             login_hint=params.get("login_hint"),
             acr_values=tuple(params.get("acr_values", "").split()),
             dpop_jkt=self.dpop_jkt,
+            resource=self.resource,
         )
 
 
@@ -111,6 +113,12 @@ def check_scope(draft: Draft) -> None:
             f"response_type '{draft.response_type}' returns an id_token: the openid scope is "
             "required (OIDC Core §3.2.2.1)"
         )
+
+
+def check_resource(draft: Draft) -> None:
+    """Each ``resource`` is an absolute URI without fragment that the client may name
+    (RFC 8707 §2: ``invalid_target``)."""
+    draft.resource = resources.at_authorization(draft.params, draft.client, draft.config)
 
 
 def check_nonce(draft: Draft) -> None:
@@ -193,6 +201,7 @@ STEPS: tuple[Step, ...] = (
     check_response_type,
     check_response_mode,
     check_scope,
+    check_resource,
     check_nonce,
     check_prompt,
     check_max_age,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
+from authgate.appconfig_resources import TOKEN_EXCHANGE, check_audiences, check_resources
 from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
@@ -229,7 +230,40 @@ def build_metadata(
         custom_attributes=custom,
         authorized_origins=validate_authorized_origins(req.authorized_origins),
         dpop_bound_access_tokens=req.dpop_bound_access_tokens,
+        allowed_resources=_allowed_resources(req, config),
+        token_exchange_audiences=_exchange_audiences(req, grants),
     )
+
+
+def _allowed_resources(req: RegistrationRequest, config: AppConfiguration) -> tuple[str, ...]:
+    """A registrant may narrow the server's ``defaultResourceIndicators``, never add to them
+    (an administrator may: docs/resources.md)."""
+    try:
+        values = check_resources(req.allowed_resources)
+    except ValueError as exc:
+        raise InvalidClientMetadata(f"Parameter allowed_resources is not valid: {exc}") from None
+    beyond = [v for v in values if v not in config.defaultResourceIndicators]
+    if beyond:
+        raise InvalidClientMetadata(
+            "Parameter allowed_resources is not valid: dynamic registration may only name "
+            "resources of the server's defaultResourceIndicators"
+        )
+    return tuple(values)
+
+
+def _exchange_audiences(req: RegistrationRequest, grants: Collection[str]) -> tuple[str, ...]:
+    try:
+        values = check_audiences(req.token_exchange_audiences)
+    except ValueError as exc:
+        raise InvalidClientMetadata(
+            f"Parameter token_exchange_audiences is not valid: {exc}"
+        ) from None
+    if values and TOKEN_EXCHANGE not in grants:
+        raise InvalidClientMetadata(
+            f"Parameter token_exchange_audiences is not valid: it needs the {TOKEN_EXCHANGE} "
+            "grant type"
+        )
+    return tuple(values)
 
 
 def needs_secret(metadata: ClientMetadata) -> bool:

@@ -87,6 +87,8 @@ def client_response(
         "access_token_lifetime": m.access_token_lifetime,
         "authorized_origins": list(m.authorized_origins) or None,
         "dpop_bound_access_tokens": m.dpop_bound_access_tokens or None,
+        "allowed_resources": list(m.allowed_resources) or None,
+        "token_exchange_audiences": list(m.token_exchange_audiences) or None,
         "jwks": dict(m.jwks) if m.jwks is not None else None,
         "jwks_uri": m.jwks_uri,
         "token_endpoint_auth_signing_alg": m.token_endpoint_auth_signing_alg,

@@ -22,6 +22,7 @@ from authgate.core.tokens.grants import (
     client_credentials,
     device_code,
     refresh_token,
+    token_exchange,
 )
 from authgate.core.types import Client
 from authgate.errors import (
@@ -53,6 +54,7 @@ GRANTS: dict[str, Grant] = {
     refresh_token.GRANT_TYPE: refresh_token.exchange,
     client_credentials.GRANT_TYPE: client_credentials.exchange,
     device_code.GRANT_TYPE: device_code.exchange,
+    token_exchange.GRANT_TYPE: token_exchange.exchange,
 }
 
 

@@ -35,6 +35,15 @@ class GrantContext:
     jkt: str | None = None
     #: DPoP key the refresh token is bound to: public clients only (RFC 9449 §5).
     refresh_jkt: str | None = None
+    #: The access token's audience when it is not the client: resources (RFC 8707) or
+    #: exchange audiences (RFC 8693).
+    audience: tuple[str, ...] = ()
+    #: The resources the grant authorized, kept with its refresh token (RFC 8707 §2.2).
+    resources: tuple[str, ...] = ()
+    #: The actor chain of a delegated token (RFC 8693 §4.1).
+    act: Mapping[str, Any] | None = None
+    #: No access token outlives this (an exchanged token, its subject token's expiry).
+    not_after: float | None = None
 
 
 @dataclass(slots=True)
@@ -78,6 +87,8 @@ def _access_token_value(ctx: GrantContext, svc: Services, now: float, lifetime: 
         amr=ctx.amr,
         jkt=ctx.jkt,
         additional_audience=meta.additional_audience,
+        audience=ctx.audience,
+        act=ctx.act,
     )
     return sign(svc, claims, typ=ACCESS_TOKEN_TYP, alg=meta.access_token_signing_alg)
 
@@ -114,6 +125,8 @@ def mint(
     """
     config = svc.config.current
     lifetime = ctx.client.metadata.access_token_lifetime or config.accessTokenLifetime
+    if ctx.not_after is not None:
+        lifetime = max(0, min(lifetime, math.floor(ctx.not_after - now)))
     common = {
         "grant_id": ctx.grant_id,
         "client_id": ctx.client.client_id,
@@ -137,6 +150,8 @@ def mint(
             kind="access_token",
             expires_at=now + lifetime,
             jkt=ctx.jkt,
+            audience=ctx.audience,
+            act=ctx.act,
             **common,  # type: ignore[arg-type]
         )
     )
@@ -151,6 +166,7 @@ def mint(
                 expires_at=refresh_expiry(absolute, now, config),
                 grant_expires_at=absolute,
                 jkt=ctx.refresh_jkt,
+                audience=ctx.resources,
                 **common,  # type: ignore[arg-type]
             )
         )

@@ -4,7 +4,8 @@ Checks, in order: code present; code known, issued to this client and unexpired;
 already redeemed is a replay: every token minted from it is revoked (RFC 6749 §4.1.2,
 RFC 9700 §4.2.4); redirect_uri equal to the one used at authorize (Janssen never
 compares); PKCE; a code bound to a DPoP key with ``dpop_jkt`` (RFC 9449 §10) needs a proof
-from that key. A failed check does not consume the code. Redemption is atomic: of
+from that key; a ``resource`` must be among those the code authorized (RFC 8707 §2.2,
+:mod:`authgate.core.resources`). A failed check does not consume the code. Redemption is atomic: of
 concurrent requests for one code exactly one gets tokens.
 """
 
@@ -14,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from authgate.core import security_events
+from authgate.core import resources, security_events
 from authgate.core.authorize import pkce
 from authgate.core.ports import Services
 from authgate.core.security_events import EventKind
@@ -87,6 +88,7 @@ async def exchange(
             "The authorization code is bound to a DPoP key (dpop_jkt): the token request "
             "needs a DPoP proof signed with that key (RFC 9449 §10)"
         )
+    audience = resources.narrowed(form, code.resource, client, svc.config.current)
 
     ctx = GrantContext(
         grant_id=code.grant_id,
@@ -99,6 +101,8 @@ async def exchange(
         amr=code.amr,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
+        audience=audience,
+        resources=code.resource,
     )
     minted = mint(ctx, svc, now, refresh=refresh_allowed(client, code.scope, svc))
     if not await svc.grants.redeem_code(code_hash, now, minted.records):

@@ -17,6 +17,9 @@ window ends (the box is then ignored and purged). Of concurrent refreshes with o
 one wins the single-use update; the others read the box it wrote and answer with the same
 pair.
 
+Resources (RFC 8707 §2.2): the refresh token keeps the resources the grant authorized; a
+``resource`` narrows the new access token's audience to some of them and never widens it.
+
 Lifetimes: ``refreshTokenLifetime`` is the grant's absolute limit (rotation keeps it), and
 ``refreshTokenIdleLifetime`` optionally expires a refresh token left unused.
 
@@ -34,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from authgate.core import security_events
+from authgate.core import resources, security_events
 from authgate.core.ports import Services
 from authgate.core.security_events import EventKind
 from authgate.core.tokens.dpop import Proof
@@ -96,6 +99,7 @@ async def exchange(
     if now >= record.expires_at:
         raise InvalidGrant("The refresh token has expired")
     scope = _scope(form, record)
+    audience = resources.narrowed(form, record.audience, client, svc.config.current)
     if record.user_id:
         user = await svc.users.get(record.user_id)
         if user is None or not user.enabled:
@@ -111,6 +115,8 @@ async def exchange(
         amr=record.amr,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
+        audience=audience,
+        resources=record.audience,
     )
     sender_constrained = record.jkt is not None and client.metadata.is_public
     rotate = (
