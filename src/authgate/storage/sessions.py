@@ -117,7 +117,7 @@ class SqlSessionStore:
 
     async def by_sid(self, sid: str) -> LoginSession | None:
         row = await self._db.fetch_one(GET_SESSION_BY_SID, {"sid": sid})
-        return None if row is None else _session(row)
+        return None if row is None else session_of(row)
 
 
 def session_of(row: Row) -> LoginSession:
