@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_registration import RegistrationPolicyProperties
+from authgate.appconfig_requests import RequestObjectProperties
 from authgate.appconfig_security import SecurityProperties
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
@@ -67,14 +68,18 @@ class ClientAuthenticationFilter(BaseModel):
     baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
 
 
-class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, SecurityProperties):
+class AppConfiguration(
+    RateLimitProperties, RegistrationPolicyProperties, SecurityProperties, RequestObjectProperties
+):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
     The browser-security members (CORS, PAR, DPoP, signing keys, OAuth 2.1 profile) are
     declared in :class:`authgate.appconfig_security.SecurityProperties`, the per-source rate
     limits in :class:`authgate.appconfig_rates.RateLimitProperties`, the registration
     policy (who may register, trusted hosts, software statements) in
-    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`.
+    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, request objects,
+    the claims parameter and JWT introspection responses in
+    :class:`authgate.appconfig_requests.RequestObjectProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)

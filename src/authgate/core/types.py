@@ -86,6 +86,14 @@ class ClientMetadata:
     custom_attributes: Mapping[str, str] = field(default_factory=dict)
     authorized_origins: tuple[str, ...] = ()
     dpop_bound_access_tokens: bool = False
+    #: Algorithm the client signs its request objects with (OIDC Registration §2); ``none``
+    #: only where the configuration allows unsigned request objects.
+    request_object_signing_alg: str | None = None
+    #: Every authorization request of the client must be a signed request object (RFC 9101
+    #: §10.5).
+    require_signed_request_object: bool = False
+    #: Algorithm of JWT introspection responses for this client (RFC 9701 §6).
+    introspection_signed_response_alg: str | None = None
     #: Web origins of the client's browser code (redirect URIs + authorized_origins), computed
     #: once per loaded client so CORS checks cost a set lookup (not stored).
     origins: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -234,6 +242,10 @@ class AuthorizationRequest:
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()
     dpop_jkt: str | None = None
+    #: The ``claims`` parameter (OIDC Core §5.5), normalised, as compact JSON.
+    claims: str | None = None
+    #: ``acr`` values the ``claims`` parameter marks essential (OIDC Core §5.5.1.1).
+    acr_essential: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -273,6 +285,8 @@ class AuthorizationCode:
     code_challenge_method: str | None = None
     consumed_at: float | None = None
     dpop_jkt: str | None = None
+    #: The request's ``claims`` parameter (OIDC Core §5.5), normalised compact JSON.
+    claims: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +314,8 @@ class TokenRecord:
     #: A rotated refresh token: its successors, sealed under a key derived from this token's
     #: own value, kept for the reuse grace window only (see core.grants.refresh_token).
     successor: str | None = None
+    #: The grant's ``claims`` parameter (OIDC Core §5.5), normalised compact JSON.
+    claims: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

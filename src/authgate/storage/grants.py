@@ -102,6 +102,7 @@ def _token_params(t: TokenRecord) -> dict[str, Any]:
         "jkt": t.jkt,
         "grant_expires_at": t.grant_expires_at,
         "successor": t.successor,
+        "claims": t.claims,
     }
 
 
@@ -124,6 +125,7 @@ def _token(row: Row) -> TokenRecord:
         jkt=row["jkt"],
         grant_expires_at=row["grant_expires_at"],
         successor=row["successor"],
+        claims=row["claims"],
     )
 
 
@@ -155,6 +157,7 @@ class SqlGrantStore:
             "code_challenge_method": code.code_challenge_method,
             "consumed_at": None,
             "dpop_jkt": code.dpop_jkt,
+            "claims": code.claims,
         }
         steps = [Step(INSERT_CODE, params), *_insert_tokens(tokens)]
         join = {"sid": code.sid, "client_id": code.client_id}
@@ -199,6 +202,7 @@ class SqlGrantStore:
             code_challenge_method=row["code_challenge_method"],
             consumed_at=row["consumed_at"],
             dpop_jkt=row["dpop_jkt"],
+            claims=row["claims"],
         )
 
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:

@@ -150,6 +150,8 @@ class AuthorizationCodeRow(Base):
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
     consumed_at: Mapped[float | None] = mapped_column(Float)
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+    # the request's claims parameter (OIDC Core §5.5), normalised JSON (migration 0017)
+    claims: Mapped[str | None] = mapped_column(Text)
 
 
 class TokenRow(Base):
@@ -172,6 +174,8 @@ class TokenRow(Base):
     jkt: Mapped[str | None] = mapped_column(String(64))
     grant_expires_at: Mapped[float | None] = mapped_column(Float)
     successor: Mapped[str | None] = mapped_column(Text)
+    # the grant's claims parameter (OIDC Core §5.5), for userinfo (migration 0017)
+    claims: Mapped[str | None] = mapped_column(Text)
 
 
 # What the janitor asks of ``tokens`` (storage/janitor.py), answered from an index instead of a
