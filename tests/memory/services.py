@@ -26,6 +26,7 @@ from authgate.core.ports import (
     ParStore,
     PasswordHasher,
     ReplayCache,
+    RequestObjectFetcher,
     ScopeStore,
     SectorIdentifierFetcher,
     SecurityEventLog,
@@ -42,6 +43,7 @@ from tests.memory.doubles import (
     RecordingSecurityEvents,
     StaticConfig,
     StaticJwksSource,
+    StaticRequestObjects,
     StaticSectorIdentifiers,
 )
 from tests.memory.stores import (
@@ -92,6 +94,7 @@ class ServiceOverrides(TypedDict, total=False):
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
     sector_identifiers: SectorIdentifierFetcher
+    request_objects: RequestObjectFetcher
 
 
 @functools.cache
@@ -163,6 +166,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
+        "request_objects": StaticRequestObjects(),
     }
     if "keys" not in overrides:
         values["keys"] = shared_key_ring()
