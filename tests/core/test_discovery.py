@@ -215,3 +215,33 @@ def test_only_signable_algorithms_are_advertised(
 )
 def test_grant_types(update: dict[str, Any], grants: list[str]) -> None:
     assert grant_types(CONFIG.model_copy(update=update)) == grants
+
+
+def test_request_objects_advertise_none_only_when_it_can_be_accepted() -> None:
+    assert "none" not in doc_for()["request_object_signing_alg_values_supported"]
+    allowed = doc_for(requestObjectNoneAlgAllowed=True)
+    assert allowed["request_object_signing_alg_values_supported"][-1] == "none"
+    required = doc_for(requestObjectNoneAlgAllowed=True, requireSignedRequestObject=True)
+    assert "none" not in required["request_object_signing_alg_values_supported"]
+    assert required["require_signed_request_object"] is True
+
+
+def test_request_objects_switched_off() -> None:
+    doc = doc_for(requestParameterSupported=False, requestUriParameterSupported=False)
+    assert (doc["request_parameter_supported"], doc["request_uri_parameter_supported"]) == (
+        False,
+        False,
+    )
+    assert "request_object_signing_alg_values_supported" not in doc
+    assert "require_request_uri_registration" not in doc
+    assert doc_for()["require_request_uri_registration"] is False
+
+
+def test_claims_parameter_and_introspection_algs() -> None:
+    assert doc_for(claimsParameterSupported=False)["claims_parameter_supported"] is False
+    assert doc_for()["introspection_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
+    signable = document(ISSUER, CONFIG, SCOPES, ("ES256",))
+    assert signable["introspection_signing_alg_values_supported"] == ["ES256"]
+    assert "introspection_signing_alg_values_supported" not in doc_for(
+        introspectionSigningAlgValuesSupported=[]
+    )

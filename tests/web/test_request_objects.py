@@ -369,3 +369,40 @@ async def test_discovery(http: httpx.AsyncClient) -> None:
     assert doc["request_object_signing_alg_values_supported"] == ["RS256", "PS256", "ES256"]
     assert doc["require_signed_request_object"] is False
     assert doc["introspection_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("metadata", "member"),
+    [
+        (
+            {"request_object_signing_alg": "HS256", "jwks": jwks(rsa_key())},
+            "request_object_signing_alg",
+        ),
+        ({"request_object_signing_alg": "RS256"}, "request_object_signing_alg"),
+        ({"require_signed_request_object": True}, "require_signed_request_object"),
+        ({"introspection_signed_response_alg": "HS256"}, "introspection_signed_response_alg"),
+    ],
+    ids=["symmetric alg", "alg without keys", "required without keys", "introspection alg"],
+)
+async def test_registration_refusals(
+    http: httpx.AsyncClient, metadata: dict[str, Any], member: str
+) -> None:
+    response = await http.post(
+        "/jans-auth/restv1/register", json={**flow_registration_body(), **metadata}
+    )
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["error"] == "invalid_client_metadata"
+    assert error["error_description"].startswith(f"Parameter {member} is not valid")
+
+
+@SQLITE_ONLY
+async def test_none_registrable_when_allowed(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    await patch_config(runtime, requestObjectNoneAlgAllowed=True)
+    client = await flow.register(request_object_signing_alg="none")
+    assert client["request_object_signing_alg"] == "none"
+    doc = (await http.get("/.well-known/openid-configuration")).json()
+    assert doc["request_object_signing_alg_values_supported"][-1] == "none"
