@@ -183,7 +183,8 @@ class GrantStore(Protocol):
 
 
 class AssertionStore(Protocol):
-    """Single-use values of client assertions (RFC 7523 §3: ``jti``)."""
+    """Single-use values of client assertions (RFC 7523 §3: ``jti``) and of request objects
+    (RFC 9101: ``jti``), under keys that cannot collide."""
 
     async def remember(self, key: str, expires_at: float, now: float) -> bool:
         """Record ``key`` until ``expires_at``; False if it is already recorded (a replay)."""

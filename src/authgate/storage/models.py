@@ -206,7 +206,8 @@ class SessionClientRow(Base):
 
 
 class ClientAssertionRow(Base):
-    """``jti`` values of client assertions already accepted (RFC 7523 §3 item 7: single use).
+    """``jti`` values of client assertions already accepted (RFC 7523 §3 item 7: single use),
+    and of request objects (RFC 9101; keyed with a ``request_object`` prefix).
 
     Keyed by SHA-256 of client_id and jti; kept until the assertion would have expired.
     """
