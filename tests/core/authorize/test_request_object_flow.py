@@ -334,3 +334,34 @@ async def test_par_refuses_a_bad_object_and_plain_parameters_when_signing_is_req
     with pytest.raises(InvalidRequest) as caught:
         await par.push({"client_id": client.client_id, **_inner()}, None, svc)
     assert "signed request objects" in caught.value.description
+
+
+@pytest.mark.parametrize(
+    ("member", "value", "description"),
+    [
+        ("state", {"nested": [1]}, None),
+        ("ui_locales", ["en", 3], "The request object's member ui_locales has an unusable type"),
+        ("state", "a\x00b", "The request object's state has a control character"),
+        ("x" * 100, [1], "The request object's member " + "x" * 64 + "... has an unusable type"),
+    ],
+    ids=["object", "mixed array", "control character", "long name"],
+)
+async def test_member_values(member: str, value: Any, description: str | None) -> None:
+    """Objects become JSON parameters; anything else that is not text is refused, naming
+    the member (escaped and cut short), never echoing its value."""
+    svc = make_services()
+    client = await _client(svc)
+    token = _token(client, svc, params=_inner(**{member: value}))
+    if description is None:
+        request = await _validate(svc, client, request=token)
+        assert request.state == '{"nested":[1]}'
+        return
+    assert await _refused(svc, client, InvalidRequestObject, request=token) == description
+
+
+async def test_numbers_and_string_arrays_become_parameters() -> None:
+    svc = make_services()
+    client = await _client(svc)
+    token = _token(client, svc, params=_inner(max_age=120, acr_values=["urn:a", "urn:b"]))
+    request = await _validate(svc, client, request=token)
+    assert (request.max_age, request.acr_values) == (120, ("urn:a", "urn:b"))

@@ -39,7 +39,7 @@ from joserfc.jwk import Key
 from authgate.appconfig import AppConfiguration
 from authgate.core.authorize.redirect_uris import LOOPBACK_HOSTS
 from authgate.core.authorize.request_uri import REQUEST_URI_PREFIX
-from authgate.core.params import has_control
+from authgate.core.params import has_control, printable
 from authgate.core.ports import Services
 from authgate.core.types import Client
 from authgate.crypto import client_keys
@@ -313,7 +313,9 @@ def _as_parameter(name: str, value: Any) -> str:
         return str(int(value)) if float(value).is_integer() else str(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return " ".join(value)
-    raise InvalidRequestObject(f"The request object's member {name} has an unusable type")
+    raise InvalidRequestObject(
+        f"The request object's member {printable(name)} has an unusable type"
+    )
 
 
 def _merge(params: Mapping[str, str], claims: Mapping[str, Any], client: Client) -> dict[str, str]:
@@ -326,7 +328,9 @@ def _merge(params: Mapping[str, str], claims: Mapping[str, Any], client: Client)
             raise InvalidRequestObject("The request object has a member name that is not text")
         text = _as_parameter(name, value)
         if name not in JSON_MEMBERS and has_control(text):
-            raise InvalidRequestObject(f"The request object's {name} has a control character")
+            raise InvalidRequestObject(
+                f"The request object's {printable(name)} has a control character"
+            )
         merged[name] = text
     merged["client_id"] = client.client_id
     return merged
