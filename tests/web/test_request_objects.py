@@ -131,7 +131,6 @@ async def test_by_reference_through_to_tokens(flow: Flow, clock: FakeClock) -> N
     assert tokens["token_type"] == "Bearer"
 
 
-@SQLITE_ONLY
 @pytest.mark.parametrize("where", ["unreachable", "refused by the policy", "not found"])
 async def test_unusable_request_uri(
     http: httpx.AsyncClient, flow: Flow, clock: FakeClock, where: str
@@ -202,7 +201,6 @@ async def test_none_refused_by_default(flow: Flow, runtime: Runtime) -> None:
     assert response.json()["error"] == "invalid_client_metadata"
 
 
-@SQLITE_ONLY
 async def test_unsigned_refused_when_signing_is_required(
     http: httpx.AsyncClient, flow: Flow, clock: FakeClock, runtime: Runtime
 ) -> None:
@@ -298,7 +296,6 @@ async def test_userinfo_claim_only_at_userinfo(
     assert "email" not in info  # asked for with a value the user's is not
 
 
-@SQLITE_ONLY
 @pytest.mark.parametrize("claims", ["{nope", "[]", '{"id_token": {"email": 3}}'])
 async def test_malformed_claims(http: httpx.AsyncClient, flow: Flow, claims: str) -> None:
     client = await flow.register(administered=True)
