@@ -102,7 +102,9 @@ async def test_by_reference() -> None:
     fetcher.publish(URI, _token(client, svc))
     request = await _validate(svc, client, request_uri=URI)
     assert request.state == "from-object"
-    assert fetcher.requests == [URI]
+    fetcher.publish(URI, _token(client, svc))  # a new jti
+    await _validate(svc, client, request_uri=URI + "#sha256-of-the-object")
+    assert fetcher.requests == [URI, URI]  # the fragment stays with the client
 
 
 async def test_keys_from_jwks_uri() -> None:

@@ -134,6 +134,8 @@ def _check_request_uri(uri: str) -> None:
 
 async def _fetch(uri: str, svc: Services) -> str:
     _check_request_uri(uri)
+    # a fragment is the client's cache buster (OIDC Core §6.2), never sent to its server
+    uri = uri.partition("#")[0]
     try:
         return await svc.request_objects.fetch(uri, max_bytes=svc.config.current.requestUriMaxBytes)
     except OutboundError as exc:
