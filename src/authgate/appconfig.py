@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_registration import RegistrationPolicyProperties
+from authgate.appconfig_requests import RequestObjectProperties
 from authgate.appconfig_resources import TOKEN_EXCHANGE, ResourceProperties
 from authgate.appconfig_security import SecurityProperties
 
@@ -78,7 +79,11 @@ class ClientAuthenticationFilter(BaseModel):
 
 
 class AppConfiguration(
-    RateLimitProperties, RegistrationPolicyProperties, ResourceProperties, SecurityProperties
+    RateLimitProperties,
+    RegistrationPolicyProperties,
+    ResourceProperties,
+    SecurityProperties,
+    RequestObjectProperties,
 ):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
@@ -87,7 +92,9 @@ class AppConfiguration(
     limits in :class:`authgate.appconfig_rates.RateLimitProperties`, the registration
     policy (who may register, trusted hosts, software statements) in
     :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, resource
-    indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`.
+    indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`,
+    request objects, the claims parameter and JWT introspection responses in
+    :class:`authgate.appconfig_requests.RequestObjectProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)

@@ -241,6 +241,25 @@ class InvalidRequestUri(OAuthError):
     error = "invalid_request_uri"
 
 
+class InvalidRequestObject(OAuthError):
+    """A request object is malformed, badly signed, expired, replayed or does not match the
+    request (RFC 9101 §6.1, OIDC Core §6.4)."""
+
+    error = "invalid_request_object"
+
+
+class RequestNotSupported(OAuthError):
+    """The server does not accept request objects by value (OIDC Core §3.1.2.6)."""
+
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    """The server does not accept request objects by reference (OIDC Core §3.1.2.6)."""
+
+    error = "request_uri_not_supported"
+
+
 class TooManyRequests(OAuthError):
     """A source went over a per-source rate limit (RFC 6585 §4): 429 with ``Retry-After``
     (RFC 9110 §10.2.3). The code is RFC 6749's ``temporarily_unavailable``, the one OAuth

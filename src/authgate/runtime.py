@@ -28,7 +28,12 @@ from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
 from authgate.crypto.rotation import publish_delay
 from authgate.metrics.events import CountingEventLog
-from authgate.outbound import HttpSectorIdentifierFetcher, OutboundClient, OutboundPolicy
+from authgate.outbound import (
+    HttpRequestObjectFetcher,
+    HttpSectorIdentifierFetcher,
+    OutboundClient,
+    OutboundPolicy,
+)
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
 from authgate.settings import Settings
@@ -267,6 +272,7 @@ class Runtime:
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
+            request_objects=HttpRequestObjectFetcher(outbound),
         )
         runtime = cls(
             settings,

@@ -123,10 +123,10 @@ class Settings(BaseSettings):
         "",
         description="Comma-separated networks, addresses and host names (e.g. "
         "`10.1.0.0/16,127.0.0.1,keys.internal`) that the requests authgate makes to clients' "
-        "URLs (sector_identifier_uri, jwks_uri, back-channel logout) may reach although they "
-        "are not public. Empty (the default): only public addresses; loopback, private, "
-        "link-local, multicast and reserved ones are refused, after DNS resolution, before "
-        "connecting.",
+        "URLs (sector_identifier_uri, jwks_uri, request_uri, back-channel logout) may reach "
+        "although they are not public. Empty (the default): only public addresses; loopback, "
+        "private, link-local, multicast and reserved ones are refused, after DNS resolution, "
+        "before connecting.",
     )
     log_level: str = Field("info", description="Log level for the authgate loggers.")
     log_format: Literal["text", "json"] = Field(

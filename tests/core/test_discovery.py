@@ -44,9 +44,11 @@ def doc_for(**update: Any) -> dict[str, Any]:
         ("acr_values_supported", ["simple_password_auth"]),
         ("require_pushed_authorization_requests", False),
         ("authorization_response_iss_parameter_supported", True),
-        ("request_parameter_supported", False),
-        ("request_uri_parameter_supported", False),
-        ("claims_parameter_supported", False),
+        ("request_parameter_supported", True),
+        ("request_uri_parameter_supported", True),
+        ("claims_parameter_supported", True),
+        ("request_object_signing_alg_values_supported", ["RS256", "PS256", "ES256"]),
+        ("require_signed_request_object", False),
         ("backchannel_logout_supported", True),
         ("frontchannel_logout_supported", True),
         ("frontchannel_logout_session_supported", True),
@@ -244,3 +246,33 @@ def test_the_device_authorization_endpoint_is_advertised_with_its_grant() -> Non
     )
     without = doc_for(grantTypesSupported=["authorization_code"])
     assert "device_authorization_endpoint" not in without
+
+
+def test_request_objects_advertise_none_only_when_it_can_be_accepted() -> None:
+    assert "none" not in doc_for()["request_object_signing_alg_values_supported"]
+    allowed = doc_for(requestObjectNoneAlgAllowed=True)
+    assert allowed["request_object_signing_alg_values_supported"][-1] == "none"
+    required = doc_for(requestObjectNoneAlgAllowed=True, requireSignedRequestObject=True)
+    assert "none" not in required["request_object_signing_alg_values_supported"]
+    assert required["require_signed_request_object"] is True
+
+
+def test_request_objects_switched_off() -> None:
+    doc = doc_for(requestParameterSupported=False, requestUriParameterSupported=False)
+    assert (doc["request_parameter_supported"], doc["request_uri_parameter_supported"]) == (
+        False,
+        False,
+    )
+    assert "request_object_signing_alg_values_supported" not in doc
+    assert "require_request_uri_registration" not in doc
+    assert doc_for()["require_request_uri_registration"] is False
+
+
+def test_claims_parameter_and_introspection_algs() -> None:
+    assert doc_for(claimsParameterSupported=False)["claims_parameter_supported"] is False
+    assert doc_for()["introspection_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
+    signable = document(ISSUER, CONFIG, SCOPES, ("ES256",))
+    assert signable["introspection_signing_alg_values_supported"] == ["ES256"]
+    assert "introspection_signing_alg_values_supported" not in doc_for(
+        introspectionSigningAlgValuesSupported=[]
+    )

@@ -28,6 +28,7 @@ from authgate.core.ports import (
     ParStore,
     PasswordHasher,
     ReplayCache,
+    RequestObjectFetcher,
     ScopeStore,
     SectorIdentifierFetcher,
     SecurityEventLog,
@@ -44,6 +45,7 @@ from tests.memory.doubles import (
     RecordingSecurityEvents,
     StaticConfig,
     StaticJwksSource,
+    StaticRequestObjects,
     StaticSectorIdentifiers,
 )
 from tests.memory.stores import (
@@ -98,6 +100,7 @@ class ServiceOverrides(TypedDict, total=False):
     account: AccountStore
     devices: DeviceAuthorizationStore
     sector_identifiers: SectorIdentifierFetcher
+    request_objects: RequestObjectFetcher
 
 
 @functools.cache
@@ -171,6 +174,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "account": MemoryAccountStore(tables),
         "devices": MemoryDeviceAuthorizationStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
+        "request_objects": StaticRequestObjects(),
     }
     if "keys" not in overrides:
         values["keys"] = shared_key_ring()

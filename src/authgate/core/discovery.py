@@ -35,6 +35,23 @@ def grant_types(config: AppConfiguration) -> list[str]:
     ]
 
 
+def request_objects(config: AppConfiguration) -> dict[str, Any]:
+    """Request object members (RFC 9101 §10.1, OIDC Discovery §3), when either way of
+    sending one is on."""
+    if not (config.requestParameterSupported or config.requestUriParameterSupported):
+        return {}
+    algs: list[str] = list(config.requestObjectSigningAlgValuesSupported)
+    if config.requestObjectNoneAlgAllowed and not config.requireSignedRequestObject:
+        algs.append("none")
+    out: dict[str, Any] = {
+        "request_object_signing_alg_values_supported": algs,
+        "require_signed_request_object": config.requireSignedRequestObject,
+    }
+    if config.requestUriParameterSupported:
+        out["require_request_uri_registration"] = False
+    return out
+
+
 def document(
     issuer: str,
     config: AppConfiguration,
@@ -83,9 +100,9 @@ def document(
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "acr_values_supported": [PASSWORD_ACR],
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": config.claimsParameterSupported,
+        "request_parameter_supported": config.requestParameterSupported,
+        "request_uri_parameter_supported": config.requestUriParameterSupported,
         "authorization_response_iss_parameter_supported": (
             profile.iss_in_authorization_responses(config)
         ),
@@ -105,6 +122,12 @@ def document(
         doc["introspection_endpoint_auth_signing_alg_values_supported"] = algs
     if DEVICE_CODE_GRANT in doc["grant_types_supported"]:
         doc["device_authorization_endpoint"] = urls.device_authorization_endpoint
+    doc |= request_objects(config)
+    introspection_algs = [
+        a for a in config.introspectionSigningAlgValuesSupported if a in signing_algs
+    ]
+    if introspection_algs:
+        doc["introspection_signing_alg_values_supported"] = introspection_algs
     if registration_open(config):
         doc["registration_endpoint"] = urls.registration_endpoint
     return doc

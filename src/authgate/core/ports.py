@@ -31,7 +31,7 @@ from authgate.core.types import (
     TokenRecord,
     User,
 )
-from authgate.errors import InvalidClientMetadata
+from authgate.errors import InvalidClientMetadata, OutboundError
 
 
 class Clock(Protocol):
@@ -271,7 +271,8 @@ class DeviceAuthorizationStore(Protocol):
 
 
 class AssertionStore(Protocol):
-    """Single-use values of client assertions (RFC 7523 §3: ``jti``)."""
+    """Single-use values of client assertions (RFC 7523 §3: ``jti``) and of request objects
+    (RFC 9101: ``jti``), under keys that cannot collide."""
 
     async def remember(self, key: str, expires_at: float, now: float) -> bool:
         """Record ``key`` until ``expires_at``; False if it is already recorded (a replay)."""
@@ -498,6 +499,26 @@ class NoSectorIdentifierFetcher:
         )
 
 
+class RequestObjectFetcher(Protocol):
+    """Fetches request objects from clients' ``request_uri`` (RFC 9101 §5.2)."""
+
+    async def fetch(self, uri: str, *, max_bytes: int) -> str:
+        """The request object (a compact JWT) served at ``uri``.
+
+        Raises:
+            OutboundError: refused by the outbound policy, unreachable, non-200, too large
+                or not ASCII text (the message is for the log, not the requester).
+        """
+        ...
+
+
+class NoRequestObjectFetcher:
+    """The fetcher of a server with no outbound HTTP: every request_uri fails."""
+
+    async def fetch(self, uri: str, *, max_bytes: int) -> str:
+        raise OutboundError("this server cannot fetch request_uri values")
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """Everything the core's use cases need, built once per application."""
@@ -525,3 +546,4 @@ class Services:
     account: AccountStore
     devices: DeviceAuthorizationStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)
+    request_objects: RequestObjectFetcher = field(default_factory=NoRequestObjectFetcher)

@@ -92,6 +92,14 @@ class ClientMetadata:
     #: Audiences and resources the client may ask for in a token exchange (RFC 8693); empty:
     #: the client may not exchange tokens (docs/resources.md).
     token_exchange_audiences: tuple[str, ...] = ()
+    #: Algorithm the client signs its request objects with (OIDC Registration §2); ``none``
+    #: only where the configuration allows unsigned request objects.
+    request_object_signing_alg: str | None = None
+    #: Every authorization request of the client must be a signed request object (RFC 9101
+    #: §10.5).
+    require_signed_request_object: bool = False
+    #: Algorithm of JWT introspection responses for this client (RFC 9701 §6).
+    introspection_signed_response_alg: str | None = None
     #: Web origins of the client's browser code (redirect URIs + authorized_origins), computed
     #: once per loaded client so CORS checks cost a set lookup (not stored).
     origins: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -270,6 +278,10 @@ class AuthorizationRequest:
     user_code_hash: str | None = None
     #: Resource indicators the request named (RFC 8707 §2), checked against the client's.
     resource: tuple[str, ...] = ()
+    #: The ``claims`` parameter (OIDC Core §5.5), normalised, as compact JSON.
+    claims: str | None = None
+    #: ``acr`` values the ``claims`` parameter marks essential (OIDC Core §5.5.1.1).
+    acr_essential: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -313,6 +325,8 @@ class AuthorizationCode:
     dpop_jkt: str | None = None
     #: The resources the authorization request named (RFC 8707): what the grant authorizes.
     resource: tuple[str, ...] = ()
+    #: The request's ``claims`` parameter (OIDC Core §5.5), normalised compact JSON.
+    claims: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +359,8 @@ class TokenRecord:
     audience: tuple[str, ...] = ()
     #: The actor chain of a delegated token (RFC 8693 §4.1 ``act``), if any.
     act: Mapping[str, Any] | None = field(default=None, hash=False)
+    #: The grant's ``claims`` parameter (OIDC Core §5.5), normalised compact JSON.
+    claims: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

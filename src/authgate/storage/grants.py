@@ -105,6 +105,7 @@ def _token_params(t: TokenRecord) -> dict[str, Any]:
         "successor": t.successor,
         "audience": _joined(t.audience),
         "act": orjson.dumps(dict(t.act)).decode() if t.act is not None else None,
+        "claims": t.claims,
     }
 
 
@@ -137,6 +138,7 @@ def _token(row: Row) -> TokenRecord:
         successor=row["successor"],
         audience=_split(row["audience"]),
         act=orjson.loads(row["act"]) if row["act"] else None,
+        claims=row["claims"],
     )
 
 
@@ -169,6 +171,7 @@ class SqlGrantStore:
             "consumed_at": None,
             "dpop_jkt": code.dpop_jkt,
             "resource": _joined(code.resource),
+            "claims": code.claims,
         }
         steps = [Step(INSERT_CODE, params), *_insert_tokens(tokens)]
         join = {"sid": code.sid, "client_id": code.client_id}
@@ -214,6 +217,7 @@ class SqlGrantStore:
             consumed_at=row["consumed_at"],
             dpop_jkt=row["dpop_jkt"],
             resource=_split(row["resource"]),
+            claims=row["claims"],
         )
 
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:

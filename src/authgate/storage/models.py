@@ -169,6 +169,8 @@ class AuthorizationCodeRow(Base):
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
     # RFC 8707 resources the authorization request named, space-joined; NULL: none.
     resource: Mapped[str | None] = mapped_column(Text)
+    # the request's claims parameter (OIDC Core §5.5), normalised JSON (migration 0017)
+    claims: Mapped[str | None] = mapped_column(Text)
 
 
 class TokenRow(Base):
@@ -196,6 +198,8 @@ class TokenRow(Base):
     audience: Mapped[str | None] = mapped_column(Text)
     # RFC 8693 §4.1 actor chain (JSON); NULL: not delegated.
     act: Mapped[str | None] = mapped_column(Text)
+    # the grant's claims parameter (OIDC Core §5.5), for userinfo (migration 0017)
+    claims: Mapped[str | None] = mapped_column(Text)
 
 
 # What the janitor asks of ``tokens`` (storage/janitor.py), answered from an index instead of a
@@ -248,7 +252,8 @@ class SessionClientRow(Base):
 
 
 class ClientAssertionRow(Base):
-    """``jti`` values of client assertions already accepted (RFC 7523 §3 item 7: single use).
+    """``jti`` values of client assertions already accepted (RFC 7523 §3 item 7: single use),
+    and of request objects (RFC 9101; keyed with a ``request_object`` prefix).
 
     Keyed by SHA-256 of client_id and jti; kept until the assertion would have expired.
     """

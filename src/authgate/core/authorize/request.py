@@ -17,6 +17,7 @@ from authgate.core.account.client import is_first_party
 from authgate.core.authorize import (
     error_redirect,
     redirect_uris,
+    request_object,
     request_uri,
     response_types,
     steps,
@@ -90,7 +91,8 @@ def resolve_redirect_uri(requested: str | None, client: Client) -> str:
 async def validate(
     params: Mapping[str, str], svc: Services, *, session_hash: str | None = None
 ) -> tuple[AuthorizationRequest, Client]:
-    """Validate an authorization request (by value, or by reference to a pushed one).
+    """Validate an authorization request (by value, by reference to a pushed one, or in a
+    request object: :mod:`.request_object`).
 
     Args:
         session_hash: The browser's login session (hash of its cookie), if any; read only
@@ -101,14 +103,20 @@ async def validate(
             client the signed-in user has not approved (render an error page).
         RedirectError: otherwise (redirect the error to the client).
     """
-    pushed = "request_uri" in params
+    pushed = "request_uri" in params and not request_object.carries_object(params)
     if pushed:
         params = await request_uri.resolve(params, svc)
     client = await load_client(params.get("client_id"), svc)
+    # a pushed request was checked for a signed request object when it was pushed
+    signed = pushed
+    if request_object.carries_object(params):
+        unpacked = await request_object.unpack(params, client, svc)
+        params, signed = unpacked.params, unpacked.signed
     redirect_uri = resolve_redirect_uri(params.get("redirect_uri"), client)
     state = params.get("state")
     try:
-        return check_request(params, client, redirect_uri, svc, pushed=pushed), client
+        request = check_request(params, client, redirect_uri, svc, pushed=pushed, signed=signed)
+        return request, client
     except OAuthError as exc:
         mode = response_types.error_mode(params, svc.config.current)
         error = RedirectError(exc, redirect_uri=redirect_uri, state=state, response_mode=mode)
@@ -124,6 +132,7 @@ def check_request(
     svc: Services,
     *,
     pushed: bool = False,
+    signed: bool = False,
 ) -> AuthorizationRequest:
     """Stage 2, once client and redirect URI are trusted (also run by the PAR endpoint): the
     checks of :data:`authgate.core.authorize.steps.STEPS`, in order.
@@ -131,7 +140,9 @@ def check_request(
     Raises:
         OAuthError: the first failed check (the caller decides how to deliver it).
     """
-    draft = steps.Draft(params, client, svc.config.current, redirect_uri, pushed=pushed)
+    draft = steps.Draft(
+        params, client, svc.config.current, redirect_uri, pushed=pushed, signed=signed
+    )
     return steps.run(draft)
 
 

@@ -27,7 +27,13 @@ from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
 from authgate.core.registration import checks as registration_checks
-from authgate.core.registration import policy, sector, software_statement, trusted_hosts
+from authgate.core.registration import (
+    policy,
+    request_objects,
+    sector,
+    software_statement,
+    trusted_hosts,
+)
 from authgate.core.registration.client_types import resolve_scopes, resolve_types
 from authgate.core.registration.request import RegistrationRequest, parse_registration_request
 from authgate.core.registration.response import client_response
@@ -153,6 +159,16 @@ def build_metadata(
         req.token_endpoint_auth_signing_alg,
         config,
     )
+    request_objects.check_request_object_alg(
+        req.request_object_signing_alg,
+        req.require_signed_request_object,
+        req.jwks,
+        req.jwks_uri,
+        config,
+    )
+    request_objects.check_introspection_alg(
+        req.introspection_signed_response_alg, config, signing_algs
+    )
     backchannel = req.backchannel_logout_uris()
     registration_checks.check_logout_uris(
         backchannel,
@@ -232,6 +248,9 @@ def build_metadata(
         dpop_bound_access_tokens=req.dpop_bound_access_tokens,
         allowed_resources=_allowed_resources(req, config),
         token_exchange_audiences=_exchange_audiences(req, grants),
+        request_object_signing_alg=req.request_object_signing_alg,
+        require_signed_request_object=req.require_signed_request_object,
+        introspection_signed_response_alg=req.introspection_signed_response_alg,
     )
 
 

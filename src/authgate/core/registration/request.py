@@ -73,6 +73,9 @@ class RegistrationRequest(BaseModel):
     jwks: dict[str, Any] | None = None
     jwks_uri: str | None = None
     token_endpoint_auth_signing_alg: str | None = None
+    request_object_signing_alg: str | None = None
+    require_signed_request_object: bool = False
+    introspection_signed_response_alg: str | None = None
     client_id: Any = None
     client_secret: Any = None
 

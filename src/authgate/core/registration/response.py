@@ -92,6 +92,9 @@ def client_response(
         "jwks": dict(m.jwks) if m.jwks is not None else None,
         "jwks_uri": m.jwks_uri,
         "token_endpoint_auth_signing_alg": m.token_endpoint_auth_signing_alg,
+        "request_object_signing_alg": m.request_object_signing_alg,
+        "require_signed_request_object": m.require_signed_request_object or None,
+        "introspection_signed_response_alg": m.introspection_signed_response_alg,
     }
     body |= {k: v for k, v in optional.items() if v is not None}
     body |= dict(m.custom_attributes)

@@ -45,6 +45,24 @@ async def introspect(
         InvalidClient: authentication failed, or a public client tried to introspect.
         InvalidRequest: no ``token`` parameter.
     """
+    body, _caller = await introspect_for(form, authorization, svc, source=source)
+    return body
+
+
+async def introspect_for(
+    form: Mapping[str, str],
+    authorization: str | None,
+    svc: Services,
+    *,
+    source: str = UNKNOWN_SOURCE,
+) -> tuple[dict[str, Any], Client]:
+    """The introspection response (RFC 7662 §2.2) and the client that asked for it (the
+    audience of a JWT response, :mod:`.introspection_jwt`).
+
+    Raises:
+        InvalidClient: authentication failed, or a public client tried to introspect.
+        InvalidRequest: no ``token`` parameter.
+    """
     caller = await client_auth.authenticated(
         form, authorization, svc, endpoint=INTROSPECTION, source=source
     )
@@ -57,11 +75,11 @@ async def introspect(
         raise InvalidRequest("The request is missing the token parameter")
     record = await svc.grants.get_token(handle_hash(value))
     if record is None:
-        return INACTIVE
+        return dict(INACTIVE), caller.client
     owner = await svc.clients.get(record.client_id)
     if owner is None or not _visible(caller.client, owner, record):
-        return INACTIVE
-    return await _describe(record, owner, svc)
+        return dict(INACTIVE), caller.client
+    return await _describe(record, owner, svc), caller.client
 
 
 def _visible(caller: Client, owner: Client, record: TokenRecord) -> bool:

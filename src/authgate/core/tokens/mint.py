@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
+from authgate.core.authorize import claims_request
 from authgate.core.ports import Services
 from authgate.core.tokens.id_token import id_token_claims
 from authgate.core.tokens.jwt_access import ACCESS_TOKEN_TYP, jwt_access_token_claims
 from authgate.core.tokens.subject import subject
+from authgate.core.tokens.userinfo import released_claims
 from authgate.core.types import Client, TokenRecord
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import ServerError
@@ -44,6 +46,9 @@ class GrantContext:
     act: Mapping[str, Any] | None = None
     #: No access token outlives this (an exchanged token, its subject token's expiry).
     not_after: float | None = None
+    #: The request's ``claims`` parameter (OIDC Core §5.5), normalised JSON, kept with the
+    #: tokens for userinfo and later id_tokens.
+    claims: str | None = None
 
 
 @dataclass(slots=True)
@@ -137,6 +142,7 @@ def mint(
         "sid": ctx.sid,
         "acr": ctx.acr,
         "amr": ctx.amr,
+        "claims": ctx.claims,
     }
     access = _access_token_value(ctx, svc, now, lifetime)
     minted = MintedTokens(
@@ -171,6 +177,18 @@ def mint(
             )
         )
     return minted
+
+
+async def requested_id_token_claims(ctx: GrantContext, svc: Services) -> dict[str, Any] | None:
+    """The user claims the grant's ``claims`` parameter asks to put in the id_token, among
+    those its scopes release (:mod:`authgate.core.authorize.claims_request`)."""
+    if not ctx.claims or not ctx.user_id:
+        return None
+    user = await svc.users.get(ctx.user_id)
+    if user is None:
+        return None
+    released = await released_claims(user, ctx.scope, svc)
+    return claims_request.select(ctx.claims, "id_token", released)
 
 
 def sign_id_token(

@@ -20,7 +20,14 @@ from authgate.core.authorize import pkce
 from authgate.core.ports import Services
 from authgate.core.security_events import EventKind
 from authgate.core.tokens.dpop import Proof
-from authgate.core.tokens.mint import GrantContext, mint, refresh_allowed, response, sign_id_token
+from authgate.core.tokens.mint import (
+    GrantContext,
+    mint,
+    refresh_allowed,
+    requested_id_token_claims,
+    response,
+    sign_id_token,
+)
 from authgate.core.types import AuthorizationCode, Client
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidGrant, InvalidRequest
@@ -99,6 +106,7 @@ async def exchange(
         sid=code.sid,
         acr=code.acr,
         amr=code.amr,
+        claims=code.claims,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
         audience=audience,
@@ -118,6 +126,7 @@ async def exchange(
             access_token=minted.access_token,
             nonce=code.nonce,
             code=value,
+            user_claims=await requested_id_token_claims(ctx, svc),
         )
     scope = code.scope if "scope" in form else None
     return response(minted, svc, id_token=id_token, scope=scope)

@@ -46,6 +46,7 @@ from authgate.core.tokens.mint import (
     MintedTokens,
     mint,
     refresh_expiry,
+    requested_id_token_claims,
     response,
     sign_id_token,
 )
@@ -113,6 +114,7 @@ async def exchange(
         sid=record.sid,
         acr=record.acr,
         amr=record.amr,
+        claims=record.claims,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
         audience=audience,
@@ -124,7 +126,7 @@ async def exchange(
     )
     if rotate and not sender_constrained:
         return await _rotate(value, record, ctx, form, svc, now, source)
-    return _respond(await _extend(record, ctx, svc, now), ctx, form, svc, now)
+    return await _respond(await _extend(record, ctx, svc, now), ctx, form, svc, now)
 
 
 def _scope(form: Mapping[str, str], record: TokenRecord) -> tuple[str, ...]:
@@ -159,7 +161,7 @@ async def _rotate(
     ]
     sealed = _seal(value, record.token_hash, minted, ctx.scope)
     if await svc.grants.rotate_refresh_token(record.token_hash, now, records, sealed):
-        return _respond(minted, ctx, form, svc, now)
+        return await _respond(minted, ctx, form, svc, now)
     # Another request used this token between our read and our write: a concurrent retry.
     current = await svc.grants.get_token(record.token_hash)
     if current is None or current.used_at is None:
@@ -203,9 +205,10 @@ async def _reused(
                 sid=record.sid,
                 acr=record.acr,
                 amr=record.amr,
+                claims=record.claims,
             )
             logger.info("refresh token retried within the grace window by %s", client.client_id)
-            return _respond(minted, ctx, form, svc, now)
+            return await _respond(minted, ctx, form, svc, now)
     revoked = await svc.grants.revoke_grant(record.grant_id, now)
     logger.warning(
         "refresh token reuse for client %s; revoked %d token(s)", client.client_id, revoked
@@ -254,7 +257,7 @@ async def _open(
     return minted, tuple(data["scope"])
 
 
-def _respond(
+async def _respond(
     minted: MintedTokens,
     ctx: GrantContext,
     form: Mapping[str, str],
@@ -265,6 +268,13 @@ def _respond(
     (docs/janssen-compatibility.md §6.6)."""
     id_token = None
     if "openid" in ctx.scope:
-        id_token = sign_id_token(ctx, svc, now, grant=GRANT_TYPE, access_token=minted.access_token)
+        id_token = sign_id_token(
+            ctx,
+            svc,
+            now,
+            grant=GRANT_TYPE,
+            access_token=minted.access_token,
+            user_claims=await requested_id_token_claims(ctx, svc),
+        )
     scope = ctx.scope if "scope" in form else None
     return response(minted, svc, id_token=id_token, scope=scope)

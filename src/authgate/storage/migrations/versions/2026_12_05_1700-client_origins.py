@@ -1,7 +1,7 @@
 """client_origins: the web origins each client registered, indexed for CORS on error answers
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 17:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from authgate.core.origins import client_origins, listed_origins
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
