@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from authgate.appconfig import AppConfiguration
+from authgate.appconfig_resources import TOKEN_EXCHANGE
 from authgate.core import discovery
 from authgate.runtime import STANDARD_SCOPES
 from tests.support import ISSUER
@@ -110,8 +111,10 @@ def test_every_specification_asked_about_is_there(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(ADVERTISED))
 def test_discovery_advertises_exactly_the_supported_rows(name: str) -> None:
-    doc = discovery.document(
-        ISSUER, AppConfiguration(), list(STANDARD_SCOPES), ("RS256", "ES256", "PS256")
-    )
+    config = AppConfiguration()
+    # Token exchange is supported but off by default: the table says so in its notes.
+    switched_on = [*config.grantTypesSupported, TOKEN_EXCHANGE]
+    config = config.model_copy(update={"grantTypesSupported": switched_on})
+    doc = discovery.document(ISSUER, config, list(STANDARD_SCOPES), ("RS256", "ES256", "PS256"))
     status, _notes = row(name)
     assert ADVERTISED[name](doc) == (status == "supported"), f"{name} is {status}"
