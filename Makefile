@@ -24,7 +24,7 @@ TEST_WORKERS ?= auto
 .DEFAULT_GOAL := help
 BENCH_ARGS ?= --write-docs docs/benchmarks.md
 
-.PHONY: help run test fuzz lint docs bench clean
+.PHONY: help run test fuzz lint docs bench clean messages translations
 
 help:
 	@echo "make run    start authgate on http://127.0.0.1:8080 (SQLite in ./data); ARGS='--port 8081'"
@@ -32,6 +32,8 @@ help:
 	@echo "make fuzz   100,000 malformed requests per database (tests/fuzz); FUZZ_REQUESTS=..."
 	@echo "make lint   ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"
+	@echo "make messages      extract the pages' messages and update every .po catalog"
+	@echo "make translations  compile the .po catalogs to the .mo files the server reads"
 	@echo "make bench  run the benchmark (~30 min; needs node/npm) and rewrite docs/benchmarks.md"
 	@echo "make clean  remove .venv and caches (keeps ./data)"
 
@@ -91,6 +93,18 @@ lint: $(TEST_STAMP)
 
 docs: $(RUN_STAMP)
 	$(BIN)/python scripts/gen_config_docs.py
+
+# The pages' translations (docs/theming.md, "Languages"): the .po catalogs and the compiled .mo
+# files are both committed; tests/web/test_catalogs.py fails when they disagree.
+LOCALES := src/authgate/web/locales
+messages: $(RUN_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project authgate \
+		--msgid-bugs-address "" -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching \
+		--ignore-obsolete
+
+translations: $(RUN_STAMP)
+	$(BIN)/pybabel compile -d $(LOCALES) --statistics
 
 # The benchmark (bench/README.md): authgate and node-oidc-provider under the same driver.
 # BENCH_ARGS='--quick' for a short smoke run that leaves the docs alone.

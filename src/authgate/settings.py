@@ -135,6 +135,13 @@ class Settings(BaseSettings):
         "line (time, level, logger, message, request_id and the record's fields), for log "
         "collectors. docs/operations.md.",
     )
+    theme_dir: Path | None = Field(
+        None,
+        description="A theme directory for the pages: `templates/` files override the "
+        "package's templates of the same name, `static/` files are served under "
+        "/jans-auth/theme/ (`static/theme.css` is linked from every page). docs/theming.md. "
+        "Read at start.",
+    )
     access_log: bool = Field(
         False,
         description="Log one line per request on logger `authgate.access`: method, route "
@@ -214,6 +221,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AUTHGATE_", frozen=True, extra="ignore", populate_by_name=True
     )
+
+    @field_validator("theme_dir")
+    @classmethod
+    def _theme_is_a_directory(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
 
     @field_validator("management_address")
     @classmethod

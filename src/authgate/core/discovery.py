@@ -100,6 +100,8 @@ def document(
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "acr_values_supported": [PASSWORD_ACR],
+        # the pages' languages (OIDC Discovery §3): ui_locales picks among them
+        "ui_locales_supported": list(config.uiLocalesSupported),
         "claims_parameter_supported": config.claimsParameterSupported,
         "request_parameter_supported": config.requestParameterSupported,
         "request_uri_parameter_supported": config.requestUriParameterSupported,

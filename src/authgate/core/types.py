@@ -282,10 +282,14 @@ class AuthorizationRequest:
     claims: str | None = None
     #: ``acr`` values the ``claims`` parameter marks essential (OIDC Core §5.5.1.1).
     acr_essential: bool = False
+    #: ``ui_locales`` (OIDC Core §3.1.2.1): the user's preferred languages for the pages,
+    #: in order; unknown tags are kept and skipped when a page picks its language.
+    ui_locales: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["scope"] = list(self.scope)
+        data["ui_locales"] = list(self.ui_locales)
         data["prompt"] = sorted(self.prompt)
         data["acr_values"] = list(self.acr_values)
         data["resource"] = list(self.resource)
@@ -298,6 +302,7 @@ class AuthorizationRequest:
         kwargs["prompt"] = frozenset(kwargs.get("prompt", ()))
         kwargs["acr_values"] = tuple(kwargs.get("acr_values", ()))
         kwargs["resource"] = tuple(kwargs.get("resource", ()))
+        kwargs["ui_locales"] = tuple(kwargs.get("ui_locales", ()))
         return cls(**kwargs)
 
 

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.web import device_page, interaction
+from authgate.web import device_page, interaction, pages
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
@@ -32,6 +32,7 @@ from authgate.web.endpoints import (
 )
 from authgate.web.errors import HANDLERS
 from authgate.web.health import health_routes
+from authgate.web.i18n import PageContextMiddleware
 from authgate.web.limits import RequestLimits
 from authgate.web.observe import ObservedApp
 from authgate.web.playground import playground_routes
@@ -130,6 +131,7 @@ def create_app(
         finally:
             await started.stop()
 
+    pages.configure(settings.theme_dir)
     table = routes()
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
     # Observation and the request limits outermost (ObservedApp), before anything reads the
@@ -138,9 +140,10 @@ def create_app(
     # web/errors.py; preflights are answered before rate counting.
     middleware = [Middleware(RateLimitMiddleware)]
     app = ObservedApp(
-        routes=table,
+        routes=[*table, *pages.theme_routes()],
         middleware=middleware,
-        outer=[cors],
+        # the page context first: every page, 500s included, knows its request's language
+        outer=[Middleware(PageContextMiddleware), cors],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
         access_log=settings.access_log,

@@ -24,11 +24,12 @@ from authgate.core.device.verification import DeviceCodeUnusable
 from authgate.core.ports import Services
 from authgate.core.types import Interaction, LoginSession
 from authgate.errors import UserCodeRejected
-from authgate.web import cookies
+from authgate.web import cookies, i18n
 from authgate.web.context import form, query, services
 from authgate.web.endpoints.authorize import interaction_redirect, session_hash
 from authgate.web.pages import page
 from authgate.web.source import source
+from authgate.web.user_messages import translated
 
 
 def _entry(user_code: str = "", error: str | None = None, status_code: int = 200,
@@ -66,9 +67,10 @@ async def device_page(request: Request) -> Response:
     try:
         device = await verification.find(typed, svc, source=source(request))
     except UserCodeRejected as exc:
-        return _entry(typed, str(exc), 429 if exc.retry_after else 400, exc.retry_after)
+        message = translated(UserCodeRejected.MESSAGE, exc.retry_after)
+        return _entry(typed, message, 429 if exc.retry_after else 400, exc.retry_after)
     except DeviceCodeUnusable as exc:
-        return _entry("", str(exc), 400)
+        return _entry("", translated(str(exc)), 400)
     session = await _session(request, svc, device.client_id)
     browser = cookies.read(request, cookies.BROWSER_COOKIE)
     started = await verification.start(device, session, browser, svc)
@@ -80,10 +82,11 @@ async def device_page(request: Request) -> Response:
 
 async def _approval(request: Request, ix_id: str, svc: Services) -> Response:
     ix = await flow.load(ix_id, cookies.read(request, cookies.BROWSER_COOKIE), svc)
+    i18n.prefer(ix.request.ui_locales)
     try:
         device = await verification.pending(ix, svc)
     except DeviceCodeUnusable as exc:
-        return _entry("", str(exc), 400)
+        return _entry("", translated(str(exc)), 400)
     session = await flow.session_of(ix, svc)
     user = await svc.users.get(session.user_id)
     known = {s.scope_id: s for s in await svc.scopes.all()}
@@ -103,13 +106,14 @@ async def device_answer(request: Request) -> Response:
     svc = services(request)
     params = await form(request)
     ix = await flow.load(params.get("ix"), cookies.read(request, cookies.BROWSER_COOKIE), svc)
+    i18n.prefer(ix.request.ui_locales)
     flow.check_csrf(ix, params.get("csrf"))
     session = await flow.session_of(ix, svc)
     approved = params.get("decision") == "approve"
     try:
         await verification.answer(ix, session, approved, svc, source=source(request))
     except DeviceCodeUnusable as exc:
-        return _entry("", str(exc), 400)
+        return _entry("", translated(str(exc)), 400)
     return page(
         "device.html",
         step="done",

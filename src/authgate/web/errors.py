@@ -36,7 +36,8 @@ from authgate.errors import (
 )
 from authgate.web.context import services
 from authgate.web.delivery import deliver
-from authgate.web.pages import page
+from authgate.web.error_texts import error_page as render_error
+from authgate.web.i18n import gettext as _
 from authgate.web.responses import json_response
 
 logger = logging.getLogger("authgate.web")
@@ -85,12 +86,7 @@ def error_page(exc: OAuthError) -> Response:
     """The error page of a browser endpoint: 400 for protocol errors, since the user can only
     go back to the application, but a size refusal keeps its own status (413, 414, 431)."""
     keep = exc.status_code >= 500 or isinstance(exc, REQUEST_LIMIT_ERRORS)
-    return page(
-        "error.html",
-        status_code=exc.status_code if keep else 400,
-        error=exc.error,
-        description=exc.description,
-    )
+    return render_error(exc.status_code if keep else 400, exc.error, detail=exc.description)
 
 
 def _challenge(request: Request, exc: OAuthError) -> str:
@@ -142,24 +138,23 @@ async def redirect_error(request: Request, exc: Exception) -> Response:
 async def interaction_error(request: Request, exc: Exception) -> Response:
     logger.info("interaction error: %s", exc)
     if isinstance(exc, InteractionExhausted):
-        description = (
+        message = _(
             "Too many sign-in attempts on this page. Go back to the application and start again."
         )
     else:
-        description = (
+        message = _(
             "This sign-in request has expired or was already used. "
             "Go back to the application and start again."
         )
-    return page("error.html", status_code=400, error="invalid_request", description=description)
+    return render_error(400, "invalid_request", message=message)
 
 
 async def csrf_error(request: Request, exc: Exception) -> Response:
     logger.info("CSRF check failed on %s", request.url.path)
-    return page(
-        "error.html",
-        status_code=403,
-        error="invalid_request",
-        description="The form could not be verified. Reload the page and try again.",
+    return render_error(
+        403,
+        "invalid_request",
+        message=_("The form could not be verified. Reload the page and try again."),
     )
 
 
@@ -178,12 +173,7 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     metrics.oauth_error("server_error")
     if is_browser_path(request.url.path):
-        return page(
-            "error.html",
-            status_code=500,
-            error="server_error",
-            description="The server could not process the request.",
-        )
+        return render_error(500, "server_error")
     return json_response(
         {"error": "server_error", "error_description": "The server could not process the request"},
         500,

@@ -22,16 +22,19 @@ from authgate.core.protection import device
 from authgate.core.types import Interaction
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InteractionError, LoginFailed
-from authgate.web import cookies
+from authgate.web import cookies, i18n
 from authgate.web.context import form, query, secure_cookies, services, user_agent
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
 from authgate.web.source import source
+from authgate.web.user_messages import translated
 
 
 async def _load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
-    return await flow.load(params.get("ix"), cookies.read(request, cookies.BROWSER_COOKIE), svc)
+    ix = await flow.load(params.get("ix"), cookies.read(request, cookies.BROWSER_COOKIE), svc)
+    i18n.prefer(ix.request.ui_locales)
+    return ix
 
 
 async def _client_name(ix: Interaction, svc: Services) -> str:
@@ -93,7 +96,7 @@ async def login_submit(request: Request) -> Response:
             csrf=ix.csrf_token,
             client_name=await _client_name(ix, svc),
             username=username,
-            error=str(exc),
+            error=translated(LoginFailed.MESSAGE, exc.retry_after),
         )
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from authgate.core.logout.frontchannel import frame_sources
-from authgate.web.pages import page
+from authgate.web.pages import asset_sources, page
 
 #: How long the page waits for the iframes before it goes on regardless (milliseconds).
 FRONTCHANNEL_TIMEOUT_MS = 5000
@@ -49,18 +49,23 @@ FRONTCHANNEL_SCRIPT_HASH = (
 )
 
 
-def frontchannel_csp(uris: Sequence[str]) -> str:
-    """The page's policy: the iframes' sources, the one script, and nothing else."""
+def frontchannel_csp(uris: Sequence[str], assets: str = "style-src 'unsafe-inline'") -> str:
+    """The page's policy: the iframes' sources, the one script, the pages' styles and images
+    (:func:`authgate.web.pages.asset_sources`), and nothing else."""
     frames = " ".join(frame_sources(uris))
     return (
         f"default-src 'none'; frame-src {frames}; script-src '{FRONTCHANNEL_SCRIPT_HASH}'; "
-        "style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        f"{assets}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
 
 
 def logged_out(frontchannel: Sequence[str], next_uri: str | None) -> Response:
     """The logged-out page loading ``frontchannel`` (may be empty), then going to ``next_uri``."""
-    headers = {"Content-Security-Policy": frontchannel_csp(frontchannel)} if frontchannel else {}
+    headers = (
+        {"Content-Security-Policy": frontchannel_csp(frontchannel, asset_sources())}
+        if frontchannel
+        else {}
+    )
     return page(
         "logged_out.html",
         headers=headers,

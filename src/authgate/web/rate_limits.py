@@ -25,8 +25,8 @@ from authgate.core import endpoints
 from authgate.core.rate_limit import Family
 from authgate.core.rate_limiter import RateLimiter
 from authgate.errors import TooManyRequests
+from authgate.web.error_texts import error_page
 from authgate.web.errors import error_body
-from authgate.web.pages import page
 from authgate.web.responses import json_response
 from authgate.web.source import scope_address
 
@@ -79,12 +79,8 @@ class RateLimitMiddleware:
         exc = TooManyRequests(refusal.description, retry_after=refusal.retry_after)
         response: Response
         if family is Family.DEVICE_VERIFICATION:
-            response = page(
-                "error.html",
-                status_code=exc.status_code,
-                headers=exc.headers,
-                error=exc.error,
-                description=exc.description,
+            response = error_page(
+                exc.status_code, exc.error, detail=exc.description, headers=exc.headers
             )
         else:
             reason = runtime.services.config.current.errorReasonEnabled

@@ -75,7 +75,22 @@ class Draft:
             resource=self.resource,
             claims=self.claims,
             acr_essential=self.acr_essential,
+            ui_locales=ui_locales(params.get("ui_locales")),
         )
+
+
+#: At most this many ``ui_locales`` tags are kept, each at most this long (BCP 47 tags are short).
+MAX_UI_LOCALES = 16
+MAX_LOCALE_TAG = 35
+
+
+def ui_locales(value: str | None) -> tuple[str, ...]:
+    """``ui_locales``: space-separated BCP 47 tags in order of preference (OIDC Core
+    §3.1.2.1). A hint only: overlong tags are dropped, never an error."""
+    if not value:
+        return ()
+    tags = [tag for tag in value.split() if len(tag) <= MAX_LOCALE_TAG]
+    return tuple(tags[:MAX_UI_LOCALES])
 
 
 Step = Callable[[Draft], None]

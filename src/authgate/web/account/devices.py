@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from ua_parser import parse
 
-UNKNOWN = "Unknown device"
+from authgate.web.i18n import N_, gettext
+
+UNKNOWN = N_("Unknown device")
 _RAW_SHOWN = 60
 
 
 def describe(user_agent: str) -> str:
     if not user_agent:
-        return UNKNOWN
+        return gettext(UNKNOWN)
     result = parse(user_agent)
     agent = result.user_agent
     if agent is None or agent.family == "Other":
@@ -23,4 +25,6 @@ def describe(user_agent: str) -> str:
     where = os.family if os is not None and os.family != "Other" else None
     if device is not None and device.family not in ("Other", "Spider") and where:
         where = f"{device.family}, {where}"
-    return f"{browser} on {where}" if where else browser
+    if not where:
+        return browser
+    return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": where}

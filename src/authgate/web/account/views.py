@@ -24,15 +24,16 @@ from authgate.web.account.guard import (
     see_other,
 )
 from authgate.web.context import query, services
+from authgate.web.i18n import N_
 from authgate.web.pages import page
 from authgate.web.responses import redirect
 from authgate.web.source import source
 
 #: The links of the page's Security section, shown only for the pages this server has.
 SECURITY_LINKS = (
-    ("/account/security/passkeys", "Passkeys", "security-passkeys"),
-    ("/account/security/authenticator", "Authenticator app", "security-authenticator"),
-    ("/account/security/recovery-codes", "Recovery codes", "security-recovery-codes"),
+    ("/account/security/passkeys", N_("Passkeys"), "security-passkeys"),
+    ("/account/security/authenticator", N_("Authenticator app"), "security-authenticator"),
+    ("/account/security/recovery-codes", N_("Recovery codes"), "security-recovery-codes"),
 )
 
 
