@@ -101,10 +101,8 @@ def sign_in(popup: Page, server: AuthgateServer) -> None:
     popup.click("#allow")
 
 
-@scene("login.png")
-def login_page(studio: Studio) -> None:
-    """The sign-in page of an authorization request."""
-    server = studio.server
+def authorization_url(server: AuthgateServer, **extra: str) -> str:
+    """A new public client's authorization request (PKCE, the playground's callback)."""
     redirect_uri = f"{server.issuer}/playground/callback"
     registration = {
         "client_name": "PKCE Test Client",
@@ -121,11 +119,35 @@ def login_page(studio: Studio) -> None:
         state=secrets.token_urlsafe(16),
         code_challenge=challenge,
         code_challenge_method="S256",
+        **extra,
     )
+    return f"{server.issuer}/jans-auth/restv1/authorize?{query}"
+
+
+def sign_in_and_consent_pages(studio: Studio, suffix: str, **extra: str) -> None:
+    """The sign-in page, then the consent page of the same request."""
+    server = studio.server
     page = studio.new_page()
-    page.goto(f"{server.issuer}/jans-auth/restv1/authorize?{query}")
+    page.goto(authorization_url(server, **extra))
     page.wait_for_selector("#username")
-    studio.shoot(page, "login.png")
+    studio.shoot(page, f"login{suffix}.png")
+    page.fill("#username", "admin")
+    page.fill("#password", server.admin_password)
+    page.click("#login")
+    page.wait_for_selector("#allow")
+    studio.shoot(page, f"consent{suffix}.png")
+
+
+@scene("login.png", "consent.png")
+def login_page(studio: Studio) -> None:
+    """The sign-in and consent pages of an authorization request, in English."""
+    sign_in_and_consent_pages(studio, "")
+
+
+@scene("login-de.png", "consent-de.png")
+def login_page_german(studio: Studio) -> None:
+    """The same pages in German, asked for with ``ui_locales=de``."""
+    sign_in_and_consent_pages(studio, "-de", ui_locales="de")
 
 
 @scene(
