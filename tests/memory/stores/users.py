@@ -34,6 +34,20 @@ class MemoryUserStore:
         self._t.users[user_id] = dataclasses.replace(user, password_hash=password_hash)
         return True
 
+    async def get_by_email(self, email: str) -> User | None:
+        """Verified first, then the oldest, like ``SqlUserStore.get_by_email``."""
+        wanted = email.lower()
+        found = [u for u in self._t.users.values() if (u.email or "").lower() == wanted]
+        found.sort(key=lambda u: (not u.email_verified, u.created_at, u.user_id))
+        return found[0] if found else None
+
+    async def set_name(self, user_id: str, name: str) -> bool:
+        user = self._t.users.get(user_id)
+        if user is None:
+            return False
+        self._t.users[user_id] = dataclasses.replace(user, name=name)
+        return True
+
     async def list(self, limit: int = 100, offset: int = 0) -> list[User]:
         """By username, like ``SqlUserStore.list``."""
         users = sorted(self._t.users.values(), key=lambda u: u.username)
