@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import bindparam, func, insert, select, update
 
 from authgate.core.types import Scope, User
-from authgate.storage.engine import Database, Row, Step
+from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ScopeRow, UserRow, table_of
 
 _users = table_of(UserRow)
@@ -55,6 +55,13 @@ class SqlUserStore:
 
     async def add(self, user: User) -> None:
         await self._db.transact([Step(INSERT_USER, dataclasses.asdict(user))])
+
+    async def add_if_free(self, user: User) -> bool:
+        try:
+            await self.add(user)
+        except IntegrityViolation:
+            return False
+        return True
 
     async def get(self, user_id: str) -> User | None:
         row = await self._db.fetch_one(GET_USER, {"user_id": user_id})

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from authgate.core.types import Scope, User
+from authgate.storage.engine import IntegrityViolation
 from tests.memory.stores.tables import Tables, require_new
 
 
@@ -19,6 +20,13 @@ class MemoryUserStore:
         require_new(self._t.users, [user.user_id], "users")
         require_new({u.username for u in self._t.users.values()}, [user.username], "users")
         self._t.users[user.user_id] = user
+
+    async def add_if_free(self, user: User) -> bool:
+        try:
+            await self.add(user)
+        except IntegrityViolation:
+            return False
+        return True
 
     async def get(self, user_id: str) -> User | None:
         return self._t.users.get(user_id)

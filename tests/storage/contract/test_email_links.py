@@ -120,3 +120,9 @@ async def test_set_name(ports: Ports) -> None:
     assert await ports.users.set_name("u-1", "Alice B") is True
     assert await ports.users.get("u-1") == dataclasses.replace(user("u-1", "alice"), name="Alice B")
     assert await ports.users.set_name("u-9", "x") is False
+
+
+async def test_add_if_free_refuses_a_taken_username(ports: Ports) -> None:
+    assert await ports.users.add_if_free(user("u-1", "alice")) is True
+    assert await ports.users.add_if_free(user("u-2", "alice")) is False
+    assert await ports.users.get("u-2") is None
