@@ -18,6 +18,7 @@ from authgate.core.ports import (
     ConfigSource,
     ConsentStore,
     DeviceAuthorizationStore,
+    EmailLinkStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -25,6 +26,7 @@ from authgate.core.ports import (
     JwksSource,
     KeyRing,
     LogoutNotifier,
+    Mailer,
     ParStore,
     PasswordHasher,
     ReplayCache,
@@ -41,6 +43,7 @@ from authgate.crypto import keys
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.runtime import STANDARD_SCOPES
 from tests.memory.doubles import (
+    Outbox,
     RecordingLogoutNotifier,
     RecordingSecurityEvents,
     StaticConfig,
@@ -54,6 +57,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryDeviceAuthorizationStore,
+    MemoryEmailLinkStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
@@ -101,6 +105,8 @@ class ServiceOverrides(TypedDict, total=False):
     devices: DeviceAuthorizationStore
     sector_identifiers: SectorIdentifierFetcher
     request_objects: RequestObjectFetcher
+    links: EmailLinkStore | None
+    mail: Mailer
 
 
 @functools.cache
@@ -175,6 +181,8 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "devices": MemoryDeviceAuthorizationStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
         "request_objects": StaticRequestObjects(),
+        "links": MemoryEmailLinkStore(tables),
+        "mail": Outbox(),
     }
     if "keys" not in overrides:
         values["keys"] = shared_key_ring()

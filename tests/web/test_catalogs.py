@@ -13,6 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from authgate.appconfig_pages import SHIPPED_LOCALES
+from authgate.core.selfservice import messages as selfservice_messages
 from authgate.errors import LoginFailed, UserCodeRejected
 from authgate.runtime import STANDARD_SCOPES
 from authgate.web import i18n
@@ -115,3 +116,13 @@ def test_every_supported_locale_has_a_catalog() -> None:
     for tag in TRANSLATED:
         assert _po(tag).is_file() and _po(tag).with_suffix(".mo").is_file()
     assert i18n.translations("de").gettext("Sign in") == "Anmelden"
+
+
+def test_self_service_messages_are_listed() -> None:
+    texts = [v for k, v in vars(selfservice_messages).items() if k.isupper() and isinstance(v, str)]
+    assert texts and set(texts) <= set(EXTRACTED)
+    german = i18n.translations("de")
+    for text in texts:
+        translated = german.gettext(text)
+        assert translated != text
+        assert re.findall(r"\{\w+\}", translated) == re.findall(r"\{\w+\}", text)

@@ -98,7 +98,8 @@ def document(
         ],
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"]
+        + (["create"] if config.selfServiceSignUpEnabled else []),
         "acr_values_supported": [PASSWORD_ACR],
         # the pages' languages (OIDC Discovery §3): ui_locales picks among them
         "ui_locales_supported": list(config.uiLocalesSupported),

@@ -14,7 +14,8 @@ from starlette.routing import Route
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.web import device_page, interaction, pages
+from authgate.web import device_page, interaction, pages, selfservice
+from authgate.web.account.profile import routes as profile_routes
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
@@ -70,6 +71,8 @@ def routes() -> list[Route]:
         for path in endpoints.DISCOVERY_PATHS
     ]
     table += account_routes()
+    table += profile_routes()
+    table += selfservice.routes()
     table += config_api_routes()
     table += health_routes()
     table += playground_routes()

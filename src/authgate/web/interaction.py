@@ -7,6 +7,8 @@ never re-posts the credentials to the client (RFC 9700 §4.12).
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,16 +19,19 @@ from authgate.core.authorize.request import (
     NeedDeviceApproval,
     NeedLogin,
 )
+from authgate.core.authorize.steps import CREATE
 from authgate.core.ports import Services
 from authgate.core.protection import device
-from authgate.core.types import Interaction
+from authgate.core.selfservice.service import RESET_PATH, SIGN_UP_PATH
+from authgate.core.types import Interaction, LoginSession
 from authgate.crypto.handles import handle_hash
-from authgate.errors import InteractionError, LoginFailed
+from authgate.errors import EmailNotVerified, InteractionError, LoginFailed
 from authgate.web import cookies, i18n
 from authgate.web.context import form, query, secure_cookies, services, user_agent
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
+from authgate.web.responses import redirect
 from authgate.web.source import source
 from authgate.web.user_messages import translated
 
@@ -56,9 +61,22 @@ def _next(
     return interaction_redirect(request, ix.interaction_id, step, secret, svc, status_code=303)
 
 
+def _self_service(svc: Services, ix: Interaction) -> dict[str, Any]:
+    """The sign-in page's self-service links that are switched on."""
+    config = svc.config.current
+    links: dict[str, Any] = {}
+    if config.selfServiceSignUpEnabled:
+        links["signup_link"] = f"{SIGN_UP_PATH}?ix={ix.interaction_id}"
+    if config.selfServicePasswordResetEnabled:
+        links["reset_link"] = RESET_PATH
+    return links
+
+
 async def login_page(request: Request) -> Response:
     svc = services(request)
     ix = await _load(request, query(request), svc)
+    if CREATE in ix.request.prompt and svc.config.current.selfServiceSignUpEnabled:
+        return redirect(f"{SIGN_UP_PATH}?ix={ix.interaction_id}")
     return page(
         "login.html",
         ix=ix.interaction_id,
@@ -66,6 +84,7 @@ async def login_page(request: Request) -> Response:
         client_name=await _client_name(ix, svc),
         username=ix.request.login_hint or "",
         error=None,
+        **_self_service(svc, ix),
     )
 
 
@@ -96,8 +115,25 @@ async def login_submit(request: Request) -> Response:
             csrf=ix.csrf_token,
             client_name=await _client_name(ix, svc),
             username=username,
-            error=translated(LoginFailed.MESSAGE, exc.retry_after),
+            error=translated(str(exc))
+            if isinstance(exc, EmailNotVerified)
+            else translated(LoginFailed.MESSAGE, exc.retry_after),
+            **_self_service(svc, ix),
         )
+    return await signed_in(request, ix, session, cookie_value, svc, devices=devices)
+
+
+async def signed_in(
+    request: Request,
+    ix: Interaction,
+    session: LoginSession,
+    cookie_value: str,
+    svc: Services,
+    *,
+    devices: str | None,
+) -> Response:
+    """After a sign-in in ``ix`` (the login form, or a sign-up): end the browser's previous
+    session, set the session and device cookies, and go on with the request."""
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))

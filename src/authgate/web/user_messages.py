@@ -7,6 +7,7 @@ message is listed and translated).
 
 from __future__ import annotations
 
+from authgate.core.selfservice.policy import Refused
 from authgate.web.i18n import N_, gettext, ngettext
 
 EXTRACTED = (
@@ -21,6 +22,23 @@ EXTRACTED = (
     N_("Your name and username"),
     N_("Your email address"),
     N_("Keep access while you are away"),
+    # self-service refusals (core/selfservice/messages.py); {length} is filled in after
+    N_("Choose a password of at least {length} characters."),
+    N_("Choose a password of at most {length} characters."),
+    N_("That password is one of the most common passwords. Choose another one."),
+    N_("Do not use your username or email address as your password."),
+    N_("The two passwords are not the same."),
+    N_("Choose a username of 1 to {length} characters without spaces or control characters."),
+    N_("That username is taken. Choose another one."),
+    N_("Enter a valid email address."),
+    N_("Enter a name of at most {length} characters."),
+    N_("Your current password is not correct."),
+    N_("That is already your email address."),
+    N_(
+        "This link is not valid any more: it was already used, it expired, or it was changed. "
+        "Ask for a new one."
+    ),
+    N_("Confirm your email address first: follow the link in the mail we sent you, then sign in."),
 )
 
 
@@ -33,3 +51,9 @@ def translated(message: str, retry_after: int | None = None) -> str:
         ) % {"num": retry_after}
         text = f"{text} {wait}"
     return text
+
+
+def refusal(exc: Refused) -> str:
+    """A self-service refusal in the page's language, its placeholders filled in."""
+    text = gettext(exc.template)
+    return text.format(**exc.params) if exc.params else text

@@ -20,6 +20,7 @@ from authgate.core.types import (
     AuthorizationCode,
     Client,
     DeviceAuthorization,
+    EmailLink,
     FailureKey,
     InitialAccessToken,
     Interaction,
@@ -98,6 +99,8 @@ class Tables:
     failures: dict[FailureKey, Failures] = field(default_factory=dict)
     #: device_code_hash -> device authorization request
     devices: dict[str, DeviceAuthorization] = field(default_factory=dict)
+    #: link_hash -> mailed self-service link
+    email_links: dict[str, EmailLink] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

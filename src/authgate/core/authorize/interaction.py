@@ -22,10 +22,13 @@ from authgate.core.authorize.request import (
 from authgate.core.ports import Services
 from authgate.core.protection import login as password_login
 from authgate.core.protection.attempts import UNKNOWN_SOURCE
-from authgate.core.types import AuthorizationRequest, Interaction, LoginSession
+from authgate.core.selfservice import messages
+from authgate.core.selfservice.service import must_verify
+from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, User
 from authgate.crypto.handles import handle_hash, hash_matches, new_handle
 from authgate.errors import (
     CsrfError,
+    EmailNotVerified,
     InteractionError,
     InteractionExhausted,
     LoginFailed,
@@ -122,6 +125,17 @@ async def login(
     except InteractionExhausted:
         await svc.interactions.delete(interaction.interaction_id)
         raise
+    if must_verify(svc, user):
+        raise EmailNotVerified(messages.NOT_VERIFIED)
+    return await open_session(interaction, user, svc, user_agent=user_agent)
+
+
+async def open_session(
+    interaction: Interaction, user: User, svc: Services, *, user_agent: str = ""
+) -> tuple[Interaction, LoginSession, str]:
+    """Sign ``user`` in within the interaction: a new login session (password ``acr``/``amr``)
+    recorded on the interaction. Returns the updated interaction, the session and the
+    session cookie value."""
     now = int(svc.clock.now())
     cookie_value = new_handle()
     session = LoginSession(

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from authgate.core.account import service, signin
 from authgate.core.account.client import ACCOUNT_PATH, CALLBACK_PATH
 from authgate.core.account.signin import PendingSignIn
+from authgate.core.selfservice.profile_paths import PROFILE_PAGE
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidRequest
 from authgate.web.account import cookies, devices
@@ -94,7 +95,15 @@ async def account(request: Request) -> Response:
                 current,
             )
         )
-    return account_page("account.html", user, security=security, apps=apps, sessions=sessions)
+    profile_link = PROFILE_PAGE if svc.config.current.selfServiceProfileChangesEnabled else None
+    return account_page(
+        "account.html",
+        user,
+        security=security,
+        apps=apps,
+        sessions=sessions,
+        profile_link=profile_link,
+    )
 
 
 async def revoke_app(request: Request) -> Response:
