@@ -9,7 +9,7 @@ import os
 import re
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from tests.e2e.npm import npm_file
 
@@ -17,7 +17,7 @@ AXE_VERSION = "4"
 #: The rules axe runs: WCAG 2.0, 2.1 and 2.2, levels A and AA, and its best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 FAILING_IMPACTS = ("serious", "critical")
-MOBILE = {"width": 390, "height": 844}
+MOBILE: ViewportSize = {"width": 390, "height": 844}
 
 
 def axe_source() -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 from tests.e2e.accessibility import (
     MOBILE,
@@ -45,7 +45,7 @@ from tests.web.device_support import device_registration
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium_executable")]
 
 DEVICE_PAGE = "/jans-auth/device_authorization.htm"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": MOBILE}
+VIEWPORTS: dict[str, ViewportSize] = {"desktop": {"width": 1280, "height": 900}, "mobile": MOBILE}
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +53,8 @@ def axe() -> str:
     return axe_source()
 
 
-def _context(chromium: Browser, viewport: dict[str, int], locale: str = "en-US") -> BrowserContext:
-    return chromium.new_context(viewport=viewport, locale=locale)  # type: ignore[arg-type]
+def _context(chromium: Browser, viewport: ViewportSize, locale: str = "en-US") -> BrowserContext:
+    return chromium.new_context(viewport=viewport, locale=locale)
 
 
 class Checker:
