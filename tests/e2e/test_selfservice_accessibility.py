@@ -118,7 +118,11 @@ def test_self_service_pages_in_german_on_a_phone(
         assert page.locator("#signup-verify").count() == 1
         check("sign-up: confirm your address")
 
-        link = link_in(mail.wait_for("berta@example.com"))
+        confirmation = mail.wait_for("berta@example.com")
+        # the mail is in the language of the page that sent it
+        assert confirmation["Subject"] == "E-Mail-Adresse bestätigen"
+        assert confirmation.get_content().startswith("Hallo Berta,")
+        link = link_in(confirmation)
         page.goto(link)
         assert page.inner_text("h1") == "E-Mail-Adresse bestätigen"
         check("confirm the address")
@@ -135,7 +139,9 @@ def test_self_service_pages_in_german_on_a_phone(
         _submit(page, "#reset-request")
         assert page.locator("#reset-sent").count() == 1
         check("reset sent")
-        page.goto(link_in(mail.wait_for("berta@example.com", count=2)))
+        reset = mail.wait_for("berta@example.com", count=2)
+        assert reset["Subject"] == "Passwort zurücksetzen"
+        page.goto(link_in(reset))
         check("choose a new password")
         page.fill("#password", OTHER_PASSWORD)
         page.fill("#password2", OTHER_PASSWORD + "x")

@@ -40,8 +40,13 @@ def _extracted_ids() -> set[str]:
     method_map = [
         ("src/authgate/web/**.py", "python"),
         ("src/authgate/web/templates/**.html", "jinja2"),
+        ("src/authgate/web/templates/mail/**.txt", "jinja2"),
     ]
-    options = {"src/authgate/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    jinja = {"extensions": "jinja2.ext.i18n"}
+    options = {
+        "src/authgate/web/templates/**.html": jinja,
+        "src/authgate/web/templates/mail/**.txt": jinja,
+    }
     ids = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map=options
@@ -88,6 +93,7 @@ def test_compiled_catalog_matches_the_po_file(tag: str) -> None:
 def test_catalogs_hold_every_message_of_the_code_and_templates() -> None:
     extracted = _extracted_ids()
     assert "Sign in" in extracted and "Invalid username or password." in extracted
+    assert "Your email address was changed" in extracted  # mail templates too
     for tag in TRANSLATED:
         with _po(tag).open("rb") as fp:
             catalog = read_po(fp)

@@ -14,6 +14,7 @@ from email.utils import make_msgid
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from authgate.core.types import Mail
+from authgate.web import i18n
 from authgate.web.pages import TEMPLATES
 
 _ENV = Environment(
@@ -22,6 +23,11 @@ _ENV = Environment(
     auto_reload=False,
     undefined=StrictUndefined,
     keep_trailing_newline=True,
+    extensions=["jinja2.ext.i18n"],
+)
+# in the language of the page that sends the mail (web/i18n.py: ui_locales, Accept-Language)
+_ENV.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
 )
 
 
