@@ -119,6 +119,11 @@ def test_every_page_and_state(
         page.set_default_timeout(15_000)
         check = Checker(page, axe, viewport)
 
+        page.goto(f"{issuer}/playground")
+        page.wait_for_selector("#playground[data-ready=true]")
+        assert page.evaluate("document.documentElement.lang") == "en"  # English only
+        check("playground")
+
         page.goto(f"{issuer}/jans-auth/restv1/authorize?client_id=nobody&response_type=code")
         assert page.locator("#error-code").count() == 1
         check("error page")
@@ -173,7 +178,7 @@ def test_every_page_and_state(
             page.click("#approve")
         assert page.locator("#device-done").count() == 1
         check("device done")
-        assert len(check.seen) == 11
+        assert len(check.seen) == 12
     finally:
         ctx.close()
 
