@@ -848,3 +848,25 @@ def test_run_reports_the_earliest_failing_check(
 ) -> None:
     draft = make_draft(params, config=config, meta=meta)
     refuse(steps.run, draft, error, description)
+
+
+def test_ui_locales_are_kept_in_order_as_a_hint() -> None:
+    assert steps.ui_locales("fr-CA de  en") == ("fr-CA", "de", "en")
+    assert steps.ui_locales(None) == () and steps.ui_locales("") == ()
+    assert steps.ui_locales("x" * 36 + " de") == ("de",)  # an overlong tag is dropped
+    assert len(steps.ui_locales(" ".join(["de"] * 40))) == steps.MAX_UI_LOCALES
+
+
+def test_ui_locales_survive_the_stored_interaction() -> None:
+    request = AuthorizationRequest(
+        client_id="c",
+        redirect_uri="https://rp.example/cb",
+        redirect_uri_given=True,
+        response_type="code",
+        scope=("openid",),
+        ui_locales=("de", "en"),
+    )
+    assert AuthorizationRequest.from_json(request.to_json()) == request
+    legacy = request.to_json()
+    del legacy["ui_locales"]  # an interaction stored before the member existed
+    assert AuthorizationRequest.from_json(legacy).ui_locales == ()
