@@ -98,7 +98,7 @@ docs: $(RUN_STAMP)
 # files are both committed; tests/web/test_catalogs.py fails when they disagree.
 LOCALES := src/authgate/web/locales
 messages: $(RUN_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project authgate \
+	$(BIN)/pybabel extract -F babel.cfg -k t --no-location --sort-output --project authgate \
 		--msgid-bugs-address "" -o $(LOCALES)/messages.pot .
 	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching \
 		--ignore-obsolete

@@ -121,7 +121,6 @@ def test_every_page_and_state(
 
         page.goto(f"{issuer}/playground")
         page.wait_for_selector("#playground[data-ready=true]")
-        assert page.evaluate("document.documentElement.lang") == "en"  # English only
         check("playground")
 
         page.goto(f"{issuer}/jans-auth/restv1/authorize?client_id=nobody&response_type=code")
@@ -248,6 +247,27 @@ def test_german_pages(
         submit_login(page, ADMIN, authgate_server.admin_password)
         assert page.inner_text("h1") == "Zugriff erlauben?"
         assert page.inner_text("#allow") == "Erlauben"
+        assert_accessible(page, axe)
+        assert fits_the_viewport(page)
+    finally:
+        ctx.close()
+
+
+def test_the_playground_in_german(
+    chromium: Browser, axe: str, authgate_server: AuthgateServer
+) -> None:
+    """The page and the messages its script writes (handed over in ``data-text``)."""
+    ctx = _context(chromium, MOBILE, locale="de-DE")
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{authgate_server.issuer}/playground")
+        page.wait_for_selector("#playground[data-ready=true]")
+        assert page.evaluate("document.documentElement.lang") == "de"
+        assert page.inner_text("h1") == "PKCE-Playground"
+        assert page.inner_text("#server-info").startswith("Issuer ")
+        assert "PKCE-Methoden: S256, plain." in page.inner_text("#server-info")
+        assert page.inner_text("#method-note").startswith("Der Server akzeptiert S256, plain.")
         assert_accessible(page, axe)
         assert fits_the_viewport(page)
     finally:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from authgate.appconfig_pages import SHIPPED_LOCALES
@@ -41,6 +41,7 @@ def _extracted_ids() -> set[str]:
         ("src/authgate/web/**.py", "python"),
         ("src/authgate/web/templates/**.html", "jinja2"),
         ("src/authgate/web/templates/mail/**.txt", "jinja2"),
+        ("src/authgate/web/static/**.js", "javascript"),
     ]
     jinja = {"extensions": "jinja2.ext.i18n"}
     options = {
@@ -48,8 +49,9 @@ def _extracted_ids() -> set[str]:
         "src/authgate/web/templates/mail/**.txt": jinja,
     }
     ids = set()
+    keywords = {**DEFAULT_KEYWORDS, "t": None}  # the playground scripts' t("...")
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map=options
+        str(ROOT), method_map, options_map=options, keywords=keywords
     ):
         ids.add(message if isinstance(message, str) else message[0])
     return ids
@@ -94,6 +96,7 @@ def test_catalogs_hold_every_message_of_the_code_and_templates() -> None:
     extracted = _extracted_ids()
     assert "Sign in" in extracted and "Invalid username or password." in extracted
     assert "Your email address was changed" in extracted  # mail templates too
+    assert "Register another client" in extracted  # and the playground's scripts
     for tag in TRANSLATED:
         with _po(tag).open("rb") as fp:
             catalog = read_po(fp)

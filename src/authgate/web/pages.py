@@ -30,8 +30,6 @@ THEME_STATIC_PATH = "/jans-auth/theme"
 #: A theme's stylesheet, linked from every page when the theme has one.
 THEME_STYLESHEET = "theme.css"
 
-#: Developer pages written in English only (docs/theming.md, "What is translated").
-ENGLISH_ONLY = frozenset({"playground.html", "playground_callback.html"})
 _SOURCE = _gettext.NullTranslations()
 _ACTIVE: ContextVar[_gettext.NullTranslations | None] = ContextVar(
     "authgate_page_translations", default=None
@@ -138,7 +136,7 @@ def page(
     """Render ``name`` with clickjacking, caching and referrer protections (RFC 9700 §4.16),
     in the request's language and with the configured branding."""
     config = i18n.config_of(i18n.current_request())
-    locale = i18n.SOURCE_LOCALE if name in ENGLISH_ONLY else i18n.current_locale()
+    locale = i18n.current_locale()
     token = _ACTIVE.set(i18n.translations(locale))
     try:
         html = _ENV.get_template(name).render(

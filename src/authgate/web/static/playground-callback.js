@@ -7,6 +7,8 @@
 (function () {
   const main = document.getElementById("callback");
   const status = document.getElementById("callback-status");
+  const text = JSON.parse(main.dataset.text || "{}");
+  const t = (message) => (Object.prototype.hasOwnProperty.call(text, message) ? text[message] : message);
   const params = {};
   for (const source of [location.search, location.hash.replace(/^#/, "?")]) {
     for (const [name, value] of new URLSearchParams(source)) {
@@ -26,11 +28,11 @@
   }
   if (opener !== null) {
     opener.postMessage(message, location.origin);
-    status.textContent = "The response went back to the playground; this window closes.";
+    status.textContent = t("The response went back to the playground; this window closes.");
     window.close();
     return;
   }
   sessionStorage.setItem("authgate-playground-callback", JSON.stringify(params));
-  status.textContent = "Returning to the playground…";
+  status.textContent = t("Returning to the playground…");
   location.replace(main.dataset.playground + "#step-3");
 })();

@@ -14,6 +14,14 @@
   // RFC 7636 §4.1: code-verifier = 43*128unreserved
   const UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
   const SCOPE = "openid profile email";
+  // The page's messages in its language (``data-text``: English message -> translation,
+  // from the server's catalog; web/playground.py, JS_TEXT); English when absent.
+  const TEXT = JSON.parse(main.dataset.text || "{}");
+  function t(message, values) {
+    let out = Object.prototype.hasOwnProperty.call(TEXT, message) ? TEXT[message] : message;
+    for (const [name, value] of Object.entries(values || {})) out = out.split("{" + name + "}").join(String(value));
+    return out;
+  }
 
   // JWS algorithms (RFC 7518 §3) as WebCrypto names them.
   const SHA = { 256: "SHA-256", 384: "SHA-384", 512: "SHA-512" };
@@ -100,16 +108,17 @@
   function methodNote() {
     const method = $("method").value;
     const accepted = (state.discovery && state.discovery.code_challenge_methods_supported) || [];
-    let note = "The server accepts " + (accepted.join(" and ") || "(unknown)") + ".";
+    const unknown = t("(unknown)");
+    let note = t("The server accepts {methods}.", { methods: accepted.join(", ") || unknown });
     if (accepted.length && !accepted.includes(canonical(method))) {
-      note += " It will refuse " + method + ": try it in step 3 to see its answer.";
+      note += " " + t("It will refuse {method}: try it in step 3 to see its answer.", { method: method });
     } else if (method === "s256") {
-      note += " It matches the method case-insensitively, as the flow document writes it (s256),"
+      note += " " + t("It matches the method case-insensitively, as the flow document writes it (s256),"
         + " unless its OAuth 2.1 profile is on, which accepts only the exact spelling S256:"
-        + " step 3 shows the server's answer either way.";
+        + " step 3 shows the server's answer either way.");
     } else if (method === "plain") {
-      note += " With plain the challenge is the verifier itself: anyone who sees the"
-        + " authorization request can redeem the code. Use S256.";
+      note += " " + t("With plain the challenge is the verifier itself: anyone who sees the"
+        + " authorization request can redeem the code. Use S256.");
     }
     $("method-note").textContent = note;
   }
@@ -211,7 +220,7 @@
     try {
       body = JSON.parse($("registration-body").value);
     } catch (error) {
-      $("client-summary").textContent = "The body is not valid JSON; fix it before choosing an algorithm.";
+      $("client-summary").textContent = t("The body is not valid JSON; fix it before choosing an algorithm.");
       return;
     }
     const alg = $("id-token-alg").value;
@@ -229,33 +238,34 @@
       $("registration-response").textContent = showResponse(result);
       if (result.status === 201 && result.body.client_id) {
         state.clientId = result.body.client_id;
-        $("client-summary").textContent = "Registered client " + state.clientId
-          + " (no client_secret: a public client). The registration access token above manages"
-          + " this client (RFC 7592); it is shown once.";
+        $("client-summary").textContent = t("Registered client {client_id} (no client_secret: a public"
+          + " client). The registration access token above manages this client (RFC 7592); it is shown"
+          + " once.", { client_id: state.clientId });
         save();
         prepareRequest();
       } else {
-        $("client-summary").textContent = "The server refused the registration: "
-          + (result.body.error_description || result.body.error || result.status);
+        $("client-summary").textContent = t("The server refused the registration: {reason}",
+          { reason: result.body.error_description || result.body.error || result.status });
       }
     } finally {
       $("register").disabled = false;
-      $("register").textContent = state.clientId ? "Register another client" : "Register the client";
+      $("register").textContent = state.clientId ? t("Register another client") : t("Register the client");
     }
   }
 
   // --- step 3: authorization request ---------------------------------------------------------
   function explain(name) {
     const accepted = ((state.discovery && state.discovery.code_challenge_methods_supported) || []).join(", ");
+    const unknown = t("(unknown)");
     return {
-      response_type: "code: the authorization code flow. The code comes back through the browser; tokens only from the token endpoint.",
-      client_id: "The client registered in step 2.",
-      scope: "openid makes this an OpenID Connect request (an id_token); profile and email ask for those claims.",
-      redirect_uri: "Must equal a registered redirect URI exactly (RFC 9700 §4.1.3): this playground's callback page.",
-      state: "A random value the client checks when the response comes back, against cross-site request forgery (RFC 6749 §10.12).",
-      nonce: "A random value the server copies into the id_token; the client checks it there (OpenID Connect Core §3.1.2.1).",
-      code_challenge: "From step 1: BASE64URL(SHA-256(verifier)) for S256, the verifier itself for plain (RFC 7636 §4.2).",
-      code_challenge_method: "From step 1. The server accepts " + (accepted || "(unknown)") + ".",
+      response_type: t("code: the authorization code flow. The code comes back through the browser; tokens only from the token endpoint."),
+      client_id: t("The client registered in step 2."),
+      scope: t("openid makes this an OpenID Connect request (an id_token); profile and email ask for those claims."),
+      redirect_uri: t("Must equal a registered redirect URI exactly (RFC 9700 §4.1.3): this playground's callback page."),
+      state: t("A random value the client checks when the response comes back, against cross-site request forgery (RFC 6749 §10.12)."),
+      nonce: t("A random value the server copies into the id_token; the client checks it there (OpenID Connect Core §3.1.2.1)."),
+      code_challenge: t("From step 1: BASE64URL(SHA-256(verifier)) for S256, the verifier itself for plain (RFC 7636 §4.2)."),
+      code_challenge_method: t("From step 1. The server accepts {methods}.", { methods: accepted || unknown }),
     }[name];
   }
   function authorizeUrl(params) {
@@ -266,7 +276,7 @@
   function prepareRequest() {
     if (!state.discovery || !state.clientId || !state.verifier) {
       $("authorize").disabled = true;
-      $("authorize-url").textContent = "(register a client and generate a verifier first)";
+      $("authorize-url").textContent = t("(register a client and generate a verifier first)");
       return;
     }
     const params = {
@@ -354,26 +364,26 @@
     });
   }
   function describeOutcome(result) {
-    if (result.kind === "closed") return "The pop-up was closed before the server answered.";
-    if (result.kind === "blocked") return "The browser blocked the pop-up: allow pop-ups for this page.";
+    if (result.kind === "closed") return t("The pop-up was closed before the server answered.");
+    if (result.kind === "blocked") return t("The browser blocked the pop-up: allow pop-ups for this page.");
     if (result.kind === "error-page") {
-      return "The server showed its error page (HTTP 400) instead of redirecting:\n\n"
+      return t("The server showed its error page (HTTP 400) instead of redirecting:") + "\n\n"
         + "error: " + result.error + "\nerror_description: " + result.description;
     }
-    return "The callback page received:\n\n" + json(result.params);
+    return t("The callback page received:") + "\n\n" + json(result.params);
   }
   function checkResponse(params, request) {
     const checks = [];
-    checks.push(params.state === request.params.state ? "state matches the one sent" : "state DOES NOT match the one sent");
+    checks.push(params.state === request.params.state ? t("state matches the one sent") : t("state DOES NOT match the one sent"));
     if ("iss" in params) {
-      checks.push(params.iss === state.discovery.issuer ? "iss is this server's issuer (RFC 9207)" : "iss is NOT this server's issuer");
+      checks.push(params.iss === state.discovery.issuer ? t("iss is this server's issuer (RFC 9207)") : t("iss is NOT this server's issuer"));
     }
     return checks;
   }
   async function authorize() {
     const request = state.request;
     $("authorize").disabled = true;
-    $("authorize-summary").textContent = "Waiting for the pop-up: sign in and allow access there.";
+    $("authorize-summary").textContent = t("Waiting for the pop-up: sign in and allow access there.");
     try {
       const result = await runAuthorization(request.url, true);
       receive(result, request);
@@ -384,7 +394,7 @@
   function receive(result, request) {
     $("authorize-result").textContent = describeOutcome(result);
     if (result.kind !== "callback") {
-      $("authorize-summary").textContent = result.kind === "error-page" ? "Refused: " + result.error + "." : "No response.";
+      $("authorize-summary").textContent = result.kind === "error-page" ? t("Refused: {error}.", { error: result.error }) : t("No response.");
       return;
     }
     const params = result.params;
@@ -392,13 +402,14 @@
     if (params.code) {
       state.code = params.code;
       state.request = request;
-      $("authorize-summary").textContent = "Code received; " + checks.join("; ") + ". Go on with step 4: a code expires soon and works once.";
+      $("authorize-summary").textContent = t("Code received; {checks}. Go on with step 4: a code expires soon and works once.", { checks: checks.join("; ") });
       prepareExchange();
       // a signed-in user and a working client: the failures that need a new code can run
       $("fail-verifier").disabled = false;
       $("fail-challenge").disabled = false;
     } else {
-      $("authorize-summary").textContent = "Refused: " + (params.error || "no code") + "; " + checks.join("; ") + ".";
+      const noCode = t("no code");
+      $("authorize-summary").textContent = t("Refused: {error}; {checks}.", { error: params.error || noCode, checks: checks.join("; ") });
     }
     save();
   }
@@ -439,19 +450,21 @@
   }
   async function verifySignature(token, header) {
     const alg = webCryptoAlg(header.alg || "");
-    if (!alg) return { ok: false, text: "This page cannot verify alg " + header.alg + "." };
+    if (!alg) return { ok: false, text: t("This page cannot verify alg {alg}.", { alg: header.alg }) };
     const jwks = await call(state.discovery.jwks_uri, {});
     const keys = (jwks.body && jwks.body.keys) || [];
     const jwk = keys.find((k) => k.kid === header.kid);
-    if (!jwk) return { ok: false, text: "No key with kid " + header.kid + " in the JWKS." };
+    if (!jwk) return { ok: false, text: t("No key with kid {kid} in the JWKS.", { kid: header.kid }) };
     const key = await crypto.subtle.importKey("jwk", publicJwk(jwk), alg.key, false, ["verify"]);
     const parts = token.split(".");
     const ok = await crypto.subtle.verify(
       alg.sign, key, fromBase64url(parts[2]), new TextEncoder().encode(parts[0] + "." + parts[1]));
+    const used = { alg: header.alg, kid: header.kid, jwks: state.discovery.jwks_uri };
     return {
       ok: ok,
-      text: (ok ? "Signature valid: " : "Signature INVALID: ") + header.alg + " with key " + header.kid
-        + " from the JWKS (" + state.discovery.jwks_uri + "), checked by WebCrypto in this browser.",
+      text: ok
+        ? t("Signature valid: {alg} with key {kid} from the JWKS ({jwks}), checked by WebCrypto in this browser.", used)
+        : t("Signature INVALID: {alg} with key {kid} from the JWKS ({jwks}), checked by WebCrypto in this browser.", used),
     };
   }
   async function halfHash(value, hash) {
@@ -462,7 +475,7 @@
     const list = $("id-token-checks");
     list.replaceChildren();
     if (!idToken) {
-      $("signature-result").textContent = "The response has no id_token.";
+      $("signature-result").textContent = t("The response has no id_token.");
       return;
     }
     const parts = idToken.split(".");
@@ -480,14 +493,14 @@
     const now = Math.floor(Date.now() / 1000);
     const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     const checks = [
-      [claims.iss === state.discovery.issuer, "iss is the issuer from discovery"],
-      [audience.includes(state.clientId), "aud contains this client_id"],
-      [claims.nonce === state.request.params.nonce, "nonce is the one sent in step 3"],
-      [typeof claims.exp === "number" && claims.exp > now, "exp is in the future"],
+      [claims.iss === state.discovery.issuer, t("iss is the issuer from discovery")],
+      [audience.includes(state.clientId), t("aud contains this client_id")],
+      [claims.nonce === state.request.params.nonce, t("nonce is the one sent in step 3")],
+      [typeof claims.exp === "number" && claims.exp > now, t("exp is in the future")],
     ];
     const alg = webCryptoAlg(header.alg || "");
     if (claims.at_hash && accessToken && alg) {
-      checks.push([claims.at_hash === (await halfHash(accessToken, alg.hash)), "at_hash matches the access token"]);
+      checks.push([claims.at_hash === (await halfHash(accessToken, alg.hash)), t("at_hash matches the access token")]);
     }
     for (const [ok, text] of checks) {
       const item = document.createElement("li");
@@ -518,7 +531,7 @@
   }
   async function failVerifier() {
     const out = $("fail-verifier-result");
-    out.textContent = "Getting a new code…";
+    out.textContent = t("Getting a new code…");
     const verifier = randomVerifier(64);
     const params = Object.assign({}, state.request.params, {
       state: randomId(), nonce: randomId(), code_challenge: await s256(verifier), code_challenge_method: "S256",
@@ -531,19 +544,19 @@
     const wrong = randomVerifier(64);
     const form = exchangeParams(result.params.code, wrong);
     const answer = await postForm(state.discovery.token_endpoint, form);
-    out.textContent = "The challenge was made from " + verifier + ";\nthis request sends another verifier.\n\n"
+    out.textContent = t("The challenge was made from {verifier};\nthis request sends another verifier.", { verifier: verifier }) + "\n\n"
       + showForm(state.discovery.token_endpoint, form) + "\n\n" + showResponse(answer);
   }
   async function failReplay() {
     const out = $("fail-replay-result");
     const answer = await postForm(state.discovery.token_endpoint, state.exchange);
     const after = await userinfo(state.firstAccessToken);
-    out.textContent = "The same request as in step 4, again:\n\n" + showForm(state.discovery.token_endpoint, state.exchange)
-      + "\n\n" + showResponse(answer) + "\n\nThe first access token, after the replay:\n\n" + after;
+    out.textContent = t("The same request as in step 4, again:") + "\n\n" + showForm(state.discovery.token_endpoint, state.exchange)
+      + "\n\n" + showResponse(answer) + "\n\n" + t("The first access token, after the replay:") + "\n\n" + after;
   }
   async function failChallenge() {
     const out = $("fail-challenge-result");
-    out.textContent = "Sending an authorization request without code_challenge…";
+    out.textContent = t("Sending an authorization request without code_challenge…");
     const params = Object.assign({}, state.request.params, { state: randomId(), nonce: randomId() });
     delete params.code_challenge;
     delete params.code_challenge_method;
@@ -577,8 +590,8 @@
       $("method").value = state.method;
     }
     if (state.clientId) {
-      $("client-summary").textContent = "Client " + state.clientId + " was registered earlier in this tab.";
-      $("register").textContent = "Register another client";
+      $("client-summary").textContent = t("Client {client_id} was registered earlier in this tab.", { client_id: state.clientId });
+      $("register").textContent = t("Register another client");
     }
     return kept;
   }
@@ -590,7 +603,7 @@
         .then(action)
         .catch((error) => {
           $("environment-warning").hidden = false;
-          $("environment-warning").textContent = "Unexpected error: " + error;
+          $("environment-warning").textContent = t("Unexpected error: {error}", { error: error });
         });
     });
   }
@@ -598,12 +611,13 @@
   async function start() {
     const problems = [];
     if (new URL(ISSUER).origin !== location.origin) {
-      problems.push("This page is open at " + location.origin + ", but the server's issuer is " + ISSUER
-        + ": open the playground at " + ISSUER + "/playground so its requests stay on one origin.");
+      problems.push(t("This page is open at {origin}, but the server's issuer is {issuer}: open the"
+        + " playground at {issuer}/playground so its requests stay on one origin.",
+      { origin: location.origin, issuer: ISSUER }));
     }
     if (!window.crypto || !crypto.subtle) {
-      problems.push("This browser offers no WebCrypto here (it needs https, or http on localhost):"
-        + " the challenge and the signature check cannot be computed.");
+      problems.push(t("This browser offers no WebCrypto here (it needs https, or http on localhost):"
+        + " the challenge and the signature check cannot be computed."));
     }
     if (problems.length) {
       $("environment-warning").hidden = false;
@@ -614,15 +628,16 @@
     }
     const discovery = await call(DISCOVERY, {});
     if (discovery.status !== 200) {
-      $("server-info").textContent = "Discovery answered " + discovery.status + "; the playground cannot go on.";
+      $("server-info").textContent = t("Discovery answered {status}; the playground cannot go on.", { status: discovery.status });
       return;
     }
     state.discovery = discovery.body;
     const doc = state.discovery;
-    $("server-info").textContent = "Issuer " + doc.issuer + ". PKCE methods: "
-      + (doc.code_challenge_methods_supported || []).join(", ") + ". id_token algorithms: "
-      + (doc.id_token_signing_alg_values_supported || []).join(", ") + "."
-      + (doc.registration_endpoint ? "" : " Dynamic registration is off on this server, so step 2 cannot work.");
+    $("server-info").textContent = t("Issuer {issuer}. PKCE methods: {methods}. id_token algorithms: {algs}.", {
+      issuer: doc.issuer,
+      methods: (doc.code_challenge_methods_supported || []).join(", "),
+      algs: (doc.id_token_signing_alg_values_supported || []).join(", "),
+    }) + (doc.registration_endpoint ? "" : " " + t("Dynamic registration is off on this server, so step 2 cannot work."));
     for (const alg of doc.id_token_signing_alg_values_supported || []) {
       const option = document.createElement("option");
       option.value = alg;
