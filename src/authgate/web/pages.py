@@ -66,22 +66,20 @@ def make_environment(theme_dir: Path | None = None) -> Environment:
 
 @dataclass(frozen=True, slots=True)
 class Theme:
-    """What ``AUTHGATE_THEME_DIR`` gives the pages."""
+    """What ``AUTHGATE_THEME_DIR`` gives the pages, looked at once, at start."""
 
-    directory: Path | None = None
+    #: The directory served under :data:`THEME_STATIC_PATH`, if the theme has one.
+    static: Path | None = None
+    #: The path of the theme's stylesheet, if it has one.
+    stylesheet: str | None = None
 
-    @property
-    def static(self) -> Path | None:
-        if self.directory is None or not (self.directory / "static").is_dir():
-            return None
-        return self.directory / "static"
-
-    @property
-    def stylesheet(self) -> str | None:
-        static = self.static
-        if static is None or not (static / THEME_STYLESHEET).is_file():
-            return None
-        return f"{THEME_STATIC_PATH}/{THEME_STYLESHEET}"
+    @classmethod
+    def of(cls, directory: Path | None) -> Theme:
+        if directory is None or not (directory / "static").is_dir():
+            return cls()
+        static = directory / "static"
+        css = static / THEME_STYLESHEET
+        return cls(static, f"{THEME_STATIC_PATH}/{THEME_STYLESHEET}" if css.is_file() else None)
 
 
 _ENV = make_environment()
@@ -92,7 +90,7 @@ def configure(theme_dir: Path | None) -> None:
     """Use ``theme_dir``'s overrides from now on (at start; None: the package's only)."""
     global _ENV, _THEME
     _ENV = make_environment(theme_dir)
-    _THEME = Theme(theme_dir)
+    _THEME = Theme.of(theme_dir)
 
 
 def theme_routes() -> list[BaseRoute]:
