@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from authgate.appconfig_mfa import MfaProperties
 from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_registration import RegistrationPolicyProperties
 from authgate.appconfig_security import SecurityProperties
@@ -67,14 +68,17 @@ class ClientAuthenticationFilter(BaseModel):
     baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
 
 
-class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, SecurityProperties):
+class AppConfiguration(
+    RateLimitProperties, RegistrationPolicyProperties, SecurityProperties, MfaProperties
+):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
     The browser-security members (CORS, PAR, DPoP, signing keys, OAuth 2.1 profile) are
     declared in :class:`authgate.appconfig_security.SecurityProperties`, the per-source rate
     limits in :class:`authgate.appconfig_rates.RateLimitProperties`, the registration
     policy (who may register, trusted hosts, software statements) in
-    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`.
+    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, second factors
+    in :class:`authgate.appconfig_mfa.MfaProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)

@@ -39,6 +39,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
 from authgate.storage.engine import Database, IntegrityViolation
+from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
@@ -260,6 +261,7 @@ class Runtime:
             events=events,
             initial_tokens=SqlInitialAccessTokenStore(db),
             failures=failures,
+            factors=SqlFactorStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),

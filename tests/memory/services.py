@@ -16,6 +16,7 @@ from authgate.core.ports import (
     Clock,
     ConfigSource,
     ConsentStore,
+    FactorStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -48,6 +49,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryFactorStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
@@ -91,6 +93,7 @@ class ServiceOverrides(TypedDict, total=False):
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    factors: FactorStore
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -162,6 +165,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "events": RecordingSecurityEvents(),
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
+        "factors": MemoryFactorStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

@@ -19,6 +19,9 @@ END_SESSION = f"{BASE}/end_session"
 PAR = f"{BASE}/par"
 LOGIN_PAGE = "/jans-auth/login.htm"
 CONSENT_PAGE = "/jans-auth/authorize.htm"
+#: The second-factor step of sign-in (docs/sign-in.md), and TOTP enrolment within it.
+FACTOR_PAGE = "/jans-auth/factor.htm"
+ENROL_PAGE = "/jans-auth/enrol.htm"
 DISCOVERY_PATHS = (
     "/.well-known/openid-configuration",
     "/jans-auth/.well-known/openid-configuration",

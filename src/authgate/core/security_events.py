@@ -30,6 +30,13 @@ class EventKind(StrEnum):
     CLIENT_REGISTERED = "client_registered"
     CLIENT_DELETED = "client_deleted"
     BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
+    FACTOR_SUCCEEDED = "factor_succeeded"
+    FACTOR_FAILED = "factor_failed"
+    FACTOR_THROTTLED = "factor_throttled"
+    FACTOR_ENROLLED = "factor_enrolled"
+    FACTORS_REMOVED = "factors_removed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_GENERATED = "recovery_codes_generated"
 
 
 def record(

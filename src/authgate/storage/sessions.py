@@ -43,6 +43,22 @@ GET_SESSION_STATE = (
     )
     .where(_sessions.c.session_hash == bindparam("session_hash"), _sessions.c.ended_at.is_(None))
 )
+# Step-up: the session keeps its sid (the clients that joined it still hear of its logout)
+# under a new cookie, with what was added to its authentication.
+ELEVATE_SESSION = (
+    update(_sessions)
+    .where(
+        _sessions.c.session_hash == bindparam("old_hash"),
+        _sessions.c.sid == bindparam("sid"),
+        _sessions.c.ended_at.is_(None),
+    )
+    .values(
+        session_hash=bindparam("new_hash"),
+        acr=bindparam("acr"),
+        amr=bindparam("amr"),
+        auth_time=bindparam("auth_time"),
+    )
+)
 DELETE_SESSION = delete(_sessions).where(_sessions.c.session_hash == bindparam("session_hash"))
 
 INSERT_INTERACTION = insert(_interactions).values(_params_for(_interactions))
@@ -107,6 +123,17 @@ class SqlSessionStore:
 
     async def end(self, session_hash: str) -> None:
         await self._db.transact([Step(DELETE_SESSION, {"session_hash": session_hash})])
+
+    async def elevate(self, session_hash: str, stronger: LoginSession) -> bool:
+        params = {
+            "old_hash": session_hash,
+            "sid": stronger.sid,
+            "new_hash": stronger.session_hash,
+            "acr": stronger.acr,
+            "amr": orjson.dumps(list(stronger.amr)).decode(),
+            "auth_time": stronger.auth_time,
+        }
+        return (await self._db.transact([Step(ELEVATE_SESSION, params, expect=1)])).applied
 
 
 def _session(row: Row) -> LoginSession:

@@ -2,6 +2,7 @@
 :class:`Tables` (see :mod:`tests.memory.stores.tables` for why no lock is needed)."""
 
 from tests.memory.stores.clients import MemoryClientStore
+from tests.memory.stores.factors import MemoryFactorStore
 from tests.memory.stores.failures import MemoryFailureStore
 from tests.memory.stores.grants import MemoryGrantStore
 from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
@@ -19,6 +20,7 @@ __all__ = [
     "MemoryAssertionStore",
     "MemoryClientStore",
     "MemoryConsentStore",
+    "MemoryFactorStore",
     "MemoryFailureStore",
     "MemoryGrantStore",
     "MemoryInitialAccessTokenStore",

@@ -24,6 +24,7 @@ from authgate.core.types import (
     Interaction,
     LoginSession,
     Scope,
+    SecondFactor,
     TokenRecord,
     User,
 )
@@ -69,6 +70,14 @@ class Failures:
 
 
 @dataclass(slots=True)
+class RecoveryCode:
+    """A ``recovery_codes`` row."""
+
+    created_at: float
+    used_at: float | None = None
+
+
+@dataclass(slots=True)
 class Tables:
     """Everything the memory stores hold, keyed like the tables' primary keys."""
 
@@ -95,6 +104,10 @@ class Tables:
     #: token_id -> initial access token (its ``uses`` and ``revoked_at`` replaced on change)
     initial_tokens: dict[str, InitialAccessToken] = field(default_factory=dict)
     failures: dict[FailureKey, Failures] = field(default_factory=dict)
+    #: factor_id -> second factor
+    factors: dict[str, SecondFactor] = field(default_factory=dict)
+    #: (user_id, code_hash) -> [created_at, used_at]
+    recovery_codes: dict[tuple[str, str], RecoveryCode] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

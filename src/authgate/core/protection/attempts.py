@@ -26,6 +26,8 @@ LOGIN = "login"
 CLIENT = "client"
 REGISTRATION = "registration"
 INTERACTION = "interaction"
+#: Second-factor codes (TOTP, recovery codes, ...) of one user: the subject is the user id.
+FACTOR = "factor"
 #: The source of an attempt whose address the caller does not know (tests, tools).
 UNKNOWN_SOURCE = "unknown"
 #: The source of a trusted device's attempts (its id follows).

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from authgate.core import endpoints
 from authgate.core.authorize import error_redirect, interaction
 from authgate.core.authorize import request as core
-from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
+from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin, NeedSecondFactor
 from authgate.core.ports import Services
 from authgate.core.types import LoginSession, SessionState
 from authgate.crypto.handles import handle_hash
@@ -48,13 +48,18 @@ async def current_session_state(
 def interaction_redirect(
     request: Request,
     interaction_id: str,
-    step: NeedLogin | NeedConsent,
+    step: NeedLogin | NeedSecondFactor | NeedConsent,
     browser_secret: str,
     svc: Services,
     status_code: int = 302,
 ) -> Response:
-    """Send the browser to the login or consent page of an interaction."""
-    path = endpoints.LOGIN_PAGE if isinstance(step, NeedLogin) else endpoints.CONSENT_PAGE
+    """Send the browser to the login, second-factor or consent page of an interaction."""
+    if isinstance(step, NeedLogin):
+        path = endpoints.LOGIN_PAGE
+    elif isinstance(step, NeedSecondFactor):
+        path = endpoints.FACTOR_PAGE
+    else:
+        path = endpoints.CONSENT_PAGE
     response = redirect(f"{path}?{urlencode({'ix': interaction_id})}", status_code=status_code)
     cookies.set_cookie(
         response,
