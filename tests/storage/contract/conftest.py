@@ -24,6 +24,7 @@ from authgate.core.ports import (
     AssertionStore,
     ClientStore,
     ConsentStore,
+    FactorStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -39,6 +40,7 @@ from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
 from authgate.storage.engine import Database
+from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
@@ -52,6 +54,7 @@ from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryFactorStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
@@ -86,6 +89,7 @@ class Ports:
     rate_counters: RateCounterStore
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    factors: FactorStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -106,6 +110,7 @@ def memory_ports(tables: Tables) -> Ports:
         rate_counters=MemoryRateCounterStore(tables),
         initial_tokens=MemoryInitialAccessTokenStore(tables),
         failures=MemoryFailureStore(tables),
+        factors=MemoryFactorStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -126,6 +131,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         rate_counters=SqlRateCounterStore(db),
         initial_tokens=SqlInitialAccessTokenStore(db),
         failures=SqlFailureStore(db, screen=False),
+        factors=SqlFactorStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 
