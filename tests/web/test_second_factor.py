@@ -19,6 +19,7 @@ from tests.conftest import patch_config
 from tests.mfa_support import code, enrol_totp, wrong_code
 from tests.support import (
     PASSWORD,
+    SQLITE_ONLY,
     USERNAME,
     FakeClock,
     Flow,
@@ -268,3 +269,47 @@ async def test_wrong_codes_are_throttled_like_passwords(
     assert (await http.post(action, data=right)).status_code == 303
     await runtime.services.events.flush()
     assert await runtime.services.events.list(kind=EventKind.FACTOR_THROTTLED)
+
+
+@SQLITE_ONLY
+async def test_bad_input_gets_an_error_page_never_a_5xx(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, clock: FakeClock
+) -> None:
+    client = await flow.register()
+    seed = await enrol_totp(runtime.services, await _user(runtime))
+    for path in ("/jans-auth/factor.htm", "/jans-auth/enrol.htm"):
+        assert (await http.get(path)).status_code == 400
+        assert (await http.get(f"{path}?ix=unknown")).status_code == 400
+        assert (await http.post(path, data={"ix": "x", "csrf": "y"})).status_code == 400
+    # an interaction whose password was not checked has no second-factor step
+    params = authorize_params(client["client_id"], s256(new_verifier()), "S256")
+    started = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
+    ix = query_of(started.headers["location"])["ix"]
+    early = await http.get(f"/jans-auth/factor.htm?ix={ix}")
+    assert early.status_code == 400 and "expired or was already used" in early.text
+    assert (await http.get(f"/jans-auth/enrol.htm?ix={ix}")).status_code == 400
+
+    page = await _sign_in_to_factor_page(http, client["client_id"])
+    action, fields = hidden_form(page.text)
+    forged = await http.post(action, data=fields | {"csrf": "forged", "code": "123456"})
+    assert forged.status_code == 403  # the CSRF error page
+    control = await http.post(action, data=fields | {"method": "recovery", "code": "a\x00b"})
+    assert control.status_code == 400  # control characters are refused with every form
+    for answer in ({"code": "9" * 5000}, {"code": ""}, {"method": "sms", "code": "1"},
+                   {"method": "recovery", "code": "\u202e" * 70}, {"code": "١٢٣٤٥٦"}):  # fmt: skip
+        refused = await http.post(action, data=fields | answer)
+        assert refused.status_code == 401, answer
+        assert "That code is not valid." in refused.text
+    # the user has a factor: enrolment is not offered to this sign-in
+    ix = fields["ix"]
+    assert (await http.get(f"/jans-auth/enrol.htm?ix={ix}")).status_code == 400
+    enrol_form = {"ix": ix, "csrf": fields["csrf"], "code": code(seed, clock.now())}
+    assert (await http.post("/jans-auth/enrol.htm", data=enrol_form)).status_code == 400
+    ok = await http.post(action, data=fields | {"code": code(seed, clock.now())})
+    assert ok.status_code == 303
+    consent = await http.get(ok.headers["location"])
+    consent_action, consent_fields = hidden_form(consent.text)
+    done = await http.post(consent_action, data=consent_fields | {"decision": "allow"})
+    assert "code" in query_of(done.headers["location"])
+    # the finished interaction is gone
+    assert (await http.post(action, data=fields | {"code": "123456"})).status_code == 400
