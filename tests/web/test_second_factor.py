@@ -4,6 +4,7 @@ step-up of a live password session through acr_values, and truthful acr/amr in i
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from typing import Any
@@ -313,3 +314,27 @@ async def test_bad_input_gets_an_error_page_never_a_5xx(
     assert "code" in query_of(done.headers["location"])
     # the finished interaction is gone
     assert (await http.post(action, data=fields | {"code": "123456"})).status_code == 400
+
+
+async def test_one_code_sent_twice_at_once_signs_in_once(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, clock: FakeClock
+) -> None:
+    client = await flow.register()
+    seed = await enrol_totp(runtime.services, await _user(runtime))
+    browsers = [
+        httpx.AsyncClient(transport=http._transport, base_url=str(http.base_url)) for _ in range(2)
+    ]
+    try:
+        forms = []
+        for browser in browsers:
+            page = await _sign_in_to_factor_page(browser, client["client_id"])
+            forms.append(hidden_form(page.text))
+        typed = code(seed, clock.now())
+        answers = await asyncio.gather(
+            *(b.post(action, data=fields | {"code": typed})
+              for b, (action, fields) in zip(browsers, forms, strict=True))
+        )  # fmt: skip
+        assert sorted(a.status_code for a in answers) == [303, 401]
+    finally:
+        for browser in browsers:
+            await browser.aclose()
