@@ -170,3 +170,11 @@ async def offered(user_id: str, svc: Services) -> list[SecondFactorKind]:
         for kind in SecondFactorKind
         if kind in METHODS and await METHODS[kind].enrolled(user_id, svc)
     ]
+
+
+async def any_enrolled(user_id: str, svc: Services) -> bool:
+    """Whether the user has enrolled any method (stops at the first: one read when TOTP is)."""
+    for kind in SecondFactorKind:
+        if kind in METHODS and await METHODS[kind].enrolled(user_id, svc):
+            return True
+    return False

@@ -48,7 +48,7 @@ async def needs_second_factor(user_id: str, request: AuthorizationRequest, svc: 
     asked = acr.from_request(request)
     if acr.required_level(request.client_id, svc.config.current, asked) >= acr.MFA:
         return True
-    return bool(await methods.offered(user_id, svc))
+    return await methods.any_enrolled(user_id, svc)
 
 
 async def pending(interaction: Interaction, svc: Services) -> Pending:
@@ -124,7 +124,7 @@ async def start_enrolment(interaction: Interaction, svc: Services) -> enrolment.
             one is added from the account, after signing in with the first).
     """
     who = await pending(interaction, svc)
-    if await methods.offered(who.user.user_id, svc):
+    if await methods.any_enrolled(who.user.user_id, svc):
         raise InteractionError("the user already has a second factor")
     return await enrolment.start_totp(who.user, svc)
 
@@ -150,7 +150,7 @@ async def enrol(
     """
     who = await pending(interaction, svc)
     user_id = who.user.user_id
-    if await methods.offered(user_id, svc):
+    if await methods.any_enrolled(user_id, svc):
         raise InteractionError("the user already has a second factor")
 
     async def check() -> bool:
