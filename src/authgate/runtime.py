@@ -46,6 +46,7 @@ from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
 from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.engine import Database, IntegrityViolation
+from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
@@ -269,6 +270,7 @@ class Runtime:
             devices=SqlDeviceAuthorizationStore(db),
             failures=failures,
             account=SqlAccountStore(db),
+            factors=SqlFactorStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),

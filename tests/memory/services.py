@@ -18,6 +18,7 @@ from authgate.core.ports import (
     ConfigSource,
     ConsentStore,
     DeviceAuthorizationStore,
+    FactorStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -54,6 +55,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryDeviceAuthorizationStore,
+    MemoryFactorStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
@@ -99,6 +101,7 @@ class ServiceOverrides(TypedDict, total=False):
     failures: FailureStore
     account: AccountStore
     devices: DeviceAuthorizationStore
+    factors: FactorStore
     sector_identifiers: SectorIdentifierFetcher
     request_objects: RequestObjectFetcher
 
@@ -173,6 +176,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "failures": MemoryFailureStore(tables),
         "account": MemoryAccountStore(tables),
         "devices": MemoryDeviceAuthorizationStore(tables),
+        "factors": MemoryFactorStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
         "request_objects": StaticRequestObjects(),
     }

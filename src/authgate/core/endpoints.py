@@ -22,6 +22,9 @@ LOGIN_PAGE = "/jans-auth/login.htm"
 CONSENT_PAGE = "/jans-auth/authorize.htm"
 #: The device verification page (RFC 8628 §3.3), at Janssen's path.
 DEVICE_PAGE = "/jans-auth/device_authorization.htm"
+#: The second-factor step of sign-in (docs/sign-in.md), and TOTP enrolment within it.
+FACTOR_PAGE = "/jans-auth/factor.htm"
+ENROL_PAGE = "/jans-auth/enrol.htm"
 DISCOVERY_PATHS = (
     "/.well-known/openid-configuration",
     "/jans-auth/.well-known/openid-configuration",

@@ -26,6 +26,7 @@ from authgate.core.types import (
     LogoutNotice,
     PushedRequest,
     Scope,
+    SecondFactor,
     SecurityEvent,
     SessionState,
     TokenRecord,
@@ -103,6 +104,12 @@ class SessionStore(Protocol):
     async def by_sid(self, sid: str) -> LoginSession | None:
         """The session with this ``sid`` (the id_token claim) until it is ended; expiry is the
         caller's check."""
+        ...
+
+    async def elevate(self, session_hash: str, stronger: LoginSession) -> bool:
+        """Replace the live session ``session_hash`` by ``stronger`` (the same ``sid`` and
+        user, a new ``session_hash``, ``acr``, ``amr`` and ``auth_time``) in one guarded write:
+        False, writing nothing, when it has ended or another call elevated it first."""
         ...
 
 
@@ -429,6 +436,51 @@ class FailureStore(Protocol):
         ...
 
 
+class FactorStore(Protocol):
+    """Users' second factors and recovery codes (:mod:`authgate.core.mfa`)."""
+
+    async def list(self, user_id: str) -> list[SecondFactor]:
+        """Every factor of the user, confirmed or pending, oldest first."""
+        ...
+
+    async def start(self, factor: SecondFactor) -> None:
+        """Store a pending factor (``confirmed_at`` None), replacing, in the same write, any
+        pending factor of the same user and kind."""
+        ...
+
+    async def confirm(self, factor_id: str, step: int, now: float) -> bool:
+        """Confirm a pending factor with its first accepted ``step``, atomically: True for
+        exactly one caller; False when it is unknown or already confirmed."""
+        ...
+
+    async def accept_step(self, factor_id: str, step: int, now: float) -> bool:
+        """Record ``step`` as the factor's last accepted time step if it is later than the
+        one recorded, atomically: of concurrent calls with one step exactly one returns True;
+        False for an earlier or equal step, and for an unknown or pending factor."""
+        ...
+
+    async def remove(self, user_id: str, kind: str | None = None) -> int:
+        """Delete the user's factors of ``kind`` (every kind when None); returns how many."""
+        ...
+
+    async def replace_recovery_codes(self, user_id: str, hashes: Sequence[str], now: float) -> None:
+        """Replace every recovery code of the user by ``hashes``, in one write."""
+        ...
+
+    async def use_recovery_code(self, user_id: str, code_hash: str, now: float) -> bool:
+        """Mark the code used, atomically: True for exactly one caller, and only for an
+        unused code of this user."""
+        ...
+
+    async def recovery_codes_left(self, user_id: str) -> int:
+        """How many unused recovery codes the user has."""
+        ...
+
+    async def clear_recovery_codes(self, user_id: str) -> int:
+        """Delete every recovery code of the user; returns how many there were."""
+        ...
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     async def verify(self, password_hash: str | None, password: str) -> bool:
@@ -545,5 +597,6 @@ class Services:
     failures: FailureStore
     account: AccountStore
     devices: DeviceAuthorizationStore
+    factors: FactorStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)
     request_objects: RequestObjectFetcher = field(default_factory=NoRequestObjectFetcher)

@@ -35,6 +35,13 @@ class EventKind(StrEnum):
     DEVICE_AUTHORIZATION_DENIED = "device_authorization_denied"
     USER_CODE_THROTTLED = "user_code_throttled"
     TOKEN_EXCHANGE_REFUSED = "token_exchange_refused"  # noqa: S105 (an event name)
+    FACTOR_SUCCEEDED = "factor_succeeded"
+    FACTOR_FAILED = "factor_failed"
+    FACTOR_THROTTLED = "factor_throttled"
+    FACTOR_ENROLLED = "factor_enrolled"
+    FACTORS_REMOVED = "factors_removed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_GENERATED = "recovery_codes_generated"
 
 
 def record(

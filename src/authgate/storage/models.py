@@ -436,3 +436,36 @@ class LogoutDeliveryRow(Base):
     due_at: Mapped[float] = mapped_column(Float, index=True)
     holder: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class SecondFactorRow(Base):
+    """A user's second factor (``core.types.SecondFactor``). ``secret`` is what the method
+    verifies with, as the core hands it over: a TOTP seed only sealed under a server key.
+    ``last_step`` is the last TOTP time step accepted (single use of a code)."""
+
+    __tablename__ = "second_factors"
+
+    factor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    secret: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[float] = mapped_column(Float)
+    confirmed_at: Mapped[float | None] = mapped_column(Float)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    last_used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class RecoveryCodeRow(Base):
+    """A single-use recovery code of a user, held only as a keyed hash."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float)

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.web import device_page, interaction
+from authgate.web import device_page, interaction, second_factor
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
@@ -63,6 +63,10 @@ def routes() -> list[Route]:
             device_authorization.device_authorization,
             methods=["POST"],
         ),
+        Route(endpoints.FACTOR_PAGE, second_factor.factor_page, methods=["GET"]),
+        Route(endpoints.FACTOR_PAGE, second_factor.factor_submit, methods=["POST"]),
+        Route(endpoints.ENROL_PAGE, second_factor.enrol_page, methods=["GET"]),
+        Route(endpoints.ENROL_PAGE, second_factor.enrol_submit, methods=["POST"]),
     ]
     table += [
         Route(path, wellknown.openid_configuration, methods=["GET"])

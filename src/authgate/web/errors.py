@@ -47,6 +47,9 @@ BROWSER_PATHS = frozenset(
         endpoints.CONSENT_PAGE,
         endpoints.END_SESSION,
         endpoints.DEVICE_PAGE,
+        endpoints.FACTOR_PAGE,
+        endpoints.ENROL_PAGE,
+        endpoints.END_SESSION,
     }
 )
 #: The account page and its sub-pages are browser pages too (docs/account.md).

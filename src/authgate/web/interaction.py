@@ -16,6 +16,7 @@ from authgate.core.authorize.request import (
     NeedConsent,
     NeedDeviceApproval,
     NeedLogin,
+    NeedSecondFactor,
 )
 from authgate.core.ports import Services
 from authgate.core.protection import device
@@ -30,19 +31,19 @@ from authgate.web.pages import page
 from authgate.web.source import source
 
 
-async def _load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
+async def load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
     return await flow.load(params.get("ix"), cookies.read(request, cookies.BROWSER_COOKIE), svc)
 
 
-async def _client_name(ix: Interaction, svc: Services) -> str:
+async def client_name(ix: Interaction, svc: Services) -> str:
     client = await svc.clients.get(ix.request.client_id)
     return (client.metadata.client_name if client else "") or ix.request.client_id
 
 
-def _next(
+def next_step(
     request: Request,
     ix: Interaction,
-    step: NeedLogin | NeedConsent | NeedDeviceApproval | AuthorizationResponse,
+    step: NeedLogin | NeedSecondFactor | NeedConsent | NeedDeviceApproval | AuthorizationResponse,
     svc: Services,
 ) -> Response:
     if isinstance(step, AuthorizationResponse):
@@ -55,12 +56,12 @@ def _next(
 
 async def login_page(request: Request) -> Response:
     svc = services(request)
-    ix = await _load(request, query(request), svc)
+    ix = await load(request, query(request), svc)
     return page(
         "login.html",
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
-        client_name=await _client_name(ix, svc),
+        client_name=await client_name(ix, svc),
         username=ix.request.login_hint or "",
         error=None,
     )
@@ -69,7 +70,7 @@ async def login_page(request: Request) -> Response:
 async def login_submit(request: Request) -> Response:
     svc = services(request)
     params = await form(request)
-    ix = await _load(request, params, svc)
+    ix = await load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     username = params.get("username", "")
     devices = cookies.read(request, cookies.DEVICE_COOKIE)
@@ -83,6 +84,8 @@ async def login_submit(request: Request) -> Response:
             devices=devices,
             user_agent=user_agent(request),
         )
+    except flow.SecondFactorRequired as pending:
+        return next_step(request, pending.interaction, NeedSecondFactor(), svc)
     except LoginFailed as exc:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return page(
@@ -91,14 +94,14 @@ async def login_submit(request: Request) -> Response:
             headers=retry,
             ix=ix.interaction_id,
             csrf=ix.csrf_token,
-            client_name=await _client_name(ix, svc),
+            client_name=await client_name(ix, svc),
             username=username,
             error=str(exc),
         )
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))
-    response = _next(request, ix, await flow.advance(ix, session, svc), svc)
+    response = next_step(request, ix, await flow.advance(ix, session, svc), svc)
     cookies.set_cookie(
         response,
         cookies.SESSION_COOKIE,
@@ -119,7 +122,7 @@ async def login_submit(request: Request) -> Response:
 
 async def consent_page(request: Request) -> Response:
     svc = services(request)
-    ix = await _load(request, query(request), svc)
+    ix = await load(request, query(request), svc)
     if flow.for_device(ix):
         raise InteractionError("a device verification is answered on the device page")
     session = await flow.session_of(ix, svc)
@@ -132,7 +135,7 @@ async def consent_page(request: Request) -> Response:
         "consent.html",
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
-        client_name=await _client_name(ix, svc),
+        client_name=await client_name(ix, svc),
         username=user.username if user else "",
         scopes=scopes,
         redirect_host=ix.request.redirect_uri.split("/")[2]
@@ -144,8 +147,8 @@ async def consent_page(request: Request) -> Response:
 async def consent_submit(request: Request) -> Response:
     svc = services(request)
     params = await form(request)
-    ix = await _load(request, params, svc)
+    ix = await load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     session = await flow.session_of(ix, svc)
     result = await flow.consent(ix, session, params.get("decision") == "allow", svc)
-    return _next(request, ix, result, svc)
+    return next_step(request, ix, result, svc)

@@ -4,6 +4,7 @@
 from tests.memory.stores.accounts import MemoryAccountStore
 from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.devices import MemoryDeviceAuthorizationStore
+from tests.memory.stores.factors import MemoryFactorStore
 from tests.memory.stores.failures import MemoryFailureStore
 from tests.memory.stores.grants import MemoryGrantStore
 from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
@@ -23,6 +24,7 @@ __all__ = [
     "MemoryClientStore",
     "MemoryConsentStore",
     "MemoryDeviceAuthorizationStore",
+    "MemoryFactorStore",
     "MemoryFailureStore",
     "MemoryGrantStore",
     "MemoryInitialAccessTokenStore",

@@ -25,6 +25,7 @@ from authgate.core.types import (
     Interaction,
     LoginSession,
     Scope,
+    SecondFactor,
     TokenRecord,
     User,
 )
@@ -70,6 +71,14 @@ class Failures:
 
 
 @dataclass(slots=True)
+class RecoveryCode:
+    """A ``recovery_codes`` row."""
+
+    created_at: float
+    used_at: float | None = None
+
+
+@dataclass(slots=True)
 class Tables:
     """Everything the memory stores hold, keyed like the tables' primary keys."""
 
@@ -98,6 +107,10 @@ class Tables:
     failures: dict[FailureKey, Failures] = field(default_factory=dict)
     #: device_code_hash -> device authorization request
     devices: dict[str, DeviceAuthorization] = field(default_factory=dict)
+    #: factor_id -> second factor
+    factors: dict[str, SecondFactor] = field(default_factory=dict)
+    #: (user_id, code_hash) -> [created_at, used_at]
+    recovery_codes: dict[tuple[str, str], RecoveryCode] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

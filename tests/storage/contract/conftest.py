@@ -26,6 +26,7 @@ from authgate.core.ports import (
     ClientStore,
     ConsentStore,
     DeviceAuthorizationStore,
+    FactorStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -43,6 +44,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
 from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.engine import Database
+from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
@@ -58,6 +60,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryDeviceAuthorizationStore,
+    MemoryFactorStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
@@ -94,6 +97,7 @@ class Ports:
     failures: FailureStore
     account: AccountStore
     devices: DeviceAuthorizationStore
+    factors: FactorStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -116,6 +120,7 @@ def memory_ports(tables: Tables) -> Ports:
         failures=MemoryFailureStore(tables),
         account=MemoryAccountStore(tables),
         devices=MemoryDeviceAuthorizationStore(tables),
+        factors=MemoryFactorStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -138,6 +143,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         failures=SqlFailureStore(db, screen=False),
         account=SqlAccountStore(db),
         devices=SqlDeviceAuthorizationStore(db),
+        factors=SqlFactorStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 

@@ -1,0 +1,11 @@
+"""Second factors at sign-in (docs/sign-in.md).
+
+* :mod:`.acr`: the authentication context classes this server offers, what a request asks
+  for (``acr_values``, or the ``claims`` parameter's ``acr``), and what a session satisfies;
+* :mod:`.methods`: the second-factor methods, a mapping of kind to verifier that other
+  methods (passkeys) plug into;
+* :mod:`.enrolment`: TOTP enrolment and recovery codes;
+* :mod:`.step`: the second-factor step of the sign-in interaction, under brute-force
+  protection, and the session it opens or strengthens;
+* :mod:`.reset`: removing every factor of a user (administration).
+"""
