@@ -24,6 +24,7 @@ from authgate.core.ports import (
     KeyRing,
     LogoutNotifier,
     ParStore,
+    PasskeyStore,
     PasswordHasher,
     ReplayCache,
     ScopeStore,
@@ -53,6 +54,7 @@ from tests.memory.stores import (
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryPasskeyStore,
     MemoryReplayCache,
     MemoryScopeStore,
     MemorySessionStore,
@@ -91,6 +93,7 @@ class ServiceOverrides(TypedDict, total=False):
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher
 
 
@@ -162,6 +165,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "events": RecordingSecurityEvents(),
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
+        "passkeys": MemoryPasskeyStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
     }
     if "keys" not in overrides:

@@ -30,6 +30,9 @@ class EventKind(StrEnum):
     CLIENT_REGISTERED = "client_registered"
     CLIENT_DELETED = "client_deleted"
     BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_FAILED = "passkey_failed"
 
 
 def record(

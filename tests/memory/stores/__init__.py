@@ -5,6 +5,7 @@ from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.failures import MemoryFailureStore
 from tests.memory.stores.grants import MemoryGrantStore
 from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
+from tests.memory.stores.passkeys import MemoryPasskeyStore
 from tests.memory.stores.rate_counters import MemoryRateCounterStore
 from tests.memory.stores.sessions import (
     MemoryConsentStore,
@@ -24,6 +25,7 @@ __all__ = [
     "MemoryInitialAccessTokenStore",
     "MemoryInteractionStore",
     "MemoryParStore",
+    "MemoryPasskeyStore",
     "MemoryRateCounterStore",
     "MemoryReplayCache",
     "MemoryScopeStore",

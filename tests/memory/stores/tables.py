@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     AuthorizationCode,
     Client,
@@ -95,6 +96,8 @@ class Tables:
     #: token_id -> initial access token (its ``uses`` and ``revoked_at`` replaced on change)
     initial_tokens: dict[str, InitialAccessToken] = field(default_factory=dict)
     failures: dict[FailureKey, Failures] = field(default_factory=dict)
+    #: credential_id -> passkey
+    passkeys: dict[str, PasskeyCredential] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

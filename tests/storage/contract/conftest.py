@@ -29,6 +29,7 @@ from authgate.core.ports import (
     InitialAccessTokenStore,
     InteractionStore,
     ParStore,
+    PasskeyStore,
     RateCounterStore,
     ReplayCache,
     ScopeStore,
@@ -43,6 +44,7 @@ from authgate.storage.failures import SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.passkeys import SqlPasskeyStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
@@ -57,6 +59,7 @@ from tests.memory.stores import (
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryPasskeyStore,
     MemoryRateCounterStore,
     MemoryReplayCache,
     MemoryScopeStore,
@@ -86,6 +89,7 @@ class Ports:
     rate_counters: RateCounterStore
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    passkeys: PasskeyStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -106,6 +110,7 @@ def memory_ports(tables: Tables) -> Ports:
         rate_counters=MemoryRateCounterStore(tables),
         initial_tokens=MemoryInitialAccessTokenStore(tables),
         failures=MemoryFailureStore(tables),
+        passkeys=MemoryPasskeyStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -126,6 +131,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         rate_counters=SqlRateCounterStore(db),
         initial_tokens=SqlInitialAccessTokenStore(db),
         failures=SqlFailureStore(db, screen=False),
+        passkeys=SqlPasskeyStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 
