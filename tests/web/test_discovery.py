@@ -51,7 +51,7 @@ def test_document_contents() -> None:
         "refresh_token",
         "client_credentials",
     ]
-    assert doc["acr_values_supported"] == ["simple_password_auth"]
+    assert doc["acr_values_supported"] == ["simple_password_auth", "phrh", "phr"]
     assert doc["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",

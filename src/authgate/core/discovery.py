@@ -14,6 +14,7 @@ from authgate.core import profile
 from authgate.core.authorize import response_types
 from authgate.core.authorize.interaction import PASSWORD_ACR
 from authgate.core.endpoints import EndpointUrls
+from authgate.core.passkeys.signin import PASSKEY_ACRS
 from authgate.core.registration.policy import registration_open
 from authgate.core.tokens.userinfo import STANDARD_CLAIMS
 from authgate.core.types import Scope
@@ -82,7 +83,7 @@ def document(
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
-        "acr_values_supported": [PASSWORD_ACR],
+        "acr_values_supported": [PASSWORD_ACR, *PASSKEY_ACRS],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

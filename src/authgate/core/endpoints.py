@@ -19,6 +19,14 @@ END_SESSION = f"{BASE}/end_session"
 PAR = f"{BASE}/par"
 LOGIN_PAGE = "/jans-auth/login.htm"
 CONSENT_PAGE = "/jans-auth/authorize.htm"
+#: Passkeys (docs/security.md, "Passkeys"): the ceremony options of the login and second
+#: factor pages, the passkey sign-in form, the second-factor page, their script, and the
+#: account's passkey page with its actions.
+PASSKEY_OPTIONS = "/jans-auth/passkey/options"
+PASSKEY_LOGIN = "/jans-auth/passkey/login"
+PASSKEY_PAGE = "/jans-auth/passkey.htm"
+PASSKEY_SCRIPT = "/jans-auth/passkeys.js"
+ACCOUNT_PASSKEYS = "/account/security/passkeys"
 DISCOVERY_PATHS = (
     "/.well-known/openid-configuration",
     "/jans-auth/.well-known/openid-configuration",

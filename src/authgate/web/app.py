@@ -32,6 +32,9 @@ from authgate.web.errors import HANDLERS
 from authgate.web.health import health_routes
 from authgate.web.limits import RequestLimits, RequestLimitsMiddleware
 from authgate.web.observe import ObservedApp
+from authgate.web.passkeys import account as passkey_account
+from authgate.web.passkeys import login as passkey_login
+from authgate.web.passkeys.script import passkeys_script
 from authgate.web.rate_limits import RateLimitMiddleware
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ def routes() -> list[Route]:
         Route(endpoints.LOGIN_PAGE, interaction.login_submit, methods=["POST"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_submit, methods=["POST"]),
+        *passkey_routes(),
     ]
     table += [
         Route(path, wellknown.openid_configuration, methods=["GET"])
@@ -61,6 +65,23 @@ def routes() -> list[Route]:
     table += config_api_routes()
     table += health_routes()
     return table
+
+
+def passkey_routes() -> list[Route]:
+    account = endpoints.ACCOUNT_PASSKEYS
+    return [
+        Route(endpoints.PASSKEY_SCRIPT, passkeys_script, methods=["GET"]),
+        Route(endpoints.PASSKEY_OPTIONS, passkey_login.options, methods=["POST"]),
+        Route(endpoints.PASSKEY_LOGIN, passkey_login.login_submit, methods=["POST"]),
+        Route(endpoints.PASSKEY_PAGE, passkey_login.second_factor_page, methods=["GET"]),
+        Route(endpoints.PASSKEY_PAGE, passkey_login.second_factor_submit, methods=["POST"]),
+        Route(account, passkey_account.passkeys_page, methods=["GET"]),
+        Route(f"{account}/options", passkey_account.registration_options, methods=["POST"]),
+        Route(f"{account}/register", passkey_account.register, methods=["POST"]),
+        Route(f"{account}/rename", passkey_account.rename, methods=["POST"]),
+        Route(f"{account}/remove", passkey_account.remove, methods=["POST"]),
+        Route(f"{account}/confirm", passkey_account.confirm, methods=["POST"]),
+    ]
 
 
 def routed_methods(table: list[Route]) -> dict[str, frozenset[str]]:

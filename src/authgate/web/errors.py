@@ -42,6 +42,8 @@ from authgate.web.responses import json_response
 logger = logging.getLogger("authgate.web")
 BROWSER_PATHS = frozenset(
     {endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE, endpoints.END_SESSION}
+    | {endpoints.PASSKEY_LOGIN, endpoints.PASSKEY_PAGE, endpoints.ACCOUNT_PASSKEYS}
+    | {f"{endpoints.ACCOUNT_PASSKEYS}/{action}" for action in ("rename", "remove", "confirm")}
 )
 #: Protected resources (with every Config API path): token and proof errors are 401 with a
 #: challenge (RFC 6750 §3, RFC 9449 §7.1); at the token and PAR endpoints DPoP errors are 400

@@ -97,7 +97,11 @@ async def _checked(
     user_id: str | None,
     source: str,
 ) -> tuple[User, CredentialUse]:
-    credential = ceremony.parse_assertion(response)
+    try:
+        credential = ceremony.parse_assertion(response)
+    except PasskeyMalformed as exc:  # recorded, not counted: it names no credential
+        _failed_event(svc, source, None, exc.why)
+        raise
     credential_id = ceremony.b64url(credential.raw_id)
     stored = await svc.passkeys.get(credential_id)
     owner = await svc.users.get(stored.user_id) if stored is not None else None
