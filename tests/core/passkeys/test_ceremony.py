@@ -4,7 +4,9 @@ key signing real authenticator data)."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -304,3 +306,33 @@ async def test_no_second_factor_unless_the_request_asks_for_one(svc: Services) -
 
 def test_a_challenge_binds_its_purpose() -> None:
     assert challenges.LOGIN != challenges.SECOND_FACTOR != challenges.REGISTER
+
+
+def _with_response(good: dict[str, Any], **members: object) -> dict[str, Any]:
+    return {**good, "response": {**good["response"], **members}}
+
+
+async def test_malformed_responses_are_refused_never_an_unexpected_error(svc: Services) -> None:
+    _, device = await _enrolled(svc)
+    ix = await _interaction(svc)
+    good = device.get(signin.login_options(ix, svc))
+    garbage: list[object] = [
+        [],
+        "null",
+        {"id": 1},
+        {**good, "response": None},
+        {**good, "rawId": "!!"},
+        {**good, "type": "other"},
+        {**good, "id": "A" * 3000, "rawId": "A" * 3000},
+        _with_response(good, clientDataJSON="!!!"),
+        _with_response(good, clientDataJSON=base64.urlsafe_b64encode(b"[]").decode()),
+        _with_response(good, authenticatorData="AA"),
+        _with_response(good, signature="AA"),
+        _with_response(good, userHandle=5),
+    ]
+    for response in garbage:
+        ix_now = await svc.interactions.get(ix.interaction_id)
+        assert ix_now is not None
+        with pytest.raises((PasskeyRejected, PasskeyMalformed)):
+            await signin.sign_in(ix_now, response, svc)  # type: ignore[arg-type]
+        advance(svc, 301)  # past any wait these failures start

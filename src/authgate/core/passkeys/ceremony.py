@@ -341,6 +341,8 @@ async def verify_assertion(
         backup_state=verified.credential_backed_up,
         now=svc.clock.now(),
     ):
-        # removed (or used by a concurrent ceremony) since it was read
-        raise PasskeyRejected(Reason.UNKNOWN_CREDENTIAL)
+        # removed since it was read, or its counter moved (a concurrent use of the same
+        # counter value: a clone, or a replay racing the original)
+        gone = await svc.passkeys.get(stored.credential_id) is None
+        raise PasskeyRejected(Reason.UNKNOWN_CREDENTIAL if gone else Reason.SIGN_COUNT)
     return CredentialUse(stored, verified.user_verified, verified.credential_backed_up)
