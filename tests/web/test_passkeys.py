@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from authgate.core.security_events import EventKind
+from authgate.crypto.handles import handle_hash
 from authgate.runtime import Runtime
 from tests.passkey_authenticator import SoftAuthenticator
 from tests.support import (
@@ -376,3 +377,40 @@ async def test_an_unknown_options_purpose_is_a_request_error(
     fields, _, _ = await _login_page(http, client["client_id"])
     response = await http.post("/jans-auth/passkey/options", data={**fields, "purpose": purpose})
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+
+
+async def test_a_stale_sign_in_is_confirmed_with_a_passkey(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    await _signed_in(flow)
+    device = SoftAuthenticator(origin=ISSUER, rp_id=RP_ID)
+    assert (await _enrol(http, device)).status_code == 201
+    runtime.services.clock.advance(301)  # type: ignore[attr-defined]
+    stale = await http.get(ACCOUNT)
+    assert 'id="confirm-with-passkey"' in stale.text
+    csrf = _csrf(stale.text)
+    options = await http.post(f"{ACCOUNT}/confirm-options", data={"csrf": csrf})
+    assert options.status_code == 200
+    assert [c["id"] for c in options.json()["allowCredentials"]] == [device.id]
+    wrong = await http.post(
+        f"{ACCOUNT}/confirm",
+        data={"csrf": csrf, "credential": json.dumps(device.get(options.json(), origin=EVIL))},
+    )
+    assert wrong.status_code == 403 and "made for another site" in wrong.text
+    options = await http.post(f"{ACCOUNT}/confirm-options", data={"csrf": csrf})
+    confirmed = await http.post(
+        f"{ACCOUNT}/confirm",
+        data={"csrf": csrf, "credential": json.dumps(device.get(options.json()))},
+    )
+    assert confirmed.status_code == 303 and "session_id" in confirmed.cookies
+    fresh = await http.get(confirmed.headers["location"])
+    assert 'id="passkey-add"' in fresh.text and "Thank you" in fresh.text
+    session_row = await runtime.services.sessions.get(_session_hash(http))
+    assert session_row is not None
+    assert session_row.amr == ("hwk", "user") and session_row.acr == "phrh"
+
+
+def _session_hash(http: httpx.AsyncClient) -> str:
+    value = http.cookies.get("session_id")
+    assert value
+    return handle_hash(value)

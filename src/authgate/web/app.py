@@ -81,6 +81,7 @@ def passkey_routes() -> list[Route]:
         Route(f"{account}/rename", passkey_account.rename, methods=["POST"]),
         Route(f"{account}/remove", passkey_account.remove, methods=["POST"]),
         Route(f"{account}/confirm", passkey_account.confirm, methods=["POST"]),
+        Route(f"{account}/confirm-options", passkey_account.confirm_options, methods=["POST"]),
     ]
 
 

@@ -2,12 +2,12 @@
 
 A challenge is 16 random bytes, its expiry (8 bytes, big-endian epoch seconds) and an HMAC
 (16 bytes) over both and its *binding*: the purpose (``login``, ``second-factor``,
-``register``) and the login interaction or login session it belongs to. The server therefore
-stores nothing when it hands one out; it checks the MAC and the expiry when the browser
-sends it back inside ``clientDataJSON``, then records it in the replay cache
-(:class:`~authgate.core.ports.ReplayCache`, shared by every instance) until it expires, so
-it is accepted once. A challenge issued for another interaction, session or purpose fails
-the MAC.
+``register``, ``confirm``) and the login interaction or login session it belongs to. The
+server therefore stores nothing when it hands one out; it checks the MAC and the expiry
+when the browser sends it back inside ``clientDataJSON``, then records it in the replay
+cache (:class:`~authgate.core.ports.ReplayCache`, shared by every instance) until it
+expires, so it is accepted once. A challenge issued for another interaction, session or
+purpose fails the MAC.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from authgate.core.ports import Services
 LOGIN = "login"
 SECOND_FACTOR = "second-factor"
 REGISTER = "register"
+CONFIRM = "confirm"
 
 _NONCE = 16
 _MAC = 16

@@ -13,7 +13,8 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from authgate.core.passkeys import ceremony, challenges
+from authgate.core.passkeys import ceremony, challenges, signin
+from authgate.core.passkeys.ceremony import CredentialUse
 from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.passkeys.errors import PasskeyMalformed, PasskeyRejected, Reason
 from authgate.core.ports import Services
@@ -103,3 +104,36 @@ async def remove(
         record(svc, EventKind.PASSKEY_REMOVED, source=source, user_id=user_id,
                detail=f"passkey removed by {by}")  # fmt: skip
     return removed
+
+
+async def confirm_options(session: LoginSession, user: User, svc: Services) -> dict[str, Any]:
+    """Request options to confirm a sign-in with one of the user's passkeys (instead of the
+    password), bound to the session."""
+    challenge = challenges.issue(svc, challenges.CONFIRM, session.session_hash)
+    allow = await svc.passkeys.for_user(user.user_id)
+    return ceremony.authentication_options(svc, challenge, allow)
+
+
+async def confirm(
+    session: LoginSession,
+    user: User,
+    response: Mapping[str, Any] | str,
+    svc: Services,
+    *,
+    source: str | None,
+) -> CredentialUse:
+    """Check one of the user's passkeys to confirm their sign-in, under brute-force
+    protection like a sign-in.
+
+    Raises:
+        PasskeyRejected, PasskeyMalformed: refused (another user's passkey included).
+    """
+    _, use = await signin.checked_assertion(
+        response,
+        svc,
+        purpose=challenges.CONFIRM,
+        binding=session.session_hash,
+        user_id=user.user_id,
+        source=source,
+    )
+    return use

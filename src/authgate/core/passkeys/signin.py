@@ -78,25 +78,38 @@ async def needs_second_factor(interaction: Interaction, user: User, svc: Service
 
 
 def _attempt(
-    credential_id: str, user: User | None, source: str, interaction: Interaction, svc: Services
+    credential_id: str, user: User | None, source: str, page: str | None, svc: Services
 ) -> attempts.Attempt:
     subject = (
         attempts.account_subject(user.username, svc.config.current)
         if user is not None
         else "passkey:" + credential_id
     )
-    return attempts.attempt(attempts.LOGIN, subject, source, interaction=interaction.interaction_id)
+    return attempts.attempt(attempts.LOGIN, subject, source, interaction=page)
 
 
-async def _checked(
-    interaction: Interaction,
+async def checked_assertion(
     response: Mapping[str, Any] | str,
     svc: Services,
     *,
     purpose: str,
+    binding: str,
     user_id: str | None,
-    source: str,
+    source: str | None,
+    page: str | None = None,
 ) -> tuple[User, CredentialUse]:
+    """An assertion checked under brute-force protection: its challenge redeemed (issued
+    for ``purpose`` and ``binding``), the passkey verified (``user_id``'s own, unless None)
+    and its use recorded. ``page`` is the login page's interaction, whose attempts count.
+
+    Returns:
+        The passkey's owner (enabled) and the verified use.
+
+    Raises:
+        PasskeyRejected, PasskeyMalformed: refused (each a ``passkey_failed`` event).
+        InteractionExhausted: ``page`` used up its attempts (the caller ends it).
+    """
+    origin = source or attempts.UNKNOWN_SOURCE
     try:
         credential = ceremony.parse_assertion(response)
     except PasskeyMalformed as exc:  # recorded, not counted: it names no credential
@@ -105,10 +118,9 @@ async def _checked(
     credential_id = ceremony.b64url(credential.raw_id)
     stored = await svc.passkeys.get(credential_id)
     owner = await svc.users.get(stored.user_id) if stored is not None else None
-    attempt = _attempt(credential_id, owner, source, interaction, svc)
+    attempt = _attempt(credential_id, owner, origin, page, svc)
     standing = await guard.screen(attempt, svc, fresh=True)
     if standing.exhausted:
-        await svc.interactions.delete(interaction.interaction_id)
         raise InteractionExhausted()
     if standing.retry_after or standing.locked_until is not None:
         _failed_event(svc, source, owner, Reason.THROTTLED)
@@ -118,7 +130,7 @@ async def _checked(
             svc,
             ceremony.client_challenge(credential.response.client_data_json),
             purpose,
-            interaction.interaction_id,
+            binding,
         )
         if stored is not None and (owner is None or not owner.enabled):
             raise PasskeyRejected(Reason.REFUSED)
@@ -134,7 +146,31 @@ async def _checked(
     return owner, use
 
 
-def _failed_event(svc: Services, source: str, user: User | None, reason: Reason) -> None:
+async def _checked(
+    interaction: Interaction,
+    response: Mapping[str, Any] | str,
+    svc: Services,
+    *,
+    purpose: str,
+    user_id: str | None,
+    source: str,
+) -> tuple[User, CredentialUse]:
+    try:
+        return await checked_assertion(
+            response,
+            svc,
+            purpose=purpose,
+            binding=interaction.interaction_id,
+            user_id=user_id,
+            source=source,
+            page=interaction.interaction_id,
+        )
+    except InteractionExhausted:
+        await svc.interactions.delete(interaction.interaction_id)
+        raise
+
+
+def _failed_event(svc: Services, source: str | None, user: User | None, reason: Reason) -> None:
     record(
         svc,
         EventKind.PASSKEY_FAILED,

@@ -4,8 +4,8 @@ It runs under the user's login session (the ``session_id`` cookie the authorizat
 endpoint uses). Every post carries the page's CSRF token, derived from the session
 (:func:`authgate.core.passkeys.enrolment.csrf_token`); the page cannot be framed
 (``frame-ancestors 'none'``). Adding or removing a passkey needs a sign-in within the last
-five minutes; otherwise the page asks for the password again (under brute-force
-protection), which opens a fresh session.
+five minutes; otherwise the page asks for the password or one of the user's passkeys again
+(under brute-force protection), which opens a fresh session.
 
 The options and registration posts answer JSON (the page's script calls them): errors are
 ``{"error", "error_description"}``. The other posts answer 303 back to the page.
@@ -23,7 +23,8 @@ from starlette.responses import Response
 
 from authgate.core import endpoints
 from authgate.core.authorize.interaction import PASSWORD_ACR, PASSWORD_AMR
-from authgate.core.passkeys import enrolment
+from authgate.core.passkeys import enrolment, signin
+from authgate.core.passkeys.errors import PasskeyMalformed, PasskeyRejected
 from authgate.core.ports import Services
 from authgate.core.protection import login as password_login
 from authgate.core.types import LoginSession, User
@@ -188,31 +189,50 @@ async def remove(request: Request) -> Response:
     return _back("removed")
 
 
+async def confirm_options(request: Request) -> Response:
+    """``POST csrf``: request options to confirm the sign-in with one of the user's passkeys."""
+    svc = services(request)
+    signed = await _required(request, await form(request), svc)
+    return json_response(await enrolment.confirm_options(signed.session, signed.user, svc))
+
+
 async def confirm(request: Request) -> Response:
-    """``POST csrf, password``: sign in again (a fresh ``auth_time``) with the password, under
-    brute-force protection; the new session replaces the old one."""
+    """``POST csrf`` and ``password``, or ``credential`` (an assertion of one of the user's
+    passkeys): sign in again, for a fresh ``auth_time``, under brute-force protection; the
+    new session replaces the old one."""
     svc = services(request)
     params = await form(request)
     signed = await _required(request, params, svc)
+    acr: str = PASSWORD_ACR
+    amr: tuple[str, ...] = PASSWORD_AMR
     try:
-        user = await password_login.verify_password(
-            signed.user.username, params.get("password", ""), svc, source=source(request)
-        )
-    except LoginFailed as exc:
-        retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
-        response = await _render(request, svc, signed, status_code=401, error=str(exc))
-        response.headers.update(retry)
+        if params.get("credential"):
+            use = await enrolment.confirm(
+                signed.session, signed.user, params["credential"], svc, source=source(request)
+            )
+            acr, amr = signin.acr_of(use), use.amr
+        else:
+            await password_login.verify_password(
+                signed.user.username, params.get("password", ""), svc, source=source(request)
+            )
+    except (LoginFailed, PasskeyRejected, PasskeyMalformed) as exc:
+        retry = getattr(exc, "retry_after", None)
+        text = exc.description if isinstance(exc, PasskeyRejected | PasskeyMalformed) else str(exc)
+        status = 401 if isinstance(exc, LoginFailed) else exc.status_code
+        response = await _render(request, svc, signed, status_code=status, error=text)
+        if retry:
+            response.headers["Retry-After"] = str(retry)
         return response
     now = int(svc.clock.now())
     cookie_value = new_handle()
     session = LoginSession(
         session_hash=handle_hash(cookie_value),
         sid=str(uuid.uuid4()),
-        user_id=user.user_id,
+        user_id=signed.user.user_id,
         auth_time=now,
         expires_at=now + svc.config.current.sessionIdLifetime,
-        acr=PASSWORD_ACR,
-        amr=PASSWORD_AMR,
+        acr=acr,
+        amr=amr,
     )
     await svc.sessions.add(session)
     await svc.sessions.end(signed.session.session_hash)
