@@ -414,3 +414,21 @@ def _session_hash(http: httpx.AsyncClient) -> str:
     value = http.cookies.get("session_id")
     assert value
     return handle_hash(value)
+
+
+async def test_repeated_failures_make_the_next_passkey_attempt_wait(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    client = await _signed_in(flow)
+    device = SoftAuthenticator(origin=ISSUER, rp_id=RP_ID)
+    assert (await _enrol(http, device)).status_code == 201
+    fields, _, _ = await _login_page(http, client["client_id"])
+    protection = runtime.services.config.current.authenticationProtectionConfiguration
+    for _ in range(protection.maximumAllowedAttemptsWithoutDelay + 1):
+        await _refused(http, fields, device.get(await _options(http, fields), origin=EVIL))
+    waiting = await _refused(http, fields, device.get(await _options(http, fields)))
+    assert "Too many failed sign-in attempts" in waiting.text
+    assert int(waiting.headers["retry-after"]) > 0
+    await runtime.services.events.flush()
+    stored = await runtime.services.passkeys.get(device.id)
+    assert stored is not None and stored.sign_count == 0  # nothing was accepted
