@@ -54,6 +54,7 @@ from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
 from authgate.storage.logout_deliveries import SqlLogoutDeliveryStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.passkeys import SqlPasskeyStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.security_events import SqlSecurityEventLog
@@ -271,6 +272,7 @@ class Runtime:
             failures=failures,
             account=SqlAccountStore(db),
             factors=SqlFactorStore(db),
+            passkeys=SqlPasskeyStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),

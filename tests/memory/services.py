@@ -27,6 +27,7 @@ from authgate.core.ports import (
     KeyRing,
     LogoutNotifier,
     ParStore,
+    PasskeyStore,
     PasswordHasher,
     ReplayCache,
     RequestObjectFetcher,
@@ -61,6 +62,7 @@ from tests.memory.stores import (
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryPasskeyStore,
     MemoryReplayCache,
     MemoryScopeStore,
     MemorySessionStore,
@@ -102,6 +104,7 @@ class ServiceOverrides(TypedDict, total=False):
     account: AccountStore
     devices: DeviceAuthorizationStore
     factors: FactorStore
+    passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher
     request_objects: RequestObjectFetcher
 
@@ -177,6 +180,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "account": MemoryAccountStore(tables),
         "devices": MemoryDeviceAuthorizationStore(tables),
         "factors": MemoryFactorStore(tables),
+        "passkeys": MemoryPasskeyStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
         "request_objects": StaticRequestObjects(),
     }

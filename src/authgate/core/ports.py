@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from authgate.appconfig import AppConfiguration
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     AppRevocation,
     Approval,
@@ -347,6 +348,42 @@ class InitialAccessTokenStore(Protocol):
         ...
 
 
+class PasskeyStore(Protocol):
+    """Users' passkeys (:class:`~authgate.core.passkeys.credential.PasskeyCredential`)."""
+
+    async def add(self, credential: PasskeyCredential) -> bool:
+        """Store a new passkey; False (nothing written) if its credential id is taken."""
+        ...
+
+    async def get(self, credential_id: str) -> PasskeyCredential | None: ...
+
+    async def for_user(self, user_id: str) -> list[PasskeyCredential]:
+        """The user's passkeys, oldest first."""
+        ...
+
+    async def record_use(
+        self,
+        credential_id: str,
+        *,
+        expected_count: int,
+        sign_count: int,
+        backup_state: bool,
+        now: float,
+    ) -> bool:
+        """After a verified assertion: store the new signature counter, backup state and
+        time of use, only if the stored counter is still ``expected_count`` (of two uses
+        racing with one counter value one wins); False if not, or the passkey is gone."""
+        ...
+
+    async def rename(self, user_id: str, credential_id: str, name: str) -> bool:
+        """Rename the user's passkey; False if the user has no such passkey."""
+        ...
+
+    async def remove(self, user_id: str, credential_id: str) -> bool:
+        """Remove the user's passkey; False if the user has no such passkey."""
+        ...
+
+
 class SecurityEventLog(Protocol):
     """Security events (:class:`~authgate.core.types.SecurityEvent`), kept for operators."""
 
@@ -598,5 +635,6 @@ class Services:
     account: AccountStore
     devices: DeviceAuthorizationStore
     factors: FactorStore
+    passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)
     request_objects: RequestObjectFetcher = field(default_factory=NoRequestObjectFetcher)

@@ -42,6 +42,9 @@ class EventKind(StrEnum):
     FACTORS_REMOVED = "factors_removed"
     RECOVERY_CODE_USED = "recovery_code_used"
     RECOVERY_CODES_GENERATED = "recovery_codes_generated"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_FAILED = "passkey_failed"
 
 
 def record(

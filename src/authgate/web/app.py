@@ -34,6 +34,9 @@ from authgate.web.errors import HANDLERS
 from authgate.web.health import health_routes
 from authgate.web.limits import RequestLimits
 from authgate.web.observe import ObservedApp
+from authgate.web.passkeys import account as passkey_account
+from authgate.web.passkeys import login as passkey_login
+from authgate.web.passkeys.script import passkeys_script
 from authgate.web.playground import playground_routes
 from authgate.web.rate_limits import RateLimitMiddleware
 
@@ -67,6 +70,7 @@ def routes() -> list[Route]:
         Route(endpoints.FACTOR_PAGE, second_factor.factor_submit, methods=["POST"]),
         Route(endpoints.ENROL_PAGE, second_factor.enrol_page, methods=["GET"]),
         Route(endpoints.ENROL_PAGE, second_factor.enrol_submit, methods=["POST"]),
+        *passkey_routes(),
     ]
     table += [
         Route(path, wellknown.openid_configuration, methods=["GET"])
@@ -77,6 +81,24 @@ def routes() -> list[Route]:
     table += health_routes()
     table += playground_routes()
     return table
+
+
+def passkey_routes() -> list[Route]:
+    account = endpoints.ACCOUNT_PASSKEYS
+    return [
+        Route(endpoints.PASSKEY_SCRIPT, passkeys_script, methods=["GET"]),
+        Route(endpoints.PASSKEY_OPTIONS, passkey_login.options, methods=["POST"]),
+        Route(endpoints.PASSKEY_LOGIN, passkey_login.login_submit, methods=["POST"]),
+        Route(endpoints.PASSKEY_PAGE, passkey_login.second_factor_page, methods=["GET"]),
+        Route(endpoints.PASSKEY_PAGE, passkey_login.second_factor_submit, methods=["POST"]),
+        Route(account, passkey_account.passkeys_page, methods=["GET"]),
+        Route(f"{account}/options", passkey_account.registration_options, methods=["POST"]),
+        Route(f"{account}/register", passkey_account.register, methods=["POST"]),
+        Route(f"{account}/rename", passkey_account.rename, methods=["POST"]),
+        Route(f"{account}/remove", passkey_account.remove, methods=["POST"]),
+        Route(f"{account}/confirm", passkey_account.confirm, methods=["POST"]),
+        Route(f"{account}/confirm-options", passkey_account.confirm_options, methods=["POST"]),
+    ]
 
 
 def routed_methods(table: list[Route]) -> dict[str, frozenset[str]]:

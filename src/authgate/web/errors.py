@@ -49,8 +49,9 @@ BROWSER_PATHS = frozenset(
         endpoints.DEVICE_PAGE,
         endpoints.FACTOR_PAGE,
         endpoints.ENROL_PAGE,
-        endpoints.END_SESSION,
     }
+    | {endpoints.PASSKEY_LOGIN, endpoints.PASSKEY_PAGE, endpoints.ACCOUNT_PASSKEYS}
+    | {f"{endpoints.ACCOUNT_PASSKEYS}/{action}" for action in ("rename", "remove", "confirm")}
 )
 #: The account page and its sub-pages are browser pages too (docs/account.md).
 ACCOUNT_ROOT = "/account"

@@ -28,6 +28,8 @@ from authgate.web.context import form, query, secure_cookies, services, user_age
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
+from authgate.web.passkeys.login import ask_second_factor
+from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.source import source
 
 
@@ -59,6 +61,7 @@ async def login_page(request: Request) -> Response:
     ix = await load(request, query(request), svc)
     return page(
         "login.html",
+        headers=SCRIPT_PAGE,
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
         client_name=await client_name(ix, svc),
@@ -91,13 +94,16 @@ async def login_submit(request: Request) -> Response:
         return page(
             "login.html",
             status_code=401,
-            headers=retry,
+            headers={**SCRIPT_PAGE, **(retry or {})},
             ix=ix.interaction_id,
             csrf=ix.csrf_token,
             client_name=await client_name(ix, svc),
             username=username,
             error=str(exc),
         )
+    second_factor = await ask_second_factor(request, ix, session, svc)
+    if second_factor is not None:
+        return second_factor
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))

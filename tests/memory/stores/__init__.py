@@ -8,6 +8,7 @@ from tests.memory.stores.factors import MemoryFactorStore
 from tests.memory.stores.failures import MemoryFailureStore
 from tests.memory.stores.grants import MemoryGrantStore
 from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
+from tests.memory.stores.passkeys import MemoryPasskeyStore
 from tests.memory.stores.rate_counters import MemoryRateCounterStore
 from tests.memory.stores.sessions import (
     MemoryConsentStore,
@@ -30,6 +31,7 @@ __all__ = [
     "MemoryInitialAccessTokenStore",
     "MemoryInteractionStore",
     "MemoryParStore",
+    "MemoryPasskeyStore",
     "MemoryRateCounterStore",
     "MemoryReplayCache",
     "MemoryScopeStore",

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     AuthorizationCode,
     Client,
@@ -111,6 +112,8 @@ class Tables:
     factors: dict[str, SecondFactor] = field(default_factory=dict)
     #: (user_id, code_hash) -> [created_at, used_at]
     recovery_codes: dict[tuple[str, str], RecoveryCode] = field(default_factory=dict)
+    #: credential_id -> passkey
+    passkeys: dict[str, PasskeyCredential] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

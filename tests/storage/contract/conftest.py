@@ -32,6 +32,7 @@ from authgate.core.ports import (
     InitialAccessTokenStore,
     InteractionStore,
     ParStore,
+    PasskeyStore,
     RateCounterStore,
     ReplayCache,
     ScopeStore,
@@ -49,6 +50,7 @@ from authgate.storage.failures import SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.passkeys import SqlPasskeyStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
@@ -66,6 +68,7 @@ from tests.memory.stores import (
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryPasskeyStore,
     MemoryRateCounterStore,
     MemoryReplayCache,
     MemoryScopeStore,
@@ -98,6 +101,7 @@ class Ports:
     account: AccountStore
     devices: DeviceAuthorizationStore
     factors: FactorStore
+    passkeys: PasskeyStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -121,6 +125,7 @@ def memory_ports(tables: Tables) -> Ports:
         account=MemoryAccountStore(tables),
         devices=MemoryDeviceAuthorizationStore(tables),
         factors=MemoryFactorStore(tables),
+        passkeys=MemoryPasskeyStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -144,6 +149,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         account=SqlAccountStore(db),
         devices=SqlDeviceAuthorizationStore(db),
         factors=SqlFactorStore(db),
+        passkeys=SqlPasskeyStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 

@@ -4,7 +4,9 @@ authentication methods (RFC 8176 ``amr``).
 Two contexts, ranked:
 
 * ``simple_password_auth`` (level 1): the password (Janssen's stock value);
-* ``mfa`` (level 2): the password and a second factor.
+* ``mfa`` (level 2): the password and a second factor;
+* ``phr`` (level 3): a passkey (phishing-resistant), instead of the password or after it;
+* ``phrh`` (level 4): a passkey bound to one authenticator (phishing-resistant, hardware).
 
 A request asks for a level: the first value it names that this server offers, in its order of
 preference (OIDC Core §3.1.2.1); values it does not offer are ignored unless the request
@@ -25,10 +27,21 @@ from authgate.errors import UnmetAuthenticationRequirements
 
 PASSWORD_ACR = "simple_password_auth"  # noqa: S105 - an ACR name
 MFA_ACR = "mfa"
+#: A passkey sign-in: phishing-resistant (synced passkey) and phishing-resistant with a key
+#: bound to one authenticator (:mod:`authgate.core.passkeys.signin`).
+PASSKEY_ACR = "phr"
+PASSKEY_HARDWARE_ACR = "phrh"
 PASSWORD = 1
 MFA = 2
+PHISHING_RESISTANT = 3
+HARDWARE = 4
 #: Every context offered, with its level; discovery's ``acr_values_supported`` in this order.
-LEVELS: dict[str, int] = {PASSWORD_ACR: PASSWORD, MFA_ACR: MFA}
+LEVELS: dict[str, int] = {
+    PASSWORD_ACR: PASSWORD,
+    MFA_ACR: MFA,
+    PASSKEY_ACR: PHISHING_RESISTANT,
+    PASSKEY_HARDWARE_ACR: HARDWARE,
+}
 
 #: RFC 8176 §2 values.
 AMR_PASSWORD = "pwd"  # noqa: S105 - an RFC 8176 method name
