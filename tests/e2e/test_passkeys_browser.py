@@ -1,7 +1,7 @@
 """Passkeys in headless Chromium with a CDP virtual authenticator (CTAP2, internal transport,
 resident keys, user verification): enrolment on the account page, then a passwordless
 sign-in through the whole authorization code flow with PKCE, then a password with the
-passkey as second factor; the id_tokens carry the amr of each.
+passkey as second factor on the unified factor page; the id_tokens carry the amr of each.
 
 WebAuthn needs a domain as the relying party id, never an IP address, so this module's
 server has the issuer ``http://localhost:<port>`` (a secure context, like https).
@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium_executable"
 
 ACCOUNT_PATH = "/account/security/passkeys"
 CONSENT_PATH = "/jans-auth/authorize.htm"
-SECOND_FACTOR_PATH = "/jans-auth/passkey.htm"
+SECOND_FACTOR_PATH = "/jans-auth/factor.htm"
 #: Makes the page's browser one that offers no conditional mediation (passkey autofill).
 NO_CONDITIONAL_UI = (
     "PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
@@ -163,12 +163,14 @@ def test_enrol_then_sign_in_with_the_passkey_alone_and_as_second_factor(
     claims = tokens(local_api, attempt, landed(page, rp_site, attempt))
     assert claims["amr"] == ["hwk", "user"] and claims["acr"] == "phrh"
 
-    # The password, then the passkey as second factor (the request asks for acr phr).
+    # The password, then the passkey as second factor on the one factor page: a user with a
+    # passkey is always asked for it after the password (the request asks for nothing).
     page.context.clear_cookies()
-    attempt = fresh(local_api, passkey_server, rp_site, acr_values="phr")
+    attempt = fresh(local_api, passkey_server, rp_site)
     page.goto(attempt.url)
     second = submit_login(page, ADMIN, passkey_server.admin_password)
     assert path_of(second.url) == SECOND_FACTOR_PATH
+    assert page.locator("#factor-form input[name=method]").get_attribute("value") == "webauthn"
     with page.expect_navigation(url=lambda url: CONSENT_PATH in url):
         page.click("#passkey-confirm")
     approve(page, attempt.redirect_uri)

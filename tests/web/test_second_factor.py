@@ -242,7 +242,7 @@ async def test_step_up_of_a_live_password_session_through_acr_values(
 
 async def test_discovery_lists_exactly_the_offered_acr_values(http: httpx.AsyncClient) -> None:
     doc = (await http.get("/.well-known/openid-configuration")).json()
-    assert doc["acr_values_supported"] == ["simple_password_auth", "mfa"]
+    assert doc["acr_values_supported"] == ["simple_password_auth", "mfa", "phr", "phrh"]
     assert {"acr", "amr"} <= set(doc["claims_supported"])
 
 

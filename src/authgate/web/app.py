@@ -89,8 +89,6 @@ def passkey_routes() -> list[Route]:
         Route(endpoints.PASSKEY_SCRIPT, passkeys_script, methods=["GET"]),
         Route(endpoints.PASSKEY_OPTIONS, passkey_login.options, methods=["POST"]),
         Route(endpoints.PASSKEY_LOGIN, passkey_login.login_submit, methods=["POST"]),
-        Route(endpoints.PASSKEY_PAGE, passkey_login.second_factor_page, methods=["GET"]),
-        Route(endpoints.PASSKEY_PAGE, passkey_login.second_factor_submit, methods=["POST"]),
         Route(account, passkey_account.passkeys_page, methods=["GET"]),
         Route(f"{account}/options", passkey_account.registration_options, methods=["POST"]),
         Route(f"{account}/register", passkey_account.register, methods=["POST"]),

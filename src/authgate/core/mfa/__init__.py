@@ -8,4 +8,9 @@
 * :mod:`.step`: the second-factor step of the sign-in interaction, under brute-force
   protection, and the session it opens or strengthens;
 * :mod:`.reset`: removing every factor of a user (administration).
+
+Importing the package registers every built-in method, the passkey included
+(:mod:`authgate.core.passkeys.factor`).
 """
+
+from authgate.core.passkeys import factor as _passkey_factor  # noqa: F401 - registers it
