@@ -81,16 +81,27 @@ async def rename_authenticator(user_id: str, factor_id: str, label: str, svc: Se
 
 
 async def remove_authenticator(
-    user_id: str, factor_id: str, svc: Services, *, source: str | None, by: str = "user"
+    user_id: str,
+    factor_id: str,
+    svc: Services,
+    *,
+    source: str | None,
+    by: str = "user",
+    policy: bool = True,
 ) -> bool:
-    """Remove one of the user's authenticator apps; False if there is no such app.
+    """Remove one of the user's authenticator apps (a pending one too); False if there is
+    no such app. ``policy``: refuse to remove the last factor of a user who must use one
+    (an administrator's removal does not).
 
     Raises:
         LastFactorRequired: it is the last factor of a user who must use one.
     """
-    if factor_id not in {f.factor_id for f in await authenticators(user_id, svc)}:
+    mine = [f for f in await svc.factors.list(user_id) if f.kind == SecondFactorKind.TOTP]
+    factor = next((f for f in mine if f.factor_id == factor_id), None)
+    if factor is None:
         return False
-    await check_removal(user_id, svc)
+    if policy and factor.confirmed_at is not None:
+        await check_removal(user_id, svc)
     if not await svc.factors.remove_one(user_id, factor_id):
         return False
     record(svc, EventKind.FACTORS_REMOVED, source=source, user_id=user_id,
