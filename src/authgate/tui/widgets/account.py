@@ -107,8 +107,8 @@ class UserFactorsPane(_UserPane):
         ]  # fmt: skip
         if found["recovery_codes_left"]:
             left = found["recovery_codes_left"]
-            rows.append({"kind": "recovery codes", "name": f"{left} left",
-                         "id": "recovery-codes", "created_at": None, "last_used_at": None})  # fmt: skip
+            codes = {"kind": "recovery codes", "name": f"{left} left", "id": "recovery-codes"}
+            rows.append(codes | {"created_at": None, "last_used_at": None})
         return rows
 
     def action_remove(self) -> None:
