@@ -441,3 +441,50 @@ async def test_repeated_failures_make_the_next_passkey_attempt_wait(
     await runtime.services.events.flush()
     stored = await runtime.services.passkeys.get(device.id)
     assert stored is not None and stored.sign_count == 0  # nothing was accepted
+
+
+async def test_second_factor_refusals_are_counted_and_named(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    """On the factor page: a passkey removed after the options were issued, a replayed
+    assertion and a passkey of another user are refused (401, each a passkey_failed event with
+    its reason and a factor failure); the user's remaining passkey then signs in."""
+    client = await _signed_in(flow)
+    lost = SoftAuthenticator(origin=ISSUER, rp_id=RP_ID)
+    kept = SoftAuthenticator(origin=ISSUER, rp_id=RP_ID)
+    assert (await _enrol(http, lost)).status_code == 201
+    assert (await _enrol(http, kept)).status_code == 201
+    fields, verifier, _ = await _login_page(http, client["client_id"])
+    password = await http.post(
+        "/jans-auth/login.htm", data={**fields, "username": USERNAME, "password": PASSWORD}
+    )
+    assert password.headers["location"].startswith("/jans-auth/factor.htm?ix=")
+    factor = {**fields, "method": "webauthn"}
+    user = await runtime.services.users.get_by_username(USERNAME)
+    assert user is not None
+
+    answer = json.dumps(lost.get(await _options(http, fields, "second-factor")))
+    assert await runtime.services.passkeys.remove(user.user_id, lost.id)
+    removed = await http.post("/jans-auth/factor.htm", data={**factor, "credential": answer})
+    assert removed.status_code == 401 and "That passkey could not be verified" in removed.text
+
+    stranger = SoftAuthenticator(origin=ISSUER, rp_id=RP_ID, user_handle=b"x" * 32)
+    foreign = json.dumps(stranger.get(await _options(http, fields, "second-factor")))
+    refused = await http.post("/jans-auth/factor.htm", data={**factor, "credential": foreign})
+    assert refused.status_code == 401
+
+    good = json.dumps(kept.get(await _options(http, fields, "second-factor")))
+    done = await http.post("/jans-auth/factor.htm", data={**factor, "credential": good})
+    assert done.status_code == 303, done.text
+    result = await _finish(http, done)
+    claims = _claims(
+        (await _tokens(http, client["client_id"], result["code"], verifier))["id_token"]
+    )
+    assert claims["amr"] == ["pwd", "hwk", "user", "mfa"] and claims["acr"] == "phrh"
+
+    replayed = await http.post("/jans-auth/factor.htm", data={**factor, "credential": good})
+    assert replayed.status_code in (400, 401)  # the interaction is over, the challenge used
+    reasons = " ".join(await _events(runtime, EventKind.PASSKEY_FAILED))
+    assert "unknown_credential" in reasons
+    failed = await _events(runtime, EventKind.FACTOR_FAILED)
+    assert len(failed) == 2
