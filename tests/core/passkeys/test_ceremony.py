@@ -24,7 +24,7 @@ from authgate.core.types import AuthorizationRequest, Interaction, LoginSession,
 from authgate.errors import FactorFailed, InteractionExhausted
 from tests.memory.doubles import RecordingSecurityEvents
 from tests.memory.services import add_client, add_session, add_user, advance, double, make_services
-from tests.mfa_support import enrol_totp
+from tests.mfa_support import code, enrol_totp
 from tests.passkey_authenticator import SoftAuthenticator
 from tests.support import ISSUER, PASSWORD, REDIRECT_URI, USERNAME
 
@@ -374,3 +374,47 @@ async def test_malformed_responses_are_refused_never_an_unexpected_error(svc: Se
         with pytest.raises((PasskeyRejected, PasskeyMalformed)):
             await signin.sign_in(ix_now, response, svc)  # type: ignore[arg-type]
         advance(svc, 301)  # past any wait these failures start
+
+
+async def test_stepping_up_a_passkey_session_with_a_passkey_is_not_a_second_factor(
+    svc: Services,
+) -> None:
+    """A session opened by a passkey without user verification, asked for mfa: the same
+    passkey again is the same factor (no "mfa"); verified this time, it reaches phrh on its
+    own. An authenticator app code is a real second factor."""
+    user, device = await _enrolled(svc)
+    device.user_verified = False
+    ix = await _interaction(svc)
+    ix, session, _ = await signin.sign_in(ix, device.get(signin.login_options(ix, svc)), svc)
+    asks_mfa = await _interaction(svc, acr_values=("mfa",))
+    pending = dataclasses.replace(
+        asks_mfa, user_id=user.user_id, session_hash=session.session_hash, login_done=True
+    )
+    await svc.interactions.replace(pending)
+    answer = {
+        "credential": json.dumps(device.get(await signin.second_factor_options(pending, svc)))
+    }
+    pending, again, _ = await step.verify(pending, "webauthn", answer, svc)
+    assert (again.acr, again.amr) == ("simple_password_auth", ("hwk",))
+    assert isinstance(await flow.advance(pending, again, svc), NeedSecondFactor)
+
+    device.user_verified = True
+    answer = {
+        "credential": json.dumps(device.get(await signin.second_factor_options(pending, svc)))
+    }
+    pending, verified, _ = await step.verify(pending, "webauthn", answer, svc)
+    assert (verified.acr, verified.amr) == ("phrh", ("hwk", "user"))
+    assert verified.sid == session.sid
+
+    seed = await enrol_totp(svc, user)
+    device.user_verified = False
+    first = await _interaction(svc)
+    _, weak, _ = await signin.sign_in(first, device.get(signin.login_options(first, svc)), svc)
+    other = await _interaction(svc, acr_values=("mfa",))
+    other = dataclasses.replace(
+        other, user_id=user.user_id, session_hash=weak.session_hash, login_done=True
+    )
+    await svc.interactions.replace(other)
+    typed = {"code": code(seed, svc.clock.now())}
+    _, stronger, _ = await step.verify(other, "totp", typed, svc)
+    assert (stronger.acr, stronger.amr) == ("mfa", ("hwk", "otp", "mfa"))

@@ -56,6 +56,9 @@ class Verified:
 
     amr: tuple[str, ...]
     acr: str = acr.MFA_ACR
+    #: The context this answer reaches on its own, for a method that can also sign in
+    #: alone (a passkey); None for a code, which never stands alone.
+    alone: str | None = None
 
 
 class Method(Protocol):

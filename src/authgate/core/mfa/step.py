@@ -245,6 +245,21 @@ def _failure_events(
                detail="second factor locked after repeated failures")  # fmt: skip
 
 
+#: RFC 8176 values of a possession factor that can also sign in alone (a passkey).
+_KEYS = frozenset({"hwk", "swk"})
+
+
+def _same_factor(session: LoginSession, verified: Verified) -> bool:
+    """Whether the answer is the same kind of factor the session was opened with (a passkey
+    after a passwordless passkey sign-in)."""
+    return (
+        verified.alone is not None
+        and acr.AMR_PASSWORD not in session.amr
+        and bool(_KEYS & set(session.amr))
+        and bool(_KEYS & set(verified.amr))
+    )
+
+
 async def _complete(
     interaction: Interaction, who: Pending, verified: Verified, svc: Services
 ) -> tuple[Interaction, LoginSession, str]:
@@ -262,11 +277,19 @@ async def _complete(
         )
         await svc.sessions.add(session)
     else:
+        if _same_factor(who.session, verified):
+            # a passkey on top of a passkey session: the same kind of factor, not a second
+            # one; the session reaches what this passkey reaches alone, and no "mfa"
+            stronger = acr.stronger(who.session.acr, verified.alone or who.session.acr)
+            amr = acr.combine(who.session.amr, verified.amr)
+        else:
+            stronger = acr.stronger(who.session.acr, verified.acr)
+            amr = acr.with_second_factor(who.session.amr, verified.amr)
         session = dataclasses.replace(
             who.session,
             session_hash=handle_hash(cookie),
-            acr=acr.stronger(who.session.acr, verified.acr),
-            amr=acr.with_second_factor(who.session.amr, verified.amr),
+            acr=stronger,
+            amr=amr,
             auth_time=now,
         )
         if not await svc.sessions.elevate(who.session.session_hash, session):

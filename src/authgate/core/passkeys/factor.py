@@ -32,6 +32,14 @@ def second_factor_acr(use: CredentialUse) -> str:
     return acr.PASSKEY_HARDWARE_ACR if use.hardware else acr.PASSKEY_ACR
 
 
+def passwordless_acr(use: CredentialUse) -> str:
+    """The context of this passkey alone: ``phrh``/``phr`` when the authenticator verified
+    the user, else one factor, ``simple_password_auth`` (docs/sign-in.md)."""
+    if not use.user_verified:
+        return acr.PASSWORD_ACR
+    return second_factor_acr(use)
+
+
 async def options(context: FactorContext, svc: Services) -> dict[str, Any]:
     """Request options for ``navigator.credentials.get``: the user's passkeys, and a
     challenge for this interaction's second factor."""
@@ -71,7 +79,7 @@ class PasskeyMethod:
             record(svc, EventKind.PASSKEY_FAILED, source=context.source, user_id=context.user_id,
                    detail=f"second factor refused: {exc.why.value}")  # fmt: skip
             return None
-        return Verified(use.amr, second_factor_acr(use))
+        return Verified(use.amr, second_factor_acr(use), alone=passwordless_acr(use))
 
     async def reset(self, user_id: str, svc: Services) -> int:
         removed = 0

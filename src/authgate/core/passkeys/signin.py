@@ -187,9 +187,7 @@ def acr_of(use: CredentialUse) -> str:
     """The context of a passwordless sign-in: ``phrh``/``phr`` when the authenticator
     verified the user (two factors in one: the key and a PIN or biometric), else a single
     factor, ``simple_password_auth`` (the lowest level; docs/sign-in.md)."""
-    if not use.user_verified:
-        return acr_levels.PASSWORD_ACR
-    return PASSKEY_HARDWARE_ACR if use.hardware else PASSKEY_ACR
+    return factor.passwordless_acr(use)
 
 
 async def sign_in(
