@@ -21,7 +21,12 @@ from authgate.core.passkeys.errors import PasskeyMalformed, PasskeyRejected, Rea
 from authgate.core.ports import Services
 from authgate.core.security_events import EventKind
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, User
-from authgate.errors import FactorFailed, InteractionExhausted
+from authgate.errors import (
+    FactorFailed,
+    InteractionExhausted,
+    RedirectError,
+    UnmetAuthenticationRequirements,
+)
 from tests.memory.doubles import RecordingSecurityEvents
 from tests.memory.services import add_client, add_session, add_user, advance, double, make_services
 from tests.mfa_support import code, enrol_totp
@@ -418,3 +423,20 @@ async def test_stepping_up_a_passkey_session_with_a_passkey_is_not_a_second_fact
     typed = {"code": code(seed, svc.clock.now())}
     _, stronger, _ = await step.verify(other, "totp", typed, svc)
     assert (stronger.acr, stronger.amr) == ("mfa", ("hwk", "otp", "mfa"))
+
+
+async def test_an_essential_acr_the_users_factors_cannot_reach_is_unmet(svc: Services) -> None:
+    """The claims request marks phrh essential; a user with only an authenticator app gets
+    unmet_authentication_requirements at the client rather than a sign-in that cannot end."""
+    user = await add_user(svc)
+    await enrol_totp(svc, user)
+    ix = await _interaction(svc, acr_values=("phrh",), acr_essential=True)
+    with pytest.raises(UnmetAuthenticationRequirements):
+        await step.level_for(ix.request, user.user_id, svc)
+    session, _ = await add_session(svc, user)
+    ix = dataclasses.replace(
+        ix, user_id=user.user_id, session_hash=session.session_hash, login_done=True
+    )
+    with pytest.raises(RedirectError) as unmet:
+        await flow.advance(ix, session, svc)
+    assert unmet.value.cause.error == "unmet_authentication_requirements"

@@ -36,6 +36,7 @@ from authgate.errors import (
     OAuthError,
     RedirectError,
     UnauthorizedClient,
+    UnmetAuthenticationRequirements,
 )
 
 
@@ -196,7 +197,12 @@ async def decide(
             raise await error_redirect.checked(error, request.client_id, svc, state=state)
         return NeedLogin()
     assert state is not None
-    level = await second_factor.level_for(request, state.session.user_id, svc)
+    try:
+        level = await second_factor.level_for(request, state.session.user_id, svc)
+    except UnmetAuthenticationRequirements as exc:
+        raise await error_redirect.checked(
+            _redirect(request, exc), request.client_id, svc, state=state
+        ) from None
     if not acr.satisfies(state.session.acr, level):
         if "none" in request.prompt:
             error = _redirect(

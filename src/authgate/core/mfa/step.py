@@ -36,7 +36,12 @@ from authgate.core.protection.policy import Standing
 from authgate.core.security_events import EventKind, record
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, User
 from authgate.crypto.handles import handle_hash, new_handle
-from authgate.errors import FactorFailed, InteractionError, InteractionExhausted
+from authgate.errors import (
+    FactorFailed,
+    InteractionError,
+    InteractionExhausted,
+    UnmetAuthenticationRequirements,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +69,18 @@ async def level_for(request: AuthorizationRequest, user_id: str, svc: Services) 
     best the user's enrolled factors reach.
 
     Raises:
-        UnmetAuthenticationRequirements: see :func:`acr.requested_level`.
+        UnmetAuthenticationRequirements: see :func:`acr.requested_level`; or the request
+            marks ``acr`` essential and the user's factors cannot reach it.
     """
     asked = acr.from_request(request)
     level = acr.required_level(request.client_id, svc.config.current, asked)
-    if level > acr.MFA and not asked.essential:
-        level = max(acr.MFA, min(level, await methods.reachable_level(user_id, svc)))
+    if level > acr.MFA:
+        reachable = await methods.reachable_level(user_id, svc)
+        if level > reachable and asked.essential:
+            raise UnmetAuthenticationRequirements(
+                "The user has no factor that reaches the requested authentication context"
+            )
+        level = max(acr.MFA, min(level, reachable))
     return level
 
 
