@@ -433,6 +433,7 @@ async def test_an_essential_acr_the_users_factors_cannot_reach_is_unmet(svc: Ser
     ix = await _interaction(svc, acr_values=("phrh",), acr_essential=True)
     with pytest.raises(UnmetAuthenticationRequirements):
         await step.level_for(ix.request, user.user_id, svc)
+    assert await step.usable_methods(ix, user.user_id, svc) == [SecondFactorKind.TOTP]
     session, _ = await add_session(svc, user)
     ix = dataclasses.replace(
         ix, user_id=user.user_id, session_hash=session.session_hash, login_done=True

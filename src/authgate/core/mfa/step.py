@@ -89,7 +89,12 @@ async def usable_methods(
 ) -> list[SecondFactorKind]:
     """The methods the factor page offers: the user's enrolled ones that reach the level
     the request needs (:func:`level_for`)."""
-    level = await level_for(interaction.request, user_id, svc)
+    try:
+        level = await level_for(interaction.request, user_id, svc)
+    except UnmetAuthenticationRequirements:
+        # an essential context out of the user's reach: the sign-in goes on with what the
+        # user has, and the authorization then answers the client with the error
+        return await methods.offered(user_id, svc)
     return await methods.usable(user_id, level, svc)
 
 
