@@ -366,3 +366,20 @@ async def test_a_removed_authenticator_app_no_longer_signs_in(
     assert refused.status_code == 401 and "That code is not valid." in refused.text
     accepted = await http.post(action, data=fields | {"code": code(kept, clock.now())})
     assert accepted.status_code == 303
+
+
+async def test_an_essential_acr_out_of_the_users_reach_is_unmet(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, clock: FakeClock
+) -> None:
+    """The claims request marks phrh essential; the user has only an authenticator app: the
+    sign-in goes through the factor page and the client gets
+    unmet_authentication_requirements, not a factor page that can never be satisfied."""
+    client = await flow.register(administered=True)
+    seed = await enrol_totp(runtime.services, await _user(runtime))
+    claims = '{"id_token": {"acr": {"essential": true, "values": ["phrh"]}}}'
+    params = authorize_params(client["client_id"], s256(new_verifier()), "S256", claims=claims)
+    browser = FactorBrowser(http)
+    response = await browser.start(params)
+    result = await browser.follow(response, [{"code": code(seed, clock.now())}])
+    assert result["error"] == "unmet_authentication_requirements"
+    assert result["state"] == params["state"]
