@@ -7,6 +7,7 @@ import httpx
 from textual.widgets import DataTable
 
 from authgate.core.mfa import enrolment
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.runtime import Runtime
 from authgate.tui.app import AdminApp
 from authgate.tui.widgets.account import UserAccountScreen
@@ -70,6 +71,9 @@ async def test_a_users_factors_are_shown_and_reset(app: AdminApp, runtime: Runti
     assert alice is not None
     seed = await enrol_totp(svc, alice)
     codes = await enrolment.new_recovery_codes(alice.user_id, svc, source=None)
+    key = PasskeyCredential("cred-1", alice.user_id, "pQECAyYgKeyMaterial", 0, "aGFuZGxl",
+                            "Laptop", svc.clock.now())  # fmt: skip
+    assert await svc.passkeys.add(key)
     async with app.run_test(size=(120, 50)) as pilot:
         await settle(pilot)
         await pilot.press("5")  # Users
@@ -83,9 +87,24 @@ async def test_a_users_factors_are_shown_and_reset(app: AdminApp, runtime: Runti
         factors = _rows(app, "pane-user-factors")
         assert [(r[0], r[1]) for r in factors] == [
             ("authenticator app", "Authenticator app"),
+            ("passkey", "Laptop"),
             ("recovery codes", "10 left"),
         ]
         assert all(seed not in c and codes[0] not in c for r in factors for c in r)
+        assert all("KeyMaterial" not in c for r in factors for c in r)
+        table = app.screen.query_one("#pane-user-factors DataTable", DataTable)
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [r[0] for r in _rows(app, "pane-user-factors")] == [
+            "authenticator app",
+            "recovery codes",
+        ]
+        assert await svc.passkeys.for_user(alice.user_id) == []
         app.screen.query_one("#pane-user-factors DataTable", DataTable).focus()
         await pilot.press("D")
         await settle(pilot)
