@@ -68,8 +68,8 @@ async def check_removal(user_id: str, svc: Services) -> None:
 
 def clean_label(label: str) -> str:
     """A factor's name as stored: printable, trimmed, at most :data:`LABEL_MAX` characters."""
-    kept = "".join(ch for ch in label if ch.isprintable())
-    return " ".join(kept.split())[:LABEL_MAX]
+    spaced = " ".join(label.split())
+    return "".join(ch for ch in spaced if ch.isprintable())[:LABEL_MAX].strip()
 
 
 async def rename_authenticator(user_id: str, factor_id: str, label: str, svc: Services) -> bool:
