@@ -39,7 +39,7 @@ async def test_list_and_reset_a_users_factors(runtime: Runtime) -> None:
     await svc.events.flush()
     [event] = await svc.events.list(kind=EventKind.FACTORS_REMOVED)
     assert event.user_id == user.user_id
-    assert event.detail == "reset by an administrator: totp 1, recovery 10"
+    assert event.detail == "reset by an administrator (cli:operator): totp 1, recovery 10"
 
     with pytest.raises(NotFound):
         await factors.reset("nobody", Actor("cli:operator"))

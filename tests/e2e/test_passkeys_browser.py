@@ -1,7 +1,8 @@
 """Passkeys in headless Chromium with a CDP virtual authenticator (CTAP2, internal transport,
 resident keys, user verification): enrolment on the account page, then a passwordless
 sign-in through the whole authorization code flow with PKCE, then a password with the
-passkey as second factor; the id_tokens carry the amr of each.
+passkey as second factor on the unified factor page (alone, and chosen there next to an
+authenticator app added on the account page); the id_tokens carry the amr of each.
 
 WebAuthn needs a domain as the relying party id, never an IP address, so this module's
 server has the issuer ``http://localhost:<port>`` (a secure context, like https).
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 from playwright.sync_api import CDPSession, Page
 
@@ -37,7 +39,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium_executable"
 
 ACCOUNT_PATH = "/account/security/passkeys"
 CONSENT_PATH = "/jans-auth/authorize.htm"
-SECOND_FACTOR_PATH = "/jans-auth/passkey.htm"
+SECOND_FACTOR_PATH = "/jans-auth/factor.htm"
 #: Makes the page's browser one that offers no conditional mediation (passkey autofill).
 NO_CONDITIONAL_UI = (
     "PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
@@ -163,12 +165,14 @@ def test_enrol_then_sign_in_with_the_passkey_alone_and_as_second_factor(
     claims = tokens(local_api, attempt, landed(page, rp_site, attempt))
     assert claims["amr"] == ["hwk", "user"] and claims["acr"] == "phrh"
 
-    # The password, then the passkey as second factor (the request asks for acr phr).
+    # The password, then the passkey as second factor on the one factor page: a user with a
+    # passkey is always asked for it after the password (the request asks for nothing).
     page.context.clear_cookies()
-    attempt = fresh(local_api, passkey_server, rp_site, acr_values="phr")
+    attempt = fresh(local_api, passkey_server, rp_site)
     page.goto(attempt.url)
     second = submit_login(page, ADMIN, passkey_server.admin_password)
     assert path_of(second.url) == SECOND_FACTOR_PATH
+    assert page.locator("#factor-form input[name=method]").get_attribute("value") == "webauthn"
     with page.expect_navigation(url=lambda url: CONSENT_PATH in url):
         page.click("#passkey-confirm")
     approve(page, attempt.redirect_uri)
@@ -176,3 +180,27 @@ def test_enrol_then_sign_in_with_the_passkey_alone_and_as_second_factor(
     assert claims["amr"] == ["pwd", "hwk", "user", "mfa"] and claims["acr"] == "phrh"
     used = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
     assert used["credentials"][0]["signCount"] >= 3
+
+    # An authenticator app too, added on the account page: the factor page then offers
+    # the app first and the passkey behind its link
+    page.goto(passkey_server.issuer + "/account/security/authenticator/add")
+    page.wait_for_selector("#qr svg")
+    seed = page.inner_text("#seed").replace(" ", "")
+    page.fill("#code", pyotp.TOTP(seed).now())
+    with page.expect_navigation():
+        page.click("#confirm")
+    assert "New recovery codes, shown once." in page.inner_text("main")
+    page.context.clear_cookies()
+    attempt = fresh(local_api, passkey_server, rp_site)
+    page.goto(attempt.url)
+    submit_login(page, ADMIN, passkey_server.admin_password)
+    assert path_of(page.url) == SECOND_FACTOR_PATH
+    assert page.locator("#code").is_visible()  # the authenticator app is asked first
+    assert page.locator("#use-recovery").count() == 1
+    with page.expect_navigation():
+        page.click("#use-webauthn")
+    with page.expect_navigation(url=lambda url: CONSENT_PATH in url):
+        page.click("#passkey-confirm")
+    approve(page, attempt.redirect_uri)
+    claims = tokens(local_api, attempt, landed(page, rp_site, attempt))
+    assert claims["amr"] == ["pwd", "hwk", "user", "mfa"] and claims["acr"] == "phrh"

@@ -326,22 +326,26 @@ async def test_password_then_passkey_as_second_factor(
         "/jans-auth/login.htm", data={**fields, "username": USERNAME, "password": PASSWORD}
     )
     assert password.status_code == 303
-    assert password.headers["location"].startswith("/jans-auth/passkey.htm?ix=")
+    assert password.headers["location"].startswith("/jans-auth/factor.htm?ix=")
     assert "session_id" not in password.cookies  # no session before the second factor
     skipped = await http.get(f"/jans-auth/authorize.htm?ix={fields['ix']}")
     assert skipped.status_code == 400  # the consent page needs the finished sign-in
     page = await http.get(password.headers["location"])
-    assert page.status_code == 200 and "Confirm with your passkey" in page.text
+    assert page.status_code == 200 and "Use my passkey" in page.text
+    assert 'data-passkey="second-factor"' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    factor = {**fields, "method": "webauthn"}
     options = await _options(http, fields, "second-factor")
     assert [c["id"] for c in options["allowCredentials"]] == [device.id]
     wrong = await http.post(
-        "/jans-auth/passkey.htm",
-        data={**fields, "credential": json.dumps(device.get(options, origin=EVIL))},
+        "/jans-auth/factor.htm",
+        data={**factor, "credential": json.dumps(device.get(options, origin=EVIL))},
     )
-    assert wrong.status_code == 403 and "made for another site" in wrong.text
+    assert wrong.status_code == 401 and "That passkey could not be verified" in wrong.text
+    assert any("wrong_origin" in d for d in await _events(runtime, EventKind.PASSKEY_FAILED))
     options = await _options(http, fields, "second-factor")
     done = await http.post(
-        "/jans-auth/passkey.htm", data={**fields, "credential": json.dumps(device.get(options))}
+        "/jans-auth/factor.htm", data={**factor, "credential": json.dumps(device.get(options))}
     )
     assert done.status_code == 303, done.text
     result = await _finish(http, done)
@@ -351,15 +355,20 @@ async def test_password_then_passkey_as_second_factor(
     assert claims["amr"] == ["pwd", "hwk", "user", "mfa"] and claims["acr"] == "phrh"
 
 
-async def test_without_a_passkey_the_password_is_enough(
+async def test_without_a_passkey_phr_asks_for_what_the_user_can_reach(
     http: httpx.AsyncClient, flow: Flow
 ) -> None:
+    """acr_values are voluntary: phr asked of a user with no passkey is capped at mfa, and a
+    user with no factor at all is walked through enrolment."""
     client = await flow.register(administered=True)
     fields, _, _ = await _login_page(http, client["client_id"], acr_values="phr")
     password = await http.post(
         "/jans-auth/login.htm", data={**fields, "username": USERNAME, "password": PASSWORD}
     )
-    assert password.status_code == 303 and "passkey.htm" not in password.headers["location"]
+    assert password.status_code == 303
+    assert password.headers["location"].startswith("/jans-auth/factor.htm?ix=")
+    page = await http.get(password.headers["location"])
+    assert page.status_code == 303 and page.headers["location"].startswith("/jans-auth/enrol.htm")
 
 
 async def test_the_script_is_served_from_this_origin(http: httpx.AsyncClient) -> None:
@@ -432,3 +441,50 @@ async def test_repeated_failures_make_the_next_passkey_attempt_wait(
     await runtime.services.events.flush()
     stored = await runtime.services.passkeys.get(device.id)
     assert stored is not None and stored.sign_count == 0  # nothing was accepted
+
+
+async def test_second_factor_refusals_are_counted_and_named(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    """On the factor page: a passkey removed after the options were issued, a replayed
+    assertion and a passkey of another user are refused (401, each a passkey_failed event with
+    its reason and a factor failure); the user's remaining passkey then signs in."""
+    client = await _signed_in(flow)
+    lost = SoftAuthenticator(origin=ISSUER, rp_id=RP_ID)
+    kept = SoftAuthenticator(origin=ISSUER, rp_id=RP_ID)
+    assert (await _enrol(http, lost)).status_code == 201
+    assert (await _enrol(http, kept)).status_code == 201
+    fields, verifier, _ = await _login_page(http, client["client_id"])
+    password = await http.post(
+        "/jans-auth/login.htm", data={**fields, "username": USERNAME, "password": PASSWORD}
+    )
+    assert password.headers["location"].startswith("/jans-auth/factor.htm?ix=")
+    factor = {**fields, "method": "webauthn"}
+    user = await runtime.services.users.get_by_username(USERNAME)
+    assert user is not None
+
+    answer = json.dumps(lost.get(await _options(http, fields, "second-factor")))
+    assert await runtime.services.passkeys.remove(user.user_id, lost.id)
+    removed = await http.post("/jans-auth/factor.htm", data={**factor, "credential": answer})
+    assert removed.status_code == 401 and "That passkey could not be verified" in removed.text
+
+    stranger = SoftAuthenticator(origin=ISSUER, rp_id=RP_ID, user_handle=b"x" * 32)
+    foreign = json.dumps(stranger.get(await _options(http, fields, "second-factor")))
+    refused = await http.post("/jans-auth/factor.htm", data={**factor, "credential": foreign})
+    assert refused.status_code == 401
+
+    good = json.dumps(kept.get(await _options(http, fields, "second-factor")))
+    done = await http.post("/jans-auth/factor.htm", data={**factor, "credential": good})
+    assert done.status_code == 303, done.text
+    result = await _finish(http, done)
+    claims = _claims(
+        (await _tokens(http, client["client_id"], result["code"], verifier))["id_token"]
+    )
+    assert claims["amr"] == ["pwd", "hwk", "user", "mfa"] and claims["acr"] == "phrh"
+
+    replayed = await http.post("/jans-auth/factor.htm", data={**factor, "credential": good})
+    assert replayed.status_code in (400, 401)  # the interaction is over, the challenge used
+    reasons = " ".join(await _events(runtime, EventKind.PASSKEY_FAILED))
+    assert "unknown_credential" in reasons
+    failed = await _events(runtime, EventKind.FACTOR_FAILED)
+    assert len(failed) == 2

@@ -14,6 +14,8 @@ import httpx
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from authgate.core.mfa import factors
+from authgate.core.mfa.methods import seed_of
 from authgate.core.security_events import EventKind
 from authgate.runtime import Runtime
 from tests.conftest import patch_config
@@ -242,7 +244,7 @@ async def test_step_up_of_a_live_password_session_through_acr_values(
 
 async def test_discovery_lists_exactly_the_offered_acr_values(http: httpx.AsyncClient) -> None:
     doc = (await http.get("/.well-known/openid-configuration")).json()
-    assert doc["acr_values_supported"] == ["simple_password_auth", "mfa"]
+    assert doc["acr_values_supported"] == ["simple_password_auth", "mfa", "phr", "phrh"]
     assert {"acr", "amr"} <= set(doc["claims_supported"])
 
 
@@ -338,3 +340,46 @@ async def test_one_code_sent_twice_at_once_signs_in_once(
     finally:
         for browser in browsers:
             await browser.aclose()
+
+
+async def test_a_removed_authenticator_app_no_longer_signs_in(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, clock: FakeClock
+) -> None:
+    """Two authenticator apps; the user removes one (as the account page does): its codes are
+    refused at once, the other's work."""
+    client = await flow.register()
+    user = await _user(runtime)
+    lost = await enrol_totp(runtime.services, user)
+    kept = await enrol_totp(runtime.services, user)
+    config = runtime.services.config.current
+    [lost_factor] = [
+        f
+        for f in await factors.authenticators(user.user_id, runtime.services)
+        if seed_of(f, config) == lost
+    ]
+    assert await factors.remove_authenticator(
+        user.user_id, lost_factor.factor_id, runtime.services, source=None
+    )
+    page = await _sign_in_to_factor_page(http, client["client_id"])
+    action, fields = hidden_form(page.text)
+    refused = await http.post(action, data=fields | {"code": code(lost, clock.now())})
+    assert refused.status_code == 401 and "That code is not valid." in refused.text
+    accepted = await http.post(action, data=fields | {"code": code(kept, clock.now())})
+    assert accepted.status_code == 303
+
+
+async def test_an_essential_acr_out_of_the_users_reach_is_unmet(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, clock: FakeClock
+) -> None:
+    """The claims request marks phrh essential; the user has only an authenticator app: the
+    sign-in goes through the factor page and the client gets
+    unmet_authentication_requirements, not a factor page that can never be satisfied."""
+    client = await flow.register(administered=True)
+    seed = await enrol_totp(runtime.services, await _user(runtime))
+    claims = '{"id_token": {"acr": {"essential": true, "values": ["phrh"]}}}'
+    params = authorize_params(client["client_id"], s256(new_verifier()), "S256", claims=claims)
+    browser = FactorBrowser(http)
+    response = await browser.start(params)
+    result = await browser.follow(response, [{"code": code(seed, clock.now())}])
+    assert result["error"] == "unmet_authentication_requirements"
+    assert result["state"] == params["state"]

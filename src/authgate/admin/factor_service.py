@@ -1,8 +1,10 @@
-"""Use cases on users' second factors (docs/sign-in.md): list what a user enrolled, and
-reset it when the user lost the authenticator and the recovery codes.
+"""Use cases on users' second factors (docs/sign-in.md, docs/account.md): list what a user
+enrolled (authenticator apps, passkeys, recovery codes), remove one authenticator app, and
+reset everything when the user lost the authenticator and the recovery codes.
 
-Nothing here shows a secret: a factor is listed by kind, label and dates, recovery codes by
-how many are left. The Config API, the CLI and the TUI call these.
+Nothing here shows a secret: a factor is listed by kind, label and dates, a passkey by name
+and counters, recovery codes by how many are left. Every change is in the audit log and is a
+security event naming the administrator. The Config API, the CLI and the TUI call these.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from dataclasses import dataclass
 
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import NotFound
+from authgate.admin_records import AuditEntry
+from authgate.core.mfa import factors as user_factors
 from authgate.core.mfa.methods import SecondFactorKind
 from authgate.core.mfa.reset import reset_factors
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import User
 
 
@@ -34,6 +39,7 @@ class UserFactors:
     username: str
     factors: list[FactorView]
     recovery_codes_left: int
+    passkeys: tuple[PasskeyCredential, ...] = ()
 
 
 class FactorAdmin:
@@ -47,6 +53,12 @@ class FactorAdmin:
             raise NotFound("No such user")
         return found
 
+    async def _audit(
+        self, actor: Actor, action: str, user_id: str, after: dict[str, object]
+    ) -> None:
+        entry = AuditEntry(actor.name, action, "user", user_id, self._ctx.now(), None, after)
+        await self._ctx.accounts.record(entry)
+
     async def list(self, user: str) -> UserFactors:
         """The factors of a user named by id or username.
 
@@ -54,7 +66,7 @@ class FactorAdmin:
             NotFound: no such user.
         """
         found = await self._user(user)
-        factors = self._ctx.services.factors
+        svc = self._ctx.services
         views = [
             FactorView(
                 f.factor_id,
@@ -64,15 +76,16 @@ class FactorAdmin:
                 f.confirmed_at is not None,
                 f.last_used_at,
             )
-            for f in await factors.list(found.user_id)
+            for f in await svc.factors.list(found.user_id)
         ]
-        left = await factors.recovery_codes_left(found.user_id)
-        return UserFactors(found.user_id, found.username, views, left)
+        left = await svc.factors.recovery_codes_left(found.user_id)
+        passkeys = tuple(await svc.passkeys.for_user(found.user_id))
+        return UserFactors(found.user_id, found.username, views, left, passkeys)
 
     async def reset(self, user: str, actor: Actor) -> dict[str, int]:
-        """Remove every factor and recovery code of a user named by id or username; returns
-        how many items of each kind were removed. The next sign-in then goes as for a user
-        who never enrolled (with ``mfaPolicy`` ``required``: enrolment).
+        """Remove every factor, passkey and recovery code of a user named by id or username;
+        returns how many items of each kind were removed. The next sign-in then goes as for
+        a user who never enrolled (with ``mfaPolicy`` ``required``: enrolment).
 
         Raises:
             NotFound: no such user.
@@ -82,6 +95,29 @@ class FactorAdmin:
             found.user_id,
             self._ctx.services,
             source=actor.source,
-            detail="reset by an administrator",
+            detail=f"reset by an administrator ({actor.name})",
         )
-        return {kind.value: removed.get(kind.value, 0) for kind in SecondFactorKind} | removed
+        counts = {kind.value: removed.get(kind.value, 0) for kind in SecondFactorKind} | removed
+        await self._audit(actor, "factors.reset", found.user_id, {"removed": counts})
+        return counts
+
+    async def remove(self, user: str, factor_id: str, actor: Actor) -> None:
+        """Remove one authenticator app of a user (an administrator may remove the last
+        one; the user then enrols again when policy requires a factor).
+
+        Raises:
+            NotFound: no such user, or the user has no such factor.
+        """
+        found = await self._user(user)
+        svc = self._ctx.services
+        mine = {f.factor_id for f in await svc.factors.list(found.user_id)}
+        if factor_id not in mine or not await user_factors.remove_authenticator(
+            found.user_id,
+            factor_id,
+            svc,
+            source=actor.source,
+            by=f"an administrator ({actor.name})",
+            policy=False,
+        ):
+            raise NotFound(f"User {found.username!r} has no such factor")
+        await self._audit(actor, "factor.remove", found.user_id, {"factor_id": factor_id})

@@ -1,8 +1,8 @@
 """Administration of users' passkeys: list a user's passkeys, remove one.
 
-Shared by the Config API, the CLI and the TUI (wired by whoever adds their routes and
-commands). A removal takes effect at once (the next sign-in with that passkey is refused as
-an unknown passkey) and is a ``passkey_removed`` security event naming the administrator.
+Shared by the Config API, the CLI and the TUI. A removal takes effect at once (the next
+sign-in with that passkey is refused as an unknown passkey), is in the audit log and is a
+``passkey_removed`` security event naming the administrator.
 Listings show no key material: the public key stays in the database.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 
 from authgate.admin.context import Actor, AdminContext
 from authgate.admin.errors import NotFound
+from authgate.admin_records import AuditEntry
 from authgate.core.passkeys import enrolment
 from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import User
@@ -66,3 +67,6 @@ class PasskeyAdmin:
             by=f"an administrator ({actor.name})",
         ):
             raise NotFound(f"User {owner.username!r} has no such passkey")
+        entry = AuditEntry(actor.name, "passkey.remove", "user", owner.user_id, self._ctx.now(),
+                           None, {"credential_id": credential_id})  # fmt: skip
+        await self._ctx.accounts.record(entry)

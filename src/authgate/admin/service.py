@@ -18,12 +18,13 @@ from authgate.admin.factor_service import FactorAdmin
 from authgate.admin.initial_token_service import InitialTokenAdmin
 from authgate.admin.lockout_service import LockoutAdmin
 from authgate.admin.ops_service import AuditAdmin, EventAdmin, KeyAdmin, SessionAdmin
+from authgate.admin.passkey_service import PasskeyAdmin
 
 
 class AdminService:
     """Configuration, clients, scopes, users, keys, sessions, the audit log, the security
     events, initial access tokens, brute-force protection's lockouts and users' second
-    factors."""
+    factors and passkeys."""
 
     def __init__(self, ctx: AdminContext) -> None:
         self.context = ctx
@@ -39,3 +40,4 @@ class AdminService:
         self.lockouts = LockoutAdmin(ctx)
         self.accounts = UserAccountAdmin(ctx)
         self.factors = FactorAdmin(ctx)
+        self.passkeys = PasskeyAdmin(ctx)

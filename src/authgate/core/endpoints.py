@@ -26,11 +26,10 @@ DEVICE_PAGE = "/jans-auth/device_authorization.htm"
 FACTOR_PAGE = "/jans-auth/factor.htm"
 ENROL_PAGE = "/jans-auth/enrol.htm"
 #: Passkeys (docs/security.md, "Passkeys"): the ceremony options of the login and second
-#: factor pages, the passkey sign-in form, the second-factor page, their script, and the
+#: factor pages, the passkey sign-in form, their script, and the
 #: account's passkey page with its actions.
 PASSKEY_OPTIONS = "/jans-auth/passkey/options"
 PASSKEY_LOGIN = "/jans-auth/passkey/login"
-PASSKEY_PAGE = "/jans-auth/passkey.htm"
 PASSKEY_SCRIPT = "/jans-auth/passkeys.js"
 ACCOUNT_PASSKEYS = "/account/security/passkeys"
 DISCOVERY_PATHS = (

@@ -500,6 +500,14 @@ class FactorStore(Protocol):
         """Delete the user's factors of ``kind`` (every kind when None); returns how many."""
         ...
 
+    async def remove_one(self, user_id: str, factor_id: str) -> bool:
+        """Delete one factor of the user; False when the user has no such factor."""
+        ...
+
+    async def rename(self, user_id: str, factor_id: str, label: str) -> bool:
+        """Set the label of one confirmed factor of the user; False when there is none."""
+        ...
+
     async def replace_recovery_codes(self, user_id: str, hashes: Sequence[str], now: float) -> None:
         """Replace every recovery code of the user by ``hashes``, in one write."""
         ...

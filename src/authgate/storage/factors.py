@@ -50,6 +50,18 @@ DELETE_FACTORS = delete(_factors).where(_f.user_id == bindparam("user_id"))
 DELETE_FACTORS_OF_KIND = delete(_factors).where(
     _f.user_id == bindparam("user_id"), _f.kind == bindparam("kind")
 )
+DELETE_ONE_FACTOR = delete(_factors).where(
+    _f.user_id == bindparam("user_id"), _f.factor_id == bindparam("factor_id")
+)
+RENAME_FACTOR = (
+    update(_factors)
+    .where(
+        _f.user_id == bindparam("user_id"),
+        _f.factor_id == bindparam("factor_id"),
+        _f.confirmed_at.is_not(None),
+    )
+    .values(label=bindparam("label"))
+)
 
 DELETE_CODES = delete(_codes).where(_r.user_id == bindparam("user_id"))
 INSERT_CODE = insert(_codes).values(
@@ -126,6 +138,14 @@ class SqlFactorStore:
         else:
             step = Step(DELETE_FACTORS_OF_KIND, {"user_id": user_id, "kind": kind})
         return (await self._db.transact([step])).rowcounts[0]
+
+    async def remove_one(self, user_id: str, factor_id: str) -> bool:
+        params = {"user_id": user_id, "factor_id": factor_id}
+        return (await self._db.transact([Step(DELETE_ONE_FACTOR, params, expect=1)])).applied
+
+    async def rename(self, user_id: str, factor_id: str, label: str) -> bool:
+        params = {"user_id": user_id, "factor_id": factor_id, "label": label}
+        return (await self._db.transact([Step(RENAME_FACTOR, params, expect=1)])).applied
 
     async def replace_recovery_codes(self, user_id: str, hashes: Sequence[str], now: float) -> None:
         steps = [Step(DELETE_CODES, {"user_id": user_id})]

@@ -15,6 +15,7 @@ from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.web import device_page, interaction, second_factor
+from authgate.web.account.factors import routes as account_factor_routes
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
@@ -77,6 +78,7 @@ def routes() -> list[Route]:
         for path in endpoints.DISCOVERY_PATHS
     ]
     table += account_routes()
+    table += account_factor_routes()
     table += config_api_routes()
     table += health_routes()
     table += playground_routes()
@@ -89,8 +91,6 @@ def passkey_routes() -> list[Route]:
         Route(endpoints.PASSKEY_SCRIPT, passkeys_script, methods=["GET"]),
         Route(endpoints.PASSKEY_OPTIONS, passkey_login.options, methods=["POST"]),
         Route(endpoints.PASSKEY_LOGIN, passkey_login.login_submit, methods=["POST"]),
-        Route(endpoints.PASSKEY_PAGE, passkey_login.second_factor_page, methods=["GET"]),
-        Route(endpoints.PASSKEY_PAGE, passkey_login.second_factor_submit, methods=["POST"]),
         Route(account, passkey_account.passkeys_page, methods=["GET"]),
         Route(f"{account}/options", passkey_account.registration_options, methods=["POST"]),
         Route(f"{account}/register", passkey_account.register, methods=["POST"]),

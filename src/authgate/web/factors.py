@@ -42,7 +42,19 @@ def register(factor_page: FactorPage) -> None:
     PAGES[factor_page.kind] = factor_page
 
 
+async def _passkey_context(
+    request: Request, context: FactorContext, svc: Services
+) -> dict[str, Any]:
+    """The passkey fragment names the user; its script fetches the options (with the
+    challenge) from the passkey options endpoint, bound to this interaction."""
+    user = await svc.users.get(context.user_id)
+    return {"passkey": True, "username": user.username if user else ""}
+
+
 register(FactorPage(SecondFactorKind.TOTP, "Use your authenticator app", "factor_totp.html"))
+register(
+    FactorPage(SecondFactorKind.WEBAUTHN, "Use a passkey", "factor_webauthn.html", _passkey_context)
+)
 register(FactorPage(SecondFactorKind.RECOVERY, "Use a recovery code", "factor_recovery.html"))
 
 

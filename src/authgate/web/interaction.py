@@ -28,7 +28,6 @@ from authgate.web.context import form, query, secure_cookies, services, user_age
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
-from authgate.web.passkeys.login import ask_second_factor
 from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.source import source
 
@@ -101,9 +100,6 @@ async def login_submit(request: Request) -> Response:
             username=username,
             error=str(exc),
         )
-    second_factor = await ask_second_factor(request, ix, session, svc)
-    if second_factor is not None:
-        return second_factor
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))

@@ -19,7 +19,6 @@ from starlette.responses import Response
 
 from authgate.core import endpoints
 from authgate.core.authorize import interaction as flow
-from authgate.core.mfa import methods
 from authgate.core.mfa import step as second_factor
 from authgate.core.mfa.methods import FactorContext, SecondFactorKind
 from authgate.core.ports import Services
@@ -31,12 +30,17 @@ from authgate.web.context import form, query, secure_cookies, services
 from authgate.web.factors import PAGES, qr_svg
 from authgate.web.interaction import client_name, load, next_step
 from authgate.web.pages import page
+from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.responses import redirect
 from authgate.web.source import source
 
+#: What the factor page says when a passkey was refused (the reason is in the security event).
+PASSKEY_REFUSED = "That passkey could not be verified. Try again, or use another way."
 
-async def _offered(user_id: str, svc: Services) -> list[SecondFactorKind]:
-    return [kind for kind in await methods.offered(user_id, svc) if kind in PAGES]
+
+async def _offered(ix: Interaction, user_id: str, svc: Services) -> list[SecondFactorKind]:
+    usable = await second_factor.usable_methods(ix, user_id, svc)
+    return [kind for kind in usable if kind in PAGES]
 
 
 async def _factor_page(
@@ -63,10 +67,11 @@ async def _factor_page(
         for other in offered
         if other != kind
     ]  # fmt: skip
+    script = SCRIPT_PAGE if extra.get("passkey") else {}
     return page(
         "factor.html",
         status_code=status_code,
-        headers=headers,
+        headers={**script, **(headers or {})},
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
         client_name=await client_name(ix, svc),
@@ -90,7 +95,7 @@ async def factor_page(request: Request) -> Response:
     params = query(request)
     ix = await load(request, params, svc)
     who = await second_factor.pending(ix, svc)
-    offered = await _offered(who.user.user_id, svc)
+    offered = await _offered(ix, who.user.user_id, svc)
     if not offered:
         return redirect(
             f"{endpoints.ENROL_PAGE}?{urlencode({'ix': ix.interaction_id})}", status_code=303
@@ -110,13 +115,16 @@ async def factor_submit(request: Request) -> Response:
         )
     except FactorFailed as exc:
         who = await second_factor.pending(ix, svc)
-        offered = await _offered(who.user.user_id, svc)
+        offered = await _offered(ix, who.user.user_id, svc)
         if not offered:
             raise
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         chosen = _chosen(kind, offered)
+        error = str(exc)
+        if chosen == SecondFactorKind.WEBAUTHN:
+            error = error.replace(FactorFailed.MESSAGE, PASSKEY_REFUSED)
         return await _factor_page(
-            request, ix, svc, chosen, offered, error=str(exc), status_code=401, headers=retry
+            request, ix, svc, chosen, offered, error=error, status_code=401, headers=retry
         )
     response = next_step(request, ix, await flow.advance(ix, session, svc), svc)
     await _signed_in(request, response, session, cookie_value, svc)

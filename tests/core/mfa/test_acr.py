@@ -65,7 +65,7 @@ def test_sessions_satisfy_levels_up_to_their_own() -> None:
     assert acr.satisfies("simple_password_auth", PASSWORD)
     assert not acr.satisfies("simple_password_auth", MFA)
     assert not acr.satisfies("unknown", PASSWORD)
-    assert acr.supported() == ["simple_password_auth", "mfa"]
+    assert acr.supported() == ["simple_password_auth", "mfa", "phr", "phrh"]
     assert acr.with_second_factor(("pwd",), ("otp",)) == ("pwd", "otp", "mfa")
     assert acr.with_second_factor(("pwd", "otp", "mfa"), ("otp",)) == ("pwd", "otp", "mfa")
     assert acr.context_of(("pwd",)) == "simple_password_auth"

@@ -238,7 +238,7 @@ async def test_reset_removes_every_factor_and_the_next_sign_in_is_password_only(
     await enrol_totp(svc, user)
     await svc.factors.replace_recovery_codes(user.user_id, ["a" * 64, "b" * 64], 0)
     removed = await reset_factors(user.user_id, svc, source=None)
-    assert removed == {"totp": 1, "recovery": 2}
+    assert removed == {"totp": 1, "webauthn": 0, "recovery": 2}
     assert await svc.factors.list(user.user_id) == []
     assert EventKind.FACTORS_REMOVED in _events(svc).kinds()
     client = await add_client(svc, client_id="app")
@@ -248,7 +248,7 @@ async def test_reset_removes_every_factor_and_the_next_sign_in_is_password_only(
     started, _browser = await interaction.begin(request, None, None, svc)
     _ix, session, _cookie = await interaction.login(started, USERNAME, PASSWORD, svc)
     assert (session.acr, session.amr) == ("simple_password_auth", ("pwd",))
-    assert await reset_factors(user.user_id, svc) == {"totp": 0, "recovery": 0}
+    assert await reset_factors(user.user_id, svc) == {"totp": 0, "webauthn": 0, "recovery": 0}
 
 
 async def test_a_user_disabled_meanwhile_cannot_finish() -> None:

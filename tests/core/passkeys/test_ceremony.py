@@ -6,20 +6,32 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 from typing import Any
 
 import pytest
 
 from authgate.core.authorize import interaction as flow
+from authgate.core.authorize.request import NeedSecondFactor
+from authgate.core.mfa import step
+from authgate.core.mfa.acr import MFA
+from authgate.core.mfa.methods import SecondFactorKind
 from authgate.core.passkeys import challenges, enrolment, signin
 from authgate.core.passkeys.errors import PasskeyMalformed, PasskeyRejected, Reason
 from authgate.core.ports import Services
+from authgate.core.security_events import EventKind
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, User
-from authgate.errors import InteractionExhausted
+from authgate.errors import (
+    FactorFailed,
+    InteractionExhausted,
+    RedirectError,
+    UnmetAuthenticationRequirements,
+)
 from tests.memory.doubles import RecordingSecurityEvents
 from tests.memory.services import add_client, add_session, add_user, advance, double, make_services
+from tests.mfa_support import code, enrol_totp
 from tests.passkey_authenticator import SoftAuthenticator
-from tests.support import ISSUER, REDIRECT_URI
+from tests.support import ISSUER, PASSWORD, REDIRECT_URI, USERNAME
 
 RP_ID = "127.0.0.1"
 
@@ -140,12 +152,25 @@ async def test_passwordless_sign_in_opens_a_session_with_the_passkey_amr(svc: Se
     assert await svc.sessions.get(session.session_hash) == session and cookie
 
 
-async def test_a_synced_passkey_without_user_verification_is_swk_and_phr(svc: Services) -> None:
+async def test_a_synced_passkey_is_swk_and_phr(svc: Services) -> None:
     _, device = await _enrolled(svc, backup_eligible=True)
-    device.user_verified = False
     ix = await _interaction(svc)
     _, session, _ = await signin.sign_in(ix, device.get(signin.login_options(ix, svc)), svc)
-    assert (session.acr, session.amr) == ("phr", ("swk",))
+    assert (session.acr, session.amr) == ("phr", ("swk", "user"))
+
+
+async def test_a_passkey_without_user_verification_is_one_factor_only(svc: Services) -> None:
+    """No PIN or biometric: the key alone, one factor, which satisfies the password level
+    and no more; a request for mfa then asks for a second factor (step-up)."""
+    _, device = await _enrolled(svc)
+    device.user_verified = False
+    ix = await _interaction(svc)
+    ix, session, _ = await signin.sign_in(ix, device.get(signin.login_options(ix, svc)), svc)
+    assert (session.acr, session.amr) == ("simple_password_auth", ("hwk",))
+    asks_mfa = await _interaction(svc, acr_values=("mfa",))
+    asks_mfa = dataclasses.replace(asks_mfa, user_id=session.user_id,
+                                   session_hash=session.session_hash, login_done=True)  # fmt: skip
+    assert isinstance(await flow.advance(asks_mfa, session, svc), NeedSecondFactor)
 
 
 async def _refusal(svc: Services, ix: Interaction, response: object) -> Reason:
@@ -264,44 +289,62 @@ async def test_a_page_out_of_attempts_ends_the_interaction(svc: Services) -> Non
     assert await svc.interactions.get(ix.interaction_id) is None
 
 
+async def _password_checked(svc: Services, ix: Interaction) -> Interaction:
+    with pytest.raises(flow.SecondFactorRequired) as due:
+        await flow.login(ix, USERNAME, PASSWORD, svc)
+    return due.value.interaction
+
+
 async def test_the_second_factor_needs_the_users_own_passkey(svc: Services) -> None:
+    """The passkey is a method of the one second-factor step: a user with a passkey is asked
+    for it after the password, and only the user's own passkey answers."""
     user, device = await _enrolled(svc)
     mallory = await add_user(svc, username="mallory")
     other_session, _ = await add_session(svc, mallory)
     other = await _enrol(svc, mallory, other_session)
-    ix = await _interaction(svc, acr_values=("phr",))
-    assert await signin.needs_second_factor(ix, user, svc)
-    assert not await signin.needs_second_factor(ix, await add_user(svc, username="bob"), svc)
-    ix = await signin.await_second_factor(ix, user, svc)
-    with pytest.raises(PasskeyRejected) as wrong:
-        await signin.second_factor(ix, other.get(await signin.second_factor_options(ix, svc)), svc)
-    assert wrong.value.why is Reason.WRONG_USER
+    ix = await _password_checked(svc, await _interaction(svc))
+    assert await step.usable_methods(ix, user.user_id, svc) == [SecondFactorKind.WEBAUTHN]
+    options = await signin.second_factor_options(ix, svc)
+    with pytest.raises(FactorFailed):
+        await step.verify(ix, "webauthn", {"credential": json.dumps(other.get(options))}, svc)
+    assert any(
+        e.kind == EventKind.PASSKEY_FAILED and e.detail.endswith("wrong_user")
+        for e in double(svc.events, RecordingSecurityEvents).events
+    )
     options = await signin.second_factor_options(ix, svc)
     assert [c["id"] for c in options["allowCredentials"]] == [device.id]
-    ix, session, _ = await signin.second_factor(ix, device.get(options), svc)
+    answer = {"credential": json.dumps(device.get(options))}
+    ix, session, _ = await step.verify(ix, "webauthn", answer, svc)
     assert session.amr == ("pwd", "hwk", "user", "mfa")
     assert session.acr == "phrh" and ix.login_done
-    with pytest.raises(PasskeyRejected):  # no second factor awaited any more
-        await signin.second_factor_options(ix, svc)
+    with pytest.raises(FactorFailed):  # the challenge was used
+        await step.verify(ix, "webauthn", answer, svc)
 
 
-async def test_no_second_factor_unless_the_request_asks_for_one(svc: Services) -> None:
-    user, _ = await _enrolled(svc)
-    assert not await signin.needs_second_factor(await _interaction(svc), user, svc)
-    client_default = await add_client(svc, default_acr_values=["mfa"])
-    ix, _ = await flow.begin(
-        AuthorizationRequest(
-            client_id=client_default.client_id,
-            redirect_uri=REDIRECT_URI,
-            redirect_uri_given=True,
-            response_type="code",
-            scope=("openid",),
-        ),
-        None,
-        None,
-        svc,
-    )
-    assert await signin.needs_second_factor(ix, user, svc)
+async def test_a_request_for_phr_is_offered_the_passkey_not_the_authenticator_app(
+    svc: Services,
+) -> None:
+    user, device = await _enrolled(svc, backup_eligible=True)
+    await enrol_totp(svc, user)
+    ix = await _password_checked(svc, await _interaction(svc))
+    assert await step.usable_methods(ix, user.user_id, svc) == [
+        SecondFactorKind.TOTP,
+        SecondFactorKind.WEBAUTHN,
+    ]
+    ix = await _password_checked(svc, await _interaction(svc, acr_values=("phr",)))
+    assert await step.usable_methods(ix, user.user_id, svc) == [SecondFactorKind.WEBAUTHN]
+    options = await signin.second_factor_options(ix, svc)
+    answer = {"credential": json.dumps(device.get(options))}
+    ix, session, _ = await step.verify(ix, "webauthn", answer, svc)
+    assert (session.acr, session.amr) == ("phr", ("pwd", "swk", "user", "mfa"))
+
+
+async def test_phr_asked_of_a_user_without_a_passkey_is_capped_at_mfa(svc: Services) -> None:
+    """acr_values are voluntary: a user with only an authenticator app gets mfa, not a loop."""
+    user = await add_user(svc)
+    await enrol_totp(svc, user)
+    ix = await _interaction(svc, acr_values=("phrh",))
+    assert await step.level_for(ix.request, user.user_id, svc) == MFA
 
 
 def test_a_challenge_binds_its_purpose() -> None:
@@ -336,3 +379,65 @@ async def test_malformed_responses_are_refused_never_an_unexpected_error(svc: Se
         with pytest.raises((PasskeyRejected, PasskeyMalformed)):
             await signin.sign_in(ix_now, response, svc)  # type: ignore[arg-type]
         advance(svc, 301)  # past any wait these failures start
+
+
+async def test_stepping_up_a_passkey_session_with_a_passkey_is_not_a_second_factor(
+    svc: Services,
+) -> None:
+    """A session opened by a passkey without user verification, asked for mfa: the same
+    passkey again is the same factor (no "mfa"); verified this time, it reaches phrh on its
+    own. An authenticator app code is a real second factor."""
+    user, device = await _enrolled(svc)
+    device.user_verified = False
+    ix = await _interaction(svc)
+    ix, session, _ = await signin.sign_in(ix, device.get(signin.login_options(ix, svc)), svc)
+    asks_mfa = await _interaction(svc, acr_values=("mfa",))
+    pending = dataclasses.replace(
+        asks_mfa, user_id=user.user_id, session_hash=session.session_hash, login_done=True
+    )
+    await svc.interactions.replace(pending)
+    answer = {
+        "credential": json.dumps(device.get(await signin.second_factor_options(pending, svc)))
+    }
+    pending, again, _ = await step.verify(pending, "webauthn", answer, svc)
+    assert (again.acr, again.amr) == ("simple_password_auth", ("hwk",))
+    assert isinstance(await flow.advance(pending, again, svc), NeedSecondFactor)
+
+    device.user_verified = True
+    answer = {
+        "credential": json.dumps(device.get(await signin.second_factor_options(pending, svc)))
+    }
+    pending, verified, _ = await step.verify(pending, "webauthn", answer, svc)
+    assert (verified.acr, verified.amr) == ("phrh", ("hwk", "user"))
+    assert verified.sid == session.sid
+
+    seed = await enrol_totp(svc, user)
+    device.user_verified = False
+    first = await _interaction(svc)
+    _, weak, _ = await signin.sign_in(first, device.get(signin.login_options(first, svc)), svc)
+    other = await _interaction(svc, acr_values=("mfa",))
+    other = dataclasses.replace(
+        other, user_id=user.user_id, session_hash=weak.session_hash, login_done=True
+    )
+    await svc.interactions.replace(other)
+    typed = {"code": code(seed, svc.clock.now())}
+    _, stronger, _ = await step.verify(other, "totp", typed, svc)
+    assert (stronger.acr, stronger.amr) == ("mfa", ("hwk", "otp", "mfa"))
+
+
+async def test_an_essential_acr_the_users_factors_cannot_reach_is_unmet(svc: Services) -> None:
+    """The claims request marks phrh essential; a user with only an authenticator app gets
+    unmet_authentication_requirements at the client rather than a sign-in that cannot end."""
+    user = await add_user(svc)
+    await enrol_totp(svc, user)
+    ix = await _interaction(svc, acr_values=("phrh",), acr_essential=True)
+    with pytest.raises(UnmetAuthenticationRequirements):
+        await step.level_for(ix.request, user.user_id, svc)
+    assert await step.usable_methods(ix, user.user_id, svc) == [SecondFactorKind.TOTP]
+    session, _ = await add_session(svc, user)
+    ix = dataclasses.replace(
+        ix, user_id=user.user_id, session_hash=session.session_hash, login_done=True
+    )
+    with pytest.raises(RedirectError) as unmet:
+        await flow.advance(ix, session, svc)
+    assert unmet.value.cause.error == "unmet_authentication_requirements"

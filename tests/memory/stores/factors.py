@@ -67,6 +67,20 @@ class MemoryFactorStore:
             del self._t.factors[factor_id]
         return len(gone)
 
+    async def remove_one(self, user_id: str, factor_id: str) -> bool:
+        factor = self._t.factors.get(factor_id)
+        if factor is None or factor.user_id != user_id:
+            return False
+        del self._t.factors[factor_id]
+        return True
+
+    async def rename(self, user_id: str, factor_id: str, label: str) -> bool:
+        factor = self._t.factors.get(factor_id)
+        if factor is None or factor.user_id != user_id or factor.confirmed_at is None:
+            return False
+        self._t.factors[factor_id] = dataclasses.replace(factor, label=label)
+        return True
+
     async def replace_recovery_codes(self, user_id: str, hashes: Sequence[str], now: float) -> None:
         """Raises IntegrityViolation for an unknown user or a repeated hash (nothing written)."""
         if hashes:

@@ -107,3 +107,24 @@ async def test_remove_by_kind_or_all(ports: Ports) -> None:
     assert await ports.factors.remove("u-1") == 1
     assert await ports.factors.remove("u-1") == 0
     assert [f.factor_id for f in await ports.factors.list("u-2")] == ["f-3"]
+
+
+async def test_one_factor_is_renamed_and_removed_by_its_owner_only(ports: Ports) -> None:
+    await ports.users.add(user("u-1"))
+    await ports.users.add(user("u-2"))
+    await ports.factors.start(factor("f-1"))
+    assert not await ports.factors.rename("u-1", "f-1", "Phone")  # pending: not yet
+    assert await ports.factors.confirm("f-1", 100, NOW)
+    await ports.factors.start(factor("f-2"))
+    assert await ports.factors.confirm("f-2", 100, NOW)
+    assert await ports.factors.rename("u-1", "f-1", "Phone")
+    assert not await ports.factors.rename("u-2", "f-1", "Stolen")  # another user's
+    assert not await ports.factors.rename("u-1", "no-such", "x")
+    labels = {f.factor_id: f.label for f in await ports.factors.list("u-1")}
+    assert labels == {"f-1": "Phone", "f-2": "Authenticator app"}
+    assert not await ports.factors.remove_one("u-2", "f-1")
+    results = await asyncio.gather(
+        ports.factors.remove_one("u-1", "f-1"), ports.peer().factors.remove_one("u-1", "f-1")
+    )
+    assert sorted(results) == [False, True]
+    assert [f.factor_id for f in await ports.factors.list("u-1")] == ["f-2"]

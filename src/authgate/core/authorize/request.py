@@ -24,6 +24,7 @@ from authgate.core.authorize import (
 )
 from authgate.core.authorize.response import AuthorizationResponse, issue
 from authgate.core.mfa import acr
+from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
 from authgate.errors import (
@@ -35,6 +36,7 @@ from authgate.errors import (
     OAuthError,
     RedirectError,
     UnauthorizedClient,
+    UnmetAuthenticationRequirements,
 )
 
 
@@ -195,7 +197,12 @@ async def decide(
             raise await error_redirect.checked(error, request.client_id, svc, state=state)
         return NeedLogin()
     assert state is not None
-    level = acr.required_level(request.client_id, svc.config.current, acr.from_request(request))
+    try:
+        level = await second_factor.level_for(request, state.session.user_id, svc)
+    except UnmetAuthenticationRequirements as exc:
+        raise await error_redirect.checked(
+            _redirect(request, exc), request.client_id, svc, state=state
+        ) from None
     if not acr.satisfies(state.session.acr, level):
         if "none" in request.prompt:
             error = _redirect(

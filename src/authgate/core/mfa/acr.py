@@ -111,6 +111,11 @@ def satisfies(session_acr: str, level: int) -> bool:
     return level_of(session_acr) >= level
 
 
+def stronger(first: str, second: str) -> str:
+    """The higher-ranked of two contexts (the first on a tie)."""
+    return second if level_of(second) > level_of(first) else first
+
+
 def combine(*parts: Iterable[str]) -> tuple[str, ...]:
     """``amr`` values in order of first appearance, without repeats."""
     return tuple(dict.fromkeys(value for part in parts for value in part))

@@ -6,8 +6,12 @@ has enrolled (:func:`offered`, in the order of :class:`SecondFactorKind`), and v
 form the user posted with the chosen method's :meth:`Method.verify`, under brute-force
 protection (:mod:`.step`). A method adds its ``amr`` values (RFC 8176) to the session.
 
-Built in: ``totp`` (RFC 6238) and ``recovery`` (single-use recovery codes). A passkey method
-registers itself with :func:`register` and a page in ``authgate.web.factors``.
+Built in: ``totp`` (RFC 6238) and ``recovery`` (single-use recovery codes); ``webauthn``
+(a passkey after the password) is :mod:`authgate.core.passkeys.factor`, registered when this
+package is imported. Each has a page in ``authgate.web.factors``.
+
+A verified answer (:class:`Verified`) says what the session reached: its ``amr`` values and
+its ``acr`` (``mfa`` for a code; ``phr``/``phrh`` for a passkey, :mod:`.acr`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,20 @@ class FactorContext:
 
     user_id: str
     interaction_id: str
+    #: The request's source address (for security events).
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A verified answer: the RFC 8176 values it adds to the session (``mfa`` is added by
+    the step) and the authentication context the session then reaches."""
+
+    amr: tuple[str, ...]
+    acr: str = acr.MFA_ACR
+    #: The context this answer reaches on its own, for a method that can also sign in
+    #: alone (a passkey); None for a code, which never stands alone.
+    alone: str | None = None
 
 
 class Method(Protocol):
@@ -58,10 +76,15 @@ class Method(Protocol):
         """Whether the user can use this method now."""
         ...
 
+    async def best_level(self, user_id: str, svc: Services) -> int:
+        """The highest :mod:`.acr` level a sign-in with this method can reach for the user."""
+        ...
+
     async def verify(
         self, context: FactorContext, response: Mapping[str, str], svc: Services
-    ) -> bool:
-        """Check the user's answer (the posted form); True once per answer (single use)."""
+    ) -> Verified | None:
+        """Check the user's answer (the posted form); a result once per answer (single use),
+        else None."""
         ...
 
     async def reset(self, user_id: str, svc: Services) -> int:
@@ -100,17 +123,21 @@ class TotpMethod:
     async def enrolled(self, user_id: str, svc: Services) -> bool:
         return any(_confirmed_totp(await svc.factors.list(user_id)))
 
+    async def best_level(self, user_id: str, svc: Services) -> int:
+        return acr.MFA
+
     async def verify(
         self, context: FactorContext, response: Mapping[str, str], svc: Services
-    ) -> bool:
+    ) -> Verified | None:
         code = response.get("code", "")
         now = svc.clock.now()
         for factor in _confirmed_totp(await svc.factors.list(context.user_id)):
             seed = seed_of(factor, svc.config.current)
             step = None if seed is None else totp.matching_step(seed, code, now)
             if step is not None:
-                return await svc.factors.accept_step(factor.factor_id, step, now)
-        return False
+                accepted = await svc.factors.accept_step(factor.factor_id, step, now)
+                return Verified(self.amr) if accepted else None
+        return None
 
     async def reset(self, user_id: str, svc: Services) -> int:
         return await svc.factors.remove(user_id, SecondFactorKind.TOTP)
@@ -125,14 +152,18 @@ class RecoveryMethod:
     async def enrolled(self, user_id: str, svc: Services) -> bool:
         return await svc.factors.recovery_codes_left(user_id) > 0
 
+    async def best_level(self, user_id: str, svc: Services) -> int:
+        return acr.MFA
+
     async def verify(
         self, context: FactorContext, response: Mapping[str, str], svc: Services
-    ) -> bool:
+    ) -> Verified | None:
         code = response.get("code", "")
         if not recovery.normalise(code) or len(code) > 64:
-            return False
+            return None
         hashed = recovery.code_hash(recovery_key(svc.config.current), context.user_id, code)
-        return await svc.factors.use_recovery_code(context.user_id, hashed, svc.clock.now())
+        used = await svc.factors.use_recovery_code(context.user_id, hashed, svc.clock.now())
+        return Verified(self.amr) if used else None
 
     async def reset(self, user_id: str, svc: Services) -> int:
         return await svc.factors.clear_recovery_codes(user_id)
@@ -178,3 +209,19 @@ async def any_enrolled(user_id: str, svc: Services) -> bool:
         if kind in METHODS and await METHODS[kind].enrolled(user_id, svc):
             return True
     return False
+
+
+async def reachable_level(user_id: str, svc: Services) -> int:
+    """The highest level a second factor can reach for the user: that of the best method
+    enrolled, and at least ``mfa`` (a user with no factor can enrol one at sign-in)."""
+    best = acr.MFA
+    for kind in await offered(user_id, svc):
+        best = max(best, await METHODS[kind].best_level(user_id, svc))
+    return best
+
+
+async def usable(user_id: str, level: int, svc: Services) -> list[SecondFactorKind]:
+    """The enrolled methods that reach ``level`` (all enrolled ones when none does)."""
+    enrolled = await offered(user_id, svc)
+    fit = [kind for kind in enrolled if await METHODS[kind].best_level(user_id, svc) >= level]
+    return fit or enrolled

@@ -10,8 +10,15 @@ Every answer is checked under brute-force protection (:mod:`authgate.core.protec
 the password: the counters of this user (the ``factor`` family, keyed by user id) from this
 source, of this source, of this user (the lockout) and of this login page are read *before*
 the answer is checked, a refused attempt is answered like a wrong code, and a wrong code
-counts a failure. A success opens a session with ``acr`` ``mfa``, or elevates the live one
-in place: same ``sid``, a new cookie (no session fixation), the method's ``amr`` added.
+counts a failure. A success opens a session with the method's ``acr`` (``mfa`` for a code,
+``phr``/``phrh`` for a passkey), or elevates the live one in place: same ``sid``, a new
+cookie (no session fixation), the method's ``amr`` added, the higher of the two ``acr``.
+
+The methods offered are those that reach the level the request needs (:func:`level_for`):
+a request for ``phr`` offers the user's passkeys, not the authenticator app, so a sign-in
+never loops on a factor that cannot satisfy it. ``acr_values`` are voluntary (OIDC Core
+§3.1.2.1): what is asked is capped at what the user's factors can reach, unless the
+``claims`` request marks ``acr`` essential.
 """
 
 from __future__ import annotations
@@ -22,14 +29,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from authgate.core.mfa import acr, enrolment, methods
-from authgate.core.mfa.methods import FactorContext, SecondFactorKind
+from authgate.core.mfa.methods import FactorContext, SecondFactorKind, Verified
 from authgate.core.ports import Services
 from authgate.core.protection import attempts, device, guard
 from authgate.core.protection.policy import Standing
 from authgate.core.security_events import EventKind, record
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, User
 from authgate.crypto.handles import handle_hash, new_handle
-from authgate.errors import FactorFailed, InteractionError, InteractionExhausted
+from authgate.errors import (
+    FactorFailed,
+    InteractionError,
+    InteractionExhausted,
+    UnmetAuthenticationRequirements,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,41 @@ async def needs_second_factor(user_id: str, request: AuthorizationRequest, svc: 
     if acr.required_level(request.client_id, svc.config.current, asked) >= acr.MFA:
         return True
     return await methods.any_enrolled(user_id, svc)
+
+
+async def level_for(request: AuthorizationRequest, user_id: str, svc: Services) -> int:
+    """The level a sign-in of ``user_id`` for ``request`` must reach: what it asks, raised by
+    policy (:func:`acr.required_level`); a voluntary request above ``mfa`` is capped at the
+    best the user's enrolled factors reach.
+
+    Raises:
+        UnmetAuthenticationRequirements: see :func:`acr.requested_level`; or the request
+            marks ``acr`` essential and the user's factors cannot reach it.
+    """
+    asked = acr.from_request(request)
+    level = acr.required_level(request.client_id, svc.config.current, asked)
+    if level > acr.MFA:
+        reachable = await methods.reachable_level(user_id, svc)
+        if level > reachable and asked.essential:
+            raise UnmetAuthenticationRequirements(
+                "The user has no factor that reaches the requested authentication context"
+            )
+        level = max(acr.MFA, min(level, reachable))
+    return level
+
+
+async def usable_methods(
+    interaction: Interaction, user_id: str, svc: Services
+) -> list[SecondFactorKind]:
+    """The methods the factor page offers: the user's enrolled ones that reach the level
+    the request needs (:func:`level_for`)."""
+    try:
+        level = await level_for(interaction.request, user_id, svc)
+    except UnmetAuthenticationRequirements:
+        # an essential context out of the user's reach: the sign-in goes on with what the
+        # user has, and the authorization then answers the client with the error
+        return await methods.offered(user_id, svc)
+    return await methods.usable(user_id, level, svc)
 
 
 async def pending(interaction: Interaction, svc: Services) -> Pending:
@@ -99,21 +146,24 @@ async def verify(
     who = await pending(interaction, svc)
     user_id = who.user.user_id
     method = methods.method(kind)
-    context = FactorContext(user_id, interaction.interaction_id)
+    context = FactorContext(user_id, interaction.interaction_id, source)
+    verified: Verified | None = None
 
     async def check() -> bool:
+        nonlocal verified
         if method is None or not await method.enrolled(user_id, svc):
             return False
-        return await method.verify(context, response, svc)
+        verified = await method.verify(context, response, svc)
+        return verified is not None
 
     await _guarded(interaction, user_id, check, svc, source=source, devices=devices, what=kind)
-    assert method is not None  # check() passed
+    assert method is not None and verified is not None  # check() passed
     record(svc, EventKind.FACTOR_SUCCEEDED, source=source, user_id=user_id, detail=kind)
     if method.kind == SecondFactorKind.RECOVERY:
         left = await svc.factors.recovery_codes_left(user_id)
         record(svc, EventKind.RECOVERY_CODE_USED, source=source, user_id=user_id,
                detail=f"{left} recovery codes left")  # fmt: skip
-    return await _complete(interaction, who, method.amr, svc)
+    return await _complete(interaction, who, verified, svc)
 
 
 async def start_enrolment(interaction: Interaction, svc: Services) -> enrolment.TotpEnrolment:
@@ -160,8 +210,8 @@ async def enrol(
         interaction, user_id, check, svc, source=source, devices=devices, what="totp enrolment"
     )
     codes = await enrolment.new_recovery_codes(user_id, svc, source=source)
-    totp_amr = methods.METHODS[SecondFactorKind.TOTP].amr
-    updated, session, cookie = await _complete(interaction, who, totp_amr, svc)
+    totp = Verified(methods.METHODS[SecondFactorKind.TOTP].amr)
+    updated, session, cookie = await _complete(interaction, who, totp, svc)
     return updated, session, cookie, codes
 
 
@@ -211,8 +261,23 @@ def _failure_events(
                detail="second factor locked after repeated failures")  # fmt: skip
 
 
+#: RFC 8176 values of a possession factor that can also sign in alone (a passkey).
+_KEYS = frozenset({"hwk", "swk"})
+
+
+def _same_factor(session: LoginSession, verified: Verified) -> bool:
+    """Whether the answer is the same kind of factor the session was opened with (a passkey
+    after a passwordless passkey sign-in)."""
+    return (
+        verified.alone is not None
+        and acr.AMR_PASSWORD not in session.amr
+        and bool(_KEYS & set(session.amr))
+        and bool(_KEYS & set(verified.amr))
+    )
+
+
 async def _complete(
-    interaction: Interaction, who: Pending, method_amr: tuple[str, ...], svc: Services
+    interaction: Interaction, who: Pending, verified: Verified, svc: Services
 ) -> tuple[Interaction, LoginSession, str]:
     now = int(svc.clock.now())
     cookie = new_handle()
@@ -223,16 +288,24 @@ async def _complete(
             user_id=who.user.user_id,
             auth_time=now,
             expires_at=now + svc.config.current.sessionIdLifetime,
-            acr=acr.MFA_ACR,
-            amr=acr.with_second_factor((acr.AMR_PASSWORD,), method_amr),
+            acr=verified.acr,
+            amr=acr.with_second_factor((acr.AMR_PASSWORD,), verified.amr),
         )
         await svc.sessions.add(session)
     else:
+        if _same_factor(who.session, verified):
+            # a passkey on top of a passkey session: the same kind of factor, not a second
+            # one; the session reaches what this passkey reaches alone, and no "mfa"
+            stronger = acr.stronger(who.session.acr, verified.alone or who.session.acr)
+            amr = acr.combine(who.session.amr, verified.amr)
+        else:
+            stronger = acr.stronger(who.session.acr, verified.acr)
+            amr = acr.with_second_factor(who.session.amr, verified.amr)
         session = dataclasses.replace(
             who.session,
             session_hash=handle_hash(cookie),
-            acr=acr.MFA_ACR,
-            amr=acr.with_second_factor(who.session.amr, method_amr),
+            acr=stronger,
+            amr=amr,
             auth_time=now,
         )
         if not await svc.sessions.elevate(who.session.session_hash, session):

@@ -1,5 +1,5 @@
-"""Signing in with a passkey: instead of a password on the login page, or as a second
-factor after it.
+"""Signing in with a passkey instead of a password, on the login page (the passkey as a
+second factor after the password is :mod:`.factor`, a method of the second-factor step).
 
 Both run under the brute-force protection of passwords (:mod:`authgate.core.protection`):
 the attempt is counted on the account of the passkey's owner (or, for a passkey authgate
@@ -9,8 +9,8 @@ of attempts. Every refusal is a ``passkey_failed`` security event naming its rea
 
 The session records how the user signed in (RFC 8176 ``amr``): ``hwk`` for a key bound to
 one authenticator, ``swk`` for a synced one, ``user`` when the authenticator verified the
-user, ``pwd`` and ``mfa`` too after a password; and the ``acr`` ``phrh`` (phishing-resistant,
-hardware-protected) or ``phr`` (phishing-resistant).
+user; and the ``acr`` ``phrh`` (phishing-resistant, hardware-protected) or ``phr``
+(phishing-resistant) when the user was verified, else ``simple_password_auth`` (one factor).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from authgate.core.authorize.interaction import PASSWORD_AMR
 from authgate.core.mfa import acr as acr_levels
-from authgate.core.passkeys import ceremony, challenges
+from authgate.core.mfa import step
+from authgate.core.mfa.methods import FactorContext
+from authgate.core.passkeys import ceremony, challenges, factor
 from authgate.core.passkeys.ceremony import CredentialUse
 from authgate.core.passkeys.errors import PasskeyMalformed, PasskeyRejected, Reason
 from authgate.core.ports import Services
@@ -37,8 +38,6 @@ from authgate.errors import InteractionExhausted
 PASSKEY_HARDWARE_ACR = acr_levels.PASSKEY_HARDWARE_ACR
 PASSKEY_ACR = acr_levels.PASSKEY_ACR
 PASSKEY_ACRS = (PASSKEY_HARDWARE_ACR, PASSKEY_ACR)
-#: acr_values that ask for a second factor after the password: the passkey ACRs and ``mfa``.
-SECOND_FACTOR_ACRS = frozenset({*PASSKEY_ACRS, "mfa"})
 
 
 def login_options(interaction: Interaction, svc: Services) -> dict[str, Any]:
@@ -48,34 +47,15 @@ def login_options(interaction: Interaction, svc: Services) -> dict[str, Any]:
 
 
 async def second_factor_options(interaction: Interaction, svc: Services) -> dict[str, Any]:
-    """Options for the second factor: the passkeys of the user who gave the password."""
-    user_id = pending_user(interaction)
-    challenge = challenges.issue(svc, challenges.SECOND_FACTOR, interaction.interaction_id)
-    return ceremony.authentication_options(svc, challenge, await svc.passkeys.for_user(user_id))
-
-
-def pending_user(interaction: Interaction) -> str:
-    """The user whose password was checked and whose second factor is awaited.
+    """Options for the second factor (:mod:`.factor`): the passkeys of the user whose
+    second factor the interaction awaits, after a password or to step a session up.
 
     Raises:
-        PasskeyRejected: the interaction awaits no second factor.
+        InteractionError: the interaction awaits no second factor
+            (:func:`authgate.core.mfa.step.pending`).
     """
-    if interaction.user_id is None or interaction.session_hash is not None:
-        raise PasskeyRejected(Reason.REFUSED)
-    return interaction.user_id
-
-
-async def needs_second_factor(interaction: Interaction, user: User, svc: Services) -> bool:
-    """Whether, after the password, this sign-in must also use a passkey: the request (or
-    the client's ``default_acr_values``) asks for a passkey ACR or ``mfa``, and the user has
-    a passkey."""
-    wanted = set(interaction.request.acr_values)
-    if not wanted:
-        client = await svc.clients.get(interaction.request.client_id)
-        wanted = set(client.metadata.default_acr_values) if client else set()
-    if not wanted & SECOND_FACTOR_ACRS:
-        return False
-    return bool(await svc.passkeys.for_user(user.user_id))
+    who = await step.pending(interaction, svc)
+    return await factor.options(FactorContext(who.user.user_id, interaction.interaction_id), svc)
 
 
 def _attempt(
@@ -204,7 +184,10 @@ async def _open_session(
 
 
 def acr_of(use: CredentialUse) -> str:
-    return PASSKEY_HARDWARE_ACR if use.hardware else PASSKEY_ACR
+    """The context of a passwordless sign-in: ``phrh``/``phr`` when the authenticator
+    verified the user (two factors in one: the key and a PIN or biometric), else a single
+    factor, ``simple_password_auth`` (the lowest level; docs/sign-in.md)."""
+    return factor.passwordless_acr(use)
 
 
 async def sign_in(
@@ -229,44 +212,3 @@ async def sign_in(
     record(svc, EventKind.LOGIN_SUCCEEDED, source=source, user_id=user.user_id,
            detail="passkey login")  # fmt: skip
     return await _open_session(interaction, user, acr_of(use), use.amr, svc)
-
-
-async def second_factor(
-    interaction: Interaction,
-    response: Mapping[str, Any] | str,
-    svc: Services,
-    *,
-    source: str = attempts.UNKNOWN_SOURCE,
-) -> tuple[Interaction, LoginSession, str]:
-    """Finish a sign-in whose password was checked with one of the user's passkeys.
-
-    The session's ``amr`` is ``pwd``, the passkey's methods and ``mfa``.
-
-    Raises:
-        PasskeyRejected, PasskeyMalformed: no second factor awaited, or the assertion does
-            not verify (another user's passkey included).
-        InteractionExhausted: the page used up its attempts; the interaction is deleted.
-    """
-    user_id = pending_user(interaction)
-    user, use = await _checked(
-        interaction,
-        response,
-        svc,
-        purpose=challenges.SECOND_FACTOR,
-        user_id=user_id,
-        source=source,
-    )
-    record(svc, EventKind.LOGIN_SUCCEEDED, source=source, user_id=user.user_id,
-           detail="password and passkey login")  # fmt: skip
-    amr = (*PASSWORD_AMR, *use.amr, "mfa")
-    return await _open_session(interaction, user, acr_of(use), amr, svc)
-
-
-async def await_second_factor(interaction: Interaction, user: User, svc: Services) -> Interaction:
-    """After a correct password when :func:`needs_second_factor`: the interaction now names
-    the user but has no session until the passkey is used (the consent page and the
-    response need a session, so nothing can skip this step)."""
-    updated = dataclasses.replace(interaction, user_id=user.user_id, session_hash=None,
-                                  login_done=False)  # fmt: skip
-    await svc.interactions.replace(updated)
-    return updated

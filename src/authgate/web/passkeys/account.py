@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from authgate.core import endpoints
 from authgate.core.authorize.interaction import PASSWORD_ACR, PASSWORD_AMR
+from authgate.core.mfa import factors
 from authgate.core.passkeys import enrolment, signin
 from authgate.core.passkeys.errors import PasskeyMalformed, PasskeyRejected
 from authgate.core.ports import Services
@@ -182,9 +183,14 @@ async def remove(request: Request) -> Response:
     if not enrolment.recent(signed.session, svc):
         return await _render(request, svc, signed, status_code=403,
                              error="Confirm your password before removing a passkey.")  # fmt: skip
-    if not await enrolment.remove(
-        signed.user.user_id, params.get("credential_id", ""), svc, source=source(request)
-    ):
+    credential_id = params.get("credential_id", "")
+    owned = {p.credential_id for p in await svc.passkeys.for_user(signed.user.user_id)}
+    if credential_id in owned:
+        try:
+            await factors.check_removal(signed.user.user_id, svc)
+        except factors.LastFactorRequired as exc:
+            return await _render(request, svc, signed, status_code=409, error=str(exc))
+    if not await enrolment.remove(signed.user.user_id, credential_id, svc, source=source(request)):
         return await _render(request, svc, signed, status_code=404, error="No such passkey.")
     return _back("removed")
 

@@ -1,5 +1,6 @@
-"""Passkeys in an authorization request's sign-in: the options of the login and
-second-factor pages, the passkey sign-in form post, and the second-factor page.
+"""Passkeys in an authorization request's sign-in: the options of the login page and of the
+factor page's passkey method (:mod:`authgate.web.factors`), and the passkey sign-in form
+post.
 
 Each post carries the interaction id and its CSRF token and must come from the browser the
 interaction belongs to, like the password form (:mod:`authgate.web.interaction`). A refused
@@ -8,12 +9,9 @@ passkey shows the page again with the reason; a success answers 303 to the next 
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from authgate.core import endpoints
 from authgate.core.authorize import interaction as flow
 from authgate.core.authorize.request import AuthorizationResponse
 from authgate.core.passkeys import signin
@@ -21,14 +19,14 @@ from authgate.core.passkeys.errors import PasskeyMalformed, PasskeyRejected
 from authgate.core.ports import Services
 from authgate.core.types import Interaction, LoginSession
 from authgate.crypto.handles import handle_hash
-from authgate.errors import InteractionError, InvalidRequest
+from authgate.errors import InvalidRequest
 from authgate.web import cookies
-from authgate.web.context import form, query, secure_cookies, services
+from authgate.web.context import form, secure_cookies, services
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
 from authgate.web.passkeys.script import SCRIPT_PAGE
-from authgate.web.responses import json_response, redirect
+from authgate.web.responses import json_response
 from authgate.web.source import source
 
 
@@ -108,68 +106,5 @@ async def login_submit(request: Request) -> Response:
             client_name=await _client_name(ix, svc),
             username=ix.request.login_hint or "",
             error=exc.description,
-        )
-    return await _signed_in(request, ix, session, cookie_value, svc)
-
-
-async def ask_second_factor(
-    request: Request, ix: Interaction, session: LoginSession, svc: Services
-) -> Response | None:
-    """The hook after a correct password: when the request asks for a second factor and
-    the user has a passkey, close the password-only session (its cookie is never set) and
-    send the browser to the second-factor page; else None."""
-    user = await svc.users.get(session.user_id)
-    if user is None or not await signin.needs_second_factor(ix, user, svc):
-        return None
-    await svc.sessions.end(session.session_hash)
-    ix = await signin.await_second_factor(ix, user, svc)
-    location = f"{endpoints.PASSKEY_PAGE}?{urlencode({'ix': ix.interaction_id})}"
-    return redirect(location, status_code=303)
-
-
-async def _second_factor_page(
-    ix: Interaction, svc: Services, *, error: str | None = None, status_code: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Response:  # fmt: skip
-    user = await svc.users.get(signin.pending_user(ix))
-    return page(
-        "passkey.html",
-        status_code=status_code,
-        headers={**SCRIPT_PAGE, **(headers or {})},
-        ix=ix.interaction_id,
-        csrf=ix.csrf_token,
-        client_name=await _client_name(ix, svc),
-        username=user.username if user else "",
-        error=error,
-    )
-
-
-async def second_factor_page(request: Request) -> Response:
-    svc = services(request)
-    ix = await _load(request, query(request), svc)
-    try:
-        signin.pending_user(ix)
-    except PasskeyRejected:
-        raise InteractionError("no second factor is awaited") from None
-    return await _second_factor_page(ix, svc)
-
-
-async def second_factor_submit(request: Request) -> Response:
-    svc = services(request)
-    params = await form(request)
-    ix = await _load(request, params, svc)
-    flow.check_csrf(ix, params.get("csrf"))
-    try:
-        signin.pending_user(ix)
-    except PasskeyRejected:
-        raise InteractionError("no second factor is awaited") from None
-    try:
-        ix, session, cookie_value = await signin.second_factor(
-            ix, params.get("credential", ""), svc, source=source(request)
-        )
-    except (PasskeyRejected, PasskeyMalformed) as exc:
-        status, headers = _status(exc)
-        return await _second_factor_page(
-            ix, svc, error=exc.description, status_code=status, headers=headers
         )
     return await _signed_in(request, ix, session, cookie_value, svc)
