@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from authgate.appconfig_mfa import MfaProperties
 from authgate.appconfig_pages import PageProperties
 from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_registration import RegistrationPolicyProperties
@@ -88,6 +89,7 @@ class AppConfiguration(
     RequestObjectProperties,
     PageProperties,
     SelfServiceProperties,
+    MfaProperties,
 ):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
@@ -100,8 +102,9 @@ class AppConfiguration(
     request objects, the claims parameter and JWT introspection responses in
     :class:`authgate.appconfig_requests.RequestObjectProperties`, self-service (sign-up,
     email verification, password reset, profile changes) in
-    :class:`authgate.appconfig_selfservice.SelfServiceProperties`, the pages' languages and
-    branding in :class:`authgate.appconfig_pages.PageProperties`.
+    :class:`authgate.appconfig_selfservice.SelfServiceProperties`, second factors in
+    :class:`authgate.appconfig_mfa.MfaProperties`, the pages' languages and branding in
+    :class:`authgate.appconfig_pages.PageProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)

@@ -45,6 +45,16 @@ class EventKind(StrEnum):
     PROFILE_CHANGED = "profile_changed"
     SELF_SERVICE_THROTTLED = "self_service_throttled"
     SELF_SERVICE_LINK_REFUSED = "self_service_link_refused"
+    FACTOR_SUCCEEDED = "factor_succeeded"
+    FACTOR_FAILED = "factor_failed"
+    FACTOR_THROTTLED = "factor_throttled"
+    FACTOR_ENROLLED = "factor_enrolled"
+    FACTORS_REMOVED = "factors_removed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_GENERATED = "recovery_codes_generated"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_FAILED = "passkey_failed"
 
 
 def record(

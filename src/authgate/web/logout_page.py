@@ -22,7 +22,8 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from authgate.core.logout.frontchannel import frame_sources
-from authgate.web.pages import asset_sources, page
+from authgate.web.pages import page
+from authgate.web.responses import ASSETS
 
 #: How long the page waits for the iframes before it goes on regardless (milliseconds).
 FRONTCHANNEL_TIMEOUT_MS = 5000
@@ -49,9 +50,9 @@ FRONTCHANNEL_SCRIPT_HASH = (
 )
 
 
-def frontchannel_csp(uris: Sequence[str], assets: str = "style-src 'unsafe-inline'") -> str:
+def frontchannel_csp(uris: Sequence[str], assets: str = ASSETS) -> str:
     """The page's policy: the iframes' sources, the one script, the pages' styles and images
-    (:func:`authgate.web.pages.asset_sources`), and nothing else."""
+    (:data:`authgate.web.responses.ASSETS`, filled in by the page), and nothing else."""
     frames = " ".join(frame_sources(uris))
     return (
         f"default-src 'none'; frame-src {frames}; script-src '{FRONTCHANNEL_SCRIPT_HASH}'; "
@@ -61,11 +62,7 @@ def frontchannel_csp(uris: Sequence[str], assets: str = "style-src 'unsafe-inlin
 
 def logged_out(frontchannel: Sequence[str], next_uri: str | None) -> Response:
     """The logged-out page loading ``frontchannel`` (may be empty), then going to ``next_uri``."""
-    headers = (
-        {"Content-Security-Policy": frontchannel_csp(frontchannel, asset_sources())}
-        if frontchannel
-        else {}
-    )
+    headers = {"Content-Security-Policy": frontchannel_csp(frontchannel)} if frontchannel else {}
     return page(
         "logged_out.html",
         headers=headers,

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from authgate.appconfig import AppConfiguration
 from authgate.web import i18n
-from authgate.web.responses import PAGE_HEADERS
+from authgate.web.responses import ASSETS, PAGE_HEADERS
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Where a theme directory's ``static/`` files are served.
@@ -151,6 +151,9 @@ def page(
     finally:
         _ACTIVE.reset(token)
     merged = {**PAGE_HEADERS, "Content-Security-Policy": _csp(config), **(headers or {})}
+    policy = merged["Content-Security-Policy"]
+    if ASSETS in policy:  # a page's own policy, with the pages' styles and images
+        merged["Content-Security-Policy"] = policy.replace(ASSETS, asset_sources(config))
     return HTMLResponse(
         html, status_code=status_code, headers={**merged, "Content-Language": locale}
     )

@@ -26,7 +26,7 @@ from authgate.core.selfservice.service import (
     SignUpForm,
 )
 from authgate.core.types import Interaction
-from authgate.web import cookies
+from authgate.web import cookies, i18n
 from authgate.web.context import form, query, services, user_agent
 from authgate.web.error_texts import error_page
 from authgate.web.i18n import N_
@@ -44,7 +44,9 @@ def not_found() -> Response:
 
 
 async def _load(request: Request, ix_id: str | None, svc: Services) -> Interaction:
-    return await flow.load(ix_id, cookies.read(request, cookies.BROWSER_COOKIE), svc)
+    ix = await flow.load(ix_id, cookies.read(request, cookies.BROWSER_COOKIE), svc)
+    i18n.prefer(ix.request.ui_locales)  # the request's languages, for this page
+    return ix
 
 
 def _signup_page(ix: Interaction, *, status_code: int = 200, **context: Any) -> Response:
