@@ -13,8 +13,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from authgate.appconfig_pages import SHIPPED_LOCALES
+from authgate.core.mfa.factors import LastFactorRequired
+from authgate.core.passkeys.errors import DESCRIPTIONS
 from authgate.core.selfservice import messages as selfservice_messages
-from authgate.errors import LoginFailed, UserCodeRejected
+from authgate.errors import FactorFailed, LoginFailed, UserCodeRejected
 from authgate.runtime import STANDARD_SCOPES
 from authgate.web import i18n
 from authgate.web.user_messages import EXTRACTED
@@ -135,3 +137,11 @@ def test_self_service_messages_are_listed() -> None:
         translated = german.gettext(text)
         assert translated != text
         assert re.findall(r"\{\w+\}", translated) == re.findall(r"\{\w+\}", text)
+
+
+def test_second_factor_and_passkey_messages_are_listed() -> None:
+    listed = set(EXTRACTED)
+    assert set(DESCRIPTIONS.values()) <= listed
+    assert {FactorFailed.MESSAGE, LastFactorRequired.MESSAGE} <= listed
+    german = i18n.translations("de")
+    assert all(german.gettext(text) != text for text in DESCRIPTIONS.values())

@@ -20,6 +20,7 @@ from starlette.requests import Request
 
 from authgate.core.mfa.methods import FactorContext, SecondFactorKind
 from authgate.core.ports import Services
+from authgate.web.i18n import N_, gettext
 
 Context = Callable[[Request, FactorContext, Services], Awaitable[dict[str, Any]]]
 
@@ -27,7 +28,7 @@ Context = Callable[[Request, FactorContext, Services], Awaitable[dict[str, Any]]
 @dataclass(frozen=True, slots=True)
 class FactorPage:
     kind: SecondFactorKind
-    #: What the link offering this method says.
+    #: What the link offering this method says (a message id: the page translates it).
     label: str
     #: The template fragment asking for the answer.
     template: str
@@ -51,14 +52,16 @@ async def _passkey_context(
     return {"passkey": True, "username": user.username if user else ""}
 
 
-register(FactorPage(SecondFactorKind.TOTP, "Use your authenticator app", "factor_totp.html"))
+register(FactorPage(SecondFactorKind.TOTP, N_("Use your authenticator app"), "factor_totp.html"))
 register(
-    FactorPage(SecondFactorKind.WEBAUTHN, "Use a passkey", "factor_webauthn.html", _passkey_context)
+    FactorPage(
+        SecondFactorKind.WEBAUTHN, N_("Use a passkey"), "factor_webauthn.html", _passkey_context
+    )
 )
-register(FactorPage(SecondFactorKind.RECOVERY, "Use a recovery code", "factor_recovery.html"))
+register(FactorPage(SecondFactorKind.RECOVERY, N_("Use a recovery code"), "factor_recovery.html"))
 
 
 def qr_svg(uri: str) -> str:
     """The QR code of ``uri`` as inline SVG, rendered here (no image service sees the seed)."""
     code = segno.make(uri, error="m")
-    return str(code.svg_inline(scale=4, title="QR code for your authenticator app"))
+    return str(code.svg_inline(scale=4, title=gettext("QR code for your authenticator app")))

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from authgate.appconfig import AppConfiguration
 from authgate.web import i18n
 from authgate.web.responses import ASSETS, PAGE_HEADERS
+from authgate.web.script_text import script_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Where a theme directory's ``static/`` files are served.
@@ -61,6 +62,8 @@ def make_environment(theme_dir: Path | None = None) -> Environment:
     )
     # a message id from data (a scope's description): translated when the catalog has it
     env.filters["translate"] = _gettext_active
+    # the translations a page script's messages need, for its data-text (web/script_text.py)
+    env.globals["script_text"] = script_text
     return env
 
 

@@ -12,19 +12,17 @@ this origin only, nothing inline, no frames.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from babel.messages.extract import extract
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from authgate.core.endpoints import DISCOVERY_PATHS
 from authgate.web.context import services
-from authgate.web.i18n import gettext
 from authgate.web.pages import page
 from authgate.web.responses import NO_STORE
+from authgate.web.script_text import script_text
 
 PLAYGROUND = "/playground"
 CALLBACK = "/playground/callback"
@@ -54,23 +52,6 @@ def _assets() -> dict[str, bytes]:
 
 
 _ASSETS = _assets()
-
-
-def _script_messages(name: str) -> tuple[str, ...]:
-    """The messages a script shows, as its ``t("...")`` calls write them (English)."""
-    with (STATIC / name).open("rb") as fp:
-        found = extract("javascript", fp, keywords={"t": None})
-        return tuple(dict.fromkeys(str(message) for _line, message, _comments, _context in found))
-
-
-#: Each script's messages; the pages hand their translations to the script (``data-text``).
-SCRIPT_MESSAGES = {name: _script_messages(name) for name in ASSET_TYPES if name.endswith(".js")}
-
-
-def script_text(name: str) -> str:
-    """The translations of ``name``'s messages in the page's language, as JSON."""
-    translated = {m: gettext(m) for m in SCRIPT_MESSAGES[name]}
-    return json.dumps({m: t for m, t in translated.items() if t != m}, ensure_ascii=False)
 
 
 def enabled(request: Request) -> bool:

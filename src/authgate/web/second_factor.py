@@ -28,14 +28,16 @@ from authgate.errors import FactorFailed
 from authgate.web import cookies
 from authgate.web.context import form, query, secure_cookies, services
 from authgate.web.factors import PAGES, qr_svg
+from authgate.web.i18n import N_
 from authgate.web.interaction import client_name, load, next_step
 from authgate.web.pages import page
 from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.responses import redirect
 from authgate.web.source import source
+from authgate.web.user_messages import translated
 
 #: What the factor page says when a passkey was refused (the reason is in the security event).
-PASSKEY_REFUSED = "That passkey could not be verified. Try again, or use another way."
+PASSKEY_REFUSED = N_("That passkey could not be verified. Try again, or use another way.")
 
 
 async def _offered(ix: Interaction, user_id: str, svc: Services) -> list[SecondFactorKind]:
@@ -120,9 +122,8 @@ async def factor_submit(request: Request) -> Response:
             raise
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         chosen = _chosen(kind, offered)
-        error = str(exc)
-        if chosen == SecondFactorKind.WEBAUTHN:
-            error = error.replace(FactorFailed.MESSAGE, PASSKEY_REFUSED)
+        refused = PASSKEY_REFUSED if chosen == SecondFactorKind.WEBAUTHN else FactorFailed.MESSAGE
+        error = translated(refused, exc.retry_after)
         return await _factor_page(
             request, ix, svc, chosen, offered, error=error, status_code=401, headers=retry
         )
@@ -190,7 +191,8 @@ async def enrol_submit(request: Request) -> Response:
         )
     except FactorFailed as exc:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-        return await _enrol_page(ix, svc, error=str(exc), status_code=401, headers=retry)
+        error = translated(FactorFailed.MESSAGE, exc.retry_after)
+        return await _enrol_page(ix, svc, error=error, status_code=401, headers=retry)
     response = page(
         "recovery_codes.html",
         ix=ix.interaction_id,

@@ -7,6 +7,7 @@ message is listed and translated).
 
 from __future__ import annotations
 
+from authgate.core.passkeys.errors import DESCRIPTIONS, PasskeyMalformed, PasskeyRejected
 from authgate.core.selfservice.policy import Refused
 from authgate.web.i18n import N_, gettext, ngettext
 
@@ -39,6 +40,31 @@ EXTRACTED = (
         "Ask for a new one."
     ),
     N_("Confirm your email address first: follow the link in the mail we sent you, then sign in."),
+    # second factors (errors.FactorFailed, core/mfa/factors.LastFactorRequired)
+    N_("That code is not valid."),
+    N_(
+        "This is your last second factor and your account must use one. "
+        "Add another passkey or authenticator app first."
+    ),
+    # passkey refusals (core/passkeys/errors.DESCRIPTIONS)
+    N_("The passkey response could not be read."),
+    N_("This passkey is not registered here (it may have been removed). Sign in another way."),
+    N_("The passkey response was made for another site."),
+    N_("The passkey belongs to another site."),
+    N_("The passkey's signature could not be verified."),
+    N_("This passkey request was already used. Try again."),
+    N_("This passkey request has expired. Try again."),
+    N_("This passkey request was not made for this page. Try again."),
+    N_(
+        "This passkey's signature counter went backwards, a sign that it may have been "
+        "cloned. It was refused; contact your administrator."
+    ),
+    N_("The passkey response names another account."),
+    N_("The authenticator did not confirm that you were present."),
+    N_("This passkey belongs to another account."),
+    N_("This passkey is already registered."),
+    N_("Too many failed sign-in attempts. Wait a moment and try again."),
+    N_("Sign-in with this passkey was refused."),
 )
 
 
@@ -57,3 +83,9 @@ def refusal(exc: Refused) -> str:
     """A self-service refusal in the page's language, its placeholders filled in."""
     text = gettext(exc.template)
     return text.format(**exc.params) if exc.params else text
+
+
+def passkey_refusal(exc: PasskeyRejected | PasskeyMalformed) -> str:
+    """A refused passkey ceremony in the page's language (the JSON answers keep the English
+    description)."""
+    return translated(DESCRIPTIONS[exc.why], getattr(exc, "retry_after", None))

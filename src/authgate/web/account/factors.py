@@ -27,15 +27,16 @@ from authgate.web.account.guard import (
 from authgate.web.account.views import when
 from authgate.web.context import query, services
 from authgate.web.factors import qr_svg
+from authgate.web.i18n import N_
 from authgate.web.source import source
 
 AUTHENTICATOR_PATH = "/account/security/authenticator"
 RECOVERY_CODES_PATH = "/account/security/recovery-codes"
 #: What the list page says after a change (``?done=``).
 NOTICES = {
-    "added": "Authenticator app added.",
-    "renamed": "Authenticator app renamed.",
-    "removed": "Authenticator app removed.",
+    "added": N_("Authenticator app added."),
+    "renamed": N_("Authenticator app renamed."),
+    "removed": N_("Authenticator app removed."),
 }
 
 
@@ -109,7 +110,7 @@ async def add_submit(request: Request) -> Response:
         user.user_id, params.get("code", ""), svc, source=source(request)
     ):
         return await _enrol_page(
-            request, user, status_code=400, error="That code is not valid. Try the next one."
+            request, user, status_code=400, error=N_("That code is not valid. Try the next one.")
         )
     name = factors.clean_label(params.get("name", ""))
     if name:
@@ -130,7 +131,10 @@ async def rename(request: Request) -> Response:
         user.user_id, params.get("factor_id", ""), params.get("name", ""), svc
     ):
         return await _list_page(
-            request, user, status_code=400, error="No such authenticator app, or the name is empty."
+            request,
+            user,
+            status_code=400,
+            error=N_("No such authenticator app, or the name is empty."),
         )
     return see_other(f"{AUTHENTICATOR_PATH}?done=renamed")
 
@@ -148,7 +152,9 @@ async def remove(request: Request) -> Response:
     except factors.LastFactorRequired as exc:
         return await _list_page(request, user, status_code=409, error=str(exc))
     if not removed:
-        return await _list_page(request, user, status_code=404, error="No such authenticator app.")
+        return await _list_page(
+            request, user, status_code=404, error=N_("No such authenticator app.")
+        )
     return see_other(f"{AUTHENTICATOR_PATH}?done=removed")
 
 

@@ -33,17 +33,19 @@ from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import AccessDenied, LoginFailed, LoginRequired
 from authgate.web import cookies
 from authgate.web.context import form, query, secure_cookies, services
+from authgate.web.i18n import N_
 from authgate.web.pages import page
 from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.responses import json_response, redirect
 from authgate.web.source import source
+from authgate.web.user_messages import passkey_refusal, translated
 
 PAGE = endpoints.ACCOUNT_PASSKEYS
 NOTICES = {
-    "added": "Passkey added.",
-    "renamed": "Passkey renamed.",
-    "removed": "Passkey removed.",
-    "confirmed": "Thank you: you can now add or remove passkeys.",
+    "added": N_("Passkey added."),
+    "renamed": N_("Passkey renamed."),
+    "removed": N_("Passkey removed."),
+    "confirmed": N_("Thank you: you can now add or remove passkeys."),
 }
 
 
@@ -172,7 +174,7 @@ async def rename(request: Request) -> Response:
         signed.user, params.get("credential_id", ""), params.get("name", ""), svc
     ):
         return await _render(request, svc, signed, status_code=400,
-                             error="No such passkey, or the name is empty.")  # fmt: skip
+                             error=N_("No such passkey, or the name is empty."))  # fmt: skip
     return _back("renamed")
 
 
@@ -181,8 +183,8 @@ async def remove(request: Request) -> Response:
     params = await form(request)
     signed = await _required(request, params, svc)
     if not enrolment.recent(signed.session, svc):
-        return await _render(request, svc, signed, status_code=403,
-                             error="Confirm your password before removing a passkey.")  # fmt: skip
+        confirm_first = N_("Confirm your password before removing a passkey.")
+        return await _render(request, svc, signed, status_code=403, error=confirm_first)
     credential_id = params.get("credential_id", "")
     owned = {p.credential_id for p in await svc.passkeys.for_user(signed.user.user_id)}
     if credential_id in owned:
@@ -191,7 +193,7 @@ async def remove(request: Request) -> Response:
         except factors.LastFactorRequired as exc:
             return await _render(request, svc, signed, status_code=409, error=str(exc))
     if not await enrolment.remove(signed.user.user_id, credential_id, svc, source=source(request)):
-        return await _render(request, svc, signed, status_code=404, error="No such passkey.")
+        return await _render(request, svc, signed, status_code=404, error=N_("No such passkey."))
     return _back("removed")
 
 
@@ -223,7 +225,11 @@ async def confirm(request: Request) -> Response:
             )
     except (LoginFailed, PasskeyRejected, PasskeyMalformed) as exc:
         retry = getattr(exc, "retry_after", None)
-        text = exc.description if isinstance(exc, PasskeyRejected | PasskeyMalformed) else str(exc)
+        text = (
+            passkey_refusal(exc)
+            if isinstance(exc, PasskeyRejected | PasskeyMalformed)
+            else translated(LoginFailed.MESSAGE, exc.retry_after)
+        )
         status = 401 if isinstance(exc, LoginFailed) else exc.status_code
         response = await _render(request, svc, signed, status_code=status, error=text)
         if retry:

@@ -28,6 +28,7 @@ from authgate.web.pages import page
 from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.responses import json_response
 from authgate.web.source import source
+from authgate.web.user_messages import passkey_refusal
 
 
 async def _load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
@@ -107,6 +108,6 @@ async def login_submit(request: Request) -> Response:
             csrf=ix.csrf_token,
             client_name=await _client_name(ix, svc),
             username=ix.request.login_hint or "",
-            error=exc.description,
+            error=passkey_refusal(exc),
         )
     return await _signed_in(request, ix, session, cookie_value, svc)

@@ -61,6 +61,14 @@
     return out;
   }
 
+  // The page's messages in its language: data-text of the error box (English -> translation).
+  function t(message) {
+    var box = document.getElementById("passkey-error");
+    var text = {};
+    try { text = JSON.parse((box && box.dataset.text) || "{}"); } catch (e) { text = {}; }
+    return Object.prototype.hasOwnProperty.call(text, message) ? text[message] : message;
+  }
+
   function showError(text) {
     var box = document.getElementById("passkey-error");
     if (box) { box.textContent = text; box.hidden = false; }
@@ -82,7 +90,7 @@
     try { data = await response.json(); } catch (e) { data = null; }
     if (!response.ok || data === null) {
       throw new Error((data && data.error_description) ||
-        "The passkey request failed. Reload the page and try again.");
+        t("The passkey request failed. Reload the page and try again."));
     }
     return data;
   }
@@ -121,10 +129,11 @@
   function failed(error) {
     if (error && error.name === "AbortError") { return; }
     if (error && error.name === "NotAllowedError") {
-      showError("The passkey request was cancelled or timed out.");
+      showError(t("The passkey request was cancelled or timed out."));
       return;
     }
-    showError(error && error.message ? error.message : "The passkey request failed.");
+    var failedText = t("The passkey request failed.");
+    showError(error && error.message ? error.message : failedText);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
