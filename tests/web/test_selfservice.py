@@ -142,7 +142,12 @@ async def test_sign_up_through_prompt_create_continues_the_authorization(
     client = await flow.register()
     login = await _follow(http, await _authorize(http, client["client_id"]))
     assert 'id="signup-link"' in login.text
-    _, answer = await _sign_up(http, client["client_id"])
+    form_page, answer = await _sign_up(http, client["client_id"])
+    # "I already have an account" leads to the sign-in page, also under prompt=create
+    match = re.search(r'href="(/jans-auth/login\.htm\?[^"]+)" id="signin-link"', form_page.text)
+    assert match is not None
+    sign_in = await http.get(match.group(1).replace("&amp;", "&"))
+    assert sign_in.status_code == 200 and 'action="/jans-auth/login.htm"' in sign_in.text
     assert answer.status_code == 303, answer.text
     consent = await _follow(http, answer)
     assert 'action="/jans-auth/authorize.htm"' in consent.text  # signed in: consent is next
