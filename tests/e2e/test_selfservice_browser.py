@@ -155,3 +155,38 @@ def test_reset_the_password_through_the_mailed_link_then_sign_in(
     approve(page, attempt.redirect_uri)
     params = landed(page, rp_site, attempt)
     assert token_request(api, attempt, params["code"]).status_code == 200
+
+
+def test_change_the_email_address_on_the_account_page(
+    page: Page,
+    api: httpx.Client,
+    server: AuthgateServer,
+    rp_site: RelyingPartySite,
+    mail: MailServer,
+) -> None:
+    server.configure("selfServiceProfileChangesEnabled", "true")
+    time.sleep(CONFIG_POLL_INTERVAL + 0.5)
+    username = f"user-{uuid.uuid4().hex[:8]}"
+    old, new = f"{username}@example.com", f"{username}@example.net"
+    _sign_up(page, server, rp_site, api, username, old)
+
+    page.goto(f"{server.issuer}/account")
+    page.wait_for_url(f"{server.issuer}/account")
+    with page.expect_navigation():
+        page.click("#edit-profile")
+    assert path_of(page.url) == "/account/profile"
+    assert page.inner_text("#current-email") == old
+    page.fill("#email", new)
+    with page.expect_navigation():
+        page.click("#save-email")
+    assert "link to the new address" in page.inner_text("#profile-done")
+    assert page.inner_text("#current-email") == old  # not before the link is used
+
+    page.goto(link_in(mail.wait_for(new)))
+    with page.expect_navigation():
+        page.click("#confirm-email")
+    assert new in page.inner_text("#email-verified")
+    notice = mail.wait_for(old, count=2)  # after the sign-up's verification mail
+    assert notice["Subject"] == "Your email address was changed"
+    page.goto(f"{server.issuer}/account/profile")
+    assert page.inner_text("#current-email") == new
