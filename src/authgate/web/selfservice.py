@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from authgate.core.authorize import interaction as flow
 from authgate.core.ports import Services
-from authgate.core.selfservice import service
+from authgate.core.selfservice import messages, service
 from authgate.core.selfservice.policy import Refused
 from authgate.core.selfservice.service import (
     RESET_PATH,
@@ -32,11 +32,10 @@ from authgate.web.interaction import signed_in
 from authgate.web.pages import page
 from authgate.web.source import source
 
-NOT_FOUND = "This page is not available on this server."
-
 
 def not_found() -> Response:
-    return page("error.html", status_code=404, error="not_found", description=NOT_FOUND)
+    """The answer of a self-service page that is switched off."""
+    return page("error.html", status_code=404, error="not_found", description=messages.PAGE_OFF)
 
 
 async def _load(request: Request, ix_id: str | None, svc: Services) -> Interaction:

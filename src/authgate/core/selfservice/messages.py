@@ -25,3 +25,4 @@ LINK_INVALID = (
 NOT_VERIFIED = (
     "Confirm your email address first: follow the link in the mail we sent you, then sign in."
 )
+PAGE_OFF = "This page is not available on this server."
