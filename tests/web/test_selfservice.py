@@ -6,12 +6,14 @@ default."""
 from __future__ import annotations
 
 import re
+import uuid
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
 
 from authgate.core.security_events import EventKind
+from authgate.core.types import User
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from tests.conftest import patch_config
@@ -222,6 +224,13 @@ async def test_verification_required_before_sign_in(
     assert (await _open(http, link_in(mail))).status_code == 200
     signed_in = await _login(http, client["client_id"], "bob", NEW_PASSWORD)
     assert signed_in.status_code == 303
+    # accounts an administrator made are not held back by the setting
+    svc = runtime.services
+    await svc.users.add(
+        User(str(uuid.uuid4()), "carol", svc.passwords.hash(NEW_PASSWORD), email="c@example.com")
+    )
+    http.cookies.clear()
+    assert (await _login(http, client["client_id"], "carol", NEW_PASSWORD)).status_code == 303
 
 
 # --- links -----------------------------------------------------------------------------------

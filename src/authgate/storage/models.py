@@ -93,6 +93,8 @@ class UserRow(Base):
     family_name: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    #: Signed up through self-service (NULL, as for rows older than 0020: false).
+    self_registered: Mapped[bool | None] = mapped_column(Boolean)
 
     #: A password reset looks the user up by address, without case (docs/self-service.md).
     __table_args__ = (Index("ix_users_email_lower", func.lower(email)),)
