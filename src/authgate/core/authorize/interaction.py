@@ -23,7 +23,7 @@ from authgate.core.ports import Services
 from authgate.core.protection import login as password_login
 from authgate.core.protection.attempts import UNKNOWN_SOURCE
 from authgate.core.selfservice import messages
-from authgate.core.selfservice.service import must_verify
+from authgate.core.selfservice.service import must_verify, resend_verification
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, User
 from authgate.crypto.handles import handle_hash, hash_matches, new_handle
 from authgate.errors import (
@@ -126,6 +126,8 @@ async def login(
         await svc.interactions.delete(interaction.interaction_id)
         raise
     if must_verify(svc, user):
+        # a fresh link (within the per-address limit), in case the first was lost or expired
+        await resend_verification(svc, user, source=source)
         raise EmailNotVerified(messages.NOT_VERIFIED)
     return await open_session(interaction, user, svc, user_agent=user_agent)
 
