@@ -170,6 +170,89 @@ def playground(studio: Studio) -> None:
     studio.shoot(page, "playground-4-failures.png", "#failures")
 
 
+def virtual_authenticator(page: Page) -> None:
+    """A CDP virtual authenticator (a platform authenticator with resident keys and user
+    verification) for the page's browser context."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    options = {
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+
+
+def authorize_url(server: AuthgateServer, client_id: str, redirect_uri: str) -> str:
+    query = httpx.QueryParams(
+        response_type="code",
+        client_id=client_id,
+        scope="openid profile email",
+        redirect_uri=redirect_uri,
+        state=secrets.token_urlsafe(16),
+        code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",  # RFC 7636 Appendix B
+        code_challenge_method="S256",
+    )
+    return f"{server.issuer}/jans-auth/restv1/authorize?{query}"
+
+
+@scene(
+    "signin-passkey.png",
+    "signin-second-factor.png",
+    "account.png",
+    "account-authenticator.png",
+)
+def passkeys_and_account(studio: Studio) -> None:
+    """Sign-in with passkeys and the account page: a user signs in to an app with the
+    password, adds a passkey on the account page, and signs in again: the login page offers
+    the passkey, the password is followed by the second-factor page; then the account page
+    (profile, factors, the connected app, the session) and the authenticator app enrolment."""
+    server = studio.server
+    redirect_uri = f"{server.issuer}/playground/callback"
+    registration = {
+        "client_name": "Photo Gallery",
+        "token_endpoint_auth_method": "none",
+        "redirect_uris": [redirect_uri],
+    }
+    client = httpx.post(f"{server.issuer}/jans-auth/restv1/register", json=registration).json()
+    page = studio.new_page()
+    virtual_authenticator(page)
+    page.goto(authorize_url(server, client["client_id"], redirect_uri))
+    sign_in(page, server)
+    page.wait_for_url(f"{redirect_uri}*")
+
+    page.goto(f"{server.issuer}/account/security/passkeys")
+    page.fill("#passkey-name", "This laptop")
+    with page.expect_navigation():  # the script reloads the page once the passkey is stored
+        page.click("#passkey-add")
+    expect(page.locator("#passkeys .passkey-name")).to_have_text(["This laptop"])
+
+    # the login page of a new sign-in, in a browser without passkey autofill (which would
+    # sign in at once): the passkey button under the password form
+    fresh = studio.new_page()
+    fresh.add_init_script(
+        "PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
+    )
+    fresh.goto(authorize_url(server, client["client_id"], redirect_uri))
+    expect(fresh.locator("#passkey-login")).to_be_visible()
+    studio.shoot(fresh, "signin-passkey.png")
+    fresh.fill("#username", "admin")
+    fresh.fill("#password", server.admin_password)
+    fresh.click("#login")
+    expect(fresh.locator("#passkey-confirm")).to_be_visible()
+    studio.shoot(fresh, "signin-second-factor.png")
+
+    page.goto(f"{server.issuer}/account")
+    page.wait_for_selector("#profile")
+    studio.shoot(page, "account.png")
+    page.goto(f"{server.issuer}/account/security/authenticator/add")
+    page.wait_for_selector("#qr svg")
+    studio.shoot(page, "account-authenticator.png")
+
+
 def optimise_png(path: Path) -> None:
     """Recompress a PNG's image data at zlib's highest level (lossless; Chromium writes it
     fast rather than small) and drop ancillary chunks."""
@@ -211,10 +294,21 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
+@dataclass
+class LocalhostServer(AuthgateServer):
+    """The harness's server, known to the browser as ``localhost``: WebAuthn needs a domain
+    as its relying party id, never an IP address (it still listens on 127.0.0.1 only)."""
+
+    @property
+    def issuer(self) -> str:
+        return f"http://localhost:{self.port}"
+
+
 @contextmanager
 def running_server(base: Path) -> Iterator[AuthgateServer]:
     """``authgate serve`` on a fresh data directory with the default configuration."""
-    server = AuthgateServer(data_dir=base / "data", admin_password=secrets.token_urlsafe(12))
+    server = LocalhostServer(data_dir=base / "data", admin_password=secrets.token_urlsafe(12))
+    server.environment["AUTHGATE_ISSUER_URL"] = server.issuer
     try:
         server.start()
         yield server

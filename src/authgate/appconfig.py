@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from authgate.appconfig_mfa import MfaProperties
 from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_registration import RegistrationPolicyProperties
 from authgate.appconfig_requests import RequestObjectProperties
@@ -85,6 +86,7 @@ class AppConfiguration(
     ResourceProperties,
     SecurityProperties,
     RequestObjectProperties,
+    MfaProperties,
     SelfServiceProperties,
 ):
     """The dynamic auth-server configuration. Unknown properties are refused.
@@ -96,8 +98,9 @@ class AppConfiguration(
     :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, resource
     indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`,
     request objects, the claims parameter and JWT introspection responses in
-    :class:`authgate.appconfig_requests.RequestObjectProperties`, self-service (sign-up,
-    email verification, password reset, profile changes) in
+    :class:`authgate.appconfig_requests.RequestObjectProperties`, second factors in
+    :class:`authgate.appconfig_mfa.MfaProperties`, self-service (sign-up, email
+    verification, password reset, profile changes) in
     :class:`authgate.appconfig_selfservice.SelfServiceProperties`.
     """
 

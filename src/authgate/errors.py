@@ -183,6 +183,20 @@ class ConsentRequired(OAuthError):
     error = "consent_required"
 
 
+class InteractionRequired(OAuthError):
+    """``prompt=none``, but the user must do something first (OIDC Core §3.1.2.6): here, sign
+    in with a second factor."""
+
+    error = "interaction_required"
+
+
+class UnmetAuthenticationRequirements(OAuthError):
+    """An essential ``acr`` request names no authentication context this server offers
+    (OpenID Connect Unmet Authentication Requirements 1.0)."""
+
+    error = "unmet_authentication_requirements"
+
+
 class InvalidRedirectUri(OAuthError):
     error = "invalid_redirect_uri"
 
@@ -367,6 +381,22 @@ class UserCodeRejected(Exception):
     """
 
     MESSAGE = "That code is not valid. Check the code shown on your device and try again."
+
+    def __init__(self, retry_after: int | None = None) -> None:
+        self.retry_after = retry_after
+        hint = f" Try again in {retry_after} seconds." if retry_after else ""
+        super().__init__(self.MESSAGE + hint)
+
+
+class FactorFailed(Exception):
+    """A second-factor code was wrong, already used, or refused by brute-force protection. The
+    message never says which.
+
+    Args:
+        retry_after: Seconds this source must wait before its next attempt, when it must.
+    """
+
+    MESSAGE = "That code is not valid."
 
     def __init__(self, retry_after: int | None = None) -> None:
         self.retry_after = retry_after

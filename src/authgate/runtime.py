@@ -49,6 +49,7 @@ from authgate.storage.connect import open_database, upgrade
 from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.email_links import SqlEmailLinkStore
 from authgate.storage.engine import Database, IntegrityViolation
+from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
@@ -56,6 +57,7 @@ from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
 from authgate.storage.logout_deliveries import SqlLogoutDeliveryStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.passkeys import SqlPasskeyStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.security_events import SqlSecurityEventLog
@@ -283,6 +285,8 @@ class Runtime:
             devices=SqlDeviceAuthorizationStore(db),
             failures=failures,
             account=SqlAccountStore(db),
+            factors=SqlFactorStore(db),
+            passkeys=SqlPasskeyStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),

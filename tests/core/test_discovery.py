@@ -41,7 +41,7 @@ def doc_for(**update: Any) -> dict[str, Any]:
         ("code_challenge_methods_supported", ["S256", "plain"]),
         ("scopes_supported", ["email", "openid", "profile", "shoe_size"]),
         ("prompt_values_supported", ["none", "login", "consent", "select_account"]),
-        ("acr_values_supported", ["simple_password_auth"]),
+        ("acr_values_supported", ["simple_password_auth", "mfa", "phr", "phrh"]),
         ("require_pushed_authorization_requests", False),
         ("authorization_response_iss_parameter_supported", True),
         ("request_parameter_supported", True),

@@ -19,6 +19,7 @@ from authgate.core.ports import (
     ConsentStore,
     DeviceAuthorizationStore,
     EmailLinkStore,
+    FactorStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
@@ -28,6 +29,7 @@ from authgate.core.ports import (
     LogoutNotifier,
     Mailer,
     ParStore,
+    PasskeyStore,
     PasswordHasher,
     ReplayCache,
     RequestObjectFetcher,
@@ -58,11 +60,13 @@ from tests.memory.stores import (
     MemoryConsentStore,
     MemoryDeviceAuthorizationStore,
     MemoryEmailLinkStore,
+    MemoryFactorStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryPasskeyStore,
     MemoryReplayCache,
     MemoryScopeStore,
     MemorySessionStore,
@@ -103,6 +107,8 @@ class ServiceOverrides(TypedDict, total=False):
     failures: FailureStore
     account: AccountStore
     devices: DeviceAuthorizationStore
+    factors: FactorStore
+    passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher
     request_objects: RequestObjectFetcher
     links: EmailLinkStore | None
@@ -179,6 +185,8 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "failures": MemoryFailureStore(tables),
         "account": MemoryAccountStore(tables),
         "devices": MemoryDeviceAuthorizationStore(tables),
+        "factors": MemoryFactorStore(tables),
+        "passkeys": MemoryPasskeyStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
         "request_objects": StaticRequestObjects(),
         "links": MemoryEmailLinkStore(tables),

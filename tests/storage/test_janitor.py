@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
+from authgate.core.mfa import enrolment
 from authgate.runtime import Runtime
-from authgate.storage.janitor import purge_expired
+from authgate.storage.janitor import PENDING_FACTOR_LIFETIME, purge_expired
 from authgate.storage.models import (
     AuthorizationCodeRow,
     ClientOriginRow,
@@ -14,7 +15,7 @@ from authgate.storage.models import (
     InteractionRow,
     TokenRow,
 )
-from tests.support import FakeClock, Flow
+from tests.support import USERNAME, FakeClock, Flow
 from tests.web.device_support import register_device_client, request_device
 
 
@@ -76,3 +77,19 @@ async def test_expired_device_authorizations_are_purged(
     counts = await purge_expired(runtime.db, clock.now())
     assert counts["device_authorizations"] == 1
     assert await _count(runtime, DeviceAuthorizationRow) == 1
+
+
+async def test_unconfirmed_enrolments_go_after_a_day(runtime: Runtime, clock: FakeClock) -> None:
+    svc = runtime.services
+    user = await svc.users.get_by_username(USERNAME)
+    assert user is not None
+    confirmed = await enrolment.start_totp(user, svc)
+    assert await svc.factors.confirm(confirmed.factor_id, 1, clock.now())
+    clock.advance(60)
+    pending = await enrolment.start_totp(user, svc)
+    assert pending.factor_id != confirmed.factor_id
+    clock.advance(PENDING_FACTOR_LIFETIME)
+    assert (await purge_expired(runtime.db, clock.now()))["pending_factors"] == 0
+    clock.advance(61)
+    assert (await purge_expired(runtime.db, clock.now()))["pending_factors"] == 1
+    assert [f.factor_id for f in await svc.factors.list(user.user_id)] == [confirmed.factor_id]

@@ -53,7 +53,7 @@ def test_document_contents() -> None:
         "urn:ietf:params:oauth:grant-type:device_code",
     ]
     assert doc["device_authorization_endpoint"] == base + "/device_authorization"
-    assert doc["acr_values_supported"] == ["simple_password_auth"]
+    assert doc["acr_values_supported"] == ["simple_password_auth", "mfa", "phr", "phrh"]
     assert doc["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",

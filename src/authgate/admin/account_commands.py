@@ -11,7 +11,7 @@ import click
 from authgate.admin.cli_support import Target, echo_json, echo_rows, target_options
 
 
-def _when(at: float | None) -> str:
+def when(at: float | None) -> str:
     if at is None:
         return "-"
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
@@ -33,7 +33,7 @@ def grants_list(user: str, as_json: bool, target: Target) -> None:
         echo_json(found)
         return
     echo_rows([(g["client_id"], g["client_name"] or "-", " ".join(g["scope"]),
-                _when(g["granted_at"])) for g in found])  # fmt: skip
+                when(g["granted_at"])) for g in found])  # fmt: skip
 
 
 @grants_group.command("revoke")
@@ -70,8 +70,8 @@ def sessions_list(user: str, as_json: bool, target: Target) -> None:
     if as_json:
         echo_json(found)
         return
-    echo_rows([(x["sid"], _when(x["auth_time"]), _when(x["last_used_at"]),
-                _when(x["expires_at"]), x["user_agent"] or "-") for x in found])  # fmt: skip
+    echo_rows([(x["sid"], when(x["auth_time"]), when(x["last_used_at"]),
+                when(x["expires_at"]), x["user_agent"] or "-") for x in found])  # fmt: skip
 
 
 @sessions_group.command("revoke")

@@ -18,6 +18,7 @@ from authgate.admin.context import Actor
 from authgate.admin.lockout_service import LockoutSelector
 from authgate.admin.schemas import (
     ClientIn,
+    FactorsResetOut,
     GrantRevokedOut,
     GrantsRevokedOut,
     InitialTokenIn,
@@ -36,8 +37,10 @@ from authgate.admin.views import (
     issued_token_json,
     key_json,
     lockout_json,
+    passkey_json,
     rotation_json,
     scope_json,
+    user_factors_json,
     user_json,
     user_session_json,
 )
@@ -80,6 +83,11 @@ class AdminBackend(Protocol):
     async def list_user_sessions(self, user: str) -> list[dict[str, Any]]: ...
     async def end_user_session(self, user: str, sid: str) -> None: ...
     async def end_user_sessions(self, user: str) -> dict[str, Any]: ...
+    async def list_user_factors(self, user: str) -> dict[str, Any]: ...
+    async def reset_user_factors(self, user: str) -> dict[str, Any]: ...
+    async def remove_user_factor(self, user: str, factor_id: str) -> None: ...
+    async def list_user_passkeys(self, user: str) -> list[dict[str, Any]]: ...
+    async def remove_user_passkey(self, user: str, credential_id: str) -> None: ...
 
 
 def _parse(model: type[M], body: dict[str, Any]) -> M:
@@ -189,3 +197,19 @@ class LocalBackend:
     async def end_user_sessions(self, user: str) -> dict[str, Any]:
         ended = await self._s.accounts.end_sessions(user, self._actor)
         return SessionsEndedOut(ended=ended).model_dump(mode="json")
+
+    async def list_user_factors(self, user: str) -> dict[str, Any]:
+        return user_factors_json(await self._s.factors.list(user))
+
+    async def reset_user_factors(self, user: str) -> dict[str, Any]:
+        removed = await self._s.factors.reset(user, self._actor)
+        return FactorsResetOut(removed=removed).model_dump(mode="json")
+
+    async def remove_user_factor(self, user: str, factor_id: str) -> None:
+        await self._s.factors.remove(user, factor_id, self._actor)
+
+    async def list_user_passkeys(self, user: str) -> list[dict[str, Any]]:
+        return [passkey_json(p) for p in await self._s.passkeys.list(user)]
+
+    async def remove_user_passkey(self, user: str, credential_id: str) -> None:
+        await self._s.passkeys.remove(user, credential_id, self._actor)

@@ -282,3 +282,23 @@ class AdminClient:
     async def end_user_sessions(self, user: str) -> dict[str, Any]:
         result: dict[str, Any] = await self.request("DELETE", self._user_path(user, "sessions"))
         return result
+
+    # --- a user's factors and passkeys (docs/account.md) -----------------------------------
+
+    async def list_user_factors(self, user: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self.request("GET", self._user_path(user, "factors"))
+        return found
+
+    async def reset_user_factors(self, user: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request("DELETE", self._user_path(user, "factors"))
+        return result
+
+    async def remove_user_factor(self, user: str, factor_id: str) -> None:
+        await self.request("DELETE", self._user_path(user, "factors", factor_id))
+
+    async def list_user_passkeys(self, user: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.request("GET", self._user_path(user, "passkeys"))
+        return found
+
+    async def remove_user_passkey(self, user: str, credential_id: str) -> None:
+        await self.request("DELETE", self._user_path(user, "passkeys", credential_id))

@@ -23,6 +23,7 @@ from authgate.admin.cli_support import (
     json_option,
     target_options,
 )
+from authgate.admin.factor_commands import factors_group, passkeys_group
 from authgate.admin.lockout_commands import lockouts_group
 from authgate.admin.values import (
     Kind,
@@ -336,6 +337,8 @@ def users_enable(user: str, target: Target) -> None:
 
 users_group.add_command(grants_group)
 users_group.add_command(sessions_group)
+users_group.add_command(factors_group)
+users_group.add_command(passkeys_group)
 
 
 @click.group("keys")

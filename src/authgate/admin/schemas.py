@@ -378,6 +378,47 @@ class SessionsEndedOut(_Out):
     ended: int = Field(description="How many sessions were ended (each with back-channel logout).")
 
 
+class FactorOut(_Out):
+    """A user's authenticator app (TOTP), without its seed."""
+
+    factor_id: str
+    kind: str
+    label: str
+    created_at: float
+    confirmed: bool = Field(description="False while the enrolment waits for its first code.")
+    last_used_at: float | None
+
+
+class PasskeyOut(_Out):
+    """A user's passkey, without key material."""
+
+    credential_id: str
+    name: str
+    created_at: float
+    last_used_at: float | None
+    sign_count: int
+    transports: list[str]
+    backup_eligible: bool
+    backup_state: bool
+    aaguid: str
+
+
+class UserFactorsOut(_Out):
+    """Everything a user enrolled for sign-in besides the password (no secret)."""
+
+    user_id: str
+    username: str
+    factors: list[FactorOut]
+    passkeys: list[PasskeyOut]
+    recovery_codes_left: int
+
+
+class FactorsResetOut(_Out):
+    removed: dict[str, int] = Field(
+        description="How many items of each method were removed (totp, webauthn, recovery)."
+    )
+
+
 class ErrorOut(_Out):
     error: str
     error_description: str

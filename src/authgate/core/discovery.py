@@ -12,8 +12,8 @@ from typing import Any
 from authgate.appconfig import DEVICE_CODE_GRANT, IMPLEMENTED_GRANT_TYPES, AppConfiguration
 from authgate.core import profile
 from authgate.core.authorize import response_types
-from authgate.core.authorize.interaction import PASSWORD_ACR
 from authgate.core.endpoints import EndpointUrls
+from authgate.core.mfa import acr
 from authgate.core.registration.policy import registration_open
 from authgate.core.tokens.userinfo import STANDARD_CLAIMS
 from authgate.core.types import Scope
@@ -100,7 +100,7 @@ def document(
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"]
         + (["create"] if config.selfServiceSignUpEnabled else []),
-        "acr_values_supported": [PASSWORD_ACR],
+        "acr_values_supported": acr.supported(),
         "claims_parameter_supported": config.claimsParameterSupported,
         "request_parameter_supported": config.requestParameterSupported,
         "request_uri_parameter_supported": config.requestUriParameterSupported,

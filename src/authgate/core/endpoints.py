@@ -22,6 +22,16 @@ LOGIN_PAGE = "/jans-auth/login.htm"
 CONSENT_PAGE = "/jans-auth/authorize.htm"
 #: The device verification page (RFC 8628 §3.3), at Janssen's path.
 DEVICE_PAGE = "/jans-auth/device_authorization.htm"
+#: The second-factor step of sign-in (docs/sign-in.md), and TOTP enrolment within it.
+FACTOR_PAGE = "/jans-auth/factor.htm"
+ENROL_PAGE = "/jans-auth/enrol.htm"
+#: Passkeys (docs/security.md, "Passkeys"): the ceremony options of the login and second
+#: factor pages, the passkey sign-in form, their script, and the
+#: account's passkey page with its actions.
+PASSKEY_OPTIONS = "/jans-auth/passkey/options"
+PASSKEY_LOGIN = "/jans-auth/passkey/login"
+PASSKEY_SCRIPT = "/jans-auth/passkeys.js"
+ACCOUNT_PASSKEYS = "/account/security/passkeys"
 DISCOVERY_PATHS = (
     "/.well-known/openid-configuration",
     "/jans-auth/.well-known/openid-configuration",

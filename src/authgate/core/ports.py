@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from authgate.appconfig import AppConfiguration
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     AppRevocation,
     Approval,
@@ -29,6 +30,7 @@ from authgate.core.types import (
     Mail,
     PushedRequest,
     Scope,
+    SecondFactor,
     SecurityEvent,
     SessionState,
     TokenRecord,
@@ -160,6 +162,12 @@ class SessionStore(Protocol):
     async def by_sid(self, sid: str) -> LoginSession | None:
         """The session with this ``sid`` (the id_token claim) until it is ended; expiry is the
         caller's check."""
+        ...
+
+    async def elevate(self, session_hash: str, stronger: LoginSession) -> bool:
+        """Replace the live session ``session_hash`` by ``stronger`` (the same ``sid`` and
+        user, a new ``session_hash``, ``acr``, ``amr`` and ``auth_time``) in one guarded write:
+        False, writing nothing, when it has ended or another call elevated it first."""
         ...
 
 
@@ -397,6 +405,42 @@ class InitialAccessTokenStore(Protocol):
         ...
 
 
+class PasskeyStore(Protocol):
+    """Users' passkeys (:class:`~authgate.core.passkeys.credential.PasskeyCredential`)."""
+
+    async def add(self, credential: PasskeyCredential) -> bool:
+        """Store a new passkey; False (nothing written) if its credential id is taken."""
+        ...
+
+    async def get(self, credential_id: str) -> PasskeyCredential | None: ...
+
+    async def for_user(self, user_id: str) -> list[PasskeyCredential]:
+        """The user's passkeys, oldest first."""
+        ...
+
+    async def record_use(
+        self,
+        credential_id: str,
+        *,
+        expected_count: int,
+        sign_count: int,
+        backup_state: bool,
+        now: float,
+    ) -> bool:
+        """After a verified assertion: store the new signature counter, backup state and
+        time of use, only if the stored counter is still ``expected_count`` (of two uses
+        racing with one counter value one wins); False if not, or the passkey is gone."""
+        ...
+
+    async def rename(self, user_id: str, credential_id: str, name: str) -> bool:
+        """Rename the user's passkey; False if the user has no such passkey."""
+        ...
+
+    async def remove(self, user_id: str, credential_id: str) -> bool:
+        """Remove the user's passkey; False if the user has no such passkey."""
+        ...
+
+
 class SecurityEventLog(Protocol):
     """Security events (:class:`~authgate.core.types.SecurityEvent`), kept for operators."""
 
@@ -483,6 +527,59 @@ class FailureStore(Protocol):
 
     async def clear(self, keys: Sequence[FailureKey]) -> None:
         """Forget the counters of ``keys`` (after a success)."""
+        ...
+
+
+class FactorStore(Protocol):
+    """Users' second factors and recovery codes (:mod:`authgate.core.mfa`)."""
+
+    async def list(self, user_id: str) -> list[SecondFactor]:
+        """Every factor of the user, confirmed or pending, oldest first."""
+        ...
+
+    async def start(self, factor: SecondFactor) -> None:
+        """Store a pending factor (``confirmed_at`` None), replacing, in the same write, any
+        pending factor of the same user and kind."""
+        ...
+
+    async def confirm(self, factor_id: str, step: int, now: float) -> bool:
+        """Confirm a pending factor with its first accepted ``step``, atomically: True for
+        exactly one caller; False when it is unknown or already confirmed."""
+        ...
+
+    async def accept_step(self, factor_id: str, step: int, now: float) -> bool:
+        """Record ``step`` as the factor's last accepted time step if it is later than the
+        one recorded, atomically: of concurrent calls with one step exactly one returns True;
+        False for an earlier or equal step, and for an unknown or pending factor."""
+        ...
+
+    async def remove(self, user_id: str, kind: str | None = None) -> int:
+        """Delete the user's factors of ``kind`` (every kind when None); returns how many."""
+        ...
+
+    async def remove_one(self, user_id: str, factor_id: str) -> bool:
+        """Delete one factor of the user; False when the user has no such factor."""
+        ...
+
+    async def rename(self, user_id: str, factor_id: str, label: str) -> bool:
+        """Set the label of one confirmed factor of the user; False when there is none."""
+        ...
+
+    async def replace_recovery_codes(self, user_id: str, hashes: Sequence[str], now: float) -> None:
+        """Replace every recovery code of the user by ``hashes``, in one write."""
+        ...
+
+    async def use_recovery_code(self, user_id: str, code_hash: str, now: float) -> bool:
+        """Mark the code used, atomically: True for exactly one caller, and only for an
+        unused code of this user."""
+        ...
+
+    async def recovery_codes_left(self, user_id: str) -> int:
+        """How many unused recovery codes the user has."""
+        ...
+
+    async def clear_recovery_codes(self, user_id: str) -> int:
+        """Delete every recovery code of the user; returns how many there were."""
         ...
 
 
@@ -602,6 +699,8 @@ class Services:
     failures: FailureStore
     account: AccountStore
     devices: DeviceAuthorizationStore
+    factors: FactorStore
+    passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)
     request_objects: RequestObjectFetcher = field(default_factory=NoRequestObjectFetcher)
     links: EmailLinkStore | None = None

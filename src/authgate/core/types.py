@@ -542,3 +542,24 @@ class DeviceAuthorization:
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactor:
+    """A second factor a user enrolled (:mod:`authgate.core.mfa`), or is enrolling.
+
+    ``secret`` is what the factor's method needs to verify it, as stored: for TOTP the seed
+    sealed under a server key (:mod:`authgate.crypto.totp`), never the seed itself.
+    ``confirmed_at`` is None while the enrolment waits for its first code. ``last_step`` is
+    the last TOTP time step accepted: a code of that step or an earlier one is refused.
+    """
+
+    factor_id: str
+    user_id: str
+    kind: str
+    secret: str
+    created_at: float
+    confirmed_at: float | None = None
+    last_step: int | None = None
+    last_used_at: float | None = None
+    label: str = ""

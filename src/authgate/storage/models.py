@@ -443,6 +443,62 @@ class LogoutDeliveryRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
 
 
+class SecondFactorRow(Base):
+    """A user's second factor (``core.types.SecondFactor``). ``secret`` is what the method
+    verifies with, as the core hands it over: a TOTP seed only sealed under a server key.
+    ``last_step`` is the last TOTP time step accepted (single use of a code)."""
+
+    __tablename__ = "second_factors"
+
+    factor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    secret: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[float] = mapped_column(Float)
+    confirmed_at: Mapped[float | None] = mapped_column(Float)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    last_used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class RecoveryCodeRow(Base):
+    """A single-use recovery code of a user, held only as a keyed hash."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class PasskeyRow(Base):
+    """A user's passkey (``core.passkeys.credential.PasskeyCredential``): the credential id,
+    its COSE public key and the user handle as base64url text; ``transports`` a JSON array.
+    Nothing here is secret. Deleting the user deletes their passkeys."""
+
+    __tablename__ = "passkeys"
+
+    credential_id: Mapped[str] = mapped_column(String(1400), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    public_key: Mapped[str] = mapped_column(Text)
+    sign_count: Mapped[int] = mapped_column(BigInteger)
+    user_handle: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(255))
+    transports: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[float] = mapped_column(Float)
+    last_used_at: Mapped[float | None] = mapped_column(Float)
+    backup_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    backup_state: Mapped[bool] = mapped_column(Boolean, default=False)
+    aaguid: Mapped[str] = mapped_column(String(36), default="")
+
+
 class EmailLinkRow(Base):
     """Mailed self-service links (docs/self-service.md), under the hash of their token; a
     link is used once (``used_at``, set by a guarded update) and only until ``expires_at``.

@@ -48,6 +48,22 @@ GET_SESSION_STATE = (
 GET_SESSION_BY_SID = select(_sessions).where(
     _sessions.c.sid == bindparam("sid"), _sessions.c.ended_at.is_(None)
 )
+# Step-up: the session keeps its sid (the clients that joined it still hear of its logout)
+# under a new cookie, with what was added to its authentication.
+ELEVATE_SESSION = (
+    update(_sessions)
+    .where(
+        _sessions.c.session_hash == bindparam("old_hash"),
+        _sessions.c.sid == bindparam("sid"),
+        _sessions.c.ended_at.is_(None),
+    )
+    .values(
+        session_hash=bindparam("new_hash"),
+        acr=bindparam("acr"),
+        amr=bindparam("amr"),
+        auth_time=bindparam("auth_time"),
+    )
+)
 DELETE_SESSION = delete(_sessions).where(_sessions.c.session_hash == bindparam("session_hash"))
 
 INSERT_INTERACTION = insert(_interactions).values(_params_for(_interactions))
@@ -118,6 +134,17 @@ class SqlSessionStore:
     async def by_sid(self, sid: str) -> LoginSession | None:
         row = await self._db.fetch_one(GET_SESSION_BY_SID, {"sid": sid})
         return None if row is None else session_of(row)
+
+    async def elevate(self, session_hash: str, stronger: LoginSession) -> bool:
+        params = {
+            "old_hash": session_hash,
+            "sid": stronger.sid,
+            "new_hash": stronger.session_hash,
+            "acr": stronger.acr,
+            "amr": orjson.dumps(list(stronger.amr)).decode(),
+            "auth_time": stronger.auth_time,
+        }
+        return (await self._db.transact([Step(ELEVATE_SESSION, params, expect=1)])).applied
 
 
 def session_of(row: Row) -> LoginSession:

@@ -14,7 +14,8 @@ from starlette.routing import Route
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.web import device_page, interaction, selfservice
+from authgate.web import device_page, interaction, second_factor, selfservice
+from authgate.web.account.factors import routes as account_factor_routes
 from authgate.web.account.profile import routes as profile_routes
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
@@ -35,6 +36,9 @@ from authgate.web.errors import HANDLERS
 from authgate.web.health import health_routes
 from authgate.web.limits import RequestLimits
 from authgate.web.observe import ObservedApp
+from authgate.web.passkeys import account as passkey_account
+from authgate.web.passkeys import login as passkey_login
+from authgate.web.passkeys.script import passkeys_script
 from authgate.web.playground import playground_routes
 from authgate.web.rate_limits import RateLimitMiddleware
 
@@ -64,18 +68,40 @@ def routes() -> list[Route]:
             device_authorization.device_authorization,
             methods=["POST"],
         ),
+        Route(endpoints.FACTOR_PAGE, second_factor.factor_page, methods=["GET"]),
+        Route(endpoints.FACTOR_PAGE, second_factor.factor_submit, methods=["POST"]),
+        Route(endpoints.ENROL_PAGE, second_factor.enrol_page, methods=["GET"]),
+        Route(endpoints.ENROL_PAGE, second_factor.enrol_submit, methods=["POST"]),
+        *passkey_routes(),
     ]
     table += [
         Route(path, wellknown.openid_configuration, methods=["GET"])
         for path in endpoints.DISCOVERY_PATHS
     ]
     table += account_routes()
+    table += account_factor_routes()
     table += profile_routes()
     table += selfservice.routes()
     table += config_api_routes()
     table += health_routes()
     table += playground_routes()
     return table
+
+
+def passkey_routes() -> list[Route]:
+    account = endpoints.ACCOUNT_PASSKEYS
+    return [
+        Route(endpoints.PASSKEY_SCRIPT, passkeys_script, methods=["GET"]),
+        Route(endpoints.PASSKEY_OPTIONS, passkey_login.options, methods=["POST"]),
+        Route(endpoints.PASSKEY_LOGIN, passkey_login.login_submit, methods=["POST"]),
+        Route(account, passkey_account.passkeys_page, methods=["GET"]),
+        Route(f"{account}/options", passkey_account.registration_options, methods=["POST"]),
+        Route(f"{account}/register", passkey_account.register, methods=["POST"]),
+        Route(f"{account}/rename", passkey_account.rename, methods=["POST"]),
+        Route(f"{account}/remove", passkey_account.remove, methods=["POST"]),
+        Route(f"{account}/confirm", passkey_account.confirm, methods=["POST"]),
+        Route(f"{account}/confirm-options", passkey_account.confirm_options, methods=["POST"]),
+    ]
 
 
 def routed_methods(table: list[Route]) -> dict[str, frozenset[str]]:

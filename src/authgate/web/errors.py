@@ -47,13 +47,26 @@ BROWSER_PATHS = frozenset(
         endpoints.CONSENT_PAGE,
         endpoints.END_SESSION,
         endpoints.DEVICE_PAGE,
+        endpoints.FACTOR_PAGE,
+        endpoints.ENROL_PAGE,
     }
+    | {endpoints.PASSKEY_LOGIN, endpoints.ACCOUNT_PASSKEYS}
+    | {f"{endpoints.ACCOUNT_PASSKEYS}/{action}" for action in ("rename", "remove", "confirm")}
 )
 #: The account page and its sub-pages are browser pages too (docs/account.md).
 ACCOUNT_ROOT = "/account"
 
 
+#: The account's passkey ceremony endpoints answer their script in JSON, errors included.
+ACCOUNT_JSON_PATHS = frozenset(
+    f"{endpoints.ACCOUNT_PASSKEYS}/{action}"
+    for action in ("options", "register", "confirm-options")
+)
+
+
 def is_browser_path(path: str) -> bool:
+    if path in ACCOUNT_JSON_PATHS:
+        return False
     return path in BROWSER_PATHS or path == ACCOUNT_ROOT or path.startswith(ACCOUNT_ROOT + "/")
 
 

@@ -18,6 +18,7 @@ from authgate.core.authorize.request import (
     NeedConsent,
     NeedDeviceApproval,
     NeedLogin,
+    NeedSecondFactor,
 )
 from authgate.core.authorize.steps import CREATE
 from authgate.core.ports import Services
@@ -31,23 +32,24 @@ from authgate.web.context import form, query, secure_cookies, services, user_age
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
+from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.responses import redirect
 from authgate.web.source import source
 
 
-async def _load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
+async def load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
     return await flow.load(params.get("ix"), cookies.read(request, cookies.BROWSER_COOKIE), svc)
 
 
-async def _client_name(ix: Interaction, svc: Services) -> str:
+async def client_name(ix: Interaction, svc: Services) -> str:
     client = await svc.clients.get(ix.request.client_id)
     return (client.metadata.client_name if client else "") or ix.request.client_id
 
 
-def _next(
+def next_step(
     request: Request,
     ix: Interaction,
-    step: NeedLogin | NeedConsent | NeedDeviceApproval | AuthorizationResponse,
+    step: NeedLogin | NeedSecondFactor | NeedConsent | NeedDeviceApproval | AuthorizationResponse,
     svc: Services,
 ) -> Response:
     if isinstance(step, AuthorizationResponse):
@@ -71,7 +73,7 @@ def _self_service(svc: Services, ix: Interaction) -> dict[str, Any]:
 
 async def login_page(request: Request) -> Response:
     svc = services(request)
-    ix = await _load(request, query(request), svc)
+    ix = await load(request, query(request), svc)
     if (
         CREATE in ix.request.prompt
         and svc.config.current.selfServiceSignUpEnabled
@@ -80,9 +82,10 @@ async def login_page(request: Request) -> Response:
         return redirect(f"{SIGN_UP_PATH}?ix={ix.interaction_id}")
     return page(
         "login.html",
+        headers=SCRIPT_PAGE,
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
-        client_name=await _client_name(ix, svc),
+        client_name=await client_name(ix, svc),
         username=ix.request.login_hint or "",
         error=None,
         **_self_service(svc, ix),
@@ -92,7 +95,7 @@ async def login_page(request: Request) -> Response:
 async def login_submit(request: Request) -> Response:
     svc = services(request)
     params = await form(request)
-    ix = await _load(request, params, svc)
+    ix = await load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     username = params.get("username", "")
     devices = cookies.read(request, cookies.DEVICE_COOKIE)
@@ -106,15 +109,17 @@ async def login_submit(request: Request) -> Response:
             devices=devices,
             user_agent=user_agent(request),
         )
+    except flow.SecondFactorRequired as pending:
+        return next_step(request, pending.interaction, NeedSecondFactor(), svc)
     except LoginFailed as exc:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return page(
             "login.html",
             status_code=401,
-            headers=retry,
+            headers={**SCRIPT_PAGE, **(retry or {})},
             ix=ix.interaction_id,
             csrf=ix.csrf_token,
-            client_name=await _client_name(ix, svc),
+            client_name=await client_name(ix, svc),
             username=username,
             error=str(exc),
             **_self_service(svc, ix),
@@ -136,7 +141,7 @@ async def signed_in(
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))
-    response = _next(request, ix, await flow.advance(ix, session, svc), svc)
+    response = next_step(request, ix, await flow.advance(ix, session, svc), svc)
     cookies.set_cookie(
         response,
         cookies.SESSION_COOKIE,
@@ -157,7 +162,7 @@ async def signed_in(
 
 async def consent_page(request: Request) -> Response:
     svc = services(request)
-    ix = await _load(request, query(request), svc)
+    ix = await load(request, query(request), svc)
     if flow.for_device(ix):
         raise InteractionError("a device verification is answered on the device page")
     session = await flow.session_of(ix, svc)
@@ -170,7 +175,7 @@ async def consent_page(request: Request) -> Response:
         "consent.html",
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
-        client_name=await _client_name(ix, svc),
+        client_name=await client_name(ix, svc),
         username=user.username if user else "",
         scopes=scopes,
         redirect_host=ix.request.redirect_uri.split("/")[2]
@@ -182,8 +187,8 @@ async def consent_page(request: Request) -> Response:
 async def consent_submit(request: Request) -> Response:
     svc = services(request)
     params = await form(request)
-    ix = await _load(request, params, svc)
+    ix = await load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     session = await flow.session_of(ix, svc)
     result = await flow.consent(ix, session, params.get("decision") == "allow", svc)
-    return _next(request, ix, result, svc)
+    return next_step(request, ix, result, svc)

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from authgate.core.authorize import interaction as flow
+from authgate.core.authorize.request import NeedSecondFactor
 from authgate.core.ports import Services
 from authgate.core.selfservice import messages, service
 from authgate.core.selfservice.policy import Refused
@@ -28,7 +29,7 @@ from authgate.core.selfservice.service import (
 from authgate.core.types import Interaction
 from authgate.web import cookies
 from authgate.web.context import form, query, services, user_agent
-from authgate.web.interaction import signed_in
+from authgate.web.interaction import next_step, signed_in
 from authgate.web.pages import page
 from authgate.web.source import source
 
@@ -85,9 +86,12 @@ async def signup_submit(request: Request) -> Response:
         )
     if service.must_verify(svc, user):
         return page("signup_verify.html", email=user.email)
-    ix, session, cookie_value = await flow.open_session(
-        ix, user, svc, user_agent=user_agent(request)
-    )
+    try:
+        ix, session, cookie_value = await flow.password_step_done(
+            ix, user, svc, user_agent=user_agent(request)
+        )
+    except flow.SecondFactorRequired as pending:
+        return next_step(request, pending.interaction, NeedSecondFactor(), svc)
     devices = cookies.read(request, cookies.DEVICE_COOKIE)
     return await signed_in(request, ix, session, cookie_value, svc, devices=devices)
 

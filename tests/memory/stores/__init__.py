@@ -5,9 +5,11 @@ from tests.memory.stores.accounts import MemoryAccountStore
 from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.devices import MemoryDeviceAuthorizationStore
 from tests.memory.stores.email_links import MemoryEmailLinkStore
+from tests.memory.stores.factors import MemoryFactorStore
 from tests.memory.stores.failures import MemoryFailureStore
 from tests.memory.stores.grants import MemoryGrantStore
 from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
+from tests.memory.stores.passkeys import MemoryPasskeyStore
 from tests.memory.stores.rate_counters import MemoryRateCounterStore
 from tests.memory.stores.sessions import (
     MemoryConsentStore,
@@ -25,11 +27,13 @@ __all__ = [
     "MemoryConsentStore",
     "MemoryDeviceAuthorizationStore",
     "MemoryEmailLinkStore",
+    "MemoryFactorStore",
     "MemoryFailureStore",
     "MemoryGrantStore",
     "MemoryInitialAccessTokenStore",
     "MemoryInteractionStore",
     "MemoryParStore",
+    "MemoryPasskeyStore",
     "MemoryRateCounterStore",
     "MemoryReplayCache",
     "MemoryScopeStore",

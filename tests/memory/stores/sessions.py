@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import orjson
@@ -60,6 +61,24 @@ class MemorySessionStore:
     async def by_sid(self, sid: str) -> LoginSession | None:
         """The session with this sid until it is ended (expiry is the caller's check)."""
         return next((s for s in self._t.sessions.values() if s.sid == sid), None)
+
+    async def elevate(self, session_hash: str, stronger: LoginSession) -> bool:
+        """Move the session to its new hash with the stronger authentication; False for an
+        unknown session or another sid. Raises IntegrityViolation for a hash taken."""
+        current = self._t.sessions.get(session_hash)
+        if current is None or current.sid != stronger.sid:
+            return False
+        if stronger.session_hash != session_hash:
+            require_new(self._t.sessions, [stronger.session_hash], "sessions")
+        del self._t.sessions[session_hash]
+        self._t.sessions[stronger.session_hash] = dataclasses.replace(
+            current,
+            session_hash=stronger.session_hash,
+            acr=stronger.acr,
+            amr=tuple(stronger.amr),
+            auth_time=stronger.auth_time,
+        )
+        return True
 
 
 class MemoryInteractionStore:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     AuthorizationCode,
     Client,
@@ -26,6 +27,7 @@ from authgate.core.types import (
     Interaction,
     LoginSession,
     Scope,
+    SecondFactor,
     TokenRecord,
     User,
 )
@@ -71,6 +73,14 @@ class Failures:
 
 
 @dataclass(slots=True)
+class RecoveryCode:
+    """A ``recovery_codes`` row."""
+
+    created_at: float
+    used_at: float | None = None
+
+
+@dataclass(slots=True)
 class Tables:
     """Everything the memory stores hold, keyed like the tables' primary keys."""
 
@@ -101,6 +111,12 @@ class Tables:
     devices: dict[str, DeviceAuthorization] = field(default_factory=dict)
     #: link_hash -> mailed self-service link
     email_links: dict[str, EmailLink] = field(default_factory=dict)
+    #: factor_id -> second factor
+    factors: dict[str, SecondFactor] = field(default_factory=dict)
+    #: (user_id, code_hash) -> [created_at, used_at]
+    recovery_codes: dict[tuple[str, str], RecoveryCode] = field(default_factory=dict)
+    #: credential_id -> passkey
+    passkeys: dict[str, PasskeyCredential] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

@@ -27,11 +27,13 @@ from authgate.core.ports import (
     ConsentStore,
     DeviceAuthorizationStore,
     EmailLinkStore,
+    FactorStore,
     FailureStore,
     GrantStore,
     InitialAccessTokenStore,
     InteractionStore,
     ParStore,
+    PasskeyStore,
     RateCounterStore,
     ReplayCache,
     ScopeStore,
@@ -45,10 +47,12 @@ from authgate.storage.connect import open_database
 from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.email_links import SqlEmailLinkStore
 from authgate.storage.engine import Database
+from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SqlFailureStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.passkeys import SqlPasskeyStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
@@ -61,11 +65,13 @@ from tests.memory.stores import (
     MemoryConsentStore,
     MemoryDeviceAuthorizationStore,
     MemoryEmailLinkStore,
+    MemoryFactorStore,
     MemoryFailureStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryPasskeyStore,
     MemoryRateCounterStore,
     MemoryReplayCache,
     MemoryScopeStore,
@@ -98,6 +104,8 @@ class Ports:
     account: AccountStore
     devices: DeviceAuthorizationStore
     links: EmailLinkStore
+    factors: FactorStore
+    passkeys: PasskeyStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -121,6 +129,8 @@ def memory_ports(tables: Tables) -> Ports:
         account=MemoryAccountStore(tables),
         devices=MemoryDeviceAuthorizationStore(tables),
         links=MemoryEmailLinkStore(tables),
+        factors=MemoryFactorStore(tables),
+        passkeys=MemoryPasskeyStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -144,6 +154,8 @@ def sql_ports(backend: str, db: Database) -> Ports:
         account=SqlAccountStore(db),
         devices=SqlDeviceAuthorizationStore(db),
         links=SqlEmailLinkStore(db),
+        factors=SqlFactorStore(db),
+        passkeys=SqlPasskeyStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 

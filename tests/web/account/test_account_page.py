@@ -4,7 +4,6 @@ its cookie and headers, and the profile it shows."""
 from __future__ import annotations
 
 import httpx
-from starlette.routing import Route
 
 from authgate.runtime import Runtime
 from tests.support import PASSWORD, SQLITE_ONLY, USERNAME, hidden_form
@@ -77,13 +76,20 @@ async def test_the_sign_in_pages_link_to_the_account_page(http: httpx.AsyncClien
 
 
 @SQLITE_ONLY
-async def test_the_security_section_lists_only_routes_that_exist(
+async def test_the_security_section_lists_the_factors_and_only_routes_that_exist(
     http: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     page = await sign_in(http)
-    assert 'id="security"' not in page.text  # no factor page in this build yet
+    for path, link_id in (
+        ("/account/security/passkeys", "security-passkeys"),
+        ("/account/security/authenticator", "security-authenticator"),
+        ("/account/security/recovery-codes", "security-recovery-codes"),
+    ):
+        assert f'href="{path}" id="{link_id}"' in page.text
+    assert 'id="factor-recovery-codes">0 unused' in page.text
     app = http._transport.app  # type: ignore[attr-defined]
-    app.router.routes.append(Route("/account/security/passkeys", endpoint=lambda r: None))
+    app.router.routes[:] = [
+        r for r in app.router.routes if getattr(r, "path", "") != "/account/security/recovery-codes"
+    ]
     page = await http.get("/account")
-    assert 'href="/account/security/passkeys" id="security-passkeys"' in page.text
-    assert "/account/security/authenticator" not in page.text
+    assert 'id="security-recovery-codes"' not in page.text

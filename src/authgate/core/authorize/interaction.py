@@ -18,7 +18,10 @@ from authgate.core.authorize.request import (
     NeedConsent,
     NeedDeviceApproval,
     NeedLogin,
+    NeedSecondFactor,
 )
+from authgate.core.mfa import acr
+from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Services
 from authgate.core.protection import login as password_login
 from authgate.core.protection.attempts import UNKNOWN_SOURCE
@@ -37,8 +40,17 @@ from authgate.errors import (
 )
 
 #: Authentication context of the built-in username/password login (Janssen's stock ACR).
-PASSWORD_ACR = "simple_password_auth"  # noqa: S105 - an ACR name
-PASSWORD_AMR = ("pwd",)
+PASSWORD_ACR = acr.PASSWORD_ACR
+PASSWORD_AMR = (acr.AMR_PASSWORD,)
+
+
+class SecondFactorRequired(Exception):
+    """The password was right, and the sign-in goes on to a second factor: no session is
+    open yet. ``interaction`` records whose password was checked."""
+
+    def __init__(self, interaction: Interaction) -> None:
+        super().__init__("a second factor is required")
+        self.interaction = interaction
 
 
 async def begin(
@@ -112,6 +124,9 @@ async def login(
         LoginFailed: wrong username or password, a disabled user, or an attempt refused by
             brute-force protection (indistinguishable, but for how long to wait).
         InteractionExhausted: the page used up its attempts; the interaction is deleted.
+        SecondFactorRequired: the password is right but the user has enrolled a second factor
+            or the request needs one (:func:`authgate.core.mfa.step.needs_second_factor`); no
+            session is opened.
     """
     try:
         user = await password_login.verify_password(
@@ -129,6 +144,24 @@ async def login(
         # a fresh link (within the per-address limit), in case the first was lost or expired
         await resend_verification(svc, user, source=source)
         raise EmailNotVerified(messages.NOT_VERIFIED)
+    return await password_step_done(interaction, user, svc, user_agent=user_agent)
+
+
+async def password_step_done(
+    interaction: Interaction, user: User, svc: Services, *, user_agent: str = ""
+) -> tuple[Interaction, LoginSession, str]:
+    """The user has proved the password (the login form, or a sign-up): open the session,
+    unless a second factor must come first.
+
+    Raises:
+        SecondFactorRequired: as for :func:`login`.
+    """
+    if await second_factor.needs_second_factor(user.user_id, interaction.request, svc):
+        waiting = dataclasses.replace(
+            interaction, user_id=user.user_id, session_hash=None, login_done=True
+        )
+        await svc.interactions.replace(waiting)
+        raise SecondFactorRequired(waiting)
     return await open_session(interaction, user, svc, user_agent=user_agent)
 
 
@@ -169,7 +202,7 @@ async def session_of(interaction: Interaction, svc: Services) -> LoginSession:
     return session
 
 
-Next = NeedLogin | NeedConsent | NeedDeviceApproval | AuthorizationResponse
+Next = NeedLogin | NeedSecondFactor | NeedConsent | NeedDeviceApproval | AuthorizationResponse
 
 
 def for_device(interaction: Interaction) -> bool:
@@ -187,12 +220,16 @@ async def advance(
         RedirectError: the request ends in an error for the client.
     """
     if for_device(interaction):
+        # The device's client gets tokens: its second-factor policy applies here too.
+        level = acr.required_level(interaction.request.client_id, svc.config.current)
+        if not acr.satisfies(session.acr, level):
+            return NeedSecondFactor()
         return NeedDeviceApproval()
     state = await svc.sessions.state(session.session_hash, interaction.request.client_id)
     decision = await authorize.decide(
         interaction.request, state, svc, fresh_login=interaction.login_done, consented=consented
     )
-    if isinstance(decision, NeedLogin | NeedConsent):
+    if isinstance(decision, NeedLogin | NeedSecondFactor | NeedConsent):
         return decision
     assert isinstance(decision, Approved)
     return await finish(interaction, session, svc)
@@ -247,6 +284,7 @@ async def consent(
 __all__ = [
     "LoginFailed",
     "RedirectError",
+    "SecondFactorRequired",
     "advance",
     "begin",
     "check_csrf",

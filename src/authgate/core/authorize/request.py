@@ -23,22 +23,33 @@ from authgate.core.authorize import (
     steps,
 )
 from authgate.core.authorize.response import AuthorizationResponse, issue
+from authgate.core.mfa import acr
+from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
 from authgate.errors import (
     AccessDenied,
     ConsentRequired,
+    InteractionRequired,
     InvalidRequest,
     LoginRequired,
     OAuthError,
     RedirectError,
     UnauthorizedClient,
+    UnmetAuthenticationRequirements,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class NeedLogin:
     """The user must (re-)authenticate before the request can proceed."""
+
+
+@dataclass(frozen=True, slots=True)
+class NeedSecondFactor:
+    """The live session is weaker than the request needs (``acr_values``, the client, or the
+    server's policy, :mod:`authgate.core.mfa.acr`): the user adds a second factor (step-up),
+    or enrols one first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +70,7 @@ class Approved:
     """Everything is in place: the response (code and/or tokens) can be issued."""
 
 
-Decision = NeedLogin | NeedConsent | Approved
+Decision = NeedLogin | NeedSecondFactor | NeedConsent | Approved
 
 
 async def load_client(client_id: str | None, svc: Services) -> Client:
@@ -154,7 +165,9 @@ async def decide(
     fresh_login: bool = False,
     consented: bool = False,
 ) -> Decision:
-    """What the request needs next, given the browser's session (OIDC Core §3.1.2.3).
+    """What the request needs next, given the browser's session (OIDC Core §3.1.2.3): a
+    login, a second factor when the session's ``acr`` ranks below what the request needs
+    (:func:`authgate.core.mfa.acr.required_level`), consent, or nothing.
 
     ``state`` is the browser's live login session with its user's standing and consent, read
     for this request's client (:meth:`ports.SessionStore.state`). ``fresh_login``/``consented``
@@ -162,7 +175,8 @@ async def decide(
     ``prompt=login``/``prompt=consent``.
 
     Raises:
-        RedirectError: ``login_required``/``consent_required`` for ``prompt=none``.
+        RedirectError: ``login_required``/``interaction_required``/``consent_required`` for
+            ``prompt=none``.
         OAuthError: the same, for a dynamically registered client the signed-in user has not
             approved (:mod:`.error_redirect`: shown on the error page).
         ValueError: ``state`` was read for another client.
@@ -187,6 +201,19 @@ async def decide(
             raise await error_redirect.checked(error, request.client_id, svc, state=state)
         return NeedLogin()
     assert state is not None
+    try:
+        level = await second_factor.level_for(request, state.session.user_id, svc)
+    except UnmetAuthenticationRequirements as exc:
+        raise await error_redirect.checked(
+            _redirect(request, exc), request.client_id, svc, state=state
+        ) from None
+    if not acr.satisfies(state.session.acr, level):
+        if "none" in request.prompt:
+            error = _redirect(
+                request, InteractionRequired("A second factor is required (prompt=none)")
+            )
+            raise await error_redirect.checked(error, request.client_id, svc, state=state)
+        return NeedSecondFactor()
     if consented or is_first_party(request.client_id):
         return Approved()
     if "consent" in request.prompt or not set(request.scope) <= state.consented:
@@ -232,6 +259,7 @@ __all__ = [
     "Decision",
     "NeedConsent",
     "NeedLogin",
+    "NeedSecondFactor",
     "decide",
     "deny",
     "issue",

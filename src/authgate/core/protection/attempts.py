@@ -27,6 +27,8 @@ CLIENT = "client"
 REGISTRATION = "registration"
 INTERACTION = "interaction"
 USER_CODE = "user_code"
+#: Second-factor codes (TOTP, recovery codes, ...) of one user: the subject is the user id.
+FACTOR = "factor"
 #: The source of an attempt whose address the caller does not know (tests, tools).
 UNKNOWN_SOURCE = "unknown"
 #: The source of a trusted device's attempts (its id follows).

@@ -1,7 +1,9 @@
-"""The user's account screen (``a`` on the Users tab): the apps the user approved and the
-user's login sessions, as on the account page (docs/account.md). ``d`` revokes the selected
-grant (the app's tokens for the user at once) or ends the selected session (logout, with
-back-channel logout); ``D`` does it for all; Tab moves between the two tables."""
+"""The user's account screen (``a`` on the Users tab): the user's second factors, the apps
+the user approved and the user's login sessions, as on the account page (docs/account.md).
+``d`` removes the selected factor, revokes the selected grant (the app's tokens for the user
+at once) or ends the selected session (logout, with back-channel logout); ``D`` does it for
+all (for factors: the reset, every authenticator app, passkey and recovery code); Tab moves
+between the tables. No seed, code or key is shown."""
 
 from __future__ import annotations
 
@@ -74,6 +76,66 @@ class UserGrantsPane(_UserPane):
         )
 
 
+class UserFactorsPane(_UserPane):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "remove", "Remove"),
+        Binding("D", "reset", "Reset all"),
+    ]
+    COLUMNS = (
+        ("Kind", "kind"),
+        ("Name", "name"),
+        ("ID", "id"),
+        ("Added", "created_at"),
+        ("Last used", "last_used_at"),
+    )
+    KEY = "id"
+    TITLE = "Factor"
+    TIMES = frozenset({"created_at", "last_used_at"})
+
+    async def fetch(self, pattern: str | None) -> list[dict[str, Any]]:
+        found = await self.client.list_user_factors(self.user_ref)
+        rows: list[dict[str, Any]] = [
+            {"kind": "authenticator app" if f["confirmed"] else "authenticator app (pending)",
+             "name": f["label"], "id": f["factor_id"], "created_at": f["created_at"],
+             "last_used_at": f["last_used_at"]}
+            for f in found["factors"]
+        ]  # fmt: skip
+        rows += [
+            {"kind": "passkey", "name": p["name"], "id": p["credential_id"],
+             "created_at": p["created_at"], "last_used_at": p["last_used_at"]}
+            for p in found["passkeys"]
+        ]  # fmt: skip
+        if found["recovery_codes_left"]:
+            left = found["recovery_codes_left"]
+            codes = {"kind": "recovery codes", "name": f"{left} left", "id": "recovery-codes"}
+            rows.append(codes | {"created_at": None, "last_used_at": None})
+        return rows
+
+    def action_remove(self) -> None:
+        factor = self.selected()
+        if factor is None or factor["kind"] == "recovery codes":
+            return
+        item = factor["id"]
+        remove = (
+            (lambda: self.client.remove_user_passkey(self.user_ref, item))
+            if factor["kind"] == "passkey"
+            else (lambda: self.client.remove_user_factor(self.user_ref, item))
+        )
+        self._confirm(
+            f"Remove the {factor['kind']} {factor['name'] or item} of {self.user['username']}?",
+            remove,
+            "factor removed",
+        )
+
+    def action_reset(self) -> None:
+        self._confirm(
+            f"Reset every second factor of {self.user['username']} (authenticator apps, "
+            "passkeys, recovery codes)?",
+            lambda: self.client.reset_user_factors(self.user_ref),
+            "factors reset",
+        )
+
+
 class UserSessionsPane(_UserPane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "end", "End"),
@@ -122,6 +184,8 @@ class UserAccountScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
+        yield Label("Second factors", classes="section")
+        yield UserFactorsPane(self.client, self.user, id="pane-user-factors")
         yield Label("Apps approved", classes="section")
         yield UserGrantsPane(self.client, self.user, id="pane-user-grants")
         yield Label("Sessions", classes="section")
@@ -130,6 +194,7 @@ class UserAccountScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"Account of {self.user['username']}"
+        self.query_one(UserFactorsPane).load()
         self.query_one(UserGrantsPane).load()
         self.query_one(UserSessionsPane).load()
         self.query_one("#pane-user-grants DataTable", DataTable).focus()

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from authgate.core.account import service, signin
 from authgate.core.account.client import ACCOUNT_PATH, CALLBACK_PATH
 from authgate.core.account.signin import PendingSignIn
+from authgate.core.mfa import factors
 from authgate.core.selfservice.profile_paths import PROFILE_PAGE
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidRequest
@@ -50,6 +51,15 @@ class SessionRow:
     created: str
     last_used: str
     current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FactorSummary:
+    """The user's factors as the Security section lists them (names only)."""
+
+    passkeys: list[str]
+    authenticators: list[str]
+    recovery_codes_left: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +104,17 @@ async def account(request: Request) -> Response:
                 current,
             )
         )
+    enrolled = FactorSummary(
+        passkeys=[p.name for p in await svc.passkeys.for_user(user.user_id)],
+        authenticators=[f.label for f in await factors.authenticators(user.user_id, svc)],
+        recovery_codes_left=await svc.factors.recovery_codes_left(user.user_id),
+    )
     profile_link = PROFILE_PAGE if svc.config.current.selfServiceProfileChangesEnabled else None
     return account_page(
         "account.html",
         user,
         security=security,
+        factors=enrolled,
         apps=apps,
         sessions=sessions,
         profile_link=profile_link,

@@ -23,46 +23,48 @@ SESSIONS = f"{USER}/sessions"
 SESSION = f"{SESSIONS}/{{sid}}"
 
 
-def _user(request: Request) -> str:
+def target_user(request: Request) -> str:
     check_target(request)
     return str(request.path_params["user_id"])
 
 
 async def list_grants(request: Request) -> Response:
     await authenticate(request, s.USERS_READ)
-    found = await admin(request).accounts.grants(_user(request))
+    found = await admin(request).accounts.grants(target_user(request))
     return json_response([grant_json(g) for g in found])
 
 
 async def revoke_grant(request: Request) -> Response:
     actor = await authenticate(request, s.USERS_WRITE)
     client_id = request.path_params["client_id"]
-    result = await admin(request).accounts.revoke_grant(_user(request), client_id, actor)
+    result = await admin(request).accounts.revoke_grant(target_user(request), client_id, actor)
     body = GrantRevokedOut(client_id=client_id, tokens_revoked=result.tokens)
     return json_response(body.model_dump(mode="json"))
 
 
 async def revoke_grants(request: Request) -> Response:
     actor = await authenticate(request, s.USERS_WRITE)
-    revoked = await admin(request).accounts.revoke_grants(_user(request), actor)
+    revoked = await admin(request).accounts.revoke_grants(target_user(request), actor)
     return json_response(GrantsRevokedOut(revoked=revoked).model_dump(mode="json"))
 
 
 async def list_sessions(request: Request) -> Response:
     await authenticate(request, s.SESSIONS_READ)
-    found = await admin(request).accounts.sessions(_user(request))
+    found = await admin(request).accounts.sessions(target_user(request))
     return json_response([user_session_json(x) for x in found])
 
 
 async def end_session(request: Request) -> Response:
     actor = await authenticate(request, s.SESSIONS_DELETE)
-    await admin(request).accounts.end_session(_user(request), request.path_params["sid"], actor)
+    await admin(request).accounts.end_session(
+        target_user(request), request.path_params["sid"], actor
+    )
     return Response(status_code=204)
 
 
 async def end_sessions(request: Request) -> Response:
     actor = await authenticate(request, s.SESSIONS_DELETE)
-    ended = await admin(request).accounts.end_sessions(_user(request), actor)
+    ended = await admin(request).accounts.end_sessions(target_user(request), actor)
     return json_response(SessionsEndedOut(ended=ended).model_dump(mode="json"))
 
 

@@ -23,6 +23,7 @@ from authgate.errors import InvalidRequest
 from authgate.web.config_api.accounts import routes as account_routes
 from authgate.web.config_api.auth import authenticate
 from authgate.web.config_api.directory import routes as directory_routes
+from authgate.web.config_api.factors import routes as factor_routes
 from authgate.web.config_api.initial_tokens import routes as initial_token_routes
 from authgate.web.config_api.lockouts import routes as lockout_routes
 from authgate.web.config_api.operations import routes as ops_routes
@@ -112,5 +113,6 @@ def routes() -> list[Route]:
         *initial_token_routes(),
         *lockout_routes(),
         *account_routes(),
+        *factor_routes(),
         Route(paths.OPENAPI, openapi, methods=["GET"]),
     ]

@@ -11,7 +11,13 @@ from authgate.core import endpoints
 from authgate.core.account import service as account
 from authgate.core.authorize import error_redirect, interaction
 from authgate.core.authorize import request as core
-from authgate.core.authorize.request import Approved, NeedConsent, NeedDeviceApproval, NeedLogin
+from authgate.core.authorize.request import (
+    Approved,
+    NeedConsent,
+    NeedDeviceApproval,
+    NeedLogin,
+    NeedSecondFactor,
+)
 from authgate.core.ports import Services
 from authgate.core.types import LoginSession, SessionState
 from authgate.crypto.handles import handle_hash
@@ -48,6 +54,7 @@ async def current_session_state(
 
 _PAGES: dict[type, str] = {
     NeedLogin: endpoints.LOGIN_PAGE,
+    NeedSecondFactor: endpoints.FACTOR_PAGE,
     NeedConsent: endpoints.CONSENT_PAGE,
     NeedDeviceApproval: endpoints.DEVICE_PAGE,
 }
@@ -56,12 +63,13 @@ _PAGES: dict[type, str] = {
 def interaction_redirect(
     request: Request,
     interaction_id: str,
-    step: NeedLogin | NeedConsent | NeedDeviceApproval,
+    step: NeedLogin | NeedSecondFactor | NeedConsent | NeedDeviceApproval,
     browser_secret: str,
     svc: Services,
     status_code: int = 302,
 ) -> Response:
-    """Send the browser to the login, consent or device approval page of an interaction."""
+    """Send the browser to the login, second-factor, consent or device approval page of an
+    interaction."""
     path = _PAGES[type(step)]
     response = redirect(f"{path}?{urlencode({'ix': interaction_id})}", status_code=status_code)
     cookies.set_cookie(
