@@ -18,6 +18,7 @@ from authgate.runtime import Runtime
 from authgate.settings import Settings
 from tests.conftest import patch_config
 from tests.mail_server import MailServer, link_in, mail_server  # noqa: F401 (fixture)
+from tests.mfa_support import enrol_totp
 from tests.support import (
     ISSUER,
     PASSWORD,
@@ -446,3 +447,41 @@ async def test_profile_changes_need_the_csrf_token_and_a_recent_sign_in(
     assert "fresh=1" in stale.headers["location"]
     alice = await runtime.services.users.get_by_username(USERNAME)
     assert alice is not None and alice.name == "Alice Example"
+
+
+# --- with second factors ---------------------------------------------------------------------
+
+
+async def test_a_reset_password_still_needs_the_second_factor(
+    http: httpx.AsyncClient,
+    flow: Flow,
+    runtime: Runtime,
+    mail_server: MailServer,  # noqa: F811
+) -> None:
+    await patch_config(runtime, selfServicePasswordResetEnabled=True)
+    alice = await runtime.services.users.get_by_username(USERNAME)
+    assert alice is not None
+    await enrol_totp(runtime.services, alice)
+    client = await flow.register()
+    await http.post("/jans-auth/reset-password.htm", data={"identifier": USERNAME})
+    link = link_in(await mail_server.await_for("alice@example.com"))
+    assert (await _open(http, link, NEW_PASSWORD, NEW_PASSWORD)).status_code == 200
+    http.cookies.clear()
+    signed_in = await _login(http, client["client_id"], USERNAME, NEW_PASSWORD)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"].startswith("/jans-auth/factor.htm?ix=")
+
+
+async def test_sign_up_for_a_client_that_requires_a_second_factor(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    client = await flow.register()
+    await patch_config(
+        runtime, selfServiceSignUpEnabled=True, mfaRequiredClients=[client["client_id"]]
+    )
+    _, answer = await _sign_up(http, client["client_id"])
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/jans-auth/factor.htm?ix=")
+    bob = await runtime.services.users.get_by_username("bob")
+    assert bob is not None
+    assert await runtime.services.account.sessions(bob.user_id, runtime.services.clock.now()) == []
