@@ -87,9 +87,9 @@ class AppConfiguration(
     ResourceProperties,
     SecurityProperties,
     RequestObjectProperties,
-    PageProperties,
-    SelfServiceProperties,
     MfaProperties,
+    SelfServiceProperties,
+    PageProperties,
 ):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
@@ -100,11 +100,11 @@ class AppConfiguration(
     :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, resource
     indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`,
     request objects, the claims parameter and JWT introspection responses in
-    :class:`authgate.appconfig_requests.RequestObjectProperties`, self-service (sign-up,
-    email verification, password reset, profile changes) in
-    :class:`authgate.appconfig_selfservice.SelfServiceProperties`, second factors in
-    :class:`authgate.appconfig_mfa.MfaProperties`, the pages' languages and branding in
-    :class:`authgate.appconfig_pages.PageProperties`.
+    :class:`authgate.appconfig_requests.RequestObjectProperties`, second factors in
+    :class:`authgate.appconfig_mfa.MfaProperties`, self-service (sign-up, email
+    verification, password reset, profile changes) in
+    :class:`authgate.appconfig_selfservice.SelfServiceProperties`, the pages' languages and
+    branding in :class:`authgate.appconfig_pages.PageProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)

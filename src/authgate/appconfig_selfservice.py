@@ -27,8 +27,9 @@ class SelfServiceProperties(BaseModel):
     )
     selfServiceEmailVerificationRequired: bool = Field(
         False,
-        description="A user whose email address is not verified cannot sign in: after "
-        "sign-up the authorization continues only once the mailed link was followed.",
+        description="A user who signed up cannot sign in until the email address is "
+        "verified: after sign-up the authorization continues only once the mailed link was "
+        "followed. Accounts an administrator made are not affected.",
     )
     selfServicePasswordResetEnabled: bool = Field(
         False,

@@ -152,6 +152,11 @@ class Settings(BaseSettings):
         None,
         description="From address of self-service mail (default: no-reply@ the issuer's host).",
     )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the CA certificates that may sign the SMTP server's TLS "
+        "certificate (default: the system's).",
+    )
     smtp_timeout: float = Field(
         30.0, gt=0, le=300, description="Seconds to wait for the SMTP server at each step."
     )

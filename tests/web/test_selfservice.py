@@ -6,16 +6,19 @@ default."""
 from __future__ import annotations
 
 import re
+import uuid
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
 
 from authgate.core.security_events import EventKind
+from authgate.core.types import User
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from tests.conftest import patch_config
 from tests.mail_server import MailServer, link_in, mail_server  # noqa: F401 (fixture)
+from tests.mfa_support import enrol_totp
 from tests.support import (
     ISSUER,
     PASSWORD,
@@ -142,7 +145,12 @@ async def test_sign_up_through_prompt_create_continues_the_authorization(
     client = await flow.register()
     login = await _follow(http, await _authorize(http, client["client_id"]))
     assert 'id="signup-link"' in login.text
-    _, answer = await _sign_up(http, client["client_id"])
+    form_page, answer = await _sign_up(http, client["client_id"])
+    # "I already have an account" leads to the sign-in page, also under prompt=create
+    match = re.search(r'href="(/jans-auth/login\.htm\?[^"]+)" id="signin-link"', form_page.text)
+    assert match is not None
+    sign_in = await http.get(match.group(1).replace("&amp;", "&"))
+    assert sign_in.status_code == 200 and 'action="/jans-auth/login.htm"' in sign_in.text
     assert answer.status_code == 303, answer.text
     consent = await _follow(http, answer)
     assert 'action="/jans-auth/authorize.htm"' in consent.text  # signed in: consent is next
@@ -213,10 +221,19 @@ async def test_verification_required_before_sign_in(
     http.cookies.clear()
     refused = await _login(http, client["client_id"], "bob", NEW_PASSWORD)
     assert refused.status_code == 401 and "Confirm your email address first" in refused.text
+    # the refused sign-in mailed a fresh link; the first one still works too
+    await mail_server.await_for("bob@example.com", count=2)
     mail = await mail_server.await_for("bob@example.com")
     assert (await _open(http, link_in(mail))).status_code == 200
     signed_in = await _login(http, client["client_id"], "bob", NEW_PASSWORD)
     assert signed_in.status_code == 303
+    # accounts an administrator made are not held back by the setting
+    svc = runtime.services
+    await svc.users.add(
+        User(str(uuid.uuid4()), "carol", svc.passwords.hash(NEW_PASSWORD), email="c@example.com")
+    )
+    http.cookies.clear()
+    assert (await _login(http, client["client_id"], "carol", NEW_PASSWORD)).status_code == 303
 
 
 # --- links -----------------------------------------------------------------------------------
@@ -430,3 +447,41 @@ async def test_profile_changes_need_the_csrf_token_and_a_recent_sign_in(
     assert "fresh=1" in stale.headers["location"]
     alice = await runtime.services.users.get_by_username(USERNAME)
     assert alice is not None and alice.name == "Alice Example"
+
+
+# --- with second factors ---------------------------------------------------------------------
+
+
+async def test_a_reset_password_still_needs_the_second_factor(
+    http: httpx.AsyncClient,
+    flow: Flow,
+    runtime: Runtime,
+    mail_server: MailServer,  # noqa: F811
+) -> None:
+    await patch_config(runtime, selfServicePasswordResetEnabled=True)
+    alice = await runtime.services.users.get_by_username(USERNAME)
+    assert alice is not None
+    await enrol_totp(runtime.services, alice)
+    client = await flow.register()
+    await http.post("/jans-auth/reset-password.htm", data={"identifier": USERNAME})
+    link = link_in(await mail_server.await_for("alice@example.com"))
+    assert (await _open(http, link, NEW_PASSWORD, NEW_PASSWORD)).status_code == 200
+    http.cookies.clear()
+    signed_in = await _login(http, client["client_id"], USERNAME, NEW_PASSWORD)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"].startswith("/jans-auth/factor.htm?ix=")
+
+
+async def test_sign_up_for_a_client_that_requires_a_second_factor(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    client = await flow.register()
+    await patch_config(
+        runtime, selfServiceSignUpEnabled=True, mfaRequiredClients=[client["client_id"]]
+    )
+    _, answer = await _sign_up(http, client["client_id"])
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/jans-auth/factor.htm?ix=")
+    bob = await runtime.services.users.get_by_username("bob")
+    assert bob is not None
+    assert await runtime.services.account.sessions(bob.user_id, runtime.services.clock.now()) == []

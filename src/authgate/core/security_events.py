@@ -35,16 +35,6 @@ class EventKind(StrEnum):
     DEVICE_AUTHORIZATION_DENIED = "device_authorization_denied"
     USER_CODE_THROTTLED = "user_code_throttled"
     TOKEN_EXCHANGE_REFUSED = "token_exchange_refused"  # noqa: S105 (an event name)
-    SIGNED_UP = "signed_up"
-    VERIFICATION_SENT = "verification_sent"
-    EMAIL_VERIFIED = "email_verified"
-    RESET_REQUESTED = "password_reset_requested"
-    PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
-    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
-    EMAIL_CHANGED = "email_changed"
-    PROFILE_CHANGED = "profile_changed"
-    SELF_SERVICE_THROTTLED = "self_service_throttled"
-    SELF_SERVICE_LINK_REFUSED = "self_service_link_refused"
     FACTOR_SUCCEEDED = "factor_succeeded"
     FACTOR_FAILED = "factor_failed"
     FACTOR_THROTTLED = "factor_throttled"
@@ -55,6 +45,16 @@ class EventKind(StrEnum):
     PASSKEY_ADDED = "passkey_added"
     PASSKEY_REMOVED = "passkey_removed"
     PASSKEY_FAILED = "passkey_failed"
+    SIGNED_UP = "signed_up"
+    VERIFICATION_SENT = "verification_sent"
+    EMAIL_VERIFIED = "email_verified"
+    RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
+    EMAIL_CHANGED = "email_changed"
+    PROFILE_CHANGED = "profile_changed"
+    SELF_SERVICE_THROTTLED = "self_service_throttled"
+    SELF_SERVICE_LINK_REFUSED = "self_service_link_refused"
 
 
 def record(

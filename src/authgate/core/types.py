@@ -188,6 +188,8 @@ class User:
     family_name: str | None = None
     enabled: bool = True
     created_at: int = 0
+    #: Created through self-service sign-up (docs/self-service.md), not by an administrator.
+    self_registered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ class SmtpSettings:
     password: str | None
     sender: str
     timeout: float
+    ca_file: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpSettings | None:
@@ -48,6 +49,7 @@ class SmtpSettings:
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             sender=settings.smtp_from or f"no-reply@{host}",
             timeout=settings.smtp_timeout,
+            ca_file=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         )
 
     def __repr__(self) -> str:
@@ -81,6 +83,7 @@ class SmtpSender:
                 use_tls=smtp.security == "tls",
                 start_tls=smtp.security == "starttls",
                 timeout=smtp.timeout,
+                cert_bundle=smtp.ca_file,
             )
         except Exception as exc:
             logger.error("mail to an address at %s not sent: %s", domain, type(exc).__name__)

@@ -46,6 +46,7 @@ def _user(row: Row) -> User:
     values: dict[str, Any] = {name: row[name] for name in _USER_FIELDS}
     values["email_verified"] = bool(values["email_verified"])
     values["enabled"] = bool(values["enabled"])
+    values["self_registered"] = bool(values["self_registered"])
     return User(**values)
 
 

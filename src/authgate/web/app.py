@@ -80,9 +80,9 @@ def routes() -> list[Route]:
         for path in endpoints.DISCOVERY_PATHS
     ]
     table += account_routes()
+    table += account_factor_routes()
     table += profile_routes()
     table += selfservice.routes()
-    table += account_factor_routes()
     table += config_api_routes()
     table += health_routes()
     table += playground_routes()

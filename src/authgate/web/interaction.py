@@ -77,7 +77,11 @@ def _self_service(svc: Services, ix: Interaction) -> dict[str, Any]:
 async def login_page(request: Request) -> Response:
     svc = services(request)
     ix = await load(request, query(request), svc)
-    if CREATE in ix.request.prompt and svc.config.current.selfServiceSignUpEnabled:
+    if (
+        CREATE in ix.request.prompt
+        and svc.config.current.selfServiceSignUpEnabled
+        and query(request).get("signin") != "1"  # "I already have an account"
+    ):
         return redirect(f"{SIGN_UP_PATH}?ix={ix.interaction_id}")
     return page(
         "login.html",

@@ -15,8 +15,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from authgate.core.authorize import interaction as flow
+from authgate.core.authorize.request import NeedSecondFactor
 from authgate.core.ports import Services
-from authgate.core.selfservice import service
+from authgate.core.selfservice import messages, service
 from authgate.core.selfservice.policy import Refused
 from authgate.core.selfservice.service import (
     RESET_PATH,
@@ -29,18 +30,16 @@ from authgate.core.types import Interaction
 from authgate.web import cookies, i18n
 from authgate.web.context import form, query, services, user_agent
 from authgate.web.error_texts import error_page
-from authgate.web.i18n import N_
-from authgate.web.i18n import gettext as _
-from authgate.web.interaction import signed_in
+from authgate.web.i18n import gettext
+from authgate.web.interaction import next_step, signed_in
 from authgate.web.pages import page
 from authgate.web.source import source
 from authgate.web.user_messages import refusal
 
-NOT_FOUND = N_("This page is not available on this server.")
-
 
 def not_found() -> Response:
-    return error_page(404, "not_found", message=_(NOT_FOUND))
+    """The answer of a self-service page that is switched off."""
+    return error_page(404, "not_found", message=gettext(messages.PAGE_OFF))
 
 
 async def _load(request: Request, ix_id: str | None, svc: Services) -> Interaction:
@@ -92,9 +91,12 @@ async def signup_submit(request: Request) -> Response:
         )
     if service.must_verify(svc, user):
         return page("signup_verify.html", email=user.email)
-    ix, session, cookie_value = await flow.open_session(
-        ix, user, svc, user_agent=user_agent(request)
-    )
+    try:
+        ix, session, cookie_value = await flow.password_step_done(
+            ix, user, svc, user_agent=user_agent(request)
+        )
+    except flow.SecondFactorRequired as pending:
+        return next_step(request, pending.interaction, NeedSecondFactor(), svc)
     devices = cookies.read(request, cookies.DEVICE_COOKIE)
     return await signed_in(request, ix, session, cookie_value, svc, devices=devices)
 

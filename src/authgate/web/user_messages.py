@@ -39,7 +39,11 @@ EXTRACTED = (
         "This link is not valid any more: it was already used, it expired, or it was changed. "
         "Ask for a new one."
     ),
-    N_("Confirm your email address first: follow the link in the mail we sent you, then sign in."),
+    N_(
+        "Confirm your email address first: follow the link in the latest mail we sent you, "
+        "then sign in."
+    ),
+    N_("This page is not available on this server."),
     # second factors (errors.FactorFailed, core/mfa/factors.LastFactorRequired)
     N_("That code is not valid."),
     N_(

@@ -126,3 +126,12 @@ async def test_add_if_free_refuses_a_taken_username(ports: Ports) -> None:
     assert await ports.users.add_if_free(user("u-1", "alice")) is True
     assert await ports.users.add_if_free(user("u-2", "alice")) is False
     assert await ports.users.get("u-2") is None
+
+
+async def test_self_registered_reads_back(ports: Ports) -> None:
+    bob = dataclasses.replace(user("u-1", "bob"), self_registered=True)
+    await ports.users.add(bob)
+    assert await ports.users.get("u-1") == bob
+    await ports.users.add(user("u-2", "carol"))
+    carol = await ports.users.get("u-2")
+    assert carol is not None and carol.self_registered is False

@@ -23,5 +23,7 @@ LINK_INVALID = (
     "Ask for a new one."
 )
 NOT_VERIFIED = (
-    "Confirm your email address first: follow the link in the mail we sent you, then sign in."
+    "Confirm your email address first: follow the link in the latest mail we sent you, "
+    "then sign in."
 )
+PAGE_OFF = "This page is not available on this server."

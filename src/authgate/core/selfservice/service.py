@@ -66,8 +66,14 @@ def _links(svc: Services) -> EmailLinkStore:
 
 
 def must_verify(svc: Services, user: User) -> bool:
-    """Whether ``user`` may not sign in until the email address is verified."""
-    return svc.config.current.selfServiceEmailVerificationRequired and not user.email_verified
+    """Whether ``user`` may not sign in until the email address is verified: a user who
+    signed up, while ``selfServiceEmailVerificationRequired`` is on (accounts an
+    administrator made are never held back by it)."""
+    return (
+        svc.config.current.selfServiceEmailVerificationRequired
+        and user.self_registered
+        and not user.email_verified
+    )
 
 
 async def _hash(svc: Services, password: str) -> str:
@@ -140,6 +146,7 @@ async def sign_up(svc: Services, form: SignUpForm, *, source: str | None) -> Use
         email_verified=False,
         name=name or None,
         created_at=int(svc.clock.now()),
+        self_registered=True,
     )
     if not await svc.users.add_if_free(user):
         raise Refused(messages.USERNAME_TAKEN, "username")

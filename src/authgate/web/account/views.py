@@ -105,12 +105,12 @@ async def account(request: Request) -> Response:
                 current,
             )
         )
-    profile_link = PROFILE_PAGE if svc.config.current.selfServiceProfileChangesEnabled else None
     enrolled = FactorSummary(
         passkeys=[p.name for p in await svc.passkeys.for_user(user.user_id)],
         authenticators=[f.label for f in await factors.authenticators(user.user_id, svc)],
         recovery_codes_left=await svc.factors.recovery_codes_left(user.user_id),
     )
+    profile_link = PROFILE_PAGE if svc.config.current.selfServiceProfileChangesEnabled else None
     return account_page(
         "account.html",
         user,

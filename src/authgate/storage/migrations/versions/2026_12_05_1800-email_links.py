@@ -1,4 +1,4 @@
-"""email_links: mailed self-service links; users looked up by address
+"""email_links: mailed self-service links; users looked up by address, self_registered
 
 Revision ID: 0020
 Revises: 0018
@@ -40,10 +40,14 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index("ix_users_email_lower", "users", [sa.text("lower(email)")], unique=False)
+    # Plain ALTER TABLE (a new nullable column) on both databases: no batch rebuild of users.
+    op.add_column("users", sa.Column("self_registered", sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_users_email_lower", table_name="users")
+    op.drop_index("ix_users_email_lower", table_name="users")  # before the batch rebuild
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("self_registered")
     op.drop_index("ix_email_links_email_lower", table_name="email_links")
     with op.batch_alter_table("email_links", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_links_expires_at"))
