@@ -179,3 +179,14 @@ def test_accept_language_parsing() -> None:
     assert i18n.negotiate(["de-CH"], ["en", "de"]) == "de"
     assert i18n.negotiate(["EN_us"], ["en", "de"]) == "en"
     assert i18n.negotiate(["*", "xx"], ["en", "de"]) is None
+
+
+@SQLITE_ONLY
+async def test_logout_pages_take_ui_locales(http: httpx.AsyncClient) -> None:
+    """RP-Initiated Logout 1.0 §2: ``ui_locales`` at the logout endpoint."""
+    german = await http.get("/jans-auth/restv1/end_session?ui_locales=de")
+    assert german.status_code == 200 and "Sie sind abgemeldet" in german.text
+    english = await http.get(
+        "/jans-auth/restv1/end_session?ui_locales=en", headers={"Accept-Language": "de"}
+    )
+    assert '<html lang="en">' in english.text and "You are signed out" in english.text

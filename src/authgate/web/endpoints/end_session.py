@@ -12,9 +12,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.core.authorize.steps import ui_locales
 from authgate.core.logout import end_session as core
 from authgate.core.logout.end_session import LogoutRequest
-from authgate.web import cookies
+from authgate.web import cookies, i18n
 from authgate.web.context import form, query, secure_cookies, services
 from authgate.web.endpoints.authorize import current_session
 from authgate.web.logout_page import logged_out
@@ -42,6 +43,8 @@ def _finish(request: Request, logout: LogoutRequest, frontchannel: list[str]) ->
 async def end_session(request: Request) -> Response:
     svc = services(request)
     params = await form(request) if request.method == "POST" else query(request)
+    # the pages' language (RP-Initiated Logout 1.0 §2: ui_locales), a hint only
+    i18n.prefer(ui_locales(params.get("ui_locales")))
     logout = await core.validate(params, svc)
     session = await current_session(request, svc)
     cookie = cookies.read(request, cookies.SESSION_COOKIE)
