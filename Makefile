@@ -31,7 +31,7 @@ help:
 	@echo "make test   run the whole test suite; PYTEST_ARGS='-k flow' to select"
 	@echo "make fuzz   100,000 malformed requests per database (tests/fuzz); FUZZ_REQUESTS=..."
 	@echo "make lint   ruff check, ruff format --check, mypy --strict, import contracts"
-	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"
+	@echo "make docs   regenerate docs/configuration.md and the README's settings and specifications tables"
 	@echo "make bench  run the benchmark (~30 min; needs node/npm) and rewrite docs/benchmarks.md"
 	@echo "make clean  remove .venv and caches (keeps ./data)"
 
@@ -91,6 +91,7 @@ lint: $(TEST_STAMP)
 
 docs: $(RUN_STAMP)
 	$(BIN)/python scripts/gen_config_docs.py
+	$(BIN)/python scripts/gen_spec_summary.py
 
 # The benchmark (bench/README.md): authgate and node-oidc-provider under the same driver.
 # BENCH_ARGS='--quick' for a short smoke run that leaves the docs alone.
