@@ -29,7 +29,7 @@ from authgate.core.selfservice.service import (
 from authgate.core.types import Interaction
 from authgate.web import cookies
 from authgate.web.context import form, query, services, user_agent
-from authgate.web.interaction import next_step, signed_in
+from authgate.web.interaction import load, next_step, signed_in
 from authgate.web.pages import page
 from authgate.web.source import source
 
@@ -37,10 +37,6 @@ from authgate.web.source import source
 def not_found() -> Response:
     """The answer of a self-service page that is switched off."""
     return page("error.html", status_code=404, error="not_found", description=messages.PAGE_OFF)
-
-
-async def _load(request: Request, ix_id: str | None, svc: Services) -> Interaction:
-    return await flow.load(ix_id, cookies.read(request, cookies.BROWSER_COOKIE), svc)
 
 
 def _signup_page(ix: Interaction, *, status_code: int = 200, **context: Any) -> Response:
@@ -55,7 +51,7 @@ async def signup_page(request: Request) -> Response:
     svc = services(request)
     if not svc.config.current.selfServiceSignUpEnabled:
         return not_found()
-    ix = await _load(request, query(request).get("ix"), svc)
+    ix = await load(request, query(request), svc)
     return _signup_page(ix, email=ix.request.login_hint or "")
 
 
@@ -64,7 +60,7 @@ async def signup_submit(request: Request) -> Response:
     if not svc.config.current.selfServiceSignUpEnabled:
         return not_found()
     params = await form(request)
-    ix = await _load(request, params.get("ix"), svc)
+    ix = await load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     entered = SignUpForm(
         username=params.get("username", ""),
