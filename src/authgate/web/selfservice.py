@@ -177,10 +177,6 @@ async def set_password_submit(request: Request) -> Response:
     return page("password_reset_done.html")
 
 
-#: The paths whose POSTs count against the SelfService rate limit.
-FORM_PATHS = (SIGN_UP_PATH, VERIFY_PATH, RESET_PATH, SET_PASSWORD_PATH)
-
-
 def routes() -> list[Route]:
     return [
         Route(SIGN_UP_PATH, signup_page, methods=["GET"]),
