@@ -115,9 +115,12 @@ def test_every_specification_asked_about_is_there(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(ADVERTISED))
 def test_discovery_advertises_exactly_the_supported_rows(name: str) -> None:
     config = AppConfiguration()
-    # Token exchange is supported but off by default: the table says so in its notes.
+    # Token exchange and sign-up (prompt=create) are supported but off by default: the table
+    # says so in its notes.
     switched_on = [*config.grantTypesSupported, TOKEN_EXCHANGE]
-    config = config.model_copy(update={"grantTypesSupported": switched_on})
+    config = config.model_copy(
+        update={"grantTypesSupported": switched_on, "selfServiceSignUpEnabled": True}
+    )
     doc = discovery.document(ISSUER, config, list(STANDARD_SCOPES), ("RS256", "ES256", "PS256"))
     status, _notes = row(name)
     assert ADVERTISED[name](doc) == (status == "supported"), f"{name} is {status}"

@@ -20,6 +20,7 @@ from authgate.appconfig_registration import RegistrationPolicyProperties
 from authgate.appconfig_requests import RequestObjectProperties
 from authgate.appconfig_resources import TOKEN_EXCHANGE, ResourceProperties
 from authgate.appconfig_security import SecurityProperties
+from authgate.appconfig_selfservice import SelfServiceProperties
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
 
@@ -86,6 +87,7 @@ class AppConfiguration(
     SecurityProperties,
     RequestObjectProperties,
     MfaProperties,
+    SelfServiceProperties,
 ):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
@@ -97,7 +99,9 @@ class AppConfiguration(
     indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`,
     request objects, the claims parameter and JWT introspection responses in
     :class:`authgate.appconfig_requests.RequestObjectProperties`, second factors in
-    :class:`authgate.appconfig_mfa.MfaProperties`.
+    :class:`authgate.appconfig_mfa.MfaProperties`, self-service (sign-up, email
+    verification, password reset, profile changes) in
+    :class:`authgate.appconfig_selfservice.SelfServiceProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)

@@ -96,3 +96,12 @@ class RateLimitProperties(BaseModel):
         "authgate extension; the terminal UI and CLI make a few per action.",
     )
     rateLimitConfigApiPeriodInSeconds: Period = _period("ConfigApi")
+    rateLimitSelfServiceRequestCount: RequestCount = _count(
+        30,
+        "the self-service forms (POSTs of sign-up, email verification, password reset and "
+        "the account page's profile changes)",
+        "authgate extension; a person submits these a few times an hour.",
+    )
+    rateLimitSelfServicePeriodInSeconds: Period = Field(
+        600, description=_PERIOD.format(Name="SelfService")
+    )

@@ -193,6 +193,7 @@ def serve(
 ) -> None:
     """Run the server (migrates the database and bootstraps a fresh install first)."""
     from authgate.management import management
+    from authgate.startup.mail import check_stored_mail
     from authgate.web.descriptors import connection_cap, raise_file_limit
     from authgate.web.http_protocol import ConnectionLimits, GuardedHttpProtocol
 
@@ -216,6 +217,7 @@ def serve(
     )
     log_config = _configure_logging(settings.log_level, settings.log_format)
     check_issuer_source(settings)
+    asyncio.run(check_stored_mail(settings))
     sock = bind(settings)  # before "listening": a taken port fails here, in one line
     prepare_sync(settings, create=True)
     asyncio.run(_bootstrap(settings))

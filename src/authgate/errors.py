@@ -362,6 +362,15 @@ class LoginFailed(Exception):
         super().__init__(self.MESSAGE + hint)
 
 
+class EmailNotVerified(LoginFailed):
+    """The password was right, but the account's email address must be verified before it
+    may sign in (``selfServiceEmailVerificationRequired``); the message says what to do."""
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.retry_after = None
+
+
 class UserCodeRejected(Exception):
     """A user code typed on the device verification page is not a live one, or this source
     must wait before it may try another (RFC 8628 §5.1). The message never says whether a

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.changes import ChangeApplier
-from authgate.core.ports import Clock, PasswordHasher, Services
+from authgate.core.ports import Clock, Mailer, NoMailer, PasswordHasher, Services
 from authgate.core.rate_limiter import RateLimiter
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing
@@ -36,7 +36,9 @@ from authgate.outbound import (
 )
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
+from authgate.outbound.smtp import SmtpSender, SmtpSettings
 from authgate.settings import Settings
+from authgate.startup.mail import check_mail
 from authgate.storage.accounts import SqlAccountStore
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.assertions import SqlAssertionStore
@@ -45,6 +47,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
 from authgate.storage.devices import SqlDeviceAuthorizationStore
+from authgate.storage.email_links import SqlEmailLinkStore
 from authgate.storage.engine import Database, IntegrityViolation
 from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
@@ -61,6 +64,7 @@ from authgate.storage.security_events import SqlSecurityEventLog
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
 from authgate.upkeep import KeyUpkeep
+from authgate.web.mail import TemplateMailer
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +192,8 @@ class Runtime:
         #: Announces this process's changes to the others, and hears theirs once listening.
         self.changes = changes
         self.applier = ChangeApplier(services.clients, services.scopes, self.refresh)
+        #: Sends self-service mail (None without ``AUTHGATE_SMTP_HOST``).
+        self.smtp: SmtpSender | None = None
         self._poller: asyncio.Task[None] | None = None
         self._rate_sync: asyncio.Task[None] | None = None
         self.failures = failures
@@ -215,6 +221,14 @@ class Runtime:
         key_store = SqlKeyStore(db)
         revision, config = await _ensure_config(config_store, now)
         live = LiveConfig(revision, config)
+        check_mail(settings, config)
+        smtp = SmtpSettings.from_settings(settings)
+        smtp_sender = SmtpSender(smtp) if smtp is not None else None
+        mail: Mailer = (
+            TemplateMailer(smtp_sender.submit, smtp_sender.smtp.sender)
+            if smtp_sender is not None
+            else NoMailer()
+        )
         changes = change_feed(db, url, poll_interval=settings.change_poll_interval)
         clients = SqlClientStore(db, changes=changes)
         key_upkeep = KeyUpkeep(
@@ -277,6 +291,8 @@ class Runtime:
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
             request_objects=HttpRequestObjectFetcher(outbound),
+            links=SqlEmailLinkStore(db),
+            mail=mail,
         )
         runtime = cls(
             settings,
@@ -300,6 +316,7 @@ class Runtime:
             failures=failures,
             changes=changes,
         )
+        runtime.smtp = smtp_sender
         if poll:
             await runtime.listen()
             runtime._poller = asyncio.create_task(runtime._poll_forever())
@@ -380,6 +397,8 @@ class Runtime:
         except Exception:
             logger.exception("synchronising rate limit counters at shutdown failed")
         await self.backchannel.close()
+        if self.smtp is not None:
+            await self.smtp.close()
         await self.outbound.aclose()
         await self.services.events.flush()
         await self.db.close()

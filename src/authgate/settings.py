@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from authgate.issuer import check_issuer, url_host
@@ -127,6 +127,38 @@ class Settings(BaseSettings):
         "although they are not public. Empty (the default): only public addresses; loopback, "
         "private, link-local, multicast and reserved ones are refused, after DNS resolution, "
         "before connecting.",
+    )
+    smtp_host: str | None = Field(
+        None,
+        description="SMTP server self-service mail (verification and password reset links) "
+        "is sent through. Required when a self-service flow that sends mail is on.",
+    )
+    smtp_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="SMTP port (default: 587 with STARTTLS, 465 with implicit TLS, 25 without).",
+    )
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description="`starttls` (upgrade the connection, required), `tls` (implicit TLS) or "
+        "`none` (plain SMTP: only to a relay on the same host or network).",
+    )
+    smtp_username: str | None = Field(None, description="SMTP login, if the server wants one.")
+    smtp_password: SecretStr | None = Field(
+        None, description="SMTP password (never printed or logged)."
+    )
+    smtp_from: str | None = Field(
+        None,
+        description="From address of self-service mail (default: no-reply@ the issuer's host).",
+    )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the CA certificates that may sign the SMTP server's TLS "
+        "certificate (default: the system's).",
+    )
+    smtp_timeout: float = Field(
+        30.0, gt=0, le=300, description="Seconds to wait for the SMTP server at each step."
     )
     log_level: str = Field("info", description="Log level for the authgate loggers.")
     log_format: Literal["text", "json"] = Field(

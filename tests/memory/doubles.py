@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
-from authgate.core.types import LogoutNotice, SecurityEvent
+from authgate.core.types import LogoutNotice, Mail, SecurityEvent
 from authgate.errors import InvalidClientMetadata, OutboundError
 
 
@@ -114,6 +114,17 @@ class RecordingLogoutNotifier:
 
     async def submit(self, notices: Sequence[LogoutNotice]) -> None:
         self.notices.extend(notices)
+
+
+class Outbox:
+    """A ``Mailer`` that keeps the mails for the core's tests (the HTTP and browser tests
+    send through a real SMTP server: tests/mail_server.py)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Mail] = []
+
+    def send(self, mail: Mail) -> None:
+        self.sent.append(mail)
 
 
 class RecordingSecurityEvents:

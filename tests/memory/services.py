@@ -18,6 +18,7 @@ from authgate.core.ports import (
     ConfigSource,
     ConsentStore,
     DeviceAuthorizationStore,
+    EmailLinkStore,
     FactorStore,
     FailureStore,
     GrantStore,
@@ -26,6 +27,7 @@ from authgate.core.ports import (
     JwksSource,
     KeyRing,
     LogoutNotifier,
+    Mailer,
     ParStore,
     PasskeyStore,
     PasswordHasher,
@@ -43,6 +45,7 @@ from authgate.crypto import keys
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.runtime import STANDARD_SCOPES
 from tests.memory.doubles import (
+    Outbox,
     RecordingLogoutNotifier,
     RecordingSecurityEvents,
     StaticConfig,
@@ -56,6 +59,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryDeviceAuthorizationStore,
+    MemoryEmailLinkStore,
     MemoryFactorStore,
     MemoryFailureStore,
     MemoryGrantStore,
@@ -107,6 +111,8 @@ class ServiceOverrides(TypedDict, total=False):
     passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher
     request_objects: RequestObjectFetcher
+    links: EmailLinkStore | None
+    mail: Mailer
 
 
 @functools.cache
@@ -183,6 +189,8 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "passkeys": MemoryPasskeyStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
         "request_objects": StaticRequestObjects(),
+        "links": MemoryEmailLinkStore(tables),
+        "mail": Outbox(),
     }
     if "keys" not in overrides:
         values["keys"] = shared_key_ring()

@@ -245,3 +245,26 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     for result in (debug, by_level):
         assert "Traceback (most recent call last):" in result.stderr
         assert result.stderr.endswith(plain.stderr)
+
+
+def test_self_service_mail_without_an_smtp_host(tmp_path: Path) -> None:
+    """A self-service flow that sends mail is on, and AUTHGATE_SMTP_HOST is not set."""
+    data = tmp_path / "data"
+    env = {"AUTHGATE_DATA_DIR": str(data), "AUTHGATE_ADMIN_PASSWORD": "admin-password-1"}
+    assert serve(tmp_path, "migrate", env=env).returncode == 0
+    configured = serve(
+        tmp_path, "config", "set", "selfServicePasswordResetEnabled", "true", env=env
+    )
+    assert configured.returncode == 0, configured.stderr
+    lines = failure(serve(tmp_path, "serve", "--port", str(free_port()), env=env), 1)
+    assert lines == [
+        "Error: self-service mail is needed (selfServicePasswordResetEnabled) but "
+        "AUTHGATE_SMTP_HOST is not set",
+        "Set AUTHGATE_SMTP_HOST (and AUTHGATE_SMTP_PORT, AUTHGATE_SMTP_SECURITY, "
+        "AUTHGATE_SMTP_FROM as needed), or switch those settings off, then start again.",
+    ]
+    env["AUTHGATE_SMTP_HOST"] = "127.0.0.1"
+    env["AUTHGATE_SMTP_PASSWORD"] = "smtp-secret-value"
+    shown = serve(tmp_path, "config", "get", "selfServicePasswordResetEnabled", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "smtp-secret-value" not in shown.stderr + shown.stdout

@@ -98,7 +98,8 @@ def document(
         ],
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"]
+        + (["create"] if config.selfServiceSignUpEnabled else []),
         "acr_values_supported": acr.supported(),
         "claims_parameter_supported": config.claimsParameterSupported,
         "request_parameter_supported": config.requestParameterSupported,

@@ -7,6 +7,7 @@ transaction, so the core never sees a half-written grant.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
@@ -19,12 +20,14 @@ from authgate.core.types import (
     AuthorizationCode,
     Client,
     DeviceAuthorization,
+    EmailLink,
     FailureCount,
     FailureKey,
     InitialAccessToken,
     Interaction,
     LoginSession,
     LogoutNotice,
+    Mail,
     PushedRequest,
     Scope,
     SecondFactor,
@@ -34,6 +37,8 @@ from authgate.core.types import (
     User,
 )
 from authgate.errors import InvalidClientMetadata, OutboundError
+
+logger = logging.getLogger("authgate.mail")
 
 
 class Clock(Protocol):
@@ -84,6 +89,58 @@ class UserStore(Protocol):
     async def get_by_username(self, username: str) -> User | None: ...
     async def set_password(self, user_id: str, password_hash: str) -> bool: ...
     async def list(self, limit: int = 100, offset: int = 0) -> list[User]: ...
+    async def add_if_free(self, user: User) -> bool:
+        """Add ``user`` unless its user_id or username is taken (then False, nothing written)."""
+        ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """A user with this address (compared without case), verified ones first, then the
+        oldest; None if there is none."""
+        ...
+
+    async def set_name(self, user_id: str, name: str) -> bool:
+        """Change the user's ``name``; False for an unknown user."""
+        ...
+
+
+class EmailLinkStore(Protocol):
+    """Mailed self-service links (:class:`EmailLink`), each usable once (docs/self-service.md)."""
+
+    async def add(self, link: EmailLink) -> None: ...
+    async def get(self, link_hash: str) -> EmailLink | None: ...
+    async def sent_since(self, email: str, since: float) -> int:
+        """How many links were made for ``email`` (without case) since ``since``."""
+        ...
+
+    async def verify_email(self, link_hash: str, now: float) -> EmailLink | None:
+        """Use a live ``verify`` link and make its address the user's verified email, in one
+        transaction; None (nothing changed) if it is unknown, used, expired or another
+        caller used it first."""
+        ...
+
+    async def reset_password(
+        self, link_hash: str, password_hash: str, now: float
+    ) -> EmailLink | None:
+        """Use a live ``reset`` link: set the user's password, revoke every live token of
+        the user and use up the user's other reset links, in one transaction; None as for
+        :meth:`verify_email`."""
+        ...
+
+
+class Mailer(Protocol):
+    """Sends self-service mail in the background (SMTP in a server)."""
+
+    def send(self, mail: Mail) -> None:
+        """Queue ``mail``; returns at once and never raises (failures are logged)."""
+        ...
+
+
+class NoMailer:
+    """The mailer of a server without SMTP settings: nothing is sent (logged once each)."""
+
+    def send(self, mail: Mail) -> None:
+        logger.warning("no SMTP server configured (AUTHGATE_SMTP_HOST): a %s mail was not sent",
+                       mail.kind)  # fmt: skip
 
 
 class ScopeStore(Protocol):
@@ -646,3 +703,5 @@ class Services:
     passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)
     request_objects: RequestObjectFetcher = field(default_factory=NoRequestObjectFetcher)
+    links: EmailLinkStore | None = None
+    mail: Mailer = field(default_factory=NoMailer)

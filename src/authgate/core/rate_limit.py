@@ -32,6 +32,7 @@ class Family(StrEnum):
     CONFIG_API = "config_api"
     DEVICE_AUTHORIZATION = "device_authorization"
     DEVICE_VERIFICATION = "device_verification"
+    SELF_SERVICE = "self_service"
 
 
 #: Each family's property name stem: ``rateLimit<Stem>RequestCount``/``...PeriodInSeconds``.
@@ -45,6 +46,7 @@ _STEMS = {
     Family.CONFIG_API: "ConfigApi",
     Family.DEVICE_AUTHORIZATION: "DeviceAuthorization",
     Family.DEVICE_VERIFICATION: "DeviceVerification",
+    Family.SELF_SERVICE: "SelfService",
 }
 
 #: What a refused request is told it made too many of.
@@ -58,6 +60,7 @@ DESCRIPTIONS = {
     Family.CONFIG_API: "Config API requests",
     Family.DEVICE_AUTHORIZATION: "device authorization requests",
     Family.DEVICE_VERIFICATION: "device verification page requests",
+    Family.SELF_SERVICE: "self-service form submissions",
 }
 
 

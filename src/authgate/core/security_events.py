@@ -45,6 +45,16 @@ class EventKind(StrEnum):
     PASSKEY_ADDED = "passkey_added"
     PASSKEY_REMOVED = "passkey_removed"
     PASSKEY_FAILED = "passkey_failed"
+    SIGNED_UP = "signed_up"
+    VERIFICATION_SENT = "verification_sent"
+    EMAIL_VERIFIED = "email_verified"
+    RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (an event name)
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name)
+    EMAIL_CHANGED = "email_changed"
+    PROFILE_CHANGED = "profile_changed"
+    SELF_SERVICE_THROTTLED = "self_service_throttled"
+    SELF_SERVICE_LINK_REFUSED = "self_service_link_refused"
 
 
 def record(

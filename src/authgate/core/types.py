@@ -188,6 +188,39 @@ class User:
     family_name: str | None = None
     enabled: bool = True
     created_at: int = 0
+    #: Created through self-service sign-up (docs/self-service.md), not by an administrator.
+    self_registered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EmailLink:
+    """A mailed self-service link (docs/self-service.md): only the hash of its token is
+    stored; it works once (``used_at``) and until ``expires_at``.
+
+    ``purpose`` is ``verify`` (the address ``email`` becomes the user's verified address:
+    after sign-up or an email change) or ``reset`` (a password reset).
+    """
+
+    link_hash: str
+    purpose: str
+    user_id: str
+    email: str
+    created_at: float
+    expires_at: float
+    used_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """A self-service mail to send: ``kind`` names its template (``verify_email``,
+    ``reset_password``, ``email_changed``); ``link`` is the one-time link, if any; ``detail``
+    the new address of an ``email_changed`` notice."""
+
+    kind: str
+    to: str
+    name: str
+    link: str = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from authgate.storage.models import (
     ClientRow,
     DeviceAuthorizationRow,
     DPoPJtiRow,
+    EmailLinkRow,
     InitialAccessTokenRow,
     InteractionRow,
     ParRequestRow,
@@ -118,6 +119,8 @@ PURGES = (
     Purge("device_authorizations", _purge(DeviceAuthorizationRow, "device_code_hash")),
     Purge("dpop_jtis", _purge(DPoPJtiRow, "jti_hash")),
     Purge("initial_access_tokens", _purge(InitialAccessTokenRow, "token_id")),
+    # kept a day past expiry: the per-address mail limit counts them (docs/self-service.md)
+    Purge("email_links", _purge(EmailLinkRow, "link_hash"), 86400.0),
     Purge("security_events", PURGE_EVENTS, EVENT_RETENTION),
     Purge("rate_counters", PURGE_RATE_COUNTERS, batched=False),
     Purge("auth_failures", PURGE_FAILURES, batched=False),

@@ -93,6 +93,11 @@ class UserRow(Base):
     family_name: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    #: Signed up through self-service (NULL, as for rows older than 0020: false).
+    self_registered: Mapped[bool | None] = mapped_column(Boolean)
+
+    #: A password reset looks the user up by address, without case (docs/self-service.md).
+    __table_args__ = (Index("ix_users_email_lower", func.lower(email)),)
 
 
 class ScopeRow(Base):
@@ -492,3 +497,21 @@ class PasskeyRow(Base):
     backup_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
     backup_state: Mapped[bool] = mapped_column(Boolean, default=False)
     aaguid: Mapped[str] = mapped_column(String(36), default="")
+
+
+class EmailLinkRow(Base):
+    """Mailed self-service links (docs/self-service.md), under the hash of their token; a
+    link is used once (``used_at``, set by a guarded update) and only until ``expires_at``.
+    ``email`` is where it was sent, counted per address against mail floods."""
+
+    __tablename__ = "email_links"
+
+    link_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    used_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_email_links_email_lower", func.lower(email), "created_at"),)

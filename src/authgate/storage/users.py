@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import bindparam, func, insert, select, update
 
 from authgate.core.types import Scope, User
-from authgate.storage.engine import Database, Row, Step
+from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import ScopeRow, UserRow, table_of
 
 _users = table_of(UserRow)
@@ -25,6 +25,15 @@ SET_PASSWORD = (
     .where(_users.c.user_id == bindparam("user_id"))
     .values(password_hash=bindparam("password_hash"))
 )
+GET_USER_BY_EMAIL = (
+    select(_users)
+    .where(func.lower(_users.c.email) == func.lower(bindparam("email")))
+    .order_by(_users.c.email_verified.desc(), _users.c.created_at, _users.c.user_id)
+    .limit(1)
+)
+SET_NAME = (
+    update(_users).where(_users.c.user_id == bindparam("user_id")).values(name=bindparam("name"))
+)
 LIST_USERS = (
     select(_users).order_by(_users.c.username).limit(bindparam("limit")).offset(bindparam("offset"))
 )
@@ -37,6 +46,7 @@ def _user(row: Row) -> User:
     values: dict[str, Any] = {name: row[name] for name in _USER_FIELDS}
     values["email_verified"] = bool(values["email_verified"])
     values["enabled"] = bool(values["enabled"])
+    values["self_registered"] = bool(values["self_registered"])
     return User(**values)
 
 
@@ -46,6 +56,13 @@ class SqlUserStore:
 
     async def add(self, user: User) -> None:
         await self._db.transact([Step(INSERT_USER, dataclasses.asdict(user))])
+
+    async def add_if_free(self, user: User) -> bool:
+        try:
+            await self.add(user)
+        except IntegrityViolation:
+            return False
+        return True
 
     async def get(self, user_id: str) -> User | None:
         row = await self._db.fetch_one(GET_USER, {"user_id": user_id})
@@ -58,6 +75,14 @@ class SqlUserStore:
     async def set_password(self, user_id: str, password_hash: str) -> bool:
         params = {"user_id": user_id, "password_hash": password_hash}
         return (await self._db.transact([Step(SET_PASSWORD, params, expect=1)])).applied
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = await self._db.fetch_one(GET_USER_BY_EMAIL, {"email": email})
+        return _user(row) if row else None
+
+    async def set_name(self, user_id: str, name: str) -> bool:
+        params = {"user_id": user_id, "name": name}
+        return (await self._db.transact([Step(SET_NAME, params, expect=1)])).applied
 
     async def list(self, limit: int = 100, offset: int = 0) -> list[User]:
         rows = await self._db.fetch_all(LIST_USERS, {"limit": limit, "offset": offset})

@@ -14,8 +14,9 @@ from starlette.routing import Route
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.web import device_page, interaction, second_factor
+from authgate.web import device_page, interaction, second_factor, selfservice
 from authgate.web.account.factors import routes as account_factor_routes
+from authgate.web.account.profile import routes as profile_routes
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
@@ -79,6 +80,8 @@ def routes() -> list[Route]:
     ]
     table += account_routes()
     table += account_factor_routes()
+    table += profile_routes()
+    table += selfservice.routes()
     table += config_api_routes()
     table += health_routes()
     table += playground_routes()

@@ -7,6 +7,8 @@ never re-posts the credentials to the client (RFC 9700 §4.12).
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,9 +20,11 @@ from authgate.core.authorize.request import (
     NeedLogin,
     NeedSecondFactor,
 )
+from authgate.core.authorize.steps import CREATE
 from authgate.core.ports import Services
 from authgate.core.protection import device
-from authgate.core.types import Interaction
+from authgate.core.selfservice.service import RESET_PATH, SIGN_UP_PATH
+from authgate.core.types import Interaction, LoginSession
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InteractionError, LoginFailed
 from authgate.web import cookies
@@ -29,6 +33,7 @@ from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
 from authgate.web.passkeys.script import SCRIPT_PAGE
+from authgate.web.responses import redirect
 from authgate.web.source import source
 
 
@@ -55,9 +60,26 @@ def next_step(
     return interaction_redirect(request, ix.interaction_id, step, secret, svc, status_code=303)
 
 
+def _self_service(svc: Services, ix: Interaction) -> dict[str, Any]:
+    """The sign-in page's self-service links that are switched on."""
+    config = svc.config.current
+    links: dict[str, Any] = {}
+    if config.selfServiceSignUpEnabled:
+        links["signup_link"] = f"{SIGN_UP_PATH}?ix={ix.interaction_id}"
+    if config.selfServicePasswordResetEnabled:
+        links["reset_link"] = RESET_PATH
+    return links
+
+
 async def login_page(request: Request) -> Response:
     svc = services(request)
     ix = await load(request, query(request), svc)
+    if (
+        CREATE in ix.request.prompt
+        and svc.config.current.selfServiceSignUpEnabled
+        and query(request).get("signin") != "1"  # "I already have an account"
+    ):
+        return redirect(f"{SIGN_UP_PATH}?ix={ix.interaction_id}")
     return page(
         "login.html",
         headers=SCRIPT_PAGE,
@@ -66,6 +88,7 @@ async def login_page(request: Request) -> Response:
         client_name=await client_name(ix, svc),
         username=ix.request.login_hint or "",
         error=None,
+        **_self_service(svc, ix),
     )
 
 
@@ -99,7 +122,22 @@ async def login_submit(request: Request) -> Response:
             client_name=await client_name(ix, svc),
             username=username,
             error=str(exc),
+            **_self_service(svc, ix),
         )
+    return await signed_in(request, ix, session, cookie_value, svc, devices=devices)
+
+
+async def signed_in(
+    request: Request,
+    ix: Interaction,
+    session: LoginSession,
+    cookie_value: str,
+    svc: Services,
+    *,
+    devices: str | None,
+) -> Response:
+    """After a sign-in in ``ix`` (the login form, or a sign-up): end the browser's previous
+    session, set the session and device cookies, and go on with the request."""
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))

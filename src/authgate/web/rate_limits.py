@@ -24,6 +24,8 @@ from authgate.admin import paths as config_api
 from authgate.core import endpoints
 from authgate.core.rate_limit import Family
 from authgate.core.rate_limiter import RateLimiter
+from authgate.core.selfservice import service as selfservice
+from authgate.core.selfservice.profile_paths import PROFILE_PATHS
 from authgate.errors import TooManyRequests
 from authgate.web.errors import error_body
 from authgate.web.pages import page
@@ -44,8 +46,22 @@ FAMILIES = {
 }
 
 
+#: Self-service forms: their POSTs count against ``SELF_SERVICE`` (their GETs are free).
+SELF_SERVICE_PATHS = frozenset(
+    {
+        selfservice.SIGN_UP_PATH,
+        selfservice.VERIFY_PATH,
+        selfservice.RESET_PATH,
+        selfservice.SET_PASSWORD_PATH,
+        *PROFILE_PATHS,
+    }
+)
+
+
 def family_of(path: str, method: str) -> Family | None:
     """The limit a ``method`` request to ``path`` counts against, if any."""
+    if path in SELF_SERVICE_PATHS:
+        return Family.SELF_SERVICE if method == "POST" else None
     family = FAMILIES.get(path)
     if family is None:
         return Family.CONFIG_API if path.startswith(config_api.ROOT) else None
@@ -78,7 +94,7 @@ class RateLimitMiddleware:
         metrics.rate_limited(family)
         exc = TooManyRequests(refusal.description, retry_after=refusal.retry_after)
         response: Response
-        if family is Family.DEVICE_VERIFICATION:
+        if family in (Family.DEVICE_VERIFICATION, Family.SELF_SERVICE):
             response = page(
                 "error.html",
                 status_code=exc.status_code,

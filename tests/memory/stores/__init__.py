@@ -4,6 +4,7 @@
 from tests.memory.stores.accounts import MemoryAccountStore
 from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.devices import MemoryDeviceAuthorizationStore
+from tests.memory.stores.email_links import MemoryEmailLinkStore
 from tests.memory.stores.factors import MemoryFactorStore
 from tests.memory.stores.failures import MemoryFailureStore
 from tests.memory.stores.grants import MemoryGrantStore
@@ -25,6 +26,7 @@ __all__ = [
     "MemoryClientStore",
     "MemoryConsentStore",
     "MemoryDeviceAuthorizationStore",
+    "MemoryEmailLinkStore",
     "MemoryFactorStore",
     "MemoryFailureStore",
     "MemoryGrantStore",

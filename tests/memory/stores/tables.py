@@ -21,6 +21,7 @@ from authgate.core.types import (
     AuthorizationCode,
     Client,
     DeviceAuthorization,
+    EmailLink,
     FailureKey,
     InitialAccessToken,
     Interaction,
@@ -108,6 +109,8 @@ class Tables:
     failures: dict[FailureKey, Failures] = field(default_factory=dict)
     #: device_code_hash -> device authorization request
     devices: dict[str, DeviceAuthorization] = field(default_factory=dict)
+    #: link_hash -> mailed self-service link
+    email_links: dict[str, EmailLink] = field(default_factory=dict)
     #: factor_id -> second factor
     factors: dict[str, SecondFactor] = field(default_factory=dict)
     #: (user_id, code_hash) -> [created_at, used_at]

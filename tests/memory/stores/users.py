@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from authgate.core.types import Scope, User
+from authgate.storage.engine import IntegrityViolation
 from tests.memory.stores.tables import Tables, require_new
 
 
@@ -20,6 +21,13 @@ class MemoryUserStore:
         require_new({u.username for u in self._t.users.values()}, [user.username], "users")
         self._t.users[user.user_id] = user
 
+    async def add_if_free(self, user: User) -> bool:
+        try:
+            await self.add(user)
+        except IntegrityViolation:
+            return False
+        return True
+
     async def get(self, user_id: str) -> User | None:
         return self._t.users.get(user_id)
 
@@ -32,6 +40,20 @@ class MemoryUserStore:
         if user is None:
             return False
         self._t.users[user_id] = dataclasses.replace(user, password_hash=password_hash)
+        return True
+
+    async def get_by_email(self, email: str) -> User | None:
+        """Verified first, then the oldest, like ``SqlUserStore.get_by_email``."""
+        wanted = email.lower()
+        found = [u for u in self._t.users.values() if (u.email or "").lower() == wanted]
+        found.sort(key=lambda u: (not u.email_verified, u.created_at, u.user_id))
+        return found[0] if found else None
+
+    async def set_name(self, user_id: str, name: str) -> bool:
+        user = self._t.users.get(user_id)
+        if user is None:
+            return False
+        self._t.users[user_id] = dataclasses.replace(user, name=name)
         return True
 
     async def list(self, limit: int = 100, offset: int = 0) -> list[User]:

@@ -26,6 +26,7 @@ from authgate.core.ports import (
     ClientStore,
     ConsentStore,
     DeviceAuthorizationStore,
+    EmailLinkStore,
     FactorStore,
     FailureStore,
     GrantStore,
@@ -44,6 +45,7 @@ from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
 from authgate.storage.devices import SqlDeviceAuthorizationStore
+from authgate.storage.email_links import SqlEmailLinkStore
 from authgate.storage.engine import Database
 from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SqlFailureStore
@@ -62,6 +64,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryDeviceAuthorizationStore,
+    MemoryEmailLinkStore,
     MemoryFactorStore,
     MemoryFailureStore,
     MemoryGrantStore,
@@ -100,6 +103,7 @@ class Ports:
     failures: FailureStore
     account: AccountStore
     devices: DeviceAuthorizationStore
+    links: EmailLinkStore
     factors: FactorStore
     passkeys: PasskeyStore
     #: New store objects over the same storage: what another server instance would see.
@@ -124,6 +128,7 @@ def memory_ports(tables: Tables) -> Ports:
         failures=MemoryFailureStore(tables),
         account=MemoryAccountStore(tables),
         devices=MemoryDeviceAuthorizationStore(tables),
+        links=MemoryEmailLinkStore(tables),
         factors=MemoryFactorStore(tables),
         passkeys=MemoryPasskeyStore(tables),
         peer=lambda: memory_ports(tables),
@@ -148,6 +153,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         failures=SqlFailureStore(db, screen=False),
         account=SqlAccountStore(db),
         devices=SqlDeviceAuthorizationStore(db),
+        links=SqlEmailLinkStore(db),
         factors=SqlFactorStore(db),
         passkeys=SqlPasskeyStore(db),
         peer=lambda: sql_ports(backend, db),

@@ -25,10 +25,13 @@ from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Services
 from authgate.core.protection import login as password_login
 from authgate.core.protection.attempts import UNKNOWN_SOURCE
-from authgate.core.types import AuthorizationRequest, Interaction, LoginSession
+from authgate.core.selfservice import messages
+from authgate.core.selfservice.service import must_verify, resend_verification
+from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, User
 from authgate.crypto.handles import handle_hash, hash_matches, new_handle
 from authgate.errors import (
     CsrfError,
+    EmailNotVerified,
     InteractionError,
     InteractionExhausted,
     LoginFailed,
@@ -137,12 +140,37 @@ async def login(
     except InteractionExhausted:
         await svc.interactions.delete(interaction.interaction_id)
         raise
+    if must_verify(svc, user):
+        # a fresh link (within the per-address limit), in case the first was lost or expired
+        await resend_verification(svc, user, source=source)
+        raise EmailNotVerified(messages.NOT_VERIFIED)
+    return await password_step_done(interaction, user, svc, user_agent=user_agent)
+
+
+async def password_step_done(
+    interaction: Interaction, user: User, svc: Services, *, user_agent: str = ""
+) -> tuple[Interaction, LoginSession, str]:
+    """The user has proved the password (the login form, or a sign-up): open the session,
+    unless a second factor must come first.
+
+    Raises:
+        SecondFactorRequired: as for :func:`login`.
+    """
     if await second_factor.needs_second_factor(user.user_id, interaction.request, svc):
         waiting = dataclasses.replace(
             interaction, user_id=user.user_id, session_hash=None, login_done=True
         )
         await svc.interactions.replace(waiting)
         raise SecondFactorRequired(waiting)
+    return await open_session(interaction, user, svc, user_agent=user_agent)
+
+
+async def open_session(
+    interaction: Interaction, user: User, svc: Services, *, user_agent: str = ""
+) -> tuple[Interaction, LoginSession, str]:
+    """Sign ``user`` in within the interaction: a new login session (password ``acr``/``amr``)
+    recorded on the interaction. Returns the updated interaction, the session and the
+    session cookie value."""
     now = int(svc.clock.now())
     cookie_value = new_handle()
     session = LoginSession(

@@ -188,7 +188,11 @@ async def decide(
         not state.user_enabled
         or (
             not fresh_login
-            and ("login" in request.prompt or _too_old(state.session, request.max_age, now))
+            and (
+                "login" in request.prompt
+                or "create" in request.prompt
+                or _too_old(state.session, request.max_age, now)
+            )
         )
     )
     if login_needed:

@@ -23,6 +23,15 @@ from authgate.errors import InvalidRequest
 
 #: ``prompt`` values this server implements (OIDC Core §3.1.2.1).
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
+#: ``prompt=create`` (OpenID Connect Prompt Create 1.0), when sign-up is on.
+CREATE = "create"
+
+
+def prompts(config: AppConfiguration) -> frozenset[str]:
+    """The ``prompt`` values accepted (and advertised) under ``config``: ``create`` only when
+    self-service sign-up is on; otherwise it is an unsupported value (Prompt Create 1.0 §4:
+    ``invalid_request``)."""
+    return PROMPTS | {CREATE} if config.selfServiceSignUpEnabled else PROMPTS
 
 
 @dataclass(slots=True)
@@ -146,8 +155,9 @@ def check_nonce(draft: Draft) -> None:
 def check_prompt(draft: Draft) -> None:
     """``prompt`` values are known, and ``none`` stands alone (OIDC Core §3.1.2.1)."""
     prompt = frozenset(p for p in draft.params.get("prompt", "").split(" ") if p)
-    if not prompt <= PROMPTS:
-        raise InvalidRequest(f"Unsupported prompt value(s): {' '.join(sorted(prompt - PROMPTS))}")
+    known = prompts(draft.config)
+    if not prompt <= known:
+        raise InvalidRequest(f"Unsupported prompt value(s): {' '.join(sorted(prompt - known))}")
     if "none" in prompt and len(prompt) > 1:
         raise InvalidRequest("prompt=none cannot be combined with other prompt values")
     draft.prompt = prompt

@@ -14,6 +14,7 @@ from authgate.core.account import service, signin
 from authgate.core.account.client import ACCOUNT_PATH, CALLBACK_PATH
 from authgate.core.account.signin import PendingSignIn
 from authgate.core.mfa import factors
+from authgate.core.selfservice.profile_paths import PROFILE_PAGE
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidRequest
 from authgate.web.account import cookies, devices
@@ -108,6 +109,7 @@ async def account(request: Request) -> Response:
         authenticators=[f.label for f in await factors.authenticators(user.user_id, svc)],
         recovery_codes_left=await svc.factors.recovery_codes_left(user.user_id),
     )
+    profile_link = PROFILE_PAGE if svc.config.current.selfServiceProfileChangesEnabled else None
     return account_page(
         "account.html",
         user,
@@ -115,6 +117,7 @@ async def account(request: Request) -> Response:
         factors=enrolled,
         apps=apps,
         sessions=sessions,
+        profile_link=profile_link,
     )
 
 
