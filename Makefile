@@ -31,7 +31,7 @@ help:
 	@echo "make test   run the whole test suite; PYTEST_ARGS='-k flow' to select"
 	@echo "make fuzz   100,000 malformed requests per database (tests/fuzz); FUZZ_REQUESTS=..."
 	@echo "make lint   ruff check, ruff format --check, mypy --strict, import contracts"
-	@echo "make docs   regenerate docs/configuration.md and the README's settings tables"
+	@echo "make docs   regenerate docs/configuration.md and the README's settings and specifications tables"
 	@echo "make messages      extract the pages' messages and update every .po catalog"
 	@echo "make translations  compile the .po catalogs to the .mo files the server reads"
 	@echo "make bench  run the benchmark (~30 min; needs node/npm) and rewrite docs/benchmarks.md"
@@ -93,6 +93,7 @@ lint: $(TEST_STAMP)
 
 docs: $(RUN_STAMP)
 	$(BIN)/python scripts/gen_config_docs.py
+	$(BIN)/python scripts/gen_spec_summary.py
 
 # The pages' translations (docs/theming.md, "Languages"): the .po catalogs and the compiled .mo
 # files are both committed; tests/web/test_catalogs.py fails when they disagree.

@@ -5,6 +5,8 @@ exactly when its row says "supported")."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ from authgate.core import discovery
 from authgate.runtime import STANDARD_SCOPES
 from tests.support import ISSUER
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "specifications.md"
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "specifications.md"
 STATUSES = {"supported", "partial", "not supported", "in progress"}
 ROW = re.compile(r"^\| (?P<spec>[^|]+?) \| (?P<status>[a-z ]+) \|(?P<notes>.*)\|$")
 
@@ -121,3 +124,15 @@ def test_discovery_advertises_exactly_the_supported_rows(name: str) -> None:
     doc = discovery.document(ISSUER, config, list(STANDARD_SCOPES), ("RS256", "ES256", "PS256"))
     status, _notes = row(name)
     assert ADVERTISED[name](doc) == (status == "supported"), f"{name} is {status}"
+
+
+def test_the_readme_lists_every_specification_with_its_status() -> None:
+    """README.md's table is docs/specifications.md's first two columns
+    (``scripts/gen_spec_summary.py`` writes it)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_spec_summary.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout

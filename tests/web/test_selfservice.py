@@ -5,6 +5,7 @@ default."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from urllib.parse import urlencode, urlsplit
@@ -485,3 +486,27 @@ async def test_sign_up_for_a_client_that_requires_a_second_factor(
     bob = await runtime.services.users.get_by_username("bob")
     assert bob is not None
     assert await runtime.services.account.sessions(bob.user_id, runtime.services.clock.now()) == []
+
+
+async def test_a_reset_link_posted_twice_at_once_applies_once(
+    http: httpx.AsyncClient,
+    runtime: Runtime,
+    mail_server: MailServer,  # noqa: F811
+) -> None:
+    await patch_config(runtime, selfServicePasswordResetEnabled=True)
+    await http.post("/jans-auth/reset-password.htm", data={"identifier": USERNAME})
+    link = urlsplit(link_in(await mail_server.await_for("alice@example.com")))
+    token = query_of(link.geturl())["token"]
+    passwords = [f"concurrent passphrase {i}" for i in range(4)]
+    answers = await asyncio.gather(
+        *(
+            http.post(link.path, data={"token": token, "password": p, "password2": p})
+            for p in passwords
+        )
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200, 400, 400, 400]
+    winner = passwords[[a.status_code for a in answers].index(200)]
+    alice = await runtime.services.users.get_by_username(USERNAME)
+    assert alice is not None
+    assert await runtime.services.passwords.verify(alice.password_hash, winner)

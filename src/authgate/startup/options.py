@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 from click.core import ParameterSource
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -21,7 +21,15 @@ from authgate.settings import Settings
 from authgate.startup.errors import StartupError
 
 #: Settings whose values never appear in a message (a database URL may carry a password).
-SECRET_SETTINGS = frozenset({"admin_password", "admin_client_secret", "database_url"})
+SECRET_SETTINGS = frozenset(
+    {"admin_password", "admin_client_secret", "database_url", "smtp_password"}
+)
+#: Secret variables scrubbed even when no setting was loaded from them.
+SECRET_VARIABLES = (
+    "AUTHGATE_ADMIN_PASSWORD",
+    "AUTHGATE_ADMIN_CLIENT_SECRET",
+    "AUTHGATE_SMTP_PASSWORD",
+)
 #: Where :func:`load_settings` keeps secret values, for :func:`scrub` (``click.Context.meta``).
 SECRETS_KEY = "authgate.startup.secrets"
 
@@ -84,6 +92,8 @@ def _remember_secrets(ctx: click.Context | None, settings: Settings) -> None:
     found: list[str] = ctx.meta.setdefault(SECRETS_KEY, [])
     for field in SECRET_SETTINGS:
         value = getattr(settings, field)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         if value:
             found.append(str(value))
     if settings.database_url and "@" in settings.database_url:
@@ -114,7 +124,11 @@ def load_settings(values: Mapping[str, Any]) -> Settings:
 def scrub(text: str, ctx: click.Context | None) -> str:
     """``text`` with every secret setting's value of this command replaced by ``***``."""
     secrets: list[str] = [] if ctx is None else list(ctx.meta.get(SECRETS_KEY, []))
-    for name in ("AUTHGATE_ADMIN_PASSWORD", "AUTHGATE_ADMIN_CLIENT_SECRET"):
+    for name in (
+        "AUTHGATE_ADMIN_PASSWORD",
+        "AUTHGATE_ADMIN_CLIENT_SECRET",
+        "AUTHGATE_SMTP_PASSWORD",
+    ):
         if os.environ.get(name):
             secrets.append(os.environ[name])
     for secret in sorted(set(secrets), key=len, reverse=True):

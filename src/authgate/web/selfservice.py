@@ -27,11 +27,11 @@ from authgate.core.selfservice.service import (
     SignUpForm,
 )
 from authgate.core.types import Interaction
-from authgate.web import cookies, i18n
+from authgate.web import cookies
 from authgate.web.context import form, query, services, user_agent
 from authgate.web.error_texts import error_page
 from authgate.web.i18n import gettext
-from authgate.web.interaction import next_step, signed_in
+from authgate.web.interaction import load, next_step, signed_in
 from authgate.web.pages import page
 from authgate.web.source import source
 from authgate.web.user_messages import refusal
@@ -40,12 +40,6 @@ from authgate.web.user_messages import refusal
 def not_found() -> Response:
     """The answer of a self-service page that is switched off."""
     return error_page(404, "not_found", message=gettext(messages.PAGE_OFF))
-
-
-async def _load(request: Request, ix_id: str | None, svc: Services) -> Interaction:
-    ix = await flow.load(ix_id, cookies.read(request, cookies.BROWSER_COOKIE), svc)
-    i18n.prefer(ix.request.ui_locales)  # the request's languages, for this page
-    return ix
 
 
 def _signup_page(ix: Interaction, *, status_code: int = 200, **context: Any) -> Response:
@@ -60,7 +54,7 @@ async def signup_page(request: Request) -> Response:
     svc = services(request)
     if not svc.config.current.selfServiceSignUpEnabled:
         return not_found()
-    ix = await _load(request, query(request).get("ix"), svc)
+    ix = await load(request, query(request), svc)
     return _signup_page(ix, email=ix.request.login_hint or "")
 
 
@@ -69,7 +63,7 @@ async def signup_submit(request: Request) -> Response:
     if not svc.config.current.selfServiceSignUpEnabled:
         return not_found()
     params = await form(request)
-    ix = await _load(request, params.get("ix"), svc)
+    ix = await load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     entered = SignUpForm(
         username=params.get("username", ""),
@@ -184,10 +178,6 @@ async def set_password_submit(request: Request) -> Response:
             return _invalid_link(exc)
         return page("set_password.html", status_code=400, token=token, error=refusal(exc))
     return page("password_reset_done.html")
-
-
-#: The paths whose POSTs count against the SelfService rate limit.
-FORM_PATHS = (SIGN_UP_PATH, VERIFY_PATH, RESET_PATH, SET_PASSWORD_PATH)
 
 
 def routes() -> list[Route]:
