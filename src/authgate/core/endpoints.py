@@ -19,6 +19,10 @@ END_SESSION = f"{BASE}/end_session"
 PAR = f"{BASE}/par"
 LOGIN_PAGE = "/jans-auth/login.htm"
 CONSENT_PAGE = "/jans-auth/authorize.htm"
+#: Sign-in through an upstream provider: where the login page's button leads, and the
+#: redirect URI registered at the upstream (docs/federation.md).
+FEDERATION_LOGIN = "/jans-auth/federation/{alias}/login"
+FEDERATION_CALLBACK = "/jans-auth/federation/{alias}/callback"
 DISCOVERY_PATHS = (
     "/.well-known/openid-configuration",
     "/jans-auth/.well-known/openid-configuration",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from authgate.appconfig import AppConfiguration
+from authgate.core.federation.model import FederatedIdentity, PendingSignIn, Provider
 from authgate.core.types import (
     AuthorizationCode,
     Client,
@@ -410,6 +411,88 @@ class NoSectorIdentifierFetcher:
         )
 
 
+class FederationStore(Protocol):
+    """Upstream identity providers, their links to local users and pending sign-ins."""
+
+    async def providers(self) -> list[Provider]:
+        """Every provider, by alias."""
+        ...
+
+    async def provider(self, alias: str) -> Provider | None: ...
+    async def identity(self, alias: str, subject: str) -> FederatedIdentity | None: ...
+    async def identities(
+        self,
+        *,
+        user_id: str | None = None,
+        alias: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[FederatedIdentity]:
+        """Links, of one user and/or one provider, newest first."""
+        ...
+
+    async def link(self, identity: FederatedIdentity) -> bool:
+        """Add a link; False (nothing written) when the upstream identity is linked already."""
+        ...
+
+    async def unlink(self, alias: str, subject: str, user_id: str | None = None) -> bool:
+        """Remove a link (only ``user_id``'s, when given); False when there is none."""
+        ...
+
+    async def touch(self, alias: str, subject: str, now: float) -> None:
+        """Record a sign-in through the link."""
+        ...
+
+    async def user_by_email(self, email: str) -> User | None:
+        """The local user whose email is ``email`` (case-insensitive), if exactly one."""
+        ...
+
+    async def provision(self, user: User, identity: FederatedIdentity) -> bool:
+        """Add a user and its link in one transaction; False (nothing written) when the
+        username is taken or the identity is linked already."""
+        ...
+
+    async def add_pending(self, pending: PendingSignIn) -> None: ...
+    async def take_pending(self, key: str, now: float) -> PendingSignIn | None:
+        """The pending sign-in, removed (single use); None when unknown, taken or expired."""
+        ...
+
+
+class UpstreamHttp(Protocol):
+    """HTTP exchanges with upstream providers (through the outbound client and policy)."""
+
+    async def get_json(
+        self, url: str, *, bearer: str | None = None, cache: bool = False
+    ) -> tuple[int, Any]:
+        """``GET url``: the status and the JSON body (None when it is not JSON). ``cache``
+        may answer from a copy fetched in the last few minutes.
+
+        Raises:
+            OutboundError: the exchange failed (refused, unreachable, timed out, too large).
+        """
+        ...
+
+    async def post_form(
+        self, url: str, form: Mapping[str, str], *, basic: tuple[str, str] | None = None
+    ) -> tuple[int, Any]:
+        """``POST url`` with a form body (and HTTP Basic credentials): status and JSON body.
+
+        Raises:
+            OutboundError: as for :meth:`get_json`.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Federation:
+    """What sign-in through upstream providers needs: their store, HTTP, and the key that
+    seals their client secrets."""
+
+    store: FederationStore
+    http: UpstreamHttp
+    sealing_key: str
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """Everything the core's use cases need, built once per application."""
@@ -435,3 +518,4 @@ class Services:
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)
+    federation: Federation | None = None

@@ -30,6 +30,9 @@ class EventKind(StrEnum):
     CLIENT_REGISTERED = "client_registered"
     CLIENT_DELETED = "client_deleted"
     BACKCHANNEL_LOGOUT_FAILED = "backchannel_logout_failed"
+    FEDERATION_FAILED = "federation_failed"
+    FEDERATION_SIGNED_IN = "federation_signed_in"
+    FEDERATION_LINKED = "federation_linked"
 
 
 def record(

@@ -3,6 +3,7 @@
 
 from tests.memory.stores.clients import MemoryClientStore
 from tests.memory.stores.failures import MemoryFailureStore
+from tests.memory.stores.federation import MemoryFederationStore
 from tests.memory.stores.grants import MemoryGrantStore
 from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
 from tests.memory.stores.rate_counters import MemoryRateCounterStore
@@ -20,6 +21,7 @@ __all__ = [
     "MemoryClientStore",
     "MemoryConsentStore",
     "MemoryFailureStore",
+    "MemoryFederationStore",
     "MemoryGrantStore",
     "MemoryInitialAccessTokenStore",
     "MemoryInteractionStore",

@@ -17,14 +17,17 @@ import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
+from authgate.admin.ports import AdminFederation
 from authgate.core.ports import (
     AssertionStore,
     ClientStore,
     ConsentStore,
     FailureStore,
+    FederationStore,
     GrantStore,
     InitialAccessTokenStore,
     InteractionStore,
@@ -40,6 +43,7 @@ from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
 from authgate.storage.engine import Database
 from authgate.storage.failures import SqlFailureStore
+from authgate.storage.federation import SqlFederationStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
@@ -53,6 +57,7 @@ from tests.memory.stores import (
     MemoryClientStore,
     MemoryConsentStore,
     MemoryFailureStore,
+    MemoryFederationStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
@@ -66,6 +71,10 @@ from tests.memory.stores import (
 )
 
 BACKENDS = ["memory", "sqlite", "postgres"]
+
+
+class FederationPorts(FederationStore, AdminFederation, Protocol):
+    """The federation store's core port and its administrative writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +95,7 @@ class Ports:
     rate_counters: RateCounterStore
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    federation: FederationPorts
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -106,6 +116,7 @@ def memory_ports(tables: Tables) -> Ports:
         rate_counters=MemoryRateCounterStore(tables),
         initial_tokens=MemoryInitialAccessTokenStore(tables),
         failures=MemoryFailureStore(tables),
+        federation=MemoryFederationStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -126,6 +137,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         rate_counters=SqlRateCounterStore(db),
         initial_tokens=SqlInitialAccessTokenStore(db),
         failures=SqlFailureStore(db, screen=False),
+        federation=SqlFederationStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 
