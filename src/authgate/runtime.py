@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import time
 import uuid
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.changes import ChangeApplier
-from authgate.core.ports import Clock, PasswordHasher, Services
+from authgate.core.ports import Clock, Federation, PasswordHasher, Services
 from authgate.core.rate_limiter import RateLimiter
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing
@@ -31,6 +32,7 @@ from authgate.metrics.events import CountingEventLog
 from authgate.outbound import HttpSectorIdentifierFetcher, OutboundClient, OutboundPolicy
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
+from authgate.outbound.upstream import HttpUpstream
 from authgate.settings import Settings
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.assertions import SqlAssertionStore
@@ -40,6 +42,7 @@ from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
 from authgate.storage.engine import Database, IntegrityViolation
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
+from authgate.storage.federation import SqlFederationStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.janitor import purge_expired
@@ -140,6 +143,21 @@ async def _ensure_first_user(
         return FirstStart()
     generated = None if settings.admin_password else password
     return FirstStart(admin_username=user.username, admin_password=generated)
+
+
+def sealing_key(settings: Settings) -> str:
+    """The key that seals upstream providers' client secrets in the database:
+    ``AUTHGATE_SEALING_KEY``, or else a random key kept in ``<data_dir>/sealing.key`` (made
+    on first use, readable by its owner only). Instances sharing a database must share it."""
+    if settings.sealing_key:
+        return settings.sealing_key
+    path = settings.data_dir / "sealing.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 class Runtime:
@@ -262,6 +280,9 @@ class Runtime:
             failures=failures,
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
+            ),
+            federation=Federation(
+                SqlFederationStore(db), HttpUpstream(outbound), sealing_key(settings)
             ),
         )
         runtime = cls(

@@ -29,6 +29,7 @@ from authgate.web.endpoints import (
     wellknown,
 )
 from authgate.web.errors import HANDLERS
+from authgate.web.federation.routes import routes as federation_routes
 from authgate.web.health import health_routes
 from authgate.web.limits import RequestLimits, RequestLimitsMiddleware
 from authgate.web.observe import ObservedApp
@@ -53,6 +54,7 @@ def routes() -> list[Route]:
         Route(endpoints.LOGIN_PAGE, interaction.login_submit, methods=["POST"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_submit, methods=["POST"]),
+        *federation_routes(),
     ]
     table += [
         Route(path, wellknown.openid_configuration, methods=["GET"])

@@ -12,16 +12,20 @@ from starlette.responses import Response
 
 from authgate.core.authorize import interaction as flow
 from authgate.core.authorize.request import AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.federation import flow as federated
+from authgate.core.federation.model import Provider
 from authgate.core.ports import Services
 from authgate.core.protection import device
-from authgate.core.types import Interaction
+from authgate.core.types import Interaction, LoginSession
 from authgate.crypto.handles import handle_hash
 from authgate.errors import LoginFailed
 from authgate.web import cookies
 from authgate.web.context import form, query, secure_cookies, services
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
+from authgate.web.federation import buttons
 from authgate.web.pages import page
+from authgate.web.responses import redirect
 from authgate.web.source import source
 
 
@@ -50,14 +54,41 @@ def _next(
 
 async def login_page(request: Request) -> Response:
     svc = services(request)
-    ix = await _load(request, query(request), svc)
+    params = query(request)
+    ix = await _load(request, params, svc)
+    providers = await buttons.enabled(svc)
+    chosen = federated.route(providers, params.get("kc_idp_hint"), ix.request.login_hint)
+    if chosen is not None:
+        return redirect(buttons.href(chosen, ix), status_code=303)
+    return await _login_form(ix, svc, providers, username=ix.request.login_hint or "")
+
+
+async def _login_form(
+    ix: Interaction,
+    svc: Services,
+    providers: list[Provider] | None = None,
+    *,
+    username: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if providers is None:
+        providers = await buttons.enabled(svc)
+    link = await federated.pending_link(ix, svc)
+    shown = buttons.shown(providers, ix)
+    linked = next((p.label for p in providers if link and p.alias == link.alias), None)
     return page(
         "login.html",
+        status_code=status_code,
+        headers={**(headers or {}), **buttons.csp(shown)},
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
         client_name=await _client_name(ix, svc),
-        username=ix.request.login_hint or "",
-        error=None,
+        username=username,
+        error=error,
+        providers=shown,
+        link=linked or (link.alias if link else None),
     )
 
 
@@ -79,16 +110,23 @@ async def login_submit(request: Request) -> Response:
         )
     except LoginFailed as exc:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-        return page(
-            "login.html",
-            status_code=401,
-            headers=retry,
-            ix=ix.interaction_id,
-            csrf=ix.csrf_token,
-            client_name=await _client_name(ix, svc),
-            username=username,
-            error=str(exc),
+        return await _login_form(
+            ix, svc, username=username, error=str(exc), status_code=401, headers=retry
         )
+    session = await federated.complete_link(ix, session, svc, source=source(request))
+    return await signed_in(request, ix, session, cookie_value, svc, devices)
+
+
+async def signed_in(
+    request: Request,
+    ix: Interaction,
+    session: LoginSession,
+    cookie_value: str,
+    svc: Services,
+    devices: str | None,
+) -> Response:
+    """After a sign-in (password or upstream provider): end the browser's previous session,
+    set the session and device cookies, and go on with the interaction."""
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))

@@ -11,6 +11,7 @@ from authgate.core import endpoints
 from authgate.core.authorize import error_redirect, interaction
 from authgate.core.authorize import request as core
 from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
+from authgate.core.federation.model import ALIAS
 from authgate.core.ports import Services
 from authgate.core.types import LoginSession, SessionState
 from authgate.crypto.handles import handle_hash
@@ -52,10 +53,16 @@ def interaction_redirect(
     browser_secret: str,
     svc: Services,
     status_code: int = 302,
+    hint: str | None = None,
 ) -> Response:
-    """Send the browser to the login or consent page of an interaction."""
+    """Send the browser to the login or consent page of an interaction; ``hint``: the
+    request's ``kc_idp_hint`` (an upstream provider's alias, docs/federation.md), passed on
+    to the login page."""
     path = endpoints.LOGIN_PAGE if isinstance(step, NeedLogin) else endpoints.CONSENT_PAGE
-    response = redirect(f"{path}?{urlencode({'ix': interaction_id})}", status_code=status_code)
+    query = {"ix": interaction_id}
+    if hint and isinstance(step, NeedLogin) and ALIAS.fullmatch(hint):
+        query["kc_idp_hint"] = hint
+    response = redirect(f"{path}?{urlencode(query)}", status_code=status_code)
     cookies.set_cookie(
         response,
         cookies.BROWSER_COOKIE,
@@ -80,4 +87,5 @@ async def authorize(request: Request) -> Response:
     ix, secret = await interaction.begin(
         auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc
     )
-    return interaction_redirect(request, ix.interaction_id, decision, secret, svc)
+    hint = params.get("kc_idp_hint")
+    return interaction_redirect(request, ix.interaction_id, decision, secret, svc, hint=hint)
