@@ -14,6 +14,7 @@ from authgate.storage.admin import SqlAdminStore
 from authgate.storage.admin_sessions import SqlAdminKeys, SqlAdminSessions
 from authgate.storage.audit import SqlAuditLog
 from authgate.storage.failures import SqlFailureAdmin
+from authgate.storage.federation import SqlFederationStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 
 
@@ -34,6 +35,7 @@ def admin_context(runtime: Runtime) -> AdminContext:
         initial_tokens=SqlInitialAccessTokenStore(db),
         reload=runtime.refresh,
         changes=runtime.changes,
+        federation=SqlFederationStore(db),
     )
 
 

@@ -23,6 +23,7 @@ from authgate.admin.cli_support import (
     target_options,
 )
 from authgate.admin.lockout_commands import lockouts_group
+from authgate.admin.provider_commands import providers_group
 from authgate.admin.values import (
     Kind,
     closest,
@@ -393,4 +394,12 @@ def _utc(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
 
 
-COMMANDS = (config_group, clients_group, users_group, keys_group, events_group, lockouts_group)
+COMMANDS = (
+    config_group,
+    clients_group,
+    users_group,
+    keys_group,
+    events_group,
+    lockouts_group,
+    providers_group,
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from authgate.admin.ports import (
     AdminFailures,
+    AdminFederation,
     AdminInitialTokens,
     AdminKeys,
     AdminSessions,
@@ -48,6 +49,7 @@ class AdminContext:
     initial_tokens: AdminInitialTokens
     reload: Callable[[], Awaitable[None]]
     changes: ChangePublisher = field(default_factory=NoChangePublisher)
+    federation: AdminFederation | None = None
 
     def now(self) -> float:
         return self.services.clock.now()

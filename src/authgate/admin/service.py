@@ -13,6 +13,7 @@ from authgate.admin.client_service import ClientAdmin
 from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
 from authgate.admin.directory_service import ScopeAdmin, UserAdmin
+from authgate.admin.federation_service import FederationAdmin
 from authgate.admin.initial_token_service import InitialTokenAdmin
 from authgate.admin.lockout_service import LockoutAdmin
 from authgate.admin.ops_service import AuditAdmin, EventAdmin, KeyAdmin, SessionAdmin
@@ -34,3 +35,4 @@ class AdminService:
         self.events = EventAdmin(ctx)
         self.initial_tokens = InitialTokenAdmin(ctx)
         self.lockouts = LockoutAdmin(ctx)
+        self.federation = FederationAdmin(ctx)
