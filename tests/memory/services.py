@@ -17,6 +17,7 @@ from authgate.core.ports import (
     ConfigSource,
     ConsentStore,
     FailureStore,
+    Federation,
     GrantStore,
     InitialAccessTokenStore,
     InteractionStore,
@@ -43,12 +44,14 @@ from tests.memory.doubles import (
     StaticConfig,
     StaticJwksSource,
     StaticSectorIdentifiers,
+    StaticUpstream,
 )
 from tests.memory.stores import (
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
     MemoryFailureStore,
+    MemoryFederationStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
@@ -64,6 +67,8 @@ from tests.support import ISSUER, PASSWORD, REDIRECT_URI, USERNAME, FakeClock, f
 #: When the shared signing keys were made: before any clock a test is likely to start.
 KEYS_CREATED_AT = 1_700_000_000
 SIGNING_ALGORITHMS = ("RS256", "ES256", "PS256")
+#: The sealing key of upstream providers' client secrets in :func:`make_services`.
+SEALING_KEY = "memory-services-sealing-key-0123456789abcdef"
 
 T = TypeVar("T")
 
@@ -92,6 +97,7 @@ class ServiceOverrides(TypedDict, total=False):
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
     sector_identifiers: SectorIdentifierFetcher
+    federation: Federation | None
 
 
 @functools.cache
@@ -163,6 +169,7 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
+        "federation": Federation(MemoryFederationStore(tables), StaticUpstream(), SEALING_KEY),
     }
     if "keys" not in overrides:
         values["keys"] = shared_key_ring()
