@@ -17,7 +17,11 @@ import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
@@ -145,19 +149,37 @@ async def _ensure_first_user(
     return FirstStart(admin_username=user.username, admin_password=generated)
 
 
-def sealing_key(settings: Settings) -> str:
-    """The key that seals upstream providers' client secrets in the database:
-    ``AUTHGATE_SEALING_KEY``, or else a random key kept in ``<data_dir>/sealing.key`` (made
-    on first use, readable by its owner only). Instances sharing a database must share it."""
-    if settings.sealing_key:
-        return settings.sealing_key
-    path = settings.data_dir / "sealing.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+def sealing_key_file(settings: Settings) -> Path:
+    """Where the sealing key is kept when ``AUTHGATE_SEALING_KEY`` is not set: next to the
+    SQLite database file, else in the data directory."""
+    url = make_url(settings.database)
+    if url.get_backend_name() == "sqlite" and url.database:
+        return Path(url.database).resolve().parent / "sealing.key"
+    return settings.data_dir.resolve() / "sealing.key"
+
+
+def sealing_key(settings: Settings) -> Callable[[], str]:
+    """The key that seals upstream providers' client secrets in the database (read when
+    first needed): ``AUTHGATE_SEALING_KEY``, or else a random key kept in
+    :func:`sealing_key_file` (made on first use, readable by its owner only). Instances
+    sharing a database must share it (docs/federation.md)."""
+    held: list[str] = []
+
+    def key() -> str:
+        if settings.sealing_key:
+            return settings.sealing_key
+        if not held:
+            path = sealing_key_file(settings)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(FileExistsError):
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(fd, "w") as out:
+                        out.write(secrets.token_urlsafe(32))
+            held.append(path.read_text().strip())
+        return held[0]
+
+    return key
 
 
 class Runtime:

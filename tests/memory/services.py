@@ -169,7 +169,9 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
-        "federation": Federation(MemoryFederationStore(tables), StaticUpstream(), SEALING_KEY),
+        "federation": Federation(
+            MemoryFederationStore(tables), StaticUpstream(), lambda: SEALING_KEY
+        ),
     }
     if "keys" not in overrides:
         values["keys"] = shared_key_ring()

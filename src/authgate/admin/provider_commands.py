@@ -51,7 +51,9 @@ def _provider_options(command: Any) -> Any:
         click.option("--authorization-endpoint", default=None),
         click.option("--token-endpoint", default=None),
         click.option("--userinfo-endpoint", default=None, help="Userinfo or user API URL."),
-        click.option("--client-id", "client_id_", default=None, help="Client id upstream."),
+        click.option(
+            "--upstream-client-id", "client_id_", default=None, help="authgate's client id there."
+        ),
         click.option(
             "--client-auth",
             type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt"]),

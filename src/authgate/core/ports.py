@@ -7,7 +7,7 @@ transaction, so the core never sees a half-written grant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -486,11 +486,15 @@ class UpstreamHttp(Protocol):
 @dataclass(frozen=True, slots=True)
 class Federation:
     """What sign-in through upstream providers needs: their store, HTTP, and the key that
-    seals their client secrets."""
+    seals their client secrets (read when first needed)."""
 
     store: FederationStore
     http: UpstreamHttp
-    sealing_key: str
+    key: Callable[[], str]
+
+    @property
+    def sealing_key(self) -> str:
+        return self.key()
 
 
 @dataclass(frozen=True, slots=True)

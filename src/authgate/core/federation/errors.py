@@ -16,6 +16,8 @@ class FederationFailed(Exception):
     ``account_disabled``, ``unknown_provider``.
     """
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, reason: str = "") -> None:
         super().__init__(code)
         self.code = code
+        #: For the log only: a fixed text of authgate's (never upstream input or a secret).
+        self.reason = reason

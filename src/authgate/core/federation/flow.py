@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from authgate.crypto.handles import handle_hash, hash_matches, new_handle
 from authgate.crypto.sealed import unseal
 from authgate.errors import InteractionError, OutboundError
 
+logger = logging.getLogger(__name__)
 #: Seconds a pending upstream sign-in waits for the browser to come back.
 PENDING_LIFETIME = 600
 FEDERATION_ACR = "federation"
@@ -123,9 +125,13 @@ class Outcome:
     proof: User | None = None
 
 
-def _fail(svc: Services, code: str, source: str | None, alias: str) -> FederationFailed:
+def _fail(
+    svc: Services, code: str, source: str | None, alias: str, reason: str = ""
+) -> FederationFailed:
     record(svc, EventKind.FEDERATION_FAILED, source=source, detail=f"{alias}: {code}")
-    return FederationFailed(code)
+    if reason:
+        logger.info("federated sign-in through %s failed: %s (%s)", alias, code, reason)
+    return FederationFailed(code, reason)
 
 
 async def _client_auth(
@@ -148,7 +154,7 @@ async def _client_auth(
         return None
     secret = client_secret(provider, fed)
     if secret is None:
-        raise FederationFailed("upstream_misconfigured")
+        raise FederationFailed("upstream_misconfigured", "the client secret does not unseal")
     if provider.client_auth == "client_secret_post":
         form["client_id"], form["client_secret"] = provider.client_id, secret
         return None
@@ -172,7 +178,7 @@ async def _claims(
     except OutboundError:
         raise FederationFailed("upstream_unreachable") from None
     if status != 200 or not isinstance(body, Mapping):
-        raise FederationFailed("token_failed")
+        raise FederationFailed("token_failed", f"token endpoint status {status}")
     access_token = body.get("access_token")
     claims: dict[str, Any] = {}
     if provider.kind == "oidc":
@@ -279,7 +285,7 @@ async def callback(
         if isinstance(decision, linking.Refuse):
             raise FederationFailed(decision.reason)
     except FederationFailed as exc:
-        raise _fail(svc, exc.code, source, alias) from None
+        raise _fail(svc, exc.code, source, alias, exc.reason) from None
     if isinstance(decision, linking.NeedProof):
         await fed.store.add_pending(
             PendingSignIn(

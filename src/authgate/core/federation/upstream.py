@@ -54,7 +54,7 @@ async def endpoints(provider: Provider, fed: Federation) -> Endpoints:
     """
     if provider.kind == "oauth2" or not provider.issuer:
         if not provider.authorization_endpoint or not provider.token_endpoint:
-            raise FederationFailed("upstream_misconfigured")
+            raise FederationFailed("upstream_misconfigured", "no endpoints configured")
         return Endpoints(
             provider.authorization_endpoint,
             provider.token_endpoint,
@@ -68,11 +68,13 @@ async def endpoints(provider: Provider, fed: Federation) -> Endpoints:
         status, doc = await fed.http.get_json(url, cache=True)
     except OutboundError:
         raise FederationFailed("upstream_unreachable") from None
-    if status != 200 or not isinstance(doc, Mapping) or doc.get("issuer") != provider.issuer:
-        raise FederationFailed("upstream_misconfigured")
+    if status != 200 or not isinstance(doc, Mapping):
+        raise FederationFailed("upstream_misconfigured", f"discovery status {status}")
+    if doc.get("issuer") != provider.issuer:
+        raise FederationFailed("upstream_misconfigured", "discovery names another issuer")
     urls = [doc.get(k) for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")]
     if not all(_https_or_loopback(u) for u in urls):
-        raise FederationFailed("upstream_misconfigured")
+        raise FederationFailed("upstream_misconfigured", "discovery lacks an endpoint")
     authorization, token, jwks_uri = (str(u) for u in urls)
     offered = doc.get("id_token_signing_alg_values_supported")
     algs = tuple(a for a in offered if a in ALGORITHMS) if isinstance(offered, list) else ()
@@ -99,11 +101,11 @@ async def _key_set(fed: Federation, jwks_uri: str, *, refresh: bool) -> KeySet:
     except OutboundError:
         raise FederationFailed("upstream_unreachable") from None
     if status != 200 or not isinstance(doc, Mapping):
-        raise FederationFailed("upstream_misconfigured")
+        raise FederationFailed("upstream_misconfigured", f"JWK Set status {status}")
     try:
         return KeySet.import_key_set(doc)  # type: ignore[arg-type]
     except (JoseError, ValueError, TypeError, KeyError):
-        raise FederationFailed("upstream_misconfigured") from None
+        raise FederationFailed("upstream_misconfigured", "the JWK Set does not parse") from None
 
 
 async def verify_id_token(
@@ -122,7 +124,7 @@ async def verify_id_token(
             ``iat``), ``nonce_mismatch``, or an unreachable JWK Set.
     """
     if not ends.jwks_uri:
-        raise FederationFailed("upstream_misconfigured")
+        raise FederationFailed("upstream_misconfigured", "no jwks_uri")
     token = None
     for refresh in (False, True):
         keys = await _key_set(fed, ends.jwks_uri, refresh=refresh)
