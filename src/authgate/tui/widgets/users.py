@@ -1,4 +1,5 @@
-"""Auth Server → Users: search users; enable or disable them."""
+"""Auth Server → Users: search users; enable or disable them; ``i`` opens the Identity
+providers screen (upstream providers users sign in with)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 
 from authgate.tui.widgets.confirm import ConfirmDialog
+from authgate.tui.widgets.providers import ProvidersScreen
 from authgate.tui.widgets.table_pane import TablePane
 
 
 class UsersPane(TablePane):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "toggle_enabled", "Enable/disable")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "toggle_enabled", "Enable/disable"),
+        Binding("i", "providers", "Identity providers"),
+    ]
     COLUMNS = (
         ("Username", "username"),
         ("Email", "email"),
@@ -37,3 +42,6 @@ class UsersPane(TablePane):
                 await self.call(change, f"{user['username']} {'enabled' if enable else 'disabled'}")
 
         self.app.push_screen(ConfirmDialog(f"{verb} {user['username']}?"), confirmed)
+
+    def action_providers(self) -> None:
+        self.app.push_screen(ProvidersScreen(self.client))
