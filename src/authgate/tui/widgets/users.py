@@ -15,7 +15,7 @@ from authgate.tui.widgets.table_pane import TablePane
 class UsersPane(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_enabled", "Enable/disable"),
-        Binding("i", "providers", "Identity providers"),
+        Binding("i", "providers", "IdPs"),
     ]
     COLUMNS = (
         ("Username", "username"),
