@@ -12,7 +12,7 @@ expired initial access tokens (used up or revoked ones stay listed until they ex
 events are kept for ``EVENT_RETENTION``. Rate limit counters go once their window has ended
 (one statement: there is a row per active source and window, not per request). Brute-force
 protection's failure counters go once their failures are older than ``attemptExpiration``
-(each row carries its own expiry).
+(each row carries its own expiry). Pending upstream sign-ins go once expired.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from authgate.storage.models import (
     ClientAssertionRow,
     ClientRow,
     DPoPJtiRow,
+    FederationPendingRow,
     InitialAccessTokenRow,
     InteractionRow,
     ParRequestRow,
@@ -111,6 +112,7 @@ PURGES = (
     Purge("security_events", PURGE_EVENTS, EVENT_RETENTION),
     Purge("rate_counters", PURGE_RATE_COUNTERS, batched=False),
     Purge("auth_failures", PURGE_FAILURES, batched=False),
+    Purge("federation_pending", _purge(FederationPendingRow, "key")),
 )
 
 
