@@ -243,6 +243,9 @@ async def test_the_user_cancelling_upstream_ends_on_a_page(
     response = await back(http, error="access_denied", state=up.state)
     await failure(runtime, response, "cancelled")
     assert "was cancelled" in response.text
+    retry = response.text.split('id="retry" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    again = await http.get(retry)  # back to the login page, to choose another way
+    assert again.status_code == 200 and 'id="idp-corp"' in again.text
 
 
 async def test_an_iss_that_is_not_the_upstream_is_refused(

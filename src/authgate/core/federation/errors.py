@@ -16,8 +16,11 @@ class FederationFailed(Exception):
     ``account_disabled``, ``unknown_provider``.
     """
 
-    def __init__(self, code: str, reason: str = "") -> None:
+    def __init__(self, code: str, reason: str = "", interaction_id: str | None = None) -> None:
         super().__init__(code)
         self.code = code
+        #: The authorization request's interaction, when known and still usable (the error
+        #: page then links back to its login page).
+        self.interaction_id = interaction_id
         #: For the log only: a fixed text of authgate's (never upstream input or a secret).
         self.reason = reason

@@ -126,12 +126,17 @@ class Outcome:
 
 
 def _fail(
-    svc: Services, code: str, source: str | None, alias: str, reason: str = ""
+    svc: Services,
+    code: str,
+    source: str | None,
+    alias: str,
+    reason: str = "",
+    interaction_id: str | None = None,
 ) -> FederationFailed:
     record(svc, EventKind.FEDERATION_FAILED, source=source, detail=f"{alias}: {code}")
     if reason:
         logger.info("federated sign-in through %s failed: %s (%s)", alias, code, reason)
-    return FederationFailed(code, reason)
+    return FederationFailed(code, reason, interaction_id)
 
 
 async def _client_auth(
@@ -261,7 +266,7 @@ async def callback(
         raise InteractionError("unknown or expired interaction")
     if "error" in params:
         code = "cancelled" if params["error"] == "access_denied" else "upstream_error"
-        raise _fail(svc, code, source, alias)
+        raise _fail(svc, code, source, alias, interaction_id=interaction.interaction_id)
     try:
         provider = await enabled_provider(alias, svc)
         ends = await upstream.endpoints(provider, fed)
@@ -285,7 +290,8 @@ async def callback(
         if isinstance(decision, linking.Refuse):
             raise FederationFailed(decision.reason)
     except FederationFailed as exc:
-        raise _fail(svc, exc.code, source, alias, exc.reason) from None
+        ix_id = interaction.interaction_id
+        raise _fail(svc, exc.code, source, alias, exc.reason, ix_id) from None
     if isinstance(decision, linking.NeedProof):
         await fed.store.add_pending(
             PendingSignIn(

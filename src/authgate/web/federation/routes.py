@@ -75,7 +75,7 @@ async def callback(request: Request) -> Response:
             source=source(request),
         )
     except FederationFailed as exc:
-        return await _failed(request, alias, exc.code, None)
+        return await _failed(request, alias, exc.code, exc.interaction_id)
     ix = outcome.interaction
     if outcome.user is None:  # an existing account must prove control: the password page
         path = f"{endpoints.LOGIN_PAGE}?{urlencode({'ix': ix.interaction_id})}"
