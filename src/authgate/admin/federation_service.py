@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from authgate.admin.context import Actor, AdminContext
-from authgate.admin.errors import NotFound
+from authgate.admin.errors import Conflict, NotFound
 from authgate.admin.federation_schemas import ProviderIn, ProviderUpdate
 from authgate.admin.ports import AdminFederation
 from authgate.admin_records import AuditEntry
@@ -20,7 +20,7 @@ from authgate.core.federation.model import FederatedIdentity, Provider
 from authgate.core.federation.presets import PRESETS
 from authgate.core.ports import Federation
 from authgate.crypto.sealed import seal
-from authgate.errors import InvalidRequest
+from authgate.errors import AlreadyExists, InvalidRequest
 
 logger = logging.getLogger(__name__)
 TARGET = "federation_provider"
@@ -110,7 +110,10 @@ class FederationAdmin:
         entry = AuditEntry(
             actor.name, "provider.add", TARGET, provider.alias, now, None, described(provider)
         )
-        await writes.add_provider(provider, entry)
+        try:
+            await writes.add_provider(provider, entry)
+        except AlreadyExists:
+            raise Conflict(f"An identity provider {provider.alias!r} exists already") from None
         logger.info("identity provider %s added by %s", provider.alias, actor.name)
         return provider
 
