@@ -9,11 +9,12 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
-from joserfc.jwk import ECKey
+from joserfc import jwt
+from joserfc.jwk import ECKey, KeySet
 
 from authgate.admin.context import Actor
 from authgate.admin.federation_schemas import ProviderIn, ProviderUpdate
@@ -410,3 +411,60 @@ async def test_a_disabled_provider_has_no_button(
     ix = query_of(response.headers["location"])["ix"]
     start = await http.get(f"/jans-auth/federation/corp/login?ix={ix}")
     assert start.status_code == 400 and 'data-code="unknown_provider"' in start.text
+
+
+async def test_private_key_jwt_signs_the_token_request_with_authgates_key(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream, clock: FakeClock
+) -> None:
+    await add_provider(runtime, upstream, client_auth="private_key_jwt", client_secret=None)
+    client = await flow.register()
+    up = await go_upstream(http, client["client_id"])
+    upstream.token_reply(upstream.id_token(now=clock.now(), nonce=up.nonce))
+    assert (await back(http, code="c", state=up.state)).status_code == 303
+    token_request = next(r for r in upstream.requests if r.path == "/token")
+    assert "authorization" not in token_request.headers
+    form = dict(parse_qsl(token_request.body.decode()))
+    assert form["client_assertion_type"].endswith("jwt-bearer") and "client_secret" not in form
+    jwks = (await http.get("/jans-auth/restv1/jwks")).json()
+    assertion = jwt.decode(form["client_assertion"], KeySet.import_key_set(jwks))
+    claims = assertion.claims
+    assert claims["iss"] == claims["sub"] == "downstream"
+    assert claims["aud"] == f"{upstream.issuer}/token"
+
+
+async def test_userinfo_must_be_about_the_id_tokens_subject(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream, clock: FakeClock
+) -> None:
+    await add_provider(runtime, upstream, use_userinfo=True)
+    client = await flow.register()
+    up = await go_upstream(http, client["client_id"])
+    upstream.token_reply(upstream.id_token(now=clock.now(), nonce=up.nonce, sub="s-1"))
+    upstream.replies["/userinfo"] = Reply.json({"sub": "someone-else", "email": "x@corp.example"})
+    await failure(runtime, await back(http, code="c", state=up.state), "bad_id_token")
+    up = await go_upstream(http, client["client_id"])
+    upstream.token_reply(upstream.id_token(now=clock.now(), nonce=up.nonce, sub="s-1"))
+    upstream.replies["/userinfo"] = Reply.json(
+        {"sub": "s-1", "preferred_username": "from-userinfo", "name": "Info Name"}
+    )
+    await finish(http, await back(http, code="c", state=up.state))
+    user = await runtime.services.users.get_by_username("from-userinfo")
+    assert user is not None and user.name == "Info Name"
+    userinfo = next(r for r in upstream.requests if r.path == "/userinfo")
+    assert userinfo.headers["authorization"] == "Bearer up-access"
+
+
+async def test_icons_are_data_uris_or_allowed_https_origins(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream
+) -> None:
+    await add_provider(runtime, upstream, icon="https://cdn.corp.example/logo.png")
+    await add_provider(
+        runtime, upstream, alias="other", display_name="Other", icon="data:image/png;base64,AAAA"
+    )
+    client = await flow.register()
+    params = authorize_params(client["client_id"], s256(new_verifier(64)), "S256")
+    response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
+    login = await http.get(response.headers["location"])
+    csp = login.headers["content-security-policy"]
+    assert "img-src 'self' data: https://cdn.corp.example;" in csp
+    assert 'src="https://cdn.corp.example/logo.png"' in login.text
+    assert 'src="data:image/png;base64,AAAA"' in login.text
