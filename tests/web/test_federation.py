@@ -99,6 +99,9 @@ async def go_upstream(http: httpx.AsyncClient, client_id: str, **extra: str) -> 
         href = login.text.split('id="idp-corp" href="', 1)[1].split('"', 1)[0]
         login = await http.get(href.replace("&amp;", "&"))
     assert login.status_code == 303, login.text
+    if login.headers["location"].startswith("/jans-auth/federation/"):  # routed by a hint
+        login = await http.get(login.headers["location"])
+        assert login.status_code == 303, login.text
     return Upstreamed(login.headers["location"], IssuedCode("", verifier, params, client_id))
 
 
@@ -386,6 +389,11 @@ async def test_kc_idp_hint_and_login_hint_domain_skip_the_choice(
 ) -> None:
     await add_provider(runtime, upstream, domains=["corp.example"])
     client = await flow.register()
+    up = await go_upstream(http, client["client_id"], login_hint="bob@corp.example")
+    cancelled = await back(http, error="access_denied", state=up.state)
+    retry = cancelled.text.split('id="retry" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    again = await http.get(retry)  # the choice, not the provider again
+    assert again.status_code == 200 and 'id="idp-corp"' in again.text
     for extra in ({"kc_idp_hint": "corp"}, {"login_hint": "bob@Corp.Example"}):
         params = authorize_params(client["client_id"], s256(new_verifier(64)), "S256", **extra)
         response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))

@@ -57,7 +57,9 @@ async def login_page(request: Request) -> Response:
     params = query(request)
     ix = await _load(request, params, svc)
     providers = await buttons.enabled(svc)
-    chosen = federated.route(providers, params.get("kc_idp_hint"), ix.request.login_hint)
+    chosen = None
+    if "choose" not in params:  # "choose": back from a failed upstream sign-in, no routing
+        chosen = federated.route(providers, params.get("kc_idp_hint"), ix.request.login_hint)
     if chosen is not None:
         return redirect(buttons.href(chosen, ix), status_code=303)
     return await _login_form(ix, svc, providers, username=ix.request.login_hint or "")

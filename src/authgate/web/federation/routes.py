@@ -36,7 +36,7 @@ async def _failed(request: Request, alias: str, code: str, interaction_id: str |
         label = found.label if found else alias
     retry = None
     if interaction_id and code not in ("state_invalid",):
-        retry = f"{endpoints.LOGIN_PAGE}?{urlencode({'ix': interaction_id})}"
+        retry = f"{endpoints.LOGIN_PAGE}?{urlencode({'ix': interaction_id, 'choose': '1'})}"
     return page(
         "federation_error.html",
         status_code=502 if code in UPSTREAM_DOWN else 400,
