@@ -335,6 +335,23 @@ async def test_an_unverified_email_does_not_link_without_the_password(
     assert fed is not None and await fed.store.identity("corp", "a-1") is None
     page = await http.get(response.headers["location"])
     assert 'id="link-notice"' in page.text
+    # the user tries the provider again in the same request: still only the password links
+    href = page.text.split('id="idp-corp" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    again = await http.get(href)
+    up = Upstreamed(again.headers["location"], up.issued)
+    upstream.token_reply(
+        upstream.id_token(
+            now=clock.now(),
+            nonce=up.nonce,
+            sub="a-1",
+            email="alice@example.com",
+            email_verified=False,
+        )
+    )
+    response = await back(http, code="c", state=up.state)
+    assert response.status_code == 303 and "login.htm" in response.headers["location"]
+    page = await http.get(response.headers["location"])
+    assert 'id="link-notice"' in page.text
     action, fields = hidden_form(page.text)
     wrong = await http.post(action, data={**fields, "username": USERNAME, "password": "nope"})
     assert wrong.status_code == 401

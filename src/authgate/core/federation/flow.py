@@ -293,6 +293,7 @@ async def callback(
         ix_id = interaction.interaction_id
         raise _fail(svc, exc.code, source, alias, exc.reason, ix_id) from None
     if isinstance(decision, linking.NeedProof):
+        await fed.store.take_pending(link_key(interaction.interaction_id), now)  # an earlier one
         await fed.store.add_pending(
             PendingSignIn(
                 key=link_key(interaction.interaction_id),
