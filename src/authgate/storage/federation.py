@@ -203,6 +203,13 @@ class SqlFederationStore:
         params = {name: getattr(pending, name) for name in _PENDING_FIELDS}
         await self._db.transact([Step(INSERT_PENDING, params)])
 
+    async def peek_pending(self, key: str, now: float) -> PendingSignIn | None:
+        row = await self._db.fetch_one(GET_PENDING, {"key": key})
+        if row is None:
+            return None
+        pending = PendingSignIn(**{name: row[name] for name in _PENDING_FIELDS})
+        return pending if pending.expires_at > now else None
+
     async def take_pending(self, key: str, now: float) -> PendingSignIn | None:
         row = await self._db.fetch_one(GET_PENDING, {"key": key})
         if row is None:

@@ -92,6 +92,10 @@ class MemoryFederationStore:
             raise AlreadyExists("pending sign-in exists")
         self._pending[pending.key] = pending
 
+    async def peek_pending(self, key: str, now: float) -> PendingSignIn | None:
+        pending = self._pending.get(key)
+        return pending if pending is not None and pending.expires_at > now else None
+
     async def take_pending(self, key: str, now: float) -> PendingSignIn | None:
         pending = self._pending.pop(key, None)
         return pending if pending is not None and pending.expires_at > now else None

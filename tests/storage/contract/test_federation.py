@@ -104,6 +104,14 @@ async def test_a_pending_sign_in_is_taken_once(ports: Ports) -> None:
     assert await ports.federation.take_pending("state-hash", NOW) is None
 
 
+async def test_a_peek_leaves_the_pending_sign_in(ports: Ports) -> None:
+    await ports.federation.add_pending(pending())
+    assert await ports.federation.peek_pending("state-hash", NOW) == pending()
+    assert await ports.peer().federation.peek_pending("state-hash", NOW + 600) is None  # expired
+    assert await ports.federation.take_pending("state-hash", NOW) == pending()
+    assert await ports.federation.peek_pending("state-hash", NOW) is None
+
+
 async def test_an_expired_pending_sign_in_is_not_given(ports: Ports) -> None:
     await ports.federation.add_pending(pending(expires_at=NOW + 1))
     assert await ports.federation.take_pending("state-hash", NOW + 1) is None

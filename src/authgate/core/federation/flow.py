@@ -359,15 +359,11 @@ async def open_session(
 
 
 async def pending_link(interaction: Interaction, svc: Services) -> PendingSignIn | None:
-    """The upstream identity waiting for this interaction's local sign-in (not taken)."""
+    """The upstream identity waiting for this interaction's local sign-in (left in place)."""
     if svc.federation is None:
         return None
-    pending = await svc.federation.store.take_pending(
-        link_key(interaction.interaction_id), svc.clock.now()
-    )
-    if pending is not None:  # put it back: only a successful password sign-in takes it
-        await svc.federation.store.add_pending(pending)
-    return pending
+    key = link_key(interaction.interaction_id)
+    return await svc.federation.store.peek_pending(key, svc.clock.now())
 
 
 async def complete_link(
