@@ -11,12 +11,12 @@ from authgate.admin_records import AuditEntry
 from authgate.core.authorize import interaction as ix_flow
 from authgate.core.federation import flow
 from authgate.core.federation.errors import FederationFailed
-from authgate.core.federation.model import Provider
+from authgate.core.federation.model import Provider, UpstreamIdentity
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest
 from authgate.crypto.handles import handle_hash
 from tests.memory.doubles import RecordingSecurityEvents
-from tests.memory.services import add_client, advance, double, make_services
+from tests.memory.services import add_client, add_user, advance, double, make_services
 from tests.memory.stores import MemoryFederationStore
 from tests.support import REDIRECT_URI, query_of
 
@@ -99,3 +99,14 @@ def test_routing_by_hint_and_domain() -> None:
     assert flow.route(providers, None, "a@CORP.example") == corp
     assert flow.route(providers, None, "a@off.example") is None
     assert flow.route(providers, None, "alice") is None
+
+
+async def test_a_taken_username_gets_the_providers_suffix() -> None:
+    svc = make_services()
+    await started(svc)
+    await add_user(svc, "octocat")
+    identity = UpstreamIdentity("583231", preferred_username="octocat")
+    user = await flow._provision(GITHUB, identity, svc, svc.clock.now())
+    assert user.username.startswith("octocat@gh-") and user.password_hash == "!federated"
+    again = await flow._provision(GITHUB, identity, svc, svc.clock.now())  # linked meanwhile
+    assert again.user_id == user.user_id

@@ -231,6 +231,10 @@ async def _provision(
         )
         if await fed.store.provision(user, dataclasses.replace(link, user_id=user.user_id)):
             return user
+        raced = await fed.store.identity(provider.alias, identity.subject)
+        found = await svc.users.get(raced.user_id) if raced else None
+        if found is not None:  # a concurrent callback of the same identity provisioned it
+            return found
         if attempt == 0:  # the username is taken: make it the provider's own
             username = f"{username}@{provider.alias}-{handle_hash(identity.subject)[:8]}"
     raise FederationFailed("no_account")
