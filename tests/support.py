@@ -7,7 +7,7 @@ import base64
 import hashlib
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -141,14 +141,17 @@ class Browser:
 
     async def authorize(
         self,
-        params: dict[str, str],
+        params: Mapping[str, str | list[str]],
         *,
         username: str = USERNAME,
         password: str = PASSWORD,
         consent: str = "allow",
     ) -> AuthorizeResult:
         pages: list[str] = []
-        response = await self.http.get("/jans-auth/restv1/authorize?" + urlencode(params))
+        # doseq: a list value is a repeated parameter (RFC 8707 resource)
+        response = await self.http.get(
+            "/jans-auth/restv1/authorize?" + urlencode(params, doseq=True)
+        )
         for _ in range(6):
             result = authorization_result(response, pages)
             if result is not None:

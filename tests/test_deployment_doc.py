@@ -357,8 +357,9 @@ def test_migrations_only_add_as_the_document_says() -> None:
     more needs a new text in docs/deployment.md, "Upgrades and rollbacks"."""
     text = " ".join(DOC.read_text().split())
     assert f"schema revisions 0001 to {head_revision()})" in text
-    seen = set()
+    everything: set[str] = set()
     for path in sorted(MIGRATIONS.glob("*.py")):
+        seen: set[str] = set()
         revision = re.search(r'^revision: str = "(\w+)"', path.read_text(), re.MULTILINE)
         assert revision
         for call in _upgrade_operations(path):
@@ -368,6 +369,11 @@ def test_migrations_only_add_as_the_document_says() -> None:
             if name == "drop_index":
                 assert revision[1] == "0005", f"{path.name} drops an index"
                 continue
+            if name == "get_bind":  # reads what a new table is filled from
+                continue
+            if name == "bulk_insert":  # rows for a table the same migration creates
+                assert "create_table" in seen, f"{path.name} inserts into an older table"
+                continue
             assert name in ADDITIVE, f"{path.name}: op.{name} is not additive"
             if name == "add_column":
                 column = call.args[-1]
@@ -375,7 +381,8 @@ def test_migrations_only_add_as_the_document_says() -> None:
                 nullable = [k.value for k in column.keywords if k.arg == "nullable"]
                 assert nullable and isinstance(nullable[0], ast.Constant)
                 assert nullable[0].value is True, f"{path.name}: a NOT NULL column"
-    assert {"create_table", "add_column", "create_index", "drop_index"} <= seen
+        everything |= seen
+    assert {"create_table", "add_column", "create_index", "drop_index"} <= everything
 
 
 def test_an_older_authgate_refuses_a_newer_schema(doc_run: DocRun, tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ from tests.secret_scan import (
     private_key_secrets,
 )
 from tests.support import hidden_form, new_verifier, query_of, s256
+from tests.web.device_support import DEVICE_GRANT, device_registration
 
 LOOPBACK = "127.0.0.1"
 #: Secrets of the configuration document, which ``config get`` shows whole.
@@ -408,6 +409,45 @@ async def oauth_flows(http: httpx.AsyncClient, seen: Transcript, admin_password:
     assert logout.status_code < 500, logout.text
 
 
+async def device_flow(http: httpx.AsyncClient, seen: Transcript, admin_password: str) -> None:
+    """The device flow (RFC 8628): codes asked for, a wrong user code, a poll while pending,
+    the approval on the verification page (signing in if the session is gone), the tokens
+    and a second redemption."""
+    body = device_registration(token_endpoint_auth_method="client_secret_basic")
+    response = await http.post(endpoints.REGISTER, json=body)
+    assert response.status_code == 201, response.text
+    client = response.json()
+    auth = (client["client_id"], client["client_secret"])
+    seen.add(client_secret("device client_secret", client["client_id"], client["client_secret"]))
+    asked = await http.post(endpoints.DEVICE_AUTHORIZATION, data={"scope": "openid"}, auth=auth)
+    assert asked.status_code == 200, asked.text
+    device = asked.json()
+    device_code = seen.secret("device_code", device["device_code"])
+    user_code = seen.secret("user_code", device["user_code"])
+    seen.secret("user_code as typed", user_code.replace("-", ""))
+    form = {"grant_type": DEVICE_GRANT, "device_code": device_code}
+    pending = await http.post(endpoints.TOKEN, data=form, auth=auth)
+    assert pending.json()["error"] == "authorization_pending", pending.text
+    wrong = await http.get(endpoints.DEVICE_PAGE, params={"user_code": "BBBB-BBBB"})
+    assert wrong.status_code == 400, wrong.text
+    page = await http.get(endpoints.DEVICE_PAGE, params={"user_code": user_code.replace("-", "")})
+    assert page.status_code == 303, page.text
+    location = page.headers["location"]
+    if endpoints.LOGIN_PAGE in location:
+        action, fields = hidden_form((await http.get(location)).text)
+        fields |= {"username": "admin", "password": admin_password}
+        location = (await http.post(action, data=fields)).headers["location"]
+    action, fields = hidden_form((await http.get(location)).text)
+    done = await http.post(action, data=fields | {"decision": "approve"})
+    assert done.status_code == 200, done.text
+    tokens = await http.post(endpoints.TOKEN, data=form, auth=auth)
+    assert tokens.status_code == 200, tokens.text
+    seen.secret("device access token", tokens.json()["access_token"])
+    seen.add(jwt_secret("device id_token", tokens.json()["id_token"]))
+    again = await http.post(endpoints.TOKEN, data=form, auth=auth)
+    assert again.status_code == 400, again.text
+
+
 async def config_api(http: httpx.AsyncClient, seen: Transcript, admin_secret: str) -> str:
     """The Config API with its admin client: a wrong secret, too-short passwords refused
     (their bodies must not echo them), a user and a client created. Returns the client id."""
@@ -545,6 +585,7 @@ async def test_no_secret_in_any_output(case: Case, tmp_path: Path) -> None:
             async with http_client(server.issuer, seen) as http:
                 api_client = await config_api(http, seen, admin_secret)
                 await oauth_flows(http, seen, admin_password)
+                await device_flow(http, seen, admin_password)
             await admin_commands(
                 case, server.issuer, local, admin_secret, api_client, tmp_path, seen
             )

@@ -14,8 +14,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from authgate.appconfig_mfa import MfaProperties
 from authgate.appconfig_rates import RateLimitProperties
 from authgate.appconfig_registration import RegistrationPolicyProperties
+from authgate.appconfig_requests import RequestObjectProperties
+from authgate.appconfig_resources import TOKEN_EXCHANGE, ResourceProperties
 from authgate.appconfig_security import SecurityProperties
 
 Lifetime = Annotated[int, Field(ge=1, le=10 * 365 * 86400)]
@@ -28,8 +31,17 @@ IMPLEMENTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none",
 IMPLEMENTED_ASSERTION_ALGS = tuple(
     f"{family}{bits}" for family in ("RS", "PS", "ES") for bits in (256, 384, 512)
 )
+#: The device authorization grant (RFC 8628 §3.4).
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 #: Grant types this server implements at the token or authorization endpoint.
-IMPLEMENTED_GRANT_TYPES = ("authorization_code", "implicit", "refresh_token", "client_credentials")
+IMPLEMENTED_GRANT_TYPES = (
+    "authorization_code",
+    "implicit",
+    "refresh_token",
+    "client_credentials",
+    DEVICE_CODE_GRANT,
+    TOKEN_EXCHANGE,
+)
 #: Response types this server implements at the authorization endpoint (OIDC Core §3,
 #: OAuth 2.0 Multiple Response Type Encoding Practices §3-§5), in canonical spelling; the
 #: order of the parts in a request or in ``responseTypesSupported`` does not matter.
@@ -67,14 +79,25 @@ class ClientAuthenticationFilter(BaseModel):
     baseDn: str = Field(default="", description="Accepted for Janssen compatibility.")
 
 
-class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, SecurityProperties):
+class AppConfiguration(
+    RateLimitProperties,
+    RegistrationPolicyProperties,
+    ResourceProperties,
+    SecurityProperties,
+    RequestObjectProperties,
+    MfaProperties,
+):
     """The dynamic auth-server configuration. Unknown properties are refused.
 
     The browser-security members (CORS, PAR, DPoP, signing keys, OAuth 2.1 profile) are
     declared in :class:`authgate.appconfig_security.SecurityProperties`, the per-source rate
     limits in :class:`authgate.appconfig_rates.RateLimitProperties`, the registration
     policy (who may register, trusted hosts, software statements) in
-    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`.
+    :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, resource
+    indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`,
+    request objects, the claims parameter and JWT introspection responses in
+    :class:`authgate.appconfig_requests.RequestObjectProperties`, second factors in
+    :class:`authgate.appconfig_mfa.MfaProperties`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
@@ -92,6 +115,21 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
     sessionIdUnauthenticatedUnusedLifetime: Lifetime = Field(
         1800,
         description="How long a pending login/consent interaction stays valid, in seconds.",
+    )
+    deviceAuthzRequestExpiresIn: int = Field(
+        1800,
+        ge=60,
+        le=86400,
+        description="Lifetime in seconds of a device authorization request (RFC 8628 "
+        "§3.2 `expires_in`): how long its device code and user code stay valid.",
+    )
+    deviceAuthzTokenPollInterval: int = Field(
+        5,
+        ge=1,
+        le=600,
+        description="Seconds a device must wait between two token requests for one device "
+        "code (RFC 8628 §3.2 `interval`); each `slow_down` adds 5 s to that request's "
+        "interval (§3.5).",
     )
 
     # --- dynamic client registration -----------------------------------------------------
@@ -124,8 +162,10 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
             "implicit",
             "refresh_token",
             "client_credentials",
+            DEVICE_CODE_GRANT,
         ],
-        description="Grant types allowed server-wide.",
+        description="Grant types allowed server-wide. Token exchange "
+        "(`urn:ietf:params:oauth:grant-type:token-exchange`, RFC 8693) is off until added here.",
     )
     grantTypesSupportedByDynamicRegistration: list[str] = Field(
         default_factory=lambda: [
@@ -133,6 +173,7 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
             "implicit",
             "refresh_token",
             "client_credentials",
+            DEVICE_CODE_GRANT,
         ],
         description="Grant types a dynamically registered client may have (client_credentials "
         "only a confidential client); registration refuses any other, naming it.",
@@ -296,6 +337,15 @@ class AppConfiguration(RateLimitProperties, RegistrationPolicyProperties, Securi
     )
     authorizationResponseIssParameterSupported: bool = Field(
         True, description="Add `iss` to every authorization response (RFC 9207)."
+    )
+
+    # --- developer pages -----------------------------------------------------------------
+    playgroundEnabled: bool = Field(
+        True,
+        description="Serve the PKCE playground at /playground: a page that runs the flow "
+        "document's four steps against this server in the browser, through the public "
+        "endpoints only (it registers one public client per visit). Off: the page and its "
+        "assets answer 404. authgate extension.",
     )
 
     @field_validator("tokenEndpointAuthMethodsSupported")

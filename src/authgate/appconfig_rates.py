@@ -76,6 +76,20 @@ class RateLimitProperties(BaseModel):
         600, "the revocation endpoint (RFC 7009)", "authgate extension; one or two per sign-out."
     )
     rateLimitRevocationPeriodInSeconds: Period = _period("Revocation")
+    rateLimitDeviceAuthorizationRequestCount: RequestCount = _count(
+        60,
+        "the device authorization endpoint (RFC 8628 §3.1)",
+        "authgate extension; a device asks once per sign-in.",
+    )
+    rateLimitDeviceAuthorizationPeriodInSeconds: Period = _period("DeviceAuthorization")
+    rateLimitDeviceVerificationRequestCount: RequestCount = _count(
+        30,
+        "the device verification page (`/jans-auth/device_authorization.htm`, where users "
+        "type user codes)",
+        "authgate extension; a person types a code once or twice, and wrong codes are also "
+        "slowed down by brute-force protection (RFC 8628 §5.1).",
+    )
+    rateLimitDeviceVerificationPeriodInSeconds: Period = _period("DeviceVerification")
     rateLimitConfigApiRequestCount: RequestCount = _count(
         300,
         "the Config API (every path under /jans-config-api/)",

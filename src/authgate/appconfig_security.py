@@ -73,7 +73,8 @@ class CorsConfigurationFilter(BaseModel):
         True,
         description="authgate extension: on client-bound endpoints (token, userinfo, PAR, "
         "revocation, introspection) allow the origins of the client's redirect URIs and "
-        "`authorized_origins`. Turn off to allow only `corsAllowedOrigins`.",
+        "`authorized_origins`, and on error answers the origins any client registered. Turn "
+        "off to allow only `corsAllowedOrigins`.",
     )
     corsAllowedMethods: str = Field(
         "GET,POST,HEAD,OPTIONS", description="Methods a preflight may ask for."
@@ -83,7 +84,8 @@ class CorsConfigurationFilter(BaseModel):
     )
     corsExposedHeaders: str = Field(
         "DPoP-Nonce,WWW-Authenticate",
-        description="Response headers scripts may read (DPoP-Nonce is needed for RFC 9449 §8).",
+        description="Response headers scripts may read, in addition to WWW-Authenticate and "
+        "DPoP-Nonce, which every CORS answer exposes (RFC 6750 §3, RFC 9449 §8).",
     )
     corsSupportCredentials: bool = Field(
         False,

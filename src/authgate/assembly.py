@@ -11,6 +11,7 @@ from authgate.admin.context import AdminContext
 from authgate.admin.service import AdminService
 from authgate.runtime import Runtime
 from authgate.storage.admin import SqlAdminStore
+from authgate.storage.admin_accounts import SqlAdminAccounts
 from authgate.storage.admin_sessions import SqlAdminKeys, SqlAdminSessions
 from authgate.storage.audit import SqlAuditLog
 from authgate.storage.failures import SqlFailureAdmin
@@ -33,6 +34,7 @@ def admin_context(runtime: Runtime) -> AdminContext:
         failures=SqlFailureAdmin(db),
         key_schedule=runtime.key_upkeep,
         initial_tokens=SqlInitialAccessTokenStore(db),
+        accounts=SqlAdminAccounts(db),
         reload=runtime.refresh,
         changes=runtime.changes,
         federation=SqlFederationStore(db),

@@ -15,6 +15,10 @@ Exception tree::
     ├── UnsupportedResponseType      unsupported_response_type
     ├── InvalidScope                 invalid_scope
     ├── AccessDenied                 access_denied
+    │   └── DeviceAccessDenied       access_denied, 400 (RFC 8628 §3.5)
+    ├── AuthorizationPending         authorization_pending (RFC 8628 §3.5)
+    ├── SlowDown                     slow_down (RFC 8628 §3.5)
+    ├── ExpiredToken                 expired_token (RFC 8628 §3.5)
     ├── LoginRequired                login_required (OIDC Core §3.1.2.6)
     ├── ConsentRequired              consent_required
     ├── InvalidRedirectUri           invalid_redirect_uri (RFC 7591 §3.2.2)
@@ -133,9 +137,42 @@ class InvalidScope(OAuthError):
     error = "invalid_scope"
 
 
+class InvalidTarget(OAuthError):
+    """A ``resource`` (or token exchange ``audience``) the client may not have a token for
+    (RFC 8707 §2, RFC 8693 §2.2.2)."""
+
+    error = "invalid_target"
+
+
 class AccessDenied(OAuthError):
     error = "access_denied"
     status_code = 403
+
+
+class DeviceAccessDenied(AccessDenied):
+    """The user denied a device authorization request: the token endpoint's answer to the
+    device's poll (RFC 8628 §3.5), 400 as every token endpoint error (RFC 6749 §5.2)."""
+
+    status_code = 400
+
+
+class AuthorizationPending(OAuthError):
+    """The device authorization request is still waiting for the user (RFC 8628 §3.5)."""
+
+    error = "authorization_pending"
+
+
+class SlowDown(OAuthError):
+    """The device polled faster than its interval; the interval grew by 5 s (RFC 8628 §3.5)."""
+
+    error = "slow_down"
+
+
+class ExpiredToken(OAuthError):
+    """The device code expired before the user answered or the device polled (RFC 8628
+    §3.5): the device must start a new request."""
+
+    error = "expired_token"
 
 
 class LoginRequired(OAuthError):
@@ -144,6 +181,20 @@ class LoginRequired(OAuthError):
 
 class ConsentRequired(OAuthError):
     error = "consent_required"
+
+
+class InteractionRequired(OAuthError):
+    """``prompt=none``, but the user must do something first (OIDC Core §3.1.2.6): here, sign
+    in with a second factor."""
+
+    error = "interaction_required"
+
+
+class UnmetAuthenticationRequirements(OAuthError):
+    """An essential ``acr`` request names no authentication context this server offers
+    (OpenID Connect Unmet Authentication Requirements 1.0)."""
+
+    error = "unmet_authentication_requirements"
 
 
 class InvalidRedirectUri(OAuthError):
@@ -202,6 +253,25 @@ class InvalidRequestUri(OAuthError):
     """A ``request_uri`` is unknown, expired, already used or not this client's (RFC 9126 §4)."""
 
     error = "invalid_request_uri"
+
+
+class InvalidRequestObject(OAuthError):
+    """A request object is malformed, badly signed, expired, replayed or does not match the
+    request (RFC 9101 §6.1, OIDC Core §6.4)."""
+
+    error = "invalid_request_object"
+
+
+class RequestNotSupported(OAuthError):
+    """The server does not accept request objects by value (OIDC Core §3.1.2.6)."""
+
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    """The server does not accept request objects by reference (OIDC Core §3.1.2.6)."""
+
+    error = "request_uri_not_supported"
 
 
 class TooManyRequests(OAuthError):
@@ -285,6 +355,39 @@ class LoginFailed(Exception):
     """
 
     MESSAGE = "Invalid username or password."
+
+    def __init__(self, retry_after: int | None = None) -> None:
+        self.retry_after = retry_after
+        hint = f" Try again in {retry_after} seconds." if retry_after else ""
+        super().__init__(self.MESSAGE + hint)
+
+
+class UserCodeRejected(Exception):
+    """A user code typed on the device verification page is not a live one, or this source
+    must wait before it may try another (RFC 8628 §5.1). The message never says whether a
+    code exists.
+
+    Args:
+        retry_after: Seconds this source must wait before its next attempt, when it must.
+    """
+
+    MESSAGE = "That code is not valid. Check the code shown on your device and try again."
+
+    def __init__(self, retry_after: int | None = None) -> None:
+        self.retry_after = retry_after
+        hint = f" Try again in {retry_after} seconds." if retry_after else ""
+        super().__init__(self.MESSAGE + hint)
+
+
+class FactorFailed(Exception):
+    """A second-factor code was wrong, already used, or refused by brute-force protection. The
+    message never says which.
+
+    Args:
+        retry_after: Seconds this source must wait before its next attempt, when it must.
+    """
+
+    MESSAGE = "That code is not valid."
 
     def __init__(self, retry_after: int | None = None) -> None:
         self.retry_after = retry_after

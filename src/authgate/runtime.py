@@ -33,18 +33,26 @@ from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import Argon2PasswordHasher
 from authgate.crypto.rotation import publish_delay
 from authgate.metrics.events import CountingEventLog
-from authgate.outbound import HttpSectorIdentifierFetcher, OutboundClient, OutboundPolicy
+from authgate.outbound import (
+    HttpRequestObjectFetcher,
+    HttpSectorIdentifierFetcher,
+    OutboundClient,
+    OutboundPolicy,
+)
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
 from authgate.outbound.upstream import HttpUpstream
 from authgate.settings import Settings
+from authgate.storage.accounts import SqlAccountStore
 from authgate.storage.admin import SqlAdminStore
 from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.change_feed import ChangeFeed, change_feed
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database, upgrade
+from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.engine import Database, IntegrityViolation
+from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
 from authgate.storage.federation import SqlFederationStore
 from authgate.storage.grants import SqlGrantStore
@@ -53,6 +61,7 @@ from authgate.storage.janitor import purge_expired
 from authgate.storage.leases import SqlLeaseStore
 from authgate.storage.logout_deliveries import SqlLogoutDeliveryStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.passkeys import SqlPasskeyStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.security_events import SqlSecurityEventLog
@@ -299,10 +308,15 @@ class Runtime:
             logout=backchannel,
             events=events,
             initial_tokens=SqlInitialAccessTokenStore(db),
+            devices=SqlDeviceAuthorizationStore(db),
             failures=failures,
+            account=SqlAccountStore(db),
+            factors=SqlFactorStore(db),
+            passkeys=SqlPasskeyStore(db),
             sector_identifiers=HttpSectorIdentifierFetcher(
                 outbound, allow_http_loopback=settings.sector_identifier_allow_http_loopback
             ),
+            request_objects=HttpRequestObjectFetcher(outbound),
             federation=Federation(
                 SqlFederationStore(db), HttpUpstream(outbound), sealing_key(settings)
             ),

@@ -8,6 +8,7 @@ configuration document (:mod:`authgate.appconfig`). Only :mod:`authgate.cli` bui
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from pathlib import Path
@@ -129,10 +130,10 @@ class Settings(BaseSettings):
         "",
         description="Comma-separated networks, addresses and host names (e.g. "
         "`10.1.0.0/16,127.0.0.1,keys.internal`) that the requests authgate makes to clients' "
-        "URLs (sector_identifier_uri, jwks_uri, back-channel logout) may reach although they "
-        "are not public. Empty (the default): only public addresses; loopback, private, "
-        "link-local, multicast and reserved ones are refused, after DNS resolution, before "
-        "connecting.",
+        "URLs (sector_identifier_uri, jwks_uri, request_uri, back-channel logout) may reach "
+        "although they are not public. Empty (the default): only public addresses; loopback, "
+        "private, link-local, multicast and reserved ones are refused, after DNS resolution, "
+        "before connecting.",
     )
     log_level: str = Field("info", description="Log level for the authgate loggers.")
     log_format: Literal["text", "json"] = Field(
@@ -261,10 +262,9 @@ class Settings(BaseSettings):
 
     @property
     def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
-        """:attr:`trusted_proxies` parsed."""
-        return tuple(
-            ipaddress.ip_network(item, strict=False) for item in _split(self.trusted_proxies)
-        )
+        """:attr:`trusted_proxies` parsed (once per distinct value: every rate-limited
+        request asks)."""
+        return _networks(self.trusted_proxies)
 
     @field_validator("outbound_allow")
     @classmethod
@@ -325,6 +325,11 @@ def split_address(value: str) -> tuple[str, int]:
             f"or {MANAGEMENT_OFF!r}"
         )
     return host, int(port)
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(value: str) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in _split(value))
 
 
 def _split(value: str) -> list[str]:

@@ -260,3 +260,18 @@ async def test_creation_and_deletion_are_security_events(api: Api, runtime: Runt
         (EventKind.CLIENT_REGISTERED, "127.0.0.1", "created by an administrator"),
     ]
     assert created["client_secret"] not in repr(events)
+
+
+async def test_frontchannel_logout_members(api: Api) -> None:
+    """Set, validated like at registration (same origin as a redirect URI, https), read back."""
+    body = SPA | {
+        "frontchannel_logout_uri": "https://spa.example/fc",
+        "frontchannel_logout_session_required": True,
+    }
+    created = await _create(api, body)
+    assert created["frontchannel_logout_uri"] == "https://spa.example/fc"
+    assert created["frontchannel_logout_session_required"] is True
+    for bad in ("https://elsewhere.example/fc", "https://spa.example/fc#x"):
+        refused = await api.post(paths.CLIENTS, SPA | {"frontchannel_logout_uri": bad})
+        assert refused.status_code == 400, refused.text
+        assert "frontchannel_logout_uri" in refused.json()["error_description"]

@@ -41,14 +41,17 @@ def doc_for(**update: Any) -> dict[str, Any]:
         ("code_challenge_methods_supported", ["S256", "plain"]),
         ("scopes_supported", ["email", "openid", "profile", "shoe_size"]),
         ("prompt_values_supported", ["none", "login", "consent", "select_account"]),
-        ("acr_values_supported", ["simple_password_auth"]),
+        ("acr_values_supported", ["simple_password_auth", "mfa", "phr", "phrh"]),
         ("require_pushed_authorization_requests", False),
         ("authorization_response_iss_parameter_supported", True),
-        ("request_parameter_supported", False),
-        ("request_uri_parameter_supported", False),
-        ("claims_parameter_supported", False),
+        ("request_parameter_supported", True),
+        ("request_uri_parameter_supported", True),
+        ("claims_parameter_supported", True),
+        ("request_object_signing_alg_values_supported", ["RS256", "PS256", "ES256"]),
+        ("require_signed_request_object", False),
         ("backchannel_logout_supported", True),
-        ("frontchannel_logout_supported", False),
+        ("frontchannel_logout_supported", True),
+        ("frontchannel_logout_session_supported", True),
         ("jansOpenIdConnectVersion", "openidconnect-1.0"),
     ],
 )
@@ -59,7 +62,7 @@ def test_default_document_member(member: str, value: object) -> None:
 def test_endpoints_are_under_the_issuer() -> None:
     assert URLS.authorization_endpoint == ISSUER + "/jans-auth/restv1/authorize"
     endpoints = {k: v for k, v in doc_for().items() if k.endswith(("_endpoint", "_uri"))}
-    assert len(endpoints) == 9
+    assert len(endpoints) == 10
     assert all(url.startswith(ISSUER + "/jans-auth/restv1/") for url in endpoints.values())
 
 
@@ -90,7 +93,12 @@ def test_claims_come_from_the_scopes() -> None:
         (
             {"oauth21ProfileEnabled": True},
             "grant_types_supported",
-            ["authorization_code", "refresh_token", "client_credentials"],
+            [
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
         ),
         (
             {"authorizationResponseIssParameterSupported": False},
@@ -101,7 +109,12 @@ def test_claims_come_from_the_scopes() -> None:
         (
             {"implicitFlowEnabled": False},
             "grant_types_supported",
-            ["authorization_code", "refresh_token", "client_credentials"],
+            [
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
         ),
         ({"codeChallengeMethodsSupported": ["S256"]}, "code_challenge_methods_supported", ["S256"]),
         ({"responseModesSupported": ["query"]}, "response_modes_supported", ["query"]),
@@ -202,7 +215,16 @@ def test_only_signable_algorithms_are_advertised(
 @pytest.mark.parametrize(
     ("update", "grants"),
     [
-        ({}, ["authorization_code", "implicit", "refresh_token", "client_credentials"]),
+        (
+            {},
+            [
+                "authorization_code",
+                "implicit",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
+        ),
         (
             {"grantTypesSupported": ["refresh_token", "authorization_code"]},
             ["authorization_code", "refresh_token"],
@@ -213,3 +235,44 @@ def test_only_signable_algorithms_are_advertised(
 )
 def test_grant_types(update: dict[str, Any], grants: list[str]) -> None:
     assert grant_types(CONFIG.model_copy(update=update)) == grants
+
+
+def test_the_device_authorization_endpoint_is_advertised_with_its_grant() -> None:
+    device = "urn:ietf:params:oauth:grant-type:device_code"
+    doc = doc_for()
+    assert device in doc["grant_types_supported"]
+    assert doc["device_authorization_endpoint"] == (
+        ISSUER + "/jans-auth/restv1/device_authorization"
+    )
+    without = doc_for(grantTypesSupported=["authorization_code"])
+    assert "device_authorization_endpoint" not in without
+
+
+def test_request_objects_advertise_none_only_when_it_can_be_accepted() -> None:
+    assert "none" not in doc_for()["request_object_signing_alg_values_supported"]
+    allowed = doc_for(requestObjectNoneAlgAllowed=True)
+    assert allowed["request_object_signing_alg_values_supported"][-1] == "none"
+    required = doc_for(requestObjectNoneAlgAllowed=True, requireSignedRequestObject=True)
+    assert "none" not in required["request_object_signing_alg_values_supported"]
+    assert required["require_signed_request_object"] is True
+
+
+def test_request_objects_switched_off() -> None:
+    doc = doc_for(requestParameterSupported=False, requestUriParameterSupported=False)
+    assert (doc["request_parameter_supported"], doc["request_uri_parameter_supported"]) == (
+        False,
+        False,
+    )
+    assert "request_object_signing_alg_values_supported" not in doc
+    assert "require_request_uri_registration" not in doc
+    assert doc_for()["require_request_uri_registration"] is False
+
+
+def test_claims_parameter_and_introspection_algs() -> None:
+    assert doc_for(claimsParameterSupported=False)["claims_parameter_supported"] is False
+    assert doc_for()["introspection_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
+    signable = document(ISSUER, CONFIG, SCOPES, ("ES256",))
+    assert signable["introspection_signing_alg_values_supported"] == ["ES256"]
+    assert "introspection_signing_alg_values_supported" not in doc_for(
+        introspectionSigningAlgValuesSupported=[]
+    )

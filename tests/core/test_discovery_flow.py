@@ -32,7 +32,11 @@ async def test_defaults() -> None:
         "implicit",
         "refresh_token",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:device_code",
     ]
+    assert doc["device_authorization_endpoint"] == (
+        svc.issuer + "/jans-auth/restv1/device_authorization"
+    )
     assert doc["code_challenge_methods_supported"] == ["S256", "plain"]
     assert doc["scopes_supported"] == ["email", "offline_access", "openid", "profile"]
     assert "email_verified" in doc["claims_supported"]
@@ -59,7 +63,12 @@ async def test_signing_algorithms_need_a_key() -> None:
         (
             {"oauth21ProfileEnabled": True},
             "grant_types_supported",
-            ["authorization_code", "refresh_token", "client_credentials"],
+            [
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
         ),
         ({"oauth21ProfileEnabled": True}, "code_challenge_methods_supported", ["S256"]),
         ({"oauth21ProfileEnabled": True}, "response_types_supported", ["code"]),

@@ -62,7 +62,13 @@ def test_check_response_type_refuses_under_the_profile(response_type: str) -> No
         ("implicit", {**WITH_PASSWORD, "oauth21ProfileEnabled": True}, False),
         ("authorization_code", {**WITH_PASSWORD, "oauth21ProfileEnabled": True}, True),
         ("client_credentials", {"grantTypesSupported": ["authorization_code"]}, False),
-        ("urn:ietf:params:oauth:grant-type:device_code", {}, False),
+        ("urn:ietf:params:oauth:grant-type:device_code", {}, True),
+        (
+            "urn:ietf:params:oauth:grant-type:device_code",
+            {"grantTypesSupported": ["authorization_code"]},
+            False,
+        ),
+        ("urn:ietf:params:oauth:grant-type:jwt-bearer", {}, False),
     ],
 )
 def test_grant_type_allowed(grant_type: str, update: dict[str, Any], allowed: bool) -> None:

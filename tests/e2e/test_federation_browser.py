@@ -135,7 +135,7 @@ def test_sign_in_at_the_upstream_lands_signed_in_downstream(
         assert response.status_code == 200, response.text
         claims = verified_id_token(api, response.json()["id_token"], attempt)
         assert claims["amr"] == ["fed"] and claims["idp"] == "corp"
-        assert claims["acr"] == "federation"
+        assert claims["acr"] == "simple_password_auth"
         userinfo = api.get(
             "/jans-auth/restv1/userinfo",
             headers={"Authorization": f"Bearer {response.json()['access_token']}"},

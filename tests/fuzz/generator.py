@@ -290,8 +290,37 @@ def t_authorize(s: FuzzState, rng: random.Random) -> Template:
     return Template("authorize POST", "POST", ep.AUTHORIZE, [], headers, form=pairs)
 
 
+TOKEN_TYPES = [
+    "urn:ietf:params:oauth:token-type:access_token",
+    "urn:ietf:params:oauth:token-type:refresh_token",
+    "urn:ietf:params:oauth:token-type:id_token",
+    "urn:ietf:params:oauth:token-type:jwt",
+    "",
+]
+TARGETS = ["https://api.example", "billing", "relative", "https://api.example/#f", "x" * 600]
+
+
+def exchange_form(s: FuzzState, rng: random.Random) -> Pairs:
+    """A token exchange (RFC 8693) of the confidential client, valid or not."""
+    tokens = [s.access_token, s.refresh_token, s.id_token, "nope", ""]
+    form: Pairs = [("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")]
+    if rng.random() < 0.9:
+        form.append(("subject_token", rng.choice(tokens)))
+    if rng.random() < 0.9:
+        form.append(("subject_token_type", rng.choice(TOKEN_TYPES)))
+    if rng.random() < 0.3:
+        form += [("actor_token", rng.choice(tokens)), ("actor_token_type", rng.choice(TOKEN_TYPES))]
+    for name in ("audience", "resource"):
+        form += [(name, rng.choice(TARGETS)) for _ in range(rng.randrange(3))]
+    if rng.random() < 0.3:
+        form.append(("scope", rng.choice(["openid", "openid admin", ""])))
+    if rng.random() < 0.2:
+        form.append(("requested_token_type", rng.choice(TOKEN_TYPES)))
+    return form
+
+
 def t_token(s: FuzzState, rng: random.Random) -> Template:
-    grant = rng.randrange(4)
+    grant = rng.randrange(5)
     headers: list[tuple[bytes, bytes]] = [(b"content-type", FORM)]
     if grant == 0:
         form: Pairs = [
@@ -309,6 +338,10 @@ def t_token(s: FuzzState, rng: random.Random) -> Template:
         ]
     elif grant == 2:
         form = [("grant_type", "client_credentials"), ("scope", rng.choice(["openid", "x", ""]))]
+        form += [("resource", rng.choice(TARGETS)) for _ in range(rng.randrange(3))]
+        headers.append((b"authorization", basic(s.confidential_id, s.confidential_secret)))
+    elif grant == 3:
+        form = exchange_form(s, rng)
         headers.append((b"authorization", basic(s.confidential_id, s.confidential_secret)))
     else:
         form = [
@@ -481,6 +514,36 @@ def t_consent(s: FuzzState, rng: random.Random) -> Template:
     return Template("consent POST", "POST", ep.CONSENT_PAGE, [], headers, form=form)
 
 
+def t_device(s: FuzzState, rng: random.Random) -> Template:
+    """The device flow (RFC 8628): its endpoint, its page (code entry, approval, answer) and
+    its grant at the token endpoint."""
+    choice = rng.randrange(4)
+    if choice == 0:
+        form = [("client_id", s.client_id), ("scope", rng.choice(["openid", "x", ""]))]
+        return Template("device authorization", "POST", ep.DEVICE_AUTHORIZATION, [],
+                        [(b"content-type", FORM)], form=form)  # fmt: skip
+    cookies = browser_cookies(s, rng)
+    if choice == 1:
+        code = rng.choice(["BCDF-GHJK", "bcdfghjk", "", "A" * 40, "\u0000", "BCDF GHJK "])
+        name = rng.choice(["user_code", "ix"])
+        value = code if name == "user_code" else s.consent_ix
+        return Template("device page GET", "GET", ep.DEVICE_PAGE, [(name, value)], cookies)
+    if choice == 2:
+        form = [
+            ("ix", s.consent_ix),
+            ("csrf", s.consent_csrf),
+            ("decision", rng.choice(["approve", "deny", "maybe"])),
+        ]
+        headers = [(b"content-type", FORM), *cookies]
+        return Template("device page POST", "POST", ep.DEVICE_PAGE, [], headers, form=form)
+    form = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("client_id", s.client_id),
+        ("device_code", rng.choice(["x", s.access_token, ""])),
+    ]
+    return Template("device token", "POST", ep.TOKEN, [], [(b"content-type", FORM)], form=form)
+
+
 def t_public_documents(s: FuzzState, rng: random.Random) -> Template:
     path = rng.choice([*ep.DISCOVERY_PATHS, ep.JWKS])
     query = [("x", "1")] if rng.random() < 0.2 else []
@@ -581,6 +644,7 @@ TEMPLATES: list[Callable[[FuzzState, random.Random], Template]] = [
     t_end_session,
     t_login,
     t_consent,
+    t_device,
     t_public_documents,
     t_config_api,
     t_config_api,

@@ -30,10 +30,12 @@ import pytest
 from starlette.types import ASGIApp
 
 from authgate.admin.scopes import ADMIN_SCOPES
+from authgate.appconfig_resources import TOKEN_EXCHANGE
 from authgate.core.types import User
 from authgate.runtime import Runtime
 from authgate.web.app import create_app
 from tests.admin.support import client_credentials_token
+from tests.conftest import patch_config
 from tests.fuzz.driver import FuzzRequest, FuzzResponse, problems, send
 from tests.fuzz.generator import FuzzState, generate, source_address
 from tests.fuzz.jose import FuzzKey
@@ -122,9 +124,19 @@ async def set_up(
     )
     issued = await flow.code(main["client_id"], scope="openid profile email offline_access")
     tokens = await flow.tokens(issued)
+    grants = [*runtime.services.config.current.grantTypesSupported, TOKEN_EXCHANGE]
+    await patch_config(
+        runtime,
+        grantTypesSupported=grants,
+        grantTypesSupportedByDynamicRegistration=grants,
+        defaultResourceIndicators=["https://api.example"],
+    )
     confidential = await flow.register(
         token_endpoint_auth_method="client_secret_basic",
-        grant_types=["authorization_code", "client_credentials"],
+        grant_types=["authorization_code", "client_credentials", TOKEN_EXCHANGE],
+        allowed_resources=["https://api.example"],
+        token_exchange_audiences=["https://api.example", "billing"],
+        additional_audience=[],
     )
     key = FuzzKey()
     jwt_client = await flow.register(

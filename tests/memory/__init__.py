@@ -16,6 +16,7 @@ from tests.memory.doubles import (
     RecordingLogoutNotifier,
     StaticConfig,
     StaticJwksSource,
+    StaticRequestObjects,
     StaticSectorIdentifiers,
 )
 from tests.memory.services import (
@@ -35,6 +36,7 @@ __all__ = [
     "ServiceOverrides",
     "StaticConfig",
     "StaticJwksSource",
+    "StaticRequestObjects",
     "StaticSectorIdentifiers",
     "Tables",
     "add_client",

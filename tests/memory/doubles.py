@@ -59,6 +59,26 @@ class StaticJwksSource:
         return document
 
 
+class StaticRequestObjects:
+    """A ``RequestObjectFetcher`` serving published request objects by URI, recording every
+    request; an unknown URI fails as an unreachable one does."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, str] = {}
+        self.requests: list[str] = []
+
+    def publish(self, uri: str, token: str) -> None:
+        self.documents[uri] = token
+
+    async def fetch(self, uri: str, *, max_bytes: int) -> str:
+        self.requests.append(uri)
+        if uri not in self.documents:
+            raise OutboundError("HTTP 404")
+        if len(self.documents[uri]) > max_bytes:
+            raise OutboundError("too large")
+        return self.documents[uri]
+
+
 class StaticSectorIdentifiers:
     """A ``SectorIdentifierFetcher`` serving published redirect URI arrays by URI."""
 

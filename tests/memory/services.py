@@ -11,11 +11,14 @@ from typing import Any, TypedDict, TypeVar, Unpack
 
 from authgate.core.authorize.interaction import PASSWORD_ACR, PASSWORD_AMR
 from authgate.core.ports import (
+    AccountStore,
     AssertionStore,
     ClientStore,
     Clock,
     ConfigSource,
     ConsentStore,
+    DeviceAuthorizationStore,
+    FactorStore,
     FailureStore,
     Federation,
     GrantStore,
@@ -25,8 +28,10 @@ from authgate.core.ports import (
     KeyRing,
     LogoutNotifier,
     ParStore,
+    PasskeyStore,
     PasswordHasher,
     ReplayCache,
+    RequestObjectFetcher,
     ScopeStore,
     SectorIdentifierFetcher,
     SecurityEventLog,
@@ -43,19 +48,24 @@ from tests.memory.doubles import (
     RecordingSecurityEvents,
     StaticConfig,
     StaticJwksSource,
+    StaticRequestObjects,
     StaticSectorIdentifiers,
     StaticUpstream,
 )
 from tests.memory.stores import (
+    MemoryAccountStore,
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryDeviceAuthorizationStore,
+    MemoryFactorStore,
     MemoryFailureStore,
     MemoryFederationStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryPasskeyStore,
     MemoryReplayCache,
     MemoryScopeStore,
     MemorySessionStore,
@@ -96,8 +106,13 @@ class ServiceOverrides(TypedDict, total=False):
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    account: AccountStore
+    devices: DeviceAuthorizationStore
+    factors: FactorStore
+    passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher
     federation: Federation | None
+    request_objects: RequestObjectFetcher
 
 
 @functools.cache
@@ -168,10 +183,15 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "events": RecordingSecurityEvents(),
         "initial_tokens": MemoryInitialAccessTokenStore(tables),
         "failures": MemoryFailureStore(tables),
+        "account": MemoryAccountStore(tables),
+        "devices": MemoryDeviceAuthorizationStore(tables),
+        "factors": MemoryFactorStore(tables),
+        "passkeys": MemoryPasskeyStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
         "federation": Federation(
             MemoryFederationStore(tables), StaticUpstream(), lambda: SEALING_KEY
         ),
+        "request_objects": StaticRequestObjects(),
     }
     if "keys" not in overrides:
         values["keys"] = shared_key_ring()

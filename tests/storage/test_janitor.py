@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import func, select
 
+from authgate.core.mfa import enrolment
 from authgate.runtime import Runtime
-from authgate.storage.janitor import purge_expired
-from authgate.storage.models import AuthorizationCodeRow, InteractionRow, TokenRow
-from tests.support import FakeClock, Flow
+from authgate.storage.janitor import PENDING_FACTOR_LIFETIME, purge_expired
+from authgate.storage.models import (
+    AuthorizationCodeRow,
+    ClientOriginRow,
+    DeviceAuthorizationRow,
+    InteractionRow,
+    TokenRow,
+)
+from tests.support import USERNAME, FakeClock, Flow
+from tests.web.device_support import register_device_client, request_device
 
 
 async def _count(runtime: Runtime, model: type) -> int:
@@ -38,3 +47,49 @@ async def test_purge(flow: Flow, runtime: Runtime, clock: FakeClock) -> None:
         }
     )
     assert refreshed.status_code == 200
+
+
+async def test_an_expired_client_takes_its_origins_along(
+    flow: Flow, runtime: Runtime, clock: FakeClock
+) -> None:
+    """The purge deletes expired clients; their rows in client_origins go with them (the
+    foreign key cascades, on both databases), so their origins stop counting for CORS."""
+    short = await flow.register(lifetime=60, redirect_uris=["https://short.example/cb"])
+    await flow.register()
+    assert await _count(runtime, ClientOriginRow) == 2
+    clock.advance(61)
+    counts = await purge_expired(runtime.db, clock.now())
+    assert counts["clients"] == 1
+    assert await _count(runtime, ClientOriginRow) == 1
+    assert await runtime.services.clients.origin_registered("https://short.example") is False
+    assert await runtime.services.clients.get(short["client_id"], fresh=True) is None
+
+
+async def test_expired_device_authorizations_are_purged(
+    http: httpx.AsyncClient, runtime: Runtime, clock: FakeClock
+) -> None:
+    client = await register_device_client(http)
+    await request_device(http, client["client_id"])
+    clock.advance(900)
+    await request_device(http, client["client_id"])
+    assert await _count(runtime, DeviceAuthorizationRow) == 2
+    clock.advance(901)  # the first one's 1800 s are over, the second's are not
+    counts = await purge_expired(runtime.db, clock.now())
+    assert counts["device_authorizations"] == 1
+    assert await _count(runtime, DeviceAuthorizationRow) == 1
+
+
+async def test_unconfirmed_enrolments_go_after_a_day(runtime: Runtime, clock: FakeClock) -> None:
+    svc = runtime.services
+    user = await svc.users.get_by_username(USERNAME)
+    assert user is not None
+    confirmed = await enrolment.start_totp(user, svc)
+    assert await svc.factors.confirm(confirmed.factor_id, 1, clock.now())
+    clock.advance(60)
+    pending = await enrolment.start_totp(user, svc)
+    assert pending.factor_id != confirmed.factor_id
+    clock.advance(PENDING_FACTOR_LIFETIME)
+    assert (await purge_expired(runtime.db, clock.now()))["pending_factors"] == 0
+    clock.advance(61)
+    assert (await purge_expired(runtime.db, clock.now()))["pending_factors"] == 1
+    assert [f.factor_id for f in await svc.factors.list(user.user_id)] == [confirmed.factor_id]

@@ -78,3 +78,31 @@ def test_downgrade_restores_the_previous_indexes(sqlite_file: Path) -> None:
 
 def test_upgrade_is_idempotent(sqlite_file: Path) -> None:
     upgrade_sync(f"sqlite+aiosqlite:///{sqlite_file}")  # already at the head revision
+
+
+def test_client_origins_are_backfilled(sqlite_file: Path) -> None:
+    """0018 lists the origins of the clients registered before it."""
+    url = f"sqlite+aiosqlite:///{sqlite_file}"
+    command.downgrade(alembic_config(url), "0011")
+    metadata = (
+        '{"redirect_uris": ["https://app.example/cb", "com.example.app:/cb"], '
+        '"authorized_origins": ["https://spa.example"]}'
+    )
+    engine = create_engine(f"sqlite:///{sqlite_file}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO clients (client_id, client_name, token_endpoint_auth_method, metadata, "
+            "client_id_issued_at, client_secret_expires_at, disabled) "
+            "VALUES ('old', 'Old', 'none', ?, 1, 0, 0)",
+            (metadata,),
+        )
+    upgrade_sync(url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT client_id, origin FROM client_origins ORDER BY origin"
+        ).fetchall()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("old", "https://app.example"),
+        ("old", "https://spa.example"),
+    ]

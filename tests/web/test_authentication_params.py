@@ -159,8 +159,8 @@ async def test_login_hint_is_escaped(http: httpx.AsyncClient, flow: Flow) -> Non
 async def test_acr_values_are_voluntary(
     http: httpx.AsyncClient, flow: Flow, acr_values: str
 ) -> None:
-    """Only simple_password_auth exists; other requested values are ignored (no essential
-    acr claims: the claims parameter is not supported)."""
+    """Values the server does not offer are ignored (acr_values is voluntary), and the first
+    offered value decides: here simple_password_auth, which the password alone satisfies."""
     client = await flow.register()
     _, tokens = await _login(flow, client["client_id"], acr_values=acr_values)
     claims = await _claims(http, tokens["id_token"])

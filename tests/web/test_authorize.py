@@ -132,12 +132,16 @@ async def test_unsupported_response_mode(http: httpx.AsyncClient, flow: Flow) ->
     assert error["error"] == "invalid_request"
 
 
-async def test_request_objects_not_supported(http: httpx.AsyncClient, flow: Flow) -> None:
+async def test_malformed_request_object_is_an_error_page(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    """A request object is checked before its redirect URI can be trusted (RFC 9101 §6):
+    its errors are shown, never redirected (tests/web/test_request_objects.py for more)."""
     client = await flow.register(administered=True)
-    error = query_of(
-        (await _get(http, _params(client["client_id"], request="eyJ.x.y"))).headers["location"]
-    )
-    assert error["error"] == "invalid_request"
+    response = await _get(http, _params(client["client_id"], request="eyJ.x.y"))
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "invalid_request_object" in response.text
 
 
 async def test_bad_prompt_values(http: httpx.AsyncClient, flow: Flow) -> None:

@@ -182,7 +182,8 @@ async def test_basic_client_id_with_a_control_character_is_no_client(
         "/jans-auth/restv1/userinfo", headers={"Authorization": f"Basic {raw}", "Origin": RP}
     )
     assert response.status_code == 401, response.text
-    assert "access-control-allow-origin" not in response.headers
+    # an error, to an origin a client registered: readable (docs/security.md#cors)
+    assert response.headers["access-control-allow-origin"] == RP
 
 
 @SQLITE_ONLY

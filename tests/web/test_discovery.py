@@ -50,8 +50,10 @@ def test_document_contents() -> None:
         "implicit",
         "refresh_token",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:device_code",
     ]
-    assert doc["acr_values_supported"] == ["simple_password_auth"]
+    assert doc["device_authorization_endpoint"] == base + "/device_authorization"
+    assert doc["acr_values_supported"] == ["simple_password_auth", "mfa", "phr", "phrh"]
     assert doc["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",

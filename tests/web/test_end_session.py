@@ -306,4 +306,5 @@ async def test_discovery(http: httpx.AsyncClient) -> None:
     assert doc["end_session_endpoint"] == ISSUER + END_SESSION
     assert doc["backchannel_logout_supported"] is True
     assert doc["backchannel_logout_session_supported"] is True
-    assert doc["frontchannel_logout_supported"] is False
+    assert doc["frontchannel_logout_supported"] is True
+    assert doc["frontchannel_logout_session_supported"] is True

@@ -117,6 +117,7 @@ async def finish(http: httpx.AsyncClient, response: httpx.Response) -> dict[str,
         if location.startswith("http://127.0.0.1:8765"):
             return query_of(location)
         page = await http.get(location)
+        assert "<form" in page.text, (location, page.status_code, page.text[:1500])
         action, fields = hidden_form(page.text)
         response = await http.post(action, data={**fields, "decision": "allow"})
     raise AssertionError("no redirect to the client")

@@ -11,6 +11,7 @@ import pytest
 from authgate.runtime import Runtime
 from authgate.web.app import create_app
 from tests.support import (
+    SQLITE_ONLY,
     authorize_params,
     fast_hasher,
     flow_registration_body,
@@ -18,6 +19,7 @@ from tests.support import (
     new_verifier,
     s256,
 )
+from tests.web.account.support import sign_in
 
 HTTPS_ISSUER = "https://login.example.test"
 
@@ -53,3 +55,21 @@ async def test_cookies_are_secure_and_urls_use_the_issuer(https_http: httpx.Asyn
         c for c in login.headers.get_list("set-cookie") if c.startswith("session_id=")
     )
     assert "secure" in session_cookie.lower()
+
+
+@SQLITE_ONLY
+async def test_the_account_pages_cookies_are_secure(https_http: httpx.AsyncClient) -> None:
+    """The account page's redirect URI is derived from the https issuer; its cookies are
+    Secure."""
+    start = await https_http.get("/account/signin")
+    assert (
+        "redirect_uri=https%3A%2F%2Flogin.example.test%2Faccount%2Fcallback"
+        in (start.headers["location"])
+    )
+    pending = start.headers["set-cookie"].lower()
+    assert pending.startswith("authgate_account_signin=") and "secure" in pending
+    page = await sign_in(https_http)
+    assert page.status_code == 200, page.text
+    account = next(c for c in https_http.cookies.jar if c.name == "authgate_account")
+    assert account.secure
+    assert account.path == "/account"

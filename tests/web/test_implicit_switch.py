@@ -38,6 +38,7 @@ async def test_discovery_follows_the_switch(http: httpx.AsyncClient, runtime: Ru
         "authorization_code",
         "refresh_token",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:device_code",
     ]
 
 

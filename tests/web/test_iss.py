@@ -50,7 +50,6 @@ REDIRECTED_ERRORS = [
     ({"prompt": "bogus"}, "invalid_request"),
     ({"max_age": "soon"}, "invalid_request"),
     ({"response_mode": "query.jwt"}, "invalid_request"),
-    ({"request": "eyJ.x.y"}, "invalid_request"),
     ({"dpop_jkt": "not a thumbprint"}, "invalid_request"),
 ]
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from authgate.admin import paths
+from authgate.core import endpoints
 from authgate.core.security_events import EventKind
 from authgate.runtime import Runtime
 from authgate.settings import Settings
@@ -54,6 +55,10 @@ async def _config_api(http: httpx.AsyncClient) -> httpx.Response:
     return await http.get(paths.CONFIG)
 
 
+async def _device_page(http: httpx.AsyncClient) -> httpx.Response:
+    return await http.get(endpoints.DEVICE_PAGE, params={"user_code": "BBBB-BBBB"})
+
+
 #: family property stem -> a request of that family (any answer but 429 counts).
 FAMILIES: dict[str, Send] = {
     "Registration": _register,
@@ -63,6 +68,8 @@ FAMILIES: dict[str, Send] = {
     "Introspection": _form(INTROSPECTION),
     "Revocation": _form(REVOKE),
     "ConfigApi": _config_api,
+    "DeviceAuthorization": _form(endpoints.DEVICE_AUTHORIZATION),
+    "DeviceVerification": _device_page,
 }
 
 
@@ -70,6 +77,11 @@ def _assert_limited(response: httpx.Response, retry_after: int, what: str) -> No
     assert response.status_code == 429, response.text
     assert response.headers["retry-after"] == str(retry_after)
     assert response.headers["cache-control"] == "no-store"
+    description = f"Too many {what} from this address; retry after {retry_after} seconds"
+    if response.url.path == endpoints.DEVICE_PAGE:  # a page people read
+        assert response.headers["content-type"].startswith("text/html")
+        assert "temporarily_unavailable" in response.text and description in response.text
+        return
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
         "error": "temporarily_unavailable",
@@ -95,6 +107,8 @@ async def test_each_limited_endpoint_answers_429_after_the_burst_until_the_windo
         "Par": "pushed authorization requests",
         "ConfigApi": "Config API requests",
         "ClientConfiguration": "client configuration requests",
+        "DeviceAuthorization": "device authorization requests",
+        "DeviceVerification": "device verification page requests",
     }
     _assert_limited(limited, 90, what.get(stem, f"{stem.lower()} requests"))
     # the other families are not affected

@@ -18,19 +18,33 @@ from authgate.admin.context import Actor
 from authgate.admin.federation_schemas import ProviderIn, ProviderUpdate
 from authgate.admin.federation_views import identity_json, provider_json
 from authgate.admin.lockout_service import LockoutSelector
-from authgate.admin.schemas import ClientIn, InitialTokenIn, PasswordIn, UserIn, UserUpdate
+from authgate.admin.schemas import (
+    ClientIn,
+    FactorsResetOut,
+    GrantRevokedOut,
+    GrantsRevokedOut,
+    InitialTokenIn,
+    PasswordIn,
+    SessionsEndedOut,
+    UserIn,
+    UserUpdate,
+)
 from authgate.admin.service import AdminService
 from authgate.admin.views import (
     cleared_json,
     client_json,
     event_json,
+    grant_json,
     initial_token_json,
     issued_token_json,
     key_json,
     lockout_json,
+    passkey_json,
     rotation_json,
     scope_json,
+    user_factors_json,
     user_json,
+    user_session_json,
 )
 from authgate.appconfig import AppConfiguration
 from authgate.errors import InvalidRequest
@@ -73,6 +87,18 @@ class AdminBackend(Protocol):
     async def clear_lockouts(self, selector: dict[str, str]) -> dict[str, Any]:
         """Clear by ``id``, or by ``username``/``client_id``/``source``."""
         ...
+
+    async def list_user_grants(self, user: str) -> list[dict[str, Any]]: ...
+    async def revoke_user_grant(self, user: str, client_id: str) -> dict[str, Any]: ...
+    async def revoke_user_grants(self, user: str) -> dict[str, Any]: ...
+    async def list_user_sessions(self, user: str) -> list[dict[str, Any]]: ...
+    async def end_user_session(self, user: str, sid: str) -> None: ...
+    async def end_user_sessions(self, user: str) -> dict[str, Any]: ...
+    async def list_user_factors(self, user: str) -> dict[str, Any]: ...
+    async def reset_user_factors(self, user: str) -> dict[str, Any]: ...
+    async def remove_user_factor(self, user: str, factor_id: str) -> None: ...
+    async def list_user_passkeys(self, user: str) -> list[dict[str, Any]]: ...
+    async def remove_user_passkey(self, user: str, credential_id: str) -> None: ...
 
 
 def _parse(model: type[M], body: dict[str, Any]) -> M:
@@ -188,3 +214,41 @@ class LocalBackend:
 
     async def remove_identity(self, alias: str, subject: str) -> None:
         await self._s.federation.unlink(alias, subject, self._actor)
+
+    async def list_user_grants(self, user: str) -> list[dict[str, Any]]:
+        return [grant_json(g) for g in await self._s.accounts.grants(user)]
+
+    async def revoke_user_grant(self, user: str, client_id: str) -> dict[str, Any]:
+        result = await self._s.accounts.revoke_grant(user, client_id, self._actor)
+        body = GrantRevokedOut(client_id=client_id, tokens_revoked=result.tokens)
+        return body.model_dump(mode="json")
+
+    async def revoke_user_grants(self, user: str) -> dict[str, Any]:
+        revoked = await self._s.accounts.revoke_grants(user, self._actor)
+        return GrantsRevokedOut(revoked=revoked).model_dump(mode="json")
+
+    async def list_user_sessions(self, user: str) -> list[dict[str, Any]]:
+        return [user_session_json(x) for x in await self._s.accounts.sessions(user)]
+
+    async def end_user_session(self, user: str, sid: str) -> None:
+        await self._s.accounts.end_session(user, sid, self._actor)
+
+    async def end_user_sessions(self, user: str) -> dict[str, Any]:
+        ended = await self._s.accounts.end_sessions(user, self._actor)
+        return SessionsEndedOut(ended=ended).model_dump(mode="json")
+
+    async def list_user_factors(self, user: str) -> dict[str, Any]:
+        return user_factors_json(await self._s.factors.list(user))
+
+    async def reset_user_factors(self, user: str) -> dict[str, Any]:
+        removed = await self._s.factors.reset(user, self._actor)
+        return FactorsResetOut(removed=removed).model_dump(mode="json")
+
+    async def remove_user_factor(self, user: str, factor_id: str) -> None:
+        await self._s.factors.remove(user, factor_id, self._actor)
+
+    async def list_user_passkeys(self, user: str) -> list[dict[str, Any]]:
+        return [passkey_json(p) for p in await self._s.passkeys.list(user)]
+
+    async def remove_user_passkey(self, user: str, credential_id: str) -> None:
+        await self._s.passkeys.remove(user, credential_id, self._actor)

@@ -289,3 +289,53 @@ class AdminClient:
     async def remove_identity(self, alias: str, subject: str) -> None:
         path = f"{paths.IDENTITIES}/{quote(alias, safe='')}/{quote(subject, safe='')}"
         await self.request("DELETE", path)
+
+    # --- a user's grants and sessions (docs/account.md) -------------------------------------
+
+    def _user_path(self, user: str, *rest: str) -> str:
+        parts = [paths.USERS, quote(user, safe=""), *(quote(r, safe="") for r in rest)]
+        return "/".join(parts)
+
+    async def list_user_grants(self, user: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.request("GET", self._user_path(user, "grants"))
+        return found
+
+    async def revoke_user_grant(self, user: str, client_id: str) -> dict[str, Any]:
+        path = self._user_path(user, "grants", client_id)
+        result: dict[str, Any] = await self.request("DELETE", path)
+        return result
+
+    async def revoke_user_grants(self, user: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request("DELETE", self._user_path(user, "grants"))
+        return result
+
+    async def list_user_sessions(self, user: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.request("GET", self._user_path(user, "sessions"))
+        return found
+
+    async def end_user_session(self, user: str, sid: str) -> None:
+        await self.request("DELETE", self._user_path(user, "sessions", sid))
+
+    async def end_user_sessions(self, user: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request("DELETE", self._user_path(user, "sessions"))
+        return result
+
+    # --- a user's factors and passkeys (docs/account.md) -----------------------------------
+
+    async def list_user_factors(self, user: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self.request("GET", self._user_path(user, "factors"))
+        return found
+
+    async def reset_user_factors(self, user: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request("DELETE", self._user_path(user, "factors"))
+        return result
+
+    async def remove_user_factor(self, user: str, factor_id: str) -> None:
+        await self.request("DELETE", self._user_path(user, "factors", factor_id))
+
+    async def list_user_passkeys(self, user: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.request("GET", self._user_path(user, "passkeys"))
+        return found
+
+    async def remove_user_passkey(self, user: str, credential_id: str) -> None:
+        await self.request("DELETE", self._user_path(user, "passkeys", credential_id))

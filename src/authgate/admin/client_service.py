@@ -18,9 +18,11 @@ from authgate.admin.redact import redact
 from authgate.admin.schemas import ClientIn
 from authgate.admin_records import AuditEntry
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES
+from authgate.appconfig_resources import TOKEN_EXCHANGE
 from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
+from authgate.core.registration import checks as registration_checks
 from authgate.core.security_events import EventKind
 from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, SubjectType
 from authgate.crypto.handles import handle_hash, new_handle
@@ -28,6 +30,8 @@ from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
 
 RESPONSE_TYPES = frozenset({"code", "token", "id_token"})
 _NEEDS_REDIRECT = frozenset({"authorization_code", "implicit"})
+#: Grants a public client may not have (RFC 6749 §4.4; docs/resources.md for token exchange).
+CONFIDENTIAL_ONLY_GRANTS = frozenset({"client_credentials", TOKEN_EXCHANGE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +52,12 @@ def _check(body: ClientIn, known_scopes: set[str], ctx: AdminContext) -> None:
     bad = sorted({p for r in body.response_types for p in r.split()} - RESPONSE_TYPES)
     if bad:
         raise InvalidClientMetadata(f"response_types: unsupported {bad}")
-    if "client_credentials" in grants and body.token_endpoint_auth_method == PUBLIC_AUTH_METHOD:
-        raise InvalidClientMetadata(
-            "grant_types: client_credentials needs a confidential client "
-            "(token_endpoint_auth_method other than none)"
-        )
+    for grant in sorted(grants & CONFIDENTIAL_ONLY_GRANTS):
+        if body.token_endpoint_auth_method == PUBLIC_AUTH_METHOD:
+            raise InvalidClientMetadata(
+                f"grant_types: {grant} needs a confidential client "
+                "(token_endpoint_auth_method other than none)"
+            )
     if grants & _NEEDS_REDIRECT and not body.redirect_uris:
         raise InvalidRedirectUri("redirect_uris: required for the authorization_code grant")
     config = ctx.services.config.current
@@ -60,6 +65,9 @@ def _check(body: ClientIn, known_scopes: set[str], ctx: AdminContext) -> None:
         redirect_uris.validate_registered(
             uri, body.application_type, config.clientWhiteList, config.clientBlackList
         )
+    registration_checks.check_frontchannel_logout_uri(
+        body.frontchannel_logout_uri, body.redirect_uris
+    )
     missing = sorted(set(body.scope) - known_scopes)
     if missing:
         raise InvalidClientMetadata(f"scope: unknown scope(s) {missing}; create them first")
@@ -81,6 +89,8 @@ def _metadata(body: ClientIn, config_subject: SubjectType, base: ClientMetadata)
         access_token_lifetime=body.access_token_lifetime,
         additional_audience=tuple(body.additional_audience),
         post_logout_redirect_uris=tuple(body.post_logout_redirect_uris),
+        frontchannel_logout_uri=body.frontchannel_logout_uri,
+        frontchannel_logout_session_required=body.frontchannel_logout_session_required,
         contacts=tuple(body.contacts),
         client_uri=body.client_uri,
         logo_uri=body.logo_uri,
@@ -89,6 +99,8 @@ def _metadata(body: ClientIn, config_subject: SubjectType, base: ClientMetadata)
         custom_attributes=dict(body.custom_attributes),
         authorized_origins=validate_authorized_origins(body.authorized_origins),
         dpop_bound_access_tokens=body.dpop_bound_access_tokens,
+        allowed_resources=tuple(body.allowed_resources),
+        token_exchange_audiences=tuple(body.token_exchange_audiences),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from authgate.admin.account_commands import grants_group, sessions_group
 from authgate.admin.backends import AdminBackend
 from authgate.admin.cli_support import (
     Target,
@@ -22,6 +23,7 @@ from authgate.admin.cli_support import (
     json_option,
     target_options,
 )
+from authgate.admin.factor_commands import factors_group, passkeys_group
 from authgate.admin.lockout_commands import lockouts_group
 from authgate.admin.provider_commands import providers_group
 from authgate.admin.values import (
@@ -332,6 +334,12 @@ def users_enable(user: str, target: Target) -> None:
     """Enable a disabled user."""
     target.run(lambda b: b.update_user(user, {"enabled": True}))
     click.echo(f"enabled {user}")
+
+
+users_group.add_command(grants_group)
+users_group.add_command(sessions_group)
+users_group.add_command(factors_group)
+users_group.add_command(passkeys_group)
 
 
 @click.group("keys")

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from authgate.admin.ports import (
+    AdminAccounts,
     AdminFailures,
     AdminFederation,
     AdminInitialTokens,
@@ -47,6 +48,7 @@ class AdminContext:
     failures: AdminFailures
     key_schedule: KeySchedule
     initial_tokens: AdminInitialTokens
+    accounts: AdminAccounts
     reload: Callable[[], Awaitable[None]]
     changes: ChangePublisher = field(default_factory=NoChangePublisher)
     federation: AdminFederation | None = None

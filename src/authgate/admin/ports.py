@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from authgate.admin_records import AuditEntry, AuditRecord, FailureView, SessionView
 from authgate.core.federation.model import Provider
-from authgate.core.types import Client, InitialAccessToken, Scope, User
+from authgate.core.types import AppRevocation, Client, InitialAccessToken, Scope, User
 from authgate.crypto.keys import StoredKey
 from authgate.crypto.rotation import Schedule
 
@@ -74,6 +74,20 @@ class AdminStore(Protocol):
     async def add_user(self, user: User, audit: AuditEntry) -> None: ...
     async def replace_user(self, user: User, audit: AuditEntry) -> bool:
         """Store every member of ``user``; a disabled user also loses its sessions and tokens."""
+        ...
+
+
+class AdminAccounts(Protocol):
+    """Administrative changes to a user's approved apps, with their audit entries."""
+
+    async def revoke_grant(self, user_id: str, client_id: str, audit: AuditEntry) -> AppRevocation:
+        """Delete the user's consent for the client and revoke the client's live tokens for
+        the user in one transaction (as ``core.ports.AccountStore.revoke_approval``), then
+        write the audit entry if anything was revoked."""
+        ...
+
+    async def record(self, audit: AuditEntry) -> None:
+        """Write an audit entry on its own (after a change made through the core's ports)."""
         ...
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
+from authgate.appconfig_resources import check_audiences, check_resources
 from authgate.core.types import (
     ATTRIBUTE_NAME_MAX,
     ATTRIBUTE_VALUE_MAX,
@@ -43,6 +44,15 @@ class ClientIn(_In):
     access_token_lifetime: int | None = Field(None, ge=1, le=86400 * 365)
     additional_audience: list[str] = Field(default_factory=list)
     post_logout_redirect_uris: list[str] = Field(default_factory=list)
+    frontchannel_logout_uri: str | None = Field(
+        None,
+        description="Page the end_session page loads in a hidden iframe when the user logs "
+        "out (OpenID Connect Front-Channel Logout 1.0): https (http on a loopback host), no "
+        "fragment, on the scheme, host and port of a redirect URI.",
+    )
+    frontchannel_logout_session_required: bool = Field(
+        False, description="Add `iss` and `sid` to the frontchannel_logout_uri's query."
+    )
     contacts: list[str] = Field(default_factory=list)
     client_uri: str | None = None
     logo_uri: str | None = None
@@ -53,7 +63,27 @@ class ClientIn(_In):
         default_factory=list, description="Extra web origins allowed for CORS."
     )
     dpop_bound_access_tokens: bool = False
+    allowed_resources: list[str] = Field(
+        default_factory=list,
+        description="Resource indicators (RFC 8707) the client may name; empty: the server's "
+        "defaultResourceIndicators.",
+    )
+    token_exchange_audiences: list[str] = Field(
+        default_factory=list,
+        description="Audiences and resources the client may ask for in a token exchange "
+        "(RFC 8693); empty: it may not exchange tokens.",
+    )
     disabled: bool = False
+
+    @field_validator("allowed_resources")
+    @classmethod
+    def _resources(cls, value: list[str]) -> list[str]:
+        return check_resources(value)
+
+    @field_validator("token_exchange_audiences")
+    @classmethod
+    def _audiences(cls, value: list[str]) -> list[str]:
+        return check_audiences(value)
 
     @field_validator("scope", mode="before")
     @classmethod
@@ -312,6 +342,81 @@ class LockoutOut(_Out):
 
 class ClearedOut(_Out):
     cleared: int = Field(description="How many counters were deleted.")
+
+
+class GrantOut(_Out):
+    """An app the user approved (a remembered consent)."""
+
+    client_id: str
+    client_name: str
+    scope: list[str]
+    granted_at: float
+
+
+class GrantRevokedOut(_Out):
+    client_id: str
+    tokens_revoked: int = Field(description="How many live tokens of the client were revoked.")
+
+
+class GrantsRevokedOut(_Out):
+    revoked: list[str] = Field(description="The client ids whose grants were revoked.")
+
+
+class UserSessionOut(_Out):
+    """A live login session of one user; ``device`` is the browser's User-Agent."""
+
+    sid: str
+    auth_time: int
+    expires_at: int
+    last_used_at: int | None
+    acr: str
+    amr: list[str]
+    user_agent: str
+
+
+class SessionsEndedOut(_Out):
+    ended: int = Field(description="How many sessions were ended (each with back-channel logout).")
+
+
+class FactorOut(_Out):
+    """A user's authenticator app (TOTP), without its seed."""
+
+    factor_id: str
+    kind: str
+    label: str
+    created_at: float
+    confirmed: bool = Field(description="False while the enrolment waits for its first code.")
+    last_used_at: float | None
+
+
+class PasskeyOut(_Out):
+    """A user's passkey, without key material."""
+
+    credential_id: str
+    name: str
+    created_at: float
+    last_used_at: float | None
+    sign_count: int
+    transports: list[str]
+    backup_eligible: bool
+    backup_state: bool
+    aaguid: str
+
+
+class UserFactorsOut(_Out):
+    """Everything a user enrolled for sign-in besides the password (no secret)."""
+
+    user_id: str
+    username: str
+    factors: list[FactorOut]
+    passkeys: list[PasskeyOut]
+    recovery_codes_left: int
+
+
+class FactorsResetOut(_Out):
+    removed: dict[str, int] = Field(
+        description="How many items of each method were removed (totp, webauthn, recovery)."
+    )
 
 
 class ErrorOut(_Out):

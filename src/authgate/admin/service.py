@@ -9,19 +9,23 @@ The use cases depend on ports only (:mod:`authgate.admin.ports`, :mod:`authgate.
 
 from __future__ import annotations
 
+from authgate.admin.account_service import UserAccountAdmin
 from authgate.admin.client_service import ClientAdmin
 from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
 from authgate.admin.directory_service import ScopeAdmin, UserAdmin
+from authgate.admin.factor_service import FactorAdmin
 from authgate.admin.federation_service import FederationAdmin
 from authgate.admin.initial_token_service import InitialTokenAdmin
 from authgate.admin.lockout_service import LockoutAdmin
 from authgate.admin.ops_service import AuditAdmin, EventAdmin, KeyAdmin, SessionAdmin
+from authgate.admin.passkey_service import PasskeyAdmin
 
 
 class AdminService:
     """Configuration, clients, scopes, users, keys, sessions, the audit log, the security
-    events, initial access tokens and brute-force protection's lockouts."""
+    events, initial access tokens, brute-force protection's lockouts and users' second
+    factors and passkeys."""
 
     def __init__(self, ctx: AdminContext) -> None:
         self.context = ctx
@@ -36,3 +40,6 @@ class AdminService:
         self.initial_tokens = InitialTokenAdmin(ctx)
         self.lockouts = LockoutAdmin(ctx)
         self.federation = FederationAdmin(ctx)
+        self.accounts = UserAccountAdmin(ctx)
+        self.factors = FactorAdmin(ctx)
+        self.passkeys = PasskeyAdmin(ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from authgate.admin.factor_service import UserFactors
 from authgate.admin.initial_token_service import IssuedToken
 from authgate.admin.lockout_service import LockoutView
 from authgate.admin.ops_service import KeyView, Rotation
@@ -11,19 +12,33 @@ from authgate.admin.schemas import (
     AuditOut,
     ClearedOut,
     ClientOut,
+    FactorOut,
+    GrantOut,
     InitialTokenOut,
     IssuedInitialTokenOut,
     KeyOut,
     LockoutOut,
+    PasskeyOut,
     RotationOut,
     ScopeOut,
     SecurityEventOut,
     SessionOut,
     SuccessorOut,
+    UserFactorsOut,
     UserOut,
+    UserSessionOut,
 )
 from authgate.admin_records import AuditRecord, SessionView
-from authgate.core.types import Client, InitialAccessToken, Scope, SecurityEvent, User
+from authgate.core.passkeys.credential import PasskeyCredential
+from authgate.core.types import (
+    Approval,
+    Client,
+    InitialAccessToken,
+    LoginSession,
+    Scope,
+    SecurityEvent,
+    User,
+)
 
 #: Labels the one response that carries an initial access token's value.
 SHOWN_ONCE = (
@@ -186,3 +201,65 @@ def lockout_json(view: LockoutView) -> dict[str, Any]:
 
 def cleared_json(count: int) -> dict[str, Any]:
     return ClearedOut(cleared=count).model_dump(mode="json")
+
+
+def grant_json(grant: Approval) -> dict[str, Any]:
+    return GrantOut(
+        client_id=grant.client_id,
+        client_name=grant.client_name,
+        scope=list(grant.scope),
+        granted_at=grant.granted_at,
+    ).model_dump(mode="json")
+
+
+def user_session_json(session: LoginSession) -> dict[str, Any]:
+    """A user's session without its handle's hash."""
+    return UserSessionOut(
+        sid=session.sid,
+        auth_time=session.auth_time,
+        expires_at=session.expires_at,
+        last_used_at=session.last_used_at,
+        acr=session.acr,
+        amr=list(session.amr),
+        user_agent=session.user_agent,
+    ).model_dump(mode="json")
+
+
+def passkey_out(passkey: PasskeyCredential) -> PasskeyOut:
+    """A passkey without key material."""
+    return PasskeyOut(
+        credential_id=passkey.credential_id,
+        name=passkey.name,
+        created_at=passkey.created_at,
+        last_used_at=passkey.last_used_at,
+        sign_count=passkey.sign_count,
+        transports=list(passkey.transports),
+        backup_eligible=passkey.backup_eligible,
+        backup_state=passkey.backup_state,
+        aaguid=passkey.aaguid,
+    )
+
+
+def passkey_json(passkey: PasskeyCredential) -> dict[str, Any]:
+    return passkey_out(passkey).model_dump(mode="json")
+
+
+def user_factors_json(found: UserFactors) -> dict[str, Any]:
+    """A user's factors, passkeys and how many recovery codes are left (no secret)."""
+    return UserFactorsOut(
+        user_id=found.user_id,
+        username=found.username,
+        factors=[
+            FactorOut(
+                factor_id=f.factor_id,
+                kind=f.kind,
+                label=f.label,
+                created_at=f.created_at,
+                confirmed=f.confirmed,
+                last_used_at=f.last_used_at,
+            )
+            for f in found.factors
+        ],
+        passkeys=[passkey_out(p) for p in found.passkeys],
+        recovery_codes_left=found.recovery_codes_left,
+    ).model_dump(mode="json")

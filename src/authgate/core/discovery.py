@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
+from authgate.appconfig import DEVICE_CODE_GRANT, IMPLEMENTED_GRANT_TYPES, AppConfiguration
 from authgate.core import profile
 from authgate.core.authorize import response_types
-from authgate.core.authorize.interaction import PASSWORD_ACR
 from authgate.core.endpoints import EndpointUrls
+from authgate.core.mfa import acr
 from authgate.core.registration.policy import registration_open
 from authgate.core.tokens.userinfo import STANDARD_CLAIMS
 from authgate.core.types import Scope
@@ -33,6 +33,23 @@ def grant_types(config: AppConfiguration) -> list[str]:
         if (implicit or g != response_types.IMPLICIT_GRANT)
         and profile.grant_type_allowed(g, config)
     ]
+
+
+def request_objects(config: AppConfiguration) -> dict[str, Any]:
+    """Request object members (RFC 9101 §10.1, OIDC Discovery §3), when either way of
+    sending one is on."""
+    if not (config.requestParameterSupported or config.requestUriParameterSupported):
+        return {}
+    algs: list[str] = list(config.requestObjectSigningAlgValuesSupported)
+    if config.requestObjectNoneAlgAllowed and not config.requireSignedRequestObject:
+        algs.append("none")
+    out: dict[str, Any] = {
+        "request_object_signing_alg_values_supported": algs,
+        "require_signed_request_object": config.requireSignedRequestObject,
+    }
+    if config.requestUriParameterSupported:
+        out["require_request_uri_registration"] = False
+    return out
 
 
 def document(
@@ -82,10 +99,10 @@ def document(
         "scopes_supported": sorted(s.scope_id for s in scopes),
         "claims_supported": sorted(claims),
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
-        "acr_values_supported": [PASSWORD_ACR],
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
+        "acr_values_supported": acr.supported(),
+        "claims_parameter_supported": config.claimsParameterSupported,
+        "request_parameter_supported": config.requestParameterSupported,
+        "request_uri_parameter_supported": config.requestUriParameterSupported,
         "authorization_response_iss_parameter_supported": (
             profile.iss_in_authorization_responses(config)
         ),
@@ -95,13 +112,22 @@ def document(
         "end_session_endpoint": urls.end_session_endpoint,
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
-        "frontchannel_logout_supported": False,
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
     }
     if "private_key_jwt" in config.tokenEndpointAuthMethodsSupported:
         algs = list(config.tokenEndpointAuthSigningAlgValuesSupported)
         doc["token_endpoint_auth_signing_alg_values_supported"] = algs
         doc["revocation_endpoint_auth_signing_alg_values_supported"] = algs
         doc["introspection_endpoint_auth_signing_alg_values_supported"] = algs
+    if DEVICE_CODE_GRANT in doc["grant_types_supported"]:
+        doc["device_authorization_endpoint"] = urls.device_authorization_endpoint
+    doc |= request_objects(config)
+    introspection_algs = [
+        a for a in config.introspectionSigningAlgValuesSupported if a in signing_algs
+    ]
+    if introspection_algs:
+        doc["introspection_signing_alg_values_supported"] = introspection_algs
     if registration_open(config):
         doc["registration_endpoint"] = urls.registration_endpoint
     return doc

@@ -15,6 +15,9 @@ from authgate.errors import InvalidClientMetadata
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+#: Longest origin kept in the index of registered origins (``ClientStore.origin_registered``):
+#: a longer one belongs to no real browser page and is simply not listed.
+LISTED_ORIGIN_MAX = 255
 
 
 def origin_of(uri: str) -> str | None:
@@ -37,7 +40,7 @@ def origin_of(uri: str) -> str | None:
 
 def parse_origin(value: str) -> str | None:
     """A syntactically valid origin value (``Origin`` header), normalised, or None."""
-    if not value or value == "null" or any(ch.isspace() for ch in value):
+    if not value or value == "null" or any(ch.isspace() or not ch.isprintable() for ch in value):
         return None
     origin = origin_of(value)
     if origin is None:
@@ -52,6 +55,11 @@ def client_origins(redirect_uris: Iterable[str], authorized: Iterable[str]) -> f
     """The origins a client's browser code runs on: redirect URIs' and ``authorized_origins``."""
     found = {origin_of(uri) for uri in redirect_uris} | {parse_origin(o) for o in authorized}
     return frozenset(o for o in found if o is not None)
+
+
+def listed_origins(origins: Iterable[str]) -> list[str]:
+    """The origins of a client that the index of registered origins keeps, sorted."""
+    return sorted(o for o in origins if len(o) <= LISTED_ORIGIN_MAX)
 
 
 def validate_authorized_origins(values: Iterable[str]) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ can reach a log line, a page or the database (PostgreSQL refuses NUL in text out
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from authgate.errors import InvalidRequest, OAuthError
@@ -81,11 +81,29 @@ def check_json(document: Any, *, error: type[OAuthError] = InvalidRequest) -> No
 MAX_PARAMETERS = 100
 
 
+#: Parameters that may repeat: RFC 8707 §2 ``resource`` and RFC 8693 §2.1 ``audience``. Their
+#: values are kept in one entry, joined by :data:`VALUE_SEPARATOR`; read them with
+#: :func:`values`.
+MULTI_VALUED = frozenset({"resource", "audience"})
+#: A control character, so never part of a value (:func:`check_text` refuses them): joining
+#: with it cannot be confused with a value, and the joined entry survives storage (PAR).
+VALUE_SEPARATOR = "\n"
+
+
+def values(params: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """The values of a parameter of :data:`MULTI_VALUED`, in request order, repeats dropped."""
+    raw = params.get(name)
+    if not raw:
+        return ()
+    return tuple(dict.fromkeys(v for v in raw.split(VALUE_SEPARATOR) if v))
+
+
 def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Parameters as a dict.
 
     Parameters sent without a value are treated as omitted, and a parameter may not appear
-    more than once (RFC 6749 §3.1).
+    more than once (RFC 6749 §3.1), except those of :data:`MULTI_VALUED`, whose values are
+    joined by :data:`VALUE_SEPARATOR`.
 
     Raises:
         InvalidRequest: a repeated parameter, more than :data:`MAX_PARAMETERS`, or a name or
@@ -93,10 +111,14 @@ def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     seen: set[str] = set()
-    for name, value in pairs:
-        if len(seen) == MAX_PARAMETERS:
+    for count, (name, value) in enumerate(pairs):
+        if count == MAX_PARAMETERS:
             raise InvalidRequest(f"The request has more than {MAX_PARAMETERS} parameters")
         check_text(name, value)
+        if name in MULTI_VALUED and name in seen:
+            if value != "":
+                out[name] = f"{out[name]}{VALUE_SEPARATOR}{value}" if name in out else value
+            continue
         if name in seen:
             raise InvalidRequest(f"The parameter {name} is included more than once")
         seen.add(name)

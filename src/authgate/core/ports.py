@@ -13,9 +13,13 @@ from typing import Any, NamedTuple, Protocol
 
 from authgate.appconfig import AppConfiguration
 from authgate.core.federation.model import FederatedIdentity, PendingSignIn, Provider
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
+    AppRevocation,
+    Approval,
     AuthorizationCode,
     Client,
+    DeviceAuthorization,
     FailureCount,
     FailureKey,
     InitialAccessToken,
@@ -24,12 +28,13 @@ from authgate.core.types import (
     LogoutNotice,
     PushedRequest,
     Scope,
+    SecondFactor,
     SecurityEvent,
     SessionState,
     TokenRecord,
     User,
 )
-from authgate.errors import InvalidClientMetadata
+from authgate.errors import InvalidClientMetadata, OutboundError
 
 
 class Clock(Protocol):
@@ -62,6 +67,12 @@ class ClientStore(Protocol):
         """Clients whose custom attributes include every given name=value pair."""
         ...
 
+    async def origin_registered(self, origin: str) -> bool:
+        """Whether any client registered ``origin`` (a serialised web origin) through its
+        redirect URIs or ``authorized_origins``; origins longer than
+        ``core.origins.LISTED_ORIGIN_MAX`` are not kept, so never registered."""
+        ...
+
     def forget(self, client_id: str | None = None) -> None:
         """Drop any cached copy of ``client_id`` (of every client when None), after a change
         made past this store (the administration's writes)."""
@@ -92,6 +103,42 @@ class SessionStore(Protocol):
         ...
 
     async def end(self, session_hash: str) -> None: ...
+    async def by_sid(self, sid: str) -> LoginSession | None:
+        """The session with this ``sid`` (the id_token claim) until it is ended; expiry is the
+        caller's check."""
+        ...
+
+    async def elevate(self, session_hash: str, stronger: LoginSession) -> bool:
+        """Replace the live session ``session_hash`` by ``stronger`` (the same ``sid`` and
+        user, a new ``session_hash``, ``acr``, ``amr`` and ``auth_time``) in one guarded write:
+        False, writing nothing, when it has ended or another call elevated it first."""
+        ...
+
+
+class AccountStore(Protocol):
+    """What the account page and the administrators see and change of one user: the apps
+    the user approved and the user's login sessions (docs/account.md)."""
+
+    async def approvals(self, user_id: str) -> list[Approval]:
+        """The user's remembered consents with their clients' names, newest first."""
+        ...
+
+    async def revoke_approval(self, user_id: str, client_id: str, now: float) -> AppRevocation:
+        """Delete the user's consent for the client and revoke every live token the client
+        holds for the user (access and refresh, offline or not), in one transaction."""
+        ...
+
+    async def sessions(self, user_id: str, now: float) -> list[LoginSession]:
+        """The user's live (not ended, not expired) login sessions, newest login first."""
+        ...
+
+    async def session_by_sid(self, sid: str) -> LoginSession | None:
+        """The login session ``sid`` until it is ended (expiry is the caller's check)."""
+        ...
+
+    async def touch(self, session_hash: str, now: float) -> None:
+        """Record that the session served a request at ``now``."""
+        ...
 
 
 class InteractionStore(Protocol):
@@ -183,8 +230,58 @@ class GrantStore(Protocol):
         ...
 
 
+class DeviceAuthorizationStore(Protocol):
+    """Device authorization requests (RFC 8628), shared by every instance."""
+
+    async def add(self, request: DeviceAuthorization) -> bool:
+        """Store a new request; False, storing nothing, if its user code hash (or device
+        code hash) is taken by a stored request (the caller draws another user code)."""
+        ...
+
+    async def get(self, device_code_hash: str) -> DeviceAuthorization | None: ...
+
+    async def find(self, user_code_hash: str) -> DeviceAuthorization | None:
+        """The request whose user code hashes to ``user_code_hash``, whatever its state."""
+        ...
+
+    async def poll(self, device_code_hash: str, now: float, *, increase: int) -> bool:
+        """Record a token request for the device code at ``now``, atomically.
+
+        True if it came at least ``interval`` seconds after the previous one (or is the
+        first); otherwise the interval grows by ``increase`` seconds and False is returned
+        (``slow_down``, RFC 8628 §3.5). Both record ``now`` as the last poll. Of concurrent
+        polls at one moment, at most one returns True.
+        """
+        ...
+
+    async def decide(
+        self,
+        user_code_hash: str,
+        now: float,
+        *,
+        approved: bool,
+        user_id: str,
+        auth_time: int,
+        acr: str,
+        amr: Sequence[str],
+    ) -> bool:
+        """Record the user's answer: ``pending`` becomes ``approved`` or ``denied``, with who
+        answered. False, writing nothing, unless the request is pending and unexpired at
+        ``now``: of concurrent answers exactly one lands."""
+        ...
+
+    async def redeem(
+        self, device_code_hash: str, now: float, tokens: Sequence[TokenRecord]
+    ) -> bool:
+        """Mark an approved request ``issued`` and store ``tokens``, atomically. False,
+        storing nothing, unless it was ``approved``: of concurrent redemptions exactly one
+        gets tokens."""
+        ...
+
+
 class AssertionStore(Protocol):
-    """Single-use values of client assertions (RFC 7523 §3: ``jti``)."""
+    """Single-use values of client assertions (RFC 7523 §3: ``jti``) and of request objects
+    (RFC 9101: ``jti``), under keys that cannot collide."""
 
     async def remember(self, key: str, expires_at: float, now: float) -> bool:
         """Record ``key`` until ``expires_at``; False if it is already recorded (a replay)."""
@@ -249,6 +346,42 @@ class InitialAccessTokenStore(Protocol):
 
     async def revoke(self, token_id: str, now: float) -> bool:
         """Revoke the token; False if there is none or it was already revoked."""
+        ...
+
+
+class PasskeyStore(Protocol):
+    """Users' passkeys (:class:`~authgate.core.passkeys.credential.PasskeyCredential`)."""
+
+    async def add(self, credential: PasskeyCredential) -> bool:
+        """Store a new passkey; False (nothing written) if its credential id is taken."""
+        ...
+
+    async def get(self, credential_id: str) -> PasskeyCredential | None: ...
+
+    async def for_user(self, user_id: str) -> list[PasskeyCredential]:
+        """The user's passkeys, oldest first."""
+        ...
+
+    async def record_use(
+        self,
+        credential_id: str,
+        *,
+        expected_count: int,
+        sign_count: int,
+        backup_state: bool,
+        now: float,
+    ) -> bool:
+        """After a verified assertion: store the new signature counter, backup state and
+        time of use, only if the stored counter is still ``expected_count`` (of two uses
+        racing with one counter value one wins); False if not, or the passkey is gone."""
+        ...
+
+    async def rename(self, user_id: str, credential_id: str, name: str) -> bool:
+        """Rename the user's passkey; False if the user has no such passkey."""
+        ...
+
+    async def remove(self, user_id: str, credential_id: str) -> bool:
+        """Remove the user's passkey; False if the user has no such passkey."""
         ...
 
 
@@ -338,6 +471,59 @@ class FailureStore(Protocol):
 
     async def clear(self, keys: Sequence[FailureKey]) -> None:
         """Forget the counters of ``keys`` (after a success)."""
+        ...
+
+
+class FactorStore(Protocol):
+    """Users' second factors and recovery codes (:mod:`authgate.core.mfa`)."""
+
+    async def list(self, user_id: str) -> list[SecondFactor]:
+        """Every factor of the user, confirmed or pending, oldest first."""
+        ...
+
+    async def start(self, factor: SecondFactor) -> None:
+        """Store a pending factor (``confirmed_at`` None), replacing, in the same write, any
+        pending factor of the same user and kind."""
+        ...
+
+    async def confirm(self, factor_id: str, step: int, now: float) -> bool:
+        """Confirm a pending factor with its first accepted ``step``, atomically: True for
+        exactly one caller; False when it is unknown or already confirmed."""
+        ...
+
+    async def accept_step(self, factor_id: str, step: int, now: float) -> bool:
+        """Record ``step`` as the factor's last accepted time step if it is later than the
+        one recorded, atomically: of concurrent calls with one step exactly one returns True;
+        False for an earlier or equal step, and for an unknown or pending factor."""
+        ...
+
+    async def remove(self, user_id: str, kind: str | None = None) -> int:
+        """Delete the user's factors of ``kind`` (every kind when None); returns how many."""
+        ...
+
+    async def remove_one(self, user_id: str, factor_id: str) -> bool:
+        """Delete one factor of the user; False when the user has no such factor."""
+        ...
+
+    async def rename(self, user_id: str, factor_id: str, label: str) -> bool:
+        """Set the label of one confirmed factor of the user; False when there is none."""
+        ...
+
+    async def replace_recovery_codes(self, user_id: str, hashes: Sequence[str], now: float) -> None:
+        """Replace every recovery code of the user by ``hashes``, in one write."""
+        ...
+
+    async def use_recovery_code(self, user_id: str, code_hash: str, now: float) -> bool:
+        """Mark the code used, atomically: True for exactly one caller, and only for an
+        unused code of this user."""
+        ...
+
+    async def recovery_codes_left(self, user_id: str) -> int:
+        """How many unused recovery codes the user has."""
+        ...
+
+    async def clear_recovery_codes(self, user_id: str) -> int:
+        """Delete every recovery code of the user; returns how many there were."""
         ...
 
 
@@ -487,6 +673,19 @@ class UpstreamHttp(Protocol):
         ...
 
 
+class RequestObjectFetcher(Protocol):
+    """Fetches request objects from clients' ``request_uri`` (RFC 9101 §5.2)."""
+
+    async def fetch(self, uri: str, *, max_bytes: int) -> str:
+        """The request object (a compact JWT) served at ``uri``.
+
+        Raises:
+            OutboundError: refused by the outbound policy, unreachable, non-200, too large
+                or not ASCII text (the message is for the log, not the requester).
+        """
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Federation:
     """What sign-in through upstream providers needs: their store, HTTP, and the key that
@@ -499,6 +698,13 @@ class Federation:
     @property
     def sealing_key(self) -> str:
         return self.key()
+
+
+class NoRequestObjectFetcher:
+    """The fetcher of a server with no outbound HTTP: every request_uri fails."""
+
+    async def fetch(self, uri: str, *, max_bytes: int) -> str:
+        raise OutboundError("this server cannot fetch request_uri values")
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,5 +731,10 @@ class Services:
     events: SecurityEventLog
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    account: AccountStore
+    devices: DeviceAuthorizationStore
+    factors: FactorStore
+    passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher = field(default_factory=NoSectorIdentifierFetcher)
+    request_objects: RequestObjectFetcher = field(default_factory=NoRequestObjectFetcher)
     federation: Federation | None = None

@@ -30,6 +30,8 @@ class Family(StrEnum):
     INTROSPECTION = "introspection"
     REVOCATION = "revocation"
     CONFIG_API = "config_api"
+    DEVICE_AUTHORIZATION = "device_authorization"
+    DEVICE_VERIFICATION = "device_verification"
 
 
 #: Each family's property name stem: ``rateLimit<Stem>RequestCount``/``...PeriodInSeconds``.
@@ -41,6 +43,8 @@ _STEMS = {
     Family.INTROSPECTION: "Introspection",
     Family.REVOCATION: "Revocation",
     Family.CONFIG_API: "ConfigApi",
+    Family.DEVICE_AUTHORIZATION: "DeviceAuthorization",
+    Family.DEVICE_VERIFICATION: "DeviceVerification",
 }
 
 #: What a refused request is told it made too many of.
@@ -52,6 +56,8 @@ DESCRIPTIONS = {
     Family.INTROSPECTION: "introspection requests",
     Family.REVOCATION: "revocation requests",
     Family.CONFIG_API: "Config API requests",
+    Family.DEVICE_AUTHORIZATION: "device authorization requests",
+    Family.DEVICE_VERIFICATION: "device verification page requests",
 }
 
 

@@ -33,6 +33,21 @@ class EventKind(StrEnum):
     FEDERATION_FAILED = "federation_failed"
     FEDERATION_SIGNED_IN = "federation_signed_in"
     FEDERATION_LINKED = "federation_linked"
+    APP_REVOKED = "app_revoked"
+    SESSION_ENDED = "session_ended"
+    DEVICE_AUTHORIZATION_DENIED = "device_authorization_denied"
+    USER_CODE_THROTTLED = "user_code_throttled"
+    TOKEN_EXCHANGE_REFUSED = "token_exchange_refused"  # noqa: S105 (an event name)
+    FACTOR_SUCCEEDED = "factor_succeeded"
+    FACTOR_FAILED = "factor_failed"
+    FACTOR_THROTTLED = "factor_throttled"
+    FACTOR_ENROLLED = "factor_enrolled"
+    FACTORS_REMOVED = "factors_removed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_GENERATED = "recovery_codes_generated"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_FAILED = "passkey_failed"
 
 
 def record(

@@ -86,6 +86,20 @@ class ClientMetadata:
     custom_attributes: Mapping[str, str] = field(default_factory=dict)
     authorized_origins: tuple[str, ...] = ()
     dpop_bound_access_tokens: bool = False
+    #: Resource indicators (RFC 8707) the client may name in ``resource``; empty: the
+    #: server's ``defaultResourceIndicators`` (docs/resources.md).
+    allowed_resources: tuple[str, ...] = ()
+    #: Audiences and resources the client may ask for in a token exchange (RFC 8693); empty:
+    #: the client may not exchange tokens (docs/resources.md).
+    token_exchange_audiences: tuple[str, ...] = ()
+    #: Algorithm the client signs its request objects with (OIDC Registration §2); ``none``
+    #: only where the configuration allows unsigned request objects.
+    request_object_signing_alg: str | None = None
+    #: Every authorization request of the client must be a signed request object (RFC 9101
+    #: §10.5).
+    require_signed_request_object: bool = False
+    #: Algorithm of JWT introspection responses for this client (RFC 9701 §6).
+    introspection_signed_response_alg: str | None = None
     #: Web origins of the client's browser code (redirect URIs + authorized_origins), computed
     #: once per loaded client so CORS checks cost a set lookup (not stored).
     origins: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -197,6 +211,30 @@ class LoginSession:
     expires_at: int
     acr: str = "simple_password_auth"
     amr: tuple[str, ...] = ("pwd",)
+    #: The User-Agent of the browser that signed in ("" when unknown), at most 512 characters.
+    user_agent: str = ""
+    #: When the session last served a request (the account page, an authorization).
+    last_used_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """What a user approved for a client (a remembered consent), with the client's name."""
+
+    client_id: str
+    client_name: str
+    scope: tuple[str, ...]
+    granted_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AppRevocation:
+    """What revoking a user's approval of a client did."""
+
+    #: Whether there was an approval to delete.
+    approval: bool
+    #: How many of the client's live tokens for the user were revoked.
+    tokens: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,12 +272,23 @@ class AuthorizationRequest:
     login_hint: str | None = None
     acr_values: tuple[str, ...] = ()
     dpop_jkt: str | None = None
+    #: Set only on the request a device verification page starts (RFC 8628 §3.3): the hash
+    #: of the user code it approves. Such a request never reaches the authorization
+    #: endpoint's issuing: it ends on the device approval page.
+    user_code_hash: str | None = None
+    #: Resource indicators the request named (RFC 8707 §2), checked against the client's.
+    resource: tuple[str, ...] = ()
+    #: The ``claims`` parameter (OIDC Core §5.5), normalised, as compact JSON.
+    claims: str | None = None
+    #: ``acr`` values the ``claims`` parameter marks essential (OIDC Core §5.5.1.1).
+    acr_essential: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["scope"] = list(self.scope)
         data["prompt"] = sorted(self.prompt)
         data["acr_values"] = list(self.acr_values)
+        data["resource"] = list(self.resource)
         return data
 
     @classmethod
@@ -248,6 +297,7 @@ class AuthorizationRequest:
         kwargs["scope"] = tuple(kwargs.get("scope", ()))
         kwargs["prompt"] = frozenset(kwargs.get("prompt", ()))
         kwargs["acr_values"] = tuple(kwargs.get("acr_values", ()))
+        kwargs["resource"] = tuple(kwargs.get("resource", ()))
         return cls(**kwargs)
 
 
@@ -273,6 +323,10 @@ class AuthorizationCode:
     code_challenge_method: str | None = None
     consumed_at: float | None = None
     dpop_jkt: str | None = None
+    #: The resources the authorization request named (RFC 8707): what the grant authorizes.
+    resource: tuple[str, ...] = ()
+    #: The request's ``claims`` parameter (OIDC Core §5.5), normalised compact JSON.
+    claims: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +354,13 @@ class TokenRecord:
     #: A rotated refresh token: its successors, sealed under a key derived from this token's
     #: own value, kept for the reuse grace window only (see core.grants.refresh_token).
     successor: str | None = None
+    #: Access tokens: the audience, when not the client (RFC 8707 resources, RFC 8693
+    #: audiences); refresh tokens: the resources the grant authorized.
+    audience: tuple[str, ...] = ()
+    #: The actor chain of a delegated token (RFC 8693 §4.1 ``act``), if any.
+    act: Mapping[str, Any] | None = field(default=None, hash=False)
+    #: The grant's ``claims`` parameter (OIDC Core §5.5), normalised compact JSON.
+    claims: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,3 +475,58 @@ class FailureCount:
     last_at: float
     #: login counters: the account's user id, when the username exists (for administrators).
     user_id: str | None = None
+
+
+DeviceStatus = Literal["pending", "approved", "denied", "issued"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceAuthorization:
+    """A device authorization request (RFC 8628 §3.1-3.2), stored under the hashes of its
+    device code and of its normalised user code; neither value is stored.
+
+    ``status`` moves once from ``pending`` to ``approved`` or ``denied`` (the user's answer on
+    the verification page), and once from ``approved`` to ``issued`` (the token request that
+    received the tokens). ``interval`` is the polling interval in force for this request: it
+    grows by 5 s at every ``slow_down`` (RFC 8628 §3.5).
+    """
+
+    device_code_hash: str
+    user_code_hash: str
+    client_id: str
+    scope: tuple[str, ...]
+    issued_at: float
+    expires_at: float
+    interval: int
+    status: DeviceStatus = "pending"
+    last_polled_at: float | None = None
+    #: Set by the approval: who approved, and how they had signed in.
+    user_id: str | None = None
+    auth_time: int | None = None
+    acr: str | None = None
+    amr: tuple[str, ...] = ()
+    decided_at: float | None = None
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactor:
+    """A second factor a user enrolled (:mod:`authgate.core.mfa`), or is enrolling.
+
+    ``secret`` is what the factor's method needs to verify it, as stored: for TOTP the seed
+    sealed under a server key (:mod:`authgate.crypto.totp`), never the seed itself.
+    ``confirmed_at`` is None while the enrolment waits for its first code. ``last_step`` is
+    the last TOTP time step accepted: a code of that step or an earlier one is refused.
+    """
+
+    factor_id: str
+    user_id: str
+    kind: str
+    secret: str
+    created_at: float
+    confirmed_at: float | None = None
+    last_step: int | None = None
+    last_used_at: float | None = None
+    label: str = ""

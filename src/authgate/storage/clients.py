@@ -1,4 +1,5 @@
-"""Clients and their custom attributes (implements ``core.ports.ClientStore``).
+"""Clients, their custom attributes and the index of their web origins (implements
+``core.ports.ClientStore``).
 
 Decoded clients are cached for ``ttl`` seconds: every token request needs its client, and
 clients change rarely. A change made through this store (an RFC 7592 update or delete)
@@ -19,12 +20,14 @@ import orjson
 from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 
 from authgate.changes import ChangePublisher, NoChangePublisher, client_topic
+from authgate.core.origins import listed_origins
 from authgate.core.types import Client, ClientMetadata
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
-from authgate.storage.models import ClientAttributeRow, ClientRow, table_of
+from authgate.storage.models import ClientAttributeRow, ClientOriginRow, ClientRow, table_of
 
 _clients = table_of(ClientRow)
 _attrs = table_of(ClientAttributeRow)
+_origins = table_of(ClientOriginRow)
 _COLUMNS = [c.name for c in _clients.columns]
 
 GET = select(_clients).where(_clients.c.client_id == bindparam("client_id"))
@@ -41,6 +44,13 @@ DELETE = delete(_clients).where(_clients.c.client_id == bindparam("client_id"))
 DELETE_ATTRS = delete(_attrs).where(_attrs.c.client_id == bindparam("client_id"))
 INSERT_ATTR = insert(_attrs).values(
     client_id=bindparam("client_id"), name=bindparam("name"), value=bindparam("value")
+)
+DELETE_ORIGINS = delete(_origins).where(_origins.c.client_id == bindparam("client_id"))
+INSERT_ORIGIN = insert(_origins).values(
+    client_id=bindparam("client_id"), origin=bindparam("origin")
+)
+ORIGIN_REGISTERED = (
+    select(_origins.c.client_id).where(_origins.c.origin == bindparam("origin")).limit(1)
 )
 LIST = (
     select(_clients)
@@ -108,6 +118,13 @@ def _attribute_steps(client: Client) -> list[Step]:
     ]
     if rows:
         steps.append(Step(INSERT_ATTR, rows))
+    steps.append(Step(DELETE_ORIGINS, {"client_id": client.client_id}))
+    origins = [
+        {"client_id": client.client_id, "origin": origin}
+        for origin in listed_origins(client.metadata.origins)
+    ]
+    if origins:
+        steps.append(Step(INSERT_ORIGIN, origins))
     return steps
 
 
@@ -166,6 +183,7 @@ class SqlClientStore:
         outcome = await self._db.transact(
             [
                 Step(DELETE_ATTRS, {"client_id": client_id}),
+                Step(DELETE_ORIGINS, {"client_id": client_id}),
                 Step(DELETE, {"client_id": client_id}, expect=1),
             ]
         )
@@ -182,6 +200,9 @@ class SqlClientStore:
             params[f"n{i}"], params[f"v{i}"] = name, value
         rows = await self._db.fetch_all(_by_attributes(len(attributes)), params)
         return [_client(r) for r in rows]
+
+    async def origin_registered(self, origin: str) -> bool:
+        return await self._db.fetch_one(ORIGIN_REGISTERED, {"origin": origin}) is not None
 
     async def list(self, limit: int = 100, offset: int = 0) -> list[Client]:
         rows = await self._db.fetch_all(LIST, {"limit": limit, "offset": offset})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import String, bindparam, exists, insert, select, update
 
 from authgate.core.types import AuthorizationCode, TokenRecord
@@ -102,7 +103,18 @@ def _token_params(t: TokenRecord) -> dict[str, Any]:
         "jkt": t.jkt,
         "grant_expires_at": t.grant_expires_at,
         "successor": t.successor,
+        "audience": _joined(t.audience),
+        "act": orjson.dumps(dict(t.act)).decode() if t.act is not None else None,
+        "claims": t.claims,
     }
+
+
+def _joined(values: Sequence[str]) -> str | None:
+    return " ".join(values) if values else None
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(value.split()) if value else ()
 
 
 def _token(row: Row) -> TokenRecord:
@@ -124,6 +136,9 @@ def _token(row: Row) -> TokenRecord:
         jkt=row["jkt"],
         grant_expires_at=row["grant_expires_at"],
         successor=row["successor"],
+        audience=_split(row["audience"]),
+        act=orjson.loads(row["act"]) if row["act"] else None,
+        claims=row["claims"],
     )
 
 
@@ -155,6 +170,8 @@ class SqlGrantStore:
             "code_challenge_method": code.code_challenge_method,
             "consumed_at": None,
             "dpop_jkt": code.dpop_jkt,
+            "resource": _joined(code.resource),
+            "claims": code.claims,
         }
         steps = [Step(INSERT_CODE, params), *_insert_tokens(tokens)]
         join = {"sid": code.sid, "client_id": code.client_id}
@@ -199,6 +216,8 @@ class SqlGrantStore:
             code_challenge_method=row["code_challenge_method"],
             consumed_at=row["consumed_at"],
             dpop_jkt=row["dpop_jkt"],
+            resource=_split(row["resource"]),
+            claims=row["claims"],
         )
 
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:

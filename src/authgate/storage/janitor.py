@@ -12,7 +12,9 @@ expired initial access tokens (used up or revoked ones stay listed until they ex
 events are kept for ``EVENT_RETENTION``. Rate limit counters go once their window has ended
 (one statement: there is a row per active source and window, not per request). Brute-force
 protection's failure counters go once their failures are older than ``attemptExpiration``
-(each row carries its own expiry). Pending upstream sign-ins go once expired.
+(each row carries its own expiry). A TOTP enrolment never confirmed goes after
+``PENDING_FACTOR_LIFETIME`` (its sealed seed with it). Pending upstream sign-ins go once
+expired.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from authgate.storage.models import (
     AuthorizationCodeRow,
     ClientAssertionRow,
     ClientRow,
+    DeviceAuthorizationRow,
     DPoPJtiRow,
     FederationPendingRow,
     InitialAccessTokenRow,
     InteractionRow,
     ParRequestRow,
     RateCounterRow,
+    SecondFactorRow,
     SecurityEventRow,
     SessionClientRow,
     SessionRow,
@@ -46,6 +50,8 @@ BATCH = 1000
 EVENT_RETENTION = 90 * 86400.0
 #: The longest refresh token reuse grace window the configuration allows, in seconds.
 MAX_GRACE = 300.0
+#: How long an unconfirmed second-factor enrolment is kept, in seconds (one day).
+PENDING_FACTOR_LIFETIME = 86400.0
 
 _tokens = table_of(TokenRow)
 _sessions = table_of(SessionRow)
@@ -81,6 +87,10 @@ _counters = table_of(RateCounterRow)
 PURGE_RATE_COUNTERS = delete(_counters).where(_counters.c.expires_at < bindparam("before"))
 _failures = table_of(AuthFailureRow)
 PURGE_FAILURES = delete(_failures).where(_failures.c.expires_at < bindparam("before"))
+_factors = table_of(SecondFactorRow)
+PURGE_PENDING_FACTORS = delete(_factors).where(
+    _factors.c.confirmed_at.is_(None), _factors.c.created_at < bindparam("before")
+)
 PURGE_PARTICIPANTS = delete(_participants).where(
     _participants.c.sid.in_(_ORPHANS.scalar_subquery())
 )
@@ -107,11 +117,13 @@ PURGES = (
     Purge("client_assertions", _purge(ClientAssertionRow, "assertion_hash")),
     Purge("clients", _purge(ClientRow, "client_id")),
     Purge("par_requests", _purge(ParRequestRow, "request_hash")),
+    Purge("device_authorizations", _purge(DeviceAuthorizationRow, "device_code_hash")),
     Purge("dpop_jtis", _purge(DPoPJtiRow, "jti_hash")),
     Purge("initial_access_tokens", _purge(InitialAccessTokenRow, "token_id")),
     Purge("security_events", PURGE_EVENTS, EVENT_RETENTION),
     Purge("rate_counters", PURGE_RATE_COUNTERS, batched=False),
     Purge("auth_failures", PURGE_FAILURES, batched=False),
+    Purge("pending_factors", PURGE_PENDING_FACTORS, PENDING_FACTOR_LIFETIME, batched=False),
     Purge("federation_pending", _purge(FederationPendingRow, "key")),
 )
 

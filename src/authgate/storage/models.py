@@ -66,6 +66,20 @@ class ClientAttributeRow(Base):
     value: Mapped[str] = mapped_column(String(1024))
 
 
+class ClientOriginRow(Base):
+    """The web origins of each client (redirect URIs' and ``authorized_origins``), so CORS can
+    ask in one indexed lookup whether any client registered an origin (docs/security.md#cors).
+    Origins longer than
+    :data:`authgate.core.origins.LISTED_ORIGIN_MAX` are not listed."""
+
+    __tablename__ = "client_origins"
+
+    client_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True
+    )
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+
+
 class UserRow(Base):
     __tablename__ = "users"
 
@@ -101,6 +115,9 @@ class SessionRow(Base):
     acr: Mapped[str] = mapped_column(String(255))
     amr: Mapped[list[Any]] = mapped_column(JSON)
     ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: The User-Agent of the browser that signed in (for the account page), cut to 512.
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    last_used_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class InteractionRow(Base):
@@ -150,6 +167,10 @@ class AuthorizationCodeRow(Base):
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
     consumed_at: Mapped[float | None] = mapped_column(Float)
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+    # RFC 8707 resources the authorization request named, space-joined; NULL: none.
+    resource: Mapped[str | None] = mapped_column(Text)
+    # the request's claims parameter (OIDC Core §5.5), normalised JSON (migration 0017)
+    claims: Mapped[str | None] = mapped_column(Text)
 
 
 class TokenRow(Base):
@@ -172,6 +193,13 @@ class TokenRow(Base):
     jkt: Mapped[str | None] = mapped_column(String(64))
     grant_expires_at: Mapped[float | None] = mapped_column(Float)
     successor: Mapped[str | None] = mapped_column(Text)
+    # Space-joined: an access token's audience (RFC 8707 resources, RFC 8693 audiences), a
+    # refresh token's authorized resources; NULL: the client.
+    audience: Mapped[str | None] = mapped_column(Text)
+    # RFC 8693 §4.1 actor chain (JSON); NULL: not delegated.
+    act: Mapped[str | None] = mapped_column(Text)
+    # the grant's claims parameter (OIDC Core §5.5), for userinfo (migration 0017)
+    claims: Mapped[str | None] = mapped_column(Text)
 
 
 # What the janitor asks of ``tokens`` (storage/janitor.py), answered from an index instead of a
@@ -189,6 +217,28 @@ TOKENS_ROTATED = Index(
 )
 
 
+class DeviceAuthorizationRow(Base):
+    """Device authorization requests (RFC 8628), under the hash of the device code; the user
+    code is kept only as its HMAC (core/device/user_codes.py), unique while the row lives."""
+
+    __tablename__ = "device_authorizations"
+
+    device_code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    poll_interval: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    last_polled_at: Mapped[float | None] = mapped_column(Float)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    auth_time: Mapped[int | None] = mapped_column(BigInteger)
+    acr: Mapped[str | None] = mapped_column(String(255))
+    amr: Mapped[str] = mapped_column(String(255), default="")
+    decided_at: Mapped[float | None] = mapped_column(Float)
+
+
 class SessionClientRow(Base):
     """Which clients were issued a code in which login session (for back-channel logout).
 
@@ -202,7 +252,8 @@ class SessionClientRow(Base):
 
 
 class ClientAssertionRow(Base):
-    """``jti`` values of client assertions already accepted (RFC 7523 §3 item 7: single use).
+    """``jti`` values of client assertions already accepted (RFC 7523 §3 item 7: single use),
+    and of request objects (RFC 9101; keyed with a ``request_object`` prefix).
 
     Keyed by SHA-256 of client_id and jti; kept until the assertion would have expired.
     """
@@ -435,3 +486,59 @@ class FederationPendingRow(Base):
     subject: Mapped[str] = mapped_column(String(255), default="")
     user_id: Mapped[str] = mapped_column(String(64), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
+
+
+class SecondFactorRow(Base):
+    """A user's second factor (``core.types.SecondFactor``). ``secret`` is what the method
+    verifies with, as the core hands it over: a TOTP seed only sealed under a server key.
+    ``last_step`` is the last TOTP time step accepted (single use of a code)."""
+
+    __tablename__ = "second_factors"
+
+    factor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    secret: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[float] = mapped_column(Float)
+    confirmed_at: Mapped[float | None] = mapped_column(Float)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    last_used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class RecoveryCodeRow(Base):
+    """A single-use recovery code of a user, held only as a keyed hash."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class PasskeyRow(Base):
+    """A user's passkey (``core.passkeys.credential.PasskeyCredential``): the credential id,
+    its COSE public key and the user handle as base64url text; ``transports`` a JSON array.
+    Nothing here is secret. Deleting the user deletes their passkeys."""
+
+    __tablename__ = "passkeys"
+
+    credential_id: Mapped[str] = mapped_column(String(1400), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    public_key: Mapped[str] = mapped_column(Text)
+    sign_count: Mapped[int] = mapped_column(BigInteger)
+    user_handle: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(255))
+    transports: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[float] = mapped_column(Float)
+    last_used_at: Mapped[float | None] = mapped_column(Float)
+    backup_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    backup_state: Mapped[bool] = mapped_column(Boolean, default=False)
+    aaguid: Mapped[str] = mapped_column(String(36), default="")

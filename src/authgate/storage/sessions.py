@@ -16,6 +16,8 @@ _sessions = table_of(SessionRow)
 _interactions = table_of(InteractionRow)
 _consents = table_of(ConsentRow)
 _users = table_of(UserRow)
+#: The longest User-Agent kept (the column's width).
+USER_AGENT_MAX = 512
 
 
 def _params_for(table: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -42,6 +44,25 @@ GET_SESSION_STATE = (
         )
     )
     .where(_sessions.c.session_hash == bindparam("session_hash"), _sessions.c.ended_at.is_(None))
+)
+GET_SESSION_BY_SID = select(_sessions).where(
+    _sessions.c.sid == bindparam("sid"), _sessions.c.ended_at.is_(None)
+)
+# Step-up: the session keeps its sid (the clients that joined it still hear of its logout)
+# under a new cookie, with what was added to its authentication.
+ELEVATE_SESSION = (
+    update(_sessions)
+    .where(
+        _sessions.c.session_hash == bindparam("old_hash"),
+        _sessions.c.sid == bindparam("sid"),
+        _sessions.c.ended_at.is_(None),
+    )
+    .values(
+        session_hash=bindparam("new_hash"),
+        acr=bindparam("acr"),
+        amr=bindparam("amr"),
+        auth_time=bindparam("auth_time"),
+    )
 )
 DELETE_SESSION = delete(_sessions).where(_sessions.c.session_hash == bindparam("session_hash"))
 
@@ -85,12 +106,14 @@ class SqlSessionStore:
             "acr": session.acr,
             "amr": orjson.dumps(list(session.amr)).decode(),
             "ended_at": None,
+            "user_agent": session.user_agent[:USER_AGENT_MAX] or None,
+            "last_used_at": session.last_used_at,
         }
         await self._db.transact([Step(INSERT_SESSION, params)])
 
     async def get(self, session_hash: str) -> LoginSession | None:
         row = await self._db.fetch_one(GET_SESSION, {"session_hash": session_hash})
-        return None if row is None else _session(row)
+        return None if row is None else session_of(row)
 
     async def state(self, session_hash: str, client_id: str) -> SessionState | None:
         params = {"session_hash": session_hash, "client_id": client_id}
@@ -99,7 +122,7 @@ class SqlSessionStore:
             return None
         consented = row["consented"]
         return SessionState(
-            session=_session(row),
+            session=session_of(row),
             client_id=client_id,
             user_enabled=bool(row["user_enabled"]),
             consented=frozenset(consented.split()) if consented else frozenset(),
@@ -108,8 +131,24 @@ class SqlSessionStore:
     async def end(self, session_hash: str) -> None:
         await self._db.transact([Step(DELETE_SESSION, {"session_hash": session_hash})])
 
+    async def by_sid(self, sid: str) -> LoginSession | None:
+        row = await self._db.fetch_one(GET_SESSION_BY_SID, {"sid": sid})
+        return None if row is None else session_of(row)
 
-def _session(row: Row) -> LoginSession:
+    async def elevate(self, session_hash: str, stronger: LoginSession) -> bool:
+        params = {
+            "old_hash": session_hash,
+            "sid": stronger.sid,
+            "new_hash": stronger.session_hash,
+            "acr": stronger.acr,
+            "amr": orjson.dumps(list(stronger.amr)).decode(),
+            "auth_time": stronger.auth_time,
+        }
+        return (await self._db.transact([Step(ELEVATE_SESSION, params, expect=1)])).applied
+
+
+def session_of(row: Row) -> LoginSession:
+    """A ``sessions`` row as a :class:`LoginSession`."""
     amr = row["amr"]
     return LoginSession(
         session_hash=row["session_hash"],
@@ -119,6 +158,8 @@ def _session(row: Row) -> LoginSession:
         expires_at=row["expires_at"],
         acr=row["acr"],
         amr=tuple(orjson.loads(amr) if isinstance(amr, str) else amr),
+        user_agent=row["user_agent"] or "",
+        last_used_at=row["last_used_at"],
     )
 
 

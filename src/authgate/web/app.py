@@ -14,11 +14,14 @@ from starlette.routing import Route
 from authgate.core import endpoints
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.web import interaction
+from authgate.web import device_page, interaction, second_factor
+from authgate.web.account.factors import routes as account_factor_routes
+from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
 from authgate.web.endpoints import (
     authorize,
+    device_authorization,
     end_session,
     introspection,
     par,
@@ -31,8 +34,12 @@ from authgate.web.endpoints import (
 from authgate.web.errors import HANDLERS
 from authgate.web.federation.routes import routes as federation_routes
 from authgate.web.health import health_routes
-from authgate.web.limits import RequestLimits, RequestLimitsMiddleware
+from authgate.web.limits import RequestLimits
 from authgate.web.observe import ObservedApp
+from authgate.web.passkeys import account as passkey_account
+from authgate.web.passkeys import login as passkey_login
+from authgate.web.passkeys.script import passkeys_script
+from authgate.web.playground import playground_routes
 from authgate.web.rate_limits import RateLimitMiddleware
 
 logger = logging.getLogger(__name__)
@@ -55,14 +62,45 @@ def routes() -> list[Route]:
         Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_submit, methods=["POST"]),
         *federation_routes(),
+        Route(endpoints.DEVICE_PAGE, device_page.device_page, methods=["GET"]),
+        Route(endpoints.DEVICE_PAGE, device_page.device_answer, methods=["POST"]),
+        Route(
+            endpoints.DEVICE_AUTHORIZATION,
+            device_authorization.device_authorization,
+            methods=["POST"],
+        ),
+        Route(endpoints.FACTOR_PAGE, second_factor.factor_page, methods=["GET"]),
+        Route(endpoints.FACTOR_PAGE, second_factor.factor_submit, methods=["POST"]),
+        Route(endpoints.ENROL_PAGE, second_factor.enrol_page, methods=["GET"]),
+        Route(endpoints.ENROL_PAGE, second_factor.enrol_submit, methods=["POST"]),
+        *passkey_routes(),
     ]
     table += [
         Route(path, wellknown.openid_configuration, methods=["GET"])
         for path in endpoints.DISCOVERY_PATHS
     ]
+    table += account_routes()
+    table += account_factor_routes()
     table += config_api_routes()
     table += health_routes()
+    table += playground_routes()
     return table
+
+
+def passkey_routes() -> list[Route]:
+    account = endpoints.ACCOUNT_PASSKEYS
+    return [
+        Route(endpoints.PASSKEY_SCRIPT, passkeys_script, methods=["GET"]),
+        Route(endpoints.PASSKEY_OPTIONS, passkey_login.options, methods=["POST"]),
+        Route(endpoints.PASSKEY_LOGIN, passkey_login.login_submit, methods=["POST"]),
+        Route(account, passkey_account.passkeys_page, methods=["GET"]),
+        Route(f"{account}/options", passkey_account.registration_options, methods=["POST"]),
+        Route(f"{account}/register", passkey_account.register, methods=["POST"]),
+        Route(f"{account}/rename", passkey_account.rename, methods=["POST"]),
+        Route(f"{account}/remove", passkey_account.remove, methods=["POST"]),
+        Route(f"{account}/confirm", passkey_account.confirm, methods=["POST"]),
+        Route(f"{account}/confirm-options", passkey_account.confirm_options, methods=["POST"]),
+    ]
 
 
 def routed_methods(table: list[Route]) -> dict[str, frozenset[str]]:
@@ -121,18 +159,21 @@ def create_app(
             await started.stop()
 
     table = routes()
-    limits = Middleware(RequestLimitsMiddleware, limits=RequestLimits.from_settings(settings))
     cors = Middleware(CorsMiddleware, endpoints=cors_endpoints(routed_methods(table)))
-    # Request limits first, before anything reads the request; then CORS, so preflights are
-    # answered before rate counting and 429s carry CORS headers.
-    middleware = [limits, cors, Middleware(RateLimitMiddleware)]
+    # Observation and the request limits outermost (ObservedApp), before anything reads the
+    # request; then CORS, around Starlette's server-error handling, so every answer of a CORS
+    # endpoint carries its headers: 500s, request-limit refusals, 429s and the errors of
+    # web/errors.py; preflights are answered before rate counting.
+    middleware = [Middleware(RateLimitMiddleware)]
     app = ObservedApp(
         routes=table,
         middleware=middleware,
+        outer=[cors],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
         access_log=settings.access_log,
         trusted_proxies=settings.trusted_proxy_networks,
+        limits=RequestLimits.from_settings(settings),
     )
     if runtime is not None:
         app.state.runtime = runtime

@@ -117,3 +117,14 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
 
 def query(request: Request) -> dict[str, str]:
     return single_valued(parse_qsl(request.url.query, keep_blank_values=True))
+
+
+#: The longest User-Agent kept with a login session.
+USER_AGENT_MAX = 512
+
+
+def user_agent(request: Request) -> str:
+    """The request's User-Agent for display (the account page's session list): printable
+    characters only, at most :data:`USER_AGENT_MAX`; "" when absent."""
+    value = request.headers.get("user-agent", "")
+    return "".join(c for c in value if c.isprintable())[:USER_AGENT_MAX]

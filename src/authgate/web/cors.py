@@ -9,6 +9,18 @@ and its origin set was computed when it was loaded (``ClientMetadata.origins``).
 
 Every response of a client-bound endpoint varies by ``Origin``; refused origins get no CORS
 headers at all, so the browser keeps the response from the page.
+
+Error answers (status 400 and above) follow one more rule (:meth:`CorsPolicy.allow_error`): an
+origin that any client registered reads them too, whichever client the request named, if any.
+That is how a page reads the ``401`` and ``WWW-Authenticate`` of a revoked or expired token
+(no client is known once the token is gone), an unknown client's ``invalid_client``, a ``429``
+or a ``413`` refused before the body named a client. Whether an origin is registered is one
+indexed lookup (``ClientStore.origin_registered``), remembered for
+:data:`REGISTERED_TTL` seconds.
+
+The middleware sits outside Starlette's server-error handling and the request limits
+(:mod:`authgate.web.app`), so every answer of a CORS endpoint passes through it, a ``500``
+included.
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ import base64
 import binascii
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -33,6 +46,10 @@ from authgate.web.cors_policy import CORS_ENDPOINTS, Allowance, CorsKind, CorsPo
 logger = logging.getLogger(__name__)
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+#: Seconds an answer of ``origin_registered`` is reused (as long as a client stays cached).
+REGISTERED_TTL = 2.0
+#: Origins remembered at most; past that the memory starts over (any origin can be sent).
+REGISTERED_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +93,7 @@ class CorsMiddleware:
         self.app = app
         self.endpoints = dict(endpoints)
         self._compiled: tuple[AppConfiguration, CorsPolicy] | None = None
+        self._registered: dict[str, tuple[float, bool]] = {}
 
     def _policy(self, config: AppConfiguration) -> CorsPolicy:
         compiled = self._compiled
@@ -108,7 +126,9 @@ class CorsMiddleware:
                 headers = MutableHeaders(scope=message)
                 if endpoint.kind is CorsKind.CLIENT:
                     headers.add_vary_header("Origin")
-                allowance = await self._actual(origin, endpoint, policy, state, svc, scope)
+                allowance = await self._actual(
+                    origin, endpoint, policy, state, svc, scope, message["status"]
+                )
                 if allowance is not None:
                     _apply(headers, allowance)
                     if policy.exposed:
@@ -125,6 +145,7 @@ class CorsMiddleware:
         state: Mapping[str, object],
         svc: Services,
         scope: Scope,
+        status: int,
     ) -> Allowance | None:
         if endpoint.kind is CorsKind.PUBLIC:
             return policy.allow(origin or "", endpoint.kind, frozenset())
@@ -133,14 +154,36 @@ class CorsMiddleware:
         client_id = state.get(CORS_CLIENT)
         if not isinstance(client_id, str):
             client_id = _basic_client_id(Headers(scope=scope).get("authorization"))
-        client = await svc.clients.get(client_id) if client_id else None
+        try:
+            client = await svc.clients.get(client_id) if client_id else None
+        except Exception:  # the answer (likely a 500 for the same fault) must still go out
+            logger.exception("CORS: could not load the client of a request")
+            client = None
         origins = client.metadata.origins if client is not None else frozenset()
         allowance = policy.allow(origin, endpoint.kind, origins)
+        if allowance is None and status >= 400:
+            allowance = policy.allow_error(origin, await self._is_registered(origin, svc))
         if allowance is None and policy.log:
             logger.info(
                 "CORS refused origin %s on %s (client %s)", origin, scope["path"], client_id
             )
         return allowance
+
+    async def _is_registered(self, origin: str, svc: Services) -> bool:
+        """Whether some client registered ``origin``; a store failure counts as no."""
+        now = time.monotonic()
+        hit = self._registered.get(origin)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        try:
+            registered = await svc.clients.origin_registered(origin)
+        except Exception:  # an error answer must still go out, only without CORS
+            logger.exception("CORS: could not look up origin %s", origin)
+            return False
+        if len(self._registered) >= REGISTERED_MAX:
+            self._registered.clear()
+        self._registered[origin] = (now + REGISTERED_TTL, registered)
+        return registered
 
     async def _preflight(
         self,

@@ -8,6 +8,11 @@ answers CORS: RFC 9700 §2.6):
 * **client-bound** (token, userinfo, PAR, revocation, introspection): the origins of the
   client the request is for (its redirect URIs' origins and ``authorized_origins``), plus
   ``corsAllowedOrigins``. ``*`` there means any origin, again never with credentials.
+  An error answer (status 400 and above) is also readable by any origin that *some* client
+  registered (:meth:`CorsPolicy.allow_error`): the request may name no client, an unknown
+  one, or a token that is gone, and the page must still read why. Which client the request
+  named plays no part in that rule, so the presence or absence of CORS headers on an error
+  never tells an origin whether a client exists.
 
 A preflight names no client, so it is answered for any origin the policy could allow; the
 browser still refuses to hand the actual response to a page whose origin that response does
@@ -23,6 +28,10 @@ from enum import StrEnum
 from authgate.appconfig_security import CorsConfigurationFilter, split_list
 from authgate.core import endpoints
 from authgate.core.origins import parse_origin
+
+#: Response headers every CORS answer exposes to scripts, whatever ``corsExposedHeaders`` adds:
+#: a page must read a resource's challenge (RFC 6750 §3) and the next DPoP nonce (RFC 9449 §8).
+ALWAYS_EXPOSED = ("WWW-Authenticate", "DPoP-Nonce")
 
 
 class CorsKind(StrEnum):
@@ -72,7 +81,10 @@ class CorsPolicy:
         if not on:
             return cls()
         listed = [item for f in on for item in split_list(f.corsAllowedOrigins)]
-        exposed = dict.fromkeys(h for f in on for h in split_list(f.corsExposedHeaders))
+        configured = [h for f in on for h in split_list(f.corsExposedHeaders)]
+        exposed = {h.lower(): h for h in ALWAYS_EXPOSED}  # first spelling of each name
+        for header in configured:
+            exposed.setdefault(header.lower(), header)
         return cls(
             enabled=True,
             any_origin="*" in listed,
@@ -80,7 +92,7 @@ class CorsPolicy:
             client_origins=any(f.corsAllowClientOrigins for f in on),
             methods=frozenset(m.upper() for f in on for m in split_list(f.corsAllowedMethods)),
             headers=frozenset(h.lower() for f in on for h in split_list(f.corsAllowedHeaders)),
-            exposed=", ".join(exposed),
+            exposed=", ".join(exposed.values()),
             credentials=any(f.corsSupportCredentials for f in on),
             max_age=min(f.corsPreflightMaxAge for f in on),
             log=any(f.corsLoggingEnabled for f in on),
@@ -98,6 +110,13 @@ class CorsPolicy:
             return Allowance(origin, self.credentials)
         if self.any_origin:
             return Allowance("*")
+        return None
+
+    def allow_error(self, origin: str, registered: bool) -> Allowance | None:
+        """The answer to an error that :meth:`allow` refused, for an origin some client
+        registered (``registered``) or not. Never with credentials."""
+        if self.enabled and self.client_origins and registered:
+            return Allowance(origin)
         return None
 
     def allow_preflight(

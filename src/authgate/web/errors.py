@@ -41,8 +41,35 @@ from authgate.web.responses import json_response
 
 logger = logging.getLogger("authgate.web")
 BROWSER_PATHS = frozenset(
-    {endpoints.AUTHORIZE, endpoints.LOGIN_PAGE, endpoints.CONSENT_PAGE, endpoints.END_SESSION}
+    {
+        endpoints.AUTHORIZE,
+        endpoints.LOGIN_PAGE,
+        endpoints.CONSENT_PAGE,
+        endpoints.END_SESSION,
+        endpoints.DEVICE_PAGE,
+        endpoints.FACTOR_PAGE,
+        endpoints.ENROL_PAGE,
+    }
+    | {endpoints.PASSKEY_LOGIN, endpoints.ACCOUNT_PASSKEYS}
+    | {f"{endpoints.ACCOUNT_PASSKEYS}/{action}" for action in ("rename", "remove", "confirm")}
 )
+#: The account page and its sub-pages are browser pages too (docs/account.md).
+ACCOUNT_ROOT = "/account"
+
+
+#: The account's passkey ceremony endpoints answer their script in JSON, errors included.
+ACCOUNT_JSON_PATHS = frozenset(
+    f"{endpoints.ACCOUNT_PASSKEYS}/{action}"
+    for action in ("options", "register", "confirm-options")
+)
+
+
+def is_browser_path(path: str) -> bool:
+    if path in ACCOUNT_JSON_PATHS:
+        return False
+    return path in BROWSER_PATHS or path == ACCOUNT_ROOT or path.startswith(ACCOUNT_ROOT + "/")
+
+
 #: Protected resources (with every Config API path): token and proof errors are 401 with a
 #: challenge (RFC 6750 §3, RFC 9449 §7.1); at the token and PAR endpoints DPoP errors are 400
 #: (RFC 9449 §5).
@@ -95,7 +122,7 @@ async def oauth_error(request: Request, exc: Exception) -> Response:
     metrics.oauth_error(exc.error)
     log = logger.error if exc.status_code >= 500 else logger.info
     log("%s %s -> %s: %s", request.method, request.url.path, exc.error, exc.description)
-    if request.url.path in BROWSER_PATHS:
+    if is_browser_path(request.url.path):
         return error_page(exc)
     headers = dict(exc.headers)
     status = exc.status_code
@@ -163,7 +190,7 @@ async def client_disconnect(request: Request, exc: Exception) -> Response:
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     metrics.oauth_error("server_error")
-    if request.url.path in BROWSER_PATHS:
+    if is_browser_path(request.url.path):
         return page(
             "error.html",
             status_code=500,

@@ -48,7 +48,7 @@ from uvicorn.server import ServerState
 
 from authgate.errors import ConnectionLimitReached, OAuthError, RequestTimedOut
 from authgate.settings import Settings
-from authgate.web.limits import RequestLimits, refusal
+from authgate.web.limits import HEAD_CHECKED, RequestLimits, refusal
 
 logger = logging.getLogger(__name__)
 #: Seconds a refused or timed-out client gets to read its answer before the socket is cut.
@@ -121,6 +121,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.limits = limits
         self._in_head = False
         self._head_bytes = 0
+        self._chunk_bytes = 0
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._refusal: OAuthError | None = None
@@ -148,6 +149,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        self._chunk_bytes = len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -191,15 +193,18 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         # Counted here rather than per field (one call less per field on the hot path); the
         # raw byte bound in data_received keeps an unfinished head from growing meanwhile.
+        # The fields' bytes are summed only when the raw head might exceed the bound.
         headers = self.headers
-        if len(headers) > self.limits.request.max_headers:
-            self._refuse(self.limits.request.too_many_headers())
-        if sum(len(name) + len(value) for name, value in headers) > (
-            self.limits.request.max_header_bytes
+        bounds = self.limits.request
+        if len(headers) > bounds.max_headers:
+            self._refuse(bounds.too_many_headers())
+        if self._head_bytes + self._chunk_bytes > bounds.max_header_bytes and (
+            sum(len(name) + len(value) for name, value in headers) > bounds.max_header_bytes
         ):
-            self._refuse(self.limits.request.headers_too_large())
+            self._refuse(bounds.headers_too_large())
         self._in_head = False
         self._cancel_head_timer()
+        self.scope[HEAD_CHECKED] = True  # type: ignore[literal-required]
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:

@@ -11,37 +11,45 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core.authorize import interaction as flow
-from authgate.core.authorize.request import AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.authorize.request import (
+    AuthorizationResponse,
+    NeedConsent,
+    NeedDeviceApproval,
+    NeedLogin,
+    NeedSecondFactor,
+)
+from authgate.core.federation import first_factor
 from authgate.core.federation import flow as federated
 from authgate.core.federation.model import Provider
 from authgate.core.ports import Services
 from authgate.core.protection import device
 from authgate.core.types import Interaction, LoginSession
 from authgate.crypto.handles import handle_hash
-from authgate.errors import LoginFailed
+from authgate.errors import InteractionError, LoginFailed
 from authgate.web import cookies
-from authgate.web.context import form, query, secure_cookies, services
+from authgate.web.context import form, query, secure_cookies, services, user_agent
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.federation import buttons
 from authgate.web.pages import page
+from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.responses import redirect
 from authgate.web.source import source
 
 
-async def _load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
+async def load(request: Request, params: dict[str, str], svc: Services) -> Interaction:
     return await flow.load(params.get("ix"), cookies.read(request, cookies.BROWSER_COOKIE), svc)
 
 
-async def _client_name(ix: Interaction, svc: Services) -> str:
+async def client_name(ix: Interaction, svc: Services) -> str:
     client = await svc.clients.get(ix.request.client_id)
     return (client.metadata.client_name if client else "") or ix.request.client_id
 
 
-def _next(
+def next_step(
     request: Request,
     ix: Interaction,
-    step: NeedLogin | NeedConsent | AuthorizationResponse,
+    step: NeedLogin | NeedSecondFactor | NeedConsent | NeedDeviceApproval | AuthorizationResponse,
     svc: Services,
 ) -> Response:
     if isinstance(step, AuthorizationResponse):
@@ -55,7 +63,7 @@ def _next(
 async def login_page(request: Request) -> Response:
     svc = services(request)
     params = query(request)
-    ix = await _load(request, params, svc)
+    ix = await load(request, params, svc)
     providers = await buttons.enabled(svc)
     chosen = None
     if "choose" not in params:  # "choose": back from a failed upstream sign-in, no routing
@@ -75,6 +83,8 @@ async def _login_form(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    """The login page: the password form, a button per enabled upstream provider, and the
+    notice of an upstream identity waiting to be linked."""
     if providers is None:
         providers = await buttons.enabled(svc)
     link = await federated.pending_link(ix, svc)
@@ -83,10 +93,10 @@ async def _login_form(
     return page(
         "login.html",
         status_code=status_code,
-        headers={**(headers or {}), **buttons.csp(shown)},
+        headers={**SCRIPT_PAGE, **(headers or {}), **buttons.csp(shown, SCRIPT_PAGE)},
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
-        client_name=await _client_name(ix, svc),
+        client_name=await client_name(ix, svc),
         username=username,
         error=error,
         providers=shown,
@@ -97,10 +107,11 @@ async def _login_form(
 async def login_submit(request: Request) -> Response:
     svc = services(request)
     params = await form(request)
-    ix = await _load(request, params, svc)
+    ix = await load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     username = params.get("username", "")
     devices = cookies.read(request, cookies.DEVICE_COOKIE)
+    await first_factor.forget(ix, svc)  # the password, not an upstream sign-in, goes first now
     try:
         ix, session, cookie_value = await flow.login(
             ix,
@@ -109,7 +120,13 @@ async def login_submit(request: Request) -> Response:
             svc,
             source=source(request),
             devices=devices,
+            user_agent=user_agent(request),
         )
+    except flow.SecondFactorRequired as pending:
+        await federated.link_after_password(
+            pending.interaction, pending.interaction.user_id, svc, source=source(request)
+        )
+        return next_step(request, pending.interaction, NeedSecondFactor(), svc)
     except LoginFailed as exc:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return await _login_form(
@@ -132,7 +149,7 @@ async def signed_in(
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))
-    response = _next(request, ix, await flow.advance(ix, session, svc), svc)
+    response = next_step(request, ix, await flow.advance(ix, session, svc), svc)
     cookies.set_cookie(
         response,
         cookies.SESSION_COOKIE,
@@ -153,7 +170,9 @@ async def signed_in(
 
 async def consent_page(request: Request) -> Response:
     svc = services(request)
-    ix = await _load(request, query(request), svc)
+    ix = await load(request, query(request), svc)
+    if flow.for_device(ix):
+        raise InteractionError("a device verification is answered on the device page")
     session = await flow.session_of(ix, svc)
     user = await svc.users.get(session.user_id)
     known = {s.scope_id: s for s in await svc.scopes.all()}
@@ -164,7 +183,7 @@ async def consent_page(request: Request) -> Response:
         "consent.html",
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
-        client_name=await _client_name(ix, svc),
+        client_name=await client_name(ix, svc),
         username=user.username if user else "",
         scopes=scopes,
         redirect_host=ix.request.redirect_uri.split("/")[2]
@@ -176,8 +195,8 @@ async def consent_page(request: Request) -> Response:
 async def consent_submit(request: Request) -> Response:
     svc = services(request)
     params = await form(request)
-    ix = await _load(request, params, svc)
+    ix = await load(request, params, svc)
     flow.check_csrf(ix, params.get("csrf"))
     session = await flow.session_of(ix, svc)
     result = await flow.consent(ix, session, params.get("decision") == "allow", svc)
-    return _next(request, ix, result, svc)
+    return next_step(request, ix, result, svc)

@@ -1,13 +1,17 @@
 """Bounds on a request's size, checked before any endpoint sees the request.
 
-:class:`RequestLimitsMiddleware` refuses a request target longer than ``max_url_bytes`` (414),
+:func:`head_violation` finds a request target longer than ``max_url_bytes`` (414),
 more than ``max_headers`` header fields or more than ``max_header_bytes`` bytes of header names
 and values (431), and a request target with raw bytes that are not ASCII or a query string
 with more than :data:`authgate.core.params.MAX_PARAMETERS` parameters (400). Under
 ``authgate serve`` the connection's protocol (:mod:`authgate.web.http_protocol`) already
 enforces the size limits while the request's head arrives, before it is buffered whole; the
-middleware is the same rule for any other ASGI server. Bodies are bounded where they are read
+check here is the same rule for any other ASGI server. Bodies are bounded where they are read
 (:func:`authgate.web.context.read_body`, 413).
+
+The checks run in the outermost layer (:class:`authgate.web.observe.ObserveMiddleware`, so a
+refusal is observed like any answer); the protocol marks the scope with :data:`HEAD_CHECKED`
+when it has counted the header fields itself, and they are not counted twice.
 
 Refusals keep the endpoint's format: an error page on the browser endpoints, the OAuth error
 body (``error``, ``error_description``) everywhere else.
@@ -18,13 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from authgate.core.params import MAX_PARAMETERS
 from authgate.errors import HeaderFieldsTooLarge, InvalidRequest, OAuthError, UriTooLong
 from authgate.settings import Settings
-from authgate.web.errors import BROWSER_PATHS, error_body, error_page
+from authgate.web.errors import error_body, error_page, is_browser_path
 from authgate.web.responses import json_response
+
+#: Set in a request's scope by a protocol that has already bounded its header fields.
+HEAD_CHECKED = "authgate.head_checked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +70,7 @@ def too_many_parameters() -> InvalidRequest:
 
 def refusal(path: str, exc: OAuthError) -> Response:
     """The response refusing a request to ``path`` with ``exc``, in that endpoint's format."""
-    if path in BROWSER_PATHS:
+    if is_browser_path(path):
         return error_page(exc)
     return json_response(error_body(exc, with_reason=False), exc.status_code, headers=exc.headers)
 
@@ -77,29 +84,14 @@ def head_violation(scope: Scope, limits: RequestLimits) -> OAuthError | None:
         return limits.url_too_long()
     if not query.isascii() or (raw_path is not None and not raw_path.isascii()):
         return InvalidRequest("The request target must be ASCII; escape other bytes (RFC 3986)")
-    headers = scope["headers"]
-    if len(headers) > limits.max_headers:
-        return limits.too_many_headers()
-    if sum(len(name) + len(value) for name, value in headers) > limits.max_header_bytes:
-        return limits.headers_too_large()
+    if HEAD_CHECKED not in scope:
+        headers = scope["headers"]
+        if len(headers) > limits.max_headers:
+            return limits.too_many_headers()
+        if sum(len(name) + len(value) for name, value in headers) > limits.max_header_bytes:
+            return limits.headers_too_large()
     if query.count(b"&") >= MAX_PARAMETERS and (
         sum(1 for part in query.split(b"&") if part) > MAX_PARAMETERS
     ):
         return too_many_parameters()
     return None
-
-
-class RequestLimitsMiddleware:
-    """A pure ASGI middleware applying :func:`head_violation` to every HTTP request."""
-
-    def __init__(self, app: ASGIApp, limits: RequestLimits) -> None:
-        self.app = app
-        self.limits = limits
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            violation = head_violation(scope, self.limits)
-            if violation is not None:
-                await refusal(scope["path"], violation)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

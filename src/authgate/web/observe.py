@@ -13,6 +13,9 @@ access log line.
   method, route template, status, duration, request id and source address, never the query
   string (it carries codes and tokens). The probes are left out.
 
+The same layer bounds the request's head (:func:`authgate.web.limits.head_violation`) before
+anything reads it, so a refusal is observed with its request id and costs no extra layer.
+
 A plain ASGI middleware: no ``BaseHTTPMiddleware`` task or body buffering per request.
 """
 
@@ -29,6 +32,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +43,7 @@ from authgate.logs import REQUEST_ID
 from authgate.metrics.record import REQUEST_SECONDS, REQUESTS
 from authgate.settings import IPNetwork
 from authgate.web.health import PROBE_PATHS
+from authgate.web.limits import RequestLimits, head_violation, refusal
 from authgate.web.source import source
 
 access_logger = logging.getLogger("authgate.access")
@@ -62,6 +67,15 @@ def new_request_id() -> str:
     return f"{_PREFIX}{next(_SEQUENCE):016x}"
 
 
+#: The scope entry holding the request-limit violation :func:`answer_refusal` answers.
+VIOLATION = "authgate.violation"
+
+
+async def answer_refusal(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer the request-limit violation in ``scope`` in its endpoint's format."""
+    await refusal(scope["path"], scope[VIOLATION])(scope, receive, send)
+
+
 def login_outcome(status: int) -> str:
     """A login submission's outcome from its status: the form answers 303 on success and
     the same 401 page for every wrong or throttled attempt."""
@@ -79,6 +93,11 @@ class ObserveMiddleware:
         app: The application.
         access_log: Whether to log one line per request.
         trusted_proxies: Peers whose ``X-Request-Id`` is taken.
+        routes: The application's routes (the route template of a refused request).
+        limits: The bounds on a request's head; None checks none.
+        refusals: The application answering a request whose head breaks them (the violation
+            is in the scope under :data:`VIOLATION`): :func:`answer_refusal`, possibly behind
+            other middleware.
     """
 
     def __init__(
@@ -88,8 +107,12 @@ class ObserveMiddleware:
         access_log: bool,
         trusted_proxies: tuple[IPNetwork, ...],
         routes: Sequence[BaseRoute] = (),
+        limits: RequestLimits | None = None,
+        refusals: ASGIApp | None = None,
     ) -> None:
         self.app = app
+        self.limits = limits
+        self.refusals = refusals or answer_refusal
         self.access_log = access_log
         self.trusted_proxies = trusted_proxies
         self.routes = routes
@@ -114,7 +137,12 @@ class ObserveMiddleware:
 
         token = REQUEST_ID.set(request_id)
         try:
-            await self.app(scope, receive, send_with_id)
+            violation = None if self.limits is None else head_violation(scope, self.limits)
+            if violation is None:
+                await self.app(scope, receive, send_with_id)
+            else:
+                scope[VIOLATION] = violation
+                await self.refusals(scope, receive, send_with_id)
         finally:
             self._observe(scope, status, time.perf_counter() - started)
             REQUEST_ID.reset(token)
@@ -201,23 +229,37 @@ class ObserveMiddleware:
 
 
 class ObservedApp(Starlette):
-    """A Starlette application with :class:`ObserveMiddleware` around its whole stack."""
+    """A Starlette application with :class:`ObserveMiddleware` (and the request limits)
+    around its whole stack, and ``outer`` middleware (first is outermost) between the two:
+    outside Starlette's own server-error handling, so they see its ``500`` answers like any
+    other. Request-limit refusals pass through the ``outer`` middleware too."""
 
     def __init__(
         self,
         *args: Any,
         access_log: bool = False,
         trusted_proxies: tuple[IPNetwork, ...] = (),
+        limits: RequestLimits | None = None,
+        outer: Sequence[Middleware] = (),
         **kwargs: Any,
     ) -> None:
         self.access_log = access_log
         self.trusted_proxies = trusted_proxies
+        self.limits = limits
+        self.outer = tuple(outer)
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
+        app = super().build_middleware_stack()
+        refusals: ASGIApp = answer_refusal
+        for cls, args, kwargs in reversed(self.outer):
+            app = cls(app, *args, **kwargs)
+            refusals = cls(refusals, *args, **kwargs)
         return ObserveMiddleware(
-            super().build_middleware_stack(),
+            app,
             access_log=self.access_log,
             trusted_proxies=self.trusted_proxies,
             routes=self.routes,
+            limits=self.limits,
+            refusals=refusals,
         )

@@ -115,7 +115,6 @@ async def test_single_registered_redirect_uri_is_the_default() -> None:
         ({"prompt": "bogus"}, "Unsupported prompt value(s): bogus"),
         ({"prompt": "none login"}, "prompt=none cannot be combined with other prompt values"),
         ({"max_age": "-1"}, "max_age must be a non-negative integer number of seconds"),
-        ({"request": "eyJ..."}, "Request objects are not supported"),
     ],
 )
 async def test_errors_after_the_redirect_uri_is_trusted_go_back_to_the_client(

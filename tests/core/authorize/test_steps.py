@@ -80,7 +80,81 @@ def test_request_object_refused(name: str) -> None:
         steps.check_request_object,
         make_draft({"response_type": "code", name: "eyJhbGciOiJub25lIn0.e30."}),
         InvalidRequest,
-        "Request objects are not supported; push the request to the PAR endpoint instead",
+        "request and request_uri cannot be used here",
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "meta"),
+    [
+        (CONFIG.model_copy(update={"requireSignedRequestObject": True}), {}),
+        (CONFIG, {"require_signed_request_object": True}),
+    ],
+    ids=["server", "client"],
+)
+def test_signed_request_object_required(config: AppConfiguration, meta: dict[str, Any]) -> None:
+    refuse(
+        steps.check_request_object,
+        make_draft({"response_type": "code"}, config=config, meta=meta),
+        InvalidRequest,
+        "This client must send its authorization requests as signed request objects "
+        "(request or request_uri, RFC 9101 §10.5)",
+    )
+    steps.check_request_object(
+        make_draft({"response_type": "code"}, config=config, meta=meta, signed=True)
+    )
+
+
+# --- claims (OIDC Core §5.5) ----------------------------------------------------------------
+
+
+def test_claims_normalised_and_acr_merged() -> None:
+    claims = (
+        '{"id_token": {"acr": {"essential": true, "values": ["urn:b", "urn:c"]}, '
+        '"email": null}, "other": 1}'
+    )
+    draft = make_draft({"claims": claims, "acr_values": "urn:a urn:b"})
+    steps.check_claims(draft)
+    assert draft.claims == (
+        '{"id_token":{"acr":{"essential":true,"values":["urn:b","urn:c"]},"email":null}}'
+    )
+    assert draft.acr_values == ("urn:a", "urn:b", "urn:c")
+    assert draft.acr_essential is True
+
+
+def test_claims_absent() -> None:
+    draft = make_draft({"acr_values": "urn:a"})
+    steps.check_claims(draft)
+    assert (draft.claims, draft.acr_values, draft.acr_essential) == (None, ("urn:a",), False)
+
+
+def test_claims_ignored_when_switched_off() -> None:
+    config = CONFIG.model_copy(update={"claimsParameterSupported": False})
+    draft = make_draft({"claims": '{"id_token": {"acr": {"value": "urn:x"}}}'}, config=config)
+    steps.check_claims(draft)
+    assert (draft.claims, draft.acr_values) == (None, ())
+
+
+@pytest.mark.parametrize(
+    ("claims", "why"),
+    [
+        ("{not json", "it is not JSON"),
+        ("[]", "it must be a JSON object"),
+        ('{"userinfo": []}', "userinfo must be a JSON object"),
+        ('{"id_token": {"email": 1}}', "id_token.email must be null or a JSON object"),
+        (
+            '{"id_token": {"email": {"essential": "yes"}}}',
+            "id_token.email.essential must be true or false",
+        ),
+        ('{"userinfo": {"email": {"values": "a"}}}', "userinfo.email.values must be an array"),
+    ],
+)
+def test_claims_malformed(claims: str, why: str) -> None:
+    refuse(
+        steps.check_claims,
+        make_draft({"claims": claims}),
+        InvalidRequest,
+        f"The claims parameter is not valid: {why} (OIDC Core §5.5)",
     )
 
 
@@ -585,9 +659,11 @@ ORDER = [
     "check_response_type",
     "check_response_mode",
     "check_scope",
+    "check_resource",
     "check_nonce",
     "check_prompt",
     "check_max_age",
+    "check_claims",
     "check_pkce",
     "check_pushed",
     "check_dpop_jkt",
@@ -690,7 +766,7 @@ def test_run_returns_a_minimal_code_request() -> None:
             PROFILE,
             {},
             InvalidRequest,
-            "Request objects are not supported; push the request to the PAR endpoint instead",
+            "request and request_uri cannot be used here",
         ),
         (
             {"response_type": "token"},

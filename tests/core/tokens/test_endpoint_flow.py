@@ -27,8 +27,14 @@ async def test_missing_grant_type_is_invalid_request() -> None:
     assert caught.value.description == "The request is missing the grant_type parameter"
 
 
-def test_the_endpoint_knows_three_grants() -> None:
-    assert sorted(GRANTS) == ["authorization_code", "client_credentials", "refresh_token"]
+def test_the_endpoint_knows_its_grants() -> None:
+    assert sorted(GRANTS) == [
+        "authorization_code",
+        "client_credentials",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -36,9 +42,9 @@ def test_the_endpoint_knows_three_grants() -> None:
     [
         "password",  # never implemented
         "implicit",  # a grant of the authorization endpoint, not of this one
-        "urn:ietf:params:oauth:grant-type:device_code",
         "urn:ietf:params:oauth:grant-type:jwt-bearer",
         "AUTHORIZATION_CODE",
+        "urn:ietf:params:oauth:grant-type:token-exchange",  # off until configured
     ],
 )
 async def test_unsupported_grant_type(grant_type: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import orjson
 
+from authgate.core.origins import listed_origins
 from authgate.core.types import Client, ClientMetadata
 from tests.memory.stores.tables import Tables, require_new
 
@@ -80,6 +81,13 @@ class MemoryClientStore:
                 if len(found) == _FOUND_LIMIT:
                     break
         return found
+
+    async def origin_registered(self, origin: str) -> bool:
+        """Over every stored client, as the SQL store's indexed ``client_origins`` table."""
+        return any(
+            origin in listed_origins(_loaded(row).metadata.origins)
+            for row in self._t.clients.values()
+        )
 
     async def list(self, limit: int = 100, offset: int = 0) -> list[Client]:
         """By client_name then client_id, like ``SqlClientStore.list``."""

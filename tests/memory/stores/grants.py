@@ -13,13 +13,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+import orjson
+
 from authgate.core.types import AuthorizationCode, TokenRecord
 from tests.memory.stores.tables import Tables, require_new, words
 
 
 def _token(t: TokenRecord) -> TokenRecord:
-    """The token as it reads back (scope and amr are stored space-joined)."""
-    return dataclasses.replace(t, scope=words(t.scope), amr=words(t.amr))
+    """The token as it reads back (scope, amr and audience are stored space-joined, act as
+    JSON)."""
+    return dataclasses.replace(
+        t,
+        scope=words(t.scope),
+        amr=words(t.amr),
+        audience=words(t.audience),
+        act=orjson.loads(orjson.dumps(dict(t.act))) if t.act is not None else None,
+    )
 
 
 class MemoryGrantStore:
@@ -44,6 +53,7 @@ class MemoryGrantStore:
             code,
             scope=words(code.scope),
             amr=words(code.amr),
+            resource=words(code.resource),
             redirect_uri_given=bool(code.redirect_uri_given),
             consumed_at=None,
         )

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import orjson
 
 from authgate.core.types import AuthorizationRequest, Interaction, LoginSession, SessionState
+from authgate.storage.sessions import USER_AGENT_MAX
 from tests.memory.stores.tables import Consent, Tables, require_new
 
 #: ``SqlConsentStore.grant`` retries its compare-and-set this many times, then gives up.
@@ -29,6 +31,8 @@ class MemorySessionStore:
             session.expires_at,
             session.acr,
             tuple(session.amr),
+            session.user_agent[:USER_AGENT_MAX],
+            session.last_used_at,
         )
 
     async def get(self, session_hash: str) -> LoginSession | None:
@@ -53,6 +57,28 @@ class MemorySessionStore:
     async def end(self, session_hash: str) -> None:
         """Delete it; ending an unknown session is not an error."""
         self._t.sessions.pop(session_hash, None)
+
+    async def by_sid(self, sid: str) -> LoginSession | None:
+        """The session with this sid until it is ended (expiry is the caller's check)."""
+        return next((s for s in self._t.sessions.values() if s.sid == sid), None)
+
+    async def elevate(self, session_hash: str, stronger: LoginSession) -> bool:
+        """Move the session to its new hash with the stronger authentication; False for an
+        unknown session or another sid. Raises IntegrityViolation for a hash taken."""
+        current = self._t.sessions.get(session_hash)
+        if current is None or current.sid != stronger.sid:
+            return False
+        if stronger.session_hash != session_hash:
+            require_new(self._t.sessions, [stronger.session_hash], "sessions")
+        del self._t.sessions[session_hash]
+        self._t.sessions[stronger.session_hash] = dataclasses.replace(
+            current,
+            session_hash=stronger.session_hash,
+            acr=stronger.acr,
+            amr=tuple(stronger.amr),
+            auth_time=stronger.auth_time,
+        )
+        return True
 
 
 class MemoryInteractionStore:

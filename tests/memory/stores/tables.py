@@ -17,14 +17,17 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from authgate.core.federation.model import FederatedIdentity, PendingSignIn, Provider
+from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     AuthorizationCode,
     Client,
+    DeviceAuthorization,
     FailureKey,
     InitialAccessToken,
     Interaction,
     LoginSession,
     Scope,
+    SecondFactor,
     TokenRecord,
     User,
 )
@@ -70,6 +73,14 @@ class Failures:
 
 
 @dataclass(slots=True)
+class RecoveryCode:
+    """A ``recovery_codes`` row."""
+
+    created_at: float
+    used_at: float | None = None
+
+
+@dataclass(slots=True)
 class Tables:
     """Everything the memory stores hold, keyed like the tables' primary keys."""
 
@@ -102,6 +113,14 @@ class Tables:
     links: dict[tuple[str, str], FederatedIdentity] = field(default_factory=dict)
     #: key -> pending upstream sign-in
     pending: dict[str, PendingSignIn] = field(default_factory=dict)
+    #: device_code_hash -> device authorization request
+    devices: dict[str, DeviceAuthorization] = field(default_factory=dict)
+    #: factor_id -> second factor
+    factors: dict[str, SecondFactor] = field(default_factory=dict)
+    #: (user_id, code_hash) -> [created_at, used_at]
+    recovery_codes: dict[tuple[str, str], RecoveryCode] = field(default_factory=dict)
+    #: credential_id -> passkey
+    passkeys: dict[str, PasskeyCredential] = field(default_factory=dict)
 
 
 def words(values: Iterable[str]) -> tuple[str, ...]:

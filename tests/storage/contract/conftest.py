@@ -23,45 +23,57 @@ import pytest
 
 from authgate.admin.ports import AdminFederation
 from authgate.core.ports import (
+    AccountStore,
     AssertionStore,
     ClientStore,
     ConsentStore,
+    DeviceAuthorizationStore,
+    FactorStore,
     FailureStore,
     FederationStore,
     GrantStore,
     InitialAccessTokenStore,
     InteractionStore,
     ParStore,
+    PasskeyStore,
     RateCounterStore,
     ReplayCache,
     ScopeStore,
     SessionStore,
     UserStore,
 )
+from authgate.storage.accounts import SqlAccountStore
 from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.connect import open_database
+from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.engine import Database
+from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SqlFailureStore
 from authgate.storage.federation import SqlFederationStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
+from authgate.storage.passkeys import SqlPasskeyStore
 from authgate.storage.rate_counters import SqlRateCounterStore
 from authgate.storage.replay import SqlReplayCache
 from authgate.storage.sessions import SqlConsentStore, SqlInteractionStore, SqlSessionStore
 from authgate.storage.users import SqlScopeStore, SqlUserStore
 from tests.conftest import empty_pg
 from tests.memory.stores import (
+    MemoryAccountStore,
     MemoryAssertionStore,
     MemoryClientStore,
     MemoryConsentStore,
+    MemoryDeviceAuthorizationStore,
+    MemoryFactorStore,
     MemoryFailureStore,
     MemoryFederationStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
     MemoryParStore,
+    MemoryPasskeyStore,
     MemoryRateCounterStore,
     MemoryReplayCache,
     MemoryScopeStore,
@@ -96,6 +108,10 @@ class Ports:
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
     federation: FederationPorts
+    account: AccountStore
+    devices: DeviceAuthorizationStore
+    factors: FactorStore
+    passkeys: PasskeyStore
     #: New store objects over the same storage: what another server instance would see.
     peer: Callable[[], Ports]
 
@@ -117,6 +133,10 @@ def memory_ports(tables: Tables) -> Ports:
         initial_tokens=MemoryInitialAccessTokenStore(tables),
         failures=MemoryFailureStore(tables),
         federation=MemoryFederationStore(tables),
+        account=MemoryAccountStore(tables),
+        devices=MemoryDeviceAuthorizationStore(tables),
+        factors=MemoryFactorStore(tables),
+        passkeys=MemoryPasskeyStore(tables),
         peer=lambda: memory_ports(tables),
     )
 
@@ -138,6 +158,10 @@ def sql_ports(backend: str, db: Database) -> Ports:
         initial_tokens=SqlInitialAccessTokenStore(db),
         failures=SqlFailureStore(db, screen=False),
         federation=SqlFederationStore(db),
+        account=SqlAccountStore(db),
+        devices=SqlDeviceAuthorizationStore(db),
+        factors=SqlFactorStore(db),
+        passkeys=SqlPasskeyStore(db),
         peer=lambda: sql_ports(backend, db),
     )
 

@@ -149,3 +149,36 @@ async def test_values_at_the_limits_read_back(ports: Ports, long: Client) -> Non
     refused at registration and in the Config API: tests/web/test_value_limits.py)."""
     await ports.clients.add(long)
     assert await ports.clients.get("app-1") == long
+
+
+async def test_origin_registered_follows_every_client_change(ports: Ports) -> None:
+    """The index of registered origins (CORS on error answers, docs/security.md#cors):
+    redirect URIs' origins and ``authorized_origins``, kept in step with add, replace and
+    delete, whoever the client."""
+    spa = "https://spa.example:8443"
+    await ports.clients.add(client("app-1", authorized_origins=(spa,)))
+    await ports.clients.add(client("app-2"))
+    assert await ports.clients.origin_registered("https://app.example") is True
+    assert await ports.clients.origin_registered(spa) is True
+    assert await ports.clients.origin_registered("https://spa.example") is False
+    assert await ports.clients.origin_registered("http://app.example") is False
+
+    moved = client("app-1", redirect_uris=("https://moved.example/cb",))
+    assert await ports.clients.replace(moved) is True
+    assert await ports.clients.origin_registered(spa) is False
+    assert await ports.clients.origin_registered("https://moved.example") is True
+    assert await ports.clients.origin_registered("https://app.example") is True  # app-2's
+
+    assert await ports.clients.delete("app-2") is True
+    assert await ports.clients.origin_registered("https://app.example") is False
+    assert await ports.clients.replace(client("ghost", authorized_origins=(spa,))) is False
+    assert await ports.clients.origin_registered(spa) is False
+
+
+async def test_an_overlong_origin_is_not_listed_and_does_not_fail(ports: Ports) -> None:
+    host = "a" * 63 + "." + "b" * 63 + "." + "c" * 63 + "." + "d" * 61 + ".example"
+    long_uri = f"https://{host}/cb"
+    await ports.clients.add(client("app-1", redirect_uris=(long_uri, "https://ok.example/cb")))
+    assert await ports.clients.get("app-1") is not None
+    assert await ports.clients.origin_registered(f"https://{host}") is False
+    assert await ports.clients.origin_registered("https://ok.example") is True

@@ -39,6 +39,20 @@ async def test_a_code_with_optional_values_unset_reads_back(ports: Ports) -> Non
     assert await ports.grants.get_code("c-1") == bare
 
 
+async def test_a_claims_request_reads_back_with_the_code_and_its_tokens(ports: Ports) -> None:
+    """The claims parameter (OIDC Core §5.5) travels with the code to the tokens."""
+    claims = '{"id_token":{"email":{"essential":true}},"userinfo":{"name":null}}'
+    offered = code("c-1", claims=claims)
+    at = token("at-1", "grant-c-1", claims=claims)
+    await ports.grants.add_code(offered, [at])
+    assert (await ports.grants.get_code("c-1")) == offered
+    assert (await ports.grants.get_token("at-1")) == at
+    rt = refresh("rt-1", "grant-c-1", claims=claims)
+    await ports.grants.add_tokens([rt])
+    stored = await ports.grants.get_token("rt-1")
+    assert stored is not None and stored.claims == claims
+
+
 async def test_a_hybrid_code_stores_its_tokens(ports: Ports) -> None:
     at = token("at-1", "grant-c-1")
     await ports.grants.add_code(code("c-1"), [at])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
@@ -169,3 +170,31 @@ async def test_a_peer_sees_the_session_and_the_consent(ports: Ports) -> None:
     assert (state.user_enabled, state.consented) == (True, frozenset({"openid"}))
     await peer.sessions.end("sh-1")
     assert await ports.sessions.get("sh-1") is None
+
+
+async def test_elevate_moves_a_live_session_to_a_new_hash_once(ports: Ports) -> None:
+    await ports.users.add(user("u-1"))
+    base = session("sh-1", "u-1", sid="sid-1")
+    await ports.sessions.add(base)
+    stronger = dataclasses.replace(
+        base, session_hash="sh-2", acr="mfa", amr=("pwd", "otp", "mfa"), auth_time=int(NOW)
+    )
+    results = await asyncio.gather(
+        ports.sessions.elevate("sh-1", stronger),
+        ports.peer().sessions.elevate("sh-1", dataclasses.replace(stronger, session_hash="sh-3")),
+    )
+    assert sorted(results) == [False, True]
+    winner = "sh-2" if results[0] else "sh-3"
+    assert await ports.sessions.get("sh-1") is None
+    assert await ports.sessions.get(winner) == dataclasses.replace(stronger, session_hash=winner)
+    state = await ports.sessions.state(winner, "app-1")
+    assert state is not None and state.session.acr == "mfa"
+    # an ended session, an unknown one, or another sid is not elevated
+    unknown = dataclasses.replace(stronger, session_hash="x")
+    assert not await ports.sessions.elevate("never", unknown)
+    other_sid = dataclasses.replace(stronger, session_hash="sh-4", sid="sid-other")
+    assert not await ports.sessions.elevate(winner, other_sid)
+    await ports.sessions.end(winner)
+    final = dataclasses.replace(stronger, session_hash="sh-5")
+    assert not await ports.sessions.elevate(winner, final)
+    assert await ports.sessions.get("sh-5") is None

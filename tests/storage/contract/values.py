@@ -45,7 +45,7 @@ def user(user_id: str = "u-1", username: str | None = None, **fields: Any) -> Us
 
 
 def session(
-    session_hash: str = "sh-1", user_id: str = "u-1", sid: str | None = None
+    session_hash: str = "sh-1", user_id: str = "u-1", sid: str | None = None, **fields: Any
 ) -> LoginSession:
     return LoginSession(
         session_hash=session_hash,
@@ -55,6 +55,7 @@ def session(
         expires_at=int(NOW) + 3600,
         acr="simple_password_auth",
         amr=("pwd", "otp"),
+        **fields,
     )
 
 

@@ -12,7 +12,16 @@ import hmac
 import uuid
 
 from authgate.core.authorize import request as authorize
-from authgate.core.authorize.request import Approved, AuthorizationResponse, NeedConsent, NeedLogin
+from authgate.core.authorize.request import (
+    Approved,
+    AuthorizationResponse,
+    NeedConsent,
+    NeedDeviceApproval,
+    NeedLogin,
+    NeedSecondFactor,
+)
+from authgate.core.mfa import acr
+from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Services
 from authgate.core.protection import login as password_login
 from authgate.core.protection.attempts import UNKNOWN_SOURCE
@@ -28,8 +37,17 @@ from authgate.errors import (
 )
 
 #: Authentication context of the built-in username/password login (Janssen's stock ACR).
-PASSWORD_ACR = "simple_password_auth"  # noqa: S105 - an ACR name
-PASSWORD_AMR = ("pwd",)
+PASSWORD_ACR = acr.PASSWORD_ACR
+PASSWORD_AMR = (acr.AMR_PASSWORD,)
+
+
+class SecondFactorRequired(Exception):
+    """The password was right, and the sign-in goes on to a second factor: no session is
+    open yet. ``interaction`` records whose password was checked."""
+
+    def __init__(self, interaction: Interaction) -> None:
+        super().__init__("a second factor is required")
+        self.interaction = interaction
 
 
 async def begin(
@@ -87,12 +105,14 @@ async def login(
     *,
     source: str = UNKNOWN_SOURCE,
     devices: str | None = None,
+    user_agent: str = "",
 ) -> tuple[Interaction, LoginSession, str]:
     """Check the credentials under brute-force protection and open a login session.
 
     Args:
         source: The request's source address (what failures are counted under).
         devices: The browser's device cookie, if any (:mod:`authgate.core.protection.device`).
+        user_agent: The browser's User-Agent, kept with the session for the account page.
 
     Returns:
         The updated interaction, the new session and the session cookie value.
@@ -101,6 +121,9 @@ async def login(
         LoginFailed: wrong username or password, a disabled user, or an attempt refused by
             brute-force protection (indistinguishable, but for how long to wait).
         InteractionExhausted: the page used up its attempts; the interaction is deleted.
+        SecondFactorRequired: the password is right but the user has enrolled a second factor
+            or the request needs one (:func:`authgate.core.mfa.step.needs_second_factor`); no
+            session is opened.
     """
     try:
         user = await password_login.verify_password(
@@ -114,6 +137,12 @@ async def login(
     except InteractionExhausted:
         await svc.interactions.delete(interaction.interaction_id)
         raise
+    if await second_factor.needs_second_factor(user.user_id, interaction.request, svc):
+        waiting = dataclasses.replace(
+            interaction, user_id=user.user_id, session_hash=None, login_done=True
+        )
+        await svc.interactions.replace(waiting)
+        raise SecondFactorRequired(waiting)
     now = int(svc.clock.now())
     cookie_value = new_handle()
     session = LoginSession(
@@ -124,6 +153,8 @@ async def login(
         expires_at=now + svc.config.current.sessionIdLifetime,
         acr=PASSWORD_ACR,
         amr=PASSWORD_AMR,
+        user_agent=user_agent,
+        last_used_at=now,
     )
     await svc.sessions.add(session)
     updated = dataclasses.replace(
@@ -143,7 +174,13 @@ async def session_of(interaction: Interaction, svc: Services) -> LoginSession:
     return session
 
 
-Next = NeedLogin | NeedConsent | AuthorizationResponse
+Next = NeedLogin | NeedSecondFactor | NeedConsent | NeedDeviceApproval | AuthorizationResponse
+
+
+def for_device(interaction: Interaction) -> bool:
+    """Whether the interaction was started by the device verification page (RFC 8628 §3.3):
+    it ends with the user's answer on that page, never with an authorization response."""
+    return interaction.request.user_code_hash is not None
 
 
 async def advance(
@@ -154,11 +191,17 @@ async def advance(
     Raises:
         RedirectError: the request ends in an error for the client.
     """
+    if for_device(interaction):
+        # The device's client gets tokens: its second-factor policy applies here too.
+        level = acr.required_level(interaction.request.client_id, svc.config.current)
+        if not acr.satisfies(session.acr, level):
+            return NeedSecondFactor()
+        return NeedDeviceApproval()
     state = await svc.sessions.state(session.session_hash, interaction.request.client_id)
     decision = await authorize.decide(
         interaction.request, state, svc, fresh_login=interaction.login_done, consented=consented
     )
-    if isinstance(decision, NeedLogin | NeedConsent):
+    if isinstance(decision, NeedLogin | NeedSecondFactor | NeedConsent):
         return decision
     assert isinstance(decision, Approved)
     return await finish(interaction, session, svc)
@@ -168,6 +211,8 @@ async def finish(
     interaction: Interaction, session: LoginSession, svc: Services
 ) -> AuthorizationResponse:
     """Close the interaction (single use) and issue the response."""
+    if for_device(interaction):
+        raise InteractionError("a device verification is answered on the device page")
     if not await svc.interactions.delete(interaction.interaction_id):
         raise InteractionError("the interaction was already completed")
     client = await authorize.load_client(interaction.request.client_id, svc)
@@ -189,6 +234,8 @@ async def consent(
             is closed and no consent is recorded.
     """
     request = interaction.request
+    if for_device(interaction):
+        raise InteractionError("a device verification is answered on the device page")
     try:
         await authorize.load_client(request.client_id, svc)
     except UnauthorizedClient:
@@ -209,11 +256,13 @@ async def consent(
 __all__ = [
     "LoginFailed",
     "RedirectError",
+    "SecondFactorRequired",
     "advance",
     "begin",
     "check_csrf",
     "consent",
     "finish",
+    "for_device",
     "load",
     "login",
     "session_of",

@@ -8,6 +8,10 @@ Public clients must use PKCE here (for response types that issue a code) whateve
 configuration says, since nothing else binds the pushed request to the browser that will
 redeem the code.
 
+A request object (``request``, RFC 9101; RFC 9126 §3) is verified and merged into the
+pushed parameters before they are checked (:mod:`authgate.core.authorize.request_object`);
+a ``request_uri`` is refused here, by value or by reference (§2.1).
+
 A ``DPoP`` proof sent with the push binds the future code to its key, like ``dpop_jkt``
 (RFC 9449 §10.1).
 """
@@ -18,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authgate.core.authorize import request as authorize
+from authgate.core.authorize import request_object
 from authgate.core.authorize.request_uri import REQUEST_URI_PREFIX
 from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import EndpointUrls
@@ -59,10 +64,14 @@ async def push(
         raise InvalidRequest("request_uri must not be pushed (RFC 9126 §2.1)")
     params = {k: v for k, v in form.items() if k not in CLIENT_AUTH_PARAMS}
     params["client_id"] = client.client_id
+    unpacked = await request_object.unpack(params, client, svc)  # RFC 9126 §3
+    params = unpacked.params
     if dpop_proof is not None:
         await _bind_dpop(params, dpop_proof, svc)
     redirect_uri = authorize.resolve_redirect_uri(params.get("redirect_uri"), client)
-    request = authorize.check_request(params, client, redirect_uri, svc, pushed=True)
+    request = authorize.check_request(
+        params, client, redirect_uri, svc, pushed=True, signed=unpacked.signed
+    )
     issues_code = "code" in request.response_type.split()
     if client.metadata.is_public and issues_code and request.code_challenge is None:
         raise InvalidRequest("Public clients must use PKCE in pushed authorization requests")

@@ -13,30 +13,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from authgate.core.account.client import is_first_party
 from authgate.core.authorize import (
     error_redirect,
     redirect_uris,
+    request_object,
     request_uri,
     response_types,
     steps,
 )
 from authgate.core.authorize.response import AuthorizationResponse, issue
+from authgate.core.mfa import acr
+from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Services
 from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
 from authgate.errors import (
     AccessDenied,
     ConsentRequired,
+    InteractionRequired,
     InvalidRequest,
     LoginRequired,
     OAuthError,
     RedirectError,
     UnauthorizedClient,
+    UnmetAuthenticationRequirements,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class NeedLogin:
     """The user must (re-)authenticate before the request can proceed."""
+
+
+@dataclass(frozen=True, slots=True)
+class NeedSecondFactor:
+    """The live session is weaker than the request needs (``acr_values``, the client, or the
+    server's policy, :mod:`authgate.core.mfa.acr`): the user adds a second factor (step-up),
+    or enrols one first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +60,17 @@ class NeedConsent:
 
 
 @dataclass(frozen=True, slots=True)
+class NeedDeviceApproval:
+    """A device verification interaction (RFC 8628 §3.3) has its signed-in user: the user
+    approves or denies the device on the device page."""
+
+
+@dataclass(frozen=True, slots=True)
 class Approved:
     """Everything is in place: the response (code and/or tokens) can be issued."""
 
 
-Decision = NeedLogin | NeedConsent | Approved
+Decision = NeedLogin | NeedSecondFactor | NeedConsent | Approved
 
 
 async def load_client(client_id: str | None, svc: Services) -> Client:
@@ -83,7 +102,8 @@ def resolve_redirect_uri(requested: str | None, client: Client) -> str:
 async def validate(
     params: Mapping[str, str], svc: Services, *, session_hash: str | None = None
 ) -> tuple[AuthorizationRequest, Client]:
-    """Validate an authorization request (by value, or by reference to a pushed one).
+    """Validate an authorization request (by value, by reference to a pushed one, or in a
+    request object: :mod:`.request_object`).
 
     Args:
         session_hash: The browser's login session (hash of its cookie), if any; read only
@@ -94,14 +114,20 @@ async def validate(
             client the signed-in user has not approved (render an error page).
         RedirectError: otherwise (redirect the error to the client).
     """
-    pushed = "request_uri" in params
+    pushed = "request_uri" in params and not request_object.carries_object(params)
     if pushed:
         params = await request_uri.resolve(params, svc)
     client = await load_client(params.get("client_id"), svc)
+    # a pushed request was checked for a signed request object when it was pushed
+    signed = pushed
+    if request_object.carries_object(params):
+        unpacked = await request_object.unpack(params, client, svc)
+        params, signed = unpacked.params, unpacked.signed
     redirect_uri = resolve_redirect_uri(params.get("redirect_uri"), client)
     state = params.get("state")
     try:
-        return check_request(params, client, redirect_uri, svc, pushed=pushed), client
+        request = check_request(params, client, redirect_uri, svc, pushed=pushed, signed=signed)
+        return request, client
     except OAuthError as exc:
         mode = response_types.error_mode(params, svc.config.current)
         error = RedirectError(exc, redirect_uri=redirect_uri, state=state, response_mode=mode)
@@ -117,6 +143,7 @@ def check_request(
     svc: Services,
     *,
     pushed: bool = False,
+    signed: bool = False,
 ) -> AuthorizationRequest:
     """Stage 2, once client and redirect URI are trusted (also run by the PAR endpoint): the
     checks of :data:`authgate.core.authorize.steps.STEPS`, in order.
@@ -124,7 +151,9 @@ def check_request(
     Raises:
         OAuthError: the first failed check (the caller decides how to deliver it).
     """
-    draft = steps.Draft(params, client, svc.config.current, redirect_uri, pushed=pushed)
+    draft = steps.Draft(
+        params, client, svc.config.current, redirect_uri, pushed=pushed, signed=signed
+    )
     return steps.run(draft)
 
 
@@ -136,7 +165,9 @@ async def decide(
     fresh_login: bool = False,
     consented: bool = False,
 ) -> Decision:
-    """What the request needs next, given the browser's session (OIDC Core §3.1.2.3).
+    """What the request needs next, given the browser's session (OIDC Core §3.1.2.3): a
+    login, a second factor when the session's ``acr`` ranks below what the request needs
+    (:func:`authgate.core.mfa.acr.required_level`), consent, or nothing.
 
     ``state`` is the browser's live login session with its user's standing and consent, read
     for this request's client (:meth:`ports.SessionStore.state`). ``fresh_login``/``consented``
@@ -144,7 +175,8 @@ async def decide(
     ``prompt=login``/``prompt=consent``.
 
     Raises:
-        RedirectError: ``login_required``/``consent_required`` for ``prompt=none``.
+        RedirectError: ``login_required``/``interaction_required``/``consent_required`` for
+            ``prompt=none``.
         OAuthError: the same, for a dynamically registered client the signed-in user has not
             approved (:mod:`.error_redirect`: shown on the error page).
         ValueError: ``state`` was read for another client.
@@ -165,7 +197,20 @@ async def decide(
             raise await error_redirect.checked(error, request.client_id, svc, state=state)
         return NeedLogin()
     assert state is not None
-    if consented:
+    try:
+        level = await second_factor.level_for(request, state.session.user_id, svc)
+    except UnmetAuthenticationRequirements as exc:
+        raise await error_redirect.checked(
+            _redirect(request, exc), request.client_id, svc, state=state
+        ) from None
+    if not acr.satisfies(state.session.acr, level):
+        if "none" in request.prompt:
+            error = _redirect(
+                request, InteractionRequired("A second factor is required (prompt=none)")
+            )
+            raise await error_redirect.checked(error, request.client_id, svc, state=state)
+        return NeedSecondFactor()
+    if consented or is_first_party(request.client_id):
         return Approved()
     if "consent" in request.prompt or not set(request.scope) <= state.consented:
         if "none" in request.prompt:
@@ -210,6 +255,7 @@ __all__ = [
     "Decision",
     "NeedConsent",
     "NeedLogin",
+    "NeedSecondFactor",
     "decide",
     "deny",
     "issue",

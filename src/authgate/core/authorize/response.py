@@ -13,10 +13,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.core.authorize import response_types
+from authgate.core.authorize import claims_request, response_types
 from authgate.core.authorize.response_types import CODE, ID_TOKEN, TOKEN
 from authgate.core.ports import Services
-from authgate.core.tokens.mint import GrantContext, mint, sign_id_token
+from authgate.core.tokens.mint import GrantContext, mint, requested_id_token_claims, sign_id_token
 from authgate.core.tokens.userinfo import released_claims
 from authgate.core.types import AuthorizationCode, AuthorizationRequest, Client, LoginSession
 from authgate.crypto.handles import handle_hash, new_grant_id, new_handle
@@ -58,6 +58,8 @@ def _code_record(
         code_challenge=request.code_challenge,
         code_challenge_method=request.code_challenge_method,
         dpop_jkt=request.dpop_jkt,
+        resource=request.resource,
+        claims=request.claims,
     )
 
 
@@ -65,11 +67,14 @@ async def _user_claims_for_id_token(
     ctx: GrantContext, parts: frozenset[str], svc: Services
 ) -> dict[str, Any] | None:
     """OIDC Core §5.4: with no access token to call userinfo with, scope claims go in the
-    id_token."""
+    id_token; otherwise those the ``claims`` parameter asks for there (§5.5)."""
     if TOKEN in parts or CODE in parts:
-        return None
+        return await requested_id_token_claims(ctx, svc)
     user = await svc.users.get(ctx.user_id)
-    return await released_claims(user, ctx.scope, svc) if user is not None else None
+    if user is None:
+        return None
+    released = await released_claims(user, ctx.scope, svc)
+    return claims_request.restricted(ctx.claims, "id_token", released)
 
 
 async def issue(
@@ -97,6 +102,9 @@ async def issue(
         sid=session.sid,
         acr=session.acr,
         amr=session.amr,
+        audience=request.resource,
+        resources=request.resource,
+        claims=request.claims,
     )
     params: dict[str, str] = {}
     code = new_handle() if CODE in parts else None

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from authgate.appconfig import AppConfiguration
-from authgate.core import profile
-from authgate.core.authorize import pkce, response_types
+from authgate.core import profile, resources
+from authgate.core.authorize import claims_request, pkce, request_object, response_types
 from authgate.core.authorize import security as authorize_security
 from authgate.core.authorize.response_types import CODE, ID_TOKEN
 from authgate.core.types import AuthorizationRequest, Client
@@ -36,6 +36,9 @@ class Draft:
     redirect_uri: str
     #: The parameters came from the PAR endpoint (RFC 9126).
     pushed: bool = False
+    #: The parameters came in a request object whose signature verified (RFC 9101), or were
+    #: pushed to PAR, where that was checked when they were pushed.
+    signed: bool = False
     response_type: str = ""
     parts: response_types.ResponseType = frozenset()
     response_mode: str = "query"
@@ -45,6 +48,10 @@ class Draft:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     dpop_jkt: str | None = None
+    resource: tuple[str, ...] = ()
+    claims: str | None = None
+    acr_values: tuple[str, ...] = ()
+    acr_essential: bool = False
 
     def request(self) -> AuthorizationRequest:
         """The validated request, once every step has passed."""
@@ -63,8 +70,11 @@ class Draft:
             code_challenge=self.code_challenge,
             code_challenge_method=self.code_challenge_method,
             login_hint=params.get("login_hint"),
-            acr_values=tuple(params.get("acr_values", "").split()),
+            acr_values=self.acr_values,
             dpop_jkt=self.dpop_jkt,
+            resource=self.resource,
+            claims=self.claims,
+            acr_essential=self.acr_essential,
         )
 
 
@@ -72,10 +82,15 @@ Step = Callable[[Draft], None]
 
 
 def check_request_object(draft: Draft) -> None:
-    """No request objects (OIDC Core §6, RFC 9101): pushed requests go by PAR (RFC 9126)."""
+    """A request object is unpacked before the steps run (:mod:`.request_object`); one left
+    here was not, and a signed one is required if the server or client says so (RFC 9101
+    §10.5)."""
     if "request" in draft.params or "request_uri" in draft.params:
+        raise InvalidRequest("request and request_uri cannot be used here")
+    if not draft.signed and request_object.signed_required(draft.client, draft.config):
         raise InvalidRequest(
-            "Request objects are not supported; push the request to the PAR endpoint instead"
+            "This client must send its authorization requests as signed request objects "
+            "(request or request_uri, RFC 9101 §10.5)"
         )
 
 
@@ -111,6 +126,12 @@ def check_scope(draft: Draft) -> None:
             f"response_type '{draft.response_type}' returns an id_token: the openid scope is "
             "required (OIDC Core §3.2.2.1)"
         )
+
+
+def check_resource(draft: Draft) -> None:
+    """Each ``resource`` is an absolute URI without fragment that the client may name
+    (RFC 8707 §2: ``invalid_target``)."""
+    draft.resource = resources.at_authorization(draft.params, draft.client, draft.config)
 
 
 def check_nonce(draft: Draft) -> None:
@@ -176,6 +197,17 @@ def _pkce_required(client: Client, config: AppConfiguration) -> bool:
     )
 
 
+def check_claims(draft: Draft) -> None:
+    """The ``claims`` parameter is a well-formed claims request (OIDC Core §5.5); its
+    ``id_token.acr`` values join ``acr_values`` (:func:`claims_request.merged_acr_values`)."""
+    claims = claims_request.normalise(draft.params.get("claims"))
+    acr_values = tuple(draft.params.get("acr_values", "").split())
+    if claims is not None and draft.config.claimsParameterSupported:
+        draft.claims = claims
+        draft.acr_essential = claims_request.requested_acr(claims).essential
+    draft.acr_values = claims_request.merged_acr_values(acr_values, draft.claims)
+
+
 def check_pushed(draft: Draft) -> None:
     """The request was pushed if the server or the client requires PAR (RFC 9126 §5)."""
     authorize_security.check_pushed(draft.client, draft.config, pushed=draft.pushed)
@@ -193,9 +225,11 @@ STEPS: tuple[Step, ...] = (
     check_response_type,
     check_response_mode,
     check_scope,
+    check_resource,
     check_nonce,
     check_prompt,
     check_max_age,
+    check_claims,
     check_pkce,
     check_pushed,
     check_dpop_jkt,

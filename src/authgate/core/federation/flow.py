@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from authgate.core import endpoints as paths
-from authgate.core.federation import linking, upstream
+from authgate.core.authorize.interaction import SecondFactorRequired
+from authgate.core.federation import first_factor, linking, upstream
 from authgate.core.federation.errors import FederationFailed
 from authgate.core.federation.mapping import MappingError, map_identity
 from authgate.core.federation.model import (
@@ -32,6 +33,8 @@ from authgate.core.federation.model import (
     UpstreamIdentity,
     link_key,
 )
+from authgate.core.mfa import acr
+from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Federation, Services
 from authgate.core.security_events import EventKind, record
 from authgate.core.types import Interaction, LoginSession, User
@@ -42,7 +45,9 @@ from authgate.errors import InteractionError, OutboundError
 logger = logging.getLogger(__name__)
 #: Seconds a pending upstream sign-in waits for the browser to come back.
 PENDING_LIFETIME = 600
-FEDERATION_ACR = "federation"
+#: A sign-in through an upstream provider is one factor here (its own strength upstream is
+#: not known): the single-factor context; ``amr`` says ``fed``.
+FEDERATION_ACR = acr.PASSWORD_ACR
 FED_AMR = "fed"
 
 
@@ -338,11 +343,24 @@ async def open_session(
     alias: str,
     svc: Services,
     *,
-    amr: tuple[str, ...] = (),
+    user_agent: str = "",
 ) -> tuple[Interaction, LoginSession, str]:
     """A login session for ``user`` signed in through ``alias``: the interaction updated,
     the session and the session cookie value (as the password
-    :func:`authgate.core.authorize.interaction.login`)."""
+    :func:`authgate.core.authorize.interaction.login`).
+
+    Raises:
+        SecondFactorRequired: the user has a second factor, or the request or policy needs
+            one: no session is opened; the second-factor step completes the sign-in, and its
+            session says ``fed`` and the provider too (:mod:`.first_factor`).
+    """
+    if await second_factor.needs_second_factor(user.user_id, interaction.request, svc):
+        waiting = dataclasses.replace(
+            interaction, user_id=user.user_id, session_hash=None, login_done=True
+        )
+        await svc.interactions.replace(waiting)
+        await first_factor.remember(waiting, user.user_id, alias, svc)
+        raise SecondFactorRequired(waiting)
     now = int(svc.clock.now())
     cookie_value = new_handle()
     session = LoginSession(
@@ -352,7 +370,9 @@ async def open_session(
         auth_time=now,
         expires_at=now + svc.config.current.sessionIdLifetime,
         acr=FEDERATION_ACR,
-        amr=(*amr, FED_AMR, IDP_PREFIX + alias),
+        amr=(FED_AMR, IDP_PREFIX + alias),
+        user_agent=user_agent,
+        last_used_at=now,
     )
     await svc.sessions.add(session)
     updated = dataclasses.replace(
@@ -374,26 +394,35 @@ async def complete_link(
     interaction: Interaction, session: LoginSession, svc: Services, *, source: str | None
 ) -> LoginSession:
     """After a password sign-in: link the upstream identity waiting for this interaction if
-    the account signed in is the one it claimed; the session then also says ``fed``."""
-    if svc.federation is None:
-        return session
+    the account signed in is the one it claimed."""
+    await link_after_password(interaction, session.user_id, svc, source=source)
+    return session
+
+
+async def link_after_password(
+    interaction: Interaction, user_id: str | None, svc: Services, *, source: str | None
+) -> None:
+    """The password of ``user_id`` was checked in this interaction: link the upstream
+    identity waiting for it, if it claimed that account. (When a second factor follows, every
+    later sign-in through the provider asks for that factor too.)"""
+    if svc.federation is None or user_id is None:
+        return
     store = svc.federation.store
     now = svc.clock.now()
     pending = await store.take_pending(link_key(interaction.interaction_id), now)
-    if pending is None or pending.user_id != session.user_id:
-        return session
+    if pending is None or pending.user_id != user_id:
+        return
     identity = FederatedIdentity(
-        pending.alias, pending.subject, session.user_id, now, now, pending.email or None
+        pending.alias, pending.subject, user_id, now, now, pending.email or None
     )
     if await store.link(identity):
         record(
             svc,
             EventKind.FEDERATION_LINKED,
             source=source,
-            user_id=session.user_id,
+            user_id=user_id,
             detail=f"{pending.alias}: password proof",
         )
-    return session
 
 
 __all__ = ["callback", "complete_link", "open_session", "route", "start"]

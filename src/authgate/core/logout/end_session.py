@@ -11,8 +11,10 @@ user confirms on a page whose form carries a CSRF token derived from the session
 
 Ending a session: the session is deleted server-side (so the next authorization request
 shows the login page instead of issuing a code silently), the grants issued in it are
-revoked except those granted ``offline_access`` (OIDC Back-Channel Logout 1.0 §2.7), and the
-participating clients get back-channel Logout Tokens (:mod:`authgate.core.logout.logout_token`).
+revoked except those granted ``offline_access`` (OIDC Back-Channel Logout 1.0 §2.7), the
+participating clients get back-channel Logout Tokens (:mod:`authgate.core.logout.logout_token`),
+and their front-channel logout URIs are returned for the logged-out page to load
+(:mod:`authgate.core.logout.frontchannel`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.core.logout import logout_token
+from authgate.core.logout.frontchannel import frontchannel_uris
 from authgate.core.ports import Services
 from authgate.core.tokens.mint import OFFLINE_ACCESS
 from authgate.core.types import Client, LoginSession
@@ -117,15 +120,24 @@ def check_csrf(session_cookie: str, token: str | None) -> None:
         raise CsrfError("end_session confirmation without a valid CSRF token")
 
 
-async def logout(session: LoginSession, svc: Services) -> None:
-    """End ``session``: delete it, revoke its online grants, notify clients (see module doc)."""
+async def logout(session: LoginSession, svc: Services) -> list[str]:
+    """End ``session``: delete it, revoke its online grants, notify clients (see module doc).
+
+    Returns:
+        The front-channel logout URIs the browser must load, ``iss`` and ``sid`` included
+        where the client asked for them.
+    """
     notices = await logout_token.notices(session, svc)  # before the session is gone
+    frontchannel = await frontchannel_uris(session, svc)
     await svc.sessions.end(session.session_hash)
     revoked = await svc.grants.revoke_session(session.sid, svc.clock.now(), OFFLINE_ACCESS)
     logger.info(
-        "session %s ended: %d grant(s) revoked, %d back-channel notice(s)",
+        "session %s ended: %d grant(s) revoked, %d back-channel notice(s), "
+        "%d front-channel page(s)",
         session.sid,
         revoked,
         len(notices),
+        len(frontchannel),
     )
     await svc.logout.submit(notices)
+    return frontchannel

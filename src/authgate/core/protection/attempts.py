@@ -26,6 +26,9 @@ LOGIN = "login"
 CLIENT = "client"
 REGISTRATION = "registration"
 INTERACTION = "interaction"
+USER_CODE = "user_code"
+#: Second-factor codes (TOTP, recovery codes, ...) of one user: the subject is the user id.
+FACTOR = "factor"
 #: The source of an attempt whose address the caller does not know (tests, tools).
 UNKNOWN_SOURCE = "unknown"
 #: The source of a trusted device's attempts (its id follows).
@@ -71,6 +74,10 @@ class Attempt:
     #: of the address and of the subject do not apply.
     trusted_device: bool = False
     interaction: str | None = None
+    #: Only the pair counter applies: the attempt has no subject of its own (a guessed user
+    #: code could be anyone's), so counters of the whole source or of the subject would
+    #: duplicate it or count every source together.
+    pair_only: bool = False
 
     @property
     def pair(self) -> FailureKey:
@@ -78,11 +85,15 @@ class Attempt:
 
     @property
     def whole_source(self) -> FailureKey | None:
-        return None if self.trusted_device else FailureKey(self.family, "", self.source)
+        if self.trusted_device or self.pair_only:
+            return None
+        return FailureKey(self.family, "", self.source)
 
     @property
     def whole_subject(self) -> FailureKey | None:
-        return None if self.trusted_device else FailureKey(self.family, self.subject, "")
+        if self.trusted_device or self.pair_only:
+            return None
+        return FailureKey(self.family, self.subject, "")
 
     @property
     def page(self) -> FailureKey | None:

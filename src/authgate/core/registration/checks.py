@@ -1,11 +1,15 @@
 """Registration rules for a client's keys and its logout URIs (RFC 7591 §2, RFC 7523,
-OIDC Back-Channel Logout 1.0 §2.2, OIDC RP-Initiated Logout 1.0 §3.1).
+OIDC Back-Channel Logout 1.0 §2.2, OIDC Front-Channel Logout 1.0 §2, OIDC RP-Initiated
+Logout 1.0 §3.1).
 
 ``jwks`` and ``jwks_uri`` are mutually exclusive (RFC 7591 §2); a private_key_jwt client
 needs one of them; inline keys must be public asymmetric signing keys. The URIs the server
 itself calls (``jwks_uri``, ``backchannel_logout_uri``) must be https, or http on a loopback
 host for development, and carry no fragment or user information. ``post_logout_redirect_uris``
-follow the rules of redirect URIs for the client's application type.
+follow the rules of redirect URIs for the client's application type. The
+``frontchannel_logout_uri``, which the user's browser loads in an iframe, follows the rules of
+the URIs the server calls and must have the scheme, host and port of one of the client's
+redirect URIs (Front-Channel Logout §2).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from urllib.parse import urlsplit
 from authgate.appconfig import AppConfiguration
 from authgate.core.authorize import redirect_uris
 from authgate.core.authorize.redirect_uris import LOOPBACK_HOSTS
+from authgate.core.origins import origin_of
 from authgate.core.types import ApplicationType
 from authgate.crypto import client_keys
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
@@ -88,19 +93,41 @@ def check_keys(
         )
 
 
+def check_frontchannel_logout_uri(uri: str | None, redirects: Sequence[str]) -> None:
+    """Validate ``frontchannel_logout_uri`` against the client's redirect URIs.
+
+    Raises:
+        InvalidClientMetadata: naming the member.
+    """
+    if uri is None:
+        return
+    member = "frontchannel_logout_uri"
+    check_server_called_uri(member, uri)
+    if origin_of(uri) not in {origin_of(r) for r in redirects}:
+        raise InvalidClientMetadata(
+            f"Parameter {member} is not valid: its scheme, host and port must be those of a "
+            "registered redirect URI"
+        )
+
+
 def check_logout_uris(
     backchannel: Sequence[str],
     post_logout: Sequence[str],
     application_type: ApplicationType,
     config: AppConfiguration,
+    *,
+    frontchannel: str | None = None,
+    redirects: Sequence[str] = (),
 ) -> None:
-    """Validate ``backchannel_logout_uri`` and ``post_logout_redirect_uris``.
+    """Validate ``backchannel_logout_uri``, ``frontchannel_logout_uri`` (against the
+    client's ``redirects``) and ``post_logout_redirect_uris``.
 
     Raises:
         InvalidClientMetadata: naming the offending member.
     """
     for uri in backchannel:
         check_server_called_uri("backchannel_logout_uri", uri)
+    check_frontchannel_logout_uri(frontchannel, redirects)
     for uri in post_logout:
         try:
             redirect_uris.validate_registered(

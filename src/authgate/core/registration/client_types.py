@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
+from authgate.appconfig_resources import TOKEN_EXCHANGE
 from authgate.core.authorize.response_types import (
     CODE,
     CODE_GRANT,
@@ -38,7 +39,15 @@ from authgate.core.types import Scope
 from authgate.errors import InvalidClientMetadata
 
 CLIENT_CREDENTIALS = "client_credentials"
-_GRANT_ORDER = ("implicit", "refresh_token", "authorization_code", "client_credentials")
+#: Grants only a confidential client may have (RFC 6749 §4.4; token exchange: docs/resources.md).
+CONFIDENTIAL_ONLY = frozenset({CLIENT_CREDENTIALS, TOKEN_EXCHANGE})
+_GRANT_ORDER = (
+    "implicit",
+    "refresh_token",
+    "authorization_code",
+    "client_credentials",
+    TOKEN_EXCHANGE,
+)
 _RESPONSE_ORDER = ("code", "token", "id_token")
 
 
@@ -48,7 +57,7 @@ def registrable_grant_types(config: AppConfiguration, *, confidential: bool) -> 
         g
         for g in enabled_grant_types(config)
         if g in config.grantTypesSupportedByDynamicRegistration
-        and (confidential or g != CLIENT_CREDENTIALS)
+        and (confidential or g not in CONFIDENTIAL_ONLY)
     ]
 
 
@@ -69,9 +78,10 @@ def _check_grant(grant: str, config: AppConfiguration, confidential: bool) -> No
             f"(grantTypesSupportedByDynamicRegistration: "
             f"{config.grantTypesSupportedByDynamicRegistration})"
         )
-    if grant == CLIENT_CREDENTIALS and not confidential:
+    if grant in CONFIDENTIAL_ONLY and not confidential:
+        why = "RFC 6749 §4.4" if grant == CLIENT_CREDENTIALS else "docs/resources.md"
         raise InvalidClientMetadata(
-            f"{prefix} is only for confidential clients (RFC 6749 §4.4): register a "
+            f"{prefix} is only for confidential clients ({why}): register a "
             "token_endpoint_auth_method other than none, and none among "
             "additional_token_endpoint_auth_methods"
         )

@@ -21,12 +21,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
+from authgate.appconfig_resources import TOKEN_EXCHANGE, check_audiences, check_resources
 from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.ports import Services
 from authgate.core.registration import checks as registration_checks
-from authgate.core.registration import policy, sector, software_statement, trusted_hosts
+from authgate.core.registration import (
+    policy,
+    request_objects,
+    sector,
+    software_statement,
+    trusted_hosts,
+)
 from authgate.core.registration.client_types import resolve_scopes, resolve_types
 from authgate.core.registration.request import RegistrationRequest, parse_registration_request
 from authgate.core.registration.response import client_response
@@ -152,9 +159,24 @@ def build_metadata(
         req.token_endpoint_auth_signing_alg,
         config,
     )
+    request_objects.check_request_object_alg(
+        req.request_object_signing_alg,
+        req.require_signed_request_object,
+        req.jwks,
+        req.jwks_uri,
+        config,
+    )
+    request_objects.check_introspection_alg(
+        req.introspection_signed_response_alg, config, signing_algs
+    )
     backchannel = req.backchannel_logout_uris()
     registration_checks.check_logout_uris(
-        backchannel, req.post_logout_redirect_uris, req.application_type, config
+        backchannel,
+        req.post_logout_redirect_uris,
+        req.application_type,
+        config,
+        frontchannel=req.frontchannel_logout_uri,
+        redirects=uris,
     )
     custom = {
         name: str(value)
@@ -224,7 +246,43 @@ def build_metadata(
         custom_attributes=custom,
         authorized_origins=validate_authorized_origins(req.authorized_origins),
         dpop_bound_access_tokens=req.dpop_bound_access_tokens,
+        allowed_resources=_allowed_resources(req, config),
+        token_exchange_audiences=_exchange_audiences(req, grants),
+        request_object_signing_alg=req.request_object_signing_alg,
+        require_signed_request_object=req.require_signed_request_object,
+        introspection_signed_response_alg=req.introspection_signed_response_alg,
     )
+
+
+def _allowed_resources(req: RegistrationRequest, config: AppConfiguration) -> tuple[str, ...]:
+    """A registrant may narrow the server's ``defaultResourceIndicators``, never add to them
+    (an administrator may: docs/resources.md)."""
+    try:
+        values = check_resources(req.allowed_resources)
+    except ValueError as exc:
+        raise InvalidClientMetadata(f"Parameter allowed_resources is not valid: {exc}") from None
+    beyond = [v for v in values if v not in config.defaultResourceIndicators]
+    if beyond:
+        raise InvalidClientMetadata(
+            "Parameter allowed_resources is not valid: dynamic registration may only name "
+            "resources of the server's defaultResourceIndicators"
+        )
+    return tuple(values)
+
+
+def _exchange_audiences(req: RegistrationRequest, grants: Collection[str]) -> tuple[str, ...]:
+    try:
+        values = check_audiences(req.token_exchange_audiences)
+    except ValueError as exc:
+        raise InvalidClientMetadata(
+            f"Parameter token_exchange_audiences is not valid: {exc}"
+        ) from None
+    if values and TOKEN_EXCHANGE not in grants:
+        raise InvalidClientMetadata(
+            f"Parameter token_exchange_audiences is not valid: it needs the {TOKEN_EXCHANGE} "
+            "grant type"
+        )
+    return tuple(values)
 
 
 def needs_secret(metadata: ClientMetadata) -> bool:

@@ -68,9 +68,14 @@ class RegistrationRequest(BaseModel):
     access_token_lifetime: int | None = Field(None, ge=1)
     authorized_origins: list[str] = Field(default_factory=list)
     dpop_bound_access_tokens: bool = False
+    allowed_resources: list[str] = Field(default_factory=list)
+    token_exchange_audiences: list[str] = Field(default_factory=list)
     jwks: dict[str, Any] | None = None
     jwks_uri: str | None = None
     token_endpoint_auth_signing_alg: str | None = None
+    request_object_signing_alg: str | None = None
+    require_signed_request_object: bool = False
+    introspection_signed_response_alg: str | None = None
     client_id: Any = None
     client_secret: Any = None
 

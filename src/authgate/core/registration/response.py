@@ -87,9 +87,14 @@ def client_response(
         "access_token_lifetime": m.access_token_lifetime,
         "authorized_origins": list(m.authorized_origins) or None,
         "dpop_bound_access_tokens": m.dpop_bound_access_tokens or None,
+        "allowed_resources": list(m.allowed_resources) or None,
+        "token_exchange_audiences": list(m.token_exchange_audiences) or None,
         "jwks": dict(m.jwks) if m.jwks is not None else None,
         "jwks_uri": m.jwks_uri,
         "token_endpoint_auth_signing_alg": m.token_endpoint_auth_signing_alg,
+        "request_object_signing_alg": m.request_object_signing_alg,
+        "require_signed_request_object": m.require_signed_request_object or None,
+        "introspection_signed_response_alg": m.introspection_signed_response_alg,
     }
     body |= {k: v for k, v in optional.items() if v is not None}
     body |= dict(m.custom_attributes)

@@ -17,7 +17,13 @@ from authgate.core.endpoints import EndpointUrls
 from authgate.core.ports import Services
 from authgate.core.protection.attempts import UNKNOWN_SOURCE
 from authgate.core.tokens import dpop
-from authgate.core.tokens.grants import authorization_code, client_credentials, refresh_token
+from authgate.core.tokens.grants import (
+    authorization_code,
+    client_credentials,
+    device_code,
+    refresh_token,
+    token_exchange,
+)
 from authgate.core.types import Client
 from authgate.errors import (
     InvalidDPoPProof,
@@ -47,6 +53,8 @@ GRANTS: dict[str, Grant] = {
     authorization_code.GRANT_TYPE: authorization_code.exchange,
     refresh_token.GRANT_TYPE: refresh_token.exchange,
     client_credentials.GRANT_TYPE: client_credentials.exchange,
+    device_code.GRANT_TYPE: device_code.exchange,
+    token_exchange.GRANT_TYPE: token_exchange.exchange,
 }
 
 

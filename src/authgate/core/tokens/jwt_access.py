@@ -10,7 +10,7 @@ until it expires, and it discloses its claims to whoever holds it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from authgate.core.federation.model import split_amr
@@ -32,9 +32,20 @@ def jwt_access_token_claims(
     amr: Sequence[str] = (),
     jkt: str | None = None,
     additional_audience: Sequence[str] = (),
+    audience: Sequence[str] = (),
+    act: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The claims of a JWT access token (RFC 9068 §2.2), ready to sign."""
-    aud: str | list[str] = [client_id, *additional_audience] if additional_audience else client_id
+    """The claims of a JWT access token (RFC 9068 §2.2), ready to sign.
+
+    ``audience``, when given, replaces the default audience (the client and its
+    ``additional_audience``): the resources of RFC 8707, the audiences of an RFC 8693
+    exchange. ``act`` is the actor chain of a delegated token (RFC 8693 §4.1).
+    """
+    aud: str | list[str]
+    if audience:
+        aud = list(audience) if len(audience) > 1 else audience[0]
+    else:
+        aud = [client_id, *additional_audience] if additional_audience else client_id
     claims: dict[str, Any] = {
         "iss": issuer,
         "sub": sub,
@@ -58,4 +69,6 @@ def jwt_access_token_claims(
         claims["idp"] = idp
     if jkt is not None:
         claims["cnf"] = {"jkt": jkt}
+    if act is not None:
+        claims["act"] = dict(act)
     return claims

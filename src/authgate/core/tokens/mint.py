@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
+from authgate.core.authorize import claims_request
 from authgate.core.ports import Services
 from authgate.core.tokens.id_token import id_token_claims
 from authgate.core.tokens.jwt_access import ACCESS_TOKEN_TYP, jwt_access_token_claims
 from authgate.core.tokens.subject import subject
+from authgate.core.tokens.userinfo import released_claims
 from authgate.core.types import Client, TokenRecord
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import ServerError
@@ -35,6 +37,18 @@ class GrantContext:
     jkt: str | None = None
     #: DPoP key the refresh token is bound to: public clients only (RFC 9449 §5).
     refresh_jkt: str | None = None
+    #: The access token's audience when it is not the client: resources (RFC 8707) or
+    #: exchange audiences (RFC 8693).
+    audience: tuple[str, ...] = ()
+    #: The resources the grant authorized, kept with its refresh token (RFC 8707 §2.2).
+    resources: tuple[str, ...] = ()
+    #: The actor chain of a delegated token (RFC 8693 §4.1).
+    act: Mapping[str, Any] | None = None
+    #: No access token outlives this (an exchanged token, its subject token's expiry).
+    not_after: float | None = None
+    #: The request's ``claims`` parameter (OIDC Core §5.5), normalised JSON, kept with the
+    #: tokens for userinfo and later id_tokens.
+    claims: str | None = None
 
 
 @dataclass(slots=True)
@@ -78,6 +92,8 @@ def _access_token_value(ctx: GrantContext, svc: Services, now: float, lifetime: 
         amr=ctx.amr,
         jkt=ctx.jkt,
         additional_audience=meta.additional_audience,
+        audience=ctx.audience,
+        act=ctx.act,
     )
     return sign(svc, claims, typ=ACCESS_TOKEN_TYP, alg=meta.access_token_signing_alg)
 
@@ -114,6 +130,8 @@ def mint(
     """
     config = svc.config.current
     lifetime = ctx.client.metadata.access_token_lifetime or config.accessTokenLifetime
+    if ctx.not_after is not None:
+        lifetime = max(0, min(lifetime, math.floor(ctx.not_after - now)))
     common = {
         "grant_id": ctx.grant_id,
         "client_id": ctx.client.client_id,
@@ -124,6 +142,7 @@ def mint(
         "sid": ctx.sid,
         "acr": ctx.acr,
         "amr": ctx.amr,
+        "claims": ctx.claims,
     }
     access = _access_token_value(ctx, svc, now, lifetime)
     minted = MintedTokens(
@@ -137,6 +156,8 @@ def mint(
             kind="access_token",
             expires_at=now + lifetime,
             jkt=ctx.jkt,
+            audience=ctx.audience,
+            act=ctx.act,
             **common,  # type: ignore[arg-type]
         )
     )
@@ -151,10 +172,23 @@ def mint(
                 expires_at=refresh_expiry(absolute, now, config),
                 grant_expires_at=absolute,
                 jkt=ctx.refresh_jkt,
+                audience=ctx.resources,
                 **common,  # type: ignore[arg-type]
             )
         )
     return minted
+
+
+async def requested_id_token_claims(ctx: GrantContext, svc: Services) -> dict[str, Any] | None:
+    """The user claims the grant's ``claims`` parameter asks to put in the id_token, among
+    those its scopes release (:mod:`authgate.core.authorize.claims_request`)."""
+    if not ctx.claims or not ctx.user_id:
+        return None
+    user = await svc.users.get(ctx.user_id)
+    if user is None:
+        return None
+    released = await released_claims(user, ctx.scope, svc)
+    return claims_request.select(ctx.claims, "id_token", released)
 
 
 def sign_id_token(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from authgate.core.authorize import claims_request
 from authgate.core.ports import Services
 from authgate.core.tokens.subject import subject
 from authgate.core.types import TokenRecord, User
@@ -60,7 +61,9 @@ async def released_claims(user: User, scope: Iterable[str], svc: Services) -> di
 
 
 async def userinfo(record: TokenRecord, svc: Services) -> dict[str, Any]:
-    """The claims the token's scopes release about its user.
+    """The claims the token's scopes release about its user, less those the grant's
+    ``claims`` parameter asked for under ``userinfo`` with values the user's do not match
+    (OIDC Core §5.5.1).
 
     ``record`` comes from :func:`active_access_token`, after the caller has checked how the
     token was presented (:func:`authgate.core.tokens.binding.verify_binding`).
@@ -78,5 +81,6 @@ async def userinfo(record: TokenRecord, svc: Services) -> dict[str, Any]:
     ):
         raise InvalidToken("The access token's user or client no longer exists or is disabled")
     body: dict[str, Any] = {"sub": subject(user.user_id, client, svc.config.current)}
-    body |= await released_claims(user, record.scope, svc)
+    released = await released_claims(user, record.scope, svc)
+    body |= claims_request.restricted(record.claims, "userinfo", released)
     return body

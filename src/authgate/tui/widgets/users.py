@@ -1,4 +1,5 @@
-"""Auth Server → Users: search users; enable or disable them; ``i`` opens the Identity
+"""Auth Server → Users: search users; enable or disable them; ``a`` opens a user's account
+(apps approved and sessions, :mod:`authgate.tui.widgets.account`); ``i`` opens the Identity
 providers screen (upstream providers users sign in with)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
+from authgate.tui.widgets.account import UserAccountScreen
 from authgate.tui.widgets.confirm import ConfirmDialog
 from authgate.tui.widgets.providers import ProvidersScreen
 from authgate.tui.widgets.table_pane import TablePane
@@ -15,6 +17,7 @@ from authgate.tui.widgets.table_pane import TablePane
 class UsersPane(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_enabled", "Enable/disable"),
+        Binding("a", "account", "Account"),
         Binding("i", "providers", "IdPs"),
     ]
     COLUMNS = (
@@ -42,6 +45,11 @@ class UsersPane(TablePane):
                 await self.call(change, f"{user['username']} {'enabled' if enable else 'disabled'}")
 
         self.app.push_screen(ConfirmDialog(f"{verb} {user['username']}?"), confirmed)
+
+    def action_account(self) -> None:
+        user = self.selected()
+        if user is not None:
+            self.app.push_screen(UserAccountScreen(self.client, user))
 
     def action_providers(self) -> None:
         self.app.push_screen(ProvidersScreen(self.client))

@@ -20,8 +20,10 @@ from authgate.admin.schemas import ClientIn
 from authgate.admin.views import client_json
 from authgate.core.params import check_json
 from authgate.errors import InvalidRequest
+from authgate.web.config_api.accounts import routes as account_routes
 from authgate.web.config_api.auth import authenticate
 from authgate.web.config_api.directory import routes as directory_routes
+from authgate.web.config_api.factors import routes as factor_routes
 from authgate.web.config_api.federation import routes as federation_routes
 from authgate.web.config_api.initial_tokens import routes as initial_token_routes
 from authgate.web.config_api.lockouts import routes as lockout_routes
@@ -112,5 +114,7 @@ def routes() -> list[Route]:
         *initial_token_routes(),
         *lockout_routes(),
         *federation_routes(),
+        *account_routes(),
+        *factor_routes(),
         Route(paths.OPENAPI, openapi, methods=["GET"]),
     ]

@@ -8,9 +8,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authgate.core import endpoints
+from authgate.core.account import service as account
 from authgate.core.authorize import error_redirect, interaction
 from authgate.core.authorize import request as core
-from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
+from authgate.core.authorize.request import (
+    Approved,
+    NeedConsent,
+    NeedDeviceApproval,
+    NeedLogin,
+    NeedSecondFactor,
+)
 from authgate.core.federation.model import ALIAS
 from authgate.core.ports import Services
 from authgate.core.types import LoginSession, SessionState
@@ -46,19 +53,27 @@ async def current_session_state(
     return None if hashed is None else await error_redirect.live_state(hashed, client_id, svc)
 
 
+_PAGES: dict[type, str] = {
+    NeedLogin: endpoints.LOGIN_PAGE,
+    NeedSecondFactor: endpoints.FACTOR_PAGE,
+    NeedConsent: endpoints.CONSENT_PAGE,
+    NeedDeviceApproval: endpoints.DEVICE_PAGE,
+}
+
+
 def interaction_redirect(
     request: Request,
     interaction_id: str,
-    step: NeedLogin | NeedConsent,
+    step: NeedLogin | NeedSecondFactor | NeedConsent | NeedDeviceApproval,
     browser_secret: str,
     svc: Services,
     status_code: int = 302,
     hint: str | None = None,
 ) -> Response:
-    """Send the browser to the login or consent page of an interaction; ``hint``: the
-    request's ``kc_idp_hint`` (an upstream provider's alias, docs/federation.md), passed on
-    to the login page."""
-    path = endpoints.LOGIN_PAGE if isinstance(step, NeedLogin) else endpoints.CONSENT_PAGE
+    """Send the browser to the login, second-factor, consent or device approval page of an
+    interaction; ``hint``: the request's ``kc_idp_hint`` (an upstream provider's alias,
+    docs/federation.md), passed on to the login page."""
+    path = _PAGES[type(step)]
     query = {"ix": interaction_id}
     if hint and isinstance(step, NeedLogin) and ALIAS.fullmatch(hint):
         query["kc_idp_hint"] = hint
@@ -83,6 +98,7 @@ async def authorize(request: Request) -> Response:
     if isinstance(decision, Approved):
         assert session is not None
         result = await core.issue(auth_request, session, client, svc)
+        await account.note_use(session, svc)
         return deliver(result.redirect_uri, result.params, svc, response_mode=result.response_mode)
     ix, secret = await interaction.begin(
         auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc

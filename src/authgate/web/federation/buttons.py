@@ -45,8 +45,9 @@ def shown(providers: list[Provider], ix: Interaction) -> list[Button]:
     return [Button(p.alias, p.label, _icon(p.icon), href(p, ix)) for p in providers]
 
 
-def csp(buttons: list[Button]) -> dict[str, str]:
-    """The page's Content-Security-Policy with the icons' https origins allowed as images."""
+def csp(buttons: list[Button], base: dict[str, str] | None = None) -> dict[str, str]:
+    """The page's Content-Security-Policy (``base``'s, else the pages' default) with the
+    icons' https origins allowed as images."""
     origins = sorted(
         {
             f"https://{urlsplit(b.icon).netloc}"

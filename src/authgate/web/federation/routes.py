@@ -16,13 +16,14 @@ from starlette.routing import Route
 
 from authgate.core import endpoints
 from authgate.core.authorize import interaction as ix_flow
+from authgate.core.authorize.request import NeedSecondFactor
 from authgate.core.federation import flow
 from authgate.core.federation.errors import UPSTREAM_DOWN, FederationFailed
 from authgate.core.federation.model import ALIAS
 from authgate.web import cookies
-from authgate.web.context import query, services
+from authgate.web.context import query, services, user_agent
 from authgate.web.federation.messages import TITLE, message
-from authgate.web.interaction import signed_in
+from authgate.web.interaction import next_step, signed_in
 from authgate.web.pages import page
 from authgate.web.responses import redirect
 from authgate.web.source import source
@@ -80,7 +81,12 @@ async def callback(request: Request) -> Response:
     if outcome.user is None:  # an existing account must prove control: the password page
         path = f"{endpoints.LOGIN_PAGE}?{urlencode({'ix': ix.interaction_id})}"
         return redirect(path, status_code=303)
-    ix, session, cookie_value = await flow.open_session(ix, outcome.user, alias, svc)
+    try:
+        ix, session, cookie_value = await flow.open_session(
+            ix, outcome.user, alias, svc, user_agent=user_agent(request)
+        )
+    except ix_flow.SecondFactorRequired as pending:  # the same step as after a password
+        return next_step(request, pending.interaction, NeedSecondFactor(), svc)
     devices = cookies.read(request, cookies.DEVICE_COOKIE)
     return await signed_in(request, ix, session, cookie_value, svc, devices)
 

@@ -4,7 +4,8 @@ Checks, in order: code present; code known, issued to this client and unexpired;
 already redeemed is a replay: every token minted from it is revoked (RFC 6749 §4.1.2,
 RFC 9700 §4.2.4); redirect_uri equal to the one used at authorize (Janssen never
 compares); PKCE; a code bound to a DPoP key with ``dpop_jkt`` (RFC 9449 §10) needs a proof
-from that key. A failed check does not consume the code. Redemption is atomic: of
+from that key; a ``resource`` must be among those the code authorized (RFC 8707 §2.2,
+:mod:`authgate.core.resources`). A failed check does not consume the code. Redemption is atomic: of
 concurrent requests for one code exactly one gets tokens.
 """
 
@@ -14,12 +15,19 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from authgate.core import security_events
+from authgate.core import resources, security_events
 from authgate.core.authorize import pkce
 from authgate.core.ports import Services
 from authgate.core.security_events import EventKind
 from authgate.core.tokens.dpop import Proof
-from authgate.core.tokens.mint import GrantContext, mint, refresh_allowed, response, sign_id_token
+from authgate.core.tokens.mint import (
+    GrantContext,
+    mint,
+    refresh_allowed,
+    requested_id_token_claims,
+    response,
+    sign_id_token,
+)
 from authgate.core.types import AuthorizationCode, Client
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidGrant, InvalidRequest
@@ -87,6 +95,7 @@ async def exchange(
             "The authorization code is bound to a DPoP key (dpop_jkt): the token request "
             "needs a DPoP proof signed with that key (RFC 9449 §10)"
         )
+    audience = resources.narrowed(form, code.resource, client, svc.config.current)
 
     ctx = GrantContext(
         grant_id=code.grant_id,
@@ -97,8 +106,11 @@ async def exchange(
         sid=code.sid,
         acr=code.acr,
         amr=code.amr,
+        claims=code.claims,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
+        audience=audience,
+        resources=code.resource,
     )
     minted = mint(ctx, svc, now, refresh=refresh_allowed(client, code.scope, svc))
     if not await svc.grants.redeem_code(code_hash, now, minted.records):
@@ -114,6 +126,7 @@ async def exchange(
             access_token=minted.access_token,
             nonce=code.nonce,
             code=value,
+            user_claims=await requested_id_token_claims(ctx, svc),
         )
     scope = code.scope if "scope" in form else None
     return response(minted, svc, id_token=id_token, scope=scope)

@@ -5,7 +5,9 @@ with no ``none`` among their authentication methods, by secret or private_key_jw
 scope is limited to the client's registered scopes (a request for anything else is
 ``invalid_scope``), and defaults to all of them when the request names none (§3.3); no refresh
 token (§4.4.3: "A refresh token SHOULD NOT be included") and no id_token (there is no user).
-The granted scope is always returned, since it may differ from the request (§5.1).
+The granted scope is always returned, since it may differ from the request (§5.1). A
+``resource`` (RFC 8707) must be one the client may name; the token's audience is then the
+resources named.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from authgate.core import resources
 from authgate.core.ports import Services
 from authgate.core.tokens.dpop import Proof
 from authgate.core.tokens.mint import GrantContext, mint, response
@@ -52,6 +55,7 @@ async def exchange(
     if not client.metadata.is_confidential:
         raise UnauthorizedClient("The client_credentials grant is only for confidential clients")
     scope = granted_scope(form, client)
+    audience = resources.at_authorization(form, client, svc.config.current)
     now = svc.clock.now()
     ctx = GrantContext(
         grant_id=new_grant_id(),
@@ -62,6 +66,7 @@ async def exchange(
         sid=None,
         acr=None,
         jkt=dpop.jkt if dpop else None,
+        audience=audience,
     )
     minted = mint(ctx, svc, now, refresh=False)
     records = [dataclasses.replace(r, user_id=None) for r in minted.records]

@@ -17,6 +17,9 @@ window ends (the box is then ignored and purged). Of concurrent refreshes with o
 one wins the single-use update; the others read the box it wrote and answer with the same
 pair.
 
+Resources (RFC 8707 §2.2): the refresh token keeps the resources the grant authorized; a
+``resource`` narrows the new access token's audience to some of them and never widens it.
+
 Lifetimes: ``refreshTokenLifetime`` is the grant's absolute limit (rotation keeps it), and
 ``refreshTokenIdleLifetime`` optionally expires a refresh token left unused.
 
@@ -34,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from authgate.core import security_events
+from authgate.core import resources, security_events
 from authgate.core.ports import Services
 from authgate.core.security_events import EventKind
 from authgate.core.tokens.dpop import Proof
@@ -43,6 +46,7 @@ from authgate.core.tokens.mint import (
     MintedTokens,
     mint,
     refresh_expiry,
+    requested_id_token_claims,
     response,
     sign_id_token,
 )
@@ -96,6 +100,7 @@ async def exchange(
     if now >= record.expires_at:
         raise InvalidGrant("The refresh token has expired")
     scope = _scope(form, record)
+    audience = resources.narrowed(form, record.audience, client, svc.config.current)
     if record.user_id:
         user = await svc.users.get(record.user_id)
         if user is None or not user.enabled:
@@ -109,8 +114,11 @@ async def exchange(
         sid=record.sid,
         acr=record.acr,
         amr=record.amr,
+        claims=record.claims,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
+        audience=audience,
+        resources=record.audience,
     )
     sender_constrained = record.jkt is not None and client.metadata.is_public
     rotate = (
@@ -118,7 +126,7 @@ async def exchange(
     )
     if rotate and not sender_constrained:
         return await _rotate(value, record, ctx, form, svc, now, source)
-    return _respond(await _extend(record, ctx, svc, now), ctx, form, svc, now)
+    return await _respond(await _extend(record, ctx, svc, now), ctx, form, svc, now)
 
 
 def _scope(form: Mapping[str, str], record: TokenRecord) -> tuple[str, ...]:
@@ -153,7 +161,7 @@ async def _rotate(
     ]
     sealed = _seal(value, record.token_hash, minted, ctx.scope)
     if await svc.grants.rotate_refresh_token(record.token_hash, now, records, sealed):
-        return _respond(minted, ctx, form, svc, now)
+        return await _respond(minted, ctx, form, svc, now)
     # Another request used this token between our read and our write: a concurrent retry.
     current = await svc.grants.get_token(record.token_hash)
     if current is None or current.used_at is None:
@@ -197,9 +205,10 @@ async def _reused(
                 sid=record.sid,
                 acr=record.acr,
                 amr=record.amr,
+                claims=record.claims,
             )
             logger.info("refresh token retried within the grace window by %s", client.client_id)
-            return _respond(minted, ctx, form, svc, now)
+            return await _respond(minted, ctx, form, svc, now)
     revoked = await svc.grants.revoke_grant(record.grant_id, now)
     logger.warning(
         "refresh token reuse for client %s; revoked %d token(s)", client.client_id, revoked
@@ -248,7 +257,7 @@ async def _open(
     return minted, tuple(data["scope"])
 
 
-def _respond(
+async def _respond(
     minted: MintedTokens,
     ctx: GrantContext,
     form: Mapping[str, str],
@@ -259,6 +268,13 @@ def _respond(
     (docs/janssen-compatibility.md §6.6)."""
     id_token = None
     if "openid" in ctx.scope:
-        id_token = sign_id_token(ctx, svc, now, grant=GRANT_TYPE, access_token=minted.access_token)
+        id_token = sign_id_token(
+            ctx,
+            svc,
+            now,
+            grant=GRANT_TYPE,
+            access_token=minted.access_token,
+            user_claims=await requested_id_token_claims(ctx, svc),
+        )
     scope = ctx.scope if "scope" in form else None
     return response(minted, svc, id_token=id_token, scope=scope)

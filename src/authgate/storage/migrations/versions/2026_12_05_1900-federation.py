@@ -1,7 +1,7 @@
 """federation: upstream identity providers, federated identities, pending upstream sign-ins
 
 Revision ID: 0019
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-05 19:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0011"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""The account page at ``/account`` and the guard its sub-pages share (docs/account.md)."""
