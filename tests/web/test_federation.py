@@ -19,10 +19,12 @@ from joserfc.jwk import ECKey, KeySet
 from authgate.admin.context import Actor
 from authgate.admin.federation_schemas import ProviderIn, ProviderUpdate
 from authgate.assembly import admin_service
+from authgate.core.federation.model import FederatedIdentity
 from authgate.core.security_events import EventKind
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from tests.federation_upstream import Upstream
+from tests.mfa_support import code, enrol_totp
 from tests.receiver import Reply
 from tests.support import (
     ISSUER,
@@ -74,10 +76,12 @@ class Upstreamed:
     """The browser's way to the upstream: the authorization request (its state, nonce and
     PKCE challenge) authgate sent there."""
 
-    def __init__(self, location: str, issued: IssuedCode) -> None:
+    def __init__(self, location: str, issued: IssuedCode, ix: str = "") -> None:
         self.location = location
         self.query = query_of(location)
         self.issued = issued
+        #: The downstream interaction (authorization request) it belongs to.
+        self.ix = ix
 
     @property
     def state(self) -> str:
@@ -93,6 +97,7 @@ async def go_upstream(http: httpx.AsyncClient, client_id: str, **extra: str) -> 
     params = authorize_params(client_id, s256(verifier), "S256", **extra)
     response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
     assert response.status_code == 302
+    ix = query_of(response.headers["location"])["ix"]
     login = await http.get(response.headers["location"])
     if login.status_code == 200:
         assert 'id="idp-corp"' in login.text
@@ -102,7 +107,7 @@ async def go_upstream(http: httpx.AsyncClient, client_id: str, **extra: str) -> 
     if login.headers["location"].startswith("/jans-auth/federation/"):  # routed by a hint
         login = await http.get(login.headers["location"])
         assert login.status_code == 303, login.text
-    return Upstreamed(login.headers["location"], IssuedCode("", verifier, params, client_id))
+    return Upstreamed(login.headers["location"], IssuedCode("", verifier, params, client_id), ix)
 
 
 async def back(http: httpx.AsyncClient, **params: str) -> httpx.Response:
@@ -494,3 +499,65 @@ async def test_icons_are_data_uris_or_allowed_https_origins(
     assert "img-src 'self' data: https://cdn.corp.example;" in csp
     assert 'src="https://cdn.corp.example/logo.png"' in login.text
     assert 'src="data:image/png;base64,AAAA"' in login.text
+
+
+async def test_a_user_with_a_second_factor_passes_it_after_the_upstream(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream, clock: FakeClock
+) -> None:
+    """Federated sign-in goes through the second-factor step as a password sign-in does; the
+    session's amr then says fed, the factor, and mfa; idp names the provider."""
+    await add_provider(runtime, upstream, trust_email=True)
+    alice = await runtime.services.users.get_by_username(USERNAME)
+    assert alice is not None
+    seed = await enrol_totp(runtime.services, alice)
+    fed = runtime.services.federation
+    assert fed is not None
+    assert await fed.store.link(FederatedIdentity("corp", "alice-up", alice.user_id, clock.now()))
+    client = await flow.register()
+    up = await go_upstream(http, client["client_id"])
+    upstream.token_reply(upstream.id_token(now=clock.now(), nonce=up.nonce, sub="alice-up"))
+    response = await back(http, code="c", state=up.state)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/jans-auth/factor.htm?")
+    assert "session_id" not in response.headers.get("set-cookie", "")  # no session yet
+    page = await http.get(response.headers["location"])
+    action, fields = hidden_form(page.text)
+    answered = await http.post(action, data=fields | {"code": code(seed, clock.now())})
+    result = await finish(http, answered)
+    tokens = await flow.tokens(
+        IssuedCode(result["code"], up.issued.verifier, up.issued.params, client["client_id"])
+    )
+    claims = claims_of(tokens["id_token"])
+    assert claims["amr"] == ["fed", "otp", "mfa"] and claims["idp"] == "corp"
+    assert claims["acr"] == "mfa" and claims["sub"]
+
+
+async def test_a_password_after_an_abandoned_upstream_sign_in_says_pwd(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream, clock: FakeClock
+) -> None:
+    """The upstream sign-in reached the factor page; the user went back and used the
+    password instead: the session says pwd, not fed."""
+    await add_provider(runtime, upstream)
+    alice = await runtime.services.users.get_by_username(USERNAME)
+    assert alice is not None
+    seed = await enrol_totp(runtime.services, alice)
+    fed = runtime.services.federation
+    assert fed is not None
+    assert await fed.store.link(FederatedIdentity("corp", "alice-up", alice.user_id, clock.now()))
+    client = await flow.register()
+    up = await go_upstream(http, client["client_id"])
+    upstream.token_reply(upstream.id_token(now=clock.now(), nonce=up.nonce, sub="alice-up"))
+    assert (await back(http, code="c", state=up.state)).status_code == 303
+    login = await http.get(f"/jans-auth/login.htm?ix={up.ix}&choose=1")
+    action, fields = hidden_form(login.text)
+    signed = await http.post(action, data=fields | {"username": USERNAME, "password": PASSWORD})
+    assert signed.headers["location"].startswith("/jans-auth/factor.htm?")
+    page = await http.get(signed.headers["location"])
+    action, fields = hidden_form(page.text)
+    answered = await http.post(action, data=fields | {"code": code(seed, clock.now() + 30)})
+    result = await finish(http, answered)
+    tokens = await flow.tokens(
+        IssuedCode(result["code"], up.issued.verifier, up.issued.params, client["client_id"])
+    )
+    claims = claims_of(tokens["id_token"])
+    assert claims["amr"] == ["pwd", "otp", "mfa"] and "idp" not in claims
