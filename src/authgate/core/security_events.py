@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     FEDERATION_FAILED = "federation_failed"
     FEDERATION_SIGNED_IN = "federation_signed_in"
     FEDERATION_LINKED = "federation_linked"
+    FEDERATION_UNLINKED = "federation_unlinked"
     APP_REVOKED = "app_revoked"
     SESSION_ENDED = "session_ended"
     DEVICE_AUTHORIZATION_DENIED = "device_authorization_denied"

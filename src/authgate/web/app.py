@@ -16,6 +16,7 @@ from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.web import device_page, interaction, second_factor
 from authgate.web.account.factors import routes as account_factor_routes
+from authgate.web.account.identities import routes as account_identity_routes
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
 from authgate.web.cors import CorsMiddleware, cors_endpoints
@@ -81,6 +82,7 @@ def routes() -> list[Route]:
     ]
     table += account_routes()
     table += account_factor_routes()
+    table += account_identity_routes()
     table += config_api_routes()
     table += health_routes()
     table += playground_routes()

@@ -425,4 +425,17 @@ async def link_after_password(
         )
 
 
+async def unlink_own(
+    svc: Services, user_id: str, alias: str, subject: str, *, source: str | None
+) -> bool:
+    """The user removes one of their own links (the account page); False when it is not
+    theirs or does not exist."""
+    if svc.federation is None:
+        return False
+    if not await svc.federation.store.unlink(alias, subject, user_id=user_id):
+        return False
+    record(svc, EventKind.FEDERATION_UNLINKED, source=source, user_id=user_id, detail=alias)
+    return True
+
+
 __all__ = ["callback", "complete_link", "open_session", "route", "start"]

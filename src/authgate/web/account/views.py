@@ -24,6 +24,7 @@ from authgate.web.account.guard import (
     require_account_user,
     see_other,
 )
+from authgate.web.account.identities import linked as linked_identities
 from authgate.web.context import query, services
 from authgate.web.pages import page
 from authgate.web.responses import redirect
@@ -108,6 +109,10 @@ async def account(request: Request) -> Response:
         authenticators=[f.label for f in await factors.authenticators(user.user_id, svc)],
         recovery_codes_left=await svc.factors.recovery_codes_left(user.user_id),
     )
+    identities = [
+        (row, when(row.linked_at), when(row.last_used_at))
+        for row in await linked_identities(svc, user.user_id)
+    ]
     return account_page(
         "account.html",
         user,
@@ -115,6 +120,7 @@ async def account(request: Request) -> Response:
         factors=enrolled,
         apps=apps,
         sessions=sessions,
+        identities=identities,
     )
 
 
