@@ -1,4 +1,4 @@
-"""Auth Server → Users → Identity providers (``i``): upstream providers and their state,
+"""Auth Server → Sessions → Identity providers (``i``): upstream providers and their state,
 disabled and removed through the real Config API."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ async def test_list_disable_and_remove_providers(app: AdminApp, runtime: Runtime
     )
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("5", "i")  # Users, then its Identity providers screen
+        await pilot.press("6", "i")  # Sessions, then its Identity providers screen
         await settle(pilot)
         assert isinstance(app.screen, ProvidersScreen)
         rows = _rows(app)

@@ -1,8 +1,8 @@
-"""The Identity providers screen (``i`` on the Users tab): upstream identity providers users
-can sign in with, their state (enabled or not, just-in-time users, trusted email); enable or
-disable one, or remove it (with its links). A screen rather than another tab, so the tab bar
-keeps fitting 80 columns. Providers are added with ``authgate providers add``
-(docs/federation.md)."""
+"""The Identity providers screen (``i`` on the Sessions tab, next to the Lockouts screen):
+upstream identity providers users can sign in with, their state (enabled or not,
+just-in-time users, trusted email); enable or disable one, or remove it (with its links). A
+screen rather than another tab, so the tab bar keeps fitting 80 columns. Providers are added
+with ``authgate providers add`` (docs/federation.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Auth Server → Users: search users; enable or disable them; ``a`` opens a user's account
-(apps approved and sessions, :mod:`authgate.tui.widgets.account`); ``i`` opens the Identity
-providers screen (upstream providers users sign in with)."""
+(apps approved and sessions, :mod:`authgate.tui.widgets.account`)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from textual.binding import Binding, BindingType
 
 from authgate.tui.widgets.account import UserAccountScreen
 from authgate.tui.widgets.confirm import ConfirmDialog
-from authgate.tui.widgets.providers import ProvidersScreen
 from authgate.tui.widgets.table_pane import TablePane
 
 
@@ -18,7 +16,6 @@ class UsersPane(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_enabled", "Enable/disable"),
         Binding("a", "account", "Account"),
-        Binding("i", "providers", "IdPs"),
     ]
     COLUMNS = (
         ("Username", "username"),
@@ -50,6 +47,3 @@ class UsersPane(TablePane):
         user = self.selected()
         if user is not None:
             self.app.push_screen(UserAccountScreen(self.client, user))
-
-    def action_providers(self) -> None:
-        self.app.push_screen(ProvidersScreen(self.client))
