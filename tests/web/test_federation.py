@@ -561,3 +561,61 @@ async def test_a_password_after_an_abandoned_upstream_sign_in_says_pwd(
     )
     claims = claims_of(tokens["id_token"])
     assert claims["amr"] == ["pwd", "otp", "mfa"] and "idp" not in claims
+
+
+@pytest.mark.parametrize(
+    ("path", "reply", "code", "status"),
+    [
+        ("/token", Reply(500, b"oops", "text/plain"), "token_failed", 502),
+        ("/token", Reply(200, b"not json", "text/plain"), "token_failed", 502),
+        ("/token", Reply.json({"access_token": "a", "token_type": "Bearer"}), "bad_id_token", 400),
+        ("/token", Reply.json({"error": "invalid_grant"}, status=400), "token_failed", 502),
+        ("/jwks", Reply(200, b"<html>", "text/html"), "upstream_misconfigured", 400),
+        ("/jwks", Reply.json({"keys": [{"kty": "nope"}]}), "upstream_misconfigured", 400),
+    ],
+)
+async def test_bad_upstream_answers_end_on_a_page(
+    http: httpx.AsyncClient,
+    flow: Flow,
+    runtime: Runtime,
+    upstream: Upstream,
+    clock: FakeClock,
+    path: str,
+    reply: Reply,
+    code: str,
+    status: int,
+) -> None:
+    await add_provider(runtime, upstream)
+    client = await flow.register()
+    up = await go_upstream(http, client["client_id"])
+    upstream.token_reply(upstream.id_token(now=clock.now(), nonce=up.nonce))
+    upstream.replies[path] = reply
+    await failure(runtime, await back(http, code="c", state=up.state), code, status=status)
+
+
+async def test_a_discovery_document_of_another_issuer_is_refused(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream
+) -> None:
+    upstream.replies["/.well-known/openid-configuration"] = Reply.json(
+        upstream.discovery(issuer="https://someone-else.example")
+    )
+    await add_provider(runtime, upstream)
+    client = await flow.register()
+    params = authorize_params(client["client_id"], s256(new_verifier(64)), "S256")
+    response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
+    ix = query_of(response.headers["location"])["ix"]
+    start = await http.get(f"/jans-auth/federation/corp/login?ix={ix}")
+    assert start.status_code == 400 and 'data-code="upstream_misconfigured"' in start.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["state=" + "x" * 4000 + "&code=c", "code=c&state=%00", "state=&code=", "error=x"],
+)
+async def test_odd_callbacks_end_on_a_page(
+    http: httpx.AsyncClient, runtime: Runtime, upstream: Upstream, query: str
+) -> None:
+    await add_provider(runtime, upstream)
+    response = await http.get(f"{CALLBACK}?{query}")
+    assert 400 <= response.status_code < 500, response.text  # a control character: the
+    # app-wide invalid_request answer; anything else: the federation error page
