@@ -18,6 +18,7 @@ from joserfc.jwk import ECKey, KeySet
 
 from authgate.admin.context import Actor
 from authgate.admin.federation_schemas import ProviderIn, ProviderUpdate
+from authgate.admin.views import session_json
 from authgate.assembly import admin_service
 from authgate.core.federation.model import FederatedIdentity
 from authgate.core.security_events import EventKind
@@ -178,6 +179,8 @@ async def test_a_new_upstream_user_signs_in_and_the_id_token_says_fed(
     assert runtime.services.federation is not None
     link = await runtime.services.federation.store.identity("corp", "u-77")
     assert link is not None and link.user_id == user.user_id
+    listed = await admin_service(runtime).sessions.list(user_id=user.user_id)
+    assert [(s["amr"], s["idp"]) for s in map(session_json, listed)] == [(["fed"], "corp")]
 
 
 @pytest.mark.parametrize(
