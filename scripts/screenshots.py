@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import secrets
 import struct
+import subprocess
 import sys
 import tempfile
 import zlib
@@ -273,6 +274,60 @@ def passkeys_and_account(studio: Studio) -> None:
     page.goto(f"{server.issuer}/account/security/authenticator/add")
     page.wait_for_selector("#qr svg")
     studio.shoot(page, "account-authenticator.png")
+
+
+#: Two button icons as data URIs (the login page fetches nothing for them).
+_CORP_ICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 20 20'%3E"
+    "%3Crect width='20' height='20' rx='4' fill='%232457d6'/%3E%3Cpath d='M5 10h10M10 5v10' "
+    "stroke='white' stroke-width='2.5'/%3E%3C/svg%3E"
+)
+_GIT_ICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 20 20'%3E"
+    "%3Ccircle cx='10' cy='10' r='9' fill='%231d2330'/%3E%3Ccircle cx='10' cy='9' r='4' "
+    "fill='white'/%3E%3C/svg%3E"
+)
+
+
+def _providers(server: AuthgateServer, *args: str) -> None:
+    """``authgate providers ARGS`` on the server's database, as an administrator would."""
+    command = [sys.executable, "-m", "authgate", "providers", *args]
+    command += ["--data-dir", str(server.data_dir)]
+    env = {**server._env(), "AUTHGATE_PROVIDER_SECRET": secrets.token_urlsafe(24)}
+    subprocess.run(  # noqa: S603 - our own command line, no shell
+        command, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL
+    )
+
+
+@scene("login-providers.png")
+def login_with_providers(studio: Studio) -> None:
+    """The sign-in page with two upstream identity providers (docs/federation.md): an OpenID
+    Provider and the github preset, each a button under the password form."""
+    server = studio.server
+    _providers(server, "add", "corp", "--issuer", "https://idp.corp.example",
+               "--upstream-client-id", "authgate", "--display-name", "Corp SSO",
+               "--icon", _CORP_ICON)  # fmt: skip
+    _providers(server, "add", "github", "--preset", "github", "--upstream-client-id", "Iv1.a1b2",
+               "--icon", _GIT_ICON)  # fmt: skip
+    try:
+        redirect_uri = f"{server.issuer}/playground/callback"
+        registration = {
+            "client_name": "Photo Gallery",
+            "token_endpoint_auth_method": "none",
+            "redirect_uris": [redirect_uri],
+        }
+        client = httpx.post(f"{server.issuer}/jans-auth/restv1/register", json=registration).json()
+        page = studio.new_page()
+        page.add_init_script(
+            "PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
+        )
+        page.goto(authorize_url(server, client["client_id"], redirect_uri))
+        expect(page.locator("#idp-corp")).to_be_visible()
+        expect(page.locator("#idp-github")).to_be_visible()
+        studio.shoot(page, "login-providers.png")
+    finally:
+        _providers(server, "remove", "corp")
+        _providers(server, "remove", "github")
 
 
 def optimise_png(path: Path) -> None:

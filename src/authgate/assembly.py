@@ -15,6 +15,7 @@ from authgate.storage.admin_accounts import SqlAdminAccounts
 from authgate.storage.admin_sessions import SqlAdminKeys, SqlAdminSessions
 from authgate.storage.audit import SqlAuditLog
 from authgate.storage.failures import SqlFailureAdmin
+from authgate.storage.federation import SqlFederationStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 
 
@@ -36,6 +37,7 @@ def admin_context(runtime: Runtime) -> AdminContext:
         accounts=SqlAdminAccounts(db),
         reload=runtime.refresh,
         changes=runtime.changes,
+        federation=SqlFederationStore(db),
     )
 
 

@@ -228,6 +228,7 @@ def serve(
             "AUTHGATE_PORT": str(settings.port),
             "AUTHGATE_ISSUER": settings.issuer,
             "AUTHGATE_DATABASE_URL": settings.database,
+            "AUTHGATE_DATA_DIR": str(settings.data_dir.resolve()),
             "AUTHGATE_ACCESS_LOG": str(settings.access_log).lower(),
             "AUTHGATE_MANAGEMENT_ADDRESS": settings.management_address,
         }

@@ -13,15 +13,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.changes import ChangeApplier
-from authgate.core.ports import Clock, Mailer, NoMailer, PasswordHasher, Services
+from authgate.core.ports import Clock, Federation, Mailer, NoMailer, PasswordHasher, Services
 from authgate.core.rate_limiter import RateLimiter
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing
@@ -37,6 +42,7 @@ from authgate.outbound import (
 from authgate.outbound.backchannel import BackchannelLogout
 from authgate.outbound.jwks import HttpJwksSource
 from authgate.outbound.smtp import SmtpSender, SmtpSettings
+from authgate.outbound.upstream import HttpUpstream
 from authgate.settings import Settings
 from authgate.startup.mail import check_mail
 from authgate.storage.accounts import SqlAccountStore
@@ -51,6 +57,7 @@ from authgate.storage.email_links import SqlEmailLinkStore
 from authgate.storage.engine import Database, IntegrityViolation
 from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SYNC_INTERVAL, SqlFailureStore
+from authgate.storage.federation import SqlFederationStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.janitor import purge_expired
@@ -153,6 +160,39 @@ async def _ensure_first_user(
         return FirstStart()
     generated = None if settings.admin_password else password
     return FirstStart(admin_username=user.username, admin_password=generated)
+
+
+def sealing_key_file(settings: Settings) -> Path:
+    """Where the sealing key is kept when ``AUTHGATE_SEALING_KEY`` is not set: next to the
+    SQLite database file, else in the data directory."""
+    url = make_url(settings.database)
+    if url.get_backend_name() == "sqlite" and url.database:
+        return Path(url.database).resolve().parent / "sealing.key"
+    return settings.data_dir.resolve() / "sealing.key"
+
+
+def sealing_key(settings: Settings) -> Callable[[], str]:
+    """The key that seals upstream providers' client secrets in the database (read when
+    first needed): ``AUTHGATE_SEALING_KEY``, or else a random key kept in
+    :func:`sealing_key_file` (made on first use, readable by its owner only). Instances
+    sharing a database must share it (docs/federation.md)."""
+    held: list[str] = []
+
+    def key() -> str:
+        if settings.sealing_key:
+            return settings.sealing_key
+        if not held:
+            path = sealing_key_file(settings)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(FileExistsError):
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(fd, "w") as out:
+                        out.write(secrets.token_urlsafe(32))
+            held.append(path.read_text().strip())
+        return held[0]
+
+    return key
 
 
 class Runtime:
@@ -293,6 +333,9 @@ class Runtime:
             request_objects=HttpRequestObjectFetcher(outbound),
             links=SqlEmailLinkStore(db),
             mail=mail,
+            federation=Federation(
+                SqlFederationStore(db), HttpUpstream(outbound), sealing_key(settings)
+            ),
         )
         runtime = cls(
             settings,

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
         "local HTTP server; this also adds the loopback networks to `outbound_allow`. Never "
         "enable in production: OIDC Registration §2 requires https.",
     )
+    sealing_key: str | None = Field(
+        None,
+        min_length=32,
+        description="Key that seals upstream identity providers' client secrets in the "
+        "database (docs/federation.md); use a long random value, the same on every instance "
+        "of one database. Default: a random key kept in <data_dir>/sealing.key.",
+    )
     outbound_allow: str = Field(
         "",
         description="Comma-separated networks, addresses and host names (e.g. "

@@ -148,3 +148,28 @@ class RecordingSecurityEvents:
     def kinds(self) -> builtins.list[str]:
         """The kinds recorded so far, oldest first."""
         return [e.kind for e in self.events]
+
+
+class StaticUpstream:
+    """An ``UpstreamHttp`` answering from JSON documents by URL; any other URL fails as an
+    unreachable host does (``OutboundError``). Records every request."""
+
+    def __init__(self, documents: Mapping[str, Any] | None = None) -> None:
+        self.documents: dict[str, Any] = dict(documents or {})
+        self.requests: list[tuple[str, str]] = []
+
+    async def get_json(
+        self, url: str, *, bearer: str | None = None, cache: bool = False
+    ) -> tuple[int, Any]:
+        self.requests.append(("GET", url))
+        if url not in self.documents:
+            raise OutboundError("ConnectError")
+        return 200, self.documents[url]
+
+    async def post_form(
+        self, url: str, form: Mapping[str, str], *, basic: tuple[str, str] | None = None
+    ) -> tuple[int, Any]:
+        self.requests.append(("POST", url))
+        if url not in self.documents:
+            raise OutboundError("ConnectError")
+        return 200, self.documents[url]

@@ -21,6 +21,7 @@ from authgate.core.ports import (
     EmailLinkStore,
     FactorStore,
     FailureStore,
+    Federation,
     GrantStore,
     InitialAccessTokenStore,
     InteractionStore,
@@ -52,6 +53,7 @@ from tests.memory.doubles import (
     StaticJwksSource,
     StaticRequestObjects,
     StaticSectorIdentifiers,
+    StaticUpstream,
 )
 from tests.memory.stores import (
     MemoryAccountStore,
@@ -62,6 +64,7 @@ from tests.memory.stores import (
     MemoryEmailLinkStore,
     MemoryFactorStore,
     MemoryFailureStore,
+    MemoryFederationStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
@@ -78,6 +81,8 @@ from tests.support import ISSUER, PASSWORD, REDIRECT_URI, USERNAME, FakeClock, f
 #: When the shared signing keys were made: before any clock a test is likely to start.
 KEYS_CREATED_AT = 1_700_000_000
 SIGNING_ALGORITHMS = ("RS256", "ES256", "PS256")
+#: The sealing key of upstream providers' client secrets in :func:`make_services`.
+SEALING_KEY = "memory-services-sealing-key-0123456789abcdef"
 
 T = TypeVar("T")
 
@@ -110,6 +115,7 @@ class ServiceOverrides(TypedDict, total=False):
     factors: FactorStore
     passkeys: PasskeyStore
     sector_identifiers: SectorIdentifierFetcher
+    federation: Federation | None
     request_objects: RequestObjectFetcher
     links: EmailLinkStore | None
     mail: Mailer
@@ -188,6 +194,9 @@ def make_services(**overrides: Unpack[ServiceOverrides]) -> Services:
         "factors": MemoryFactorStore(tables),
         "passkeys": MemoryPasskeyStore(tables),
         "sector_identifiers": StaticSectorIdentifiers(),
+        "federation": Federation(
+            MemoryFederationStore(tables), StaticUpstream(), lambda: SEALING_KEY
+        ),
         "request_objects": StaticRequestObjects(),
         "links": MemoryEmailLinkStore(tables),
         "mail": Outbox(),

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from authgate.admin.config_patch import describe
 from authgate.admin.context import Actor
+from authgate.admin.federation_schemas import ProviderIn, ProviderUpdate
+from authgate.admin.federation_views import identity_json, provider_json
 from authgate.admin.lockout_service import LockoutSelector
 from authgate.admin.schemas import (
     ClientIn,
@@ -73,6 +75,15 @@ class AdminBackend(Protocol):
     async def create_initial_token(self, body: dict[str, Any]) -> dict[str, Any]: ...
     async def revoke_initial_token(self, token_id: str) -> None: ...
     async def list_lockouts(self, family: str | None = None) -> list[dict[str, Any]]: ...
+    async def list_providers(self) -> list[dict[str, Any]]: ...
+    async def get_provider(self, alias: str) -> dict[str, Any]: ...
+    async def add_provider(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def update_provider(self, alias: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def remove_provider(self, alias: str) -> None: ...
+    async def list_identities(
+        self, user_id: str | None = None, alias: str | None = None
+    ) -> list[dict[str, Any]]: ...
+    async def remove_identity(self, alias: str, subject: str) -> None: ...
     async def clear_lockouts(self, selector: dict[str, str]) -> dict[str, Any]:
         """Clear by ``id``, or by ``username``/``client_id``/``source``."""
         ...
@@ -175,6 +186,34 @@ class LocalBackend:
     async def clear_lockouts(self, selector: dict[str, str]) -> dict[str, Any]:
         cleared = await self._s.lockouts.clear(LockoutSelector(**selector), self._actor)
         return cleared_json(cleared)
+
+    async def list_providers(self) -> list[dict[str, Any]]:
+        issuer = self._s.context.services.issuer
+        return [provider_json(p, issuer) for p in await self._s.federation.list()]
+
+    async def get_provider(self, alias: str) -> dict[str, Any]:
+        found = await self._s.federation.get(alias)
+        return provider_json(found, self._s.context.services.issuer)
+
+    async def add_provider(self, body: dict[str, Any]) -> dict[str, Any]:
+        added = await self._s.federation.create(_parse(ProviderIn, body), self._actor)
+        return provider_json(added, self._s.context.services.issuer)
+
+    async def update_provider(self, alias: str, body: dict[str, Any]) -> dict[str, Any]:
+        changed = await self._s.federation.update(alias, _parse(ProviderUpdate, body), self._actor)
+        return provider_json(changed, self._s.context.services.issuer)
+
+    async def remove_provider(self, alias: str) -> None:
+        await self._s.federation.remove(alias, self._actor)
+
+    async def list_identities(
+        self, user_id: str | None = None, alias: str | None = None
+    ) -> list[dict[str, Any]]:
+        found = await self._s.federation.links(user_id=user_id, alias=alias, limit=500)
+        return [identity_json(i) for i in found]
+
+    async def remove_identity(self, alias: str, subject: str) -> None:
+        await self._s.federation.unlink(alias, subject, self._actor)
 
     async def list_user_grants(self, user: str) -> list[dict[str, Any]]:
         return [grant_json(g) for g in await self._s.accounts.grants(user)]

@@ -253,6 +253,43 @@ class AdminClient:
             result = await self.request("DELETE", paths.LOCKOUTS, params=selector)
         return result
 
+    async def list_providers(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.request("GET", paths.PROVIDERS)
+        return found
+
+    async def get_provider(self, alias: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self.request(
+            "GET", f"{paths.PROVIDERS}/{quote(alias, safe='')}"
+        )
+        return found
+
+    async def add_provider(self, body: dict[str, Any]) -> dict[str, Any]:
+        added: dict[str, Any] = await self.request("POST", paths.PROVIDERS, json=body)
+        return added
+
+    async def update_provider(self, alias: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"{paths.PROVIDERS}/{quote(alias, safe='')}"
+        changed: dict[str, Any] = await self.request("PATCH", path, json=body)
+        return changed
+
+    async def remove_provider(self, alias: str) -> None:
+        await self.request("DELETE", f"{paths.PROVIDERS}/{quote(alias, safe='')}")
+
+    async def list_identities(
+        self, user_id: str | None = None, alias: str | None = None
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": 500}
+        if user_id:
+            params["user_id"] = user_id
+        if alias:
+            params["alias"] = alias
+        found: list[dict[str, Any]] = await self.request("GET", paths.IDENTITIES, params=params)
+        return found
+
+    async def remove_identity(self, alias: str, subject: str) -> None:
+        path = f"{paths.IDENTITIES}/{quote(alias, safe='')}/{quote(subject, safe='')}"
+        await self.request("DELETE", path)
+
     # --- a user's grants and sessions (docs/account.md) -------------------------------------
 
     def _user_path(self, user: str, *rest: str) -> str:

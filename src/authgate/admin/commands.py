@@ -25,6 +25,7 @@ from authgate.admin.cli_support import (
 )
 from authgate.admin.factor_commands import factors_group, passkeys_group
 from authgate.admin.lockout_commands import lockouts_group
+from authgate.admin.provider_commands import providers_group
 from authgate.admin.values import (
     Kind,
     closest,
@@ -401,4 +402,12 @@ def _utc(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
 
 
-COMMANDS = (config_group, clients_group, users_group, keys_group, events_group, lockouts_group)
+COMMANDS = (
+    config_group,
+    clients_group,
+    users_group,
+    keys_group,
+    events_group,
+    lockouts_group,
+    providers_group,
+)

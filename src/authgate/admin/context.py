@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from authgate.admin.ports import (
     AdminAccounts,
     AdminFailures,
+    AdminFederation,
     AdminInitialTokens,
     AdminKeys,
     AdminSessions,
@@ -50,6 +51,7 @@ class AdminContext:
     accounts: AdminAccounts
     reload: Callable[[], Awaitable[None]]
     changes: ChangePublisher = field(default_factory=NoChangePublisher)
+    federation: AdminFederation | None = None
 
     def now(self) -> float:
         return self.services.clock.now()

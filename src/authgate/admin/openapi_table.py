@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from authgate.admin import paths
 from authgate.admin import scopes as s
+from authgate.admin.federation_schemas import IdentityOut, ProviderIn, ProviderOut, ProviderUpdate
 from authgate.admin.schemas import (
     AuditOut,
     ClearedOut,
@@ -90,6 +91,7 @@ _CLIENT = f"{paths.CLIENTS}/{{client_id}}"
 _SCOPE = f"{paths.SCOPES}/{{scope_id}}"
 _USER = f"{paths.USERS}/{{user_id}}"
 _PAGED = ("pattern", "limit", "startIndex")
+_PROVIDER = f"{paths.PROVIDERS}/{{alias}}"
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -332,6 +334,64 @@ OPERATIONS: tuple[Operation, ...] = (
         status=204,
     ),
     Operation(
+        "get",
+        paths.PROVIDERS,
+        "List upstream identity providers (never their client secrets)",
+        s.FEDERATION_READ,
+        None,
+        ProviderOut,
+        True,
+    ),
+    Operation(
+        "post",
+        paths.PROVIDERS,
+        "Add an upstream identity provider, from a preset or its endpoints",
+        s.FEDERATION_WRITE,
+        ProviderIn,
+        ProviderOut,
+        status=201,
+    ),
+    Operation(
+        "get",
+        _PROVIDER,
+        "Get an upstream identity provider",
+        s.FEDERATION_READ,
+        None,
+        ProviderOut,
+    ),
+    Operation(
+        "patch",
+        _PROVIDER,
+        "Change members of an upstream identity provider",
+        s.FEDERATION_WRITE,
+        ProviderUpdate,
+        ProviderOut,
+    ),
+    Operation(
+        "delete",
+        _PROVIDER,
+        "Remove an upstream identity provider and its links",
+        s.FEDERATION_WRITE,
+        status=204,
+    ),
+    Operation(
+        "get",
+        paths.IDENTITIES,
+        "List federated identities (links of local users to upstream identities)",
+        s.FEDERATION_READ,
+        None,
+        IdentityOut,
+        True,
+        query=("user_id", "alias", "limit", "startIndex"),
+    ),
+    Operation(
+        "delete",
+        f"{paths.IDENTITIES}/{{alias}}/{{subject}}",
+        "Remove a federated identity (unlink)",
+        s.FEDERATION_WRITE,
+        status=204,
+    ),
+    Operation(
         "post",
         endpoints.REGISTER,
         "Register a client (RFC 7591); an initial access token when "
@@ -380,4 +440,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     RegistrationRequest, RegistrationResponse, InitialTokenIn, InitialTokenOut,
     IssuedInitialTokenOut, GrantOut, GrantRevokedOut, GrantsRevokedOut, UserSessionOut,
     SessionsEndedOut, UserFactorsOut, FactorsResetOut, PasskeyOut,
+    ProviderIn, ProviderUpdate, ProviderOut, IdentityOut,
 )  # fmt: skip

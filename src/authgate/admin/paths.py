@@ -21,6 +21,9 @@ AUDIT = f"{PREFIX}/audit"
 EVENTS = f"{PREFIX}/security-events"
 #: authgate extension: initial access tokens for dynamic registration (RFC 7591 §3).
 INITIAL_TOKENS = f"{PREFIX}/openid/initial-access-tokens"
+#: authgate extension: upstream identity providers and federated identities (docs/federation.md).
+PROVIDERS = f"{PREFIX}/federation/identity-providers"
+IDENTITIES = f"{PREFIX}/federation/identities"
 LOCKOUTS = f"{PREFIX}/jans-auth-server/lockouts"
 OPENAPI = f"{PREFIX}/openapi.json"
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from authgate.admin_records import AuditEntry, AuditRecord, FailureView, SessionView
+from authgate.core.federation.model import Provider
 from authgate.core.types import AppRevocation, Client, InitialAccessToken, Scope, User
 from authgate.crypto.keys import StoredKey
 from authgate.crypto.rotation import Schedule
@@ -163,3 +164,19 @@ class KeySchedule(Protocol):
         """How long a superseded key must stay published: the longest lifetime of anything
         it can have signed, in seconds."""
         ...
+
+
+class AdminFederation(Protocol):
+    """The administrative writes on upstream identity providers and their links, each with
+    its audit entry (reads go through :class:`authgate.core.ports.FederationStore`)."""
+
+    async def add_provider(self, provider: Provider, audit: AuditEntry) -> None:
+        """Raises AlreadyExists when the alias is taken (nothing written)."""
+        ...
+
+    async def replace_provider(self, provider: Provider, audit: AuditEntry) -> bool: ...
+    async def delete_provider(self, alias: str, audit: AuditEntry) -> bool:
+        """Delete the provider and every link to it."""
+        ...
+
+    async def remove_link(self, alias: str, subject: str, audit: AuditEntry) -> bool: ...

@@ -267,6 +267,7 @@ class SessionOut(_Out):
     expires_at: int
     acr: str
     amr: list[str]
+    idp: str | None = Field(None, description="The upstream identity provider signed in with.")
 
 
 class AuditOut(_Out):
@@ -371,6 +372,7 @@ class UserSessionOut(_Out):
     last_used_at: int | None
     acr: str
     amr: list[str]
+    idp: str | None = Field(None, description="The upstream identity provider signed in with.")
     user_agent: str
 
 

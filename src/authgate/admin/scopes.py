@@ -30,6 +30,8 @@ EVENTS_READ = f"{_CONFIG}/security-events.readonly"
 #: authgate extension: initial access tokens for dynamic registration (RFC 7591 §3).
 INITIAL_TOKENS_READ = f"{_CONFIG}/openid/initial-access-tokens.readonly"
 INITIAL_TOKENS_WRITE = f"{_CONFIG}/openid/initial-access-tokens.write"
+FEDERATION_READ = f"{_CONFIG}/federation.readonly"
+FEDERATION_WRITE = f"{_CONFIG}/federation.write"
 LOCKOUTS_READ = f"{_AS}/lockout.readonly"
 LOCKOUTS_DELETE = f"{_AS}/lockout.delete"
 
@@ -52,6 +54,8 @@ DESCRIPTIONS = {
     EVENTS_READ: "Read security events (failed logins, rate limits, replays)",
     INITIAL_TOKENS_READ: "List initial access tokens for client registration",
     INITIAL_TOKENS_WRITE: "Issue and revoke initial access tokens for client registration",
+    FEDERATION_READ: "Read upstream identity providers and federated identities",
+    FEDERATION_WRITE: "Add, change and remove upstream identity providers and links",
     LOCKOUTS_READ: "Read brute-force protection's throttles and lockouts",
     LOCKOUTS_DELETE: "Clear throttles and lockouts",
 }

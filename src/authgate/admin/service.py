@@ -15,6 +15,7 @@ from authgate.admin.config_service import ConfigAdmin
 from authgate.admin.context import AdminContext
 from authgate.admin.directory_service import ScopeAdmin, UserAdmin
 from authgate.admin.factor_service import FactorAdmin
+from authgate.admin.federation_service import FederationAdmin
 from authgate.admin.initial_token_service import InitialTokenAdmin
 from authgate.admin.lockout_service import LockoutAdmin
 from authgate.admin.ops_service import AuditAdmin, EventAdmin, KeyAdmin, SessionAdmin
@@ -38,6 +39,7 @@ class AdminService:
         self.events = EventAdmin(ctx)
         self.initial_tokens = InitialTokenAdmin(ctx)
         self.lockouts = LockoutAdmin(ctx)
+        self.federation = FederationAdmin(ctx)
         self.accounts = UserAccountAdmin(ctx)
         self.factors = FactorAdmin(ctx)
         self.passkeys = PasskeyAdmin(ctx)

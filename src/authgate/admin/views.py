@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from authgate.admin.factor_service import UserFactors
@@ -29,6 +30,7 @@ from authgate.admin.schemas import (
     UserSessionOut,
 )
 from authgate.admin_records import AuditRecord, SessionView
+from authgate.core.federation.model import split_amr
 from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     Approval,
@@ -112,6 +114,11 @@ def rotation_json(rotation: Rotation) -> dict[str, Any]:
     return RotationOut(keys=keys, removed=list(rotation.removed)).model_dump(mode="json")
 
 
+def _no_idp(amr: Sequence[str]) -> set[str]:
+    """``idp`` appears only for a federated sign-in (the stored ``amr`` names the provider)."""
+    return set() if split_amr(list(amr))[1] else {"idp"}
+
+
 def session_json(session: SessionView) -> dict[str, Any]:
     return SessionOut(
         sid=session.sid,
@@ -120,8 +127,9 @@ def session_json(session: SessionView) -> dict[str, Any]:
         auth_time=session.auth_time,
         expires_at=session.expires_at,
         acr=session.acr,
-        amr=list(session.amr),
-    ).model_dump(mode="json")
+        amr=split_amr(list(session.amr))[0],
+        idp=split_amr(list(session.amr))[1],
+    ).model_dump(mode="json", exclude=_no_idp(session.amr))
 
 
 def audit_json(record: AuditRecord) -> dict[str, Any]:
@@ -220,9 +228,10 @@ def user_session_json(session: LoginSession) -> dict[str, Any]:
         expires_at=session.expires_at,
         last_used_at=session.last_used_at,
         acr=session.acr,
-        amr=list(session.amr),
+        amr=split_amr(list(session.amr))[0],
+        idp=split_amr(list(session.amr))[1],
         user_agent=session.user_agent,
-    ).model_dump(mode="json")
+    ).model_dump(mode="json", exclude=_no_idp(session.amr))
 
 
 def passkey_out(passkey: PasskeyCredential) -> PasskeyOut:

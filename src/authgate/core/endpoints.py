@@ -20,6 +20,10 @@ PAR = f"{BASE}/par"
 DEVICE_AUTHORIZATION = f"{BASE}/device_authorization"
 LOGIN_PAGE = "/jans-auth/login.htm"
 CONSENT_PAGE = "/jans-auth/authorize.htm"
+#: Sign-in through an upstream provider: where the login page's button leads, and the
+#: redirect URI registered at the upstream (docs/federation.md).
+FEDERATION_LOGIN = "/jans-auth/federation/{alias}/login"
+FEDERATION_CALLBACK = "/jans-auth/federation/{alias}/callback"
 #: The device verification page (RFC 8628 §3.3), at Janssen's path.
 DEVICE_PAGE = "/jans-auth/device_authorization.htm"
 #: The second-factor step of sign-in (docs/sign-in.md), and TOTP enrolment within it.

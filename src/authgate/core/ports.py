@@ -8,11 +8,12 @@ transaction, so the core never sees a half-written grant.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from authgate.appconfig import AppConfiguration
+from authgate.core.federation.model import FederatedIdentity, PendingSignIn, Provider
 from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     AppRevocation,
@@ -653,6 +654,82 @@ class NoSectorIdentifierFetcher:
         )
 
 
+class FederationStore(Protocol):
+    """Upstream identity providers, their links to local users and pending sign-ins."""
+
+    async def providers(self) -> list[Provider]:
+        """Every provider, by alias."""
+        ...
+
+    async def provider(self, alias: str) -> Provider | None: ...
+    async def identity(self, alias: str, subject: str) -> FederatedIdentity | None: ...
+    async def identities(
+        self,
+        *,
+        user_id: str | None = None,
+        alias: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[FederatedIdentity]:
+        """Links, of one user and/or one provider, newest first."""
+        ...
+
+    async def link(self, identity: FederatedIdentity) -> bool:
+        """Add a link; False (nothing written) when the upstream identity is linked already."""
+        ...
+
+    async def unlink(self, alias: str, subject: str, user_id: str | None = None) -> bool:
+        """Remove a link (only ``user_id``'s, when given); False when there is none."""
+        ...
+
+    async def touch(self, alias: str, subject: str, now: float) -> None:
+        """Record a sign-in through the link."""
+        ...
+
+    async def user_by_email(self, email: str) -> User | None:
+        """The local user whose email is ``email`` (case-insensitive), if exactly one."""
+        ...
+
+    async def provision(self, user: User, identity: FederatedIdentity) -> bool:
+        """Add a user and its link in one transaction; False (nothing written) when the
+        username is taken or the identity is linked already."""
+        ...
+
+    async def add_pending(self, pending: PendingSignIn) -> None: ...
+    async def peek_pending(self, key: str, now: float) -> PendingSignIn | None:
+        """The pending sign-in, left in place; None when unknown or expired."""
+        ...
+
+    async def take_pending(self, key: str, now: float) -> PendingSignIn | None:
+        """The pending sign-in, removed (single use); None when unknown, taken or expired."""
+        ...
+
+
+class UpstreamHttp(Protocol):
+    """HTTP exchanges with upstream providers (through the outbound client and policy)."""
+
+    async def get_json(
+        self, url: str, *, bearer: str | None = None, cache: bool = False
+    ) -> tuple[int, Any]:
+        """``GET url``: the status and the JSON body (None when it is not JSON). ``cache``
+        may answer from a copy fetched in the last few minutes.
+
+        Raises:
+            OutboundError: the exchange failed (refused, unreachable, timed out, too large).
+        """
+        ...
+
+    async def post_form(
+        self, url: str, form: Mapping[str, str], *, basic: tuple[str, str] | None = None
+    ) -> tuple[int, Any]:
+        """``POST url`` with a form body (and HTTP Basic credentials): status and JSON body.
+
+        Raises:
+            OutboundError: as for :meth:`get_json`.
+        """
+        ...
+
+
 class RequestObjectFetcher(Protocol):
     """Fetches request objects from clients' ``request_uri`` (RFC 9101 §5.2)."""
 
@@ -664,6 +741,20 @@ class RequestObjectFetcher(Protocol):
                 or not ASCII text (the message is for the log, not the requester).
         """
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Federation:
+    """What sign-in through upstream providers needs: their store, HTTP, and the key that
+    seals their client secrets (read when first needed)."""
+
+    store: FederationStore
+    http: UpstreamHttp
+    key: Callable[[], str]
+
+    @property
+    def sealing_key(self) -> str:
+        return self.key()
 
 
 class NoRequestObjectFetcher:
@@ -705,3 +796,4 @@ class Services:
     request_objects: RequestObjectFetcher = field(default_factory=NoRequestObjectFetcher)
     links: EmailLinkStore | None = None
     mail: Mailer = field(default_factory=NoMailer)
+    federation: Federation | None = None

@@ -104,6 +104,10 @@ def _check_url(url: str) -> None:
         raise OutboundRefused("URLs with user information are not fetched")
 
 
+def _encoded(headers: Mapping[str, str] | None) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("ascii"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+
+
 class OutboundClient:
     """``get`` and ``post_form`` under one :class:`OutboundPolicy`; close with
     :meth:`aclose`."""
@@ -131,14 +135,16 @@ class OutboundClient:
         accept: str = "application/json",
         timeout: float | None = None,
         max_bytes: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> OutboundResponse:
-        """``GET url``: the status and the body (at most ``max_bytes``).
+        """``GET url``: the status and the body (at most ``max_bytes``); ``headers`` are sent
+        too (e.g. ``Authorization``).
 
         Raises:
             OutboundError: refused, failed, timed out or too large (see the module).
         """
-        headers = [(b"Accept", accept.encode("ascii"))]
-        return await self._exchange("GET", url, headers, None, timeout, max_bytes)
+        sent = [(b"Accept", accept.encode("ascii")), *_encoded(headers)]
+        return await self._exchange("GET", url, sent, None, timeout, max_bytes)
 
     async def post_form(
         self,
@@ -147,6 +153,7 @@ class OutboundClient:
         *,
         timeout: float | None = None,
         max_bytes: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> OutboundResponse:
         """``POST url`` with a form-encoded body: the status and the body.
 
@@ -154,8 +161,8 @@ class OutboundClient:
             OutboundError: refused, failed, timed out or too large (see the module).
         """
         body = urlencode(form).encode("ascii")
-        headers = [(b"Content-Type", b"application/x-www-form-urlencoded")]
-        return await self._exchange("POST", url, headers, body, timeout, max_bytes)
+        sent = [(b"Content-Type", b"application/x-www-form-urlencoded"), *_encoded(headers)]
+        return await self._exchange("POST", url, sent, body, timeout, max_bytes)
 
     async def _exchange(
         self,

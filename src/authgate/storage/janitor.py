@@ -13,7 +13,8 @@ events are kept for ``EVENT_RETENTION``. Rate limit counters go once their windo
 (one statement: there is a row per active source and window, not per request). Brute-force
 protection's failure counters go once their failures are older than ``attemptExpiration``
 (each row carries its own expiry). A TOTP enrolment never confirmed goes after
-``PENDING_FACTOR_LIFETIME`` (its sealed seed with it).
+``PENDING_FACTOR_LIFETIME`` (its sealed seed with it). Pending upstream sign-ins go once
+expired.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from authgate.storage.models import (
     DeviceAuthorizationRow,
     DPoPJtiRow,
     EmailLinkRow,
+    FederationPendingRow,
     InitialAccessTokenRow,
     InteractionRow,
     ParRequestRow,
@@ -125,6 +127,7 @@ PURGES = (
     Purge("rate_counters", PURGE_RATE_COUNTERS, batched=False),
     Purge("auth_failures", PURGE_FAILURES, batched=False),
     Purge("pending_factors", PURGE_PENDING_FACTORS, PENDING_FACTOR_LIFETIME, batched=False),
+    Purge("federation_pending", _purge(FederationPendingRow, "key")),
 )
 
 

@@ -443,6 +443,56 @@ class LogoutDeliveryRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
 
 
+class FederationProviderRow(Base):
+    """An upstream identity provider (docs/federation.md). ``client_secret_sealed`` is the
+    client secret sealed under the server's sealing key, never the secret."""
+
+    __tablename__ = "federation_providers"
+
+    alias: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    client_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class FederatedIdentityRow(Base):
+    """A local user's link to an identity at an upstream provider."""
+
+    __tablename__ = "federated_identities"
+
+    alias: Mapped[str] = mapped_column(
+        String(64), ForeignKey("federation_providers.alias", ondelete="CASCADE"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str | None] = mapped_column(String(320))
+    linked_at: Mapped[float] = mapped_column(Float)
+    last_used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class FederationPendingRow(Base):
+    """A sign-in sent upstream and not yet back, or an identity waiting to be linked: single
+    use, short-lived (purged by the janitor once expired)."""
+
+    __tablename__ = "federation_pending"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(64))
+    interaction_id: Mapped[str] = mapped_column(String(128))
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    nonce: Mapped[str] = mapped_column(String(128), default="")
+    verifier: Mapped[str] = mapped_column(String(255), default="")
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    user_id: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+
+
 class SecondFactorRow(Base):
     """A user's second factor (``core.types.SecondFactor``). ``secret`` is what the method
     verifies with, as the core hands it over: a TOTP seed only sealed under a server key.

@@ -16,6 +16,7 @@ from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.web import device_page, interaction, pages, second_factor, selfservice
 from authgate.web.account.factors import routes as account_factor_routes
+from authgate.web.account.identities import routes as account_identity_routes
 from authgate.web.account.profile import routes as profile_routes
 from authgate.web.account.views import routes as account_routes
 from authgate.web.config_api.routes import routes as config_api_routes
@@ -33,6 +34,7 @@ from authgate.web.endpoints import (
     wellknown,
 )
 from authgate.web.errors import HANDLERS
+from authgate.web.federation.routes import routes as federation_routes
 from authgate.web.health import health_routes
 from authgate.web.i18n import PageContextMiddleware
 from authgate.web.limits import RequestLimits
@@ -62,6 +64,7 @@ def routes() -> list[Route]:
         Route(endpoints.LOGIN_PAGE, interaction.login_submit, methods=["POST"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_page, methods=["GET"]),
         Route(endpoints.CONSENT_PAGE, interaction.consent_submit, methods=["POST"]),
+        *federation_routes(),
         Route(endpoints.DEVICE_PAGE, device_page.device_page, methods=["GET"]),
         Route(endpoints.DEVICE_PAGE, device_page.device_answer, methods=["POST"]),
         Route(
@@ -83,6 +86,7 @@ def routes() -> list[Route]:
     table += account_factor_routes()
     table += profile_routes()
     table += selfservice.routes()
+    table += account_identity_routes()
     table += config_api_routes()
     table += health_routes()
     table += playground_routes()

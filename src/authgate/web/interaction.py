@@ -21,6 +21,9 @@ from authgate.core.authorize.request import (
     NeedSecondFactor,
 )
 from authgate.core.authorize.steps import CREATE
+from authgate.core.federation import first_factor
+from authgate.core.federation import flow as federated
+from authgate.core.federation.model import Provider
 from authgate.core.ports import Services
 from authgate.core.protection import device
 from authgate.core.selfservice.service import RESET_PATH, SIGN_UP_PATH
@@ -31,6 +34,7 @@ from authgate.web import cookies, i18n
 from authgate.web.context import form, query, secure_cookies, services, user_agent
 from authgate.web.delivery import deliver
 from authgate.web.endpoints.authorize import interaction_redirect
+from authgate.web.federation import buttons
 from authgate.web.pages import page
 from authgate.web.passkeys.script import SCRIPT_PAGE
 from authgate.web.responses import redirect
@@ -76,21 +80,51 @@ def _self_service(svc: Services, ix: Interaction) -> dict[str, Any]:
 
 async def login_page(request: Request) -> Response:
     svc = services(request)
-    ix = await load(request, query(request), svc)
+    params = query(request)
+    ix = await load(request, params, svc)
     if (
         CREATE in ix.request.prompt
         and svc.config.current.selfServiceSignUpEnabled
-        and query(request).get("signin") != "1"  # "I already have an account"
+        and params.get("signin") != "1"  # "I already have an account"
     ):
         return redirect(f"{SIGN_UP_PATH}?ix={ix.interaction_id}")
+    providers = await buttons.enabled(svc)
+    chosen = None
+    if "choose" not in params:  # "choose": back from a failed upstream sign-in, no routing
+        chosen = federated.route(providers, params.get("kc_idp_hint"), ix.request.login_hint)
+    if chosen is not None:
+        return redirect(buttons.href(chosen, ix), status_code=303)
+    return await _login_form(ix, svc, providers, username=ix.request.login_hint or "")
+
+
+async def _login_form(
+    ix: Interaction,
+    svc: Services,
+    providers: list[Provider] | None = None,
+    *,
+    username: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The login page: the password form, a button per enabled upstream provider, and the
+    notice of an upstream identity waiting to be linked."""
+    if providers is None:
+        providers = await buttons.enabled(svc)
+    link = await federated.pending_link(ix, svc)
+    shown = buttons.shown(providers, ix)
+    linked = next((p.label for p in providers if link and p.alias == link.alias), None)
     return page(
         "login.html",
-        headers=SCRIPT_PAGE,
+        status_code=status_code,
+        headers={**SCRIPT_PAGE, **(headers or {}), **buttons.csp(shown, SCRIPT_PAGE)},
         ix=ix.interaction_id,
         csrf=ix.csrf_token,
         client_name=await client_name(ix, svc),
-        username=ix.request.login_hint or "",
-        error=None,
+        username=username,
+        error=error,
+        providers=shown,
+        link=linked or (link.alias if link else None),
         **_self_service(svc, ix),
     )
 
@@ -102,6 +136,7 @@ async def login_submit(request: Request) -> Response:
     flow.check_csrf(ix, params.get("csrf"))
     username = params.get("username", "")
     devices = cookies.read(request, cookies.DEVICE_COOKIE)
+    await first_factor.forget(ix, svc)  # the password, not an upstream sign-in, goes first now
     try:
         ix, session, cookie_value = await flow.login(
             ix,
@@ -113,22 +148,21 @@ async def login_submit(request: Request) -> Response:
             user_agent=user_agent(request),
         )
     except flow.SecondFactorRequired as pending:
+        await federated.link_after_password(
+            pending.interaction, pending.interaction.user_id, svc, source=source(request)
+        )
         return next_step(request, pending.interaction, NeedSecondFactor(), svc)
     except LoginFailed as exc:
         retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-        return page(
-            "login.html",
-            status_code=401,
-            headers={**SCRIPT_PAGE, **(retry or {})},
-            ix=ix.interaction_id,
-            csrf=ix.csrf_token,
-            client_name=await client_name(ix, svc),
-            username=username,
-            error=translated(str(exc))
+        error = (
+            translated(str(exc))
             if isinstance(exc, EmailNotVerified)
-            else translated(LoginFailed.MESSAGE, exc.retry_after),
-            **_self_service(svc, ix),
+            else translated(LoginFailed.MESSAGE, exc.retry_after)
         )
+        return await _login_form(
+            ix, svc, username=username, error=error, status_code=401, headers=retry
+        )
+    session = await federated.complete_link(ix, session, svc, source=source(request))
     return await signed_in(request, ix, session, cookie_value, svc, devices=devices)
 
 
@@ -138,11 +172,11 @@ async def signed_in(
     session: LoginSession,
     cookie_value: str,
     svc: Services,
-    *,
     devices: str | None,
 ) -> Response:
-    """After a sign-in in ``ix`` (the login form, or a sign-up): end the browser's previous
-    session, set the session and device cookies, and go on with the request."""
+    """After a sign-in in ``ix`` (the login form, a sign-up, or an upstream provider): end the
+    browser's previous session, set the session and device cookies, and go on with the
+    request."""
     previous = cookies.read(request, cookies.SESSION_COOKIE)
     if previous is not None and handle_hash(previous) != session.session_hash:
         await svc.sessions.end(handle_hash(previous))

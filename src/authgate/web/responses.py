@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 #: In a page's own Content-Security-Policy: where :func:`authgate.web.pages.page` puts the
 #: pages' style and image sources (inline styles, a theme's stylesheet, the logo's origin).
+#: They end with ``img-src``'s list, so more image sources may follow the placeholder.
 ASSETS = "{assets}"
 PAGE_HEADERS = {
     **NO_STORE,

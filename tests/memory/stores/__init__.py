@@ -7,6 +7,7 @@ from tests.memory.stores.devices import MemoryDeviceAuthorizationStore
 from tests.memory.stores.email_links import MemoryEmailLinkStore
 from tests.memory.stores.factors import MemoryFactorStore
 from tests.memory.stores.failures import MemoryFailureStore
+from tests.memory.stores.federation import MemoryFederationStore
 from tests.memory.stores.grants import MemoryGrantStore
 from tests.memory.stores.initial_tokens import MemoryInitialAccessTokenStore
 from tests.memory.stores.passkeys import MemoryPasskeyStore
@@ -29,6 +30,7 @@ __all__ = [
     "MemoryEmailLinkStore",
     "MemoryFactorStore",
     "MemoryFailureStore",
+    "MemoryFederationStore",
     "MemoryGrantStore",
     "MemoryInitialAccessTokenStore",
     "MemoryInteractionStore",

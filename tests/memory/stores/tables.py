@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
+from authgate.core.federation.model import FederatedIdentity, PendingSignIn, Provider
 from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.types import (
     AuthorizationCode,
@@ -107,6 +108,12 @@ class Tables:
     #: token_id -> initial access token (its ``uses`` and ``revoked_at`` replaced on change)
     initial_tokens: dict[str, InitialAccessToken] = field(default_factory=dict)
     failures: dict[FailureKey, Failures] = field(default_factory=dict)
+    #: alias -> upstream identity provider
+    providers: dict[str, Provider] = field(default_factory=dict)
+    #: (alias, subject) -> federated identity
+    links: dict[tuple[str, str], FederatedIdentity] = field(default_factory=dict)
+    #: key -> pending upstream sign-in
+    pending: dict[str, PendingSignIn] = field(default_factory=dict)
     #: device_code_hash -> device authorization request
     devices: dict[str, DeviceAuthorization] = field(default_factory=dict)
     #: link_hash -> mailed self-service link

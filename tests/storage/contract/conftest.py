@@ -17,9 +17,11 @@ import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
+from authgate.admin.ports import AdminFederation
 from authgate.core.ports import (
     AccountStore,
     AssertionStore,
@@ -29,6 +31,7 @@ from authgate.core.ports import (
     EmailLinkStore,
     FactorStore,
     FailureStore,
+    FederationStore,
     GrantStore,
     InitialAccessTokenStore,
     InteractionStore,
@@ -49,6 +52,7 @@ from authgate.storage.email_links import SqlEmailLinkStore
 from authgate.storage.engine import Database
 from authgate.storage.factors import SqlFactorStore
 from authgate.storage.failures import SqlFailureStore
+from authgate.storage.federation import SqlFederationStore
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.initial_tokens import SqlInitialAccessTokenStore
 from authgate.storage.par import SqlParStore
@@ -67,6 +71,7 @@ from tests.memory.stores import (
     MemoryEmailLinkStore,
     MemoryFactorStore,
     MemoryFailureStore,
+    MemoryFederationStore,
     MemoryGrantStore,
     MemoryInitialAccessTokenStore,
     MemoryInteractionStore,
@@ -81,6 +86,10 @@ from tests.memory.stores import (
 )
 
 BACKENDS = ["memory", "sqlite", "postgres"]
+
+
+class FederationPorts(FederationStore, AdminFederation, Protocol):
+    """The federation store's core port and its administrative writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +110,7 @@ class Ports:
     rate_counters: RateCounterStore
     initial_tokens: InitialAccessTokenStore
     failures: FailureStore
+    federation: FederationPorts
     account: AccountStore
     devices: DeviceAuthorizationStore
     links: EmailLinkStore
@@ -126,6 +136,7 @@ def memory_ports(tables: Tables) -> Ports:
         rate_counters=MemoryRateCounterStore(tables),
         initial_tokens=MemoryInitialAccessTokenStore(tables),
         failures=MemoryFailureStore(tables),
+        federation=MemoryFederationStore(tables),
         account=MemoryAccountStore(tables),
         devices=MemoryDeviceAuthorizationStore(tables),
         links=MemoryEmailLinkStore(tables),
@@ -151,6 +162,7 @@ def sql_ports(backend: str, db: Database) -> Ports:
         rate_counters=SqlRateCounterStore(db),
         initial_tokens=SqlInitialAccessTokenStore(db),
         failures=SqlFailureStore(db, screen=False),
+        federation=SqlFederationStore(db),
         account=SqlAccountStore(db),
         devices=SqlDeviceAuthorizationStore(db),
         links=SqlEmailLinkStore(db),

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from authgate.core.federation import first_factor
 from authgate.core.mfa import acr, enrolment, methods
 from authgate.core.mfa.methods import FactorContext, SecondFactorKind, Verified
 from authgate.core.ports import Services
@@ -289,7 +290,9 @@ async def _complete(
             auth_time=now,
             expires_at=now + svc.config.current.sessionIdLifetime,
             acr=verified.acr,
-            amr=acr.with_second_factor((acr.AMR_PASSWORD,), verified.amr),
+            amr=acr.with_second_factor(
+                await first_factor.amr_of(interaction, who.user.user_id, svc), verified.amr
+            ),
         )
         await svc.sessions.add(session)
     else:

@@ -8,6 +8,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from authgate.core.federation.model import split_amr
+
 
 def half_hash(value: str) -> str:
     """Left half of SHA-256 of the value's octets, base64url without padding.
@@ -68,7 +70,9 @@ def id_token_claims(
         claims["sid"] = sid
     if acr is not None:
         claims["acr"] = acr
-    claims["amr"] = list(amr)
+    claims["amr"], idp = split_amr(list(amr))
+    if idp is not None:
+        claims["idp"] = idp  # the upstream provider of a federated sign-in (docs/federation.md)
     if access_token is not None:
         claims["at_hash"] = half_hash(access_token)
     if code is not None:

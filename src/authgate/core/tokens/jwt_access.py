@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from authgate.core.federation.model import split_amr
 from authgate.crypto.handles import new_handle
 
 ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 - a media type, not a secret
@@ -61,8 +62,11 @@ def jwt_access_token_claims(
         claims["auth_time"] = auth_time
     if acr is not None:
         claims["acr"] = acr
-    if amr:
-        claims["amr"] = list(amr)
+    values, idp = split_amr(list(amr))
+    if values:
+        claims["amr"] = values
+    if idp is not None:
+        claims["idp"] = idp
     if jkt is not None:
         claims["cnf"] = {"jkt": jkt}
     if act is not None:

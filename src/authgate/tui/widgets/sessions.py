@@ -1,5 +1,6 @@
 """Auth Server → Sessions: live login sessions; revoke one (and its tokens); ``l`` opens the
-Lockouts screen (brute-force protection's throttles and lockouts)."""
+Lockouts screen (brute-force protection's throttles and lockouts), ``i`` the Identity
+providers screen (upstream providers users sign in with)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual.binding import Binding, BindingType
 
 from authgate.tui.widgets.confirm import ConfirmDialog
 from authgate.tui.widgets.lockouts import LockoutsScreen
+from authgate.tui.widgets.providers import ProvidersScreen
 from authgate.tui.widgets.table_pane import TablePane
 
 
@@ -16,6 +18,7 @@ class SessionsPane(TablePane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "revoke", "Revoke"),
         Binding("l", "lockouts", "Lockouts"),
+        Binding("i", "providers", "IdPs"),
     ]
     COLUMNS = (
         ("User", "username"),
@@ -46,3 +49,6 @@ class SessionsPane(TablePane):
 
     def action_lockouts(self) -> None:
         self.app.push_screen(LockoutsScreen(self.client))
+
+    def action_providers(self) -> None:
+        self.app.push_screen(ProvidersScreen(self.client))

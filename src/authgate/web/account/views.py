@@ -25,6 +25,7 @@ from authgate.web.account.guard import (
     require_account_user,
     see_other,
 )
+from authgate.web.account.identities import linked as linked_identities
 from authgate.web.context import query, services
 from authgate.web.i18n import N_
 from authgate.web.pages import page
@@ -111,6 +112,10 @@ async def account(request: Request) -> Response:
         recovery_codes_left=await svc.factors.recovery_codes_left(user.user_id),
     )
     profile_link = PROFILE_PAGE if svc.config.current.selfServiceProfileChangesEnabled else None
+    identities = [
+        (row, when(row.linked_at), when(row.last_used_at))
+        for row in await linked_identities(svc, user.user_id)
+    ]
     return account_page(
         "account.html",
         user,
@@ -119,6 +124,7 @@ async def account(request: Request) -> Response:
         apps=apps,
         sessions=sessions,
         profile_link=profile_link,
+        identities=identities,
     )
 
 

@@ -24,6 +24,7 @@ from authgate.web.config_api.accounts import routes as account_routes
 from authgate.web.config_api.auth import authenticate
 from authgate.web.config_api.directory import routes as directory_routes
 from authgate.web.config_api.factors import routes as factor_routes
+from authgate.web.config_api.federation import routes as federation_routes
 from authgate.web.config_api.initial_tokens import routes as initial_token_routes
 from authgate.web.config_api.lockouts import routes as lockout_routes
 from authgate.web.config_api.operations import routes as ops_routes
@@ -112,6 +113,7 @@ def routes() -> list[Route]:
         *ops_routes(),
         *initial_token_routes(),
         *lockout_routes(),
+        *federation_routes(),
         *account_routes(),
         *factor_routes(),
         Route(paths.OPENAPI, openapi, methods=["GET"]),

@@ -18,6 +18,7 @@ from authgate.core.authorize.request import (
     NeedLogin,
     NeedSecondFactor,
 )
+from authgate.core.federation.model import ALIAS
 from authgate.core.ports import Services
 from authgate.core.types import LoginSession, SessionState
 from authgate.crypto.handles import handle_hash
@@ -67,11 +68,16 @@ def interaction_redirect(
     browser_secret: str,
     svc: Services,
     status_code: int = 302,
+    hint: str | None = None,
 ) -> Response:
     """Send the browser to the login, second-factor, consent or device approval page of an
-    interaction."""
+    interaction; ``hint``: the request's ``kc_idp_hint`` (an upstream provider's alias,
+    docs/federation.md), passed on to the login page."""
     path = _PAGES[type(step)]
-    response = redirect(f"{path}?{urlencode({'ix': interaction_id})}", status_code=status_code)
+    query = {"ix": interaction_id}
+    if hint and isinstance(step, NeedLogin) and ALIAS.fullmatch(hint):
+        query["kc_idp_hint"] = hint
+    response = redirect(f"{path}?{urlencode(query)}", status_code=status_code)
     cookies.set_cookie(
         response,
         cookies.BROWSER_COOKIE,
@@ -97,4 +103,5 @@ async def authorize(request: Request) -> Response:
     ix, secret = await interaction.begin(
         auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc
     )
-    return interaction_redirect(request, ix.interaction_id, decision, secret, svc)
+    hint = params.get("kc_idp_hint")
+    return interaction_redirect(request, ix.interaction_id, decision, secret, svc, hint=hint)
