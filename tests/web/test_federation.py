@@ -500,6 +500,7 @@ async def test_icons_are_data_uris_or_allowed_https_origins(
     login = await http.get(response.headers["location"])
     csp = login.headers["content-security-policy"]
     assert "img-src 'self' data: https://cdn.corp.example;" in csp
+    assert "script-src 'self'" in csp  # the passkey script still runs
     assert 'src="https://cdn.corp.example/logo.png"' in login.text
     assert 'src="data:image/png;base64,AAAA"' in login.text
 
