@@ -35,9 +35,11 @@ def _register(url: str, sector_uri: str) -> httpx.Response:
 
 
 def _refused(url: str) -> bool:
+    """Whether a new connection goes unserved: refused, or (accepted by the kernel's backlog
+    while the listening socket closes) reset before any answer."""
     try:
         httpx.get(url + "/.well-known/openid-configuration", timeout=2)
-    except httpx.ConnectError:
+    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
         return True
     return False
 
