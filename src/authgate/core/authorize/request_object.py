@@ -34,11 +34,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from joserfc.jwk import Key
-
 from authgate.appconfig import AppConfiguration
 from authgate.core.authorize.redirect_uris import LOOPBACK_HOSTS
 from authgate.core.authorize.request_uri import REQUEST_URI_PREFIX
+from authgate.core.clients import signatures
 from authgate.core.params import has_control, printable
 from authgate.core.ports import Services
 from authgate.core.types import Client
@@ -200,36 +199,24 @@ def _check_unsigned(token: str, client: Client, config: AppConfiguration) -> Non
         raise InvalidRequestObject("An unsigned request object must have an empty signature")
 
 
-async def _keys(client: Client, svc: Services, *, refresh: bool) -> list[Key]:
-    meta = client.metadata
-    if meta.jwks is not None:
-        source: Any = meta.jwks
-    elif meta.jwks_uri:
-        try:
-            source = await svc.jwks.get(meta.jwks_uri, refresh=refresh)
-        except OutboundError as exc:
-            logger.info("jwks_uri of client %s unusable: %s", client.client_id, exc)
-            raise InvalidRequestObject(
-                "The client's jwks_uri could not be read to verify the request object"
-            ) from None
-    else:
-        raise InvalidRequestObject(
-            "The client has no registered keys (jwks or jwks_uri) to verify request objects"
-        )
-    try:
-        return client_keys.import_public_jwks(source)
-    except client_keys.UnusableKeys as exc:
-        raise InvalidRequestObject(f"The client's keys cannot be used: {exc}") from None
-
-
 async def _signed_by_client(
     token: str, client: Client, alg: str, kid: str | None, svc: Services
 ) -> bool:
-    if client_keys.verify(token, await _keys(client, svc, refresh=False), alg, kid):
-        return True
-    if client.metadata.jwks_uri and kid is not None:  # the client may have rotated its keys
-        return client_keys.verify(token, await _keys(client, svc, refresh=True), alg, kid)
-    return False
+    try:
+        return await signatures.signed_by_client(token, client, alg, kid, svc)
+    except signatures.KeysUnavailable as exc:
+        raise InvalidRequestObject(_NO_KEYS[exc.reason].format(detail=exc.detail)) from None
+
+
+_NO_KEYS = {
+    signatures.Unavailable.UNREACHABLE: (
+        "The client's jwks_uri could not be read to verify the request object"
+    ),
+    signatures.Unavailable.NONE: (
+        "The client has no registered keys (jwks or jwks_uri) to verify request objects"
+    ),
+    signatures.Unavailable.UNUSABLE: "The client's keys cannot be used: {detail}",
+}
 
 
 def _check_issuer_audience(

@@ -19,14 +19,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from joserfc.jwk import Key
-
+from authgate.core.clients import signatures
 from authgate.core.endpoints import TOKEN, EndpointUrls
 from authgate.core.params import has_control
 from authgate.core.ports import Services
 from authgate.core.types import Client
 from authgate.crypto import client_keys
-from authgate.errors import InvalidClient, InvalidRequest, OutboundError
+from authgate.errors import InvalidClient, InvalidRequest
 
 logger = logging.getLogger(__name__)
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -98,37 +97,22 @@ def _allowed_algs(client: Client, svc: Services) -> list[str]:
     return [wanted] if wanted in allowed else []
 
 
-async def _keys(client: Client, svc: Services, *, refresh: bool) -> list[Key]:
-    meta = client.metadata
-    if meta.jwks is not None:
-        source: Any = meta.jwks
-    elif meta.jwks_uri:
-        try:
-            source = await svc.jwks.get(meta.jwks_uri, refresh=refresh)
-        except OutboundError as exc:
-            # the detail stays in the log: the registrant chose the URL, so echoing what the
-            # server saw there (status codes, errors) would make jwks_uri a probing tool
-            logger.info("jwks_uri of client %s unusable: %s", client.client_id, exc)
-            raise InvalidClient(
-                "Client authentication failed: the client's jwks_uri could not be read"
-            ) from None
-    else:
-        raise InvalidClient("Client authentication failed: the client has no registered keys")
-    try:
-        return client_keys.import_public_jwks(source)
-    except client_keys.UnusableKeys as exc:
-        raise InvalidClient(f"Client authentication failed: {exc}") from None
-
-
 async def _signed_by_client(
     assertion: str, client: Client, alg: str, kid: str | None, svc: Services
 ) -> bool:
-    if client_keys.verify(assertion, await _keys(client, svc, refresh=False), alg, kid):
-        return True
-    if client.metadata.jwks_uri and kid is not None:  # the client may have rotated its keys
-        keys = await _keys(client, svc, refresh=True)
-        return client_keys.verify(assertion, keys, alg, kid)
-    return False
+    try:
+        return await signatures.signed_by_client(assertion, client, alg, kid, svc)
+    except signatures.KeysUnavailable as exc:
+        raise InvalidClient(_NO_KEYS[exc.reason].format(detail=exc.detail)) from None
+
+
+_NO_KEYS = {
+    signatures.Unavailable.UNREACHABLE: (
+        "Client authentication failed: the client's jwks_uri could not be read"
+    ),
+    signatures.Unavailable.NONE: "Client authentication failed: the client has no registered keys",
+    signatures.Unavailable.UNUSABLE: "Client authentication failed: {detail}",
+}
 
 
 def _check_audience(aud: Any, issuer: str, endpoint: str) -> None:
