@@ -279,7 +279,7 @@ def merge(earlier: dict[str, Any], later: dict[str, Any], parts: list[str]) -> d
     """``earlier`` with the targets and parts of ``later`` (a run with ``--only``) replaced."""
     merged = dict(earlier)
     merged["runs"] = [r for r in earlier["runs"] if r["target"] not in parts] + later["runs"]
-    for part in ("rounds", "storage", "growth", "profile", "memory"):
+    for part in ("rounds", "storage", "growth", "profile", "memory", "worker_memory"):
         if part in later:
             merged[part] = later[part]
     merged["remeasured"] = [
@@ -394,6 +394,10 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
             shown.append(samples[-1])
         out += [f"| {t / 60:.1f} | {rss:.1f} |" for t, rss in shown]
         out.append("")
+    if data.get("worker_memory"):
+        from bench.worker_memory import markdown as worker_memory_markdown
+
+        out += worker_memory_markdown(data["worker_memory"])
     prof = data.get("profile")
     if prof:
         out += [

@@ -199,7 +199,7 @@ def _openssl_sign_ms(output: Any) -> float | None:
     return None
 
 
-PARTS = ("rounds", "storage", "growth", "profile", "memory")
+PARTS = ("rounds", "storage", "growth", "profile", "memory", "worker_memory")
 
 
 async def run_all(
@@ -251,5 +251,9 @@ async def run_all(
         memory = await _memory(seconds)
         memory["result"] = asdict(memory["result"])
         report["memory"] = memory
+    if "worker_memory" not in skipped:
+        from bench.worker_memory import measure_worker_memory
+
+        report["worker_memory"] = await measure_worker_memory(5.0 if quick else 10.0)
     report["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return report

@@ -10,6 +10,7 @@ import asyncio
 import functools
 import os
 import signal
+import sys
 from typing import Any
 
 import click
@@ -25,10 +26,32 @@ from authgate.issuer import url_host
 from authgate.logs import LogFormat
 from authgate.settings import Settings
 from authgate.startup.database import prepare_sync
-from authgate.startup.listen import bind, check_issuer_source, run_server
+from authgate.startup.listen import bind, check_issuer_source, run_server, run_workers
 from authgate.startup.options import load_settings
 from authgate.startup.reporting import DEBUG_KEY, ReportingGroup
 from authgate.tui.command import tui_command
+
+#: The application every worker serves (it reads its settings from ``AUTHGATE_*``).
+APP = "authgate.web.asgi:app_factory"
+
+
+class WorkerCount(click.ParamType[int | str, Any]):
+    """``--workers``: a whole number, or ``auto`` (one per core, :mod:`authgate.settings`)."""
+
+    name = "integer|auto"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | str:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return text
+        try:
+            return int(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number or 'auto'", param, ctx)
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -102,7 +125,11 @@ async def _bootstrap(settings: Settings) -> None:
 @click.option("--port", envvar="AUTHGATE_PORT", type=int, default=None, help="Port (default 8080).")
 @click.option("--issuer", envvar="AUTHGATE_ISSUER", default=None, help="Public issuer URL.")
 @click.option(
-    "--workers", envvar="AUTHGATE_WORKERS", type=int, default=None, help="Worker processes."
+    "--workers",
+    envvar="AUTHGATE_WORKERS",
+    type=WorkerCount(),
+    default=None,
+    help="Worker processes, or auto: one per core (the default, at most 8).",
 )
 @click.option(
     "--admin-password",
@@ -177,7 +204,7 @@ def serve(
     host: str | None,
     port: int | None,
     issuer: str | None,
-    workers: int | None,
+    workers: int | str | None,
     admin_password: str | None,
     management_address: str | None,
     log_format: str | None,
@@ -243,27 +270,29 @@ def serve(
     protocol = functools.partial(
         GuardedHttpProtocol, limits=ConnectionLimits.from_settings(settings, cap)
     )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "log_config": log_config,
+        "access_log": False,
+        "proxy_headers": False,
+        "server_header": False,
+        "http": protocol,
+        "ws": "none",
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+    }
+    if settings.workers > 1:
+        # Workers forked from this process once it has imported the application
+        # (authgate.startup.prefork); each exits 0 after its graceful drain, and so does this.
+        sys.exit(run_workers(settings, sock, APP, **options))
     # uvicorn drains on SIGTERM (up to --shutdown-timeout), restores this handler and raises
     # the signal again; exiting 0 then tells a supervisor that the stop was clean.
     signal.signal(signal.SIGTERM, _stopped)
     with management(settings):
-        run_server(
-            sock,
-            "authgate.web.asgi:app_factory",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level=settings.log_level,
-            log_config=log_config,
-            access_log=False,
-            proxy_headers=False,
-            server_header=False,
-            http=protocol,
-            ws="none",
-            timeout_keep_alive=settings.keep_alive_timeout,
-            timeout_graceful_shutdown=settings.shutdown_timeout,
-        )
+        run_server(sock, APP, **options)
 
 
 @main.command()

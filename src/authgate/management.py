@@ -1,12 +1,14 @@
 """The management listener of ``authgate serve``: metrics and probes on an address of their
 own (``AUTHGATE_MANAGEMENT_ADDRESS``, default ``127.0.0.1:9000``), never the public port.
 
-It runs in the serving process, in a thread with its own event loop, for as long as the
-server runs: next to the one server of ``--workers 1``, or next to uvicorn's supervisor of
-``--workers N``, whose workers record their metrics into a private multiprocess directory
-that this process creates before they start and removes after they stop
-(:mod:`authgate.metrics.multiprocess`). An address that cannot be bound is logged as an
-error and the server runs without the listener (the probes still answer on the main port).
+With ``--workers 1`` it runs in the serving process, in a thread with its own event loop
+(:func:`management`). With ``--workers N`` it runs in a process of its own that the
+supervisor forks next to the workers (:func:`serve_management`,
+:mod:`authgate.startup.prefork`); the workers record their metrics into a private
+multiprocess directory that the serving process creates before they start and removes after
+they stop (:mod:`authgate.metrics.multiprocess`). An address that cannot be bound is logged
+as an error and the server runs without the listener (the probes still answer on the main
+port).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from pathlib import Path
 import uvicorn
 
 from authgate.metrics.exposition import Exposition
-from authgate.metrics.multiprocess import metrics_directory
 from authgate.settings import Settings
 from authgate.web.management import create_management_app
 
@@ -84,31 +85,44 @@ class ManagementServer:
         self.sock.close()
 
 
+def open_listener(settings: Settings) -> socket.socket | None:
+    """The management listener's socket, or None when it is off or cannot listen (logged)."""
+    address = settings.management
+    if address is None:
+        return None
+    try:
+        return listen(*address)
+    except OSError as exc:
+        logger.error(
+            "management listener not started: cannot listen on %s (%s); metrics are off, "
+            "the probes answer on the main port only",
+            settings.management_address,
+            exc.strerror or exc,
+        )
+        return None
+
+
 @contextlib.contextmanager
 def management(settings: Settings) -> Iterator[ManagementServer | None]:
-    """Run the management listener (and, for several workers, their metrics directory) for
-    the duration of the block; the block starts the workers."""
-    with contextlib.ExitStack() as stack:
-        directory = stack.enter_context(metrics_directory()) if settings.workers > 1 else None
-        address = settings.management
-        if address is None:
-            yield None
-            return
-        try:
-            sock = listen(*address)
-        except OSError as exc:
-            logger.error(
-                "management listener not started: cannot listen on %s (%s); metrics are off, "
-                "the probes answer on the main port only",
-                settings.management_address,
-                exc.strerror or exc,
-            )
-            yield None
-            return
-        server = ManagementServer(settings, sock, directory)
-        server.start()
-        logger.info("management listener (metrics, probes) on http://%s", server.address)
-        try:
-            yield server
-        finally:
-            server.stop()
+    """Run the management listener of one server process in a thread, for the duration of
+    the block; the block runs the server."""
+    sock = open_listener(settings)
+    if sock is None:
+        yield None
+        return
+    server = ManagementServer(settings, sock, None)
+    server.start()
+    logger.info("management listener (metrics, probes) on http://%s", server.address)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def serve_management(settings: Settings, sock: socket.socket, directory: Path) -> int:
+    """Serve the management listener of several workers on ``sock``, in this process's main
+    thread, until SIGTERM (a child of :mod:`authgate.startup.prefork`); the exit status."""
+    server = ManagementServer(settings, sock, directory)
+    logger.info("management listener (metrics, probes) on http://%s", server.address)
+    server.server.run(sockets=[sock])
+    return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import os
 import re
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,10 @@ LOOPBACK_NETWORKS: tuple[IPNetwork, ...] = (
     ipaddress.ip_network("127.0.0.0/8"),
     ipaddress.ip_network("::1/128"),
 )
+#: The most worker processes ``workers = auto`` starts, whatever the core count: each worker
+#: holds its own database connections (up to 10 pooled on PostgreSQL, whose default
+#: ``max_connections`` is 100) and, on SQLite, takes turns at the one writer lock.
+AUTO_WORKERS_CAP = 8
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*")
 
@@ -94,7 +99,17 @@ class Settings(BaseSettings):
     cleanup_interval: float = Field(
         300.0, gt=0, description="Seconds between purges of expired codes, tokens and sessions."
     )
-    workers: int = Field(1, ge=1, le=64, description="Server worker processes.")
+    workers: int = Field(
+        "auto",
+        ge=1,
+        le=64,
+        validate_default=True,
+        description="Server worker processes: a number, or `auto` for one per core this "
+        f"process may run on (its CPU affinity), at most {AUTO_WORKERS_CAP}. Extra workers "
+        "are forked from the started server and share its code and start-up memory. One "
+        "worker serves in the process itself; with more, a supervisor process restarts a "
+        "worker that dies and the management listener runs in a process of its own.",
+    )
     rate_limit_sync_interval: float = Field(
         0.2,
         ge=0.02,
@@ -261,6 +276,13 @@ class Settings(BaseSettings):
         env_prefix="AUTHGATE_", frozen=True, extra="ignore", populate_by_name=True
     )
 
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _auto_workers(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return min(available_cores(), AUTO_WORKERS_CAP)
+        return value
+
     @field_validator("theme_dir")
     @classmethod
     def _theme_is_a_directory(cls, value: Path | None) -> Path | None:
@@ -355,6 +377,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'authgate.db').resolve()}"
+
+
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system has one, else
+    every core of the machine."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no affinity (macOS)
+        return os.cpu_count() or 1
 
 
 def split_address(value: str) -> tuple[str, int]:

@@ -13,6 +13,7 @@ multiprocess directory and the management listener adds them up
 from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 #: Request latency buckets (seconds): sub-millisecond reads to argon2 logins and slow stores.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -84,4 +85,20 @@ STORAGE_SYNC = Histogram(
     "authgate_storage_sync_seconds",
     "SQLite: time of one fdatasync of the write-ahead log (it may cover several batches).",
     buckets=COMMIT_BUCKETS,
+)
+
+#: Every family above.
+ALL: tuple[MetricWrapperBase, ...] = (
+    REQUESTS,
+    REQUEST_SECONDS,
+    GRANTS,
+    OAUTH_ERRORS,
+    LOGINS,
+    CODE_REPLAYS,
+    REFRESH_REUSE,
+    SECURITY_EVENTS,
+    RATE_LIMITED,
+    STORAGE_BATCH,
+    STORAGE_COMMIT,
+    STORAGE_SYNC,
 )

@@ -2,9 +2,12 @@
 alive.
 
 With ``authgate serve --workers N`` (N > 1), the serving process creates a private directory
-and names it in ``PROMETHEUS_MULTIPROC_DIR`` before uvicorn starts the workers, so each
-worker's prometheus-client keeps its values in files there (one per worker and metric
-type). The management listener, in the serving process, adds them up at every scrape. A
+and names it in ``PROMETHEUS_MULTIPROC_DIR`` before it forks the workers
+(:mod:`authgate.startup.prefork`), and switches its metric families to recording into files
+there (:func:`record_into_directory`; prometheus-client was imported before the variable was
+set). Each worker then keeps its values in files of its own (one per worker and metric type:
+a forked child starts new files at its first recording). The management listener, in a
+process of its own, adds them up at every scrape. A
 worker that dies leaves its files: its counts stay in the totals (counters never go back),
 and it is marked dead so that per-process values of it are dropped. The directory is removed
 when the server stops.
@@ -15,11 +18,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from prometheus_client import multiprocess
+from prometheus_client import multiprocess, values
+
+from authgate.metrics import families, record
 
 ENVIRONMENT = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -40,6 +46,23 @@ def metrics_directory() -> Iterator[Path]:
         else:
             os.environ[ENVIRONMENT] = previous
         shutil.rmtree(path, ignore_errors=True)
+
+
+def record_into_directory() -> None:
+    """Make this process's metric families record into the directory named in
+    ``PROMETHEUS_MULTIPROC_DIR``, although prometheus-client was imported before it was set
+    (prometheus-client chooses its value class at import): every value made from now on is
+    kept in a file, and the values made so far are made again, empty."""
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    for family in families.ALL:
+        if family._labelnames:
+            # (it warns that the files' values stay: the children dropped hold none)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                family.clear()
+        else:
+            family._metric_init()  # type: ignore[no-untyped-call]
+    record.forget_children()
 
 
 def recorded_pids(directory: Path) -> set[int]:

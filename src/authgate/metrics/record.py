@@ -30,6 +30,11 @@ class Children(Generic[M]):
         self._children: dict[tuple[str, ...], M] = {}
         self._other: M | None = None
 
+    def forget(self) -> None:
+        """Drop the bound children (after the family's own were cleared)."""
+        self._children.clear()
+        self._other = None
+
     def __call__(self, *values: str) -> M:
         child = self._children.get(values)
         if child is None:
@@ -54,6 +59,18 @@ _security_events = Children(families.SECURITY_EVENTS)
 _rate_limited = Children(families.RATE_LIMITED)
 _batches = Children(families.STORAGE_BATCH)
 _commits = Children(families.STORAGE_COMMIT)
+#: Every family's bound children, for :func:`forget_children`.
+_ALL = (
+    REQUESTS,
+    REQUEST_SECONDS,
+    _grants,
+    _oauth_errors,
+    _logins,
+    _security_events,
+    _rate_limited,
+    _batches,
+    _commits,
+)
 #: Security event kinds that have a family of their own as well.
 _EVENT_COUNTERS = {
     "code_replayed": families.CODE_REPLAYS,
@@ -106,3 +123,9 @@ def storage_batch(backend: str, transactions: int, seconds: float) -> None:
 def storage_sync(seconds: float) -> None:
     """One fsync of SQLite's write-ahead log took ``seconds``."""
     families.STORAGE_SYNC.observe(seconds)
+
+
+def forget_children() -> None:
+    """Forget every bound child, so that each is bound again on next use."""
+    for children in _ALL:
+        children.forget()

@@ -85,16 +85,53 @@ def _bind_error(settings: Settings, exc: OSError) -> StartupError:
 
 
 def run_server(sock: socket.socket, app: str, **options: Any) -> None:
-    """Serve ``app`` (an import string) with uvicorn on the bound ``sock``: one process, or
-    ``workers`` processes sharing it. ``options`` are :class:`uvicorn.Config`'s."""
+    """Serve ``app`` (an import string) with uvicorn on the bound ``sock`` in this process
+    (``--workers 1``). ``options`` are :class:`uvicorn.Config`'s."""
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config(app, **options)
-    if config.workers > 1:
-        Multiprocess(config, sockets=[sock]).run()
-        return
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     server.run(sockets=[sock])
     if not server.started:
         raise StartupError("the server did not start", "See the log lines above.")
+
+
+def run_workers(settings: Settings, sock: socket.socket, app: str, **options: Any) -> int:
+    """Serve ``app`` with ``settings.workers`` uvicorn workers forked from this process, all
+    accepting on ``sock``, and the management listener in a process of its own
+    (:mod:`authgate.startup.prefork`); the exit status. ``options`` are
+    :class:`uvicorn.Config`'s."""
+    import uvicorn
+
+    from authgate.management import open_listener, serve_management
+    from authgate.metrics.multiprocess import metrics_directory, record_into_directory
+    from authgate.startup.prefork import STARTUP_FAILURE, Supervisor, preload
+
+    config = uvicorn.Config(app, workers=settings.workers, **options)
+    with metrics_directory() as directory:
+        record_into_directory()
+        listener = open_listener(settings)
+
+        def worker() -> int:
+            if listener is not None:
+                listener.close()
+            server = uvicorn.Server(config)
+            server.run(sockets=[sock])
+            return 0 if server.started else STARTUP_FAILURE
+
+        def management() -> int:
+            assert listener is not None
+            sock.close()
+            return serve_management(settings, listener, directory)
+
+        preload()
+        supervisor = Supervisor(
+            worker,
+            settings.workers,
+            management=None if listener is None else management,
+            shutdown_timeout=settings.shutdown_timeout,
+        )
+        try:
+            return supervisor.run()
+        finally:
+            if listener is not None:
+                listener.close()

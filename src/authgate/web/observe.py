@@ -56,9 +56,19 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 VALID_ID = re.compile(rb"[A-Za-z0-9._~:/+=@-]{1,128}")
 
 
-#: This process's random half of the request ids it makes.
+#: This process's random half of the request ids it makes, drawn again in a forked child
+#: (the workers of ``authgate serve --workers N``, :mod:`authgate.startup.prefork`).
 _PREFIX = os.urandom(8).hex()
 _SEQUENCE = itertools.count(1)
+
+
+def _new_prefix() -> None:
+    global _PREFIX, _SEQUENCE
+    _PREFIX = os.urandom(8).hex()
+    _SEQUENCE = itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_new_prefix)
 
 
 def new_request_id() -> str:
