@@ -119,6 +119,8 @@ class AuthgateServer:
             str(self.port),
             "--data-dir",
             str(self.data_dir),
+            "--workers",  # one process unless a test asks for more in its args
+            "1",
             *self.args,
         ]
         if self.database_url is not None:

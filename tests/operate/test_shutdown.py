@@ -1,5 +1,6 @@
 """SIGTERM drains: a request in flight finishes (its write committed), new connections are
-refused at once, and the process exits 0 within ``AUTHGATE_SHUTDOWN_TIMEOUT``.
+refused at once, and the process exits 0 within ``AUTHGATE_SHUTDOWN_TIMEOUT``: one server
+process (``--workers 1``) and the supervisor of forked workers alike.
 
 The slow request is a registration whose ``sector_identifier_uri`` document takes seconds to
 arrive from a local site (the server fetches it while the request waits).
@@ -57,11 +58,14 @@ def sector() -> SectorSite:
     return SectorSite()
 
 
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-process", "forked-workers"])
 async def test_sigterm_lets_the_request_in_flight_finish(
-    database_url: str, tmp_path: Path, sector: SectorSite
+    database_url: str, tmp_path: Path, sector: SectorSite, workers: int
 ) -> None:
+    """With one process, and with the supervisor of forked workers (which must close its
+    copy of the listening socket, or new connections would queue for no one)."""
     env = {**LOOPBACK_SECTORS, "AUTHGATE_SHUTDOWN_TIMEOUT": "10"}
-    server = Server(database_url, tmp_path / "server.log", env=env).start()
+    server = Server(database_url, tmp_path / "server.log", workers=workers, env=env).start()
     with sector, concurrent.futures.ThreadPoolExecutor(1) as pool:
         sector.answers["/s.json"] = Answer(f'["{REDIRECT}"]'.encode(), delay=2.0)
         try:

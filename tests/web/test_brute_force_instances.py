@@ -45,7 +45,7 @@ def _cli(*args: str) -> Result:
 def _start(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = [sys.executable, "-m", "authgate", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--database-url", database_url]  # fmt: skip
+               "--port", str(port), "--database-url", database_url, "--workers", "1"]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, env=_env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

@@ -45,7 +45,7 @@ class Server:
             "AUTHGATE_MANAGEMENT_ADDRESS": "off",
         }
         command = [sys.executable, "-m", "authgate", "serve", "--host", LOOPBACK]
-        command += ["--port", str(self.port), "--database-url", database_url]
+        command += ["--port", str(self.port), "--database-url", database_url, "--workers", "1"]
         self.log = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(

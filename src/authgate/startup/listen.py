@@ -129,9 +129,6 @@ def run_workers(settings: Settings, sock: socket.socket, app: str, **options: An
             settings.workers,
             management=None if listener is None else management,
             shutdown_timeout=settings.shutdown_timeout,
+            listening=(sock,) if listener is None else (sock, listener),
         )
-        try:
-            return supervisor.run()
-        finally:
-            if listener is not None:
-                listener.close()
+        return supervisor.run()

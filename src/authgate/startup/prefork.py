@@ -97,6 +97,9 @@ class Supervisor:
         workers: How many worker processes.
         management: What the management process runs, or None.
         shutdown_timeout: Seconds the workers have to drain after SIGTERM.
+        listening: The listening sockets the children inherit: the supervisor closes its
+            copies as it stops, so that once the workers have closed theirs new connections
+            are refused rather than queued for no one.
     """
 
     def __init__(
@@ -106,11 +109,13 @@ class Supervisor:
         *,
         management: Target | None = None,
         shutdown_timeout: float = 10.0,
+        listening: tuple[socket.socket, ...] = (),
     ) -> None:
         self.kinds = [Child("worker", worker) for _ in range(workers)]
         if management is not None:
             self.kinds.append(Child("management", management))
         self.shutdown_timeout = shutdown_timeout
+        self.listening = listening
         self.children: dict[int, Child] = {}
         #: Workers replaced after SIGHUP that may still be draining.
         self.retired: set[int] = set()
@@ -185,6 +190,8 @@ class Supervisor:
         logger.info("started %s process [%d]", kind.role, pid)
 
     def _stop(self) -> None:
+        for sock in self.listening:
+            sock.close()
         waiting = set(self.children) | self.retired
         for pid in waiting:
             _signal(pid, signal.SIGTERM)
@@ -256,9 +263,3 @@ def fork(target: Target, mask: Mask) -> int:
                 stream.flush()
         os._exit(status)
 
-
-def close_unused(sockets: Iterable[socket.socket | None]) -> None:
-    """Close, in a child, the listening sockets that belong to the other kind of child."""
-    for sock in sockets:
-        if sock is not None:
-            sock.close()

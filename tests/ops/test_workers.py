@@ -1,0 +1,147 @@
+"""``authgate serve`` with its default ``--workers auto``: one worker per core this process
+may run on, forked from the serving process (they run the same command line, not a spawned
+interpreter), each with its own request id prefix, a killed worker replaced, and SIGTERM
+ending the whole server with status 0. Plus how ``auto`` and bad values are read."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from click.testing import CliRunner
+
+from authgate.cli import main
+from authgate.settings import AUTO_WORKERS_CAP, Settings, available_cores
+from tests.e2e.harness import free_port
+
+LOOPBACK = "127.0.0.1"
+DISCOVERY = "/.well-known/openid-configuration"
+EXPECTED = min(len(os.sched_getaffinity(0)), AUTO_WORKERS_CAP)
+
+
+def test_auto_is_one_worker_per_available_core() -> None:
+    assert available_cores() == len(os.sched_getaffinity(0))
+    assert Settings(workers="auto").workers == EXPECTED
+    assert Settings(workers=" AUTO ").workers == EXPECTED
+    assert Settings(workers="3").workers == 3
+    assert Settings().workers == EXPECTED  # the default
+
+
+@pytest.mark.parametrize("value", ["0", "65", "many", ""])
+def test_bad_worker_counts_are_refused_before_starting(value: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["serve", "--workers", value, "--data-dir", str(tmp_path)], env={}
+    )
+    assert result.exit_code == 2, result.output
+    assert "--workers" in result.output
+    assert not any(tmp_path.iterdir())  # nothing created
+
+
+def _workers(server: psutil.Process, management_port: int) -> list[psutil.Process]:
+    """The server's children that serve requests (not the management listener's)."""
+    out = []
+    for child in server.children():
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:  # ended, not yet reaped
+                continue
+            listens = {
+                c.laddr.port
+                for c in child.net_connections(kind="tcp")
+                if c.status == psutil.CONN_LISTEN and c.laddr
+            }
+        except psutil.NoSuchProcess:
+            continue
+        if management_port not in listens:
+            out.append(child)
+    return out
+
+
+def _until(what: str, check: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} within {timeout} s")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int, Path]]:
+    port, management_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
+    env |= {"AUTHGATE_ADMIN_PASSWORD": "workers-test-password", "AUTHGATE_LOG_LEVEL": "info"}
+    command = [sys.executable, "-m", "authgate", "serve", "--host", LOOPBACK]
+    command += ["--port", str(port), "--data-dir", str(tmp_path / "data")]
+    command += ["--management-address", f"{LOOPBACK}:{management_port}"]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    url = f"http://{LOOPBACK}:{port}"
+
+    def ready() -> bool:
+        assert process.poll() is None, log.read_text()[-3000:]
+        try:
+            return httpx.get(url + DISCOVERY, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        _until("discovery answers", ready, timeout=60)
+        yield process, url, management_port, log
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def _prefixes(url: str) -> set[str]:
+    """The request id prefixes (one per process) of 32 concurrent new connections."""
+
+    def one(_: int) -> str:
+        with httpx.Client(timeout=10) as http:
+            return http.get(url + DISCOVERY).headers["x-request-id"][:16]
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        return set(pool.map(one, range(32)))
+
+
+def test_auto_forks_one_worker_per_core_and_keeps_them(
+    served: tuple[subprocess.Popen[bytes], str, int, Path],
+) -> None:
+    process, url, management_port, log = served
+    server = psutil.Process(process.pid)
+    if EXPECTED == 1:  # one core: the server serves in its own process
+        assert _workers(server, management_port) == []
+        return
+    _until(f"{EXPECTED} workers", lambda: len(_workers(server, management_port)) == EXPECTED)
+    workers = _workers(server, management_port)
+    for worker in workers:  # forked: the same command line, not multiprocessing's spawn
+        assert worker.cmdline() == server.cmdline()
+    assert len(server.children()) == EXPECTED + 1  # and the management listener's process
+    seen: set[str] = set()
+    _until("every worker answering", lambda: len(seen.__ior__(_prefixes(url))) == EXPECTED)
+
+    os.kill(workers[0].pid, signal.SIGKILL)
+
+    def replaced() -> bool:
+        now = _workers(server, management_port)
+        return len(now) == EXPECTED and workers[0].pid not in {w.pid for w in now}
+
+    _until("a replacement worker", replaced)
+    assert httpx.get(url + DISCOVERY, timeout=5).status_code == 200
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0, log.read_text()[-3000:]
+    text = log.read_text()
+    assert f"supervisor [{process.pid}] started {EXPECTED} workers" in text
+    assert "Traceback" not in text
