@@ -3,8 +3,9 @@
 One server process (``--workers 1``): the default registry of this process, with
 prometheus-client's process, platform and garbage-collector metrics. Several workers: the
 sum of every worker's files in the multiprocess directory
-(:mod:`authgate.metrics.multiprocess`), plus ``process_*`` metrics of the serving process
-and each live worker, labelled with their ``pid``.
+(:mod:`authgate.metrics.multiprocess`), plus ``process_*`` metrics of the management
+listener's process and of each live process recording there (the workers and their
+supervisor), labelled with their ``pid``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The management listener's application: ``/metrics``, ``/health/live``, ``/health/ready``.
 
-It runs in the serving process (:mod:`authgate.management`), next to the workers rather than
-in one of them, so it answers for all of them. It opens a database connection of its own for
+It runs beside the workers rather than in one of them (:mod:`authgate.management`: a thread
+of the one server process, or a process of its own next to several workers), so it answers
+for all of them. It opens a database connection of its own for
 the readiness check and the signing keys' ages (both cached, see :mod:`authgate.health`).
 """
 
