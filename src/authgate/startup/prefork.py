@@ -262,4 +262,3 @@ def fork(target: Target, mask: Mask) -> int:
             with contextlib.suppress(AttributeError, OSError, ValueError):
                 stream.flush()
         os._exit(status)
-
