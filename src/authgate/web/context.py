@@ -92,7 +92,7 @@ def check_target(request: Request) -> None:
     """
     for name, value in request.path_params.items():
         check_text(name, str(value), what="path segment")
-    for name, value in parse_qsl(request.url.query, keep_blank_values=True):
+    for name, value in parse_qsl(query_string(request), keep_blank_values=True):
         check_text(name, value)
 
 
@@ -115,8 +115,15 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     return b"".join(chunks)
 
 
+def query_string(request: Request) -> str:
+    """The raw query string of the request target (the limits refuse one that is not ASCII),
+    read from the scope without building the request's whole URL."""
+    raw: bytes = request.scope.get("query_string", b"")
+    return raw.decode("latin-1")
+
+
 def query(request: Request) -> dict[str, str]:
-    return single_valued(parse_qsl(request.url.query, keep_blank_values=True))
+    return single_valued(parse_qsl(query_string(request), keep_blank_values=True))
 
 
 #: The longest User-Agent kept with a login session.
