@@ -1,6 +1,6 @@
 """``python -m bench``: run the benchmark and (optionally) write docs/benchmarks.md.
 
-python -m bench all --write-docs docs/benchmarks.md   # the documented run (about 30 min)
+python -m bench all --write-docs docs/benchmarks.md   # the documented run (about 35 min)
 python -m bench all --quick                           # a smoke run (a few minutes)
 python -m bench run authgate-sqlite flow -c 32        # one measurement
 python -m bench run node-oidc-provider flow --driver aiohttp   # with the second driver
