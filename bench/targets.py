@@ -307,7 +307,9 @@ class NodeTarget(Target):
         )
         if code_ttl is not None:
             env["CODE_TTL"] = str(code_ttl)
-        self._spawn(["node", str(NODE_DIR / "provider.mjs")], env, self.name)
+        # BENCH_NODE_SCRIPT: another provider script in .bench/node/, to compare set-ups
+        script = os.environ.get("BENCH_NODE_SCRIPT") or str(NODE_DIR / "provider.mjs")
+        self._spawn(["node", script], env, self.name)
         await self._wait_ready(instance, self.procs[-1])
         self.instances.append(instance)
         await self._discover()
