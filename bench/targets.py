@@ -262,11 +262,11 @@ class AuthgateTarget(Target):
 
 
 class NodeTarget(Target):
-    """node-oidc-provider (npm ``oidc-provider``), in-memory store, production mode."""
+    """node-oidc-provider (npm ``oidc-provider``), in-memory Map store, production mode."""
 
     def __init__(self) -> None:
         super().__init__(
-            "node-oidc-provider", "oidc-provider on Node.js, one process, in-memory adapter"
+            "node-oidc-provider", "oidc-provider on Node.js, one process, in-memory Map store"
         )
         self.client_id = "bench-spa"
 
