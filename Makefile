@@ -34,7 +34,7 @@ help:
 	@echo "make docs   regenerate docs/configuration.md and the README's settings and specifications tables"
 	@echo "make messages      extract the pages' messages and update every .po catalog"
 	@echo "make translations  compile the .po catalogs to the .mo files the server reads"
-	@echo "make bench  run the benchmark (~30 min; needs node/npm) and rewrite docs/benchmarks.md"
+	@echo "make bench  run the benchmark (~35 min; needs node/npm) and rewrite docs/benchmarks.md"
 	@echo "make clean  remove .venv and caches (keeps ./data)"
 
 # (Re)create the virtualenv when it is missing or its Python is unusable or too old.

@@ -1,8 +1,9 @@
 """``python -m bench``: run the benchmark and (optionally) write docs/benchmarks.md.
 
-python -m bench all --write-docs docs/benchmarks.md   # the documented run (about 30 min)
+python -m bench all --write-docs docs/benchmarks.md   # the documented run (about 35 min)
 python -m bench all --quick                           # a smoke run (a few minutes)
 python -m bench run authgate-sqlite flow -c 32        # one measurement
+python -m bench run node-oidc-provider flow --driver aiohttp   # with the second driver
 python -m bench report results.json docs/benchmarks.md
 python -m bench storage                               # the SQLite write path alone
 """
@@ -29,6 +30,12 @@ def _parse() -> argparse.Namespace:
     one.add_argument("-c", "--concurrency", default="1,8,32")
     one.add_argument("--warmup", type=float, default=3.0)
     one.add_argument("--window", type=float, default=10.0)
+    one.add_argument(
+        "--driver",
+        choices=["lean", "aiohttp"],
+        default="lean",
+        help="lean: bench/driver.py (make bench's); aiohttp: ordinary aiohttp sessions",
+    )
 
     every = sub.add_parser("all", help="the whole benchmark")
     every.add_argument("--quick", action="store_true", help="short windows, for a smoke run")
@@ -69,7 +76,14 @@ async def _run_one(args: argparse.Namespace) -> None:
     await target.start(code_ttl=600 if args.mode == "token" else None)
     try:
         for c in (int(x) for x in args.concurrency.split(",")):
-            result = await measure(target, args.mode, c, warmup=args.warmup, window=args.window)
+            result = await measure(
+                target,
+                args.mode,
+                c,
+                warmup=args.warmup,
+                window=args.window,
+                driver_name=args.driver,
+            )
             print(result.line(), flush=True)
     finally:
         target.stop()

@@ -56,7 +56,7 @@ def _b64json(segment: str) -> dict[str, Any]:
     return claims
 
 
-class _Form(HTMLParser):
+class Form(HTMLParser):
     """The first POST form of a login or consent page: action, hidden fields, inputs."""
 
     def __init__(self) -> None:
@@ -76,6 +76,54 @@ class _Form(HTMLParser):
             self.has_password = True
         elif tag == "button" and a.get("name") and a.get("value") == "allow":
             self.decision = a["name"]
+
+
+def authorization_code(target: Target, status: int, location: str, state: str) -> str:
+    """The code of an authorization response redirected to the client (RFC 6749 §4.1.2),
+    with its ``state`` and ``iss`` (RFC 9207) checked; anything else is a failure."""
+    if status not in (302, 303):
+        raise Failure(f"authorize HTTP {status}")
+    if not location.startswith(target.redirect_uri):
+        raise Failure("authorize went to an interaction instead of the client")
+    params = parse_qs(urlsplit(location).query)
+    if "error" in params:
+        raise Failure(f"authorize {params['error'][0]}")
+    if params.get("state") != [state]:
+        raise Failure("authorize state mismatch")
+    if params.get("iss") != [target.issuer]:
+        raise Failure("authorize iss missing or wrong")
+    return params["code"][0]
+
+
+def token_response(status: int, body: bytes) -> dict[str, Any]:
+    """A successful token response (RFC 6749 §5.1) with a Bearer access token, or a failure
+    named after the error code of an error response (§5.2)."""
+    if status != 200:
+        try:
+            error = json.loads(body).get("error", "?")
+        except ValueError:
+            error = "non-JSON body"
+        raise Failure(f"token HTTP {status} {error}")
+    tokens: dict[str, Any] = json.loads(body)
+    if not tokens.get("access_token") or str(tokens.get("token_type")).lower() != "bearer":
+        raise Failure("token response without a Bearer access_token")
+    return tokens
+
+
+def check_id_token(target: Target, tokens: dict[str, Any], nonce: str, keys: KeySet | None) -> None:
+    """The code exchange's id_token and refresh token: nonce and audience every time
+    (OpenID Connect Core §3.1.3.7); the signature too when ``keys`` are given."""
+    id_token = tokens.get("id_token")
+    if not id_token or not tokens.get("refresh_token"):
+        raise Failure("token response without id_token or refresh_token")
+    claims = (
+        jwt.decode(id_token, keys).claims if keys is not None else _b64json(id_token.split(".")[1])
+    )
+    if claims.get("nonce") != nonce:
+        raise Failure("id_token nonce mismatch")
+    aud = claims.get("aud")
+    if target.client_id not in (aud if isinstance(aud, list) else [aud]):
+        raise Failure("id_token aud mismatch")
 
 
 @dataclass
@@ -114,6 +162,10 @@ class Window:
 
 
 class Driver:
+    """The lean driver: a hand-written keep-alive client and a cookie header per user."""
+
+    name = "lean"
+
     def __init__(self, target: Target) -> None:
         self.target = target
         self.keys: KeySet | None = None
@@ -155,7 +207,7 @@ class Driver:
                 if page.status_code in (302, 303):
                     response = page
                     continue
-                form = _Form()
+                form = Form()
                 form.feed(page.text)
                 if page.status_code != 200 or form.action is None:
                     raise RuntimeError(f"login page: {page.status_code} {page.text[:300]}")
@@ -178,6 +230,9 @@ class Driver:
         user.refresh_token = tokens["refresh_token"]
         return user
 
+    async def close(self, user: User) -> None:
+        await user.conn.close()
+
     async def mint(self, user: User, count: int) -> None:
         """Authorization codes for the token mode, issued before the run."""
         for _ in range(count):
@@ -191,32 +246,11 @@ class Driver:
     async def _authorize(self, user: User, challenge: str, state: str, nonce: str) -> str:
         target = f"{self.target.authorize_path}?{self._authorize_query(challenge, state, nonce)}"
         r = await user.conn.request("GET", target, {"Cookie": user.cookie})
-        location = r.headers.get("location", "")
-        if r.status not in (302, 303):
-            raise Failure(f"authorize HTTP {r.status}")
-        if not location.startswith(self.target.redirect_uri):
-            raise Failure("authorize went to an interaction instead of the client")
-        params = parse_qs(urlsplit(location).query)
-        if "error" in params:
-            raise Failure(f"authorize {params['error'][0]}")
-        if params.get("state") != [state]:
-            raise Failure("authorize state mismatch")
-        if params.get("iss") != [self.target.issuer]:
-            raise Failure("authorize iss missing or wrong")
-        return params["code"][0]
+        return authorization_code(self.target, r.status, r.headers.get("location", ""), state)
 
     async def _token(self, user: User, form: dict[str, str]) -> dict[str, Any]:
         r = await user.conn.request("POST", self.target.token_path, FORM, urlencode(form).encode())
-        if r.status != 200:
-            try:
-                error = json.loads(r.body).get("error", "?")
-            except ValueError:
-                error = "non-JSON body"
-            raise Failure(f"token HTTP {r.status} {error}")
-        tokens: dict[str, Any] = json.loads(r.body)
-        if not tokens.get("access_token") or str(tokens.get("token_type")).lower() != "bearer":
-            raise Failure("token response without a Bearer access_token")
-        return tokens
+        return token_response(r.status, r.body)
 
     async def _redeem(self, user: User, code: str, verifier: str, nonce: str) -> dict[str, Any]:
         tokens = await self._token(
@@ -229,20 +263,11 @@ class Driver:
                 "code_verifier": verifier,
             },
         )
-        id_token = tokens.get("id_token")
-        if not id_token or not tokens.get("refresh_token"):
-            raise Failure("token response without id_token or refresh_token")
+        keys = None
         if not self.verified_signature:
             assert self.keys is not None
-            claims = jwt.decode(id_token, self.keys).claims
-            self.verified_signature = True
-        else:
-            claims = _b64json(id_token.split(".")[1])
-        if claims.get("nonce") != nonce:
-            raise Failure("id_token nonce mismatch")
-        aud = claims.get("aud")
-        if self.target.client_id not in (aud if isinstance(aud, list) else [aud]):
-            raise Failure("id_token aud mismatch")
+            keys, self.verified_signature = self.keys, True
+        check_id_token(self.target, tokens, nonce, keys)
         return tokens
 
     @staticmethod

@@ -1,7 +1,8 @@
 """Measuring: a target's processes, the measurement window and the numbers of one run.
 
-``measure`` logs the virtual users in, runs one mode of :class:`bench.driver.Driver` for a
-warm-up plus a window (the token mode in rounds of pre-minted codes), and reads the CPU time
+``measure`` logs the virtual users in, runs one mode of a driver (``DRIVERS``: the lean
+:class:`bench.driver.Driver` or the ordinary :class:`bench.driver_aiohttp.AiohttpDriver`) for
+a warm-up plus a window (the token mode in rounds of pre-minted codes), and reads the CPU time
 of the server's processes (and PostgreSQL's, per process) at the window's edges.
 """
 
@@ -12,12 +13,40 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import psutil
 
-from bench.driver import Driver, User, Window
+from bench.driver import Driver, Window
 from bench.targets import Target
+
+
+class LoadDriver(Protocol):
+    """What :func:`measure` needs of a driver; its users are whatever its ``login`` returns."""
+
+    name: str
+    target: Target
+
+    async def login(self, index: int) -> Any: ...
+    async def close(self, user: Any) -> None: ...
+    async def mint(self, user: Any, count: int) -> None: ...
+    async def flow_loop(self, user: Any, window: Window) -> None: ...
+    async def token_loop(self, user: Any, window: Window) -> None: ...
+    async def refresh_loop(self, user: Any, window: Window) -> None: ...
+
+
+def make_driver(name: str, target: Target) -> LoadDriver:
+    """``lean`` (bench/driver.py, what ``make bench`` always used) or ``aiohttp``."""
+    if name == "lean":
+        return Driver(target)
+    if name == "aiohttp":
+        from bench.driver_aiohttp import AiohttpDriver
+
+        return AiohttpDriver(target)
+    raise ValueError(f"unknown driver {name!r}; one of {', '.join(DRIVERS)}")
+
+
+DRIVERS = ("lean", "aiohttp")
 
 
 def process_tree(pids: list[int]) -> list[psutil.Process]:
@@ -110,12 +139,15 @@ class Result:
     server_system_share: float | None = None
     #: CPUs that nobody used (idle or waiting for I/O), on average over the window.
     idle_cores: float | None = None
+    #: The driver that measured (``DRIVERS``); results files from before it was recorded
+    #: were all measured by the lean driver.
+    driver: str = "lean"
 
     def line(self) -> str:
         unit = {"flow": "flows/s", "token": "tokens/s", "refresh": "refreshes/s"}[self.mode]
         tok = self.token_ms
         parts = [
-            f"{self.target:<20} {self.mode:<7} c={self.concurrency:<3}",
+            f"{self.target:<20} {self.mode:<7} {self.driver:<7} c={self.concurrency:<3}",
             f"{self.rate:8.1f} {unit}",
             f"token p50/p95/p99 {tok['p50']:.1f}/{tok['p95']:.1f}/{tok['p99']:.1f} ms"
             if tok["p50"] is not None
@@ -154,9 +186,10 @@ async def measure(
     warmup: float,
     window: float,
     sampler: Any = None,
+    driver_name: str = "lean",
 ) -> Result:
     """Log ``concurrency`` users in, run ``mode`` for warm-up plus window, return the numbers."""
-    driver = Driver(target)
+    driver = make_driver(driver_name, target)
     users = []
     for start in range(0, concurrency, 8):  # log in a few at a time (argon2 is deliberate)
         batch = range(start, min(concurrency, start + 8))
@@ -184,7 +217,7 @@ async def measure(
         )
     rss = rss_bytes(procs)
     for u in users:
-        await u.conn.close()
+        await driver.close(u)
     ops = len(samples)
     token_ms = [s[1] for s in samples]
     flow_ms = [s[2] for s in samples if s[2] is not None]
@@ -208,6 +241,7 @@ async def measure(
         rss_mb=rss / 2**20,
         server_system_share=cpu[3] / cpu[0] if cpu[0] > 0 else None,
         idle_cores=cpu[4] / cpu[5] if cpu[5] > 0 else None,
+        driver=driver.name,
     )
 
 
@@ -235,8 +269,8 @@ def _delta(after: _Reading, before: _Reading) -> _Cpu:
 
 
 async def _timed(
-    driver: Driver,
-    users: list[User],
+    driver: LoadDriver,
+    users: list[Any],
     mode: str,
     warmup: float,
     window: float,
@@ -265,7 +299,7 @@ async def _timed(
 
 
 async def _token_rounds(
-    driver: Driver, users: list[User], warmup: float, window: float, readings: Any
+    driver: LoadDriver, users: list[Any], warmup: float, window: float, readings: Any
 ) -> _Measured:
     """token: rounds of minting codes (not measured), then redeeming them all (measured).
 

@@ -262,11 +262,11 @@ class AuthgateTarget(Target):
 
 
 class NodeTarget(Target):
-    """node-oidc-provider (npm ``oidc-provider``), in-memory store, production mode."""
+    """node-oidc-provider (npm ``oidc-provider``), in-memory Map store, production mode."""
 
     def __init__(self) -> None:
         super().__init__(
-            "node-oidc-provider", "oidc-provider on Node.js, one process, in-memory adapter"
+            "node-oidc-provider", "oidc-provider on Node.js, one process, in-memory Map store"
         )
         self.client_id = "bench-spa"
 
@@ -307,7 +307,9 @@ class NodeTarget(Target):
         )
         if code_ttl is not None:
             env["CODE_TTL"] = str(code_ttl)
-        self._spawn(["node", str(NODE_DIR / "provider.mjs")], env, self.name)
+        # BENCH_NODE_SCRIPT: another provider script in .bench/node/, to compare set-ups
+        script = os.environ.get("BENCH_NODE_SCRIPT") or str(NODE_DIR / "provider.mjs")
+        self._spawn(["node", script], env, self.name)
         await self._wait_ready(instance, self.procs[-1])
         self.instances.append(instance)
         await self._discover()

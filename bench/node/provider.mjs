@@ -2,13 +2,11 @@
 //
 // Environment: PORT (listens on 127.0.0.1 only), ISSUER (default http://127.0.0.1:PORT),
 // BENCH_PASSWORD (default "bench-password"), CODE_TTL (authorization code lifetime in
-// seconds, default 60), STORE_SIZE (entries the in-memory store keeps, default 1000000).
+// seconds, default 60).
 // Prints "ready" on stdout once listening; exits on SIGTERM/SIGINT.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 
 import Provider from 'oidc-provider';
-import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
-import LRU from 'oidc-provider/lib/helpers/lru.js';
 
 function positiveInt(name, fallback) {
   const raw = process.env[name];
@@ -24,15 +22,118 @@ const PORT = positiveInt('PORT', 3000);
 const ISSUER = process.env.ISSUER || `http://127.0.0.1:${PORT}`;
 const PASSWORD = process.env.BENCH_PASSWORD ?? 'bench-password';
 const CODE_TTL = positiveInt('CODE_TTL', 60);
-// The default in-memory adapter keeps an LRU of 1000 entries: under load, sessions, grants,
-// codes and tokens would be evicted. authgate keeps everything it issues, so this adapter
-// (the same class, with a larger store) keeps it too.
-const store = new LRU({ maxSize: positiveInt('STORE_SIZE', 1_000_000) });
-class BenchMemoryAdapter extends MemoryAdapter {
+// The store: a Map per process, as a user who keeps node-oidc-provider in memory and cares
+// about its speed would write it (the package's own MemoryAdapter is documented as a
+// development aid). Why not that adapter: it keeps an LRU of 1000 entries, which evicts
+// sessions, codes and tokens under load (authgate keeps everything it issues), and on every
+// write of a code or token it rebuilds the grant's member list, scanning every token of the
+// grant (setGrantMembers). Each benchmark user keeps one grant for the whole run, so that
+// scan grows with every flow: at c=1 it took about 30% of the process's CPU (README.md).
+// Here a grant's members are a Set, so writes and revocations cost the same at any size.
+const entries = new Map(); // `${model}:${id}` -> { payload, expiresAt (ms, or Infinity) }
+const grants = new Map(); // grantId -> Set of entry keys
+const sessionUids = new Map(); // session uid -> session id
+const userCodes = new Map(); // device flow user code -> id
+const expiring = new Map(); // expiry minute -> entry keys, for the sweep
+const GRANTABLE = new Set([
+  'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode',
+  'BackchannelAuthenticationRequest', 'PreAuthorizedCode',
+]);
+const MINUTE = 60_000;
+
+function forget(key) {
+  const entry = entries.get(key);
+  if (!entry) return;
+  entries.delete(key);
+  const { payload } = entry;
+  if (payload.grantId) grants.get(payload.grantId)?.delete(key);
+  if (payload.uid && sessionUids.get(payload.uid) === key) sessionUids.delete(payload.uid);
+  if (payload.userCode && userCodes.get(payload.userCode) === key) userCodes.delete(payload.userCode);
+}
+
+function live(key) {
+  const entry = entries.get(key);
+  if (!entry) return undefined;
+  if (entry.expiresAt <= Date.now()) {
+    forget(key);
+    return undefined;
+  }
+  return entry.payload;
+}
+
+// Expired entries are dropped when read, and once a minute by the sweep, which visits only
+// the entries that expired in the minutes since (memory stays bounded by the lifetimes).
+setInterval(() => {
+  const now = Date.now();
+  for (const [minute, keys] of expiring) {
+    if (minute * MINUTE > now) continue;
+    expiring.delete(minute);
+    for (const key of keys) {
+      if ((entries.get(key)?.expiresAt ?? Infinity) <= now) forget(key);
+    }
+  }
+}, MINUTE).unref();
+
+class MapAdapter {
   constructor(model) {
-    super(model, store);
+    this.model = model;
+  }
+
+  key(id) {
+    return `${this.model}:${id}`;
+  }
+
+  async upsert(id, payload, expiresIn) {
+    const key = this.key(id);
+    forget(key);
+    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity;
+    entries.set(key, { payload, expiresAt });
+    if (Number.isFinite(expiresAt)) {
+      const minute = Math.ceil(expiresAt / MINUTE);
+      const keys = expiring.get(minute);
+      if (keys) keys.push(key);
+      else expiring.set(minute, [key]);
+    }
+    if (GRANTABLE.has(this.model) && payload.grantId) {
+      let members = grants.get(payload.grantId);
+      if (!members) grants.set(payload.grantId, (members = new Set()));
+      members.add(key);
+    }
+    if (this.model === 'Session') sessionUids.set(payload.uid, key);
+    if (payload.userCode) userCodes.set(payload.userCode, key);
+  }
+
+  async find(id) {
+    return live(this.key(id));
+  }
+
+  async findByUid(uid) {
+    const key = sessionUids.get(uid);
+    return key === undefined ? undefined : live(key);
+  }
+
+  async findByUserCode(userCode) {
+    const key = userCodes.get(userCode);
+    return key === undefined ? undefined : live(key);
+  }
+
+  async consume(id) {
+    const payload = live(this.key(id));
+    if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id) {
+    forget(this.key(id));
+  }
+
+  async revokeByGrantId(grantId) {
+    const members = grants.get(grantId);
+    if (!members) return;
+    grants.delete(grantId);
+    for (const key of members) forget(key);
   }
 }
+
 const USERNAME = /^(?:user\d+|admin)$/;
 const DAY = 24 * 60 * 60;
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
@@ -47,7 +148,7 @@ const signingKey = {
 };
 
 const provider = new Provider(ISSUER, {
-  adapter: BenchMemoryAdapter,
+  adapter: MapAdapter,
   clients: [
     {
       client_id: 'bench-spa',
