@@ -11,6 +11,7 @@ concurrent requests for one code exactly one gets tokens.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -113,20 +114,32 @@ async def exchange(
         resources=code.resource,
     )
     minted = mint(ctx, svc, now, refresh=refresh_allowed(client, code.scope, svc))
-    if not await svc.grants.redeem_code(code_hash, now, minted.records):
+    # The id_token is signed while the redemption's commit is made durable (the disk's flush
+    # and the signature overlap); it leaves only if the code was redeemed.
+    redeeming = asyncio.ensure_future(svc.grants.redeem_code(code_hash, now, minted.records))
+    id_token = None
+    try:
+        if "openid" in code.scope:
+            user_claims = await requested_id_token_claims(ctx, svc)
+            # Two turns of the event loop: in the first the redemption queues its unit and
+            # the database schedules the batch, in the second the batch is committed and
+            # handed to the disk. Then the signature runs while the disk flushes.
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            id_token = sign_id_token(
+                ctx,
+                svc,
+                now,
+                grant=GRANT_TYPE,
+                access_token=minted.access_token,
+                nonce=code.nonce,
+                code=value,
+                user_claims=user_claims,
+            )
+    finally:
+        redeemed = await redeeming
+    if not redeemed:
         await svc.grants.revoke_grant(code.grant_id, now)
         raise _replayed(code, svc, source)
-    id_token = None
-    if "openid" in code.scope:
-        id_token = sign_id_token(
-            ctx,
-            svc,
-            now,
-            grant=GRANT_TYPE,
-            access_token=minted.access_token,
-            nonce=code.nonce,
-            code=value,
-            user_claims=await requested_id_token_claims(ctx, svc),
-        )
     scope = code.scope if "scope" in form else None
     return response(minted, svc, id_token=id_token, scope=scope)
