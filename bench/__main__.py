@@ -61,6 +61,12 @@ def _parse() -> argparse.Namespace:
     prof.add_argument("--seconds", type=float, default=15.0)
     prof.add_argument("-c", "--concurrency", type=int, default=32)
 
+    guard = sub.add_parser("protection", help="the edge protection's cost: with and without it")
+    guard.add_argument("--rounds", type=int, default=7)
+    guard.add_argument("-c", "--concurrency", type=int, default=32)
+    guard.add_argument("--warmup", type=float, default=3.0)
+    guard.add_argument("--window", type=float, default=15.0)
+
     storage = sub.add_parser("storage", help="the SQLite write path of a flow, without HTTP")
     storage.add_argument("-c", "--concurrency", default="8,32")
     storage.add_argument("--flows", type=int, default=20_000)
@@ -134,6 +140,15 @@ def main() -> int:
         from bench.profile import profile
 
         print(json.dumps(run(profile(args.seconds, args.concurrency)), indent=1, default=asdict))
+    elif args.command == "protection":
+        from bench.protection import markdown, measure_protection
+
+        data = run(
+            measure_protection(
+                args.rounds, args.concurrency, warmup=args.warmup, window=args.window
+            )
+        )
+        print("\n".join(markdown(data)))
     elif args.command == "storage":
         from bench.storage import measure_storage
 
