@@ -1,9 +1,9 @@
 """Where a flow's server CPU goes: py-spy samples of authgate during a measured flow window.
 
 py-spy (a sampling profiler that reads the interpreter's stacks from outside the process)
-records the single-worker server while the driver runs the flow mode; each sample is put in
-the first category whose marker appears in its stack, so the table adds up to 100% of the
-samples in which a server thread was running.
+records the single-worker server (authgate-sqlite-w1: one process to sample) while the driver
+runs the flow mode; each sample is put in the first category whose marker appears in its
+stack, so the table adds up to 100% of the samples in which a server thread was running.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def top_functions(raw: str, limit: int = 15) -> list[tuple[str, int]]:
 
 async def profile(seconds: float, concurrency: int) -> dict[str, Any]:
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    target = make_target("authgate-sqlite")
+    target = make_target("authgate-sqlite-w1")
     await target.start()
     output = WORK / "profile.txt"
     procs: list[subprocess.Popen[bytes]] = []

@@ -9,8 +9,12 @@ from typing import Any
 
 UNITS = {"flow": "flows/s", "token": "token requests/s", "refresh": "refreshes/s"}
 NODE = "node-oidc-provider"
-#: The default configuration (issue #18's targets are about it).
+#: The default configuration (issue #18's targets are about it): ``authgate serve`` without
+#: ``--workers``. Results files written before ``--workers auto`` became the default ran it
+#: with one worker (their ``machine`` has no ``default_workers``).
 DEFAULT = "authgate-sqlite"
+#: The SQLite shapes, in the tables' order; authgate-sqlite-w2 only in those older files.
+SQLITE_SHAPES = (DEFAULT, "authgate-sqlite-w1", "authgate-sqlite-w2")
 #: The second, untuned driver (bench/driver_aiohttp.py); runs without a ``driver`` field come
 #: from results files written before it existed, all measured by the lean driver.
 SECOND = "aiohttp"
@@ -23,6 +27,28 @@ def _driver(run: dict[str, Any]) -> str:
 def _label(run: dict[str, Any]) -> str:
     """A run's target, with the driver named unless it is the lean one."""
     return run["target"] if _driver(run) == "lean" else f"{run['target']} ({_driver(run)})"
+
+
+def _shapes(data: dict[str, Any]) -> dict[str, str]:
+    """How each authgate SQLite target ran in this results file, in words."""
+    n = data["machine"].get("default_workers")
+    if n is None:
+        default = "1 worker, the default when this run was made"
+    else:
+        default = f"default: --workers auto, {n} worker{'' if n == 1 else 's'}"
+    return {
+        DEFAULT: default,
+        "authgate-sqlite-1m": default,
+        "authgate-sqlite-w1": "--workers 1",
+        "authgate-sqlite-w2": "--workers 2",
+    }
+
+
+def _measured(data: dict[str, Any], names: tuple[str, ...]) -> list[str]:
+    """Those of ``names`` this results file has runs of, in order."""
+    every = [*data["runs"], *(r for one in data.get("rounds") or [] for r in one)]
+    seen = {r["target"] for r in every}
+    return [name for name in names if name in seen]
 
 
 def _ms(value: float | None) -> str:
@@ -277,21 +303,29 @@ def _node_of(one: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any] |
     return None
 
 
-def _rounds_section(rounds: list[list[dict[str, Any]]]) -> list[str]:
+def _rounds_section(rounds: list[list[dict[str, Any]]], shapes: dict[str, str]) -> list[str]:
     if not rounds:
         return []
     names = [_label(r) for r in rounds[0]]
     nodes = {_label(r) for r in rounds[0] if r["target"] == NODE}
     others = [n for n in names if n not in nodes]
+    ours = ", ".join(
+        f"{r['target']} ({shapes.get(r['target'], r['target'])})"
+        for r in rounds[0]
+        if r["target"] != NODE and _driver(r) == "lean"
+    )
+    text = (
+        f"The same flow at c=32, with node-oidc-provider and authgate ({ours}) all running and"
+        " measured in turn, round after round, so that the machine's drift hits them alike;"
+        " then node-oidc-provider and the default authgate again with the second driver"
+        f" ({SECOND}), each ratio against node under the same driver. On this shared virtual"
+        " machine one measurement varies by 10–20% between minutes; the median of the rounds"
+        " is the number to compare."
+    )
     lines = [
         "## Alternating rounds (the headline comparison, repeated)",
         "",
-        "The same flow at c=32, with node-oidc-provider and authgate (two workers, one worker)",
-        "all running and measured in turn, round after round, so that the machine's drift hits",
-        "them alike; then node-oidc-provider and the default authgate again with the second",
-        f"driver ({SECOND}), each ratio against node under the same driver. On this shared",
-        "virtual machine one measurement varies by 10–20% between minutes; the median of the",
-        "rounds is the number to compare.",
+        *textwrap.wrap(text, 92),
         "",
         "| round | "
         + " | ".join(f"{n} flows/s" for n in names)
@@ -408,6 +442,11 @@ def merge(earlier: dict[str, Any], later: dict[str, Any], parts: list[str]) -> d
     """``earlier`` with the targets and parts of ``later`` (a run with ``--only``) replaced."""
     merged = dict(earlier)
     merged["runs"] = [r for r in earlier["runs"] if r["target"] not in parts] + later["runs"]
+    if DEFAULT in parts and "default_workers" in later["machine"]:
+        # what the re-measured default configuration resolved to
+        merged["machine"] = earlier["machine"] | {
+            "default_workers": later["machine"]["default_workers"]
+        }
     for part in ("rounds", "storage", "growth", "profile", "memory", "worker_memory"):
         if part in later:
             merged[part] = later[part]
@@ -421,7 +460,8 @@ def merge(earlier: dict[str, Any], later: dict[str, Any], parts: list[str]) -> d
 def write_markdown(data: dict[str, Any], path: Path) -> None:
     m = data["machine"]
     runs = data["runs"]
-    authgate_sqlite = ["authgate-sqlite", "authgate-sqlite-w2"]
+    shapes = _shapes(data)
+    authgate_sqlite = _measured(data, SQLITE_SHAPES) or [DEFAULT]
     out: list[str] = [
         "# Benchmarks",
         "",
@@ -451,6 +491,7 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
         f"| authgate | {m['authgate']} (commit {m['commit']}), Python {m['python']}, "
         f"uvicorn {m['uvicorn']}, Starlette {m['starlette']}, cryptography {m['cryptography']} |",
         f"| SQLite | {m['sqlite']} (WAL; every commit fsynced before it is acknowledged) |",
+        f"| `authgate serve` workers | {shapes[DEFAULT]} |",
         f"| PostgreSQL | {m['postgresql']} (local, default settings) |",
         f"| node-oidc-provider | oidc-provider {m['oidc_provider']} on Node.js {m['node']} |",
         "",
@@ -463,6 +504,10 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
         "",
         "## Full flow (authorize with the session cookie, then the token request)",
         "",
+        "authgate on SQLite: "
+        + ", ".join(f"{name} ({shapes[name]})" for name in authgate_sqlite)
+        + ".",
+        "",
         *_table(runs, "flow", [*authgate_sqlite, NODE, "authgate-pg", "authgate-pg-x2"]),
         "",
         "Ratio of flows/s to node-oidc-provider in the same run:",
@@ -470,7 +515,7 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
         *_ratios(runs, "flow", authgate_sqlite),
         "",
         *_second_driver_section(runs),
-        *_rounds_section(data.get("rounds") or []),
+        *_rounds_section(data.get("rounds") or [], shapes),
         "## Token endpoint alone (rounds of freshly minted codes)",
         "",
         *_table(runs, "token", [*authgate_sqlite, NODE]),
@@ -493,10 +538,11 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
         out += [
             "## Cost does not grow with data",
             "",
-            "The same flow at c=32 against two fresh servers, one with an empty database and one",
-            "holding 500,000 grants with an access and a refresh token each (1,000,000 token rows,",
-            f"filled in {growth['fill_seconds']:.0f} s before the run), measured alternately;",
-            "the targets table compares the medians:",
+            "The same flow at c=32 against two fresh servers with the same worker setting",
+            f"({shapes[DEFAULT]}), one with an empty database and one holding 500,000 grants",
+            "with an access and a refresh token each (1,000,000 token rows, filled in",
+            f"{growth['fill_seconds']:.0f} s before the run), measured alternately; the targets",
+            "table compares the medians:",
             "",
             *_table(
                 [*growth["runs"]["empty"], *growth["runs"]["1m"]],
@@ -508,10 +554,11 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
     memory = data.get("memory")
     if memory:
         samples = memory["samples"]
+        name = memory["result"]["target"]
         out += [
             f"## Memory over {memory['seconds'] / 60:.0f} minutes",
             "",
-            "authgate-sqlite (one worker), flow mode at c=8,"
+            f"{name} ({shapes.get(name, name)}), flow mode at c=8,"
             f" {memory['result']['rate']:.0f} flows/s, {memory['result']['ops']} flows,"
             f" {sum(memory['result']['errors'].values())} errors."
             " Resident memory of the server process, sampled every 10 s:",
@@ -533,7 +580,8 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
         out += [
             "## Where the CPU goes",
             "",
-            f"py-spy samples of the single-worker SQLite server during a flow window at c=32"
+            f"py-spy samples of the single-worker SQLite server ({prof['result']['target']})"
+            " during a flow window at c=32"
             f" ({prof['result']['rate']:.0f} flows/s, {prof['cpu_ms_per_flow']:.2f} ms server CPU"
             f" per flow, {prof['samples']} samples of running threads). Each sample goes to the"
             " first matching category; the sync thread's share is mostly time in `fsync`,"
@@ -585,7 +633,9 @@ def _headroom(data: dict[str, Any]) -> list[str]:
     runs = data["runs"]
     picked: dict[str, dict[str, float]] = {}
     rounds = data.get("rounds") or []
-    for name in (NODE, "authgate-sqlite-w2"):
+    # The server on every core: the default now, authgate-sqlite-w2 in older results files.
+    many = (_measured(data, ("authgate-sqlite-w2",)) or [DEFAULT])[0]
+    for name in (NODE, many):
         series = [_by_target(one)[name] for one in rounds if name in _by_target(one)]
         if not series:
             single = _find(runs, name, "flow", 32)
@@ -597,13 +647,13 @@ def _headroom(data: dict[str, Any]) -> list[str]:
             "cpu": median(r["cpu_ms_per_op"] for r in series),
             "driver": median(r["driver_cpu_ms_per_op"] or 0.0 for r in series),
         }
-    node, two = picked[NODE], picked["authgate-sqlite-w2"]
+    node, two = picked[NODE], picked[many]
     cores = 2.0
     goal = 1.5 * node["rate"]
     budget = cores * 1000 / goal - two["driver"]
     used = two["rate"] * (two["cpu"] + two["driver"]) / 1000
     budget_used = used * 1000 / goal - two["driver"]
-    kernel = _round_medians(rounds, "server_system_share").get("authgate-sqlite-w2")
+    kernel = _round_medians(rounds, "server_system_share").get(many)
     text = HEADROOM.format(
         kernel=f"{kernel * 100:.0f}%" if kernel is not None else "about a fifth",
         node_cpu=node["cpu"],
@@ -616,6 +666,7 @@ def _headroom(data: dict[str, Any]) -> list[str]:
         two=two["cpu"],
         two_rate=two["rate"],
         used=used,
+        many=f"{many} ({_shapes(data)[many]})",
         budget_used=budget_used,
         gap=_gap((1 - budget / two["cpu"]) * 100, (1 - budget_used / two["cpu"]) * 100, used),
     )
@@ -633,7 +684,7 @@ HEADROOM = (
     "helper threads). 1.5× that is {goal:.0f} flows/s. On {cores:.0f} cores shared with the "
     "driver ({driver:.2f} ms per flow), authgate could spend at most {budget:.2f} ms of server "
     "CPU per flow if both cores were busy all the time, and {budget_used:.2f} ms with the "
-    "{used:.2f} cores it keeps busy now. With two workers it spends {two:.2f} ms per flow at "
+    "{used:.2f} cores it keeps busy now. As {many} it spends {two:.2f} ms per flow at "
     "{two_rate:.0f} flows/s: {gap} (figures from the medians of the alternating rounds). Where "
     "the "
     "CPU goes (the profile above): the RSA-2048 signature, about 0.25-0.3 ms and the same for "
@@ -752,8 +803,8 @@ CHOICES = [
     "- **Worker count.** Two workers on two cores give 20–35% more flows/s than one at c ≥ 8",
     "  and the same at c=1, for three times the memory (about 110 MB per worker plus the",
     "  supervisor). Three workers measured the same as two (alternating: 1039 and 1195 vs",
-    "  1024 and 1200 flows/s). The default stays at one worker; `authgate serve --workers N`",
-    "  (one per core) is the setting for throughput.",
+    "  1024 and 1200 flows/s). The default is one worker per core (`--workers auto`, at most",
+    "  8); `--workers 1` keeps memory lowest.",
     "- **Tried and not kept**, because the difference did not rise above the noise:",
     "  remembering in each process which session-client rows it has written (write path:",
     "  178, 193, 194 vs 190, 204, 177 µs per flow); granian instead of uvicorn (one worker,",
@@ -787,10 +838,12 @@ METHOD = [
     "  are counted by kind. Server CPU is read from `/proc` (psutil) for the server processes and",
     "  their children at the window's edges and divided by the operations in the window.",
     "- **authgate targets** run `authgate serve` on a fresh database with default settings except",
-    "  the authorization code lifetime (600 s, so the token mode's pre-minted codes stay valid).",
+    "  the authorization code lifetime (600 s, so the token mode's pre-minted codes stay valid)",
+    "  and the worker count: `authgate-sqlite` and `authgate-sqlite-1m` pass no `--workers`",
+    "  (the default, `auto`: one per core), the others `--workers 1`.",
     "  The client is registered with the flow document's registration body; users are created",
     "  through the Config API. SQLite writes are durable: a batch commits into the WAL and a",
-    "  sync thread fsyncs the WAL before any caller hears of it; with two workers both",
+    "  sync thread fsyncs the WAL before any caller hears of it; with several workers the",
     "  processes share the file and take turns through an advisory lock.",
     "- **Second driver** (`bench/driver_aiohttp.py`): the same users, modes and checks through",
     "  ordinary aiohttp sessions, one per user with its default cookie jar (which sends what",

@@ -20,13 +20,13 @@ import psutil
 
 from bench.driver import Window
 from bench.measure import Result, measure, rss_bytes
-from bench.targets import PG_ADMIN_DSN, ROOT, NodeTarget, make_target
+from bench.targets import PG_ADMIN_DSN, ROOT, NodeTarget, default_workers, make_target
 
 CONCURRENCY = (1, 8, 32)
 PLAN: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
     ("authgate-sqlite", ("flow", "token", "refresh"), CONCURRENCY),
     ("node-oidc-provider", ("flow", "token", "refresh"), CONCURRENCY),
-    ("authgate-sqlite-w2", ("flow", "token", "refresh"), CONCURRENCY),
+    ("authgate-sqlite-w1", ("flow", "token", "refresh"), CONCURRENCY),
     ("authgate-pg", ("flow",), CONCURRENCY),
     ("authgate-pg-x2", ("flow",), CONCURRENCY),
 ]
@@ -70,7 +70,8 @@ async def _measure_target(
 
 
 async def _growth(warmup: float, window: float, rounds: int) -> dict[str, Any]:
-    """Flows/s at c=32 on an empty database and on one holding 1,000,000 tokens."""
+    """Flows/s at c=32 on an empty database and on one holding 1,000,000 tokens, both servers
+    with the default worker setting (authgate-sqlite and authgate-sqlite-1m)."""
     empty, full = make_target("authgate-sqlite"), make_target("authgate-sqlite-1m")
     _say("== data growth: filling 1,000,000 tokens")
     began = time.perf_counter()
@@ -90,7 +91,7 @@ async def _growth(warmup: float, window: float, rounds: int) -> dict[str, Any]:
     return {"fill_seconds": fill_seconds, "runs": rates}
 
 
-ROUND_TARGETS = ("node-oidc-provider", "authgate-sqlite-w2", "authgate-sqlite")
+ROUND_TARGETS = ("node-oidc-provider", "authgate-sqlite", "authgate-sqlite-w1")
 #: Measured again in each round with the second driver.
 ROUND_SECOND_DRIVER = ("node-oidc-provider", "authgate-sqlite")
 
@@ -144,9 +145,9 @@ async def _storage(flows: int) -> list[dict[str, Any]]:
 
 
 async def _memory(seconds: float) -> dict[str, Any]:
-    """A server's RSS every 10 s over a long flow run at c=8."""
-    target = make_target("authgate-sqlite")
-    _say(f"== memory: authgate-sqlite, flow c=8 for {seconds:.0f} s")
+    """One server process's RSS every 10 s over a long flow run at c=8 (one worker)."""
+    target = make_target("authgate-sqlite-w1")
+    _say(f"== memory: authgate-sqlite-w1, flow c=8 for {seconds:.0f} s")
     await target.start()
     samples: list[tuple[float, float]] = []
 
@@ -207,6 +208,8 @@ def machine() -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         "postgresql": pg_version,
         "authgate": version("authgate"),
+        # what `authgate serve` without --workers (authgate-sqlite) starts on this machine
+        "default_workers": default_workers(),
         "commit": output("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"),
         "uvicorn": version("uvicorn"),
         "starlette": version("starlette"),

@@ -42,6 +42,14 @@ ADMIN_SCOPES = f"{_AS}/config/properties.write https://jans.io/oauth/config/user
 TOKEN_LIMIT = 1_000_000_000
 
 
+def default_workers() -> int:
+    """The worker count ``authgate serve`` without ``--workers`` starts here: its ``auto``
+    default (one per core this process may run on, capped), read the way the server reads it."""
+    from authgate.settings import Settings
+
+    return Settings(workers="auto").workers
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -128,7 +136,11 @@ class Target:
 
 
 class AuthgateTarget(Target):
-    """``authgate serve`` processes on SQLite (the default) or PostgreSQL."""
+    """``authgate serve`` processes on SQLite (the default) or PostgreSQL.
+
+    ``workers=None`` passes no ``--workers`` flag (nor ``AUTHGATE_WORKERS``): the server's own
+    default, ``auto``, which :attr:`resolved_workers` gives as a count.
+    """
 
     def __init__(
         self,
@@ -136,13 +148,14 @@ class AuthgateTarget(Target):
         description: str,
         *,
         database: str = "sqlite",
-        workers: int = 1,
+        workers: int | None = None,
         instances: int = 1,
         prefill: int = 0,
     ) -> None:
         super().__init__(name, description)
         self.database = database
         self.workers = workers
+        self.resolved_workers = default_workers() if workers is None else workers
         self.instance_count = instances
         self.prefill = prefill
         self.admin_secret = secrets.token_urlsafe(32)
@@ -167,6 +180,7 @@ class AuthgateTarget(Target):
             }
         )
         env.pop("AUTHGATE_ISSUER", None)
+        env.pop("AUTHGATE_WORKERS", None)  # the worker count is the target's, or the default
         return env
 
     async def _fresh_database(self) -> None:
@@ -199,7 +213,8 @@ class AuthgateTarget(Target):
         for index, port in enumerate(ports):
             instance = Instance("127.0.0.1", port)
             args = [sys.executable, "-m", "authgate", "serve", "--port", str(instance.port)]
-            args += ["--workers", str(self.workers)]
+            if self.workers is not None:
+                args += ["--workers", str(self.workers)]
             self._spawn(args, env, f"{self.name}-{index}")
             await self._wait_ready(instance, self.procs[-1])
             self.instances.append(instance)
@@ -243,7 +258,7 @@ class AuthgateTarget(Target):
             )
             r.raise_for_status()
             # Other workers and instances pick the change up within the poll interval.
-            await asyncio.sleep(2.5 if self.workers > 1 or self.instance_count > 1 else 0)
+            await asyncio.sleep(2.5 if self.resolved_workers > 1 or self.instance_count > 1 else 0)
             # The flow document's registration body, with a local redirect URI.
             reg = await http.post(
                 "/jans-auth/restv1/register",
@@ -320,29 +335,40 @@ def make_target(name: str) -> Target:
     if name == "node-oidc-provider":
         return NodeTarget()
     description, options = TARGETS[name]
-    return AuthgateTarget(name, description, **options)
+    return AuthgateTarget(name, description.format(workers=default_workers_text()), **options)
+
+
+def default_workers_text() -> str:
+    """The default worker setting in words, with what it resolves to on this machine."""
+    n = default_workers()
+    return f"default: --workers auto, {n} worker{'' if n == 1 else 's'}"
 
 
 class TargetOptions(TypedDict, total=False):
     """Keyword arguments of :class:`AuthgateTarget` that a named target sets."""
 
     database: str
-    workers: int
+    workers: int | None
     instances: int
     prefill: int
 
 
 TARGETS: dict[str, tuple[str, TargetOptions]] = {
-    "authgate-sqlite": ("authgate, SQLite (WAL, fsync before acknowledging), 1 worker", {}),
-    "authgate-sqlite-w2": ("authgate, SQLite, 2 worker processes", {"workers": 2}),
+    # {workers}: the default worker setting and its count here (default_workers_text).
+    "authgate-sqlite": ("authgate, SQLite (WAL, fsync before acknowledging), {workers}", {}),
+    "authgate-sqlite-w1": ("authgate, SQLite, 1 worker (--workers 1)", {"workers": 1}),
+    # The same worker setting as authgate-sqlite, which the growth comparison measures it against.
     "authgate-sqlite-1m": (
-        "authgate, SQLite, 1 worker, 1,000,000 tokens and 500,000 grants stored",
+        "authgate, SQLite, {workers}, 1,000,000 tokens and 500,000 grants stored",
         {"prefill": 500_000},
     ),
-    "authgate-pg": ("authgate, PostgreSQL, 1 instance", {"database": "postgres"}),
+    "authgate-pg": (
+        "authgate, PostgreSQL, 1 instance, 1 worker",
+        {"database": "postgres", "workers": 1},
+    ),
     "authgate-pg-x2": (
-        "authgate, PostgreSQL, 2 instances on one database",
-        {"database": "postgres", "instances": 2},
+        "authgate, PostgreSQL, 2 instances on one database, 1 worker each",
+        {"database": "postgres", "instances": 2, "workers": 1},
     ),
     "node-oidc-provider": ("node-oidc-provider, in-memory, 1 process", {}),
 }

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -28,8 +28,8 @@ from bench.targets import Target, make_target  # noqa: E402
 
 @pytest.fixture
 async def server() -> AsyncIterator[Target]:
-    target = make_target("authgate-sqlite-w2")
-    target.name = "authgate-sqlite-w2-test"
+    target = make_target("authgate-sqlite")
+    target.name = "authgate-sqlite-test"
     target.data_dir = target.data_dir.with_name(target.name)  # type: ignore[attr-defined]
     await target.start(code_ttl=600, users=4)
     try:
@@ -39,7 +39,8 @@ async def server() -> AsyncIterator[Target]:
 
 
 async def test_driver_modes_run_without_errors(server: Target) -> None:
-    """Two worker processes sharing the SQLite file, four users, every mode."""
+    """The default configuration (``--workers auto``: a worker per core sharing the SQLite
+    file), four users, every mode."""
     for mode in ("flow", "token", "refresh"):
         result = await measure(server, mode, 4, warmup=0.3, window=1.5)
         assert result.errors == {}, mode
@@ -95,7 +96,7 @@ MACHINE = dict.fromkeys(
     ["cpus", "cpu_model", "memory_gib", "kernel", "openssl_rsa2048_sign_ms", "authgate",
      "commit", "python", "uvicorn", "starlette", "cryptography", "sqlite", "postgresql",
      "oidc_provider", "node"], "x",
-)  # fmt: skip
+) | {"default_workers": 2}  # fmt: skip
 
 
 def flow_result(target: str, rate: float, cpu: float, **more: object) -> dict[str, object]:
@@ -110,10 +111,15 @@ def flow_result(target: str, rate: float, cpu: float, **more: object) -> dict[st
     }  # fmt: skip
 
 
-def rendered(tmp_path: Path, runs: list[dict[str, object]], **parts: object) -> str:
+def rendered(
+    tmp_path: Path,
+    runs: list[dict[str, object]],
+    machine: Mapping[str, object] = MACHINE,
+    **parts: object,
+) -> str:
     """The markdown page for a results file holding ``runs`` and ``parts``."""
     data = {
-        "machine": MACHINE, "started": "s", "finished": "f", "command": "c", "quick": False,
+        "machine": machine, "started": "s", "finished": "f", "command": "c", "quick": False,
         "warmup": 3, "window": 10, "runs": runs, **parts,
     }  # fmt: skip
     out = tmp_path / "b.md"
@@ -146,11 +152,11 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     def result(target: str, rate: float) -> dict[str, object]:
         return flow_result(target, rate, 1.0, server_system_share=0.25, idle_cores=0.5)
 
-    # w2/node per round: 1.6, 1.2, 1.4 -> median 1.4 (a single pass could have said 1.6)
+    # w1/node per round: 1.6, 1.2, 1.4 -> median 1.4 (a single pass could have said 1.6)
     rounds = [
-        [result("node-oidc-provider", 1000), result("authgate-sqlite-w2", 1600)],
-        [result("node-oidc-provider", 1000), result("authgate-sqlite-w2", 1200)],
-        [result("node-oidc-provider", 1000), result("authgate-sqlite-w2", 1400)],
+        [result("node-oidc-provider", 1000), result("authgate-sqlite-w1", 1600)],
+        [result("node-oidc-provider", 1000), result("authgate-sqlite-w1", 1200)],
+        [result("node-oidc-provider", 1000), result("authgate-sqlite-w1", 1400)],
     ]
     # the default target, under the second driver too: each ratio against node's own run
     for one, (ours, theirs) in zip(rounds, [(1500, 900), (1800, 1000), (1000, 800)], strict=True):
@@ -171,7 +177,7 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     # the arithmetic uses the medians: 1.5 × 1000 flows/s on 2 cores, driver 0.2 ms
     flat = " ".join(text.split())
     assert "at most 1.13 ms of server CPU per flow" in flat
-    assert "in the kernel (system time" in flat and "authgate-sqlite-w2 25%" in flat
+    assert "in the kernel (system time" in flat and "authgate-sqlite-w1 25%" in flat
     assert "the kernel as a whole, 25% of the server's CPU" in flat
 
 
@@ -183,3 +189,92 @@ def test_the_gap_to_the_target_is_worded_for_either_side_of_the_budget() -> None
     assert "enough with both cores busy" in above and "needs 13% less CPU per flow" in above
     met = _gap(-8.0, -1.2, 1.88)
     assert met == "enough even with the 1.88 cores it keeps busy, with 1% of CPU per flow to spare"
+
+
+def test_default_targets_follow_the_servers_default_worker_count() -> None:
+    """authgate-sqlite passes no --workers; authgate-sqlite-w1 is one process."""
+    from bench.targets import AuthgateTarget, default_workers
+
+    from authgate.settings import Settings
+
+    default, one = make_target("authgate-sqlite"), make_target("authgate-sqlite-w1")
+    assert isinstance(default, AuthgateTarget) and isinstance(one, AuthgateTarget)
+    assert default.workers is None and default.resolved_workers == Settings().workers
+    assert default_workers() == Settings().workers
+    n = default_workers()
+    assert f"default: --workers auto, {n} worker" in default.description
+    assert (one.workers, one.resolved_workers) == (1, 1)
+    growth = make_target("authgate-sqlite-1m")
+    assert isinstance(growth, AuthgateTarget) and growth.workers is None  # like with like
+
+
+def shapes_run(tmp_path: Path, machine: Mapping[str, object], many: str, one: str) -> str:
+    """A results file with every part the report reads, ``many`` and ``one`` the two SQLite
+    shapes in the runs and the rounds (as an old or a new run names them)."""
+
+    def result(target: str, rate: float, **more: object) -> dict[str, object]:
+        return flow_result(target, rate, 1.0, server_system_share=0.2, idle_cores=0.3, **more)
+
+    node = "node-oidc-provider"
+    runs = [result(many, 1600), result(one, 1200), result(node, 1000)]
+    rounds = [
+        [result(node, 1000), result(many, 1500), result(one, 1100),
+         result(node, 900, driver="aiohttp"), result("authgate-sqlite", 1300, driver="aiohttp")]
+        for _ in range(2)
+    ]  # fmt: skip
+    growth = {
+        "fill_seconds": 60.0,
+        "runs": {
+            "empty": [result("authgate-sqlite", 1500)],
+            "1m": [result("authgate-sqlite-1m", 1450)],
+        },
+    }
+    memory = {
+        "seconds": 60.0,
+        "result": result(one, 900),
+        "samples": [[t * 10.0, 100.0] for t in range(6)],
+    }
+    profile = {"result": result(one, 900), "samples": 10, "cpu_ms_per_flow": 1.0,
+               "categories": [{"category": "x", "share": 1.0, "ms_per_flow": 1.0}],
+               "top_functions": [{"function": "f", "share": 1.0}]}  # fmt: skip
+    return " ".join(
+        rendered(
+            tmp_path, runs, machine, rounds=rounds, growth=growth, memory=memory, profile=profile
+        ).split()
+    )
+
+
+def test_report_names_the_default_and_the_one_worker_shape(tmp_path: Path) -> None:
+    text = shapes_run(tmp_path, MACHINE, "authgate-sqlite", "authgate-sqlite-w1")
+    default = "authgate-sqlite (default: --workers auto, 2 workers)"
+    assert "| `authgate serve` workers | default: --workers auto, 2 workers |" in text
+    assert f"authgate on SQLite: {default}, authgate-sqlite-w1 (--workers 1)." in text
+    assert "| c | authgate-sqlite / node | authgate-sqlite-w1 / node |" in text
+    assert f"with node-oidc-provider and authgate ({default}, authgate-sqlite-w1" in text
+    assert f"As {default} it spends 1.00 ms per flow at 1500 flows/s" in text
+    assert "same worker setting (default: --workers auto, 2 workers)" in text
+    assert "authgate-sqlite-w1 (--workers 1), flow mode at c=8" in text
+    assert "single-worker SQLite server (authgate-sqlite-w1)" in text
+    assert "w2" not in text
+
+
+def test_report_still_renders_a_results_file_with_two_workers_as_w2(tmp_path: Path) -> None:
+    """docs/benchmarks.md was made before the default became --workers auto: authgate-sqlite
+    was one worker then, and authgate-sqlite-w2 two."""
+    old = {k: v for k, v in MACHINE.items() if k != "default_workers"}
+    text = shapes_run(tmp_path, old, "authgate-sqlite-w2", "authgate-sqlite")
+    was = "1 worker, the default when this run was made"
+    assert f"| `authgate serve` workers | {was} |" in text
+    assert f"authgate on SQLite: authgate-sqlite ({was}), authgate-sqlite-w2 (--workers 2)." in text
+    assert "| c | authgate-sqlite / node | authgate-sqlite-w2 / node |" in text
+    assert "As authgate-sqlite-w2 (--workers 2) it spends 1.00 ms per flow at 1500" in text
+    assert f"authgate-sqlite ({was}), flow mode at c=8" in text
+    assert "authgate-sqlite-w1" not in text
+
+
+def test_report_renders_without_the_sqlite_shapes(tmp_path: Path) -> None:
+    """A run of node-oidc-provider alone (``--only``): every authgate section says so."""
+    text = rendered(tmp_path, [flow_result("node-oidc-provider", 1000.0, 1.2)])
+    goal = "full flow, c=32, default configuration ≥ 1.5× node-oidc-provider (lean driver)"
+    assert f"| {goal} | not measured in this run | – |" in text
+    assert "| `authgate serve` workers | default: --workers auto, 2 workers |" in text
