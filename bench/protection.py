@@ -136,7 +136,7 @@ def markdown(data: dict[str, Any]) -> list[str]:
         f" server CPU per flow: {data['protected_cpu']:.3f} ms with,"
         f" {data['unprotected_cpu']:.3f} ms without. Errors: {data['errors']}.",
         "",
-        "| round | with protection flows/s | without flows/s | ratio | CPU ms/flow with | without |",
+        "| round | flows/s with | without | ratio | CPU ms/flow with | without |",
         "|--:|--:|--:|--:|--:|--:|",
     ]
     for index, pair in enumerate(data["rounds"], 1):
@@ -147,4 +147,3 @@ def markdown(data: dict[str, Any]) -> list[str]:
         )
     out.append("")
     return out
-

@@ -269,6 +269,16 @@ def _targets_met(data: dict[str, Any]) -> list[str]:
         )
     else:
         missing("flat memory over 10 minutes")
+    guard = data.get("protection")
+    if guard:
+        cost = 1 - guard["median_ratio"]
+        row(
+            "the edge protection costs ≤ 5% of the flows/s (issue #13)",
+            f"{cost:+.1%}: median {guard['protected_rate']:.0f} vs"
+            f" {guard['unprotected_rate']:.0f} flows/s without it,"
+            f" {len(guard['rounds'])} alternating rounds at c={guard['concurrency']}",
+            cost <= 0.05,
+        )
     return lines
 
 
@@ -447,7 +457,7 @@ def merge(earlier: dict[str, Any], later: dict[str, Any], parts: list[str]) -> d
         merged["machine"] = earlier["machine"] | {
             "default_workers": later["machine"]["default_workers"]
         }
-    for part in ("rounds", "storage", "growth", "profile", "memory", "worker_memory"):
+    for part in ("rounds", "storage", "growth", "profile", "memory", "worker_memory", "protection"):
         if part in later:
             merged[part] = later[part]
     merged["remeasured"] = [
@@ -575,6 +585,10 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
         from bench.worker_memory import markdown as worker_memory_markdown
 
         out += worker_memory_markdown(data["worker_memory"])
+    if data.get("protection"):
+        from bench.protection import markdown as protection_markdown
+
+        out += protection_markdown(data["protection"])
     prof = data.get("profile")
     if prof:
         out += [

@@ -226,7 +226,7 @@ def _openssl_sign_ms(output: Any) -> float | None:
     return None
 
 
-PARTS = ("rounds", "storage", "growth", "profile", "memory", "worker_memory")
+PARTS = ("rounds", "storage", "growth", "profile", "memory", "worker_memory", "protection")
 
 
 async def run_all(
@@ -282,5 +282,11 @@ async def run_all(
         from bench.worker_memory import measure_worker_memory
 
         report["worker_memory"] = await measure_worker_memory(5.0 if quick else 10.0)
+    if "protection" not in skipped:
+        from bench.protection import measure_protection
+
+        report["protection"] = await measure_protection(
+            2 if quick else 5, 32, warmup=warmup, window=window
+        )
     report["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return report

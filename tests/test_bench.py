@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -278,3 +279,38 @@ def test_report_renders_without_the_sqlite_shapes(tmp_path: Path) -> None:
     goal = "full flow, c=32, default configuration ≥ 1.5× node-oidc-provider (lean driver)"
     assert f"| {goal} | not measured in this run | – |" in text
     assert "| `authgate serve` workers | default: --workers auto, 2 workers |" in text
+
+
+def test_report_states_the_edge_protections_cost_against_its_budget(tmp_path: Path) -> None:
+    pair = {
+        "protected": {"rate": 960.0, "cpu_ms_per_op": 0.80, "token_p99": 20.0, "errors": 0},
+        "unprotected": {"rate": 1000.0, "cpu_ms_per_op": 0.78, "token_p99": 19.0, "errors": 0},
+    }
+    guard = {
+        "concurrency": 32, "window": 10.0, "rounds": [pair, pair, pair],
+        "protected_rate": 960.0, "unprotected_rate": 1000.0, "median_ratio": 0.96,
+        "protected_cpu": 0.80, "unprotected_cpu": 0.78, "errors": 0,
+    }  # fmt: skip
+    text = rendered(tmp_path, [], protection=guard)
+    assert "## Cost of the edge protection" in text
+    assert "| the edge protection costs ≤ 5% of the flows/s (issue #13) | +4.0%" in text
+    assert "3 alternating rounds at c=32 | yes |" in text
+    over = guard | {"median_ratio": 0.94}
+    assert "at c=32 | no |" in rendered(tmp_path, [], protection=over)
+
+
+def test_the_ablated_copy_lacks_exactly_the_three_layers(tmp_path: Path) -> None:
+    from bench.protection import ABLATION, ablated_source
+    from bench.targets import ROOT
+
+    copy = ablated_source(target=tmp_path / "src")
+    for name, text, replacement in ABLATION:
+        code = (copy / name).read_text()
+        assert text not in code and replacement in code
+    assert (copy / "authgate" / "web" / "observe.py").read_text() == (
+        ROOT / "src" / "authgate" / "web" / "observe.py"
+    ).read_text()
+    broken = tmp_path / "broken"
+    shutil.copytree(copy, broken)
+    with pytest.raises(RuntimeError, match="exactly once"):
+        ablated_source(broken, tmp_path / "again")
