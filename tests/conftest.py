@@ -66,6 +66,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Runtimes and commands this process starts from its environment hash passwords with
+    argon2id at its least cost (``AUTHGATE_PASSWORD_HASH_COST=minimal``, the real setting):
+    each standard-cost hash or check takes a third of a second of both cores, and what these
+    tests check is not the cost. tests/crypto/test_password_cost.py checks the production
+    parameters; tests/e2e/harness.py sets the same for server processes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTHGATE_PASSWORD_HASH_COST", "minimal")
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def shared_tls_context() -> Iterator[None]:
     """One TLS context per session for the server's outbound HTTP clients.
 

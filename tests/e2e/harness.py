@@ -36,6 +36,10 @@ CHROMIUM_ARGS = (
 REQUIRE_BROWSER_ENV = "AUTHGATE_REQUIRE_BROWSER"
 RP_PATH = "/jans-auth-rp/home.htm"
 LOOPBACK = "127.0.0.1"
+#: The test servers' password hashes: argon2id at its least cost (``password_hash_cost``,
+#: docs/configuration.md), a third of a second less per start and per sign-in than the
+#: production cost, which tests/crypto/test_password_cost.py checks.
+CHEAP_PASSWORD_HASHES = {"AUTHGATE_PASSWORD_HASH_COST": "minimal"}
 #: What a server process logs once it applies a new configuration revision
 #: (``authgate.runtime.Runtime.refresh``, at level info).
 CONFIG_LOADED = re.compile(rb"configuration revision (\d+) loaded")
@@ -100,6 +104,7 @@ class AuthgateServer:
         env["AUTHGATE_ADMIN_PASSWORD"] = self.admin_password
         # no management listener: tests run several servers at once, all would want :9000
         env["AUTHGATE_MANAGEMENT_ADDRESS"] = "off"
+        env.update(CHEAP_PASSWORD_HASHES)
         env.update(self.environment)
         return env
 
