@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from xdist.scheduler import LoadScopeScheduling
+from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
 #: The ``workerinput`` key naming the directory where workers record the grouped modules.
 KEY = "authgate_groups_dir"
@@ -59,7 +59,7 @@ def grouped_modules(directory: Path) -> set[str]:
     return modules
 
 
-class ModuleFixtureScheduling(LoadScopeScheduling):
+class ModuleFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]
     """One unit per module with a module-scoped fixture, one per test otherwise."""
 
     def __init__(self, config: pytest.Config, directory: Path, log: Any = None) -> None:

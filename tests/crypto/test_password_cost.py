@@ -57,7 +57,7 @@ async def test_the_minimal_cost_is_argon2id_at_its_least(
 
 def test_an_unknown_cost_is_refused() -> None:
     with pytest.raises(ValueError, match="password_hash_cost"):
-        Settings(password_hash_cost="cheap")  # type: ignore[arg-type]
+        Settings(password_hash_cost="cheap")
 
 
 async def test_hashes_of_either_cost_verify_under_the_other() -> None:
