@@ -112,7 +112,8 @@ class AuthgateServer:
         """Set a configuration property with ``authgate config set`` on the server's
         database, as an operator would, and return once every worker of the running server
         has applied it (it logs the new revision: within milliseconds through the change
-        notice, within its poll interval otherwise)."""
+        notice, within its poll interval otherwise). It reads that line from the server's
+        log, so the server must log at level info (the default)."""
         before = self._loaded_revisions()
         command = [sys.executable, "-m", "authgate", "config", "set", name, value]
         command += ["--data-dir", str(self.data_dir)]
