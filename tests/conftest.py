@@ -30,6 +30,7 @@ from authgate.storage.configuration import SqlKeyStore
 from authgate.storage.connect import open_database, upgrade_sync
 from authgate.storage.models import Base
 from authgate.web.app import create_app
+from tests import xdist_groups
 from tests.support import ISSUER, PASSWORD, USERNAME, Browser, FakeClock, Flow, fast_hasher
 
 PG_ADMIN_URL = os.environ.get(
@@ -43,6 +44,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgres":
             item.add_marker(pytest.mark.postgres)
+    xdist_groups.record(config, items)
+
+
+# How pytest-xdist shares the tests between workers (tests/xdist_groups.py).
+_xdist = xdist_groups.Controller()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    _xdist.configure_node(node)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return _xdist.make_scheduler(config, log)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _xdist.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Runtimes and commands this process starts from its environment hash passwords with
+    argon2id at its least cost (``AUTHGATE_PASSWORD_HASH_COST=minimal``, the real setting):
+    each standard-cost hash or check takes a third of a second of both cores, and what these
+    tests check is not the cost. tests/crypto/test_password_cost.py checks the production
+    parameters; tests/e2e/harness.py sets the same for server processes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTHGATE_PASSWORD_HASH_COST", "minimal")
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

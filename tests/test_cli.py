@@ -37,8 +37,9 @@ def _no_authgate_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every users command starts a runtime, whose hasher makes a dummy hash at full argon2id
     cost (a quarter of a second); these tests are about the commands, so they hash at the
-    tests' low cost. The hashes stay argon2id and carry their cost, as login reads them."""
-    monkeypatch.setattr("authgate.runtime.Argon2PasswordHasher", fast_hasher)
+    tests' low cost (the setting ``password_hash_cost``, which the fixture above cleared). The
+    hashes stay argon2id and carry their cost, as login reads them."""
+    monkeypatch.setenv("AUTHGATE_PASSWORD_HASH_COST", "minimal")
 
 
 def run(*args: str) -> Result:

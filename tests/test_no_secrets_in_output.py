@@ -36,7 +36,7 @@ from authgate.admin import paths
 from authgate.admin.scopes import ADMIN_SCOPES
 from authgate.core import endpoints
 from tests.conftest import REQUIRE_PG
-from tests.e2e.harness import free_port
+from tests.e2e.harness import CHEAP_PASSWORD_HASHES, free_port
 from tests.pg_scratch import PostgresUnreachable, scratch_database
 from tests.secret_scan import (
     SHOWN_ONCE,
@@ -113,7 +113,7 @@ def _environment(extra: dict[str, str]) -> dict[str, str]:
     """The test's environment without AUTHGATE_*, plus ``extra``; this authgate first."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
     env["PYTHONPATH"] = os.pathsep.join([SOURCE, env.get("PYTHONPATH", "")])
-    return env | extra
+    return env | CHEAP_PASSWORD_HASHES | extra
 
 
 # --- the database -------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from authgate.core.ports import Clock, Federation, Mailer, NoMailer, PasswordHas
 from authgate.core.rate_limiter import RateLimiter
 from authgate.core.types import Scope, User
 from authgate.crypto.keys import KeyRing
-from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.crypto.passwords import hasher_for
 from authgate.crypto.rotation import publish_delay
 from authgate.metrics.events import CountingEventLog
 from authgate.outbound import (
@@ -255,7 +255,7 @@ class Runtime:
             await upgrade(url)
         db = await open_database(url, sqlite_commit_delay=settings.sqlite_commit_delay)
         clock = clock or SystemClock()
-        passwords = passwords or Argon2PasswordHasher()
+        passwords = passwords or hasher_for(settings.password_hash_cost)
         now = clock.now()
         config_store = SqlConfigurationStore(db)
         key_store = SqlKeyStore(db)

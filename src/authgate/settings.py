@@ -183,6 +183,13 @@ class Settings(BaseSettings):
         30.0, gt=0, le=300, description="Seconds to wait for the SMTP server at each step."
     )
     log_level: str = Field("info", description="Log level for the authgate loggers.")
+    password_hash_cost: Literal["standard", "minimal"] = Field(
+        "standard",
+        description="Cost of the argon2id hashes of user passwords. `standard`: RFC 9106's "
+        "second recommended option (3 passes over 64 MiB, 4 lanes). `minimal`: 1 pass over "
+        "1 MiB, for test suites only: never in production, it makes stolen hashes cheap to "
+        "attack. Stored hashes verify under either.",
+    )
     log_format: Literal["text", "json"] = Field(
         "text",
         description="`text`: one human-readable line per record; `json`: one JSON object per "

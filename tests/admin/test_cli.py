@@ -25,7 +25,7 @@ from authgate.storage.configuration import SqlKeyStore
 from authgate.storage.connect import open_database
 from authgate.storage.security_events import SqlSecurityEventLog
 from tests.conftest import _run
-from tests.support import SQLITE_ONLY, fast_hasher
+from tests.support import SQLITE_ONLY
 
 ADMIN_ID = "cli-test-admin"
 ADMIN_SECRET = "cli-test-admin-secret-0123456789"
@@ -43,8 +43,9 @@ async def local(
 
     Every local command starts a runtime. As the ``runtime`` fixture does, the database is
     given the session's signing keys (a first start would generate RSA keys) and passwords
-    are hashed at the tests' low argon2id cost: these tests are about the commands, and at
-    full cost every start spends a quarter of a second on the hasher's dummy hash.
+    are hashed at the tests' low argon2id cost (``password_hash_cost``): these tests are
+    about the commands, and at full cost every start spends a quarter of a second on the
+    hasher's dummy hash.
     """
     db = await open_database(database_url)
     try:
@@ -52,7 +53,7 @@ async def local(
             await SqlKeyStore(db).add(key)
     finally:
         await db.close()
-    monkeypatch.setattr("authgate.runtime.Argon2PasswordHasher", fast_hasher)
+    monkeypatch.setenv("AUTHGATE_PASSWORD_HASH_COST", "minimal")
     return ["--database-url", database_url]
 
 

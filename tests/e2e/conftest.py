@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from authgate.settings import Settings
 from tests.e2e.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -21,9 +19,6 @@ from tests.e2e.harness import (
     RelyingPartySite,
     require_chromium,
 )
-
-#: How soon a server applies a configuration change made elsewhere (its default poll).
-CONFIG_POLL_INTERVAL = Settings().config_poll_interval
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +41,6 @@ def authgate_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Authga
         # The modules register more clients from 127.0.0.1 than the default registration
         # rate limit allows in a minute (docs/security.md, "Rate limits").
         server.configure("rateLimitRegistrationRequestCount", "0")
-        time.sleep(CONFIG_POLL_INTERVAL + 0.5)
         yield server
     finally:
         server.stop()

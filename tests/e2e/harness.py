@@ -7,6 +7,7 @@ Everything listens on 127.0.0.1 only and is stopped by whoever started it.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -35,6 +36,16 @@ CHROMIUM_ARGS = (
 REQUIRE_BROWSER_ENV = "AUTHGATE_REQUIRE_BROWSER"
 RP_PATH = "/jans-auth-rp/home.htm"
 LOOPBACK = "127.0.0.1"
+#: The test servers' password hashes: argon2id at its least cost (``password_hash_cost``,
+#: docs/configuration.md), a third of a second less per start and per sign-in than the
+#: production cost, which tests/crypto/test_password_cost.py checks.
+CHEAP_PASSWORD_HASHES = {"AUTHGATE_PASSWORD_HASH_COST": "minimal"}
+#: What a server process logs once it applies a new configuration revision
+#: (``authgate.runtime.Runtime.refresh``, at level info).
+CONFIG_LOADED = re.compile(rb"configuration revision (\d+) loaded")
+#: How long a change may take to be applied: the fallback poll (``config_poll_interval``,
+#: 2 s by default) catches a lost change notice well within this.
+CONFIG_APPLY_TIMEOUT = 15.0
 
 
 def require_chromium(path: Path, environ: Mapping[str, str]) -> Path:
@@ -68,8 +79,11 @@ class AuthgateServer:
     process: subprocess.Popen[bytes] | None = None
     #: Further ``AUTHGATE_*`` settings, e.g. ``AUTHGATE_DATABASE_URL`` to share a database.
     environment: dict[str, str] = field(default_factory=dict)
-    #: More ``authgate serve`` options (timeouts, workers, ...).
+    #: More ``authgate serve`` options (timeouts, ...).
     args: tuple[str, ...] = ()
+    #: Worker processes, passed explicitly (``--workers``): :meth:`configure` waits for each
+    #: of them to apply a change.
+    workers: int = 1
 
     @property
     def issuer(self) -> str:
@@ -90,19 +104,43 @@ class AuthgateServer:
         env["AUTHGATE_ADMIN_PASSWORD"] = self.admin_password
         # no management listener: tests run several servers at once, all would want :9000
         env["AUTHGATE_MANAGEMENT_ADDRESS"] = "off"
+        env.update(CHEAP_PASSWORD_HASHES)
         env.update(self.environment)
         return env
 
     def configure(self, name: str, value: str) -> None:
         """Set a configuration property with ``authgate config set`` on the server's
-        database, as an operator would; a running server applies it within its poll
-        interval."""
+        database, as an operator would, and return once every worker of the running server
+        has applied it (it logs the new revision: within milliseconds through the change
+        notice, within its poll interval otherwise). It reads that line from the server's
+        log, so the server must log at level info (the default)."""
+        before = self._loaded_revisions()
         command = [sys.executable, "-m", "authgate", "config", "set", name, value]
         command += ["--data-dir", str(self.data_dir)]
         if self.database_url is not None:
             command += ["--database-url", self.database_url]
         subprocess.run(
             command, env=self._env(), check=True, capture_output=True, stdin=subprocess.DEVNULL
+        )
+        if self.process is not None and self.process.poll() is None:
+            self._wait_for_revision_after(max(before, default=0))
+
+    def _loaded_revisions(self) -> list[int]:
+        """The configuration revisions the server's workers logged as loaded, in order."""
+        if not self.log_path.exists():
+            return []
+        return [int(m) for m in CONFIG_LOADED.findall(self.log_path.read_bytes())]
+
+    def _wait_for_revision_after(self, revision: int) -> None:
+        deadline = time.monotonic() + CONFIG_APPLY_TIMEOUT
+        while time.monotonic() < deadline:
+            newer = [r for r in self._loaded_revisions() if r > revision]
+            if len(newer) >= self.workers:
+                return
+            time.sleep(0.02)
+        raise RuntimeError(
+            f"{self.workers} worker(s) did not load a configuration revision after {revision} "
+            f"within {CONFIG_APPLY_TIMEOUT} s:\n{self.log_tail()}"
         )
 
     def start(self, timeout: float = 60.0) -> None:
@@ -119,8 +157,8 @@ class AuthgateServer:
             str(self.port),
             "--data-dir",
             str(self.data_dir),
-            "--workers",  # one process unless a test asks for more in its args
-            "1",
+            "--workers",
+            str(self.workers),
             *self.args,
         ]
         if self.database_url is not None:

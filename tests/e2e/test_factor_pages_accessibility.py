@@ -6,15 +6,12 @@ critical violation, fit the phone's width, and put the focus on the field in err
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pyotp
 import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.e2e.accessibility import MOBILE, assert_accessible, axe_source, fits_the_viewport
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer, RelyingPartySite
 from tests.e2e.test_browser_flow import path_of, prepare, register, submit_login
 from tests.e2e.test_second_factor_browser import (
@@ -52,7 +49,6 @@ def test_factor_pages_in_german_on_a_phone(
     user = add_user(authgate_server)
     client = register(api, rp_site.redirect_uri)
     authgate_server.configure("mfaRequiredClients", f'["{client["client_id"]}"]')
-    time.sleep(CONFIG_POLL_INTERVAL + 0.5)
     try:
         attempt = prepare(authgate_server, client["client_id"], rp_site.redirect_uri)
         ctx = chromium.new_context(viewport=MOBILE, locale="de-DE")

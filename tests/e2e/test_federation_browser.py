@@ -15,14 +15,12 @@ import json
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer, RelyingPartySite, free_port
 from tests.e2e.test_browser_flow import (
     CONSENT_PATH,
@@ -101,7 +99,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         assert client["client_secret"] not in done.stdout + done.stderr
         assert f"{callback}" in done.stdout
         downstream.configure("rateLimitRegistrationRequestCount", "0")
-        time.sleep(CONFIG_POLL_INTERVAL + 0.5)
         yield Pair(upstream, downstream, client["client_id"])
     finally:
         downstream.stop()

@@ -9,7 +9,6 @@ configured colour are rendered."""
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from tests.e2e.accessibility import (
     focus_is_visible,
     input_border_contrasts,
 )
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer, RelyingPartySite
 from tests.e2e.test_browser_flow import (
     ADMIN,
@@ -314,7 +312,6 @@ def themed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Authgate
         server.configure("brandPrimaryColor", THEMED_COLOUR)
         server.configure("brandLogoUri", "/jans-auth/theme/logo.svg")
         server.configure("brandSupportUri", "https://help.example.com/")
-        time.sleep(CONFIG_POLL_INTERVAL + 0.5)
         yield server
     finally:
         server.stop()

@@ -11,7 +11,6 @@ server has the issuer ``http://localhost:<port>`` (a secure context, like https)
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,6 @@ import pyotp
 import pytest
 from playwright.sync_api import CDPSession, Page
 
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer, RelyingPartySite
 from tests.e2e.test_browser_flow import (
     ADMIN,
@@ -64,7 +62,6 @@ def passkey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Localho
     try:
         server.start()
         server.configure("rateLimitRegistrationRequestCount", "0")
-        time.sleep(CONFIG_POLL_INTERVAL + 0.5)
         yield server
     finally:
         server.stop()

@@ -14,13 +14,11 @@ import json
 import secrets
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium_executable")]
@@ -265,7 +263,6 @@ def test_a_refused_method_shows_the_servers_answer(
     nobody has approved the new client yet) comes back into the playground. Runs last: it
     changes the module's server."""
     server.configure("codeChallengeMethodsSupported", '["S256"]')
-    time.sleep(CONFIG_POLL_INTERVAL + 0.5)
     page = context.new_page()
     page.set_default_timeout(15_000)
     open_playground(page, server)
@@ -287,7 +284,6 @@ def test_with_registration_closed_the_page_says_so(
     """Discovery lists no registration endpoint: the page says step 2 cannot work and offers
     no button for it. Runs last: it changes the module's server."""
     server.configure("dynamicRegistrationEnabled", "false")
-    time.sleep(CONFIG_POLL_INTERVAL + 0.5)
     page = context.new_page()
     page.set_default_timeout(15_000)
     open_playground(page, server)

@@ -16,7 +16,6 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer, RelyingPartySite
 from tests.e2e.test_browser_flow import (
     CONSENT_PATH,
@@ -113,7 +112,6 @@ def test_enrolment_sign_in_and_a_recovery_code_used_once(
     user = add_user(authgate_server)
     client = register(api, rp_site.redirect_uri)
     authgate_server.configure("mfaRequiredClients", f'["{client["client_id"]}"]')
-    time.sleep(CONFIG_POLL_INTERVAL + 0.5)
     try:
         attempt = prepare(authgate_server, client["client_id"], rp_site.redirect_uri)
         assert (page.goto(attempt.url) or pytest.fail("no page")).status == 200

@@ -6,7 +6,6 @@ violation on any page or state, nothing scrolls sideways, the field in error has
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -14,7 +13,6 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.e2e.accessibility import MOBILE, assert_accessible, axe_source, fits_the_viewport
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer, RelyingPartySite
 from tests.e2e.test_browser_flow import prepare, register
 from tests.mail_server import MailServer, link_in
@@ -54,7 +52,6 @@ def selfservice_server(
             "selfServiceProfileChangesEnabled",
         ):
             server.configure(name, "true")
-        time.sleep(CONFIG_POLL_INTERVAL + 0.5)
         yield server
     finally:
         server.stop()

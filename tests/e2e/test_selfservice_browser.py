@@ -6,7 +6,6 @@ mailed link, then signing in with the new password."""
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -14,7 +13,6 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer, RelyingPartySite
 from tests.e2e.test_browser_flow import (
     CONSENT_PATH,
@@ -56,7 +54,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, mail: MailServer) -> Iterat
         server.start()
         server.configure("selfServiceSignUpEnabled", "true")
         server.configure("selfServicePasswordResetEnabled", "true")
-        time.sleep(CONFIG_POLL_INTERVAL + 0.5)
         yield server
     finally:
         server.stop()
@@ -165,7 +162,6 @@ def test_change_the_email_address_on_the_account_page(
     mail: MailServer,
 ) -> None:
     server.configure("selfServiceProfileChangesEnabled", "true")
-    time.sleep(CONFIG_POLL_INTERVAL + 0.5)
     username = f"user-{uuid.uuid4().hex[:8]}"
     old, new = f"{username}@example.com", f"{username}@example.net"
     _sign_up(page, server, rp_site, api, username, old)

@@ -21,7 +21,6 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import CONFIG_POLL_INTERVAL
 from tests.e2e.harness import AuthgateServer
 from tests.e2e.npm import npm_file
 from tests.e2e.sites import SCRIPT, Site, SitePage
@@ -62,7 +61,6 @@ def short_lived_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Aut
     try:
         server.start()
         server.configure("accessTokenLifetime", str(ACCESS_TOKEN_LIFETIME))
-        time.sleep(CONFIG_POLL_INTERVAL + 0.5)
         yield server
     finally:
         server.stop()

@@ -16,7 +16,7 @@ import httpx
 
 from authgate.admin import paths
 from authgate.admin.scopes import ADMIN_SCOPES
-from tests.e2e.harness import LOOPBACK, free_port
+from tests.e2e.harness import CHEAP_PASSWORD_HASHES, LOOPBACK, free_port
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin password 1"
@@ -64,6 +64,7 @@ class Server:
             "AUTHGATE_ADMIN_CLIENT_ID": ADMIN_CLIENT_ID,
             "AUTHGATE_ADMIN_CLIENT_SECRET": ADMIN_CLIENT_SECRET,
             "AUTHGATE_LOG_LEVEL": "warning",
+            **CHEAP_PASSWORD_HASHES,
             **self.env,
         }
         command = [sys.executable, "-m", "authgate", "serve", "--host", LOOPBACK]

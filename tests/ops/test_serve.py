@@ -23,7 +23,7 @@ import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.harness import free_port
+from tests.e2e.harness import CHEAP_PASSWORD_HASHES, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
@@ -91,6 +91,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "PYTHONPATH": str(ROOT / "src"),
         "AUTHGATE_ADMIN_PASSWORD": "serve-test-password",
         "AUTHGATE_TRUSTED_PROXIES": LOOPBACK,
+        **CHEAP_PASSWORD_HASHES,
     }
     command = [
         sys.executable,

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from authgate.cli import main
 from authgate.storage.failures import SYNC_INTERVAL
-from tests.e2e.harness import free_port
+from tests.e2e.harness import CHEAP_PASSWORD_HASHES, free_port
 from tests.support import authorize_params, flow_registration_body, hidden_form, s256
 
 ADMIN_ID = "lockout-test-admin"
@@ -35,6 +35,7 @@ def _env() -> dict[str, str]:
         "AUTHGATE_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
         "AUTHGATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "AUTHGATE_CONFIG_POLL_INTERVAL": "0.2",
+        **CHEAP_PASSWORD_HASHES,
     }
 
 

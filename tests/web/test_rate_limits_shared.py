@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from authgate.cli import main
-from tests.e2e.harness import LOOPBACK, free_port
+from tests.e2e.harness import CHEAP_PASSWORD_HASHES, LOOPBACK, free_port
 from tests.support import flow_registration_body
 
 #: Longer than the servers' sync interval (AUTHGATE_RATE_LIMIT_SYNC_INTERVAL, 0.2 s) plus a
@@ -43,6 +43,7 @@ class Server:
             "AUTHGATE_ADMIN_PASSWORD": "admin password 1",
             "AUTHGATE_LOG_LEVEL": "warning",
             "AUTHGATE_MANAGEMENT_ADDRESS": "off",
+            **CHEAP_PASSWORD_HASHES,
         }
         command = [sys.executable, "-m", "authgate", "serve", "--host", LOOPBACK]
         command += ["--port", str(self.port), "--database-url", database_url, "--workers", "1"]

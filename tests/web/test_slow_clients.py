@@ -358,9 +358,11 @@ async def full_flow(server: AuthgateServer) -> float:
 
 
 def test_flow_stays_fast_during_a_connection_flood(tmp_path: Path, descriptors: None) -> None:
-    options = ["--workers", "2", "--first-byte-timeout", str(FLOOD_FIRST_BYTE)]
+    options = ["--first-byte-timeout", str(FLOOD_FIRST_BYTE)]
     options += ["--header-timeout", str(FLOOD_FIRST_BYTE), "--keep-alive-timeout", "60"]
-    server = AuthgateServer(tmp_path / "data", secrets.token_urlsafe(12), args=tuple(options))
+    server = AuthgateServer(
+        tmp_path / "data", secrets.token_urlsafe(12), args=tuple(options), workers=2
+    )
     server.start()
     opened: list[socket.socket] = []
     slow_thread: SlowHeaders | None = None

@@ -7,6 +7,15 @@ import asyncio
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+#: argon2id parameters (time cost, memory in KiB, lanes) by ``password_hash_cost`` setting.
+#: ``standard`` is RFC 9106's second recommended option (section 4: t=3, 64 MiB, 4 lanes);
+#: ``minimal`` is the least argon2-cffi takes, for test suites only (it makes stolen hashes
+#: cheap to attack). A hash records its parameters, so either verifies the other's hashes.
+COSTS: dict[str, tuple[int, int, int]] = {
+    "standard": (3, 65536, 4),
+    "minimal": (1, 1024, 1),
+}
+
 
 class Argon2PasswordHasher:
     """argon2id with argon2-cffi's RFC 9106 "low memory" profile by default.
@@ -33,3 +42,11 @@ class Argon2PasswordHasher:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
         return ok and password_hash is not None
+
+
+def hasher_for(cost: str) -> Argon2PasswordHasher:
+    """The hasher of a ``password_hash_cost`` setting (:data:`COSTS`)."""
+    time_cost, memory_cost, parallelism = COSTS[cost]
+    return Argon2PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
+    )
