@@ -256,6 +256,12 @@ class Runtime:
         db = await open_database(url, sqlite_commit_delay=settings.sqlite_commit_delay)
         clock = clock or SystemClock()
         passwords = passwords or hasher_for(settings.password_hash_cost)
+        if settings.password_hash_cost != "standard":  # noqa: S105 - a cost name
+            logger.warning(
+                "AUTHGATE_PASSWORD_HASH_COST=%s: new password hashes are cheap to attack; "
+                "this setting is for test suites, never for a server users rely on",
+                settings.password_hash_cost,
+            )
         now = clock.now()
         config_store = SqlConfigurationStore(db)
         key_store = SqlKeyStore(db)

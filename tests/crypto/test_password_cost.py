@@ -40,19 +40,25 @@ async def _hash_of_started_server(sqlite_file: Path, keys: list[StoredKey], **co
 
 
 async def test_by_default_hashes_use_rfc_9106_second_recommended_option(
-    sqlite_file: Path, signing_keys: list[StoredKey], monkeypatch: pytest.MonkeyPatch
+    sqlite_file: Path,
+    signing_keys: list[StoredKey],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.delenv("AUTHGATE_PASSWORD_HASH_COST")  # the suite's (tests/conftest.py)
     assert Settings().password_hash_cost == "standard"
     stored = await _hash_of_started_server(sqlite_file, signing_keys)
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert "PASSWORD_HASH_COST" not in caplog.text
 
 
-async def test_the_minimal_cost_is_argon2id_at_its_least(
-    sqlite_file: Path, signing_keys: list[StoredKey]
+async def test_the_minimal_cost_is_argon2id_at_its_least_and_says_so(
+    sqlite_file: Path, signing_keys: list[StoredKey], caplog: pytest.LogCaptureFixture
 ) -> None:
     stored = await _hash_of_started_server(sqlite_file, signing_keys, password_hash_cost="minimal")
     assert stored.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert any("AUTHGATE_PASSWORD_HASH_COST=minimal" in r.getMessage() for r in warnings)
 
 
 def test_an_unknown_cost_is_refused() -> None:
