@@ -28,10 +28,11 @@ from bench.targets import Target, make_target  # noqa: E402
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[Target]:
+async def server(tmp_path: Path) -> AsyncIterator[Target]:
     target = make_target("authgate-sqlite")
-    target.name = "authgate-sqlite-test"
-    target.data_dir = target.data_dir.with_name(target.name)  # type: ignore[attr-defined]
+    # its own database and log: the suite's workers may each start one at the same time
+    target.name = f"authgate-sqlite-test-{tmp_path.name}"
+    target.data_dir = tmp_path / "data"  # type: ignore[attr-defined]
     await target.start(code_ttl=600, users=4)
     try:
         yield target

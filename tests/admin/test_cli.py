@@ -216,7 +216,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "AUTHGATE_MANAGEMENT_ADDRESS": "off",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "authgate", "serve", "--port", str(port), "--data-dir", str(data)],
+        # one process: the tests read rate limits and events of one worker's counting
+        [
+            sys.executable,
+            "-m",
+            "authgate",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+            "--workers",
+            "1",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
