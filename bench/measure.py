@@ -80,6 +80,21 @@ def machine_idle() -> tuple[float, float]:
     return idle, sum(fields[:8]) / hz / cpus
 
 
+def pss_bytes(procs: list[psutil.Process]) -> int | None:
+    """The processes' proportional set size: each page they share (forked workers share their
+    code and start-up memory) counted once in all, where RSS would count it in every one.
+    None where the system does not report it."""
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_full_info().pss
+        except psutil.NoSuchProcess:
+            continue
+        except (AttributeError, psutil.AccessDenied):
+            return None
+    return total
+
+
 def rss_bytes(procs: list[psutil.Process]) -> int:
     total = 0
     for proc in procs:
@@ -135,6 +150,8 @@ class Result:
     db_cpu_ms_per_op: float | None
     driver_cpu_ms_per_op: float | None
     rss_mb: float
+    #: PSS of the server's processes (None: not measured, or a results file older than it).
+    pss_mb: float | None = None
     #: The kernel's share of the server's CPU time in the window.
     server_system_share: float | None = None
     #: CPUs that nobody used (idle or waiting for I/O), on average over the window.
@@ -167,6 +184,8 @@ class Result:
                 f"kernel {self.server_system_share * 100:.0f}%  idle {self.idle_cores:.2f} cores"
             )
         parts.append(f"RSS {self.rss_mb:.0f} MB")
+        if self.pss_mb is not None:
+            parts.append(f"PSS {self.pss_mb:.0f} MB")
         parts.append(f"errors {sum(self.errors.values())}")
         return "  ".join(parts)
 
@@ -216,6 +235,7 @@ async def measure(
             driver, users, mode, warmup, window, readings, sampler
         )
     rss = rss_bytes(procs)
+    pss = pss_bytes(procs)
     for u in users:
         await driver.close(u)
     ops = len(samples)
@@ -239,6 +259,7 @@ async def measure(
         db_cpu_ms_per_op=per_op(cpu[1]) if pg else None,
         driver_cpu_ms_per_op=per_op(cpu[2]),
         rss_mb=rss / 2**20,
+        pss_mb=None if pss is None else pss / 2**20,
         server_system_share=cpu[3] / cpu[0] if cpu[0] > 0 else None,
         idle_cores=cpu[4] / cpu[5] if cpu[5] > 0 else None,
         driver=driver.name,

@@ -80,6 +80,13 @@ def _find(
     return None
 
 
+def _memory(run: dict[str, Any]) -> str:
+    """The server's memory: PSS (shared pages of forked workers counted once), or RSS in a
+    results file from before PSS was measured."""
+    pss = run.get("pss_mb")
+    return f"{pss:.0f} (PSS)" if pss is not None else f"{run['rss_mb']:.0f} (RSS)"
+
+
 def _table(
     runs: list[dict[str, Any]], mode: str, targets: list[str], driver: str = "lean"
 ) -> list[str]:
@@ -89,7 +96,7 @@ def _table(
     if with_flow:
         head += " flow p50 / p95 / p99 ms |"
         rule += "--:|"
-    head += " server CPU ms/op | RSS MB | errors |"
+    head += " server CPU ms/op | memory MB | errors |"
     rule += "--:|--:|---|"
     lines = [head, rule]
     for target in targets:
@@ -105,7 +112,7 @@ def _table(
             cpu = _cpu(run["cpu_ms_per_op"])
             if run.get("db_cpu_ms_per_op") is not None:
                 cpu += f" (+{_cpu(run['db_cpu_ms_per_op'])} postgres)"
-            row += f" {cpu} | {run['rss_mb']:.0f} | {_errors(run)} |"
+            row += f" {cpu} | {_memory(run)} | {_errors(run)} |"
             lines.append(row)
     return lines
 

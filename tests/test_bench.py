@@ -315,3 +315,11 @@ def test_the_ablated_copy_lacks_exactly_the_three_layers(tmp_path: Path) -> None
     shutil.copytree(copy, broken)
     with pytest.raises(RuntimeError, match="exactly once"):
         ablated_source(broken, tmp_path / "again")
+
+
+def test_report_shows_pss_where_measured_and_says_rss_otherwise(tmp_path: Path) -> None:
+    forked = flow_result("authgate-sqlite", 900.0, 0.6, pss_mb=183.0)
+    single = flow_result("node-oidc-provider", 1000.0, 1.2)
+    text = rendered(tmp_path, [forked, single])
+    assert "| 183 (PSS) |" in text
+    assert "| 100 (RSS) |" in text
