@@ -131,8 +131,8 @@ def markdown(data: dict[str, Any]) -> list[str]:
         " `bench/protection.py` says exactly what is removed), both running, measured in turn"
         f" for {len(data['rounds'])} rounds of the full flow at c={data['concurrency']}"
         f" (`python -m bench protection`). Median flows/s: **{data['protected_rate']:.0f}**"
-        f" with the protection, {data['unprotected_rate']:.0f} without; the median of the"
-        f" rounds' ratios puts its cost at **{cost:+.1%}** of the flows/s (budget: 5%). Median"
+        f" with the protection, {data['unprotected_rate']:.0f} without; by the median of the"
+        f" rounds' ratios it costs **{cost:.1%}** of the flows/s (budget: 5%). Median"
         f" server CPU per flow: {data['protected_cpu']:.3f} ms with,"
         f" {data['unprotected_cpu']:.3f} ms without. Errors: {data['errors']}.",
         "",
