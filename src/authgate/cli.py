@@ -129,7 +129,8 @@ async def _bootstrap(settings: Settings) -> None:
     envvar="AUTHGATE_WORKERS",
     type=WorkerCount(),
     default=None,
-    help="Worker processes, or auto: one per core (the default, at most 8).",
+    help="Worker processes, or auto: one per core, within a container's CPU limit (the "
+    "default, at most 8).",
 )
 @click.option(
     "--admin-password",

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from authgate.cpu_limit import cpu_limit
 from authgate.issuer import check_issuer, url_host
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -105,7 +106,8 @@ class Settings(BaseSettings):
         le=64,
         validate_default=True,
         description="Server worker processes: a number, or `auto` for one per core this "
-        f"process may run on (its CPU affinity), at most {AUTO_WORKERS_CAP}. Extra workers "
+        "process may run on (its CPU affinity, and no more than a container's CPU limit, "
+        f"rounded up), at most {AUTO_WORKERS_CAP}. Extra workers "
         "are forked from the started server and share its code and start-up memory. One "
         "worker serves in the process itself; with more, a supervisor process restarts a "
         "worker that dies and the management listener runs in a process of its own.",
@@ -388,11 +390,14 @@ class Settings(BaseSettings):
 
 def available_cores() -> int:
     """The cores this process may run on: its CPU affinity where the system has one, else
-    every core of the machine."""
+    every core of the machine, and no more than its control group's CPU limit (a container's
+    ``--cpus``; :mod:`authgate.cpu_limit`)."""
     try:
-        return len(os.sched_getaffinity(0)) or 1
+        cores = len(os.sched_getaffinity(0)) or 1
     except (AttributeError, OSError):  # no affinity (macOS)
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    limit = cpu_limit()
+    return cores if limit is None else min(cores, limit)
 
 
 def split_address(value: str) -> tuple[str, int]:
