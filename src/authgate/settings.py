@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         "scopes, the configuration and the signing keys (PostgreSQL is told at once, through "
         "LISTEN/NOTIFY). A change reaches every worker within about this long.",
     )
+    worker_timeout: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="Seconds a worker of `--workers N` (N > 1) may go without turning its "
+        "event loop before the supervisor kills it (SIGKILL) and starts another; each worker "
+        "reports every second. 0 turns the check off.",
+    )
     shutdown_timeout: int = Field(
         10,
         ge=0,

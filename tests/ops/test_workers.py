@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import httpx
@@ -76,10 +76,17 @@ def _until(what: str, check: object, timeout: float = 30.0) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int, Path]]:
+    yield from _serve(tmp_path)
+
+
+def _serve(
+    tmp_path: Path, *more: str, **variables: str
+) -> Generator[tuple[subprocess.Popen[bytes], str, int, Path], None, None]:
     port, management_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
     env |= {"AUTHGATE_ADMIN_PASSWORD": "workers-test-password", "AUTHGATE_LOG_LEVEL": "info"}
-    command = [sys.executable, "-m", "authgate", "serve", "--host", LOOPBACK]
+    env |= variables
+    command = [sys.executable, "-m", "authgate", "serve", "--host", LOOPBACK, *more]
     command += ["--port", str(port), "--data-dir", str(tmp_path / "data")]
     command += ["--management-address", f"{LOOPBACK}:{management_port}"]
     log = tmp_path / "serve.log"
@@ -145,3 +152,31 @@ def test_auto_forks_one_worker_per_core_and_keeps_them(
     text = log.read_text()
     assert f"supervisor [{process.pid}] started {EXPECTED} workers" in text
     assert "Traceback" not in text
+
+
+def test_a_worker_whose_event_loop_stops_is_killed_and_replaced(tmp_path: Path) -> None:
+    serving = _serve(tmp_path, "--workers", "2", AUTHGATE_WORKER_TIMEOUT="2")
+    process, url, management_port, log = next(serving)
+    try:
+        server = psutil.Process(process.pid)
+        _until("2 workers", lambda: len(_workers(server, management_port)) == 2)
+        workers = _workers(server, management_port)
+        time.sleep(3)  # longer than the timeout: beating workers are left alone
+        assert {w.pid for w in _workers(server, management_port)} == {w.pid for w in workers}
+        assert "has not turned its event loop" not in log.read_text()
+        os.kill(workers[0].pid, signal.SIGSTOP)  # its event loop no longer turns
+
+        def replaced() -> bool:
+            now = {w.pid for w in _workers(server, management_port)}
+            return len(now) == 2 and workers[0].pid not in now
+
+        _until("the silent worker replaced", replaced, timeout=20)
+        assert workers[1].pid in {w.pid for w in _workers(server, management_port)}
+        assert httpx.get(url + DISCOVERY, timeout=5).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, log.read_text()[-3000:]
+        text = log.read_text()
+        assert f"worker [{workers[0].pid}] has not turned its event loop for" in text
+        assert f"worker [{workers[1].pid}] has not turned" not in text
+    finally:
+        serving.close()

@@ -95,6 +95,24 @@ def run_server(sock: socket.socket, app: str, **options: Any) -> None:
         raise StartupError("the server did not start", "See the log lines above.")
 
 
+def beating_server() -> type:
+    """uvicorn's server, with a heartbeat to the supervisor from its main loop, which wakes
+    every 0.1 s (``on_tick``): a worker whose event loop hangs falls silent."""
+    import uvicorn
+
+    from authgate.startup.prefork import BEAT_INTERVAL, beat
+
+    ticks = max(1, round(BEAT_INTERVAL / 0.1))
+
+    class BeatingServer(uvicorn.Server):
+        async def on_tick(self, counter: int) -> bool:
+            if counter % ticks == 0:
+                beat()
+            return await super().on_tick(counter)
+
+    return BeatingServer
+
+
 def run_workers(settings: Settings, sock: socket.socket, app: str, **options: Any) -> int:
     """Serve ``app`` with ``settings.workers`` uvicorn workers forked from this process, all
     accepting on ``sock``, and the management listener in a process of its own
@@ -107,6 +125,7 @@ def run_workers(settings: Settings, sock: socket.socket, app: str, **options: An
     from authgate.startup.prefork import STARTUP_FAILURE, Supervisor, preload
 
     config = uvicorn.Config(app, workers=settings.workers, **options)
+    BeatingServer = beating_server()
     with metrics_directory() as directory:
         record_into_directory()
         listener = open_listener(settings)
@@ -114,7 +133,7 @@ def run_workers(settings: Settings, sock: socket.socket, app: str, **options: An
         def worker() -> int:
             if listener is not None:
                 listener.close()
-            server = uvicorn.Server(config)
+            server = BeatingServer(config)
             server.run(sockets=[sock])
             return 0 if server.started else STARTUP_FAILURE
 
@@ -129,6 +148,7 @@ def run_workers(settings: Settings, sock: socket.socket, app: str, **options: An
             settings.workers,
             management=None if listener is None else management,
             shutdown_timeout=settings.shutdown_timeout,
+            worker_timeout=settings.worker_timeout,
             listening=(sock,) if listener is None else (sock, listener),
         )
         return supervisor.run()

@@ -18,6 +18,10 @@ nothing itself. It
   (:mod:`authgate.management`);
 - forks a replacement for a child that dies; a worker that fails before it starts serving
   stops the server instead, since its replacement would fail the same way;
+- kills and replaces a worker whose event loop stopped turning: each worker writes a byte to
+  a pipe of its own from its event loop every second (:func:`beat`), and one silent for
+  ``worker_timeout`` seconds is sent SIGKILL (a hung worker would otherwise hold its share of
+  the connections forever);
 - on SIGTERM or SIGINT sends SIGTERM to every child, waits while the workers drain their
   requests in flight (uvicorn's graceful shutdown, up to ``--shutdown-timeout``; a child
   still running some seconds after that is killed) and exits with status 0;
@@ -60,6 +64,11 @@ PRELOADED = (
     "uvicorn.protocols.http.httptools_impl",
 )
 
+#: Seconds between a worker's heartbeats (:func:`beat`).
+BEAT_INTERVAL = 1.0
+#: The write end of this worker's heartbeat pipe (in a worker process only).
+_heartbeat: int | None = None
+
 #: What a child process runs; its return value is the child's exit status.
 Target = Callable[[], int]
 #: A set of blocked signals (:func:`signal.pthread_sigmask`).
@@ -76,6 +85,15 @@ def preload(modules: Iterable[str] = PRELOADED) -> None:
             continue
     gc.collect()
     gc.freeze()
+
+
+def beat() -> None:
+    """Tell the supervisor this worker's event loop is turning (call it from the loop, about
+    every :data:`BEAT_INTERVAL`); nothing outside a forked worker. Never blocks: a full pipe
+    means the supervisor has not read for a while, and a missing byte changes nothing."""
+    if _heartbeat is not None:
+        with contextlib.suppress(OSError):
+            os.write(_heartbeat, b".")
 
 
 @dataclass
@@ -109,13 +127,17 @@ class Supervisor:
         *,
         management: Target | None = None,
         shutdown_timeout: float = 10.0,
+        worker_timeout: float = 0.0,
         listening: tuple[socket.socket, ...] = (),
     ) -> None:
         self.kinds = [Child("worker", worker) for _ in range(workers)]
         if management is not None:
             self.kinds.append(Child("management", management))
         self.shutdown_timeout = shutdown_timeout
+        self.worker_timeout = worker_timeout
         self.listening = listening
+        #: Each worker's heartbeat pipe (read end) and when it last spoke.
+        self.beats: dict[int, tuple[int, float]] = {}
         self.children: dict[int, Child] = {}
         #: Workers replaced after SIGHUP that may still be draining.
         self.retired: set[int] = set()
@@ -151,6 +173,7 @@ class Supervisor:
                 self._replace_workers(mask)
             if not self._reap(mask):
                 return
+            self._check_beats()
 
     def _reap(self, mask: Mask) -> bool:
         """Collect the children that ended and start their replacements; False when the
@@ -160,6 +183,7 @@ class Supervisor:
             if kind is None:  # a retired worker, replaced already
                 self.retired.discard(pid)
                 continue
+            self._forget_beat(pid)
             code = os.waitstatus_to_exitcode(status)
             if kind.role == "worker" and code == STARTUP_FAILURE:
                 logger.error("worker [%d] failed to start; stopping the server", pid)
@@ -179,15 +203,49 @@ class Supervisor:
         old = [pid for pid, kind in self.children.items() if kind.role == "worker"]
         for pid in old:
             kind = self.children.pop(pid)
+            self._forget_beat(pid)  # a draining worker is not expected to beat
             self._start(kind, mask)
             _signal(pid, signal.SIGTERM)
             self.retired.add(pid)
 
     def _start(self, kind: Child, mask: Mask) -> None:
         kind.started = time.monotonic()
-        pid = fork(kind.target, mask)
+        if kind.role == "worker" and self.worker_timeout > 0:
+            read, write = os.pipe()
+            os.set_blocking(read, False)
+            inherited = [fd for fd, _ in self.beats.values()] + [read]
+            pid = fork(kind.target, mask, heartbeat=write, close=inherited)
+            os.close(write)
+            self.beats[pid] = (read, kind.started)
+        else:
+            pid = fork(kind.target, mask)
         self.children[pid] = kind
         logger.info("started %s process [%d]", kind.role, pid)
+
+    def _check_beats(self) -> None:
+        """Read the workers' heartbeats; SIGKILL a worker silent for ``worker_timeout``
+        seconds (:meth:`_reap` replaces it once it has ended)."""
+        now = time.monotonic()
+        for pid, (fd, last) in list(self.beats.items()):
+            heard = False
+            with contextlib.suppress(BlockingIOError, OSError):
+                while os.read(fd, 512):
+                    heard = True
+            if heard:
+                self.beats[pid] = (fd, now)
+            elif now - last > self.worker_timeout and pid in self.children:
+                logger.error(
+                    "worker [%d] has not turned its event loop for %.0f s; killing it",
+                    pid,
+                    now - last,
+                )
+                _signal(pid, signal.SIGKILL)
+                self.beats[pid] = (fd, float("inf"))  # killed once; _reap replaces it
+
+    def _forget_beat(self, pid: int) -> None:
+        beat_ = self.beats.pop(pid, None)
+        if beat_ is not None:
+            os.close(beat_[0])
 
     def _stop(self) -> None:
         for sock in self.listening:
@@ -211,6 +269,8 @@ class Supervisor:
                 deadline = float("inf")
             signal.sigtimedwait(WAITED, 0.2)  # a child's end (SIGCHLD) or 0.2 s
         self.children.clear()
+        for pid in list(self.beats):
+            self._forget_beat(pid)
         logger.info("supervisor [%d] stopped", os.getpid())
 
 
@@ -238,16 +298,27 @@ def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def fork(target: Target, mask: Mask) -> int:
+def fork(
+    target: Target, mask: Mask, *, heartbeat: int | None = None, close: Iterable[int] = ()
+) -> int:
     """Start a child process running ``target`` with the signal ``mask`` the supervisor had
     before it blocked the signals it waits for; the child's pid. The child never returns
     into the caller's stack: it ends with :func:`os._exit` (so the supervisor's clean-up, such
-    as removing the metrics directory, runs in the supervisor only)."""
+    as removing the metrics directory, runs in the supervisor only). ``heartbeat``: the write
+    end of the worker's heartbeat pipe (:func:`beat`); ``close``: the supervisor's descriptors
+    the child has no use for."""
+    global _heartbeat
     pid = os.fork()
     if pid:
         return pid
     status = 1
     try:
+        for fd in close:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if heartbeat is not None:
+            os.set_blocking(heartbeat, False)
+            _heartbeat = heartbeat
         signal.signal(signal.SIGTERM, _exit_cleanly)
         signal.signal(signal.SIGINT, _exit_cleanly)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
