@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
@@ -161,10 +161,92 @@ class Window:
         return samples, errors
 
 
-class Driver:
+class VirtualUser(Protocol):
+    """What the shared operations need of a driver's user."""
+
+    refresh_token: str
+    codes: list[tuple[str, str, str]]
+
+
+U = TypeVar("U", bound=VirtualUser)
+
+
+class Operations(Generic[U]):
+    """The measured operations and their loops, the same for every driver: a driver brings
+    its HTTP client through ``_authorize``, ``_redeem`` and ``_token``, and names the
+    exceptions that mean a broken connection."""
+
+    target: Target
+    #: Exceptions of the driver's client counted as connection failures.
+    connection_errors: tuple[type[BaseException], ...] = (OSError,)
+
+    async def _authorize(self, user: U, challenge: str, state: str, nonce: str) -> str:
+        raise NotImplementedError
+
+    async def _token(self, user: U, form: dict[str, str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def _redeem(self, user: U, code: str, verifier: str, nonce: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def _attempt(
+        self, window: Window, operation: Awaitable[tuple[float, float | None]]
+    ) -> None:
+        """Run one measured operation: record its (token, flow) seconds or count its failure."""
+        try:
+            token_s, flow_s = await operation
+        except Failure as failure:
+            window.fail(time.perf_counter(), failure.kind)
+        except self.connection_errors as exc:
+            window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
+        else:
+            window.record(time.perf_counter(), token_s, flow_s)
+
+    async def _flow(self, user: U) -> tuple[float, float | None]:
+        start = time.perf_counter()
+        verifier, challenge = pkce_pair()
+        state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+        code = await self._authorize(user, challenge, state, nonce)
+        middle = time.perf_counter()
+        await self._redeem(user, code, verifier, nonce)
+        done = time.perf_counter()
+        return done - middle, done - start
+
+    async def _exchange(self, user: U) -> tuple[float, float | None]:
+        code, verifier, nonce = user.codes.pop()
+        start = time.perf_counter()
+        await self._redeem(user, code, verifier, nonce)
+        return time.perf_counter() - start, None
+
+    async def _refresh(self, user: U) -> tuple[float, float | None]:
+        start = time.perf_counter()
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": user.refresh_token,
+            "client_id": self.target.client_id,
+        }
+        tokens = await self._token(user, form)
+        user.refresh_token = tokens.get("refresh_token") or user.refresh_token
+        return time.perf_counter() - start, None
+
+    async def flow_loop(self, user: U, window: Window) -> None:
+        while time.perf_counter() < window.end:
+            await self._attempt(window, self._flow(user))
+
+    async def token_loop(self, user: U, window: Window) -> None:
+        while time.perf_counter() < window.end and user.codes:
+            await self._attempt(window, self._exchange(user))
+
+    async def refresh_loop(self, user: U, window: Window) -> None:
+        while time.perf_counter() < window.end:
+            await self._attempt(window, self._refresh(user))
+
+
+class Driver(Operations[User]):
     """The lean driver: a hand-written keep-alive client and a cookie header per user."""
 
     name = "lean"
+    connection_errors = (OSError, HttpError, asyncio.IncompleteReadError)
 
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -269,54 +351,3 @@ class Driver:
             keys, self.verified_signature = self.keys, True
         check_id_token(self.target, tokens, nonce, keys)
         return tokens
-
-    @staticmethod
-    async def _attempt(window: Window, operation: Awaitable[tuple[float, float | None]]) -> None:
-        """Run one measured operation: record its (token, flow) seconds or count its failure."""
-        try:
-            token_s, flow_s = await operation
-        except Failure as failure:
-            window.fail(time.perf_counter(), failure.kind)
-        except (OSError, HttpError, asyncio.IncompleteReadError) as exc:
-            window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
-        else:
-            window.record(time.perf_counter(), token_s, flow_s)
-
-    async def _flow(self, user: User) -> tuple[float, float | None]:
-        start = time.perf_counter()
-        verifier, challenge = pkce_pair()
-        state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-        code = await self._authorize(user, challenge, state, nonce)
-        middle = time.perf_counter()
-        await self._redeem(user, code, verifier, nonce)
-        done = time.perf_counter()
-        return done - middle, done - start
-
-    async def _exchange(self, user: User) -> tuple[float, float | None]:
-        code, verifier, nonce = user.codes.pop()
-        start = time.perf_counter()
-        await self._redeem(user, code, verifier, nonce)
-        return time.perf_counter() - start, None
-
-    async def _refresh(self, user: User) -> tuple[float, float | None]:
-        start = time.perf_counter()
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": user.refresh_token,
-            "client_id": self.target.client_id,
-        }
-        tokens = await self._token(user, form)
-        user.refresh_token = tokens.get("refresh_token") or user.refresh_token
-        return time.perf_counter() - start, None
-
-    async def flow_loop(self, user: User, window: Window) -> None:
-        while time.perf_counter() < window.end:
-            await self._attempt(window, self._flow(user))
-
-    async def token_loop(self, user: User, window: Window) -> None:
-        while time.perf_counter() < window.end and user.codes:
-            await self._attempt(window, self._exchange(user))
-
-    async def refresh_loop(self, user: User, window: Window) -> None:
-        while time.perf_counter() < window.end:
-            await self._attempt(window, self._refresh(user))

@@ -15,8 +15,6 @@ the servers for the same work and accept the same answers; only the HTTP client 
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urljoin
@@ -25,9 +23,8 @@ import aiohttp
 from joserfc.jwk import KeySet
 
 from bench.driver import (
-    Failure,
     Form,
-    Window,
+    Operations,
     authorization_code,
     check_id_token,
     pkce_pair,
@@ -47,10 +44,11 @@ class Session:
     codes: list[tuple[str, str, str]] = field(default_factory=list)  # code, verifier, nonce
 
 
-class AiohttpDriver:
+class AiohttpDriver(Operations[Session]):
     """The same modes as :class:`bench.driver.Driver`, through aiohttp."""
 
     name = "aiohttp"
+    connection_errors = (OSError, aiohttp.ClientError)  # TimeoutError is an OSError
 
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -164,53 +162,3 @@ class AiohttpDriver:
         )
         check_id_token(self.target, tokens, nonce, self.keys if verify else None)
         return tokens
-
-    @staticmethod
-    async def _attempt(window: Window, operation: Awaitable[tuple[float, float | None]]) -> None:
-        try:
-            token_s, flow_s = await operation
-        except Failure as failure:
-            window.fail(time.perf_counter(), failure.kind)
-        except (OSError, aiohttp.ClientError) as exc:  # TimeoutError is an OSError
-            window.fail(time.perf_counter(), f"connection {type(exc).__name__}")
-        else:
-            window.record(time.perf_counter(), token_s, flow_s)
-
-    async def _flow(self, user: Session) -> tuple[float, float | None]:
-        start = time.perf_counter()
-        verifier, challenge = pkce_pair()
-        state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-        code = await self._authorize(user, challenge, state, nonce)
-        middle = time.perf_counter()
-        await self._redeem(user, code, verifier, nonce)
-        done = time.perf_counter()
-        return done - middle, done - start
-
-    async def _exchange(self, user: Session) -> tuple[float, float | None]:
-        code, verifier, nonce = user.codes.pop()
-        start = time.perf_counter()
-        await self._redeem(user, code, verifier, nonce)
-        return time.perf_counter() - start, None
-
-    async def _refresh(self, user: Session) -> tuple[float, float | None]:
-        start = time.perf_counter()
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": user.refresh_token,
-            "client_id": self.target.client_id,
-        }
-        tokens = await self._token(user, form)
-        user.refresh_token = tokens.get("refresh_token") or user.refresh_token
-        return time.perf_counter() - start, None
-
-    async def flow_loop(self, user: Session, window: Window) -> None:
-        while time.perf_counter() < window.end:
-            await self._attempt(window, self._flow(user))
-
-    async def token_loop(self, user: Session, window: Window) -> None:
-        while time.perf_counter() < window.end and user.codes:
-            await self._attempt(window, self._exchange(user))
-
-    async def refresh_loop(self, user: Session, window: Window) -> None:
-        while time.perf_counter() < window.end:
-            await self._attempt(window, self._refresh(user))
