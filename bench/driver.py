@@ -180,6 +180,38 @@ class Operations(Generic[U]):
     #: Exceptions of the driver's client counted as connection failures.
     connection_errors: tuple[type[BaseException], ...] = (OSError,)
 
+    def _authorize_query(self, challenge: str, state: str, nonce: str) -> str:
+        return urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.target.client_id,
+                "redirect_uri": self.target.redirect_uri,
+                "scope": SCOPE,
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
+
+    def _code_form(self, code: str, verifier: str) -> dict[str, str]:
+        """The token request redeeming ``code`` (RFC 6749 §4.1.3, RFC 7636 §4.5)."""
+        return {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.target.redirect_uri,
+            "client_id": self.target.client_id,
+            "code_verifier": verifier,
+        }
+
+    async def mint(self, user: U, count: int) -> None:
+        """Authorization codes for the token mode, issued before the run."""
+        for _ in range(count):
+            verifier, challenge = pkce_pair()
+            nonce = secrets.token_urlsafe(12)
+            code = await self._authorize(user, challenge, secrets.token_urlsafe(12), nonce)
+            user.codes.append((code, verifier, nonce))
+
     async def _authorize(self, user: U, challenge: str, state: str, nonce: str) -> str:
         raise NotImplementedError
 
@@ -255,20 +287,6 @@ class Driver(Operations[User]):
 
     # --- set-up (not measured) -------------------------------------------------------------
 
-    def _authorize_query(self, challenge: str, state: str, nonce: str) -> str:
-        return urlencode(
-            {
-                "response_type": "code",
-                "client_id": self.target.client_id,
-                "redirect_uri": self.target.redirect_uri,
-                "scope": SCOPE,
-                "state": state,
-                "nonce": nonce,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            }
-        )
-
     async def login(self, index: int) -> User:
         """Log in through the real login and consent pages; returns the logged-in user."""
         instance = self.target.instances[index % len(self.target.instances)]
@@ -315,14 +333,6 @@ class Driver(Operations[User]):
     async def close(self, user: User) -> None:
         await user.conn.close()
 
-    async def mint(self, user: User, count: int) -> None:
-        """Authorization codes for the token mode, issued before the run."""
-        for _ in range(count):
-            verifier, challenge = pkce_pair()
-            nonce = secrets.token_urlsafe(12)
-            code = await self._authorize(user, challenge, secrets.token_urlsafe(12), nonce)
-            user.codes.append((code, verifier, nonce))
-
     # --- the measured requests -------------------------------------------------------------
 
     async def _authorize(self, user: User, challenge: str, state: str, nonce: str) -> str:
@@ -335,16 +345,7 @@ class Driver(Operations[User]):
         return token_response(r.status, r.body)
 
     async def _redeem(self, user: User, code: str, verifier: str, nonce: str) -> dict[str, Any]:
-        tokens = await self._token(
-            user,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": self.target.redirect_uri,
-                "client_id": self.target.client_id,
-                "code_verifier": verifier,
-            },
-        )
+        tokens = await self._token(user, self._code_form(code, verifier))
         keys = None
         if not self.verified_signature:
             assert self.keys is not None

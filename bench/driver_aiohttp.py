@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urljoin
 
 import aiohttp
 from joserfc.jwk import KeySet
@@ -30,7 +30,7 @@ from bench.driver import (
     pkce_pair,
     token_response,
 )
-from bench.targets import PASSWORD, SCOPE, Target
+from bench.targets import PASSWORD, Target
 
 
 @dataclass
@@ -55,18 +55,7 @@ class AiohttpDriver(Operations[Session]):
         self.keys: KeySet | None = None
 
     def _authorize_url(self, base_url: str, challenge: str, state: str, nonce: str) -> str:
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": self.target.client_id,
-                "redirect_uri": self.target.redirect_uri,
-                "scope": SCOPE,
-                "state": state,
-                "nonce": nonce,
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            }
-        )
+        query = self._authorize_query(challenge, state, nonce)
         return f"{base_url}{self.target.authorize_path}?{query}"
 
     # --- set-up (not measured) -------------------------------------------------------------
@@ -122,14 +111,6 @@ class AiohttpDriver(Operations[Session]):
     async def close(self, user: Session) -> None:
         await user.http.close()
 
-    async def mint(self, user: Session, count: int) -> None:
-        """Authorization codes for the token mode, issued before the run."""
-        for _ in range(count):
-            verifier, challenge = pkce_pair()
-            nonce = secrets.token_urlsafe(12)
-            code = await self._authorize(user, challenge, secrets.token_urlsafe(12), nonce)
-            user.codes.append((code, verifier, nonce))
-
     # --- the measured requests -------------------------------------------------------------
 
     @staticmethod
@@ -150,15 +131,6 @@ class AiohttpDriver(Operations[Session]):
     async def _redeem(
         self, user: Session, code: str, verifier: str, nonce: str, *, verify: bool = False
     ) -> dict[str, Any]:
-        tokens = await self._token(
-            user,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": self.target.redirect_uri,
-                "client_id": self.target.client_id,
-                "code_verifier": verifier,
-            },
-        )
+        tokens = await self._token(user, self._code_form(code, verifier))
         check_id_token(self.target, tokens, nonce, self.keys if verify else None)
         return tokens
