@@ -228,7 +228,12 @@ class GrantStore(Protocol):
         tokens with a ``sid`` record their client's part in that login session."""
         ...
 
-    async def get_code(self, code_hash: str) -> AuthorizationCode | None: ...
+    async def get_code(self, code_hash: str) -> AuthorizationCode | None:
+        """The code stored under ``code_hash``. A store may answer once from a copy kept
+        when it issued the code, whose ``consumed_at`` may be stale (another process may
+        have redeemed it): :meth:`redeem_code` is what decides single use."""
+        ...
+
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:
         """Mark the code consumed and store ``tokens``, atomically.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -146,9 +147,21 @@ def _insert_tokens(tokens: Sequence[TokenRecord]) -> list[Step]:
     return [Step(INSERT_TOKEN, [_token_params(t) for t in tokens])] if tokens else []
 
 
+#: Codes this process issued and has not been asked for yet (:meth:`SqlGrantStore.get_code`).
+RECENT_CODES = 4096
+
+
 class SqlGrantStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._recent: dict[str, AuthorizationCode] = {}
+
+    def _remember(self, code: AuthorizationCode) -> None:
+        recent = self._recent
+        if len(recent) >= RECENT_CODES:  # codes never redeemed: the oldest goes
+            del recent[next(iter(recent))]
+        # stored unconsumed, whatever the record said (INSERT_CODE)
+        recent[code.code_hash] = dataclasses.replace(code, consumed_at=None)
 
     async def add_code(self, code: AuthorizationCode, tokens: Sequence[TokenRecord] = ()) -> None:
         params = {
@@ -180,6 +193,7 @@ class SqlGrantStore:
         except IntegrityViolation:
             # a concurrent code for the same session and client recorded the pair first
             await self._db.transact(steps)
+        self._remember(code)
 
     async def add_tokens(self, tokens: Sequence[TokenRecord]) -> None:
         if not tokens:
@@ -194,6 +208,19 @@ class SqlGrantStore:
             await self._db.transact(steps)
 
     async def get_code(self, code_hash: str) -> AuthorizationCode | None:
+        """The code stored under ``code_hash``.
+
+        A code this process issued is answered once from the copy kept when its unit
+        committed, which saves the token request a read (the client usually redeems it on
+        the connection it was issued on). Only ``consumed_at`` of a stored code ever
+        changes, and the copy, unconsumed, may be stale there: the redemption's guarded
+        update (:meth:`redeem_code`) decides whether the code was still unused, and the
+        grant's checks ask again when the copy fails them
+        (:mod:`authgate.core.tokens.grants.authorization_code`).
+        """
+        remembered = self._recent.pop(code_hash, None)
+        if remembered is not None:
+            return remembered
         row = await self._db.fetch_one(GET_CODE, {"code_hash": code_hash})
         if row is None:
             return None
@@ -221,6 +248,7 @@ class SqlGrantStore:
         )
 
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:
+        self._recent.pop(code_hash, None)  # from now on the stored code is the answer
         steps = [Step(CONSUME_CODE, {"code_hash": code_hash, "now": now}, expect=1)]
         return (await self._db.transact(steps + _insert_tokens(tokens))).applied
 

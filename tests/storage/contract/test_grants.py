@@ -382,3 +382,15 @@ async def test_revoke_session_spares_the_grants_holding_the_kept_scope(ports: Po
         assert stored == expected, t.token_hash
     assert await ports.grants.revoke_session("sid-1", NOW + 1, "offline_access") == 0
     assert await ports.grants.revoke_session("sid-9", NOW, "offline_access") == 0
+
+
+async def test_a_code_redeemed_by_another_instance_reads_back_consumed(ports: Ports) -> None:
+    """An instance may answer once from its copy of a code it issued (unused by then); the
+    guarded redemption decides single use, and the next read is the stored code."""
+    await ports.grants.add_code(code("c-1"))
+    assert await ports.peer().grants.redeem_code("c-1", NOW, [])
+    assert not await ports.grants.redeem_code("c-1", NOW + 1, [])
+    first = await ports.grants.get_code("c-1")
+    assert first is not None and first.consumed_at in (None, NOW)
+    again = await ports.grants.get_code("c-1")
+    assert again is not None and again.consumed_at == NOW

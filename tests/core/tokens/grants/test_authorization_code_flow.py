@@ -3,10 +3,14 @@ tokens a code buys, the checks that refuse it, and replay revoking what it bough
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
 from authgate.appconfig import AppConfiguration
 from authgate.core.tokens.endpoint import token
+from authgate.core.types import AuthorizationCode
 from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidGrant, InvalidRequest, OAuthError, UnauthorizedClient
 from tests.core.flow_support import (
@@ -216,3 +220,53 @@ async def test_codes_of_other_grants_survive_a_replay() -> None:
         await code_tokens(svc, replayed)
     record = await svc.grants.get_token(handle_hash(kept["access_token"]))
     assert record is not None and record.revoked_at is None
+
+
+class _StaleCopy:
+    """A grant store that answers the next ``get_code`` of a code from a copy taken while it
+    was unused, as a process that issued the code may (storage/grants.py), after another
+    process has redeemed it."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._copies: dict[str, AuthorizationCode] = {}
+
+    def keep(self, code: AuthorizationCode) -> None:
+        self._copies[code.code_hash] = dataclasses.replace(code, consumed_at=None)
+
+    async def get_code(self, code_hash: str) -> AuthorizationCode | None:
+        copy = self._copies.pop(code_hash, None)
+        return copy if copy is not None else await self._store.get_code(code_hash)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+async def _redeemed_elsewhere(verifier_ok: bool) -> tuple[Any, dict[str, Any], Any]:
+    svc = make_services()
+    issued = await issue_code(svc, await refreshing_client(svc))
+    stored = await svc.grants.get_code(handle_hash(issued.code))
+    assert stored is not None
+    body = await code_tokens(svc, issued)  # redeemed by "another process"
+    stale = _StaleCopy(svc.grants)
+    stale.keep(stored)
+    svc = dataclasses.replace(svc, grants=stale)
+    form = code_form(issued) if verifier_ok else code_form(issued, code_verifier="x" * 43)
+    with pytest.raises(InvalidGrant) as caught:
+        await token(form, None, svc)
+    assert caught.value.description == (
+        "The authorization code has already been used; tokens issued with it are revoked"
+    )
+    return svc, body, stale
+
+
+@pytest.mark.parametrize("verifier_ok", [True, False], ids=["right verifier", "wrong verifier"])
+async def test_a_stale_copy_of_a_redeemed_code_is_still_a_replay(verifier_ok: bool) -> None:
+    """The store's copy says unused; the guarded redemption (right verifier) or the check
+    made again on the stored code (wrong verifier) finds the replay, and the tokens the code
+    bought are revoked either way."""
+    svc, body, stale = await _redeemed_elsewhere(verifier_ok)
+    assert stale._copies == {}  # the copy was handed out once
+    for value in (body["access_token"], body["refresh_token"]):
+        record = await svc.grants.get_token(handle_hash(value))
+        assert record is not None and record.revoked_at == svc.clock.now()

@@ -31,7 +31,7 @@ from authgate.core.tokens.mint import (
 )
 from authgate.core.types import AuthorizationCode, Client
 from authgate.crypto.handles import handle_hash
-from authgate.errors import InvalidGrant, InvalidRequest
+from authgate.errors import InvalidGrant, InvalidRequest, OAuthError
 
 GRANT_TYPE = "authorization_code"
 logger = logging.getLogger(__name__)
@@ -54,24 +54,17 @@ def _replayed(code: AuthorizationCode, svc: Services, source: str | None) -> Inv
     )
 
 
-async def exchange(
+async def _checked(
+    code: AuthorizationCode | None,
     form: Mapping[str, str],
     client: Client,
     svc: Services,
-    *,
-    dpop: Proof | None = None,
-    source: str | None = None,
-) -> dict[str, Any]:
-    """Redeem a code for tokens, bound to ``dpop``'s key when the request carried a proof.
-
-    A replayed code is recorded as a ``code_replayed`` security event from ``source``.
-    """
-    value = form.get("code")
-    if not value:
-        raise InvalidRequest("The request is missing the code parameter")
-    code_hash = handle_hash(value)
-    code = await svc.grants.get_code(code_hash)
-    now = svc.clock.now()
+    now: float,
+    dpop: Proof | None,
+    source: str | None,
+) -> tuple[str, ...]:
+    """The module docstring's checks of ``code`` for this request; the audience of the
+    tokens (RFC 8707)."""
     if code is None or code.client_id != client.client_id:
         raise InvalidGrant("The authorization code is invalid or was issued to another client")
     if code.consumed_at is not None:
@@ -96,8 +89,38 @@ async def exchange(
             "The authorization code is bound to a DPoP key (dpop_jkt): the token request "
             "needs a DPoP proof signed with that key (RFC 9449 §10)"
         )
-    audience = resources.narrowed(form, code.resource, client, svc.config.current)
+    return resources.narrowed(form, code.resource, client, svc.config.current)
 
+
+async def exchange(
+    form: Mapping[str, str],
+    client: Client,
+    svc: Services,
+    *,
+    dpop: Proof | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """Redeem a code for tokens, bound to ``dpop``'s key when the request carried a proof.
+
+    A replayed code is recorded as a ``code_replayed`` security event from ``source``.
+    """
+    value = form.get("code")
+    if not value:
+        raise InvalidRequest("The request is missing the code parameter")
+    code_hash = handle_hash(value)
+    now = svc.clock.now()
+    code = await svc.grants.get_code(code_hash)
+    try:
+        audience = await _checked(code, form, client, svc, now, dpop, source)
+    except OAuthError:
+        if code is None or code.consumed_at is not None:
+            raise
+        # The store may answer from the copy it kept when it issued the code, which cannot
+        # know whether another process has redeemed it since: a failed check is decided again
+        # on the stored code (the copy is handed out once), so that a replay is a replay.
+        code = await svc.grants.get_code(code_hash)
+        audience = await _checked(code, form, client, svc, now, dpop, source)
+    assert code is not None
     ctx = GrantContext(
         grant_id=code.grant_id,
         client=client,
