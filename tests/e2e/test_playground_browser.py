@@ -222,6 +222,28 @@ def test_every_method_and_algorithm(
     step_4(page, verifier, alg)
 
 
+def test_a_pop_up_closed_without_an_answer_is_reported(
+    server: AuthgateServer, context: BrowserContext
+) -> None:
+    """The user closes the pop-up on the login page: the page says so, after the second it
+    leaves for a message the callback page may have posted just before closing itself."""
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    open_playground(page, server)
+    step_1(page, "S256")
+    step_2(page, server)
+    with page.expect_popup() as popup_info:
+        page.click("#authorize")
+    popup = popup_info.value
+    popup.wait_for_selector("#username")
+    popup.close()
+    summary = page.locator("#authorize-summary")
+    expect(summary).to_have_text("No response.", timeout=10_000)
+    result = page.locator("#authorize-result")
+    expect(result).to_have_text("The pop-up was closed before the server answered.")
+    expect(page.locator("#authorize")).to_be_enabled()
+
+
 def test_without_pop_ups_the_flow_stays_in_one_tab(
     server: AuthgateServer, context: BrowserContext
 ) -> None:

@@ -154,6 +154,62 @@ def test_auto_forks_one_worker_per_core_and_keeps_them(
     assert "Traceback" not in text
 
 
+def test_sighup_replaces_every_worker_while_requests_keep_being_answered(
+    tmp_path: Path,
+) -> None:
+    serving = _serve(tmp_path, "--workers", "2")
+    process, url, management_port, log = next(serving)
+    try:
+        server = psutil.Process(process.pid)
+        _until("2 workers", lambda: len(_workers(server, management_port)) == 2)
+        old = {w.pid for w in _workers(server, management_port)}
+        management = {c.pid for c in server.children()} - old
+        answers: list[int | str] = []
+        stop = False
+
+        def ask() -> None:  # a new connection each time: whichever worker accepts answers
+            while not stop:
+                try:
+                    answers.append(httpx.get(url + DISCOVERY, timeout=10).status_code)
+                except httpx.HTTPError as exc:
+                    answers.append(repr(exc))
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            asking = [pool.submit(ask) for _ in range(2)]
+            _until("requests answered before the signal", lambda: len(answers) >= 10)
+            before = len(answers)
+            process.send_signal(signal.SIGHUP)
+
+            def replaced() -> bool:
+                now = {w.pid for w in _workers(server, management_port)}
+                return len(now) == 2 and not now & old
+
+            _until("both workers replaced", replaced)
+            _until("requests answered by the new workers", lambda: len(answers) >= before + 20)
+            stop = True
+            for future in asking:
+                future.result()
+        assert answers and all(answer == 200 for answer in answers), set(map(str, answers))
+        # the retired workers drained and ended; no worker was started again in their place
+        _until("the old workers gone", lambda: not old & {c.pid for c in server.children()})
+        now = {w.pid for w in _workers(server, management_port)}
+        assert len(now) == 2 and not now & old
+        assert {c.pid for c in server.children()} - now == management  # left alone
+        # the new workers serve: each answers with its own request id prefix
+        seen: set[str] = set()
+        _until("both new workers answering", lambda: len(seen.__ior__(_prefixes(url))) == 2)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, log.read_text()[-3000:]
+        text = log.read_text()
+        assert "received SIGHUP, replacing the workers" in text
+        for pid in now:
+            assert f"started worker process [{pid}]" in text
+        assert "ended (status" not in text  # a retired worker's end is not a crash
+        assert "Traceback" not in text
+    finally:
+        serving.close()
+
+
 def test_a_worker_whose_event_loop_stops_is_killed_and_replaced(tmp_path: Path) -> None:
     serving = _serve(tmp_path, "--workers", "2", AUTHGATE_WORKER_TIMEOUT="2")
     process, url, management_port, log = next(serving)

@@ -339,9 +339,14 @@
         settle({ kind: "callback", params: event.data.params });
       }
       window.addEventListener("message", onMessage);
+      let closedAt = null;
       const timer = setInterval(() => {
         if (popup.closed) {
-          settle({ kind: "closed" });
+          // The callback page posts its message and closes at once: on a busy machine this
+          // check can see the window closed before the message has been delivered here.
+          // Wait one more second for it before calling the pop-up closed without an answer.
+          if (closedAt === null) closedAt = Date.now();
+          else if (Date.now() - closedAt >= 1000) settle({ kind: "closed" });
           return;
         }
         try {
