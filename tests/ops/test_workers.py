@@ -6,6 +6,7 @@ ending the whole server with status 0. Plus how ``auto`` and bad values are read
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import signal
 import subprocess
@@ -108,6 +109,11 @@ def _serve(
         yield process, url, management_port, log
     finally:
         if process.poll() is None:
+            # the workers too: killed alone, the supervisor would leave them serving
+            with contextlib.suppress(psutil.NoSuchProcess):
+                for child in psutil.Process(process.pid).children(recursive=True):
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        child.kill()
             process.kill()
             process.wait(10)
 

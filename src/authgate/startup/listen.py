@@ -95,9 +95,16 @@ def run_server(sock: socket.socket, app: str, **options: Any) -> None:
         raise StartupError("the server did not start", "See the log lines above.")
 
 
+#: Seconds a stopping worker waits, once it no longer accepts, for the first request of a
+#: connection it accepted just before.
+FIRST_REQUEST_GRACE = 0.1
+
+
 def beating_server() -> type:
     """uvicorn's server, with a heartbeat to the supervisor from its main loop, which wakes
     every 0.1 s (``on_tick``): a worker whose event loop hangs falls silent."""
+    import asyncio
+
     import uvicorn
 
     from authgate.startup.prefork import BEAT_INTERVAL, beat
@@ -109,6 +116,16 @@ def beating_server() -> type:
             if counter % ticks == 0:
                 beat()
             return await super().on_tick(counter)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            """uvicorn's graceful shutdown, with a pause between the end of accepting and
+            the closing of idle connections: a connection accepted a moment before is idle
+            until its first request arrives, and closing it then would drop that request
+            (seen when SIGHUP replaced the workers under load)."""
+            for server in self.servers:
+                server.close()
+            await asyncio.sleep(FIRST_REQUEST_GRACE)
+            await super().shutdown(sockets)
 
     return BeatingServer
 
