@@ -1,7 +1,8 @@
 """``authgate serve`` with its default ``--workers auto``: one worker per core this process
 may run on, forked from the serving process (they run the same command line, not a spawned
-interpreter), each with its own request id prefix, a killed worker replaced, and SIGTERM
-ending the whole server with status 0. Plus how ``auto`` and bad values are read."""
+interpreter), each with its own request id prefix, a killed worker replaced, SIGHUP replacing
+every worker while requests keep being answered, and SIGTERM ending the whole server with
+status 0. Plus how ``auto`` and bad values are read."""
 
 from __future__ import annotations
 
@@ -180,19 +181,20 @@ def test_sighup_replaces_every_worker_while_requests_keep_being_answered(
                 except httpx.HTTPError as exc:
                     answers.append(repr(exc))
 
+        def replaced() -> bool:
+            now = {w.pid for w in _workers(server, management_port)}
+            return len(now) == 2 and not now & old
+
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
             asking = [pool.submit(ask) for _ in range(2)]
-            _until("requests answered before the signal", lambda: len(answers) >= 10)
-            before = len(answers)
-            process.send_signal(signal.SIGHUP)
-
-            def replaced() -> bool:
-                now = {w.pid for w in _workers(server, management_port)}
-                return len(now) == 2 and not now & old
-
-            _until("both workers replaced", replaced)
-            _until("requests answered by the new workers", lambda: len(answers) >= before + 20)
-            stop = True
+            try:
+                _until("requests answered before the signal", lambda: len(answers) >= 10)
+                before = len(answers)
+                process.send_signal(signal.SIGHUP)
+                _until("both workers replaced", replaced)
+                _until("requests answered by the new workers", lambda: len(answers) >= before + 20)
+            finally:
+                stop = True  # the askers end even when a wait above failed
             for future in asking:
                 future.result()
         assert answers and all(answer == 200 for answer in answers), set(map(str, answers))
