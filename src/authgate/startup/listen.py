@@ -102,7 +102,9 @@ FIRST_REQUEST_GRACE = 0.1
 
 def beating_server() -> type:
     """uvicorn's server, with a heartbeat to the supervisor from its main loop, which wakes
-    every 0.1 s (``on_tick``): a worker whose event loop hangs falls silent."""
+    every 0.1 s (``on_tick``): a worker whose event loop hangs falls silent. When it stops,
+    it waits :data:`FIRST_REQUEST_GRACE` between the end of accepting and the closing of idle
+    connections."""
     import asyncio
 
     import uvicorn
