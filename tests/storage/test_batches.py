@@ -212,3 +212,17 @@ async def test_without_a_connection_every_postgres_caller_hears_why(postgres_url
     )
     assert all(isinstance(r, asyncpg.InterfaceError) for r in results), results
     await database.close()
+
+
+@pytest.mark.postgres
+async def test_a_whole_statement_whose_guard_fails_leaves_its_batch_alone(
+    pg_db: PostgresDatabase,
+) -> None:
+    """A ``whole`` step that matched nothing wrote nothing: the others of its batch commit in
+    the batch's one transaction, not each alone after a rollback."""
+    missed = [Step(TOUCH, {"h": "nobody", "e": 2.0}, 1, whole=True)]
+    units = [[Step(STAMP, {"h": "s0"})], missed, [Step(STAMP, {"h": "s1"})]]
+    results = await run_batch(pg_db, units, batches=2)
+    assert results[1] == Outcome(False, (0,))
+    txids = await rows(pg_db)
+    assert txids["s0"] == txids["s1"]

@@ -65,11 +65,21 @@ class Step:
         statement: A SQLAlchemy Core statement with named ``bindparam`` values.
         params: One parameter mapping, or a sequence of them (executemany).
         expect: If set, the transaction applies only when this step's row count equals it.
+        whole: The statement writes nothing unless its row count is ``expect``
+            (:mod:`authgate.storage.one_statement`), so a unit of this step alone needs no
+            transaction around it. A single step without ``expect`` needs none either.
     """
 
     statement: ClauseElement
     params: Mapping[str, Any] | Sequence[Mapping[str, Any]] = field(default_factory=dict)
     expect: int | None = None
+    whole: bool = False
+
+    @property
+    def alone_atomic(self) -> bool:
+        """Whether a unit of this step alone is atomic without ``BEGIN`` and ``COMMIT``: one
+        statement, and a row count other than ``expect`` means it wrote nothing."""
+        return isinstance(self.params, Mapping) and (self.expect is None or self.whole)
 
 
 @dataclass(frozen=True, slots=True)

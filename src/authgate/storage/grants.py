@@ -12,6 +12,7 @@ from sqlalchemy import String, bindparam, exists, insert, select, update
 from authgate.core.types import AuthorizationCode, TokenRecord
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import AuthorizationCodeRow, SessionClientRow, TokenRow, table_of
+from authgate.storage.one_statement import after_insert, guarded_inserts, suffixed
 
 _codes = table_of(AuthorizationCodeRow)
 _tokens = table_of(TokenRow)
@@ -147,6 +148,17 @@ def _insert_tokens(tokens: Sequence[TokenRecord]) -> list[Step]:
     return [Step(INSERT_TOKEN, [_token_params(t) for t in tokens])] if tokens else []
 
 
+def _guarded(db: Database, guard: Step, tokens: Sequence[TokenRecord]) -> list[Step]:
+    """``guard`` (``expect=1``), then ``tokens`` only if it applied: one statement on
+    PostgreSQL (:mod:`authgate.storage.one_statement`), plain steps elsewhere."""
+    if db.dialect_name != "postgresql" or not tokens:
+        return [guard, *_insert_tokens(tokens)]
+    assert isinstance(guard.params, dict)
+    statement = guarded_inserts(guard.statement, _tokens, len(tokens))
+    params = guard.params | suffixed([_token_params(t) for t in tokens])
+    return [Step(statement, params, expect=1, whole=True)]
+
+
 #: Codes this process issued and has not been asked for yet (:meth:`SqlGrantStore.get_code`).
 RECENT_CODES = 4096
 
@@ -188,8 +200,13 @@ class SqlGrantStore:
         }
         steps = [Step(INSERT_CODE, params), *_insert_tokens(tokens)]
         join = {"sid": code.sid, "client_id": code.client_id}
+        if self._db.dialect_name == "postgresql" and not tokens:
+            # the code and the session's client in one statement (storage/one_statement.py)
+            whole = [Step(after_insert(INSERT_CODE, JOIN_SESSION), params)]
+        else:
+            whole = [*steps, Step(JOIN_SESSION, join)]
         try:
-            await self._db.transact([*steps, Step(JOIN_SESSION, join)])
+            await self._db.transact(whole)
         except IntegrityViolation:
             # a concurrent code for the same session and client recorded the pair first
             await self._db.transact(steps)
@@ -249,8 +266,8 @@ class SqlGrantStore:
 
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:
         self._recent.pop(code_hash, None)  # from now on the stored code is the answer
-        steps = [Step(CONSUME_CODE, {"code_hash": code_hash, "now": now}, expect=1)]
-        return (await self._db.transact(steps + _insert_tokens(tokens))).applied
+        guard = Step(CONSUME_CODE, {"code_hash": code_hash, "now": now}, expect=1)
+        return (await self._db.transact(_guarded(self._db, guard, tokens))).applied
 
     async def revoke_grant(self, grant_id: str, now: float) -> int:
         outcome = await self._db.transact([Step(REVOKE_GRANT, {"grant_id": grant_id, "now": now})])
@@ -268,15 +285,15 @@ class SqlGrantStore:
         successor: str | None = None,
     ) -> bool:
         params = {"token_hash": token_hash, "now": now, "successor": successor}
-        steps = [Step(USE_REFRESH, params, expect=1)]
-        return (await self._db.transact(steps + _insert_tokens(tokens))).applied
+        guard = Step(USE_REFRESH, params, expect=1)
+        return (await self._db.transact(_guarded(self._db, guard, tokens))).applied
 
     async def extend_refresh_token(
         self, token_hash: str, now: float, expires_at: float, tokens: Sequence[TokenRecord]
     ) -> bool:
         params = {"token_hash": token_hash, "now": now, "expires_at": expires_at}
-        steps = [Step(EXTEND_REFRESH, params, expect=1)]
-        return (await self._db.transact(steps + _insert_tokens(tokens))).applied
+        guard = Step(EXTEND_REFRESH, params, expect=1)
+        return (await self._db.transact(_guarded(self._db, guard, tokens))).applied
 
     async def revoke_token(self, token_hash: str, now: float) -> bool:
         step = Step(REVOKE_TOKEN, {"token_hash": token_hash, "now": now}, expect=1)

@@ -3,7 +3,8 @@
 Reads go straight to the pool. Writes are group-committed: the units queued while a batch runs
 share the next transaction, and if one of them fails each unit runs again alone, so every
 unit stays all-or-nothing. At most ``max_batches`` batches run at once, each on its own
-connection. docs/architecture.md §5.4.
+connection. A batch of one unit that is one statement runs without ``BEGIN`` and ``COMMIT``
+(:attr:`Step.alone_atomic`): one round trip instead of three. docs/architecture.md §5.4.
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ class PostgresDatabase:
                 await con.executemany(compiled.text, rows)
                 counts.append(len(rows))
             if step.expect is not None and counts[-1] != step.expect:
+                if step.whole and len(steps) == 1:  # it wrote nothing: the batch goes on
+                    return Outcome(False, tuple(counts))
                 raise _Abort(tuple(counts))
         return Outcome(True, tuple(counts))
 
@@ -152,6 +155,9 @@ class PostgresDatabase:
         self, con: asyncpg.Connection, steps: Sequence[Step]
     ) -> Outcome | BaseException:
         try:
+            if len(steps) == 1 and steps[0].alone_atomic:
+                # one statement is atomic by itself: one round trip, not BEGIN, it, COMMIT
+                return await self._unit(con, steps)
             async with con.transaction():
                 return await self._unit(con, steps)
         except _Abort as abort:
