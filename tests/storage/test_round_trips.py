@@ -1,16 +1,18 @@
 """PostgreSQL round trips of the flow's writes: a unit alone that is one statement is sent as
 that statement, without ``BEGIN`` and ``COMMIT`` (storage/one_statement.py), and stays all
-or nothing. Every statement asyncpg sends is recorded by a query logger on the pool's
-connections."""
+or nothing; in a batch, the units of one such statement are sent together. Every statement
+asyncpg sends is recorded by a query logger on the pool's connections (a ``fetchmany`` of
+several units once)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 
-from authgate.storage.engine import Outcome, Step
+from authgate.storage.engine import IntegrityViolation, Outcome, Step
 from authgate.storage.grants import SqlGrantStore
 from authgate.storage.postgres import PostgresDatabase, _keep_session
 from tests.conftest import empty_pg
@@ -106,3 +108,93 @@ async def test_a_refresh_rotation_is_one_statement_and_single_use(logged: Logged
     assert logged.take() == ["WITH"]
     extended = await grants.get_token("rt-2")
     assert extended is not None and extended.expires_at == NOW + 9_000
+
+
+async def test_redemptions_in_one_batch_are_one_round_trip_and_each_single_use(
+    logged: Logged,
+) -> None:
+    grants = SqlGrantStore(logged.db)
+    for i in range(4):
+        await grants.add_code(code(f"c-{i}"))
+    logged.take()
+    # c-0 starts a batch alone (one batch at a time here); the rest queue for the next one,
+    # c-1 twice: the second redemption of the same batch must see the first
+    redemptions = [
+        grants.redeem_code(f"c-{i}", NOW + 5, [token(f"at-{i}", f"grant-c-{i}")]) for i in range(4)
+    ]
+    replay = grants.redeem_code("c-1", NOW + 6, [token("at-x", "grant-c-1")])
+    assert await asyncio.gather(*redemptions, replay) == [True, True, True, True, False]
+    assert logged.take() == ["WITH", "WITH"], "the four queued redemptions were not sent once"
+    assert logged.db.batches == 4 + 2
+    for i in range(4):
+        assert await grants.get_token(f"at-{i}") is not None
+    assert await grants.get_token("at-x") is None
+    stored = await grants.get_code("c-1")
+    assert stored is not None and stored.consumed_at == NOW + 5
+
+
+async def test_a_batch_of_several_statements_sends_each_once_in_one_transaction(
+    logged: Logged,
+) -> None:
+    grants = SqlGrantStore(logged.db)
+    for i in range(3):
+        await grants.add_code(code(f"c-{i}"))
+    logged.take()
+    calls = [
+        grants.redeem_code("c-0", NOW + 5, [token("at-0", "grant-c-0")]),  # alone, first
+        grants.add_code(code("c-7")),
+        grants.redeem_code("c-1", NOW + 5, [token("at-1", "grant-c-1")]),
+        grants.add_code(code("c-8", sid="sid-8")),
+        grants.redeem_code("c-2", NOW + 5, [token("at-2", "grant-c-2")]),
+        grants.add_tokens([token("at-9", "grant-9")]),  # two statements: the token, the join
+    ]
+    await asyncio.gather(*calls)
+    assert logged.take() == ["WITH", "BEGIN", "WITH", "WITH", "INSERT", "INSERT", "COMMIT"]
+    assert await grants.session_clients("sid-8") == frozenset({"app-1"})
+    for name in ("at-0", "at-1", "at-2", "at-9"):
+        assert await grants.get_token(name) is not None
+    for name in ("c-7", "c-8"):
+        assert await grants.get_code(name) is not None
+
+
+async def test_a_failing_unit_of_a_group_leaves_the_others_written(logged: Logged) -> None:
+    grants = SqlGrantStore(logged.db)
+    await grants.add_code(code("c-1"))
+    logged.take()
+    calls = [
+        grants.add_code(code("c-0")),  # alone, first
+        grants.add_code(code("c-1")),  # already stored: a unique violation
+        grants.add_code(code("c-2")),
+    ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], IntegrityViolation)
+    # the group failed as a whole (nothing written), then each unit ran alone
+    assert logged.take()[:4] == ["WITH", "WITH", "WITH", "WITH"]
+    for name in ("c-0", "c-1", "c-2"):
+        assert await grants.get_code(name) is not None
+
+
+async def test_a_batch_of_one_statement_units_only_has_no_transaction(logged: Logged) -> None:
+    """Each group commits on its own; a group that fails runs unit by unit, and the other
+    groups of its batch keep what they wrote."""
+    grants = SqlGrantStore(logged.db)
+    for i in range(3):
+        await grants.add_code(code(f"c-{i}"))
+    logged.take()
+    calls = [
+        grants.redeem_code("c-0", NOW + 5, [token("at-0", "grant-c-0")]),  # alone, first
+        grants.add_code(code("c-1")),  # already stored: its group fails
+        grants.add_code(code("c-7")),
+        grants.redeem_code("c-1", NOW + 5, [token("at-1", "grant-c-1")]),
+        grants.redeem_code("c-2", NOW + 5, [token("at-2", "grant-c-2")]),
+    ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert isinstance(results[1], IntegrityViolation)
+    assert [results[0], results[2], results[3], results[4]] == [True, None, True, True]
+    # redeem c-0; the codes' group, then each code alone; the redemptions' group; then
+    # add_code's own retry of c-1 without the session's client (it fails again)
+    assert logged.take() == ["WITH", "WITH", "WITH", "WITH", "WITH", "INSERT"]
+    for name in ("at-0", "at-1", "at-2"):
+        assert await grants.get_token(name) is not None
+    assert await grants.get_code("c-7") is not None

@@ -68,12 +68,16 @@ class Step:
         whole: The statement writes nothing unless its row count is ``expect``
             (:mod:`authgate.storage.one_statement`), so a unit of this step alone needs no
             transaction around it. A single step without ``expect`` needs none either.
+        counted: The statement answers one row holding its row count, instead of a command
+            status (the PostgreSQL forms of :mod:`authgate.storage.one_statement`), so that
+            units of the same such statement can be sent together (storage/postgres.py).
     """
 
     statement: ClauseElement
     params: Mapping[str, Any] | Sequence[Mapping[str, Any]] = field(default_factory=dict)
     expect: int | None = None
     whole: bool = False
+    counted: bool = False
 
     @property
     def alone_atomic(self) -> bool:

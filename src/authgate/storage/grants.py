@@ -156,7 +156,7 @@ def _guarded(db: Database, guard: Step, tokens: Sequence[TokenRecord]) -> list[S
     assert isinstance(guard.params, dict)
     statement = guarded_inserts(guard.statement, _tokens, len(tokens))
     params = guard.params | suffixed([_token_params(t) for t in tokens])
-    return [Step(statement, params, expect=1, whole=True)]
+    return [Step(statement, params, expect=1, whole=True, counted=True)]
 
 
 #: Codes this process issued and has not been asked for yet (:meth:`SqlGrantStore.get_code`).
@@ -202,7 +202,7 @@ class SqlGrantStore:
         join = {"sid": code.sid, "client_id": code.client_id}
         if self._db.dialect_name == "postgresql" and not tokens:
             # the code and the session's client in one statement (storage/one_statement.py)
-            whole = [Step(after_insert(INSERT_CODE, JOIN_SESSION), params)]
+            whole = [Step(after_insert(INSERT_CODE, JOIN_SESSION), params, counted=True)]
         else:
             whole = [*steps, Step(JOIN_SESSION, join)]
         try:

@@ -7,9 +7,13 @@ with data-modifying ``WITH`` queries: PostgreSQL runs a single statement atomica
 it or none, so a unit alone needs one round trip instead of four. SQLite, in the process,
 keeps the plain steps (it has no ``WITH ... INSERT`` and no round trips to save).
 
+Each statement is a ``SELECT`` of one row holding its row count (a :attr:`Step.counted`
+step), so that several units of the same statement can be sent together as one pipelined
+``fetchmany`` and still each learn what it did (storage/postgres.py).
+
 A guarded unit (:func:`guarded_inserts`) keeps the ``expect`` guard of its steps: the rows
 are selected from the guard's ``RETURNING``, so when the guard matches no row nothing is
-written, and the statement's row count (its last insert's, 1 or 0) says so.
+written, and the count (1 or 0) says so.
 """
 
 from __future__ import annotations
@@ -18,7 +22,17 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table, Update, bindparam, insert, select
+from sqlalchemy import (
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 
 
 def suffixed(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -27,30 +41,32 @@ def suffixed(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 @functools.cache
-def guarded_inserts(guard: Update, table: Table, count: int) -> Insert:
+def guarded_inserts(guard: Update, table: Table, count: int) -> Select[Any]:
     """``guard`` (an update of at most one row), then ``count`` rows into ``table`` that are
     written only if the guard updated its row; parameters as :func:`suffixed` names them.
 
-    The statement's row count is its last insert's: 1 when the unit applied, 0 when the
-    guard matched nothing (and nothing was written).
+    The statement answers one row: the number of rows the guard updated, 1 when the unit
+    applied and 0 when it matched nothing (and nothing was written).
     """
     matched = guard.returning(*guard.table.primary_key.columns).cte("guard")  # type: ignore[attr-defined]
     inserts = [
-        insert(table).from_select(
+        insert(table)
+        .from_select(
             [c.name for c in table.columns],
             select(*[bindparam(f"{c.name}_{i}", type_=c.type) for c in table.columns]).select_from(
                 matched
             ),
         )
+        .cte(f"row{i}")
         for i in range(count)
     ]
-    statement = inserts[-1].add_cte(matched)
-    for i, earlier in enumerate(inserts[:-1]):
-        statement = statement.add_cte(earlier.cte(f"row{i}"))
-    return statement
+    # PostgreSQL runs every data-modifying WITH query to completion, read or not.
+    return select(func.count()).select_from(matched).add_cte(*inserts)
 
 
 @functools.cache
-def after_insert(first: Insert, then: Insert) -> Insert:
-    """``first``, then ``then``, as one statement (``then`` does not read ``first``'s rows)."""
-    return then.add_cte(first.cte("first"))
+def after_insert(first: Insert, then: Insert) -> Select[Any]:
+    """``first``, then ``then`` (which does not read ``first``'s rows), as one statement
+    answering one row: the number of rows ``then`` inserted."""
+    written = then.returning(literal_column("1")).cte("joined")
+    return select(func.count()).select_from(written).add_cte(first.cte("first"))

@@ -1,10 +1,13 @@
 """PostgreSQL access (:class:`PostgresDatabase`) through an asyncpg pool.
 
 Reads go straight to the pool. Writes are group-committed: the units queued while a batch runs
-share the next transaction, and if one of them fails each unit runs again alone, so every
-unit stays all-or-nothing. At most ``max_batches`` batches run at once, each on its own
+share the next batch, and if one of them fails each unit runs again alone, so every unit stays
+all-or-nothing. At most ``max_batches`` batches run at once (one by default), each on its own
 connection. A batch of one unit that is one statement runs without ``BEGIN`` and ``COMMIT``
-(:attr:`Step.alone_atomic`): one round trip instead of three. docs/architecture.md §5.4.
+(:attr:`Step.alone_atomic`): one round trip instead of three. In a larger batch, the units
+that are the same one-statement write (:attr:`Step.counted`) are sent together, one round trip
+per statement, and a batch of such units only needs no transaction around them.
+docs/architecture.md §5.4.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from authgate.storage.engine import (
 )
 
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome]]
-#: Batches in flight at once, each on its own connection.
-MAX_BATCHES = 4
+#: Batches in flight at once, each on its own connection. One: the units that arrive while a
+#: batch runs make the next batch larger, and a larger batch costs no more round trips (one
+#: per statement, :meth:`PostgresDatabase._together`). docs/benchmarks.md has the numbers.
+MAX_BATCHES = 1
 
 
 async def _keep_session(con: asyncpg.Connection) -> None:
@@ -120,8 +125,7 @@ class PostgresDatabase:
             async with self._pool.acquire() as con:
                 if len(batch) > 1:
                     try:
-                        async with con.transaction():
-                            results = [await self._unit(con, steps) for steps, _future in batch]
+                        results = await self._together(con, [steps for steps, _future in batch])
                     except Exception:  # some unit failed: all rolled back; run each alone
                         results = None
                 if results is None:
@@ -134,11 +138,72 @@ class PostgresDatabase:
         self.transactions += len(batch)
         settle(zip((future for _steps, future in batch), results, strict=True))
 
+    async def _together(
+        self, con: asyncpg.Connection, units: list[Sequence[Step]]
+    ) -> list[Outcome | BaseException]:
+        """Every unit of a batch, committed together.
+
+        Units that are one :attr:`~Step.counted` statement alone are grouped by statement,
+        and each group is sent as one ``fetchmany``: asyncpg pipelines its executions
+        behind one sync message, so the group costs one round trip, and each unit still
+        reads its own row count. A ``fetchmany`` is atomic by itself, so a batch of such
+        units only needs no ``BEGIN`` and ``COMMIT``: each group commits on its own, and a
+        group that fails is run again unit by unit. A batch with other units runs in one
+        transaction and raises if any unit fails, having written nothing.
+        """
+        groups: dict[int, list[int]] = {}
+        rest: list[int] = []
+        for index, steps in enumerate(units):
+            if len(steps) == 1 and steps[0].counted and steps[0].alone_atomic:
+                groups.setdefault(id(steps[0].statement), []).append(index)
+            else:
+                rest.append(index)
+        results: list[Outcome | BaseException] = [Outcome(False)] * len(units)
+        if not rest:
+            # Independent units, each group atomic by itself: no transaction around them.
+            for indexes in groups.values():
+                if len(indexes) == 1:
+                    results[indexes[0]] = await self._alone(con, units[indexes[0]])
+                    continue
+                try:
+                    await self._group(con, units, indexes, results)
+                except Exception:  # the group wrote nothing: each of its units alone
+                    for index in indexes:
+                        results[index] = await self._alone(con, units[index])
+            return results
+        async with con.transaction():
+            for indexes in groups.values():
+                await self._group(con, units, indexes, results)
+            for index in rest:
+                results[index] = await self._unit(con, units[index])
+        return results
+
+    async def _group(
+        self,
+        con: asyncpg.Connection,
+        units: list[Sequence[Step]],
+        indexes: list[int],
+        results: list[Outcome | BaseException],
+    ) -> None:
+        """Run the units at ``indexes`` (one counted step each, the same statement)."""
+        if len(indexes) == 1:
+            results[indexes[0]] = await self._unit(con, units[indexes[0]])
+            return
+        steps = [units[index][0] for index in indexes]
+        compiled = self._statements.get(steps[0].statement)
+        args = [compiled.args(step.params) for step in steps if isinstance(step.params, Mapping)]
+        rows = await con.fetchmany(compiled.text, args)
+        for index, step, row in zip(indexes, steps, rows, strict=True):
+            count = int(row[0])
+            results[index] = Outcome(step.expect is None or count == step.expect, (count,))
+
     async def _unit(self, con: asyncpg.Connection, steps: Sequence[Step]) -> Outcome:
         counts: list[int] = []
         for step in steps:
             compiled = self._statements.get(step.statement)
-            if isinstance(step.params, Mapping):
+            if step.counted and isinstance(step.params, Mapping):
+                counts.append(int(await con.fetchval(compiled.text, *compiled.args(step.params))))
+            elif isinstance(step.params, Mapping):
                 status = await con.execute(compiled.text, *compiled.args(step.params))
                 counts.append(_rowcount(status))
             else:
