@@ -62,7 +62,7 @@ def _parse() -> argparse.Namespace:
     prof.add_argument("-c", "--concurrency", type=int, default=32)
 
     guard = sub.add_parser("protection", help="the edge protection's cost: with and without it")
-    guard.add_argument("--rounds", type=int, default=7)
+    guard.add_argument("--rounds", type=int, default=8, help="even: each server first as often")
     guard.add_argument("-c", "--concurrency", type=int, default=32)
     guard.add_argument("--warmup", type=float, default=3.0)
     guard.add_argument("--window", type=float, default=15.0)
