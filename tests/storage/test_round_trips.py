@@ -110,13 +110,20 @@ async def test_a_refresh_rotation_is_one_statement_and_single_use(logged: Logged
     assert extended is not None and extended.expires_at == NOW + 9_000
 
 
+async def issued(logged: Logged, count: int) -> SqlGrantStore:
+    """A grant store over ``logged`` holding codes ``c-0`` ... ``c-{count - 1}``; the log
+    starts empty."""
+    grants = SqlGrantStore(logged.db)
+    for i in range(count):
+        await grants.add_code(code(f"c-{i}"))
+    logged.take()
+    return grants
+
+
 async def test_redemptions_in_one_batch_are_one_round_trip_and_each_single_use(
     logged: Logged,
 ) -> None:
-    grants = SqlGrantStore(logged.db)
-    for i in range(4):
-        await grants.add_code(code(f"c-{i}"))
-    logged.take()
+    grants = await issued(logged, 4)
     # c-0 starts a batch alone (one batch at a time here); the rest queue for the next one,
     # c-1 twice: the second redemption of the same batch must see the first
     redemptions = [
@@ -136,10 +143,7 @@ async def test_redemptions_in_one_batch_are_one_round_trip_and_each_single_use(
 async def test_a_batch_of_several_statements_sends_each_once_in_one_transaction(
     logged: Logged,
 ) -> None:
-    grants = SqlGrantStore(logged.db)
-    for i in range(3):
-        await grants.add_code(code(f"c-{i}"))
-    logged.take()
+    grants = await issued(logged, 3)
     calls = [
         grants.redeem_code("c-0", NOW + 5, [token("at-0", "grant-c-0")]),  # alone, first
         grants.add_code(code("c-7")),
@@ -158,30 +162,25 @@ async def test_a_batch_of_several_statements_sends_each_once_in_one_transaction(
 
 
 async def test_a_failing_unit_of_a_group_leaves_the_others_written(logged: Logged) -> None:
-    grants = SqlGrantStore(logged.db)
-    await grants.add_code(code("c-1"))
-    logged.take()
+    grants = await issued(logged, 2)
     calls = [
-        grants.add_code(code("c-0")),  # alone, first
+        grants.add_code(code("c-3")),  # alone, first
         grants.add_code(code("c-1")),  # already stored: a unique violation
-        grants.add_code(code("c-2")),
+        grants.add_code(code("c-4")),
     ]
     results = await asyncio.gather(*calls, return_exceptions=True)
     assert results[0] is None and results[2] is None
     assert isinstance(results[1], IntegrityViolation)
     # the group failed as a whole (nothing written), then each unit ran alone
     assert logged.take()[:4] == ["WITH", "WITH", "WITH", "WITH"]
-    for name in ("c-0", "c-1", "c-2"):
+    for name in ("c-3", "c-1", "c-4"):
         assert await grants.get_code(name) is not None
 
 
 async def test_a_batch_of_one_statement_units_only_has_no_transaction(logged: Logged) -> None:
     """Each group commits on its own; a group that fails runs unit by unit, and the other
     groups of its batch keep what they wrote."""
-    grants = SqlGrantStore(logged.db)
-    for i in range(3):
-        await grants.add_code(code(f"c-{i}"))
-    logged.take()
+    grants = await issued(logged, 3)
     calls = [
         grants.redeem_code("c-0", NOW + 5, [token("at-0", "grant-c-0")]),  # alone, first
         grants.add_code(code("c-1")),  # already stored: its group fails
