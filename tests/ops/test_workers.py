@@ -10,6 +10,7 @@ import concurrent.futures
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -215,6 +216,48 @@ def test_sighup_replaces_every_worker_while_requests_keep_being_answered(
         assert "ended (status" not in text  # a retired worker's end is not a crash
         assert "Traceback" not in text
     finally:
+        serving.close()
+
+
+def _held_per_worker(workers: list[psutil.Process], port: int) -> list[int]:
+    """How many established connections to ``port`` each worker holds."""
+    return sorted(
+        sum(
+            1
+            for c in worker.net_connections(kind="tcp")
+            if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port
+        )
+        for worker in workers
+    )
+
+
+def test_a_burst_of_keep_alive_connections_is_shared_out_evenly(tmp_path: Path) -> None:
+    """16 connections opened at once, each kept alive after a request: 8 per worker (left to
+    the kernel and the event loop, the first worker awake takes most of them). A worker
+    publishes the connections it lost at its next tick: the readiness probe's must be gone."""
+    serving = _serve(tmp_path, "--workers", "2")
+    process, url, management_port, log = next(serving)
+    clients: list[socket.socket] = []
+    try:
+        server = psutil.Process(process.pid)
+        _until("2 workers", lambda: len(_workers(server, management_port)) == 2)
+        port = int(url.rsplit(":", 1)[1])
+        time.sleep(0.3)
+        for _ in range(16):
+            clients.append(socket.create_connection((LOOPBACK, port), timeout=10))
+        request = f"GET {DISCOVERY} HTTP/1.1\r\nHost: {LOOPBACK}\r\n\r\n".encode()
+        for client in clients:  # answered, so accepted and held (HTTP/1.1 keeps it alive)
+            client.sendall(request)
+        for client in clients:
+            assert client.recv(65536).startswith(b"HTTP/1.1 200")
+        workers = _workers(server, management_port)
+        assert _held_per_worker(workers, port) == [8, 8]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, log.read_text()[-3000:]
+        assert "Traceback" not in log.read_text()
+    finally:
+        for client in clients:
+            client.close()
         serving.close()
 
 

@@ -102,21 +102,49 @@ FIRST_REQUEST_GRACE = 0.1
 
 def beating_server() -> type:
     """uvicorn's server, with a heartbeat to the supervisor from its main loop, which wakes
-    every 0.1 s (``on_tick``): a worker whose event loop hangs falls silent. When it stops,
+    every 0.1 s (``on_tick``): a worker whose event loop hangs falls silent. It accepts
+    through the workers' connection board (:mod:`authgate.startup.balance`). When it stops,
     it waits :data:`FIRST_REQUEST_GRACE` between the end of accepting and the closing of idle
     connections."""
     import asyncio
 
     import uvicorn
 
+    from authgate.startup import balance
     from authgate.startup.prefork import BEAT_INTERVAL, beat
 
     ticks = max(1, round(BEAT_INTERVAL / 0.1))
 
     class BeatingServer(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            """uvicorn's start-up, with this worker accepting through the connection board
+            (:mod:`authgate.startup.balance`) when it has a slot on one."""
+            board = balance.BOARD
+            if sockets is None or board is None or board.mine is None:
+                await super().startup(sockets)
+                return
+            await super().startup([])  # the lifespan, and no server of uvicorn's own
+            if not self.started:
+                return
+            config, state = self.config, self.server_state
+
+            def protocol() -> asyncio.Protocol:  # as uvicorn's server builds it
+                return config.http_protocol_class(  # type: ignore[call-arg]
+                    config=config, server_state=state, app_state=self.lifespan.state
+                )
+
+            for sock in sockets:
+                listener = balance.BalancedListener(
+                    sock, protocol, state.connections, board, config.backlog
+                )
+                self.servers.append(listener)  # type: ignore[arg-type]
+
         async def on_tick(self, counter: int) -> bool:
             if counter % ticks == 0:
                 beat()
+            for server in self.servers:  # connections closed since the last accept
+                if isinstance(server, balance.BalancedListener):
+                    server.publish()
             return await super().on_tick(counter)
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -141,6 +169,7 @@ def run_workers(settings: Settings, sock: socket.socket, app: str, **options: An
 
     from authgate.management import open_listener, serve_management
     from authgate.metrics.multiprocess import metrics_directory, record_into_directory
+    from authgate.startup import balance
     from authgate.startup.prefork import STARTUP_FAILURE, Supervisor, preload
 
     config = uvicorn.Config(app, workers=settings.workers, **options)
@@ -162,6 +191,8 @@ def run_workers(settings: Settings, sock: socket.socket, app: str, **options: An
             return serve_management(settings, listener, directory)
 
         preload()
+        # room for each worker and, while SIGHUP replaces them, its replacement
+        balance.BOARD = balance.ConnectionBoard(2 * settings.workers + 1)
         supervisor = Supervisor(
             worker,
             settings.workers,
@@ -169,5 +200,6 @@ def run_workers(settings: Settings, sock: socket.socket, app: str, **options: An
             shutdown_timeout=settings.shutdown_timeout,
             worker_timeout=settings.worker_timeout,
             listening=(sock,) if listener is None else (sock, listener),
+            board=balance.BOARD,
         )
         return supervisor.run()

@@ -11,11 +11,12 @@ to every one of them at its first full collection.
 Each worker then builds its own application, runtime and database connections (uvicorn's
 lifespan, :func:`authgate.web.asgi.app_factory`): nothing the serving process opened before
 the fork that holds a socket, a thread or an event loop is used in a worker, except the bound
-listening socket, which all workers accept on. The supervisor is single-threaded and serves
-nothing itself. It
+listening socket, which all workers accept on, and the connection board through which they
+share the connections out (:mod:`authgate.startup.balance`). The supervisor is single-threaded
+and serves nothing itself. It
 
 - forks the workers, and one process for the management listener when it is on
-  (:mod:`authgate.management`);
+  (:mod:`authgate.management`), giving each worker a slot on the board while it lives;
 - forks a replacement for a child that dies; a worker that fails before it starts serving
   stops the server instead, since its replacement would fail the same way;
 - kills and replaces a worker whose event loop stopped turning: each worker writes a byte to
@@ -43,6 +44,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from authgate.startup.balance import ConnectionBoard
 
 logger = logging.getLogger("authgate.serve")
 
@@ -118,6 +123,8 @@ class Supervisor:
         listening: The listening sockets the children inherit: the supervisor closes its
             copies as it stops, so that once the workers have closed theirs new connections
             are refused rather than queued for no one.
+        board: The workers' connection board (:mod:`authgate.startup.balance`): each worker
+            gets a slot on it while it lives.
     """
 
     def __init__(
@@ -129,6 +136,7 @@ class Supervisor:
         shutdown_timeout: float = 10.0,
         worker_timeout: float = 0.0,
         listening: tuple[socket.socket, ...] = (),
+        board: ConnectionBoard | None = None,
     ) -> None:
         self.kinds = [Child("worker", worker) for _ in range(workers)]
         if management is not None:
@@ -136,6 +144,9 @@ class Supervisor:
         self.shutdown_timeout = shutdown_timeout
         self.worker_timeout = worker_timeout
         self.listening = listening
+        self.board = board
+        #: Each worker's slot on the board.
+        self.slots: dict[int, int] = {}
         #: Each worker's heartbeat pipe (read end) and when it last spoke.
         self.beats: dict[int, tuple[int, float]] = {}
         self.children: dict[int, Child] = {}
@@ -179,6 +190,7 @@ class Supervisor:
         """Collect the children that ended and start their replacements; False when the
         server must stop (a worker failed to start)."""
         for pid, status in _ended():
+            self._free_slot(pid)
             kind = self.children.pop(pid, None)
             if kind is None:  # a retired worker, replaced already
                 self.retired.discard(pid)
@@ -210,17 +222,28 @@ class Supervisor:
 
     def _start(self, kind: Child, mask: Mask) -> None:
         kind.started = time.monotonic()
+        slot = None
+        if kind.role == "worker" and self.board is not None:
+            slot = self.board.assign()
+        setup = None if slot is None or self.board is None else _adopting(self.board, slot)
         if kind.role == "worker" and self.worker_timeout > 0:
             read, write = os.pipe()
             os.set_blocking(read, False)
             inherited = [fd for fd, _ in self.beats.values()] + [read]
-            pid = fork(kind.target, mask, heartbeat=write, close=inherited)
+            pid = fork(kind.target, mask, heartbeat=write, close=inherited, setup=setup)
             os.close(write)
             self.beats[pid] = (read, kind.started)
         else:
-            pid = fork(kind.target, mask)
+            pid = fork(kind.target, mask, setup=setup)
         self.children[pid] = kind
+        if slot is not None:
+            self.slots[pid] = slot
         logger.info("started %s process [%d]", kind.role, pid)
+
+    def _free_slot(self, pid: int) -> None:
+        slot = self.slots.pop(pid, None)
+        if slot is not None and self.board is not None:
+            self.board.free(slot)
 
     def _check_beats(self) -> None:
         """Read the workers' heartbeats; SIGKILL a worker silent for ``worker_timeout``
@@ -256,6 +279,7 @@ class Supervisor:
         deadline = time.monotonic() + self.shutdown_timeout + KILL_MARGIN
         while waiting:
             for pid, status in _ended():
+                self._free_slot(pid)
                 waiting.discard(pid)
                 code = os.waitstatus_to_exitcode(status)
                 if code != 0:
@@ -288,6 +312,11 @@ def _ended() -> list[tuple[int, int]]:
     return ended
 
 
+def _adopting(board: ConnectionBoard, slot: int) -> Callable[[], None]:
+    """What a worker forked with ``slot`` runs first: it takes that slot on ``board``."""
+    return lambda: board.adopt(slot)
+
+
 def _signal(pid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signum)
@@ -299,14 +328,19 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 
 
 def fork(
-    target: Target, mask: Mask, *, heartbeat: int | None = None, close: Iterable[int] = ()
+    target: Target,
+    mask: Mask,
+    *,
+    heartbeat: int | None = None,
+    close: Iterable[int] = (),
+    setup: Callable[[], None] | None = None,
 ) -> int:
     """Start a child process running ``target`` with the signal ``mask`` the supervisor had
     before it blocked the signals it waits for; the child's pid. The child never returns
     into the caller's stack: it ends with :func:`os._exit` (so the supervisor's clean-up, such
     as removing the metrics directory, runs in the supervisor only). ``heartbeat``: the write
     end of the worker's heartbeat pipe (:func:`beat`); ``close``: the supervisor's descriptors
-    the child has no use for."""
+    the child has no use for; ``setup``: what the child runs before ``target``."""
     global _heartbeat
     pid = os.fork()
     if pid:
@@ -319,6 +353,8 @@ def fork(
         if heartbeat is not None:
             os.set_blocking(heartbeat, False)
             _heartbeat = heartbeat
+        if setup is not None:
+            setup()
         signal.signal(signal.SIGTERM, _exit_cleanly)
         signal.signal(signal.SIGINT, _exit_cleanly)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
