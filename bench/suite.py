@@ -20,7 +20,14 @@ import psutil
 
 from bench.driver import Window
 from bench.measure import Result, measure, rss_bytes
-from bench.targets import PG_ADMIN_DSN, ROOT, NodeTarget, default_workers, make_target
+from bench.targets import (
+    PG_ADMIN_DSN,
+    ROOT,
+    NodeTarget,
+    Target,
+    default_workers,
+    make_target,
+)
 
 CONCURRENCY = (1, 8, 32)
 PLAN: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
@@ -94,41 +101,68 @@ async def _growth(warmup: float, window: float, rounds: int) -> dict[str, Any]:
 ROUND_TARGETS = ("node-oidc-provider", "authgate-sqlite", "authgate-sqlite-w1")
 #: Measured again in each round with the second driver.
 ROUND_SECOND_DRIVER = ("node-oidc-provider", "authgate-sqlite")
+#: The levels below c=32 that each round measures too, with both drivers, for node and the
+#: default authgate: the "every c" target compares their medians, not a single pass.
+ROUND_LOW_LEVELS = (1, 8)
 
 
-async def _rounds(warmup: float, window: float, rounds: int) -> list[list[Result]]:
-    """The headline comparison again, alternating the targets round after round.
+async def _rounds(
+    warmup: float, window: float, rounds: int
+) -> tuple[list[list[Result]], list[list[Result]]]:
+    """The comparisons again, alternating the targets round after round.
 
     On a shared virtual machine the same measurement varies by 10-20% from one minute to
     the next, which a single pass per target cannot tell apart from a real difference. All
     three servers stay up (idle ones use no CPU) and are measured in turn, so drift in the
-    machine hits them alike; the report gives the median ratio and its range.
+    machine hits them alike; the report gives the median ratio and its range. Every round
+    measures c=32 (all three, and node and the default authgate with the second driver) and
+    then :data:`ROUND_LOW_LEVELS` (node and the default authgate, both drivers). The order
+    within a round is reversed every other round, so that with an even count each server
+    goes first as often as last. Returns the c=32 rounds and the lower levels' rounds.
     """
     targets = [make_target(name) for name in ROUND_TARGETS]
     second = ", ".join(ROUND_SECOND_DRIVER)
+    levels = ", ".join(f"c={c}" for c in ROUND_LOW_LEVELS)
     _say(
         f"== rounds: {', '.join(ROUND_TARGETS)} alternately, then {second} with the aiohttp"
-        f" driver, flow c=32, {rounds} rounds"
+        f" driver, flow c=32; then {second} with both drivers at {levels}; {rounds} rounds"
     )
     for target in targets:
         await target.start()
-    plan = [(target, "lean") for target in targets]
-    plan += [(target, "aiohttp") for target in targets if target.name in ROUND_SECOND_DRIVER]
-    out: list[list[Result]] = []
+    top = [(target, "lean") for target in targets]
+    top += [(target, "aiohttp") for target in targets if target.name in ROUND_SECOND_DRIVER]
+    low = [
+        (target, driver)
+        for driver in ("lean", "aiohttp")
+        for target in targets
+        if target.name in ROUND_SECOND_DRIVER
+    ]
+    at_32: list[list[Result]] = []
+    below: list[list[Result]] = []
     try:
-        for _ in range(rounds):
-            results = []
-            for target, driver in plan:
-                result = await measure(
-                    target, "flow", 32, warmup=warmup, window=window, driver_name=driver
-                )
-                _say(result.line())
-                results.append(result)
-            out.append(results)
+        for index in range(rounds):
+            flip = index % 2 == 1
+            at_32.append(await _in_turn(top, 32, flip, warmup, window))
+            one: list[Result] = []
+            for c in ROUND_LOW_LEVELS:
+                one += await _in_turn(low, c, flip, warmup, window)
+            below.append(one)
     finally:
         for target in targets:
             target.stop()
-    return out
+    return at_32, below
+
+
+async def _in_turn(
+    plan: list[tuple[Target, str]], c: int, flip: bool, warmup: float, window: float
+) -> list[Result]:
+    """The flow at ``c`` for each (target, driver) of ``plan`` in turn, in reverse if ``flip``."""
+    results = []
+    for target, driver in reversed(plan) if flip else plan:
+        result = await measure(target, "flow", c, warmup=warmup, window=window, driver_name=driver)
+        _say(result.line())
+        results.append(result)
+    return results
 
 
 async def _storage(flows: int) -> list[dict[str, Any]]:
@@ -259,8 +293,10 @@ async def run_all(
         "runs": [asdict(r) for r in runs],
     }
     if "rounds" not in skipped:
-        rounds = await _rounds(warmup, window, 2 if quick else 5)
+        # even: each server goes first as often as last (the order flips every round)
+        rounds, below = await _rounds(warmup, window, 2 if quick else 4)
         report["rounds"] = [[asdict(r) for r in one] for one in rounds]
+        report["rounds_below_32"] = [[asdict(r) for r in one] for one in below]
     if "storage" not in skipped:
         report["storage"] = await _storage(2_000 if quick else 20_000)
     if "growth" not in skipped:

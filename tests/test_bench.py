@@ -143,7 +143,7 @@ def test_report_renders_targets_table(tmp_path: Path) -> None:
         " single pass) | yes |"
     ) in text
     # the same p50 is not lower: not met, with either driver
-    assert "c=32: 1.60×, p50 20.0 vs 20.0 ms | no |" in text
+    assert "c=32: 1.60×, p50 20.0 vs 20.0 ms (single passes) | no |" in text
     assert "| token request p99 < 25 ms at c=32, authgate-sqlite (aiohttp driver" in text
     assert "| 30.0 ms | no |" in text
     assert "| memory per extra worker ≤ 60 MB | not measured in this run | – |" in text
@@ -181,6 +181,54 @@ def test_report_uses_the_median_of_alternating_rounds(tmp_path: Path) -> None:
     assert "at most 1.13 ms of server CPU per flow" in flat
     assert "in the kernel (system time" in flat and "authgate-sqlite-w1 25%" in flat
     assert "the kernel as a whole, 25% of the server's CPU" in flat
+
+
+def test_every_level_is_judged_on_the_medians_of_its_rounds(tmp_path: Path) -> None:
+    """With rounds below c=32, the "every c" line takes each level's median ratio and median
+    p50s from the rounds, not the single pass (which here says the opposite)."""
+
+    def at(target: str, c: int, rate: float, p50: float, driver: str = "lean") -> dict[str, object]:
+        flow_ms = {"p50": p50, "p95": p50 * 2, "p99": p50 * 3}
+        return flow_result(target, rate, 1.0, concurrency=c, flow_ms=flow_ms, driver=driver)
+
+    node, ours = "node-oidc-provider", "authgate-sqlite"
+    # the single passes: authgate behind at c=1
+    runs = [
+        at(node, 1, 300, 3.0),
+        at(ours, 1, 250, 3.5),
+        at(node, 32, 1000, 30),
+        at(ours, 32, 1200, 25),
+    ]
+    top = [
+        [
+            at(node, 32, 1000, 30),
+            at(ours, 32, r, 25),
+            at(node, 32, 900, 35, "aiohttp"),
+            at(ours, 32, 950, 33, "aiohttp"),
+        ]
+        for r in (1100, 1300, 1200, 1250)
+    ]
+    # c=1 lean ratios 1.10, 0.90, 1.20, 1.05 -> median 1.075 (shown 1.08);
+    # aiohttp behind in p50 at c=8
+    below = [
+        [at(node, 1, 300, 3.0), at(ours, 1, 300 * k, 2.8), at(node, 1, 250, 4.0, "aiohttp"),
+         at(ours, 1, 260, 3.9, "aiohttp"), at(node, 8, 600, 12.0), at(ours, 8, 700, 11.0),
+         at(node, 8, 500, 15.0, "aiohttp"), at(ours, 8, 520, 15.5, "aiohttp")]
+        for k in (1.1, 0.9, 1.2, 1.05)
+    ]  # fmt: skip
+    text = rendered(tmp_path, runs, rounds=top, rounds_below_32=below)
+    lean = (
+        "| more flows/s and lower flow p50 than node-oidc-provider at every c (lean driver) |"
+        " c=1: 1.08× (0.90–1.20), p50 2.8 vs 3.0 ms; c=8: 1.17× (1.17–1.17), p50 11.0 vs 12.0 ms;"
+        " c=32: 1.23× (1.10–1.30), p50 25.0 vs 30.0 ms (medians of 4 alternating rounds) | yes |"
+    )
+    assert lean in text
+    assert "c=8: 1.04× (1.04–1.04), p50 15.5 vs 15.0 ms; c=32: 1.06× (1.06–1.06), p50 33.0" in text
+    assert "(medians of 4 alternating rounds) | no |" in text
+    assert "## Alternating rounds at every concurrency" in text
+    assert "| 1 | lean | 300 | 322 | 1.10 0.90 1.20 1.05 | 1.08× | 3.0 / 2.8 |" in text
+    assert "| 8 | aiohttp | 500 | 520 | 1.04 1.04 1.04 1.04 | 1.04× | 15.0 / 15.5 |" in text
+    assert "in 26 authgate measurements" in text  # the single passes and every round's runs
 
 
 def test_the_gap_to_the_target_is_worded_for_either_side_of_the_budget() -> None:
