@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import errno
 import multiprocessing
 import socket
 from collections.abc import AsyncIterator
 
 import pytest
 
-from authgate.startup.balance import DEFER, BalancedListener, ConnectionBoard
+from authgate.startup.balance import DEFER, RESOURCE_PAUSE, BalancedListener, ConnectionBoard
 
 
 def test_the_board_compares_accepting_workers_only() -> None:
@@ -164,3 +165,39 @@ async def test_a_closed_listener_accepts_nothing_more(listening: socket.socket) 
     assert len(held) == 1
     for client in clients:
         client.close()
+
+
+class RefusedOnce(socket.socket):
+    """A listening socket whose first accept finds the process out of descriptors."""
+
+    refusals = 1
+
+    def accept(self) -> tuple[socket.socket, object]:
+        if self.refusals:
+            self.refusals -= 1
+            raise OSError(errno.EMFILE, "Too many open files")
+        return super().accept()
+
+
+async def test_out_of_descriptors_pauses_accepting_then_resumes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sock = RefusedOnce()
+    sock.bind(("127.0.0.1", 0))
+    board = ConnectionBoard(1)
+    board.adopt(board.assign())
+    held: set[asyncio.Protocol] = set()
+    listener = BalancedListener(sock, lambda: Held(held), held, board, 16)
+    began = asyncio.get_running_loop().time()
+    clients = await _connect(sock.getsockname()[1], 1)
+    try:
+        await _until(lambda: len(held) == 1)
+        made = next(c.made for c in held if isinstance(c, Held))
+        assert made - began >= RESOURCE_PAUSE * 0.9  # it waited instead of spinning
+        assert "cannot accept a connection: Too many open files" in caplog.text
+    finally:
+        listener.close()
+        await listener.wait_closed()
+        for client in clients:
+            client.close()
+        sock.close()
