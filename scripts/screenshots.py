@@ -245,7 +245,9 @@ def passkeys_and_account(studio: Studio) -> None:
     virtual_authenticator(page)
     page.goto(authorize_url(server, client["client_id"], redirect_uri))
     sign_in(page, server)
-    page.wait_for_url(f"{redirect_uri}*")
+    # The callback page hands the code to the playground at once (/playground/callback, then
+    # /playground#step-3): on a busy machine it may have moved on before this wait starts.
+    page.wait_for_url(f"{server.issuer}/playground**")
 
     page.goto(f"{server.issuer}/account/security/passkeys")
     page.fill("#passkey-name", "This laptop")
