@@ -56,6 +56,33 @@ def pkce_values(output: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
 
 
+#: What a command that reads no database and calls no server must not import: the runtime,
+#: the database layer and the HTTP client take about a second to import.
+HEAVY_MODULES = ("authgate.runtime", "authgate.admin.service", "sqlalchemy", "alembic", "httpx")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["pkce"], ["clients", "--help"], ["tui", "--help"]])
+def test_commands_that_need_no_database_import_none_of_it(args: list[str]) -> None:
+    script = (
+        "import sys\n"
+        "from authgate.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]", done.stdout
+
+
+def test_a_command_with_a_database_still_gets_one(tmp_path: Path) -> None:
+    """The local mode is imported when a command runs, not when the CLI loads."""
+    ok("migrate", "--data-dir", str(tmp_path))
+    listed = ok("clients", "list", "--data-dir", str(tmp_path))
+    assert "authgate admin (Config API)" in listed.stdout
+
+
 def test_pkce_prints_a_verifier_and_its_s256_challenge() -> None:
     first = pkce_values(ok("pkce").stdout)
     second = pkce_values(ok("pkce").stdout)

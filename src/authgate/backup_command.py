@@ -8,11 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.engine import make_url
 
 from authgate.settings import Settings
-from authgate.storage.backup import BackupError, backup_sqlite
-from authgate.storage.connect import is_sqlite
 
 PG_POINTER = (
     "authgate backup copies SQLite databases; back up PostgreSQL with pg_dump "
@@ -35,6 +32,11 @@ def backup_command(destination: Path, database_url: str | None, data_dir: str | 
     """Copy the SQLite database to DESTINATION (a new file, or a directory to put a
     timestamped file in), consistently, while the server runs. The copy holds the signing
     keys: keep it secret."""
+    from sqlalchemy.engine import make_url
+
+    from authgate.storage.backup import BackupError, backup_sqlite
+    from authgate.storage.connect import is_sqlite
+
     given = {"database_url": database_url, "data_dir": data_dir}
     values: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     settings = Settings(**values)

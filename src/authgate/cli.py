@@ -11,7 +11,8 @@ import functools
 import os
 import signal
 import sys
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,17 +20,17 @@ from authgate import logs
 from authgate.admin.cli_support import provide_local_backend
 from authgate.admin.commands import COMMANDS as ADMIN_COMMANDS
 from authgate.backup_command import backup_command
-from authgate.cli_backends import open_local_backend
 from authgate.core.authorize.pkce import s256
 from authgate.crypto.handles import new_handle
 from authgate.issuer import url_host
 from authgate.logs import LogFormat
 from authgate.settings import Settings
-from authgate.startup.database import prepare_sync
-from authgate.startup.listen import bind, check_issuer_source, run_server, run_workers
 from authgate.startup.options import load_settings
 from authgate.startup.reporting import DEBUG_KEY, ReportingGroup
 from authgate.tui.command import tui_command
+
+if TYPE_CHECKING:
+    from authgate.admin.backends import AdminBackend
 
 #: The application every worker serves (it reads its settings from ``AUTHGATE_*``).
 APP = "authgate.web.asgi:app_factory"
@@ -82,7 +83,16 @@ data_dir_option = click.option(
 def main(ctx: click.Context, debug: bool) -> None:
     """authgate: OpenID Connect Provider / OAuth 2.1 authorization server."""
     ctx.meta[DEBUG_KEY] = debug
-    provide_local_backend(ctx, open_local_backend)
+    provide_local_backend(ctx, _open_local_backend)
+
+
+def _open_local_backend(settings: Settings) -> AbstractAsyncContextManager[AdminBackend]:
+    """The admin commands' local mode (:mod:`authgate.cli_backends`), imported only by a
+    command that uses it: a runtime's imports take about a second, which `authgate --help`,
+    `authgate pkce` or a command with `--url` need not wait for."""
+    from authgate.cli_backends import open_local_backend
+
+    return open_local_backend(settings)
 
 
 def _announce_first_start(first: Any) -> None:
@@ -221,6 +231,8 @@ def serve(
 ) -> None:
     """Run the server (migrates the database and bootstraps a fresh install first)."""
     from authgate.management import management
+    from authgate.startup.database import prepare_sync
+    from authgate.startup.listen import bind, check_issuer_source, run_server, run_workers
     from authgate.startup.mail import check_stored_mail
     from authgate.web.descriptors import connection_cap, raise_file_limit
     from authgate.web.http_protocol import ConnectionLimits, GuardedHttpProtocol
@@ -301,6 +313,7 @@ def serve(
 @data_dir_option
 def migrate(database_url: str | None, data_dir: str | None) -> None:
     """Create or upgrade the database schema."""
+    from authgate.startup.database import prepare_sync
     from authgate.storage.connect import upgrade_sync
 
     settings = _settings(database_url=database_url, data_dir=data_dir)

@@ -13,23 +13,23 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from authgate.admin.backends import AdminBackend
-from authgate.admin.client import AdminApiError, AdminClient, ServerUnreachable
 from authgate.admin.connection import Connection, ConnectionSettingsError, resolve
 from authgate.admin.values import format_time, format_value
 from authgate.errors import OAuthError
 from authgate.settings import Settings
-from authgate.startup.options import load_settings
+
+if TYPE_CHECKING:
+    from authgate.admin.backends import AdminBackend
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Opens the use cases over this host's database (starting a runtime) for one command.
-LocalOpener = Callable[[Settings], AbstractAsyncContextManager[AdminBackend]]
+LocalOpener = Callable[[Settings], "AbstractAsyncContextManager[AdminBackend]"]
 #: Where the ``authgate`` command puts its :data:`LocalOpener` (``click.Context.meta``).
 LOCAL_BACKEND = "authgate.admin.local_backend"
 
@@ -56,6 +56,8 @@ class Target:
         """A remote backend when a connection is given, else the local database
         (``settings`` is called only then)."""
         if self.connection is not None:
+            from authgate.admin.client import AdminClient
+
             c = self.connection
             click.echo(f"server: {c.url} (Config API)", err=True)
             return AdminClient(c.url, c.client_id, c.client_secret)
@@ -65,6 +67,10 @@ class Target:
 
     def run(self, action: Callable[[AdminBackend], Awaitable[T]]) -> T:
         """Run ``action`` against the backend; failures become one-line CLI errors."""
+
+        # The HTTP client and the use cases are imported by the commands that run them, so
+        # that `authgate --help` and the like start at once.
+        from authgate.admin.client import AdminApiError, ServerUnreachable
 
         async def main() -> T:
             async with self._open() as b:
@@ -116,6 +122,8 @@ def target_options(command: F) -> F:
                 raise click.ClickException(str(exc)) from None
 
         def settings() -> Settings:
+            from authgate.startup.options import load_settings
+
             return load_settings({"database_url": database_url, "data_dir": data_dir})
 
         local = click.get_current_context().meta.get(LOCAL_BACKEND)

@@ -9,12 +9,11 @@ servers within ``config_poll_interval`` seconds.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from authgate.admin.account_commands import grants_group, sessions_group
-from authgate.admin.backends import AdminBackend
 from authgate.admin.cli_support import (
     Target,
     echo_json,
@@ -35,6 +34,9 @@ from authgate.admin.values import (
     parse_value,
     property_kinds,
 )
+
+if TYPE_CHECKING:
+    from authgate.admin.backends import AdminBackend
 
 
 def unknown_property(name: str, known: Any) -> click.ClickException:

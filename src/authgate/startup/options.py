@@ -14,8 +14,6 @@ from typing import Any
 import click
 from click.core import ParameterSource
 from pydantic import SecretStr, ValidationError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from authgate.settings import Settings
 from authgate.startup.errors import StartupError
@@ -97,6 +95,9 @@ def _remember_secrets(ctx: click.Context | None, settings: Settings) -> None:
         if value:
             found.append(str(value))
     if settings.database_url and "@" in settings.database_url:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             password = make_url(settings.database_url).password
         except ArgumentError:  # an unparsable URL is reported by the database checks

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from authgate.admin.client import AdminApiError, AdminClient, ServerUnreachable
 from authgate.admin.connection import Connection, ConnectionSettingsError, resolve
 
 
 async def _check(connection: Connection) -> None:
+    from authgate.admin.client import AdminClient
+
     async with AdminClient(connection.url, connection.client_id, connection.client_secret) as c:
         await c.token()
 
@@ -32,6 +33,7 @@ def tui_command(
     url: str | None, client_id: str | None, client_secret: str | None, config_file: Path | None
 ) -> None:
     """Administer a running server in a terminal UI (Properties, Clients, Scopes, Keys, ...)."""
+    from authgate.admin.client import AdminApiError, AdminClient, ServerUnreachable
     from authgate.tui.app import make_app
 
     try:
