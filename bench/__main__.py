@@ -66,6 +66,9 @@ def _parse() -> argparse.Namespace:
     guard.add_argument("-c", "--concurrency", type=int, default=32)
     guard.add_argument("--warmup", type=float, default=3.0)
     guard.add_argument("--window", type=float, default=15.0)
+    guard.add_argument(
+        "--count", type=int, default=200, help="flows counted under callgrind (0: none)"
+    )
 
     storage = sub.add_parser("storage", help="the SQLite write path of a flow, without HTTP")
     storage.add_argument("-c", "--concurrency", default="8,32")
@@ -141,14 +144,21 @@ def main() -> int:
 
         print(json.dumps(run(profile(args.seconds, args.concurrency)), indent=1, default=asdict))
     elif args.command == "protection":
-        from bench.protection import markdown, measure_protection
+        from bench.protection import (
+            count_protection,
+            counted_markdown,
+            markdown,
+            measure_protection,
+        )
 
-        data = run(
-            measure_protection(
+        if args.rounds:
+            timed = measure_protection(
                 args.rounds, args.concurrency, warmup=args.warmup, window=args.window
             )
-        )
-        print("\n".join(markdown(data)))
+            print("\n".join(markdown(run(timed) | {"instructions": None})))
+        if args.count:
+            counted = run(count_protection(args.count))
+            print("\n".join(counted_markdown(counted)))
     elif args.command == "storage":
         from bench.storage import measure_storage
 

@@ -261,6 +261,11 @@ class Operations(Generic[U]):
         user.refresh_token = tokens.get("refresh_token") or user.refresh_token
         return time.perf_counter() - start, None
 
+    async def flows(self, user: U, count: int) -> None:
+        """``count`` flows one after the other, outside any window: a failure raises."""
+        for _ in range(count):
+            await self._flow(user)
+
     async def flow_loop(self, user: U, window: Window) -> None:
         while time.perf_counter() < window.end:
             await self._attempt(window, self._flow(user))

@@ -273,15 +273,35 @@ def _targets_met(data: dict[str, Any]) -> list[str]:
         missing("flat memory over 10 minutes")
     guard = data.get("protection")
     if guard:
-        cost = 1 - guard["median_ratio"]
-        row(
-            "the edge protection costs ≤ 5% of the flows/s (issue #13)",
-            f"{cost:.1%} fewer flows/s: median {guard['protected_rate']:.0f} vs"
-            f" {guard['unprotected_rate']:.0f} flows/s without it,"
-            f" {len(guard['rounds'])} alternating rounds at c={guard['concurrency']}",
-            cost <= 0.05,
-        )
+        row(*_protection_row(guard))
     return lines
+
+
+def _protection_row(guard: dict[str, Any]) -> tuple[str, str, bool]:
+    """The edge protection's line: judged on callgrind's instruction counts where the run has
+    them (timed rounds on this machine spread wider than the 5% budget), else on flows/s."""
+    goal = "the edge protection costs ≤ 5% of the flows/s (issue #13)"
+    cost = 1 - guard["median_ratio"]
+    timed = (
+        f"{cost:.1%} fewer flows/s: median {guard['protected_rate']:.0f} vs"
+        f" {guard['unprotected_rate']:.0f} flows/s without it,"
+        f" {len(guard['rounds'])} alternating rounds at c={guard['concurrency']}"
+    )
+    counted = guard.get("instructions")
+    if not counted:
+        return goal, timed, cost <= 0.05
+    level = counted["levels"][0]
+    with_, without = level["protected_outside"], level["unprotected_outside"]
+    return (
+        goal,
+        f"{level['cost']:.1%} of the instructions per flow outside the RSA signature"
+        f" (callgrind, one worker, {counted['flows']} flows at c={level['concurrency']}:"
+        f" {(with_ - without) / 1e6:.3f}M of {with_ / 1e6:.2f}M; {level['cost_of_all']:.1%}"
+        f" of all {median(level['protected']) / 1e6:.2f}M"
+        + "".join(f"; c={o['concurrency']}: {o['cost']:.1%}" for o in counted["levels"][1:])
+        + f"); timed, {timed}",
+        level["cost"] <= 0.05,
+    )
 
 
 def _every_level(

@@ -178,6 +178,19 @@ async def _storage(flows: int) -> list[dict[str, Any]]:
     return out
 
 
+async def _counted_protection(quick: bool) -> dict[str, Any] | None:
+    """The edge protection's cost in instructions per flow (``bench/instructions.py``), or
+    None where valgrind is not installed (the report then judges the timed rounds)."""
+    from bench.instructions import callgrind_available
+    from bench.protection import count_protection
+
+    if not callgrind_available():
+        _say("== protection: valgrind is not installed; instructions not counted")
+        return None
+    _say("== protection: instructions per flow under callgrind")
+    return await count_protection(40, ((8, 1),), 8) if quick else await count_protection()
+
+
 async def _memory(seconds: float) -> dict[str, Any]:
     """One server process's RSS every 10 s over a long flow run at c=8 (one worker)."""
     target = make_target("authgate-sqlite-w1")
@@ -321,8 +334,10 @@ async def run_all(
     if "protection" not in skipped:
         from bench.protection import measure_protection
 
-        report["protection"] = await measure_protection(  # even: each goes first as often
+        guard = await measure_protection(  # even: each goes first as often
             2 if quick else 6, 32, warmup=warmup, window=window
         )
+        guard["instructions"] = await _counted_protection(quick)
+        report["protection"] = guard
     report["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return report
