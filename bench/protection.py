@@ -183,10 +183,14 @@ async def count_protection(
     return {"flows": flows, "levels": measured}
 
 
+def _outsides(level: dict[str, Any], name: str) -> list[float]:
+    """A server's instructions per flow outside the RSA signature, count by count."""
+    return [a - b for a, b in zip(level[name], level[f"{name}_signature"], strict=True)]
+
+
 def _outside(level: dict[str, Any], name: str) -> float:
     """The median of a server's instructions per flow outside the RSA signature."""
-    pairs = zip(level[name], level[f"{name}_signature"], strict=True)
-    return float(median(a - b for a, b in pairs))
+    return float(median(_outsides(level, name)))
 
 
 def _costs(level: dict[str, Any]) -> dict[str, float]:
@@ -243,11 +247,23 @@ def counted_markdown(counted: dict[str, Any] | None) -> list[str]:
         f" ({level['cost_of_all']:.1%} of all the instructions)"
         for level in counted["levels"]
     )
+    spread = max(
+        (max(outside) - min(outside)) / min(outside)
+        for level in counted["levels"]
+        for name in ("protected", "unprotected")
+        if (outside := _outsides(level, name))
+    )
     out = [
         "The timed rounds' ratios spread wider than the 5% budget, because the machine's"
-        " speed drifts between windows. Instructions repeat whatever the machine is doing:"
+        " speed drifts between windows. Instructions do not depend on the machine's speed:"
         " the same two servers, one worker each under valgrind's callgrind"
         f" (`bench/instructions.py`), counted in turn for {counted['flows']} flows at a time."
+        " Callgrind slows a server about 40 times, so the counted servers run their"
+        " background work 25 times less often (the rate-limit sync every 5 s instead of"
+        " 0.2 s; `SLOWED_INTERVALS`), else it would weigh on each flow 40 times what it"
+        " weighs at full speed. One server's counts outside the signature differ by up to"
+        f" {spread:.1%} from one count to another: requests, batches and background work"
+        " do not meet in the same order twice."
         f" At c={first['concurrency']} a flow takes {median(first['protected']):,.0f}"
         f" instructions with the protection, {signature:,.0f} of them in the id_token's RSA"
         " signature, whose vectorised code runs several times as many instructions per second"

@@ -389,6 +389,22 @@ def test_the_edge_protections_line_is_judged_on_counted_instructions(tmp_path: P
     assert "not counted in this run (valgrind is not installed)" in unmeasured
 
 
+def test_the_counted_servers_run_their_background_work_25_times_less_often() -> None:
+    """The slowed intervals are what the counted servers get, and settings the server takes."""
+    from bench.instructions import SLOWED_INTERVALS, CountedTarget
+
+    from authgate.settings import Settings
+
+    env = CountedTarget("authgate-counted-test", "test")._env()
+    assert {name: env[name] for name in SLOWED_INTERVALS} == SLOWED_INTERVALS
+    fields = {
+        name.removeprefix("AUTHGATE_").lower(): float(v) for name, v in SLOWED_INTERVALS.items()
+    }
+    slowed, default = Settings(**fields), Settings()  # type: ignore[arg-type]
+    for field in fields:
+        assert getattr(slowed, field) == 25 * getattr(default, field)
+
+
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
 def test_callgrind_counts_only_while_instrumentation_is_on(tmp_path: Path) -> None:
     """The controls bench/instructions.py sends a running process, on a real valgrind: a
