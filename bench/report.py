@@ -795,7 +795,9 @@ def _headroom(data: dict[str, Any]) -> list[str]:
     used = two["rate"] * (two["cpu"] + two["driver"]) / 1000
     budget_used = used * 1000 / goal - two["driver"]
     kernel = _round_medians(rounds, "server_system_share").get(many)
+    sign = data["machine"].get("openssl_rsa2048_sign_ms")
     text = HEADROOM.format(
+        sign=f"{sign} ms by `openssl speed` on this machine" if sign else "a fixed cost",
         kernel=f"{kernel * 100:.0f}%" if kernel is not None else "about a fifth",
         node_cpu=node["cpu"],
         node_rate=node["rate"],
@@ -828,7 +830,7 @@ HEADROOM = (
     "{used:.2f} cores it keeps busy now. As {many} it spends {two:.2f} ms per flow at "
     "{two_rate:.0f} flows/s: {gap} (figures from the medians of the alternating rounds). Where "
     "the "
-    "CPU goes (the profile above): the RSA-2048 signature, about 0.25-0.3 ms and the same for "
+    "CPU goes (the profile above): the RSA-2048 signature, {sign} and the same for "
     "node; the SQLite batches, which run on the event loop, and the sync thread's fsync of "
     "the WAL; the kernel as a whole, {kernel} of the server's CPU (loopback TCP, WAL writes, "
     "fsync, thread wake-ups); primary-key reads; and per-request work in uvicorn, Starlette "

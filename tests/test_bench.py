@@ -349,6 +349,20 @@ def test_report_states_the_edge_protections_cost_against_its_budget(tmp_path: Pa
     assert "at c=32 | no |" in rendered(tmp_path, [], protection=over)
 
 
+def test_the_cpu_budget_names_this_machines_signature_cost(tmp_path: Path) -> None:
+    runs = [
+        flow_result("node-oidc-provider", 600.0, 2.3),
+        flow_result("authgate-sqlite", 700.0, 2.4),
+    ]
+    text = rendered(tmp_path, runs, MACHINE | {"openssl_rsa2048_sign_ms": 0.706}).replace("\n", " ")
+    assert "## The CPU budget for 1.5× node-oidc-provider" in text
+    assert (
+        "the RSA-2048 signature, 0.706 ms by `openssl speed` on this machine and the same" in text
+    )
+    unknown = rendered(tmp_path, runs, MACHINE | {"openssl_rsa2048_sign_ms": None})
+    assert "the RSA-2048 signature, a fixed cost and the same" in unknown.replace("\n", " ")
+
+
 def test_the_edge_protections_line_is_judged_on_counted_instructions(tmp_path: Path) -> None:
     """Timed rounds that say 7% lose to callgrind's counts at c=8: 120,000 of the 3,000,000
     instructions outside the signature is 4.0%, under the budget."""
