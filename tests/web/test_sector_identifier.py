@@ -158,3 +158,24 @@ async def test_bad_uris_are_refused(http: httpx.AsyncClient, uri: str) -> None:
     response = await _register(http, sector_identifier_uri=uri)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_client_metadata"
+
+
+def test_the_site_records_a_client_that_hangs_up_instead_of_printing_it(
+    site: SectorSite, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A server under test that stops reading (a document over its size limit) makes the
+    site's write fail; socketserver would print that as a traceback into the test output."""
+    import struct
+    import time
+
+    site.answers["/big.json"] = Answer(b"[" + b" " * 8_000_000 + b"]", delay=0.2)
+    host, port = site.server_address[:2]
+    with socket.create_connection((str(host), port)) as client:
+        client.sendall(b"GET /big.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        # close with a reset (linger 0) before the answer is written
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    deadline = time.monotonic() + 10
+    while not site.hung_up and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert site.hung_up == ["/big.json"]
+    assert "Traceback" not in capfd.readouterr().err
