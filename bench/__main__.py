@@ -144,6 +144,7 @@ def main() -> int:
 
         print(json.dumps(run(profile(args.seconds, args.concurrency)), indent=1, default=asdict))
     elif args.command == "protection":
+        from bench.instructions import callgrind_available
         from bench.protection import (
             count_protection,
             counted_markdown,
@@ -151,6 +152,10 @@ def main() -> int:
             measure_protection,
         )
 
+        if args.count and not callgrind_available():
+            missing = "valgrind is not installed (apt-get install valgrind), so nothing can"
+            print(f"{missing} be counted; --count 0 runs only the timed rounds", file=sys.stderr)
+            return 1
         if args.rounds:
             timed = measure_protection(
                 args.rounds, args.concurrency, warmup=args.warmup, window=args.window

@@ -2,9 +2,10 @@
 
 Timed measurements on a shared two-core machine drift by more than a few percent from one
 window to the next, so they cannot tell whether a layer costs 3% or 6%. Valgrind's callgrind
-counts the instructions the server executes instead, which repeat to a fraction of a percent
-for the same code and requests whatever else the machine does. Counting is slow (Python runs
-about 50 times slower under it), so the server runs with one worker, in-process, with
+counts the instructions the server executes instead, which do not depend on how fast the
+machine runs: one server's counts for the same code and requests differ by about a percent
+(requests, batches and background work do not meet in the same order twice). Counting is slow
+(the server runs about 40 times slower under it), so it runs with one worker, in-process, with
 instrumentation off while it starts and the users log in; :func:`count_flows` turns it on for
 a fixed number of flows only (``callgrind_control``), dumps the counts and turns it off again.
 Every thread of the process is counted: the event loop, the sync thread and the checkpointer.

@@ -419,6 +419,24 @@ def test_the_counted_servers_run_their_background_work_25_times_less_often() -> 
         assert getattr(slowed, field) == 25 * getattr(default, field)
 
 
+def test_counting_without_valgrind_says_so_before_measuring_anything(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "python").symlink_to(sys.executable)  # a PATH with Python and no valgrind
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "protection", "--rounds", "8", "--count", "10"],
+        env={**os.environ, "PATH": str(tmp_path)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "valgrind is not installed (apt-get install valgrind)" in done.stderr
+    assert "--count 0 runs only the timed rounds" in done.stderr
+    assert done.stdout == ""  # no timed round ran first
+
+
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
 def test_callgrind_counts_only_while_instrumentation_is_on(tmp_path: Path) -> None:
     """The controls bench/instructions.py sends a running process, on a real valgrind: a
