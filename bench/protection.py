@@ -215,7 +215,12 @@ def markdown(data: dict[str, Any]) -> list[str]:
         f" for {len(data['rounds'])} rounds of the full flow at c={data['concurrency']}"
         f" (`python -m bench protection`). Median flows/s: **{data['protected_rate']:.0f}**"
         f" with the protection, {data['unprotected_rate']:.0f} without; by the median of the"
-        f" rounds' ratios it costs **{cost:.1%}** of the flows/s (budget: 5%). Median"
+        + (
+            f" rounds' ratios it costs **{cost:.1%}** of the flows/s (budget: 5%)."
+            if cost >= 0
+            else f" rounds' ratios the server with it served **{-cost:.1%}** more flows/s."
+        )
+        + " Median"
         f" server CPU per flow: {data['protected_cpu']:.3f} ms with,"
         f" {data['unprotected_cpu']:.3f} ms without. Errors: {data['errors']}.",
         "",

@@ -283,7 +283,8 @@ def _protection_row(guard: dict[str, Any]) -> tuple[str, str, bool]:
     goal = "the edge protection costs ≤ 5% of the flows/s (issue #13)"
     cost = 1 - guard["median_ratio"]
     timed = (
-        f"{cost:.1%} fewer flows/s: median {guard['protected_rate']:.0f} vs"
+        (f"{cost:.1%} fewer" if cost >= 0 else f"{-cost:.1%} more")
+        + f" flows/s: median {guard['protected_rate']:.0f} vs"
         f" {guard['unprotected_rate']:.0f} flows/s without it,"
         f" {len(guard['rounds'])} alternating rounds at c={guard['concurrency']}"
     )

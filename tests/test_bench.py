@@ -400,6 +400,9 @@ def test_the_edge_protections_line_is_judged_on_counted_instructions(tmp_path: P
     assert "rounds at c=32 | no |" in over
     unmeasured = rendered(tmp_path, [], protection=guard | {"instructions": None})
     assert f"| {goal} | 7.0% fewer flows/s" in unmeasured
+    faster = rendered(tmp_path, [], protection=guard | {"median_ratio": 1.001})
+    assert "timed, 0.1% more flows/s: median 930 vs 1000" in faster
+    assert "the server with it served **0.1%** more flows/s. Median server CPU" in faster
     assert "not counted in this run (valgrind is not installed)" in unmeasured
 
 
