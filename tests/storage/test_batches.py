@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import bindparam, column, func, insert, select, table, update
 
 from authgate.storage.engine import IntegrityViolation, Outcome, Step
+from authgate.storage.pg_pool import ConnectionPool
 from authgate.storage.postgres import PostgresDatabase
 from authgate.storage.sqlite import SqliteDatabase
 from tests.storage.sqlite_units import INSERT, JTIS
@@ -104,7 +105,7 @@ async def pg_database(
             await admin.execute(f'DELETE FROM "{JTIS.name}"')  # noqa: S608 (our table)
         finally:
             await admin.close()
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=6)
+    pool = await ConnectionPool(dsn, min_size=1, max_size=6).open()
     return PostgresDatabase(pool, max_batches=max_batches)
 
 
@@ -204,7 +205,7 @@ async def test_postgres_close_waits_for_the_queued_units(postgres_url: str) -> N
 @pytest.mark.postgres
 async def test_without_a_connection_every_postgres_caller_hears_why(postgres_url: str) -> None:
     dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    pool = await ConnectionPool(dsn, min_size=1, max_size=2).open()
     database = PostgresDatabase(pool, max_batches=1)
     await pool.close()
     results = await asyncio.gather(

@@ -14,7 +14,8 @@ import pytest
 
 from authgate.storage.engine import IntegrityViolation, Outcome, Step
 from authgate.storage.grants import SqlGrantStore
-from authgate.storage.postgres import PostgresDatabase, _keep_session
+from authgate.storage.pg_pool import ConnectionPool
+from authgate.storage.postgres import PostgresDatabase
 from tests.conftest import empty_pg
 from tests.storage.contract.values import NOW, code, refresh, token
 from tests.storage.test_batches import TOUCH, row, rows
@@ -28,8 +29,12 @@ class Logged:
     def __init__(self, db: PostgresDatabase, sent: list[str]) -> None:
         self.db, self.sent = db, sent
 
-    def take(self) -> list[str]:
-        """The statements sent since the last call, ``BEGIN`` and ``COMMIT`` by name."""
+    async def take(self) -> list[str]:
+        """The statements sent since the last call, ``BEGIN`` and ``COMMIT`` by name.
+
+        asyncpg calls query loggers with ``call_soon``: one turn of the loop lets the last
+        statement's entry arrive."""
+        await asyncio.sleep(0)
         taken = [q.strip().rstrip(";").split()[0].upper() for q in self.sent]
         self.sent.clear()
         return taken
@@ -45,9 +50,7 @@ async def logged(postgres_url: str) -> AsyncIterator[Logged]:
 
     dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
     # the server's own pool, plus the logger (PostgresDatabase.connect)
-    pool = await asyncpg.create_pool(
-        dsn, min_size=1, max_size=2, init=log_queries, reset=_keep_session
-    )
+    pool = await ConnectionPool(dsn, min_size=1, max_size=2, init=log_queries).open()
     database = PostgresDatabase(pool, max_batches=1)
     try:
         yield Logged(database, sent)
@@ -57,9 +60,9 @@ async def logged(postgres_url: str) -> AsyncIterator[Logged]:
 
 async def test_a_lone_unit_of_one_statement_is_that_statement(logged: Logged) -> None:
     assert (await logged.db.transact([row("one")])).applied
-    assert logged.take() == ["INSERT"]
+    assert await logged.take() == ["INSERT"]
     assert (await logged.db.transact([row("two"), row("three")])).applied
-    assert logged.take() == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+    assert await logged.take() == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
     assert set(await rows(logged.db)) == {"one", "two", "three"}
 
 
@@ -69,26 +72,26 @@ async def test_a_guarded_statement_alone_is_sent_alone_and_its_guard_holds(
     # ``whole``: the statement writes nothing unless its count is ``expect``
     missed = await logged.db.transact([Step(TOUCH, {"h": "nobody", "e": 2.0}, 1, whole=True)])
     assert missed == Outcome(False, (0,))
-    assert logged.take() == ["UPDATE"]
+    assert await logged.take() == ["UPDATE"]
     # a guard that is not ``whole`` still runs inside a transaction, which it can undo
     await logged.db.transact([Step(TOUCH, {"h": "nobody", "e": 2.0}, 1)])
-    assert logged.take() == ["BEGIN", "UPDATE", "ROLLBACK"]
+    assert await logged.take() == ["BEGIN", "UPDATE", "ROLLBACK"]
 
 
 async def test_issuing_and_redeeming_a_code_are_one_statement_each(logged: Logged) -> None:
     grants = SqlGrantStore(logged.db)
     await grants.add_code(code("c-1"))
-    assert logged.take() == ["WITH"]
+    assert await logged.take() == ["WITH"]
     issued = [token("at-1", "grant-c-1"), refresh("rt-1", "grant-c-1")]
     assert await grants.redeem_code("c-1", NOW + 5, issued)
-    assert logged.take() == ["WITH"]
+    assert await logged.take() == ["WITH"]
     assert await grants.session_clients("sid-1") == frozenset({"app-1"})
     for t in issued:
         assert await grants.get_token(t.token_hash) == t
-    logged.take()
+    await logged.take()
     # a second redemption: one statement, which writes nothing
     assert not await grants.redeem_code("c-1", NOW + 6, [token("at-2", "grant-c-1")])
-    assert logged.take() == ["WITH"]
+    assert await logged.take() == ["WITH"]
     assert await grants.get_token("at-2") is None
     stored = await grants.get_code("c-1")
     assert stored is not None and stored.consumed_at == NOW + 5
@@ -97,15 +100,15 @@ async def test_issuing_and_redeeming_a_code_are_one_statement_each(logged: Logge
 async def test_a_refresh_rotation_is_one_statement_and_single_use(logged: Logged) -> None:
     grants = SqlGrantStore(logged.db)
     await grants.add_tokens([refresh("rt-1")])
-    logged.take()
+    await logged.take()
     assert await grants.rotate_refresh_token("rt-1", NOW + 5, [token("at-2"), refresh("rt-2")])
-    assert logged.take() == ["WITH"]
+    assert await logged.take() == ["WITH"]
     assert not await grants.rotate_refresh_token("rt-1", NOW + 6, [token("at-3")])
-    assert logged.take() == ["WITH"]
+    assert await logged.take() == ["WITH"]
     assert await grants.get_token("at-3") is None
-    logged.take()
+    await logged.take()
     assert await grants.extend_refresh_token("rt-2", NOW + 7, NOW + 9_000, [token("at-4")])
-    assert logged.take() == ["WITH"]
+    assert await logged.take() == ["WITH"]
     extended = await grants.get_token("rt-2")
     assert extended is not None and extended.expires_at == NOW + 9_000
 
@@ -116,7 +119,7 @@ async def issued(logged: Logged, count: int) -> SqlGrantStore:
     grants = SqlGrantStore(logged.db)
     for i in range(count):
         await grants.add_code(code(f"c-{i}"))
-    logged.take()
+    await logged.take()
     return grants
 
 
@@ -131,7 +134,7 @@ async def test_redemptions_in_one_batch_are_one_round_trip_and_each_single_use(
     ]
     replay = grants.redeem_code("c-1", NOW + 6, [token("at-x", "grant-c-1")])
     assert await asyncio.gather(*redemptions, replay) == [True, True, True, True, False]
-    assert logged.take() == ["WITH", "WITH"], "the four queued redemptions were not sent once"
+    assert await logged.take() == ["WITH", "WITH"], "the four queued redemptions were not sent once"
     assert logged.db.batches == 4 + 2
     for i in range(4):
         assert await grants.get_token(f"at-{i}") is not None
@@ -153,7 +156,7 @@ async def test_a_batch_of_several_statements_sends_each_once_in_one_transaction(
         grants.add_tokens([token("at-9", "grant-9")]),  # two statements: the token, the join
     ]
     await asyncio.gather(*calls)
-    assert logged.take() == ["WITH", "BEGIN", "WITH", "WITH", "INSERT", "INSERT", "COMMIT"]
+    assert await logged.take() == ["WITH", "BEGIN", "WITH", "WITH", "INSERT", "INSERT", "COMMIT"]
     assert await grants.session_clients("sid-8") == frozenset({"app-1"})
     for name in ("at-0", "at-1", "at-2", "at-9"):
         assert await grants.get_token(name) is not None
@@ -172,7 +175,7 @@ async def test_a_failing_unit_of_a_group_leaves_the_others_written(logged: Logge
     assert results[0] is None and results[2] is None
     assert isinstance(results[1], IntegrityViolation)
     # the group failed as a whole (nothing written), then each unit ran alone
-    assert logged.take()[:4] == ["WITH", "WITH", "WITH", "WITH"]
+    assert (await logged.take())[:4] == ["WITH", "WITH", "WITH", "WITH"]
     for name in ("c-3", "c-1", "c-4"):
         assert await grants.get_code(name) is not None
 
@@ -193,7 +196,7 @@ async def test_a_batch_of_one_statement_units_only_has_no_transaction(logged: Lo
     assert [results[0], results[2], results[3], results[4]] == [True, None, True, True]
     # redeem c-0; the codes' group, then each code alone; the redemptions' group; then
     # add_code's own retry of c-1 without the session's client (it fails again)
-    assert logged.take() == ["WITH", "WITH", "WITH", "WITH", "WITH", "INSERT"]
+    assert await logged.take() == ["WITH", "WITH", "WITH", "WITH", "WITH", "INSERT"]
     for name in ("at-0", "at-1", "at-2"):
         assert await grants.get_token(name) is not None
     assert await grants.get_code("c-7") is not None

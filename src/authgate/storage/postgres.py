@@ -1,6 +1,7 @@
-"""PostgreSQL access (:class:`PostgresDatabase`) through an asyncpg pool.
+"""PostgreSQL access (:class:`PostgresDatabase`) over asyncpg connections
+(:class:`~authgate.storage.pg_pool.ConnectionPool`).
 
-Reads go straight to the pool. Writes are group-committed: the units queued while a batch runs
+Reads take a pooled connection each. Writes are group-committed: the units queued while a batch runs
 share the next batch, and if one of them fails each unit runs again alone, so every unit stays
 all-or-nothing. At most ``max_batches`` batches run at once (one by default), each on its own
 connection. A batch of one unit that is one statement runs without ``BEGIN`` and ``COMMIT``
@@ -30,23 +31,13 @@ from authgate.storage.engine import (
     Step,
     settle,
 )
+from authgate.storage.pg_pool import ConnectionPool
 
 _Item = tuple[Sequence[Step], asyncio.Future[Outcome]]
 #: Batches in flight at once, each on its own connection. One: the units that arrive while a
 #: batch runs make the next batch larger, and a larger batch costs no more round trips (one
 #: per statement, :meth:`PostgresDatabase._together`). docs/benchmarks.md has the numbers.
 MAX_BATCHES = 1
-
-
-async def _keep_session(con: asyncpg.Connection) -> None:
-    """The pool's reset on release: nothing beyond what asyncpg always does (roll back a
-    transaction left open, drop listeners).
-
-    asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
-    ALL`` on every release: one more round trip after each read and each batch, about a third
-    of the statements of a flow. Pooled connections here never take advisory locks, open
-    cursors, listen (the change feed has a connection of its own) or change settings, so
-    there is nothing for it to undo."""
 
 
 class _Abort(Exception):
@@ -66,7 +57,7 @@ class PostgresDatabase:
 
     dialect_name = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool, *, max_batches: int = MAX_BATCHES) -> None:
+    def __init__(self, pool: ConnectionPool, *, max_batches: int = MAX_BATCHES) -> None:
         self._pool = pool
         self._statements = StatementCache(postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
         self.max_batches = max_batches
@@ -77,19 +68,37 @@ class PostgresDatabase:
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 2, max_size: int = 10) -> PostgresDatabase:
-        pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size, reset=_keep_session
-        )
+        # Nothing is reset when a connection comes back (asyncpg's pool would send
+        # ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``, one more round
+        # trip after each read and batch): pooled connections here never take advisory locks,
+        # open cursors, listen (the change feed has a connection of its own) or change
+        # settings, and one left inside a transaction is discarded (storage/pg_pool.py).
+        pool = await ConnectionPool(dsn, min_size=min_size, max_size=max_size).open()
         return cls(pool)
 
     async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> Row | None:
         compiled = self._statements.get(statement)
-        row: Row | None = await self._pool.fetchrow(compiled.text, *compiled.args(params))
+        pool = self._pool
+        con = await pool.acquire()
+        try:
+            row: Row | None = await con.fetchrow(compiled.text, *compiled.args(params))
+        except BaseException:
+            pool.discard(con)
+            raise
+        pool.release(con)
         return row
 
     async def fetch_all(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Row]:
         compiled = self._statements.get(statement)
-        return list(await self._pool.fetch(compiled.text, *compiled.args(params)))
+        pool = self._pool
+        con = await pool.acquire()
+        try:
+            rows = await con.fetch(compiled.text, *compiled.args(params))
+        except BaseException:
+            pool.discard(con)
+            raise
+        pool.release(con)
+        return list(rows)
 
     async def transact(self, steps: Sequence[Step]) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -122,7 +131,8 @@ class PostgresDatabase:
         results: list[Outcome | BaseException] | None = None
         started = time.perf_counter()
         try:
-            async with self._pool.acquire() as con:
+            con = await self._pool.acquire()
+            try:
                 if len(batch) > 1:
                     try:
                         results = await self._together(con, [steps for steps, _future in batch])
@@ -130,6 +140,10 @@ class PostgresDatabase:
                         results = None
                 if results is None:
                     results = [await self._alone(con, steps) for steps, _future in batch]
+            except BaseException:
+                self._pool.discard(con)
+                raise
+            self._pool.release(con)
         except Exception as exc:
             if results is None:  # no connection, or it broke before any unit was settled
                 results = [exc for _ in batch]
