@@ -161,9 +161,8 @@ async def test_a_read_that_fails_discards_its_connection_and_the_next_read_works
     try:
         first = await pool.acquire()
         pool.release(first)
-        missing = select(column("x")).select_from(table("no_such_table"))
         with pytest.raises(asyncpg.UndefinedTableError):
-            await database.fetch_one(missing, {})
+            await database.fetch_one(select(column("x")).select_from(table("no_such_table")), {})
         assert first.is_closed()
         assert await database.fetch_one(select(literal_column("1")), {}) is not None
     finally:
