@@ -232,8 +232,10 @@ def _held_per_worker(workers: list[psutil.Process], port: int) -> list[int]:
 
 
 def test_a_burst_of_keep_alive_connections_is_shared_out_evenly(tmp_path: Path) -> None:
-    """16 connections opened at once, each kept alive after a request: 8 per worker (left to
-    the kernel and the event loop, the first worker awake takes most of them). A worker
+    """16 connections opened at once, each kept alive after a request: 8 per worker, give or
+    take one (left to the kernel and the event loop, the first worker awake takes most of
+    them). A worker leaves a connection to one holding fewer for 1 ms only, so on a machine
+    busy with other work (the rest of the suite) the other worker may miss one. A worker
     publishes the connections it lost at its next tick: the readiness probe's must be gone."""
     serving = _serve(tmp_path, "--workers", "2")
     process, url, management_port, log = next(serving)
@@ -251,7 +253,8 @@ def test_a_burst_of_keep_alive_connections_is_shared_out_evenly(tmp_path: Path) 
         for client in clients:
             assert client.recv(65536).startswith(b"HTTP/1.1 200")
         workers = _workers(server, management_port)
-        assert _held_per_worker(workers, port) == [8, 8]
+        fewer, more = _held_per_worker(workers, port)
+        assert fewer + more == 16 and more - fewer <= 2, (fewer, more)
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0, log.read_text()[-3000:]
         assert "Traceback" not in log.read_text()
