@@ -504,3 +504,45 @@ def test_report_shows_pss_where_measured_and_says_rss_otherwise(tmp_path: Path) 
     text = rendered(tmp_path, [forked, single])
     assert "| 183 (PSS) |" in text
     assert "| 100 (RSS) |" in text
+
+
+def test_a_lone_clients_extra_cost_is_set_against_the_counted_instructions(
+    tmp_path: Path,
+) -> None:
+    """The same instructions per flow at c=1 and c=8, and 67% more CPU time at c=1: the
+    report says that the work is the same and the time per instruction is not."""
+
+    def level(users: int, everything: float, outside: float) -> dict[str, object]:
+        return {
+            "concurrency": users, "protected": [everything] * 2,
+            "protected_signature": [6_360_000.0] * 2, "unprotected": [everything] * 2,
+            "unprotected_signature": [6_360_000.0] * 2, "protected_outside": outside,
+            "unprotected_outside": outside * 0.98, "cost": 0.02, "cost_of_all": 0.006,
+        }  # fmt: skip
+
+    counted = {
+        "flows": 200,
+        "levels": [level(8, 9_160_000.0, 2_800_000.0), level(1, 9_440_000.0, 3_080_000.0)],
+    }
+    pair = {
+        "protected": {"rate": 990.0, "cpu_ms_per_op": 0.80, "token_p99": 20.0, "errors": 0},
+        "unprotected": {"rate": 1000.0, "cpu_ms_per_op": 0.79, "token_p99": 19.0, "errors": 0},
+    }
+    guard = {
+        "concurrency": 32, "window": 10.0, "rounds": [pair, pair], "protected_rate": 990.0,
+        "unprotected_rate": 1000.0, "median_ratio": 0.99, "protected_cpu": 0.80,
+        "unprotected_cpu": 0.79, "errors": 0, "instructions": counted,
+    }  # fmt: skip
+    runs = [
+        flow_result("authgate-sqlite-w1", 416.0, 2.08, concurrency=1, server_system_share=0.19),
+        flow_result("authgate-sqlite-w1", 848.0, 1.25, concurrency=8, server_system_share=0.14),
+    ]
+    text = rendered(tmp_path, runs, protection=guard).replace("\n", " ")
+    assert (
+        "authgate-sqlite-w1 spends 2.08 ms of CPU per flow at c=1 against 1.25 ms at c=8 "
+        "(66% more), yet callgrind counts 9.44M instructions per flow at c=1 against 9.16M at "
+        "c=8, and 3.08M against 2.80M outside the signature (10% more)"
+    ) in text
+    assert "The kernel's share of the server's CPU is 19% at c=1 against 14% at c=8" in text
+    uncounted = rendered(tmp_path, runs, protection=guard | {"instructions": None})
+    assert "Why a lone client costs more" not in uncounted
