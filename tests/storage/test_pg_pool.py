@@ -29,6 +29,16 @@ async def pool(postgres_url: str) -> AsyncIterator[ConnectionPool]:
         await opened.close()
 
 
+async def all_busy(
+    pool: ConnectionPool,
+) -> tuple[list[asyncpg.Connection], asyncio.Future[asyncpg.Connection]]:
+    """Both connections of a two-connection pool taken, and a third caller waiting."""
+    held = [await pool.acquire(), await pool.acquire()]
+    waiting = asyncio.ensure_future(pool.acquire())
+    await asyncio.sleep(0.05)
+    return held, waiting
+
+
 async def backend_pid(con: asyncpg.Connection) -> int:
     pid: int = await con.fetchval("SELECT pg_backend_pid()")
     return pid
@@ -50,9 +60,7 @@ async def test_the_last_connection_given_back_is_the_next_handed_out(
 async def test_at_most_max_size_and_a_waiter_gets_the_next_one_given_back(
     pool: ConnectionPool,
 ) -> None:
-    held = [await pool.acquire(), await pool.acquire()]
-    waiting = asyncio.ensure_future(pool.acquire())
-    await asyncio.sleep(0.05)
+    held, waiting = await all_busy(pool)
     assert not waiting.done() and pool.size == 2
     pool.release(held[0])
     assert await asyncio.wait_for(waiting, 5) is held[0]
@@ -94,9 +102,7 @@ async def test_a_connection_left_in_a_transaction_is_closed_not_reused(
 async def test_a_discarded_connection_frees_its_slot_for_a_waiter(
     pool: ConnectionPool,
 ) -> None:
-    held = [await pool.acquire(), await pool.acquire()]
-    waiting = asyncio.ensure_future(pool.acquire())
-    await asyncio.sleep(0.05)
+    held, waiting = await all_busy(pool)
     pool.discard(held[0])
     assert held[0].is_closed()
     got = await asyncio.wait_for(waiting, 5)
@@ -107,9 +113,7 @@ async def test_a_discarded_connection_frees_its_slot_for_a_waiter(
 async def test_a_waiter_cancelled_as_it_is_served_gives_the_connection_back(
     pool: ConnectionPool,
 ) -> None:
-    held = [await pool.acquire(), await pool.acquire()]
-    waiting = asyncio.ensure_future(pool.acquire())
-    await asyncio.sleep(0.05)
+    held, waiting = await all_busy(pool)
     pool.release(held[0])  # handed to the waiter, which has not run yet
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -113,14 +113,8 @@ class ConnectionPool:
         """Take back a connection whose work ended normally."""
         if self._closed or con.is_closed() or con.is_in_transaction():
             self._drop(con)
-            return
-        waiters = self._waiters
-        while waiters:
-            waiter = waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(con)
-                return
-        self._idle.append((con, time.monotonic()))
+        elif not self._serve_waiter(con):
+            self._idle.append((con, time.monotonic()))
 
     def discard(self, con: asyncpg.Connection) -> None:
         """Take back a connection whose work raised: it is closed, not reused."""
@@ -167,11 +161,15 @@ class ConnectionPool:
 
     def _hand_slot(self) -> None:
         """Let the first waiter open a connection in a slot that has just become free."""
-        if self._closed:
-            return
+        if not self._closed:
+            self._serve_waiter(None)
+
+    def _serve_waiter(self, con: asyncpg.Connection | None) -> bool:
+        """Give ``con`` (or a free slot: ``None``) to the first waiter still waiting."""
         waiters = self._waiters
         while waiters:
             waiter = waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)
-                return
+                waiter.set_result(con)
+                return True
+        return False
