@@ -116,6 +116,11 @@ class ConnectionPool:
         elif not self._serve_waiter(con):
             self._idle.append((con, time.monotonic()))
 
+    def connection(self) -> Lease:
+        """``async with pool.connection() as con``: the connection goes back with
+        :meth:`release` when the block ends normally, with :meth:`discard` when it raises."""
+        return Lease(self)
+
     def discard(self, con: asyncpg.Connection) -> None:
         """Take back a connection whose work raised: it is closed, not reused."""
         self._drop(con)
@@ -173,3 +178,27 @@ class ConnectionPool:
                 waiter.set_result(con)
                 return True
         return False
+
+
+class Lease:
+    """One connection of a :class:`ConnectionPool` for the length of an ``async with`` block
+    (a class rather than a generator-based context manager: it is on every read)."""
+
+    __slots__ = ("_con", "_pool")
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+        self._con: asyncpg.Connection | None = None
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        self._con = await self._pool.acquire()
+        return self._con
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_rest: object) -> None:
+        con, self._con = self._con, None
+        if con is None:
+            return
+        if exc_type is None:
+            self._pool.release(con)
+        else:
+            self._pool.discard(con)

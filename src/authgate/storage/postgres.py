@@ -1,13 +1,13 @@
 """PostgreSQL access (:class:`PostgresDatabase`) over asyncpg connections
 (:class:`~authgate.storage.pg_pool.ConnectionPool`).
 
-Reads take a pooled connection each. Writes are group-committed: the units queued while a batch runs
-share the next batch, and if one of them fails each unit runs again alone, so every unit stays
-all-or-nothing. At most ``max_batches`` batches run at once (one by default), each on its own
-connection. A batch of one unit that is one statement runs without ``BEGIN`` and ``COMMIT``
-(:attr:`Step.alone_atomic`): one round trip instead of three. In a larger batch, the units
-that are the same one-statement write (:attr:`Step.counted`) are sent together, one round trip
-per statement, and a batch of such units only needs no transaction around them.
+Reads take a pooled connection each. Writes are group-committed: the units queued while a batch
+runs share the next batch, and if one of them fails each unit runs again alone, so every unit
+stays all-or-nothing. At most ``max_batches`` batches run at once (one by default), each on its
+own connection. A batch of one unit that is one statement runs without ``BEGIN`` and ``COMMIT``
+(:attr:`Step.alone_atomic`): one round trip instead of three. In a larger batch, the units that
+are the same one-statement write (:attr:`Step.counted`) are sent together, one round trip per
+statement, and a batch of such units only needs no transaction around them.
 docs/architecture.md §5.4.
 """
 
@@ -78,27 +78,14 @@ class PostgresDatabase:
 
     async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> Row | None:
         compiled = self._statements.get(statement)
-        pool = self._pool
-        con = await pool.acquire()
-        try:
+        async with self._pool.connection() as con:
             row: Row | None = await con.fetchrow(compiled.text, *compiled.args(params))
-        except BaseException:
-            pool.discard(con)
-            raise
-        pool.release(con)
         return row
 
     async def fetch_all(self, statement: ClauseElement, params: Mapping[str, Any]) -> list[Row]:
         compiled = self._statements.get(statement)
-        pool = self._pool
-        con = await pool.acquire()
-        try:
-            rows = await con.fetch(compiled.text, *compiled.args(params))
-        except BaseException:
-            pool.discard(con)
-            raise
-        pool.release(con)
-        return list(rows)
+        async with self._pool.connection() as con:
+            return list(await con.fetch(compiled.text, *compiled.args(params)))
 
     async def transact(self, steps: Sequence[Step]) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -131,8 +118,7 @@ class PostgresDatabase:
         results: list[Outcome | BaseException] | None = None
         started = time.perf_counter()
         try:
-            con = await self._pool.acquire()
-            try:
+            async with self._pool.connection() as con:
                 if len(batch) > 1:
                     try:
                         results = await self._together(con, [steps for steps, _future in batch])
@@ -140,10 +126,6 @@ class PostgresDatabase:
                         results = None
                 if results is None:
                     results = [await self._alone(con, steps) for steps, _future in batch]
-            except BaseException:
-                self._pool.discard(con)
-                raise
-            self._pool.release(con)
         except Exception as exc:
             if results is None:  # no connection, or it broke before any unit was settled
                 results = [exc for _ in batch]
