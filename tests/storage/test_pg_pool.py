@@ -171,3 +171,16 @@ async def test_a_read_that_fails_discards_its_connection_and_the_next_read_works
         assert await database.fetch_one(select(literal_column("1")), {}) is not None
     finally:
         await database.close()
+
+
+async def test_a_lease_gives_its_connection_back_or_closes_it_if_the_block_raised(
+    pool: ConnectionPool,
+) -> None:
+    async with pool.connection() as con:
+        assert await con.fetchval("SELECT 1") == 1
+    assert pool.idle == 1 and await pool.acquire() is con
+    pool.release(con)
+    with pytest.raises(asyncpg.DivisionByZeroError):
+        async with pool.connection() as failing:
+            await failing.fetchval("SELECT 1 / 0")
+    assert failing.is_closed() and (pool.size, pool.idle) == (0, 0)
