@@ -184,3 +184,17 @@ async def test_a_lease_gives_its_connection_back_or_closes_it_if_the_block_raise
         async with pool.connection() as failing:
             await failing.fetchval("SELECT 1 / 0")
     assert failing.is_closed() and (pool.size, pool.idle) == (0, 0)
+
+
+async def test_an_open_that_fails_half_way_closes_what_it_opened(postgres_url: str) -> None:
+    opened: list[asyncpg.Connection] = []
+
+    async def second_fails(con: asyncpg.Connection) -> None:
+        opened.append(con)
+        if len(opened) == 2:
+            raise RuntimeError("init failed")
+
+    pool = ConnectionPool(dsn_of(postgres_url), min_size=2, init=second_fails)
+    with pytest.raises(RuntimeError):
+        await pool.open()
+    assert all(con.is_closed() for con in opened) and pool.size == 0

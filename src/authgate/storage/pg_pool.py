@@ -63,7 +63,14 @@ class ConnectionPool:
 
     async def open(self) -> ConnectionPool:
         """Open ``min_size`` connections, so that an unreachable server is noticed now."""
-        opened = [await self._new() for _ in range(self.min_size)]
+        opened: list[asyncpg.Connection] = []
+        try:
+            for _ in range(self.min_size):
+                opened.append(await self._new())
+        except BaseException:
+            for con in opened:  # none of them is handed out: close what was opened
+                self._drop(con)
+            raise
         now = time.monotonic()
         self._idle.extend((con, now) for con in opened)
         return self
