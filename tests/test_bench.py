@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.measure import measure  # noqa: E402
-from bench.report import write_markdown  # noqa: E402
+from bench.report import commit_cost_fit, write_markdown  # noqa: E402
 from bench.storage import measure_storage  # noqa: E402
 from bench.targets import Target, make_target  # noqa: E402
 
@@ -546,3 +546,28 @@ def test_a_lone_clients_extra_cost_is_set_against_the_counted_instructions(
     assert "The kernel's share of the server's CPU is 19% at c=1 against 14% at c=8" in text
     uncounted = rendered(tmp_path, runs, protection=guard | {"instructions": None})
     assert "Why a lone client costs more" not in uncounted
+
+
+def _write_path(users: int, per_commit: float, process_us: float) -> dict[str, object]:
+    return {"users": users, "flows": 1000, "flows_per_s": 1000.0, "sync_us_per_flow": 50.0,
+            "process_us_per_flow": process_us, "per_commit": per_commit,
+            "writes_per_flow": 10.0, "bytes_per_flow": 20480.0}  # fmt: skip
+
+
+def test_report_separates_a_commits_cost_from_a_flows(tmp_path: Path) -> None:
+    # 300 µs per commit and 100 µs per flow, a flow committing 2 / per_commit times
+    storage = [
+        _write_path(users, per_commit, 300.0 * 2 / per_commit + 100.0)
+        for users, per_commit in ((1, 1.0), (4, 4.0), (8, 8.0), (32, 32.0))
+    ]
+    assert commit_cost_fit(storage) == pytest.approx((300.0, 100.0))
+    flat = " ".join(rendered(tmp_path, [], storage=storage).split())
+    assert "about 300 µs of CPU per commit" in flat
+    assert "about 100 µs per flow (the statements)" in flat
+    assert "the two commits are 600 of the 700 µs a flow's writes cost" in flat
+
+
+def test_report_fits_no_commit_cost_from_two_batch_sizes(tmp_path: Path) -> None:
+    storage = [_write_path(8, 8.0, 175.0), _write_path(32, 32.0, 118.75)]
+    assert commit_cost_fit(storage) is None
+    assert "of CPU per commit" not in rendered(tmp_path, [], storage=storage)
