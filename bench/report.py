@@ -610,10 +610,11 @@ def _commit_cost(storage: list[dict[str, Any]]) -> list[str]:
         "What a commit costs whatever it holds: fitted over the rows above, the write path "
         f"spends about {per_commit:.0f} µs of CPU per commit (the fsync, the WAL's write calls, "
         "the checkpoint, the hand-offs between the event loop and the sync thread) and about "
-        f"{per_flow:.0f} µs per flow (the statements).{share} A server that sees few users at "
-        "once commits almost every transaction alone: that is a large part of why a flow costs "
-        "more CPU at c=1 and c=8 than at c=32, and part of why each of two workers, seeing half "
-        "the users, costs more per flow than one worker seeing all of them."
+        f"{per_flow:.0f} µs per flow (its statements, and the records the test makes).{share}"
+        " A server that sees few users at once commits almost every transaction alone: that"
+        " is a large part of why a flow costs more CPU at c=1 and c=8 than at c=32, and part"
+        " of why each of two workers, seeing half the users, costs more per flow than one"
+        " worker seeing all of them."
     )
     return [*textwrap.wrap(text, 96), ""]
 

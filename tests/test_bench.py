@@ -563,7 +563,7 @@ def test_report_separates_a_commits_cost_from_a_flows(tmp_path: Path) -> None:
     assert commit_cost_fit(storage) == pytest.approx((300.0, 100.0))
     flat = " ".join(rendered(tmp_path, [], storage=storage).split())
     assert "about 300 µs of CPU per commit" in flat
-    assert "about 100 µs per flow (the statements)" in flat
+    assert "about 100 µs per flow (its statements" in flat
     assert "the two commits are 600 of the 700 µs a flow's writes cost" in flat
 
 
