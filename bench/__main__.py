@@ -74,6 +74,11 @@ def _parse() -> argparse.Namespace:
     storage.add_argument("-c", "--concurrency", default="8,32")
     storage.add_argument("--flows", type=int, default=20_000)
     storage.add_argument("--repeat", type=int, default=1)
+    storage.add_argument(
+        "--together",
+        action="store_true",
+        help="each flow as one unit: the code's row with its tokens",
+    )
     return parser.parse_args()
 
 
@@ -169,7 +174,8 @@ def main() -> int:
 
         for _ in range(args.repeat):
             for c in (int(x) for x in args.concurrency.split(",")):
-                print(run(measure_storage(c, args.flows)).line(), flush=True)
+                result = run(measure_storage(c, args.flows, together=args.together))
+                print(result.line(), flush=True)
     return 0
 
 

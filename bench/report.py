@@ -544,7 +544,8 @@ def _second_driver_section(runs: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def _storage_section(storage: list[dict[str, Any]]) -> list[str]:
+def _storage_section(results: list[dict[str, Any]]) -> list[str]:
+    storage = [r for r in results if not r.get("together")]
     if not storage:
         return []
     return [
@@ -571,7 +572,31 @@ def _storage_section(storage: list[dict[str, Any]]) -> list[str]:
         "checkpoint writes the page again into the database file.",
         "",
         *_commit_cost(storage),
+        *_together([r for r in results if r.get("together")], storage),
     ]
+
+
+def _together(together: list[dict[str, Any]], apart: list[dict[str, Any]]) -> list[str]:
+    """The same flows written as one unit each, against the two units of the table."""
+    pairs = [
+        (one, next((r for r in apart if r["users"] == one["users"]), None)) for one in together
+    ]
+    rows = [(one, two) for one, two in pairs if two is not None]
+    if not rows:
+        return []
+    text = (
+        "Written as one unit per flow instead (`python -m bench storage --together`: the "
+        "code's row with its tokens, what a server would write whose codes carry their own "
+        "state and are recorded only when redeemed; authgate does not do that), a flow costs "
+        + ", ".join(
+            f"{one['process_us_per_flow']:.0f} µs against {two['process_us_per_flow']:.0f} "
+            f"({(one['process_us_per_flow'] / two['process_us_per_flow'] - 1) * 100:+.0f}%) "
+            f"at {one['users']} {'user' if one['users'] == 1 else 'users'}"
+            for one, two in rows
+        )
+        + ": about as many pages are written, in half the commits."
+    )
+    return [*textwrap.wrap(text, 96), ""]
 
 
 #: Transactions a flow commits: the code at authorize, its redemption at the token request.

@@ -167,15 +167,17 @@ async def _in_turn(
 
 async def _storage(flows: int) -> list[dict[str, Any]]:
     """The SQLite write path of a flow alone (``bench/storage.py``), at 1, 4, 8 and 32 users:
-    enough batch sizes for the report to separate a commit's cost from a flow's."""
+    enough batch sizes for the report to separate a commit's cost from a flow's. Each level
+    also with every flow written as one unit, its price for self-contained codes."""
     from bench.storage import measure_storage
 
     _say("== storage write path")
     out = []
     for users in (1, 4, 8, 32):
-        result = await measure_storage(users, flows)
-        _say(result.line())
-        out.append(asdict(result))
+        for together in (False, True):
+            result = await measure_storage(users, flows, together=together)
+            _say(result.line())
+            out.append(asdict(result))
     return out
 
 

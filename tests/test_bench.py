@@ -7,10 +7,12 @@ succeed. The numbers themselves live in docs/benchmarks.md, not in assertions.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -24,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bench.measure import measure  # noqa: E402
 from bench.report import commit_cost_fit, write_markdown  # noqa: E402
 from bench.storage import measure_storage  # noqa: E402
-from bench.targets import Target, make_target  # noqa: E402
+from bench.targets import WORK, Target, make_target  # noqa: E402
 
 
 @pytest.fixture
@@ -92,6 +94,22 @@ async def test_storage_write_path_commits_every_flow() -> None:
     assert result.sync_us_per_flow >= 0 and result.flows_per_s > 0
     # eight users writing at once: the writer commits several transactions together
     assert result.per_commit > 1
+
+
+@pytest.mark.parametrize("together", [False, True])
+async def test_storage_write_path_leaves_every_code_redeemed(together: bool) -> None:
+    """Either way a flow stores its code and its two tokens; ``together`` writes them in one
+    transaction and redeems nothing (one user: one transaction per commit either way)."""
+    result = await measure_storage(users=1, flows=30, together=together)
+    assert result.flows == 30 and result.per_commit == 1
+    path = WORK / "data" / "storage" / "authgate.db"
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        codes = con.execute(
+            "SELECT count(*), count(consumed_at) FROM authorization_codes"
+        ).fetchone()
+        tokens = con.execute("SELECT count(*) FROM tokens").fetchone()[0]
+    assert codes == (50, 0 if together else 50)  # 20 warm-up flows, then 30
+    assert tokens == 100
 
 
 MACHINE = dict.fromkeys(
@@ -571,3 +589,20 @@ def test_report_fits_no_commit_cost_from_two_batch_sizes(tmp_path: Path) -> None
     storage = [_write_path(8, 8.0, 175.0), _write_path(32, 32.0, 118.75)]
     assert commit_cost_fit(storage) is None
     assert "of CPU per commit" not in rendered(tmp_path, [], storage=storage)
+
+
+def test_report_prices_one_unit_per_flow_against_two(tmp_path: Path) -> None:
+    storage = [
+        _write_path(1, 1.0, 700.0),
+        _write_path(4, 4.0, 250.0),
+        _write_path(32, 32.0, 118.75),
+        _write_path(1, 1.0, 420.0) | {"together": True},
+        _write_path(32, 32.0, 107.0) | {"together": True},
+    ]
+    text = rendered(tmp_path, [], storage=storage)
+    flat = " ".join(text.split())
+    priced = "a flow costs 420 µs against 700 (-40%) at 1 user, 107 µs against 119 (-10%) at 32"
+    assert priced in flat
+    # the table and the commit-cost fit (300 µs per commit, 100 per flow) take the two-unit rows
+    assert text.count("| 1 | 1000 |") == 1
+    assert "about 300 µs of CPU per commit" in flat
