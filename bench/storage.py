@@ -14,7 +14,7 @@ benchmark's run-to-run spread on a shared machine hides differences of a few per
 ``together=True`` writes each flow as one unit instead: the code's row with its tokens, as a
 server would whose codes carry their own state and are recorded only when redeemed. The
 server does not do that; this mode prices the idea on the write path (the row's
-``consumed_at`` stays empty, which changes nothing of what is written).
+``consumed_at`` stays empty: eight bytes fewer in the row, the same pages written).
 """
 
 from __future__ import annotations
