@@ -603,6 +603,7 @@ def test_report_prices_one_unit_per_flow_against_two(tmp_path: Path) -> None:
     flat = " ".join(text.split())
     priced = "a flow costs 420 µs against 700 (-40%) at 1 user, 107 µs against 119 (-10%) at 32"
     assert priced in flat
+    assert "The whole flow does not gain that" in flat
     # the table and the commit-cost fit (300 µs per commit, 100 per flow) take the two-unit rows
     assert text.count("| 1 | 1000 |") == 1
     assert "about 300 µs of CPU per commit" in flat
