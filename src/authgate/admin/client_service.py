@@ -1,9 +1,12 @@
 """Use cases on clients: list/search, get, create, replace, delete.
 
 Administrators may create what dynamic registration refuses (client_credentials clients,
-non-registrable scopes such as the Config API's), but the same redirect URI rules apply and
-every scope must exist. A confidential client gets a secret when it has none; the secret is
-returned once and only its hash is stored.
+non-registrable scopes such as the Config API's), but the rules of registration apply to
+redirect URIs, keys (``jwks``, ``jwks_uri``), signing algorithms, logout URIs and the
+``sector_identifier_uri`` (fetched and checked), and every scope must exist. A client that
+authenticates with a secret gets one when it has none; the secret is returned once and only
+its hash is stored. A client that authenticates only with ``private_key_jwt`` or not at all
+holds no secret.
 """
 
 from __future__ import annotations
@@ -17,14 +20,16 @@ from authgate.admin.errors import NotFound
 from authgate.admin.redact import redact
 from authgate.admin.schemas import ClientIn
 from authgate.admin_records import AuditEntry
-from authgate.appconfig import IMPLEMENTED_GRANT_TYPES
+from authgate.appconfig import IMPLEMENTED_GRANT_TYPES, AppConfiguration
 from authgate.appconfig_resources import TOKEN_EXCHANGE
 from authgate.core import security_events
 from authgate.core.authorize import redirect_uris
 from authgate.core.origins import validate_authorized_origins
 from authgate.core.registration import checks as registration_checks
+from authgate.core.registration import request_objects, sector
+from authgate.core.registration.endpoint import needs_secret
 from authgate.core.security_events import EventKind
-from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata, SubjectType
+from authgate.core.types import PUBLIC_AUTH_METHOD, Client, ClientMetadata
 from authgate.crypto.handles import handle_hash, new_handle
 from authgate.errors import InvalidClientMetadata, InvalidRedirectUri
 
@@ -65,15 +70,36 @@ def _check(body: ClientIn, known_scopes: set[str], ctx: AdminContext) -> None:
         redirect_uris.validate_registered(
             uri, body.application_type, config.clientWhiteList, config.clientBlackList
         )
-    registration_checks.check_frontchannel_logout_uri(
-        body.frontchannel_logout_uri, body.redirect_uris
+    methods = (body.token_endpoint_auth_method, *body.additional_token_endpoint_auth_methods)
+    registration_checks.check_keys(
+        methods, body.jwks, body.jwks_uri, body.token_endpoint_auth_signing_alg, config
+    )
+    algs = ctx.services.keys.algorithms
+    registration_checks.check_signing_algs(
+        body.id_token_signed_response_alg, body.access_token_signing_alg, config, algs
+    )
+    request_objects.check_request_object_alg(
+        body.request_object_signing_alg,
+        body.require_signed_request_object,
+        body.jwks,
+        body.jwks_uri,
+        config,
+    )
+    request_objects.check_introspection_alg(body.introspection_signed_response_alg, config, algs)
+    registration_checks.check_logout_uris(
+        [u for u in body.backchannel_logout_uri if u],
+        body.post_logout_redirect_uris,
+        body.application_type,
+        config,
+        frontchannel=body.frontchannel_logout_uri,
+        redirects=body.redirect_uris,
     )
     missing = sorted(set(body.scope) - known_scopes)
     if missing:
         raise InvalidClientMetadata(f"scope: unknown scope(s) {missing}; create them first")
 
 
-def _metadata(body: ClientIn, config_subject: SubjectType, base: ClientMetadata) -> ClientMetadata:
+def _metadata(body: ClientIn, config: AppConfiguration, base: ClientMetadata) -> ClientMetadata:
     return dataclasses.replace(
         base,
         client_name=body.client_name,
@@ -84,7 +110,7 @@ def _metadata(body: ClientIn, config_subject: SubjectType, base: ClientMetadata)
         additional_token_endpoint_auth_methods=tuple(body.additional_token_endpoint_auth_methods),
         scope=tuple(dict.fromkeys(body.scope)),
         application_type=body.application_type,
-        subject_type=body.subject_type or config_subject,
+        subject_type=body.subject_type or config.defaultSubjectType,
         require_pkce=body.require_pkce,
         access_token_lifetime=body.access_token_lifetime,
         additional_audience=tuple(body.additional_audience),
@@ -101,6 +127,25 @@ def _metadata(body: ClientIn, config_subject: SubjectType, base: ClientMetadata)
         dpop_bound_access_tokens=body.dpop_bound_access_tokens,
         allowed_resources=tuple(body.allowed_resources),
         token_exchange_audiences=tuple(body.token_exchange_audiences),
+        backchannel_logout_uri=tuple(u for u in body.backchannel_logout_uri if u),
+        backchannel_logout_session_required=body.backchannel_logout_session_required,
+        jwks=body.jwks,
+        jwks_uri=body.jwks_uri,
+        token_endpoint_auth_signing_alg=body.token_endpoint_auth_signing_alg,
+        id_token_signed_response_alg=(
+            body.id_token_signed_response_alg or config.defaultSignatureAlgorithm
+        ),
+        access_token_signing_alg=body.access_token_signing_alg or config.defaultSignatureAlgorithm,
+        access_token_as_jwt=body.access_token_as_jwt,
+        require_par=body.require_par,
+        par_lifetime=body.par_lifetime,
+        default_max_age=body.default_max_age,
+        require_auth_time=body.require_auth_time,
+        default_acr_values=tuple(body.default_acr_values),
+        request_object_signing_alg=body.request_object_signing_alg,
+        require_signed_request_object=body.require_signed_request_object,
+        introspection_signed_response_alg=body.introspection_signed_response_alg,
+        sector_identifier_uri=body.sector_identifier_uri or None,
     )
 
 
@@ -160,8 +205,9 @@ class ClientAdmin:
         """Create a client; a confidential one gets a secret, returned once."""
         _check(body, await self._known_scopes(), self._ctx)
         config = self._ctx.services.config.current
-        metadata = _metadata(body, config.defaultSubjectType, ClientMetadata())
-        secret = None if metadata.is_public else new_handle()
+        metadata = _metadata(body, config, ClientMetadata())
+        await sector.verify(metadata, self._ctx.services)
+        secret = new_handle() if needs_secret(metadata) else None
         client = Client(
             client_id=str(uuid.uuid4()),
             metadata=metadata,
@@ -180,15 +226,16 @@ class ClientAdmin:
 
     async def update(self, client_id: str, body: ClientIn, actor: Actor) -> ClientResult:
         """Replace a client's metadata. Registration-only members (expiry, registration
-        token) are kept; a client that becomes confidential gets a secret, a client that
-        becomes public loses its secret."""
+        token) are kept; a client that starts authenticating with a secret gets one, a
+        client that stops (public, or private_key_jwt only) loses its secret."""
         current = await self.get(client_id)
         _check(body, await self._known_scopes(), self._ctx)
         config = self._ctx.services.config.current
-        metadata = _metadata(body, config.defaultSubjectType, current.metadata)
+        metadata = _metadata(body, config, current.metadata)
+        await sector.verify(metadata, self._ctx.services)
         secret = None
         secret_hash = current.secret_hash
-        if metadata.is_public:
+        if not needs_secret(metadata):
             secret_hash = None
         elif secret_hash is None:
             secret = new_handle()

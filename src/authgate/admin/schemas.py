@@ -21,7 +21,7 @@ from authgate.core.types import (
     ClientMetadata,
 )
 
-AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "none", "private_key_jwt"]
 
 
 class _In(BaseModel):
@@ -72,6 +72,57 @@ class ClientIn(_In):
         default_factory=list,
         description="Audiences and resources the client may ask for in a token exchange "
         "(RFC 8693); empty: it may not exchange tokens.",
+    )
+    backchannel_logout_uri: list[str] = Field(
+        default_factory=list,
+        description="Where the server POSTs a logout token when the user's session ends "
+        "(OpenID Connect Back-Channel Logout 1.0): https (http on a loopback host).",
+    )
+    backchannel_logout_session_required: bool = Field(
+        False, description="Put `sid` in the logout token."
+    )
+    jwks: dict[str, Any] | None = Field(
+        None,
+        description="The client's public signing keys as a JWK Set, for private_key_jwt "
+        "(RFC 7523) and signed request objects; not together with jwks_uri.",
+    )
+    jwks_uri: str | None = Field(
+        None, description="Where the client publishes its JWK Set (https); not with jwks."
+    )
+    token_endpoint_auth_signing_alg: str | None = Field(
+        None, description="The only algorithm accepted for its private_key_jwt assertions."
+    )
+    id_token_signed_response_alg: str | None = Field(
+        None, description="Signs its id_tokens; empty: the server's defaultSignatureAlgorithm."
+    )
+    access_token_signing_alg: str | None = Field(
+        None, description="Signs its JWT access tokens; empty: defaultSignatureAlgorithm."
+    )
+    access_token_as_jwt: bool = Field(False, description="Issue JWT access tokens (RFC 9068).")
+    require_par: bool = Field(
+        False, description="Accept authorization requests only through PAR (RFC 9126)."
+    )
+    par_lifetime: int = Field(600, ge=1, le=86400, description="Seconds a request_uri lives.")
+    default_max_age: int | None = Field(
+        None, ge=0, description="max_age when the request sends none (OIDC Core §3.1.2.1)."
+    )
+    require_auth_time: bool = Field(False, description="Always put auth_time in id_tokens.")
+    default_acr_values: list[str] = Field(
+        default_factory=list, description="acr_values when the request sends none."
+    )
+    request_object_signing_alg: str | None = Field(
+        None, description="The only algorithm accepted for its request objects (RFC 9101)."
+    )
+    require_signed_request_object: bool = Field(
+        False, description="Accept authorization requests only as signed request objects."
+    )
+    introspection_signed_response_alg: str | None = Field(
+        None, description="Answer its introspection requests as signed JWTs (RFC 9701)."
+    )
+    sector_identifier_uri: str | None = Field(
+        None,
+        description="https document listing its redirect URIs: pairwise subjects are computed "
+        "for its host (OIDC Core §8.1); fetched and checked when the client is saved.",
     )
     disabled: bool = False
 

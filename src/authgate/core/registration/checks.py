@@ -14,7 +14,7 @@ redirect URIs (Front-Channel Logout §2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,6 +54,33 @@ def check_server_called_uri(member: str, uri: str) -> str:
             f"Parameter {member} is not valid: no fragment or user information allowed"
         )
     return uri
+
+
+def check_signing_algs(
+    id_token_alg: str | None,
+    access_token_alg: str | None,
+    config: AppConfiguration,
+    signing_algs: Collection[str],
+) -> tuple[str, str]:
+    """The id_token's and the JWT access token's algorithms, the server's default where
+    ``None``; each must be configured and have an active key (OIDC Registration §2).
+
+    Raises:
+        InvalidClientMetadata: naming the offending member.
+    """
+    chosen = []
+    for member, alg, configured in (
+        ("id_token_signed_response_alg", id_token_alg, config.idTokenSigningAlgValuesSupported),
+        ("access_token_signing_alg", access_token_alg, config.accessTokenSigningAlgValuesSupported),
+    ):
+        supported = [a for a in configured if a in signing_algs]
+        value = alg or config.defaultSignatureAlgorithm
+        if value not in supported:
+            raise InvalidClientMetadata(
+                f"Parameter {member} is not valid: '{value}' is not one of {supported}"
+            )
+        chosen.append(value)
+    return chosen[0], chosen[1]
 
 
 def check_keys(

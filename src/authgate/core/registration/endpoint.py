@@ -91,27 +91,6 @@ def _validate_redirects(
     return tuple(uris)
 
 
-def _validate_algorithms(
-    req: RegistrationRequest, config: AppConfiguration, signing_algs: Collection[str]
-) -> tuple[str, str]:
-    """Both algorithms must be configured and have an active key (OIDC Registration §2)."""
-    id_supported = [a for a in config.idTokenSigningAlgValuesSupported if a in signing_algs]
-    id_alg = req.id_token_signed_response_alg or config.defaultSignatureAlgorithm
-    if id_alg not in id_supported:
-        raise InvalidClientMetadata(
-            f"Parameter id_token_signed_response_alg is not valid: '{id_alg}' is not one of "
-            f"{id_supported}"
-        )
-    at_supported = [a for a in config.accessTokenSigningAlgValuesSupported if a in signing_algs]
-    at_alg = req.access_token_signing_alg or config.defaultSignatureAlgorithm
-    if at_alg not in at_supported:
-        raise InvalidClientMetadata(
-            f"Parameter access_token_signing_alg is not valid: '{at_alg}' is not one of "
-            f"{at_supported}"
-        )
-    return id_alg, at_alg
-
-
 def build_metadata(
     req: RegistrationRequest,
     config: AppConfiguration,
@@ -151,7 +130,9 @@ def build_metadata(
         req.grant_types, req.response_types, config, confidential=confidential
     )
     uris = _validate_redirects(req, grants, responses, config, subject_type)
-    id_alg, at_alg = _validate_algorithms(req, config, signing_algs)
+    id_alg, at_alg = registration_checks.check_signing_algs(
+        req.id_token_signed_response_alg, req.access_token_signing_alg, config, signing_algs
+    )
     registration_checks.check_keys(
         (method, *req.additional_token_endpoint_auth_methods),
         req.jwks,
