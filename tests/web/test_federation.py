@@ -24,6 +24,7 @@ from authgate.core.federation.model import FederatedIdentity
 from authgate.core.security_events import EventKind
 from authgate.runtime import Runtime
 from authgate.settings import Settings
+from tests import request_objects
 from tests.federation_upstream import Upstream
 from tests.mfa_support import code, enrol_totp
 from tests.receiver import Reply
@@ -431,6 +432,39 @@ async def test_kc_idp_hint_and_login_hint_domain_skip_the_choice(
     response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
     login = await http.get(response.headers["location"])
     assert login.status_code == 200 and 'id="idp-corp"' in login.text
+
+
+async def test_kc_idp_hint_in_a_pushed_request_or_a_request_object(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream, clock: FakeClock
+) -> None:
+    """The hint counts wherever the request's parameters come from (RFC 9126, RFC 9101)."""
+    await add_provider(runtime, upstream)
+    key = request_objects.rsa_key()
+    client = await flow.register(jwks=request_objects.jwks(key))
+    cid = client["client_id"]
+
+    def hinted(hint: str) -> dict[str, str]:
+        return authorize_params(cid, s256(new_verifier(64)), "S256", kc_idp_hint=hint)
+
+    async def login_of(params: dict[str, str]) -> httpx.Response:
+        response = await http.get("/jans-auth/restv1/authorize?" + urlencode(params))
+        assert response.status_code == 302, response.text
+        assert "kc_idp_hint" not in params  # it came inside the request
+        return await http.get(response.headers["location"])
+
+    for hint, routed in (("corp", True), ("unknown", False)):
+        pushed = await http.post("/jans-auth/restv1/par", data=hinted(hint))
+        assert pushed.status_code == 201, pushed.text
+        by_par = await login_of({"client_id": cid, "request_uri": pushed.json()["request_uri"]})
+        claims = request_objects.request_claims(cid, clock.now(), hinted(hint))
+        signed = request_objects.sign(claims, key)
+        by_object = await login_of({"client_id": cid, "response_type": "code", "request": signed})
+        for login in (by_par, by_object):
+            if routed:
+                assert login.status_code == 303, login.text
+                assert "/jans-auth/federation/corp/login?" in login.headers["location"]
+            else:  # not a provider: the choice, as for the query parameter
+                assert login.status_code == 200 and 'id="idp-corp"' in login.text
 
 
 async def test_a_disabled_provider_has_no_button(

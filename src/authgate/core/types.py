@@ -318,6 +318,9 @@ class AuthorizationRequest:
     #: ``ui_locales`` (OIDC Core §3.1.2.1): the user's preferred languages for the pages,
     #: in order; unknown tags are kept and skipped when a page picks its language.
     ui_locales: tuple[str, ...] = ()
+    #: ``kc_idp_hint``: the alias of the upstream provider to sign in with (Keycloak's
+    #: parameter), from the query, a pushed request (RFC 9126) or a request object (RFC 9101).
+    idp_hint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -91,7 +91,8 @@ async def login_page(request: Request) -> Response:
     providers = await buttons.enabled(svc)
     chosen = None
     if "choose" not in params:  # "choose": back from a failed upstream sign-in, no routing
-        chosen = federated.route(providers, params.get("kc_idp_hint"), ix.request.login_hint)
+        hint = params.get("kc_idp_hint") or ix.request.idp_hint
+        chosen = federated.route(providers, hint, ix.request.login_hint)
     if chosen is not None:
         return redirect(buttons.href(chosen, ix), status_code=303)
     return await _login_form(ix, svc, providers, username=ix.request.login_hint or "")

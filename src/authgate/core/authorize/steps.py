@@ -18,6 +18,7 @@ from authgate.core import profile, resources
 from authgate.core.authorize import claims_request, pkce, request_object, response_types
 from authgate.core.authorize import security as authorize_security
 from authgate.core.authorize.response_types import CODE, ID_TOKEN
+from authgate.core.federation.model import ALIAS
 from authgate.core.types import AuthorizationRequest, Client
 from authgate.errors import InvalidRequest
 
@@ -85,6 +86,7 @@ class Draft:
             claims=self.claims,
             acr_essential=self.acr_essential,
             ui_locales=ui_locales(params.get("ui_locales")),
+            idp_hint=idp_hint(params.get("kc_idp_hint")),
         )
 
 
@@ -100,6 +102,12 @@ def ui_locales(value: str | None) -> tuple[str, ...]:
         return ()
     tags = [tag for tag in value.split() if len(tag) <= MAX_LOCALE_TAG]
     return tuple(tags[:MAX_UI_LOCALES])
+
+
+def idp_hint(value: str | None) -> str | None:
+    """``kc_idp_hint`` when it has the shape of a provider alias; a hint only: anything
+    else is dropped, never an error (docs/federation.md)."""
+    return value if value and ALIAS.fullmatch(value) else None
 
 
 Step = Callable[[Draft], None]

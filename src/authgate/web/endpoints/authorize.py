@@ -103,5 +103,5 @@ async def authorize(request: Request) -> Response:
     ix, secret = await interaction.begin(
         auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc
     )
-    hint = params.get("kc_idp_hint")
+    hint = auth_request.idp_hint
     return interaction_redirect(request, ix.interaction_id, decision, secret, svc, hint=hint)
