@@ -819,6 +819,7 @@ def write_markdown(data: dict[str, Any], path: Path) -> None:
         ]
     out += _headroom(data)
     out += _quiet(data)
+    out += DURABILITY_AT_C1
     out += CHOICES
     out += METHOD
     path.write_text("\n".join(out) + "\n")
@@ -962,6 +963,22 @@ HEADROOM = (
     "micro-benchmark), writing each response's head and body in one send (about 2 µs per "
     "request on each side of the loopback), and tables clustered by key (`WITHOUT ROWID`)."
 )
+
+
+#: Measured by hand (the benchmark has no server without fsync to run, nor should it).
+DURABILITY_AT_C1 = [
+    *textwrap.wrap(
+        "What durability costs a lone client: the same server with the WAL's fsync left out "
+        "(an experiment, not something authgate offers), default configuration, lean driver, "
+        "c=1, three alternating rounds of 10 s on the Intel Xeon machine: 381, 399, 391 → "
+        "473, 451, 435 flows/s, flow p50 2.4–2.5 → 2.1–2.2 ms, CPU per flow 2.16–2.28 → "
+        "1.95–2.12 ms. node-oidc-provider in the same rounds: 494, 479, 513 flows/s, flow p50 "
+        "1.8–1.9 ms, 1.76–1.89 ms of CPU per flow. The two fsyncs a flow waits for are about "
+        "half of the distance to node-oidc-provider at c=1; the other half is CPU per flow.",
+        96,
+    ),
+    "",
+]
 
 
 CHOICES = [

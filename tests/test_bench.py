@@ -607,3 +607,9 @@ def test_report_prices_one_unit_per_flow_against_two(tmp_path: Path) -> None:
     # the table and the commit-cost fit (300 µs per commit, 100 per flow) take the two-unit rows
     assert text.count("| 1 | 1000 |") == 1
     assert "about 300 µs of CPU per commit" in flat
+
+
+def test_report_states_what_durability_costs_a_lone_client(tmp_path: Path) -> None:
+    flat = " ".join(rendered(tmp_path, []).split())
+    assert "What durability costs a lone client" in flat
+    assert "half of the distance to node-oidc-provider at c=1" in flat
