@@ -71,6 +71,21 @@ async def test_a_preset_fills_the_provider(api: Api) -> None:
     assert body["kind"] == "oauth2" and body["client_auth"] == "client_secret_post"
     assert body["token_endpoint"] == "https://github.com/login/oauth/access_token"
     assert body["mapping"]["sub"] == "id" and body["display_name"] == "GitHub"
+    assert body["response_mode"] == "query"
+
+
+async def test_apple_answers_with_form_post_and_the_mode_can_be_changed(api: Api) -> None:
+    created = await api.post(
+        paths.PROVIDERS,
+        {"alias": "apple", "preset": "apple", "client_id": "com.example", "client_secret": SECRET},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["response_mode"] == "form_post"
+    assert created.json()["scopes"] == ["openid", "email", "name"]
+    path = f"{paths.PROVIDERS}/apple"
+    changed = await api.patch_json(path, {"response_mode": "query"})
+    assert changed.status_code == 200, changed.text
+    assert (await api.get(path)).json()["response_mode"] == "query"
 
 
 @pytest.mark.parametrize(
@@ -89,6 +104,8 @@ async def test_a_preset_fills_the_provider(api: Api) -> None:
         ({"alias": "x", "kind": "oauth2", "client_id": "c", "client_secret": "s",
           "token_endpoint": "https://x.example/t"}, "userinfo_endpoint"),
         ({"alias": "x", "preset": "facebook", "client_id": "c"}, "preset"),
+        ({"alias": "x", "issuer": "https://x.example", "client_id": "c", "client_secret": "s",
+          "response_mode": "fragment"}, "response_mode"),
         ({"alias": "x", "issuer": "https://x.example", "client_id": "c", "client_secret": "s",
           "extra": 1}, "extra"),
     ],

@@ -74,8 +74,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         callback = f"{downstream.issuer}/jans-auth/federation/corp/callback"
         create = [
             sys.executable, "-m", "authgate", "clients", "create", "--name", "downstream",
-            "--redirect-uri", callback, "--scope", "openid profile email",
-            "--data-dir", str(upstream.data_dir),
+            "--redirect-uri", callback, "--redirect-uri", callback.replace("corp", "corp-post"),
+            "--scope", "openid profile email", "--data-dir", str(upstream.data_dir),
         ]  # fmt: skip
         made = subprocess.run(
             create, env=upstream._env(), capture_output=True, text=True, check=False
@@ -98,6 +98,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         assert done.returncode == 0, done.stderr
         assert client["client_secret"] not in done.stdout + done.stderr
         assert f"{callback}" in done.stdout
+        # the same upstream, answering with response_mode=form_post (as Apple does)
+        add_post = [*add[:5], "corp-post", *add[6:], "--response-mode", "form_post"]
+        done = subprocess.run(add_post, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
         downstream.configure("rateLimitRegistrationRequestCount", "0")
         yield Pair(upstream, downstream, client["client_id"])
     finally:
@@ -164,3 +168,42 @@ def test_cancelling_at_the_upstream_ends_on_a_page(
         page.click("#deny")
     assert page.locator("#federation-error").get_attribute("data-code") == "cancelled"
     assert "cancelled" in page.inner_text("#federation-error")
+
+
+def test_a_form_post_answer_from_another_site_signs_in(
+    servers: Pair, page: Page, rp_site: RelyingPartySite
+) -> None:
+    """The upstream (``localhost``) posts its answer to the downstream (``127.0.0.1``), a
+    cross-site POST that carries no SameSite=Lax cookie: the downstream posts it to itself
+    once more, and the sign-in completes."""
+    down, up = servers.downstream, servers.upstream
+    callback = f"{down.issuer}/jans-auth/federation/corp-post/callback"
+    posts: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            posts.append(r.post_data or "") if r.method == "POST" and r.url == callback else None
+        ),
+    )
+    with httpx.Client(base_url=down.issuer, timeout=10.0) as api:
+        client = register(api, rp_site.redirect_uri)
+        attempt = prepare(down, client["client_id"], rp_site.redirect_uri, kc_idp_hint="corp-post")
+        page.goto(attempt.url)
+        assert page.url.startswith(f"http://localhost:{up.port}{LOGIN_PATH}")
+        page.fill("#username", ADMIN)
+        page.fill("#password", up.admin_password)
+        with page.expect_navigation(
+            url=lambda u: not u.startswith(f"http://localhost:{up.port}{LOGIN_PATH}")
+        ):
+            page.click("#login")
+        if page.url.startswith(f"http://localhost:{up.port}{CONSENT_PATH}"):
+            page.click("#allow")
+        page.wait_for_url(lambda u: u.startswith(down.issuer + CONSENT_PATH))
+        approve(page, rp_site.redirect_uri)
+        params = landed(page, rp_site, attempt)
+        response = token_request(api, attempt, params["code"])
+        assert response.status_code == 200, response.text
+        claims = verified_id_token(api, response.json()["id_token"], attempt)
+        assert claims["amr"] == ["fed"] and claims["idp"] == "corp-post"
+    assert len(posts) == 2, posts  # the upstream's post, then the downstream's own
+    assert "authgate_bounced=1" not in posts[0] and "authgate_bounced=1" in posts[1]

@@ -184,6 +184,50 @@ async def test_a_new_upstream_user_signs_in_and_the_id_token_says_fed(
     assert [(s["amr"], s["idp"]) for s in map(session_json, listed)] == [(["fed"], "corp")]
 
 
+async def test_a_form_post_provider_answers_with_a_post_that_is_bounced_once_for_the_cookie(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream, clock: FakeClock
+) -> None:
+    """response_mode=form_post (Apple): the answer comes as a POST. Posted cross-site it
+    arrives without the SameSite=Lax cookie, and is posted again from this origin once."""
+    await add_provider(runtime, upstream, response_mode="form_post")
+    client = await flow.register()
+
+    def answered(up: Upstreamed, sub: str) -> dict[str, str]:
+        upstream.token_reply(upstream.id_token(now=clock.now(), nonce=up.nonce, sub=sub))
+        return {"code": "upstream-code", "state": up.state, "user": '{"name": {}}'}
+
+    # with the cookie (a same-site deployment): signed in at once
+    up = await go_upstream(http, client["client_id"])
+    assert up.query["response_mode"] == "form_post"
+    assert "code" in await finish(http, await http.post(CALLBACK, data=answered(up, "p-1")))
+    # without it (the browser's cross-site post): a page that posts the fields from here
+    http.cookies.clear()  # signed out: the next authorization request goes upstream again
+    up = await go_upstream(http, client["client_id"])
+    cookie = http.cookies.get("authgate_ix")
+    assert cookie is not None
+    fields = answered(up, "p-2")
+    http.cookies.delete("authgate_ix")
+    redeemed = sum(r.path == "/token" for r in upstream.requests)
+    bounced = await http.post(CALLBACK, data=fields)
+    assert bounced.status_code == 200, bounced.text
+    assert "script-src 'sha256-" in bounced.headers["content-security-policy"]
+    action, again = hidden_form(bounced.text)
+    assert action == ISSUER + CALLBACK
+    assert again == fields | {"authgate_bounced": "1"}
+    assert sum(r.path == "/token" for r in upstream.requests) == redeemed  # nothing read yet
+    http.cookies.set("authgate_ix", cookie)
+    assert "code" in await finish(http, await http.post(action, data=again))
+    # posted back without the cookie even so: refused, not bounced again
+    http.cookies.clear()
+    up = await go_upstream(http, client["client_id"])
+    http.cookies.delete("authgate_ix")
+    refused = await http.post(CALLBACK, data=answered(up, "p-3") | {"authgate_bounced": "1"})
+    await failure(runtime, refused, "state_invalid")
+    # a body that is not a form is the provider's error, never a 5xx
+    odd = await http.post(CALLBACK, content=b"{}", headers={"content-type": "application/json"})
+    assert odd.status_code == 400 and 'data-code="upstream_error"' in odd.text
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [

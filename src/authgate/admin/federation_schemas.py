@@ -57,6 +57,11 @@ class ProviderUpdate(BaseModel):
         None, description="Link an existing account when the provider says its email is verified."
     )
     use_userinfo: bool | None = None
+    response_mode: Literal["query", "form_post"] | None = Field(
+        None,
+        description="How the provider answers the callback: `query` (a redirect) or "
+        "`form_post` (a POST from an auto-submitting form, which Apple uses).",
+    )
     domains: list[str] | None = Field(None, description="login_hint email domains routed here.")
     mapping: dict[str, str] | None = Field(None, description="Field -> dotted claim path.")
 
@@ -101,6 +106,7 @@ class ProviderOut(BaseModel):
     provision: bool
     trust_email: bool
     use_userinfo: bool
+    response_mode: str
     domains: list[str]
     mapping: dict[str, str]
     redirect_uri: str = Field(description="The callback to register at the provider.")

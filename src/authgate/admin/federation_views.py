@@ -29,6 +29,7 @@ def provider_json(provider: Provider, issuer: str) -> dict[str, Any]:
         provision=provider.provision,
         trust_email=provider.trust_email,
         use_userinfo=provider.use_userinfo,
+        response_mode=provider.response_mode,
         domains=list(provider.domains),
         mapping=dict(provider.mapping),
         redirect_uri=issuer + endpoints.FEDERATION_CALLBACK.format(alias=provider.alias),

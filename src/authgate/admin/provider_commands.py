@@ -70,6 +70,12 @@ def _provider_options(command: Any) -> Any:
             help="Link by email when the provider says it is verified.",
         ),
         click.option("--userinfo/--no-userinfo", "use_userinfo", default=None),
+        click.option(
+            "--response-mode",
+            type=click.Choice(["query", "form_post"]),
+            default=None,
+            help="How the provider answers the callback (Apple: form_post).",
+        ),
         click.option("--domain", "domains", multiple=True, help="login_hint email domain."),
         click.option("--map", "mapping", multiple=True, help="FIELD=PATH claim mapping."),
         click.option(

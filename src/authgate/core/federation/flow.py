@@ -115,6 +115,8 @@ async def start(interaction: Interaction, provider: Provider, svc: Services) -> 
     }
     if provider.kind == "oidc":
         query["nonce"] = nonce
+    if provider.response_mode == "form_post":
+        query["response_mode"] = "form_post"
     sep = "&" if "?" in ends.authorization else "?"
     return ends.authorization + sep + urlencode(query)
 

@@ -12,6 +12,9 @@ from typing import Literal
 
 ProviderKind = Literal["oidc", "oauth2"]
 ClientAuth = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
+#: How the provider returns its answer to the callback: redirected in the query (a ``GET``),
+#: or posted by an auto-submitting form (OAuth 2.0 Form Post Response Mode, a ``POST``).
+ResponseMode = Literal["query", "form_post"]
 
 #: An alias is a URL path segment: lower-case letters, digits, ``-`` and ``_``.
 ALIAS = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -59,6 +62,7 @@ class Provider:
     provision: bool = True
     trust_email: bool = False
     use_userinfo: bool = False
+    response_mode: ResponseMode = "query"
     domains: tuple[str, ...] = ()
     mapping: Mapping[str, str] = field(default_factory=dict)
     preset: str = ""

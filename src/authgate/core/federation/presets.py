@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from authgate.core.federation.model import ProviderKind
+from authgate.core.federation.model import ProviderKind, ResponseMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,7 @@ class Preset:
     mapping: Mapping[str, str] = field(default_factory=dict)
     use_userinfo: bool = False
     client_auth: str = "client_secret_basic"
+    response_mode: ResponseMode = "query"
     note: str = ""
 
 
@@ -39,9 +40,10 @@ PRESETS: Mapping[str, Preset] = {
         issuer="https://appleid.apple.com",
         scopes=("openid", "email", "name"),
         client_auth="client_secret_post",
+        # Apple answers with form_post whenever name or email is asked for
+        response_mode="form_post",
         note="Apple's client secret is a JWT the administrator signs with the Apple key and "
-        "renews every 6 months; Apple posts the callback (response_mode=form_post) when "
-        "name or email scopes are asked for, which authgate's callback does not accept yet",
+        "renews every 6 months",
     ),
     "github": Preset(
         kind="oauth2",

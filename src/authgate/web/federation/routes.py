@@ -1,6 +1,14 @@
 """The two federation routes: ``GET /jans-auth/federation/{alias}/login?ix=`` (the login
-page's button: store the pending sign-in, go upstream) and ``GET
-/jans-auth/federation/{alias}/callback`` (the redirect URI registered at the upstream).
+page's button: store the pending sign-in, go upstream) and
+``/jans-auth/federation/{alias}/callback`` (the redirect URI registered at the upstream):
+a ``GET`` with the answer in the query, or a ``POST`` of a form for a provider that answers
+with ``response_mode=form_post`` (Apple).
+
+A form posted from the provider's site is a cross-site request, on which browsers do not send
+the ``SameSite=Lax`` cookie that binds the sign-in to the browser. Such a post without the
+cookie is answered with a page that posts the same fields again from this server's own
+origin (marked :data:`BOUNCED`, once), where the browser sends the cookie; the answer itself
+is only read then.
 
 Every failure ends on a page saying what happened (:mod:`.messages`), never a 5xx; the core
 records it as a ``federation_failed`` security event.
@@ -20,8 +28,10 @@ from authgate.core.authorize.request import NeedSecondFactor
 from authgate.core.federation import flow
 from authgate.core.federation.errors import UPSTREAM_DOWN, FederationFailed
 from authgate.core.federation.model import ALIAS
+from authgate.errors import OAuthError
 from authgate.web import cookies
-from authgate.web.context import query, services, user_agent
+from authgate.web.context import form, query, services, user_agent
+from authgate.web.delivery import form_post
 from authgate.web.federation.messages import TITLE, message
 from authgate.web.i18n import gettext
 from authgate.web.interaction import next_step, signed_in
@@ -63,16 +73,30 @@ async def login(request: Request) -> Response:
     return redirect(target, status_code=303)
 
 
+#: Marks the form this server posted to itself (see the module docstring).
+BOUNCED = "authgate_bounced"
+
+
 async def callback(request: Request) -> Response:
     """Take the upstream's answer; sign in and go on with the authorization request."""
     svc = services(request)
     alias = request.path_params["alias"]
-    params = query(request)
+    browser = cookies.read(request, cookies.BROWSER_COOKIE)
+    if request.method == "POST":
+        try:
+            params = await form(request)
+        except OAuthError:
+            return await _failed(request, alias, "upstream_error", None)
+        if browser is None and params.pop(BOUNCED, None) is None:
+            return form_post(flow.redirect_uri(svc, alias), params | {BOUNCED: "1"})
+        params.pop(BOUNCED, None)
+    else:
+        params = query(request)
     try:
         outcome = await flow.callback(
             alias,
             params,
-            cookies.read(request, cookies.BROWSER_COOKIE),
+            browser,
             svc,
             source=source(request),
         )
@@ -95,5 +119,5 @@ async def callback(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route(endpoints.FEDERATION_LOGIN, login, methods=["GET"]),
-        Route(endpoints.FEDERATION_CALLBACK, callback, methods=["GET"]),
+        Route(endpoints.FEDERATION_CALLBACK, callback, methods=["GET", "POST"]),
     ]
