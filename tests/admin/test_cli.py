@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from joserfc.jwk import ECKey
 
 from authgate.admin.commands import config_group
 from authgate.cli import main
@@ -148,6 +149,42 @@ def test_clients_locally(local: list[str]) -> None:
     assert _cli("clients", "delete", client["client_id"], "--yes", *local).exit_code == 0
     missing = _cli("clients", "show", client["client_id"], *local)
     assert missing.exit_code == 1 and "No client" in missing.stderr
+
+
+def test_clients_from_a_file_and_replaced_from_what_show_prints(
+    local: list[str], tmp_path: Path
+) -> None:
+    key = ECKey.generate_key("P-256", parameters={"kid": "k1"})
+    members = {
+        "client_name": "From a file",
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "token_endpoint_auth_method": "private_key_jwt",
+        "jwks": {"keys": [dict(key.as_dict(private=False))]},
+        "backchannel_logout_uri": ["https://rp.example/bc"],
+    }
+    source = tmp_path / "client.json"
+    source.write_text(json.dumps(members))
+    created = _cli("clients", "create", "--from-file", str(source), "--name", "Named", *local)
+    assert created.exit_code == 0, created.output
+    client = json.loads(created.stdout)
+    assert client["client_name"] == "Named"  # an option overrides the file
+    assert client["jwks"] == members["jwks"] and "client_secret" not in client
+    assert client["backchannel_logout_uri"] == ["https://rp.example/bc"]
+    # update: start from `show --json`, change a member, replace
+    cid = client["client_id"]
+    shown = json.loads(_cli("clients", "show", cid, "--json", *local).stdout)
+    source.write_text(json.dumps(shown | {"require_par": True}))
+    updated = _cli("clients", "update", cid, "--from-file", str(source), *local)
+    assert updated.exit_code == 0, updated.output
+    after = json.loads(updated.stdout)
+    assert after["require_par"] is True and after["jwks"] == members["jwks"]
+    # stdin, and errors that say what is wrong
+    piped = _cli("clients", "update", cid, "--from-file", "-", *local, input="[1]")
+    assert piped.exit_code == 1 and "JSON object" in piped.stderr
+    typo = _cli("clients", "update", cid, "--from-file", "-", *local, input='{"colour": 1}')
+    assert typo.exit_code == 1 and "colour" in typo.stderr
+    assert _cli("clients", "update", cid, *local).exit_code == 2
 
 
 async def _stored_events(database_url: str) -> list[SecurityEvent]:

@@ -223,6 +223,9 @@ async def test_a_form_post_provider_answers_with_a_post_that_is_bounced_once_for
     http.cookies.delete("authgate_ix")
     refused = await http.post(CALLBACK, data=answered(up, "p-3") | {"authgate_bounced": "1"})
     await failure(runtime, refused, "state_invalid")
+    # no bounce for a path that names no possible provider
+    stray = await http.post("/jans-auth/federation/No.Such/callback", data={"state": "x"})
+    assert stray.status_code == 400 and "authgate-form-post" not in stray.text
     # a body that is not a form is the provider's error, never a 5xx
     odd = await http.post(CALLBACK, content=b"{}", headers={"content-type": "application/json"})
     assert odd.status_code == 400 and 'data-code="upstream_error"' in odd.text

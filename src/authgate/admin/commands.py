@@ -8,8 +8,9 @@ servers within ``config_poll_interval`` seconds.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -25,6 +26,7 @@ from authgate.admin.cli_support import (
 from authgate.admin.factor_commands import factors_group, passkeys_group
 from authgate.admin.lockout_commands import lockouts_group
 from authgate.admin.provider_commands import providers_group
+from authgate.admin.schemas import ClientIn, ClientOut
 from authgate.admin.values import (
     Kind,
     closest,
@@ -138,45 +140,95 @@ def clients_show(client: str, as_json: bool, target: Target) -> None:
         echo_members(found)
 
 
+def _members_file(source: IO[str] | None) -> dict[str, Any]:
+    """The client members in ``source`` (a JSON object, as the Config API takes), or none."""
+    if source is None:
+        return {}
+    try:
+        members = json.loads(source.read())
+    except ValueError as exc:
+        raise click.ClickException(f"--from-file: not JSON ({exc})") from None
+    if not isinstance(members, dict):
+        raise click.ClickException("--from-file: a JSON object of client members is expected")
+    return members
+
+
+def _echo_client(client: dict[str, Any]) -> None:
+    echo_json(client)
+    if client.get("client_secret"):
+        click.echo("client_secret: shown once, store it now (only its hash is kept)", err=True)
+
+
+#: Members a client shows (``clients show --json``) that the Config API does not take back.
+READ_ONLY_CLIENT_MEMBERS = frozenset(ClientOut.model_fields) - frozenset(ClientIn.model_fields)
+
+FROM_FILE = click.option(
+    "--from-file",
+    "members_file",
+    type=click.File("r"),
+    default=None,
+    help="A JSON object of client members (the Config API's; '-' reads stdin).",
+)
+
+
 @clients_group.command("create")
-@click.option("--name", "client_name", default="", help="client_name")
+@FROM_FILE
+@click.option("--name", "client_name", default=None, help="client_name")
 @click.option("--redirect-uri", "redirect_uris", multiple=True, help="Repeat for several.")
 @click.option("--grant-type", "grant_types", multiple=True, help="Default: authorization_code.")
 @click.option("--response-type", "response_types", multiple=True, help="Default: code.")
 @click.option("--scope", "scopes", multiple=True, help="Repeat, or space-separate.")
 @click.option(
     "--auth-method",
-    type=click.Choice(["client_secret_basic", "client_secret_post", "none"]),
-    default="client_secret_basic",
-    help="token_endpoint_auth_method",
+    type=click.Choice(["client_secret_basic", "client_secret_post", "none", "private_key_jwt"]),
+    default=None,
+    help="token_endpoint_auth_method (default: client_secret_basic)",
 )
 @target_options
 def clients_create(
-    client_name: str,
+    members_file: IO[str] | None,
+    client_name: str | None,
     redirect_uris: tuple[str, ...],
     grant_types: tuple[str, ...],
     response_types: tuple[str, ...],
     scopes: tuple[str, ...],
-    auth_method: str,
+    auth_method: str | None,
     target: Target,
 ) -> None:
-    """Create a client; a confidential client's secret is printed once."""
-    body: dict[str, Any] = {
-        "client_name": client_name,
-        "redirect_uris": list(redirect_uris),
-        "token_endpoint_auth_method": auth_method,
-        "scope": [s for item in scopes for s in item.split()],
-    }
+    """Create a client; a confidential client's secret is printed once. Options override
+    the members of --from-file."""
+    body = _members_file(members_file)
+    if client_name is not None:
+        body["client_name"] = client_name
+    if redirect_uris:
+        body["redirect_uris"] = list(redirect_uris)
+    if auth_method is not None:
+        body["token_endpoint_auth_method"] = auth_method
+    if scopes:
+        body["scope"] = [s for item in scopes for s in item.split()]
     if grant_types:
         body["grant_types"] = list(grant_types)
         if not response_types and "authorization_code" not in grant_types:
             body["response_types"] = []
     if response_types:
         body["response_types"] = list(response_types)
-    created = target.run(lambda b: b.create_client(body))
-    echo_json(created)
-    if created.get("client_secret"):
-        click.echo("client_secret: shown once, store it now (only its hash is kept)", err=True)
+    _echo_client(target.run(lambda b: b.create_client(body)))
+
+
+@clients_group.command("update")
+@click.argument("client")
+@FROM_FILE
+@target_options
+def clients_update(client: str, members_file: IO[str] | None, target: Target) -> None:
+    """Replace a client's members (CLIENT is its client_id) with those of --from-file, as
+    the Config API's PUT does: a member left out returns to its default. Start from
+    `clients show CLIENT --json`. A secret issued by the change is printed once."""
+    if members_file is None:
+        raise click.UsageError("clients update needs --from-file")
+    body = _members_file(members_file)
+    for name in READ_ONLY_CLIENT_MEMBERS:  # what `show --json` prints that cannot be set
+        body.pop(name, None)
+    _echo_client(target.run(lambda b: b.update_client(client, body)))
 
 
 @clients_group.command("delete")

@@ -87,9 +87,9 @@ async def callback(request: Request) -> Response:
             params = await form(request)
         except OAuthError:
             return await _failed(request, alias, "upstream_error", None)
-        if browser is None and params.pop(BOUNCED, None) is None:
+        bounced = params.pop(BOUNCED, None) is not None
+        if browser is None and not bounced and ALIAS.fullmatch(alias):
             return form_post(flow.redirect_uri(svc, alias), params | {BOUNCED: "1"})
-        params.pop(BOUNCED, None)
     else:
         params = query(request)
     try:
