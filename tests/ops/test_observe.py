@@ -3,6 +3,7 @@ In-process, on both databases (the ``http``/``runtime`` fixtures)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -16,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from authgate import activity
 from authgate.logs import RequestIdFilter
 from authgate.runtime import Runtime
 from authgate.web.app import create_app
@@ -237,3 +239,41 @@ async def test_a_refusal_before_routing_is_labelled_with_the_template_it_would_h
         requests("unmatched", "GET", "404"),
     ]
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_requests_in_progress_are_counted_for_the_sqlite_flush(runtime: Runtime) -> None:
+    """The count :func:`authgate.activity.alone` reads (the SQLite adapter flushes a lone
+    commit on the event loop's thread only while no other request is in progress)."""
+    app = create_app(runtime.settings, runtime)
+    inside, release = asyncio.Event(), asyncio.Event()
+    seen: list[tuple[int, bool]] = []
+
+    async def held(request: Request) -> Response:
+        seen.append((activity.requests_in_progress(), activity.alone()))
+        inside.set()
+        await release.wait()
+        return Response("held")
+
+    async def quick(request: Request) -> Response:
+        seen.append((activity.requests_in_progress(), activity.alone()))
+        return Response("quick")
+
+    async def failing(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    app.add_route("/held", held)
+    app.add_route("/quick", quick)
+    app.add_route("/failing", failing)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    before = activity.requests_in_progress()
+    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
+        first = asyncio.ensure_future(client.get("/held"))
+        await asyncio.wait_for(inside.wait(), 10)
+        assert (await client.get("/quick")).status_code == 200
+        release.set()
+        assert (await first).status_code == 200
+        assert (await client.get("/failing")).status_code == 500
+        assert (await client.get("/quick")).status_code == 200
+    assert seen == [(before + 1, True), (before + 2, False), (before + 1, True)]
+    assert activity.requests_in_progress() == before

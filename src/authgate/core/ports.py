@@ -7,6 +7,7 @@ transaction, so the core never sees a half-written grant.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -802,3 +803,10 @@ class Services:
     links: EmailLinkStore | None = None
     mail: Mailer = field(default_factory=NoMailer)
     federation: Federation | None = None
+
+
+#: True in a task that writes through a port while the code that started it goes on with
+#: other work (the token request signs the id_token while the code's redemption is made
+#: durable). A storage adapter then keeps the write's flush off the thread that does that
+#: work.
+OVERLAPPED: contextvars.ContextVar[bool] = contextvars.ContextVar("overlapped", default=False)

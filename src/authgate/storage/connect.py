@@ -15,6 +15,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+from authgate import activity
 from authgate.storage.engine import Database
 from authgate.storage.postgres import PostgresDatabase
 from authgate.storage.sqlite import COMMIT_DELAY, SqliteDatabase
@@ -51,7 +52,9 @@ async def open_database(
             raise ValueError("authgate needs a SQLite file, not an in-memory database")
         if probe:
             return SqliteDatabase(parsed.database, checkpoint_interval=0)
-        return SqliteDatabase(parsed.database, commit_delay=sqlite_commit_delay)
+        return SqliteDatabase(
+            parsed.database, commit_delay=sqlite_commit_delay, sync_inline_when=activity.alone
+        )
     dsn = postgres_dsn(url)
     if probe:
         return await PostgresDatabase.connect(dsn, min_size=1, max_size=1)

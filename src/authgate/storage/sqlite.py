@@ -2,7 +2,8 @@
 
 Reads run inline on the event loop's thread. Writes are group-committed there too: the units
 queued in one turn of the loop run in one transaction (each still all-or-nothing), and a sync
-thread makes them durable with ``fdatasync`` before any caller hears of them. A checkpointer
+thread makes them durable with ``fdatasync`` before any caller hears of them (the loop's thread
+does it itself when nothing else waits for it). A checkpointer
 thread copies the WAL into the database in the background, and an advisory lock file lets
 several worker processes share the file. The design and the reasons for it:
 docs/architecture.md §5.3.
@@ -18,7 +19,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.sql import ClauseElement
 
 from authgate import metrics
+from authgate.core.ports import OVERLAPPED
 from authgate.storage.engine import (
     IntegrityViolation,
     Outcome,
@@ -93,16 +95,32 @@ class SqliteDatabase:
         *,
         commit_delay: float = COMMIT_DELAY,
         checkpoint_interval: float = CHECKPOINT_INTERVAL,
+        sync_inline_when: Callable[[], bool] | None = None,
     ) -> None:
+        """
+        Args:
+            path: The database file.
+            commit_delay: See :data:`COMMIT_DELAY`.
+            checkpoint_interval: See :data:`CHECKPOINT_INTERVAL`.
+            sync_inline_when: Asked after a batch of one unit whose caller only waits for it
+                (it is not :data:`authgate.core.ports.OVERLAPPED`): True lets the event
+                loop's thread ``fdatasync`` the WAL itself instead of waking the sync thread
+                and being woken by it. The server passes :func:`authgate.activity.alone` (no
+                other request in progress in the process, so nothing else waits for the
+                loop). None: every batch goes to the sync thread.
+        """
         self.path = path
         self.commit_delay = commit_delay
         self.checkpoint_interval = checkpoint_interval
+        self.sync_inline_when = sync_inline_when
         self.batches = 0
         self.transactions = 0
         #: Batches that waited ``commit_delay`` for company.
         self.delayed_batches = 0
         #: ``fdatasync`` calls that made batches durable (one may cover several batches).
         self.syncs = 0
+        #: Of those, the calls made on the event loop's thread (``sync_inline_when``).
+        self.inline_syncs = 0
         #: Background checkpoints run so far.
         self.checkpoints = 0
         self._tail_due = False
@@ -118,11 +136,14 @@ class SqliteDatabase:
         self._statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
         self._lock_fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
         self._pending: list[_Item] = []
+        #: Whether a queued unit's caller does other work while it waits (OVERLAPPED).
+        self._pending_overlapped = False
         self._scheduled: asyncio.AbstractEventLoop | None = None
         self._previous = 0
         self._wal_fd: int | None = None
         self._wal_inode = 0
         self._committed: queue.SimpleQueue[_Committed | None] = queue.SimpleQueue()
+        self._sync_lock = threading.Lock()
         self._syncer = threading.Thread(
             target=self._sync_loop, name="authgate-sqlite-sync", daemon=True
         )
@@ -158,6 +179,8 @@ class SqliteDatabase:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Outcome] = loop.create_future()
         self._pending.append((steps, future, loop))
+        if OVERLAPPED.get():
+            self._pending_overlapped = True
         if self._scheduled is not loop:
             self._scheduled = loop
             if self.commit_delay > 0 and self._previous >= WAIT_AFTER:
@@ -186,6 +209,7 @@ class SqliteDatabase:
         """Commit every queued unit as one batch and hand it to the sync thread."""
         self._scheduled = None
         batch, self._pending = self._pending, []
+        overlapped, self._pending_overlapped = self._pending_overlapped, False
         if not batch:
             return
         started = time.perf_counter()
@@ -200,6 +224,18 @@ class SqliteDatabase:
         self._previous = len(batch)
         self.batches += 1
         self.transactions += len(batch)
+        if (
+            len(batch) == 1
+            and not overlapped
+            and self.sync_inline_when is not None
+            and self.sync_inline_when()
+        ):
+            # Nothing else waits for this thread: two thread wake-ups cost more than the
+            # fsync they would let the loop overlap with.
+            self.inline_syncs += 1
+            for pairs in self._durable([(batch, results)]).values():
+                settle(pairs)
+            return
         self._committed.put((batch, results))
 
     # --- sync thread ---------------------------------------------------------------------------
@@ -220,24 +256,37 @@ class SqliteDatabase:
                     running = False
                     break
                 done.append(nxt)
-            failure: Exception | None = None
-            started = time.perf_counter()
-            try:
-                self._sync()
-                metrics.storage_sync(time.perf_counter() - started)
-            except Exception as exc:  # every caller it covered hears of it; later ones retry
-                logger.critical("fsync of the SQLite WAL failed; writes are not durable: %s", exc)
-                failure = exc
             # One wake-up per event loop for all these batches, not one per transaction.
-            settled: dict[asyncio.AbstractEventLoop, list[Settlement]] = {}
-            for batch, results in done:
-                for (_steps, future, loop), result in zip(batch, results, strict=True):
-                    settled.setdefault(loop, []).append((future, failure or result))
-            for loop, pairs in settled.items():
+            for loop, pairs in self._durable(done).items():
                 loop.call_soon_threadsafe(settle, pairs)
 
+    def _durable(self, done: list[_Committed]) -> dict[asyncio.AbstractEventLoop, list[Settlement]]:
+        """``fdatasync`` the WAL, then each caller of the ``done`` batches by its event loop,
+        with its unit's outcome, or the failure if the fsync failed."""
+        failure: Exception | None = None
+        started = time.perf_counter()
+        try:
+            self._sync()
+            metrics.storage_sync(time.perf_counter() - started)
+        except Exception as exc:  # every caller it covered hears of it; later ones retry
+            logger.critical("fsync of the SQLite WAL failed; writes are not durable: %s", exc)
+            failure = exc
+        settled: dict[asyncio.AbstractEventLoop, list[Settlement]] = {}
+        for batch, results in done:
+            for (_steps, future, loop), result in zip(batch, results, strict=True):
+                settled.setdefault(loop, []).append((future, failure or result))
+        return settled
+
     def _sync(self) -> None:
-        """``fdatasync`` the WAL file: every frame written to it so far is then on disk."""
+        """``fdatasync`` the WAL file: every frame written to it so far is then on disk.
+
+        The sync thread and the event loop's thread (``sync_inline_when``) take turns: one
+        may reopen the WAL's descriptor that the other would sync.
+        """
+        with self._sync_lock:
+            self._sync_wal()
+
+    def _sync_wal(self) -> None:
         wal = f"{self.path}-wal"
         try:
             inode = os.stat(wal).st_ino

@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from authgate import metrics
+from authgate import activity, metrics
 from authgate.core import endpoints
 from authgate.logs import REQUEST_ID
 from authgate.metrics.record import REQUEST_SECONDS, REQUESTS
@@ -146,6 +146,7 @@ class ObserveMiddleware:
             await send(message)
 
         token = REQUEST_ID.set(request_id)
+        activity.request_started()
         try:
             violation = None if self.limits is None else head_violation(scope, self.limits)
             if violation is None:
@@ -154,6 +155,7 @@ class ObserveMiddleware:
                 scope[VIOLATION] = violation
                 await self.refusals(scope, receive, send_with_id)
         finally:
+            activity.request_ended()
             self._observe(scope, status, time.perf_counter() - started)
             REQUEST_ID.reset(token)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from authgate.core import resources, security_events
 from authgate.core.authorize import pkce
-from authgate.core.ports import Services
+from authgate.core.ports import OVERLAPPED, Services
 from authgate.core.security_events import EventKind
 from authgate.core.tokens.dpop import Proof
 from authgate.core.tokens.mint import (
@@ -139,7 +139,11 @@ async def exchange(
     minted = mint(ctx, svc, now, refresh=refresh_allowed(client, code.scope, svc))
     # The id_token is signed while the redemption's commit is made durable (the disk's flush
     # and the signature overlap); it leaves only if the code was redeemed.
-    redeeming = asyncio.ensure_future(svc.grants.redeem_code(code_hash, now, minted.records))
+    overlapped = OVERLAPPED.set("openid" in code.scope)
+    try:  # the task takes a copy of the context as it is now
+        redeeming = asyncio.ensure_future(svc.grants.redeem_code(code_hash, now, minted.records))
+    finally:
+        OVERLAPPED.reset(overlapped)
     id_token = None
     try:
         if "openid" in code.scope:
