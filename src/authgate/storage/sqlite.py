@@ -206,7 +206,8 @@ class SqliteDatabase:
     # --- the batch, on the event loop's thread -----------------------------------------------
 
     def _flush(self) -> None:
-        """Commit every queued unit as one batch and hand it to the sync thread."""
+        """Commit every queued unit as one batch and make it durable: on this thread when
+        ``sync_inline_when`` allows it, else by handing it to the sync thread."""
         self._scheduled = None
         batch, self._pending = self._pending, []
         overlapped, self._pending_overlapped = self._pending_overlapped, False
