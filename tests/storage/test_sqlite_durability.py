@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from authgate.storage.sqlite import SqliteDatabase
-from tests.storage.sqlite_units import unit
+from tests.storage.sqlite_units import rows_seen_by_another_connection, unit
 
 REAL_FDATASYNC = os.fdatasync
 #: Upper bound, in seconds, of any wait for the sync thread or the event loop.
@@ -82,14 +81,6 @@ async def turns(n: int = 10) -> None:
     """Give the event loop ``n`` turns: anything already scheduled on it runs."""
     for _ in range(n):
         await asyncio.sleep(0)
-
-
-def rows_seen_by_another_connection(path: str) -> set[str]:
-    con = sqlite3.connect(path)
-    try:
-        return {r[0] for r in con.execute("SELECT jti_hash FROM dpop_jtis")}
-    finally:
-        con.close()
 
 
 async def test_no_caller_hears_of_a_commit_before_its_fsync(gate: Gate, db: SqliteDatabase) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ import pytest
 from authgate.core.ports import OVERLAPPED
 from authgate.runtime import Runtime
 from authgate.storage.sqlite import SqliteDatabase
-from tests.storage.sqlite_units import unit
+from tests.storage.sqlite_units import rows_seen_by_another_connection, unit
 from tests.support import Flow
 
 REAL_FDATASYNC = os.fdatasync
@@ -73,21 +72,13 @@ async def db(sqlite_file: Path, inline: list[bool]) -> AsyncIterator[SqliteDatab
         await database.close()
 
 
-def stored(path: str) -> set[str]:
-    con = sqlite3.connect(path)
-    try:
-        return {r[0] for r in con.execute("SELECT jti_hash FROM dpop_jtis")}
-    finally:
-        con.close()
-
-
 async def test_a_lone_unit_is_flushed_on_the_loops_thread(
     recorder: Recorder, db: SqliteDatabase
 ) -> None:
     assert (await db.transact(unit("a"))).applied
     assert recorder.on_loop() == [True]
     assert (db.syncs, db.inline_syncs) == (1, 1)
-    assert "a" in stored(db.path)
+    assert "a" in rows_seen_by_another_connection(db.path)
 
 
 async def test_the_sync_thread_flushes_while_other_requests_wait(
