@@ -18,6 +18,7 @@ failure (``timed out``, ``ConnectError``, the policy's reason), never a response
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -108,6 +109,16 @@ def _encoded(headers: Mapping[str, str] | None) -> list[tuple[bytes, bytes]]:
     return [(k.encode("ascii"), v.encode("latin-1")) for k, v in (headers or {}).items()]
 
 
+@functools.cache
+def default_tls_context() -> ssl.SSLContext:
+    """The system's trust store in one TLS context per process, made at first use.
+
+    Loading the certificate authorities costs tens of milliseconds of CPU and about a megabyte;
+    one context serves any number of connections and clients, so every client without one
+    of its own shares this."""
+    return ssl.create_default_context()
+
+
 class OutboundClient:
     """``get`` and ``post_form`` under one :class:`OutboundPolicy`; close with
     :meth:`aclose`."""
@@ -121,7 +132,7 @@ class OutboundClient:
     ) -> None:
         self.policy = policy
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or ssl.create_default_context(),
+            ssl_context=ssl_context or default_tls_context(),
             max_connections=max_connections,
             max_keepalive_connections=10,
             keepalive_expiry=30.0,

@@ -39,7 +39,11 @@ class Compiled:
 
 
 class StatementCache:
-    """Compiles each SQLAlchemy statement once for a dialect."""
+    """Compiles each SQLAlchemy statement once for a dialect.
+
+    One per dialect and process (storage/sqlite.py, storage/postgres.py): the stores'
+    statements are module constants or come from cached builders, so the cache holds each
+    once, and a database opened again in the same process compiles nothing again."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect

@@ -38,6 +38,8 @@ _Item = tuple[Sequence[Step], asyncio.Future[Outcome]]
 #: batch runs make the next batch larger, and a larger batch costs no more round trips (one
 #: per statement, :meth:`PostgresDatabase._together`). docs/benchmarks.md has the numbers.
 MAX_BATCHES = 1
+#: The statements compiled for PostgreSQL, shared by every database of the process.
+_STATEMENTS = StatementCache(postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
 
 
 class _Abort(Exception):
@@ -59,7 +61,7 @@ class PostgresDatabase:
 
     def __init__(self, pool: ConnectionPool, *, max_batches: int = MAX_BATCHES) -> None:
         self._pool = pool
-        self._statements = StatementCache(postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
+        self._statements = _STATEMENTS
         self.max_batches = max_batches
         self.batches = 0
         self.transactions = 0

@@ -61,6 +61,8 @@ CHECKPOINT_TRIES = 3
 #: SQLite's own behaviour (1,000 pages) when background checkpoints are off.
 WAL_AUTOCHECKPOINT = 50_000
 SQLITE_AUTOCHECKPOINT = 1_000
+#: The statements compiled for SQLite, shared by every database of the process.
+_STATEMENTS = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
 
 
 def connect(path: str, *, autocheckpoint: int = SQLITE_AUTOCHECKPOINT) -> sqlite3.Connection:
@@ -133,7 +135,7 @@ class SqliteDatabase:
         # anyone hears of them (docs/architecture.md §5.3).
         self._con.execute("PRAGMA synchronous=NORMAL")
         self._inode = os.stat(path).st_ino
-        self._statements = StatementCache(sqlite_dialect.dialect(paramstyle="qmark"))
+        self._statements = _STATEMENTS
         self._lock_fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
         self._pending: list[_Item] = []
         #: Whether a queued unit's caller does other work while it waits (OVERLAPPED).

@@ -86,13 +86,20 @@ class Theme:
 
 
 _ENV = make_environment()
+_ENV_THEME: Path | None = None
 _THEME = Theme()
 
 
 def configure(theme_dir: Path | None) -> None:
-    """Use ``theme_dir``'s overrides from now on (at start; None: the package's only)."""
-    global _ENV, _THEME
-    _ENV = make_environment(theme_dir)
+    """Use ``theme_dir``'s overrides from now on (at start; None: the package's only).
+
+    The template environment, with the templates it has compiled, is kept when the theme
+    directory is the one already in use: an application built again in the same process
+    (the tests build hundreds) does not compile every template again."""
+    global _ENV, _ENV_THEME, _THEME
+    if theme_dir != _ENV_THEME:
+        _ENV = make_environment(theme_dir)
+        _ENV_THEME = theme_dir
     _THEME = Theme.of(theme_dir)
 
 
