@@ -57,6 +57,27 @@ async def test_without_a_theme_styles_stay_inline_only(http: httpx.AsyncClient) 
     assert (await http.get("/jans-auth/theme/theme.css")).status_code == 404
 
 
+@SQLITE_ONLY
+async def test_an_app_built_after_a_themed_one_has_the_templates_of_its_own(
+    runtime: Runtime, theme: Path
+) -> None:
+    """``pages.configure`` keeps its compiled templates only while the theme stays the same."""
+    themed = runtime.settings.model_copy(update={"theme_dir": theme})
+
+    async def error_page(settings: Settings) -> str:
+        transport = httpx.ASGITransport(app=create_app(settings, runtime))
+        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
+            return (await http.get("/jans-auth/restv1/authorize?client_id=nobody")).text
+
+    assert '<h1 id="themed">' in await error_page(themed)
+    environment = pages._ENV
+    assert '<h1 id="themed">' in await error_page(themed)
+    assert pages._ENV is environment  # the same theme: nothing compiled again
+    plain = await error_page(runtime.settings)
+    assert '<h1 id="themed">' not in plain and "<title>Error - authgate</title>" in plain
+    assert pages._ENV is not environment
+
+
 def test_a_missing_theme_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="not a directory"):
         Settings(theme_dir=tmp_path / "missing")
