@@ -1,5 +1,16 @@
-"""``python -m authgate``."""
+"""``python -m authgate`` and the ``authgate`` command."""
 
-from authgate.cli import main
+from authgate.startup import collector
 
-main()
+
+def run() -> None:
+    """Run the command line, with the collector off while it starts
+    (:mod:`authgate.startup.collector`)."""
+    collector.starting()
+    from authgate.cli import main
+
+    main()
+
+
+if __name__ == "__main__":
+    run()

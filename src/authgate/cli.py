@@ -25,6 +25,7 @@ from authgate.crypto.handles import new_handle
 from authgate.issuer import url_host
 from authgate.logs import LogFormat
 from authgate.settings import Settings
+from authgate.startup import collector
 from authgate.startup.options import load_settings
 from authgate.startup.reporting import DEBUG_KEY, ReportingGroup
 from authgate.tui.command import tui_command
@@ -84,13 +85,16 @@ def main(ctx: click.Context, debug: bool) -> None:
     """authgate: OpenID Connect Provider / OAuth 2.1 authorization server."""
     ctx.meta[DEBUG_KEY] = debug
     provide_local_backend(ctx, _open_local_backend)
+    if ctx.invoked_subcommand != "serve":  # serve's start-up ends when it is ready to serve
+        collector.started()
 
 
 def _open_local_backend(settings: Settings) -> AbstractAsyncContextManager[AdminBackend]:
     """The admin commands' local mode (:mod:`authgate.cli_backends`), imported only by a
     command that uses it: a runtime's imports take about a second, which `authgate --help`,
     `authgate pkce` or a command with `--url` need not wait for."""
-    from authgate.cli_backends import open_local_backend
+    with collector.paused():
+        from authgate.cli_backends import open_local_backend
 
     return open_local_backend(settings)
 

@@ -90,6 +90,7 @@ def preload(modules: Iterable[str] = PRELOADED) -> None:
             continue
     gc.collect()
     gc.freeze()
+    gc.enable()  # off while `authgate serve` started (authgate.startup.collector)
 
 
 def beat() -> None:

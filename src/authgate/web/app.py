@@ -136,6 +136,7 @@ def settle_heap() -> None:
     gc.freeze()
     _young, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+    gc.enable()  # off while `authgate serve` started (authgate.startup.collector)
 
 
 def create_app(
