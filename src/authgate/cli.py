@@ -234,12 +234,7 @@ def serve(
     data_dir: str | None,
 ) -> None:
     """Run the server (migrates the database and bootstraps a fresh install first)."""
-    from authgate.management import management
-    from authgate.startup.database import prepare_sync
     from authgate.startup.listen import bind, check_issuer_source, run_server, run_workers
-    from authgate.startup.mail import check_stored_mail
-    from authgate.web.descriptors import connection_cap, raise_file_limit
-    from authgate.web.http_protocol import ConnectionLimits, GuardedHttpProtocol
 
     settings = _settings(
         host=host,
@@ -261,9 +256,18 @@ def serve(
     )
     log_config = _configure_logging(settings.log_level, settings.log_format)
     check_issuer_source(settings)
+    # Modules are imported as the start-up reaches them, so that a mistake in the options is
+    # reported before the storage and server modules load (most of a second).
+    from authgate.startup.database import prepare_sync
+    from authgate.startup.mail import check_stored_mail
+
     asyncio.run(check_stored_mail(settings))
     sock = bind(settings)  # before "listening": a taken port fails here, in one line
     prepare_sync(settings, create=True)
+    from authgate.management import management
+    from authgate.web.descriptors import connection_cap, raise_file_limit
+    from authgate.web.http_protocol import ConnectionLimits, GuardedHttpProtocol
+
     asyncio.run(_bootstrap(settings))
     # Workers rebuild the same Settings from these variables (authgate.web.asgi).
     os.environ.update(

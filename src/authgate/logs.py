@@ -102,8 +102,12 @@ def logging_config(log_format: LogFormat, level: str) -> dict[str, Any]:
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
             # uvicorn's own setup would give these handlers and formats of their own
-            name: {"handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            **{
+                name: {"handlers": [], "propagate": True}
+                for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            },
+            # alembic names each of its plugins at level info as it is imported
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
 
