@@ -6,6 +6,7 @@ python -m bench run authgate-sqlite flow -c 32        # one measurement
 python -m bench run node-oidc-provider flow --driver aiohttp   # with the second driver
 python -m bench report results.json docs/benchmarks.md
 python -m bench storage                               # the SQLite write path alone
+python -m bench startup                               # how long authgate serve takes to start
 """
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ def _parse() -> argparse.Namespace:
         action="store_true",
         help="each flow as one unit: the code's row with its tokens",
     )
+
+    startup = sub.add_parser("startup", help="how long authgate serve takes to start")
+    startup.add_argument("--repeat", type=int, default=5)
+    startup.add_argument("--workers", default="1", help="as authgate serve --workers takes it")
     return parser.parse_args()
 
 
@@ -176,6 +181,11 @@ def main() -> int:
             for c in (int(x) for x in args.concurrency.split(",")):
                 result = run(measure_storage(c, args.flows, together=args.together))
                 print(result.line(), flush=True)
+    elif args.command == "startup":
+        from bench.startup import measure_startup
+
+        for measured in measure_startup(args.repeat, args.workers):
+            print(measured.line(), flush=True)
     return 0
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.measure import measure  # noqa: E402
 from bench.report import commit_cost_fit, write_markdown  # noqa: E402
+from bench.startup import measure_startup  # noqa: E402
 from bench.storage import measure_storage  # noqa: E402
 from bench.targets import WORK, Target, make_target  # noqa: E402
 
@@ -84,6 +85,16 @@ async def test_aiohttp_driver_counts_failed_flows(server: Target) -> None:
     samples, errors = window.inside()
     assert samples == []
     assert sum(errors.values()) > 0
+
+
+def test_startup_measures_a_first_start_and_a_restart() -> None:
+    """Both starts answer (the measurement raises otherwise); no timing asserted."""
+    first, restart = measure_startup(repeat=1)
+    assert (first.kind, restart.kind) == ("first start", "restart")
+    for result in (first, restart):
+        assert len(result.ready_s) == len(result.cpu_s) == 1
+        assert result.ready_s[0] > 0 and result.cpu_s[0] > 0
+        assert "ready after" in result.line()
 
 
 async def test_storage_write_path_commits_every_flow() -> None:
