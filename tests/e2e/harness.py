@@ -145,6 +145,12 @@ class AuthgateServer:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the server and return once discovery answers; raise if it does not."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the server process without waiting for it (:meth:`wait_ready` does): servers
+        that do not depend on each other start side by side."""
         env = self._env()
         command = [
             sys.executable,
@@ -167,9 +173,10 @@ class AuthgateServer:
             self.process = subprocess.Popen(
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
-        self._wait_for_discovery(timeout)
 
-    def _wait_for_discovery(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Return once the launched server's discovery answers; raise if it exits first or
+        does not answer within ``timeout`` seconds."""
         assert self.process is not None
         url = f"{self.issuer}/.well-known/openid-configuration"
         deadline = time.monotonic() + timeout

@@ -69,25 +69,33 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         },
     )
     try:
-        upstream.start()
-        downstream.start()
+        # the two starts (migrations, keys, the admin's hash) do not depend on each other
+        upstream.launch()
+        downstream.launch()
+        upstream.wait_ready()
+        downstream.wait_ready()
         callback = f"{downstream.issuer}/jans-auth/federation/corp/callback"
         create = [
             sys.executable, "-m", "authgate", "clients", "create", "--name", "downstream",
             "--redirect-uri", callback, "--redirect-uri", callback.replace("corp", "corp-post"),
             "--scope", "openid profile email", "--data-dir", str(upstream.data_dir),
         ]  # fmt: skip
-        made = subprocess.run(
-            create, env=upstream._env(), capture_output=True, text=True, check=False
-        )
-        assert made.returncode == 0, made.stderr
-        client = json.loads(made.stdout)
-        # a second upstream user who has not approved the downstream yet (see the cancel test)
+        # a second upstream user who has not approved the downstream yet (see the cancel test),
+        # added while the client is created
         carol = [
             sys.executable, "-m", "authgate", "users", "add", "carol", "--password", CAROL,
             "--email", "carol@upstream.example", "--data-dir", str(upstream.data_dir),
         ]  # fmt: skip
-        subprocess.run(carol, env=upstream._env(), capture_output=True, check=True)
+        adding = subprocess.Popen(
+            carol, env=upstream._env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        made = subprocess.run(
+            create, env=upstream._env(), capture_output=True, text=True, check=False
+        )
+        _, added_err = adding.communicate(timeout=60)
+        assert adding.returncode == 0, added_err
+        assert made.returncode == 0, made.stderr
+        client = json.loads(made.stdout)
         add = [
             sys.executable, "-m", "authgate", "providers", "add", "corp",
             "--issuer", f"http://localhost:{up_port}", "--upstream-client-id", client["client_id"],
