@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import secrets
 import time
 import uuid
@@ -29,6 +28,7 @@ from authgate.changes import ChangeApplier
 from authgate.core.ports import Clock, Federation, Mailer, NoMailer, PasswordHasher, Services
 from authgate.core.rate_limiter import RateLimiter
 from authgate.core.types import Scope, User
+from authgate.crypto import key_file
 from authgate.crypto.keys import KeyRing
 from authgate.crypto.passwords import hasher_for
 from authgate.crypto.rotation import publish_delay
@@ -182,14 +182,7 @@ def sealing_key(settings: Settings) -> Callable[[], str]:
         if settings.sealing_key:
             return settings.sealing_key
         if not held:
-            path = sealing_key_file(settings)
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with contextlib.suppress(FileExistsError):
-                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                    with os.fdopen(fd, "w") as out:
-                        out.write(secrets.token_urlsafe(32))
-            held.append(path.read_text().strip())
+            held.append(key_file.read_or_create(sealing_key_file(settings)))
         return held[0]
 
     return key
