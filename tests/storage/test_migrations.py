@@ -6,6 +6,10 @@ nothing to the head revision (tests/conftest.py).
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from authgate.storage.connect import alembic_config, upgrade_sync
+from authgate.storage.connect import alembic_config, head_revision, upgrade_sync
 from authgate.storage.engine import StatementCache
 from authgate.storage.janitor import PURGE_TOKENS, WIPE_SUCCESSORS
 from authgate.storage.models import Base
@@ -106,3 +110,32 @@ def test_client_origins_are_backfilled(sqlite_file: Path) -> None:
         ("old", "https://app.example"),
         ("old", "https://spa.example"),
     ]
+
+
+#: ``authgate migrate`` processes started together on one new SQLite file.
+MIGRATORS = 3
+
+
+def test_commands_migrating_one_new_sqlite_file_at_once_all_succeed(tmp_path: Path) -> None:
+    """Two servers' first starts, or `authgate migrate` during one, on the same new file:
+    SQLite runs the migrations' DDL outside a transaction, so the second migrator to read the
+    revision used to create the tables again ("table ... already exists") and exit. They
+    now take turns (the file's writer lock); the later ones find the schema at its head."""
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
+    command_line = [sys.executable, "-m", "authgate", "migrate", "--data-dir", str(data)]
+    processes = [
+        subprocess.Popen(command_line, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(MIGRATORS)
+    ]
+    outcomes = [
+        (p.wait(timeout=120), p.stderr.read().decode() if p.stderr else "") for p in processes
+    ]
+    for process in processes:
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert [code for code, _ in outcomes] == [0] * MIGRATORS, outcomes
+    with sqlite3.connect(data / "authgate.db") as con:
+        (revision,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert revision == head_revision()

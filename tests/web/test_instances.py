@@ -7,18 +7,22 @@ at A and replayed at B is a security event in the shared database."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from authgate.core.security_events import EventKind
 from authgate.core.types import SecurityEvent
 from authgate.storage.connect import open_database
 from authgate.storage.security_events import SqlSecurityEventLog
+from tests.conftest import REQUIRE_PG
 from tests.e2e.harness import AuthgateServer
+from tests.pg_scratch import PostgresUnreachable, scratch_database
 from tests.support import (
     Browser,
     authorize_params,
@@ -33,12 +37,13 @@ AUTHORIZE = "/jans-auth/restv1/authorize"
 PASSWORD = secrets.token_urlsafe(12)
 
 
-@pytest.fixture
-def instances(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """The issuers of two servers on ``database_url``, started one after the other."""
+@contextlib.contextmanager
+def started_together(database_url: str, base: Path) -> Iterator[list[AuthgateServer]]:
+    """Two servers on ``database_url`` (data directories of their own), started at the same
+    moment, as a deployment starts its replicas."""
     servers = [
         AuthgateServer(
-            data_dir=tmp_path / name / "data",
+            data_dir=base / name / "data",
             admin_password=PASSWORD,
             environment={"AUTHGATE_DATABASE_URL": database_url},
         )
@@ -47,11 +52,66 @@ def instances(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     try:
         for server in servers:
             server.data_dir.parent.mkdir(parents=True)
-            server.start()
-        yield servers[0].issuer, servers[1].issuer
+            server.launch()
+        for server in servers:
+            server.wait_ready()
+        yield servers
     finally:
         for server in servers:
             server.stop()
+
+
+@pytest.fixture
+def instances(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The issuers of two servers on ``database_url``, started together."""
+    with started_together(database_url, tmp_path) as servers:
+        yield servers[0].issuer, servers[1].issuer
+
+
+@pytest.fixture
+def new_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database that does not exist yet (SQLite) or is empty (PostgreSQL)."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/shared/authgate.db"
+        return
+    try:
+        with scratch_database("authgate_together") as url:
+            yield url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    except PostgresUnreachable as exc:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL required but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+
+
+async def _count(database_url: str, table: str) -> int:
+    db = await open_database(database_url)
+    try:
+        row = await db.fetch_one(text(f"SELECT count(*) AS n FROM {table}"), {})  # noqa: S608
+    finally:
+        await db.close()
+    assert row is not None
+    return int(row["n"])
+
+
+async def test_two_first_starts_at_once_on_a_new_database_make_one_installation(
+    new_database: str, tmp_path: Path
+) -> None:
+    """Both servers migrate the new database and bootstrap it at the same moment: one of
+    them creates the schema, the keys, the configuration, the administrator and the admin
+    client, the other finds them, and both serve with the same keys."""
+    with started_together(new_database, tmp_path) as servers:
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            jwks = [
+                (await http.get(f"{server.issuer}/jans-auth/restv1/jwks")).json()
+                for server in servers
+            ]
+    kids = [sorted(key["kid"] for key in document["keys"]) for document in jwks]
+    assert kids[0] == kids[1]
+    assert sorted(key["alg"] for key in jwks[0]["keys"]) == ["ES256", "PS256", "RS256"]
+    assert await _count(new_database, "signing_keys") == 3
+    assert await _count(new_database, "configuration") == 1
+    assert await _count(new_database, "users") == 1
+    assert await _count(new_database, "clients") == 1  # the admin client
 
 
 async def _events(database_url: str, kind: EventKind, timeout: float = 10.0) -> list[SecurityEvent]:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from authgate import activity
 from authgate.storage.engine import Database
 from authgate.storage.postgres import PostgresDatabase
-from authgate.storage.sqlite import COMMIT_DELAY, SqliteDatabase
+from authgate.storage.sqlite import COMMIT_DELAY, SqliteDatabase, holding_writer_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -80,17 +80,32 @@ def alembic_config(url: str) -> Config:
 def upgrade_sync(url: str) -> None:
     """Bring the schema to the newest revision (blocking).
 
+    One process migrates a database at a time: on PostgreSQL the migrations' environment
+    takes an advisory lock; on SQLite, whose migrations run their DDL outside a transaction,
+    the file's writer lock is held throughout, so a second migrator (another server's first
+    start, ``authgate migrate``) waits, then finds the schema at its head.
+
     Alembic's environment runs its own event loop, so when called from a thread that already
     has one running, the migration runs in a helper thread.
     """
     ensure_sqlite_directory(url)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        command.upgrade(alembic_config(url), "head")
-        return
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(command.upgrade, alembic_config(url), "head").result()
+    with _one_migrator(url):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            command.upgrade(alembic_config(url), "head")
+            return
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(command.upgrade, alembic_config(url), "head").result()
+
+
+def _one_migrator(url: str) -> contextlib.AbstractContextManager[None]:
+    """The SQLite file's writer lock while it is migrated; nothing for PostgreSQL (whose
+    migrations' environment locks) or a database that is not a file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return holding_writer_lock(parsed.database)
+    return contextlib.nullcontext()
 
 
 async def upgrade(url: str) -> None:

@@ -136,7 +136,7 @@ class SqliteDatabase:
         self._con.execute("PRAGMA synchronous=NORMAL")
         self._inode = os.stat(path).st_ino
         self._statements = _STATEMENTS
-        self._lock_fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._lock_fd = os.open(writer_lock_file(path), os.O_RDWR | os.O_CREAT, 0o600)
         self._pending: list[_Item] = []
         #: Whether a queued unit's caller does other work while it waits (OVERLAPPED).
         self._pending_overlapped = False
@@ -399,6 +399,24 @@ class SqliteDatabase:
             result = exc
         con.execute("RELEASE unit")
         return result
+
+
+def writer_lock_file(path: str) -> str:
+    """The advisory lock file next to the database file at ``path``: its holder is the one
+    process that writes to the file."""
+    return f"{path}-writer.lock"
+
+
+@contextlib.contextmanager
+def holding_writer_lock(path: str) -> Iterator[None]:
+    """Be the one process that writes to the database file at ``path`` until the block ends
+    (a schema migration: the other processes' batches wait for it)."""
+    fd = os.open(writer_lock_file(path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        with _exclusive(fd):
+            yield
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
