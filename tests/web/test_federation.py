@@ -231,6 +231,41 @@ async def test_a_form_post_provider_answers_with_a_post_that_is_bounced_once_for
     assert odd.status_code == 400 and 'data-code="upstream_error"' in odd.text
 
 
+async def test_the_names_apple_posts_beside_the_code_name_the_new_user(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime, upstream: Upstream, clock: FakeClock
+) -> None:
+    """Sign in with Apple posts a ``user`` field with the names on an app's first sign-in
+    only, and its id_token has none: the new account takes them; its email comes from the
+    id_token, never from the unsigned field, and a later sign-in changes nothing."""
+    await add_provider(runtime, upstream, response_mode="form_post")
+    client = await flow.register()
+    posted = {"name": {"firstName": "Jane", "lastName": "Appleseed"}, "email": "x@evil.example"}
+
+    async def sign_in(user_field: dict[str, object]) -> None:
+        http.cookies.clear()
+        up = await go_upstream(http, client["client_id"])
+        upstream.token_reply(
+            upstream.id_token(
+                now=clock.now(),
+                nonce=up.nonce,
+                sub="001234.apple",
+                email="jane@privaterelay.example",
+                email_verified=True,
+            )
+        )
+        fields = {"code": "upstream-code", "state": up.state, "user": json.dumps(user_field)}
+        assert "code" in await finish(http, await http.post(CALLBACK, data=fields))
+
+    await sign_in(posted)
+    user = await runtime.services.users.get_by_username("jane@privaterelay.example")
+    assert user is not None
+    assert (user.name, user.given_name, user.family_name) == ("Jane Appleseed", "Jane", "Appleseed")
+    assert user.email == "jane@privaterelay.example"
+    await sign_in({"name": {"firstName": "Someone", "lastName": "Else"}})
+    again = await runtime.services.users.get(user.user_id)
+    assert again is not None and again.name == "Jane Appleseed"
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [

@@ -1,10 +1,20 @@
-"""The claim mapping: OIDC names by default, dotted paths, numeric subjects, strict booleans."""
+"""The claim mapping: OIDC names by default, dotted paths, numeric subjects, strict booleans;
+and the names Sign in with Apple posts beside the code."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from authgate.core.federation.mapping import MappingError, check_mapping, map_identity
+from authgate.core.federation.mapping import (
+    POSTED_NAME_LENGTH,
+    MappingError,
+    check_mapping,
+    map_identity,
+    with_posted_names,
+)
+from authgate.core.federation.model import UpstreamIdentity
 from authgate.core.federation.presets import PRESETS
 
 
@@ -15,6 +25,8 @@ def test_oidc_claims_map_by_their_own_names() -> None:
             "email": "Jane@Example.COM",
             "email_verified": True,
             "name": "Jane Doe",
+            "given_name": "Jane",
+            "family_name": "Doe",
             "preferred_username": "j.doe",
         },
         {},
@@ -22,6 +34,9 @@ def test_oidc_claims_map_by_their_own_names() -> None:
     assert found.subject == "248289761001"
     assert found.email == "jane@example.com" and found.email_verified
     assert found.name == "Jane Doe" and found.preferred_username == "j.doe"
+    assert (found.given_name, found.family_name) == ("Jane", "Doe")
+    renamed = map_identity({"sub": "1", "first": "Ann"}, {"given_name": "first"})
+    assert renamed.given_name == "Ann" and renamed.family_name is None
 
 
 def test_github_user_api_through_the_preset() -> None:
@@ -61,3 +76,55 @@ def test_an_email_without_at_is_dropped() -> None:
 def test_bad_mappings_are_refused(mapping: dict[str, str]) -> None:
     with pytest.raises(ValueError, match=r"mapped field|dotted"):
         check_mapping(mapping)
+
+
+APPLE_USER = {"name": {"firstName": "Jane", "lastName": "Appleseed"}, "email": "x@evil.example"}
+
+
+def test_apples_posted_names_fill_a_new_identity_but_never_its_email() -> None:
+    identity = UpstreamIdentity("001234.abcd", "jane@privaterelay.appleid.com", True)
+    named = with_posted_names(identity, json.dumps(APPLE_USER))
+    assert (named.name, named.given_name, named.family_name) == (
+        "Jane Appleseed",
+        "Jane",
+        "Appleseed",
+    )
+    assert named.email == "jane@privaterelay.appleid.com" and named.subject == "001234.abcd"
+    only_first = with_posted_names(identity, '{"name": {"firstName": "Jane"}}')
+    assert (only_first.name, only_first.family_name) == ("Jane", None)
+
+
+def test_the_signed_claims_win_over_posted_names() -> None:
+    identity = UpstreamIdentity("s", name="J. Appleseed", given_name="Janet")
+    named = with_posted_names(identity, json.dumps(APPLE_USER))
+    assert (named.name, named.given_name, named.family_name) == (
+        "J. Appleseed",
+        "Janet",
+        "Appleseed",
+    )
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        None,
+        "",
+        "not json",
+        "[1, 2]",
+        '"Jane"',
+        '{"name": "Jane Appleseed"}',
+        '{"name": {"firstName": 7, "lastName": ["A"]}}',
+        '{"name": {"firstName": "  ", "lastName": "\u0000\u001b"}}',
+        '{"email": "jane@example.com"}',
+    ],
+)
+def test_a_posted_field_of_another_shape_changes_nothing(posted: str | None) -> None:
+    identity = UpstreamIdentity("s", "jane@example.com", True)
+    assert with_posted_names(identity, posted) == identity
+
+
+def test_posted_names_are_bounded_and_printable() -> None:
+    posted = {"name": {"firstName": "J\u202ean\x1b[31m" + "e" * 500, "lastName": "A\nB"}}
+    named = with_posted_names(UpstreamIdentity("s"), json.dumps(posted))
+    assert named.given_name is not None and len(named.given_name) == POSTED_NAME_LENGTH
+    assert named.given_name.startswith("Jan[31m") and named.family_name == "AB"

@@ -23,7 +23,7 @@ from authgate.core import endpoints as paths
 from authgate.core.authorize.interaction import SecondFactorRequired
 from authgate.core.federation import first_factor, linking, upstream
 from authgate.core.federation.errors import FederationFailed
-from authgate.core.federation.mapping import MappingError, map_identity
+from authgate.core.federation.mapping import MappingError, map_identity, with_posted_names
 from authgate.core.federation.model import (
     IDP_PREFIX,
     NO_PASSWORD,
@@ -234,6 +234,8 @@ async def _provision(
             email=identity.email,
             email_verified=identity.email_verified and provider.trust_email,
             name=identity.name,
+            given_name=identity.given_name,
+            family_name=identity.family_name,
             created_at=int(now),
         )
         if await fed.store.provision(user, dataclasses.replace(link, user_id=user.user_id)):
@@ -294,6 +296,8 @@ async def callback(
             identity = map_identity(claims, provider.mapping)
         except MappingError:
             raise FederationFailed("no_subject") from None
+        if provider.response_mode == "form_post":  # Apple's names come beside the code
+            identity = with_posted_names(identity, params.get("user"))
         link = await fed.store.identity(alias, identity.subject)
         linked = await svc.users.get(link.user_id) if link else None
         same = await fed.store.user_by_email(identity.email) if identity.email else None

@@ -9,6 +9,8 @@ fields accept JSON ``true`` or the string ``"true"`` only.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,5 +67,47 @@ def map_identity(claims: Mapping[str, Any], mapping: Mapping[str, str]) -> Upstr
         email=email.lower() if email and "@" in email else None,
         email_verified=verified is True or verified == "true",
         name=_text(lookup(claims, paths["name"])),
+        given_name=_text(lookup(claims, paths["given_name"])),
+        family_name=_text(lookup(claims, paths["family_name"])),
         preferred_username=_text(lookup(claims, paths["preferred_username"])),
     )
+
+
+#: Longest name part taken from a provider's posted ``user`` field.
+POSTED_NAME_LENGTH = 100
+
+
+def with_posted_names(identity: UpstreamIdentity, posted: str | None) -> UpstreamIdentity:
+    """``identity`` with the names of a ``user`` form field where its claims have none.
+
+    Sign in with Apple posts, with the first authorization of an app only, a ``user`` field
+    beside the code: ``{"name": {"firstName": .., "lastName": ..}, "email": ..}``. It is not
+    signed, so only the names are taken from it (a user may write their own name anyway),
+    never the email; the id_token's claims win where they have a value. A field that is
+    missing, not JSON or of another shape changes nothing.
+    """
+    if not posted:
+        return identity
+    try:
+        document = json.loads(posted)
+    except ValueError:
+        return identity
+    names = document.get("name") if isinstance(document, Mapping) else None
+    if not isinstance(names, Mapping):
+        return identity
+    given = _name_part(names.get("firstName"))
+    family = _name_part(names.get("lastName"))
+    whole = " ".join(part for part in (given, family) if part) or None
+    return dataclasses.replace(
+        identity,
+        name=identity.name or whole,
+        given_name=identity.given_name or given,
+        family_name=identity.family_name or family,
+    )
+
+
+def _name_part(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    printable = "".join(c for c in value if c.isprintable()).strip()
+    return printable[:POSTED_NAME_LENGTH] or None

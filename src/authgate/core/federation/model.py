@@ -19,7 +19,15 @@ ResponseMode = Literal["query", "form_post"]
 #: An alias is a URL path segment: lower-case letters, digits, ``-`` and ``_``.
 ALIAS = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 #: The fields a claim mapping may name (docs/federation.md, "Claim mapping").
-MAPPED_FIELDS = ("sub", "email", "email_verified", "name", "preferred_username")
+MAPPED_FIELDS = (
+    "sub",
+    "email",
+    "email_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+)
 #: The claim mapping of an OpenID Provider: each field is the claim of the same name.
 OIDC_MAPPING: Mapping[str, str] = {name: name for name in MAPPED_FIELDS}
 #: Marker stored as the password hash of a user provisioned from an upstream provider: it is
@@ -120,4 +128,6 @@ class UpstreamIdentity:
     email: str | None = None
     email_verified: bool = False
     name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
     preferred_username: str | None = None
