@@ -239,7 +239,10 @@ async def test_the_names_apple_posts_beside_the_code_name_the_new_user(
     id_token, never from the unsigned field, and a later sign-in changes nothing."""
     await add_provider(runtime, upstream, response_mode="form_post")
     client = await flow.register()
-    posted = {"name": {"firstName": "Jane", "lastName": "Appleseed"}, "email": "x@evil.example"}
+    posted: dict[str, object] = {
+        "name": {"firstName": "Jane", "lastName": "Appleseed"},
+        "email": "x@evil.example",
+    }
 
     async def sign_in(user_field: dict[str, object]) -> None:
         http.cookies.clear()
