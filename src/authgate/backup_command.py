@@ -56,6 +56,16 @@ def backup_command(destination: Path, database_url: str | None, data_dir: str | 
         f"backed up {source} to {result.destination} "
         f"({result.pages} pages, {result.bytes} bytes, integrity ok)"
     )
+    if settings.sealing_key is None:
+        from authgate.runtime import sealing_key_file
+
+        key = sealing_key_file(settings)
+        if key.exists():
+            click.echo(
+                f"not in the copy: the sealing key {key}, without which the upstream "
+                "providers' client secrets in it cannot be read; back that file up with it, "
+                "as secretly (docs/operations.md, 'Backups')"
+            )
 
 
 def _stamp() -> str:

@@ -125,3 +125,27 @@ def test_postgresql_is_pointed_to_pg_dump(tmp_path: Path) -> None:
     assert result.output.strip() == f"Error: {PG_POINTER}"
     assert "pg_dump" in result.output
     assert not target.exists()
+
+
+def test_the_sealing_key_beside_the_database_is_named_not_copied(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The copy cannot open the upstream providers' secrets without ``sealing.key``: the
+    command names the file when there is one (never its content), and not otherwise."""
+    url, path = _sqlite_copy(sqlite_template, tmp_path)
+    first = CliRunner().invoke(main, ["backup", str(tmp_path / "one.db"), "--database-url", url])
+    assert first.exit_code == 0, first.output
+    assert "sealing key" not in first.output
+    key = "k" * 43
+    (path.parent / "sealing.key").write_text(key)
+    second = CliRunner().invoke(main, ["backup", str(tmp_path / "two.db"), "--database-url", url])
+    assert second.exit_code == 0, second.output
+    assert f"the sealing key {path.parent / 'sealing.key'}" in second.output
+    assert key not in second.output
+    configured = CliRunner().invoke(
+        main,
+        ["backup", str(tmp_path / "three.db"), "--database-url", url],
+        env={"AUTHGATE_SEALING_KEY": "s" * 43},
+    )
+    assert configured.exit_code == 0, configured.output
+    assert "sealing key" not in configured.output
