@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import signal
 import sys
@@ -128,10 +129,17 @@ def _stopped(signum: int, frame: Any) -> None:
 
 async def _bootstrap(settings: Settings) -> None:
     from authgate.runtime import Runtime
+    from authgate.startup.sealing import sealing_key_problem
 
     runtime = await Runtime.start(settings, migrate=True, poll=False)
-    await runtime.stop()
+    try:
+        federation = runtime.services.federation
+        problem = await sealing_key_problem(settings, federation.store) if federation else None
+    finally:
+        await runtime.stop()
     _announce_first_start(runtime.first_start)
+    if problem is not None:
+        logging.getLogger("authgate.startup").warning("%s", problem)
 
 
 @main.command()

@@ -16,7 +16,7 @@ from authgate.admin.errors import Conflict, NotFound
 from authgate.admin.federation_schemas import ProviderIn, ProviderUpdate
 from authgate.admin.ports import AdminFederation
 from authgate.admin_records import AuditEntry
-from authgate.core.federation.model import FederatedIdentity, Provider
+from authgate.core.federation.model import FederatedIdentity, Provider, sealing_context
 from authgate.core.federation.presets import PRESETS
 from authgate.core.ports import Federation
 from authgate.crypto.sealed import seal
@@ -65,7 +65,7 @@ class FederationAdmin:
 
     def _seal(self, alias: str, secret: str) -> str:
         fed, _ = self._parts()
-        return seal(fed.sealing_key, f"federation:{alias}", secret.encode("utf-8"))
+        return seal(fed.sealing_key, sealing_context(alias), secret.encode("utf-8"))
 
     async def list(self) -> builtins.list[Provider]:
         fed, _ = self._parts()

@@ -32,6 +32,7 @@ from authgate.core.federation.model import (
     Provider,
     UpstreamIdentity,
     link_key,
+    sealing_context,
 )
 from authgate.core.mfa import acr
 from authgate.core.mfa import step as second_factor
@@ -72,7 +73,15 @@ async def enabled_provider(alias: str, svc: Services) -> Provider:
 def client_secret(provider: Provider, fed: Federation) -> str | None:
     if provider.client_secret_sealed is None:
         return None
-    plain = unseal(fed.sealing_key, f"federation:{provider.alias}", provider.client_secret_sealed)
+    return open_client_secret(provider, fed.sealing_key)
+
+
+def open_client_secret(provider: Provider, key: str) -> str | None:
+    """The provider's client secret, opened with ``key``; None if it has none or ``key`` is
+    not the one it was sealed with."""
+    if provider.client_secret_sealed is None:
+        return None
+    plain = unseal(key, sealing_context(provider.alias), provider.client_secret_sealed)
     return None if plain is None else plain.decode("utf-8")
 
 

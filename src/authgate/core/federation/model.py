@@ -115,6 +115,11 @@ class PendingSignIn:
     email: str = ""
 
 
+def sealing_context(alias: str) -> str:
+    """What a provider's sealed client secret is bound to (the associated data)."""
+    return f"federation:{alias}"
+
+
 def link_key(interaction_id: str) -> str:
     """Where the pending link of an interaction is stored."""
     return f"link:{interaction_id}"
