@@ -83,6 +83,25 @@ def test_data_directory_below_a_file_names_the_variable(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("content", [b"not a database at all\n" * 200, b"\x00" * 8192])
+def test_a_file_that_is_not_a_database_is_named(tmp_path: Path, content: bytes) -> None:
+    """Not an SQLite file where authgate.db should be (a wrong directory, a file overwritten):
+    two lines, and the file is left as it was."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "authgate.db").write_bytes(content)
+    lines = failure(serve(tmp_path, "serve", "--data-dir", "data"), 1)
+    assert lines == [
+        f"Error: {data / 'authgate.db'} (--data-dir) is not an SQLite database: "
+        "file is not a database",
+        "Point --data-dir at the server's data directory, or move that file away and start "
+        "again to create a new database.",
+    ]
+    assert (data / "authgate.db").read_bytes() == content
+    migrate = failure(serve(tmp_path, "migrate", "--data-dir", "data"), 1)
+    assert migrate[0] == lines[0]
+
+
 def _without_privileges() -> tuple[str, ...]:
     """A command prefix that makes permission bits apply, or skip: root ignores them unless
     it loses CAP_DAC_OVERRIDE (util-linux's setpriv)."""

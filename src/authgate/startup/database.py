@@ -8,6 +8,7 @@ on stderr which database it uses, without its password.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import getpass
 import socket
@@ -15,6 +16,7 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import asyncpg  # type: ignore[import-untyped]
 import click
@@ -165,6 +167,36 @@ def prepare_sqlite(target: DatabaseTarget, *, create: bool) -> None:
             "SQLite writes authgate.db and its journal there: let the user running authgate "
             "write to it (chmod/chown), or choose another directory.",
         ) from None
+    if create:  # the admin commands say it with the schema check (check_schema)
+        damage = _not_a_database(path)
+        if damage is not None:
+            kind = "data directory" if target.in_data_dir else "database"
+            raise StartupError(
+                f"{path} ({label}) is not an SQLite database: {damage}",
+                f"Point {label} at the server's {kind}, or move that file away and start "
+                "again to create a new database.",
+            )
+
+
+#: What SQLite says of a file that is not a database, or a damaged one.
+_NOT_A_DATABASE = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+
+
+def _not_a_database(path: Path) -> str | None:
+    """SQLite's reason when the existing file at ``path`` is not a database it can read, else
+    None (also when there is no file, or it is empty: SQLite makes it a database). Read-only:
+    nothing is written to the file."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        ) as con:
+            con.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) in _NOT_A_DATABASE:
+            return str(exc)
+    return None
 
 
 def _where(url: URL) -> str:
