@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, SelectionList, TextArea
+import dataclasses
+
+from textual.widgets import Checkbox, DataTable, Input, SelectionList, TextArea
 
 from authgate.assembly import admin_service
 from authgate.runtime import Runtime
@@ -100,3 +102,68 @@ async def test_invalid_client_shows_the_servers_error(app: AdminApp, runtime: Ru
         await pilot.press("escape")
     clients = await admin_service(runtime).clients.list()
     assert [c.metadata.client_name for c in clients] == ["authgate admin (Config API)"]
+
+
+async def test_the_form_edits_what_an_spa_or_mobile_app_needs_and_keeps_the_rest(
+    app: AdminApp, runtime: Runtime
+) -> None:
+    """Application type, CORS origins, logout redirects, the access token's lifetime and
+    form; a lifetime that is not a number stays in the dialog; members the form does not
+    show (here the token exchange audiences) are sent back unchanged."""
+    clients = runtime.services.clients
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientForm)
+        form.query_one("#client_name", Input).value = "Field app"
+        form.query_one("#token_endpoint_auth_method").value = "none"  # type: ignore[attr-defined]
+        form.query_one("#redirect_uris", TextArea).text = "com.example.field:/cb"
+        form.query_one("#application_type").value = "native"  # type: ignore[attr-defined]
+        form.query_one("#post_logout_redirect_uris", TextArea).text = "com.example.field:/out"
+        form.query_one("#access_token_lifetime", Input).value = "ten minutes"
+        form.query_one("#dpop_bound_access_tokens", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "whole number of seconds" in str(form.query_one("#error").render())
+        form.query_one("#access_token_lifetime", Input).value = "600"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ClientForm)
+        (created,) = [
+            c
+            for c in await admin_service(runtime).clients.list()
+            if c.metadata.client_name == "Field app"
+        ]
+        meta = created.metadata
+        assert meta.application_type == "native" and meta.dpop_bound_access_tokens
+        assert meta.post_logout_redirect_uris == ("com.example.field:/out",)
+        assert meta.access_token_lifetime == 600 and not meta.access_token_as_jwt
+
+        # a member the form does not show, set elsewhere, then the list reloaded
+        audiences = dataclasses.replace(meta, token_exchange_audiences=("orders",))
+        assert await clients.replace(dataclasses.replace(created, metadata=audiences))
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("slash", *"field", "enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientForm)
+        assert form.query_one("#access_token_lifetime", Input).value == "600"
+        assert form.query_one("#dpop_bound_access_tokens", Checkbox).value is True
+        form.query_one("#authorized_origins", TextArea).text = "https://app.example\n"
+        form.query_one("#access_token_lifetime", Input).value = ""
+        form.query_one("#access_token_as_jwt", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ClientForm)
+    edited = await clients.get(created.client_id)
+    assert edited is not None
+    assert edited.metadata.authorized_origins == ("https://app.example",)
+    assert edited.metadata.access_token_lifetime is None and edited.metadata.access_token_as_jwt
+    assert edited.metadata.token_exchange_audiences == ("orders",)
+    assert edited.metadata.application_type == "native"

@@ -1,8 +1,10 @@
 """The dialog that creates or edits a client.
 
-It edits the members an operator changes most; the other members of an existing client are
-sent back unchanged (the Config API's PUT replaces the whole client). A validation error from
-the server is shown in the dialog, which stays open.
+It edits the members an operator changes most, those of a single-page or mobile app
+included (its application type, its web origins, its logout redirects, its access tokens);
+the other members of an existing client are sent back unchanged (the Config API's PUT
+replaces the whole client). A validation error, the form's own or the server's, is shown in
+the dialog, which stays open.
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ from authgate.admin.values import parse_lines
 from authgate.appconfig import IMPLEMENTED_AUTH_METHODS, IMPLEMENTED_GRANT_TYPES
 
 RESPONSE_TYPES = ("code", "token", "id_token")
+APPLICATION_TYPES = ("web", "native")
+#: The form's checkboxes: member, label.
+SWITCHES = (
+    ("require_pkce", "Require PKCE"),
+    ("dpop_bound_access_tokens", "DPoP-bound access tokens (RFC 9449)"),
+    ("access_token_as_jwt", "JWT access tokens (RFC 9068)"),
+    ("require_par", "Only pushed authorization requests (RFC 9126)"),
+    ("disabled", "Disabled"),
+)
+LIFETIME_ERROR = "Access token lifetime: a whole number of seconds, or blank for the default"
 #: Sends the client; returns (stored client, None) or (None, error message).
 SaveClient = Callable[[dict[str, Any]], Awaitable[tuple[dict[str, Any] | None, str | None]]]
 
@@ -86,10 +98,22 @@ class ClientForm(ModalScreen[dict[str, Any] | None]):
                 yield TextArea("\n".join(b.get("redirect_uris", [])), id="redirect_uris")
                 yield Label("Scopes (space-separated)")
                 yield Input(" ".join(b.get("scope", [])), id="scope")
-                yield Checkbox(
-                    "Require PKCE", value=b.get("require_pkce", False), id="require_pkce"
+                yield Label("Application type (native: a mobile or desktop app)")
+                yield Select([(t, t) for t in APPLICATION_TYPES], allow_blank=False,
+                             value=b.get("application_type", "web"),
+                             id="application_type")  # fmt: skip
+                yield Label("Web origins allowed to call the endpoints (CORS), one per line")
+                yield TextArea("\n".join(b.get("authorized_origins", [])), id="authorized_origins")
+                yield Label("Post-logout redirect URIs (one per line)")
+                yield TextArea(
+                    "\n".join(b.get("post_logout_redirect_uris", [])),
+                    id="post_logout_redirect_uris",
                 )
-                yield Checkbox("Disabled", value=b.get("disabled", False), id="disabled")
+                yield Label("Access token lifetime in seconds (blank: the server's default)")
+                lifetime = b.get("access_token_lifetime")
+                yield Input("" if lifetime is None else str(lifetime), id="access_token_lifetime")
+                for member, label in SWITCHES:
+                    yield Checkbox(label, value=bool(b.get(member, False)), id=member)
             yield Static("", id="error")
             with Horizontal():
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
@@ -99,22 +123,39 @@ class ClientForm(ModalScreen[dict[str, Any] | None]):
         self.query_one("#client_name", Input).focus()
 
     def body(self) -> dict[str, Any]:
-        """The client to send: the untouched members plus what the form edits."""
+        """The client to send: the untouched members plus what the form edits.
+
+        Raises:
+            ValueError: the access token lifetime is not a whole number (:data:`LIFETIME_ERROR`).
+        """
         method = self.query_one("#token_endpoint_auth_method", Select).value
+        lifetime = self.query_one("#access_token_lifetime", Input).value.strip()
+        if lifetime and not lifetime.isdecimal():
+            raise ValueError(LIFETIME_ERROR)
+        lines = {
+            member: parse_lines(self.query_one(f"#{member}", TextArea).text)
+            for member in ("redirect_uris", "authorized_origins", "post_logout_redirect_uris")
+        }
         return {
             **self.base,
             "client_name": self.query_one("#client_name", Input).value.strip(),
             "token_endpoint_auth_method": method,
             "grant_types": list(self.query_one("#grant_types", SelectionList).selected),
             "response_types": list(self.query_one("#response_types", SelectionList).selected),
-            "redirect_uris": parse_lines(self.query_one("#redirect_uris", TextArea).text),
+            **lines,
             "scope": self.query_one("#scope", Input).value.split(),
-            "require_pkce": self.query_one("#require_pkce", Checkbox).value,
-            "disabled": self.query_one("#disabled", Checkbox).value,
+            "application_type": self.query_one("#application_type", Select).value,
+            "access_token_lifetime": int(lifetime) if lifetime else None,
+            **{member: self.query_one(f"#{member}", Checkbox).value for member, _ in SWITCHES},
         }
 
     async def action_save(self) -> None:
-        stored, error = await self._save(self.body())
+        try:
+            body = self.body()
+        except ValueError as exc:
+            self.query_one("#error", Static).update(str(exc))
+            return
+        stored, error = await self._save(body)
         if error is not None:
             self.query_one("#error", Static).update(error)
             return
