@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, SelectionList, TextArea
 
 from authgate.assembly import admin_service
@@ -18,6 +19,16 @@ from tests.tui.conftest import settle
 def _names(app: AdminApp) -> list[str]:
     table = app.query_one("#pane-clients DataTable", DataTable)
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def _new_client_form(app: AdminApp, pilot: Pilot[None]) -> ClientForm:
+    """The Clients tab's dialog for a new client, once the app has settled."""
+    await settle(pilot)
+    await pilot.press("2", "n")
+    await settle(pilot)
+    form = app.screen
+    assert isinstance(form, ClientForm)
+    return form
 
 
 async def test_create_view_edit_and_delete_a_client(app: AdminApp, runtime: Runtime) -> None:
@@ -89,11 +100,7 @@ async def test_create_view_edit_and_delete_a_client(app: AdminApp, runtime: Runt
 
 async def test_invalid_client_shows_the_servers_error(app: AdminApp, runtime: Runtime) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("2", "n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ClientForm)
+        form = await _new_client_form(app, pilot)
         form.query_one("#redirect_uris", TextArea).text = "http://evil.example/cb"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -112,11 +119,7 @@ async def test_the_form_edits_what_an_spa_or_mobile_app_needs_and_keeps_the_rest
     show (here the token exchange audiences) are sent back unchanged."""
     clients = runtime.services.clients
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("2", "n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ClientForm)
+        form = await _new_client_form(app, pilot)
         form.query_one("#client_name", Input).value = "Field app"
         form.query_one("#token_endpoint_auth_method").value = "none"  # type: ignore[attr-defined]
         form.query_one("#redirect_uris", TextArea).text = "com.example.field:/cb"
