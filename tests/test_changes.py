@@ -106,7 +106,7 @@ async def test_scopes_configuration_and_keys_reach_the_other_instance(
 
     await eventually(scope_known)
 
-    await admin.config.set_property("accessTokenLifetime", 1234, ACTOR)
+    await admin.config.set_properties({"accessTokenLifetime": 1234}, ACTOR)
 
     async def config_loaded() -> bool:
         return b.live_config.current.accessTokenLifetime == 1234

@@ -49,7 +49,7 @@ async def open_local_backend(settings: Settings) -> AsyncIterator[AdminBackend]:
         StartupError: the database is missing, unreachable or not migrated.
     """
     await prepare(settings, create=False)
-    runtime = await Runtime.start(settings, migrate=False, poll=False)
+    runtime = await Runtime.start(settings, migrate=False, poll=False, serves_pages=False)
     try:
         report_first_start(runtime.first_start)
         yield LocalBackend(admin_service(runtime), Actor(f"cli:{getpass.getuser()}"))

@@ -242,7 +242,11 @@ class Runtime:
         passwords: PasswordHasher | None = None,
         clock: Clock | None = None,
         poll: bool = True,
+        serves_pages: bool = True,
     ) -> Runtime:
+        """Start the runtime. ``serves_pages=False`` (the local admin commands) skips the
+        check that the self-service pages' mail can be sent (:func:`check_mail`): those
+        commands send none, and one of them is how an operator switches the pages off."""
         url = settings.database
         if migrate:
             await upgrade(url)
@@ -260,7 +264,8 @@ class Runtime:
         key_store = SqlKeyStore(db)
         revision, config = await _ensure_config(config_store, now)
         live = LiveConfig(revision, config)
-        check_mail(settings, config)
+        if serves_pages:
+            check_mail(settings, config)
         smtp = SmtpSettings.from_settings(settings)
         smtp_sender = SmtpSender(smtp) if smtp is not None else None
         mail: Mailer = (

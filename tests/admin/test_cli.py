@@ -22,7 +22,7 @@ from authgate.cli import main
 from authgate.core.security_events import EventKind
 from authgate.core.types import SecurityEvent
 from authgate.crypto.keys import StoredKey
-from authgate.storage.configuration import SqlKeyStore
+from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
 from authgate.storage.connect import open_database
 from authgate.storage.security_events import SqlSecurityEventLog
 from tests.conftest import _run
@@ -79,6 +79,68 @@ def test_config_get_and_set_locally(local: list[str]) -> None:
     assert document["accessTokenLifetime"] == 600
     assert document["clientWhiteList"] == ["https://*.example.com/*", "http://*"]
     assert document["defaultSubjectType"] == "public"
+
+
+def _revision(local: list[str]) -> int:
+    """The stored configuration's revision, read from the database ``local`` names."""
+
+    async def read() -> int:
+        db = await open_database(local[1])
+        try:
+            loaded = await SqlConfigurationStore(db).load()
+        finally:
+            await db.close()
+        assert loaded is not None
+        return loaded[0]
+
+    revision: int = _run(read())
+    return revision
+
+
+def test_several_properties_are_set_together_or_not_at_all(local: list[str]) -> None:
+    """NAME VALUE pairs: one revision with every change; one refused value stores none."""
+    before = json.loads(_cli("config", "get", *local).stdout)
+    revision = _revision(local)
+    result = _cli(
+        "config", "set", "selfServiceSignUpEnabled", "true",
+        "accessTokenLifetime", "900", "requirePkce", "true", *local,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "selfServiceSignUpEnabled = true\naccessTokenLifetime = 900\nrequirePkce = true\n"
+    )
+    shown = _cli("config", "get", *local)
+    assert shown.exit_code == 0, shown.output
+    after = json.loads(shown.stdout)
+    assert after == before | {
+        "selfServiceSignUpEnabled": True,
+        "accessTokenLifetime": 900,
+        "requirePkce": True,
+    }
+    assert _revision(local) == revision + 1  # one revision for the three
+    refused = _cli("config", "set", "requirePkce", "false", "idTokenLifetime", "0", *local)
+    assert refused.exit_code == 1 and "idTokenLifetime" in refused.stderr
+    assert json.loads(_cli("config", "get", *local).stdout) == after  # requirePkce stays
+    for args, message in (
+        (("requirePkce",), "'requirePkce' has no value"),
+        (("requirePkce", "true", "accessTokenLifetime"), "'accessTokenLifetime' has no value"),
+        (("requirePkce", "true", "requirePkce", "false"), "requirePkce given more than once"),
+    ):
+        usage = _cli("config", "set", *args, *local)
+        assert usage.exit_code == 2 and message in usage.stderr, usage.output
+
+
+def test_self_service_pages_without_smtp_leave_the_commands_working(local: list[str]) -> None:
+    """`authgate serve` refuses to start with a self-service page on and no SMTP server
+    (tests/startup/test_serve_failures.py); the admin commands send no mail, and one of
+    them is how the operator switches the page off again, so they keep working."""
+    assert "AUTHGATE_SMTP_HOST" not in os.environ
+    on = _cli("config", "set", "selfServicePasswordResetEnabled", "true", *local)
+    assert on.exit_code == 0, on.output
+    shown = _cli("config", "get", "selfServicePasswordResetEnabled", *local)
+    assert (shown.exit_code, shown.stdout) == (0, "true\n"), shown.output
+    off = _cli("config", "set", "selfServicePasswordResetEnabled", "false", *local)
+    assert off.exit_code == 0, off.output
 
 
 def test_secret_properties_are_write_only_in_the_cli(local: list[str]) -> None:
@@ -297,8 +359,11 @@ def test_remote_config_and_clients(server: tuple[str, Path]) -> None:
     first = _cli("config", "get", "requirePkce", *_remote(url))
     assert first.stdout == "false\n"
     assert first.stderr == f"server: {url} (Config API)\n"  # never a local database
-    assert _cli("config", "set", "requirePkce", "yes", *_remote(url)).exit_code == 0
+    both = _cli("config", "set", "requirePkce", "yes", "accessTokenLifetime", "420", *_remote(url))
+    assert both.exit_code == 0, both.output
+    assert both.stdout == "requirePkce = true\naccessTokenLifetime = 420\n"
     assert _cli("config", "get", "requirePkce", *_remote(url)).stdout == "true\n"
+    assert _cli("config", "get", "accessTokenLifetime", *_remote(url)).stdout == "420\n"
     refused = _cli("config", "set", "idTokenLifetime", "0", *_remote(url))
     assert refused.exit_code == 1 and "idTokenLifetime" in refused.stderr
     assert "authgate admin (Config API)" in _cli("clients", "list", *_remote(url)).stdout

@@ -141,7 +141,7 @@ async def test_audit_tab_shows_times_reloads_when_opened_and_searches(
     app: AdminApp, runtime: Runtime
 ) -> None:
     admin = admin_service(runtime)
-    await admin.config.set_property("requirePkce", True, Actor("cli:first"))
+    await admin.config.set_properties({"requirePkce": True}, Actor("cli:first"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("7")
@@ -155,7 +155,7 @@ async def test_audit_tab_shows_times_reloads_when_opened_and_searches(
         assert "Search" in _text(app.export_screenshot())
 
         await pilot.press("1")  # a change made elsewhere shows when the tab is opened again
-        await admin.config.set_property("accessTokenLifetime", 600, Actor("cli:second"))
+        await admin.config.set_properties({"accessTokenLifetime": 600}, Actor("cli:second"))
         await pilot.press("7")
         await settle(pilot)
         assert {e["actor"] for e in pane.items.values()} >= {"cli:first", "cli:second"}

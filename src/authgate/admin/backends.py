@@ -8,6 +8,7 @@ thing either way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -54,7 +55,7 @@ M = TypeVar("M", bound=BaseModel)
 
 class AdminBackend(Protocol):
     async def get_config(self) -> dict[str, Any]: ...
-    async def set_property(self, name: str, value: Any) -> dict[str, Any]: ...
+    async def set_properties(self, changes: Mapping[str, Any]) -> dict[str, Any]: ...
     async def config_schema(self) -> dict[str, Any]: ...
     async def list_clients(self, pattern: str | None = None) -> list[dict[str, Any]]: ...
     async def get_client(self, client_id: str) -> dict[str, Any]: ...
@@ -120,8 +121,8 @@ class LocalBackend:
     async def get_config(self) -> dict[str, Any]:
         return await self._s.config.get()
 
-    async def set_property(self, name: str, value: Any) -> dict[str, Any]:
-        return (await self._s.config.set_property(name, value, self._actor)).document
+    async def set_properties(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        return (await self._s.config.set_properties(changes, self._actor)).document
 
     async def config_schema(self) -> dict[str, Any]:
         return AppConfiguration.model_json_schema()

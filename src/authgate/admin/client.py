@@ -10,6 +10,7 @@ including refused credentials).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -129,7 +130,12 @@ class AdminClient:
         return config
 
     async def set_property(self, name: str, value: Any) -> dict[str, Any]:
-        return await self.patch_config([{"op": "replace", "path": f"/{name}", "value": value}])
+        return await self.set_properties({name: value})
+
+    async def set_properties(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Replace properties in one JSON Patch: one revision, all or none of them."""
+        ops = [{"op": "replace", "path": f"/{name}", "value": v} for name, v in changes.items()]
+        return await self.patch_config(ops)
 
     async def config_schema(self) -> dict[str, Any]:
         """The JSON Schema of the configuration document, from the server's OpenAPI document."""

@@ -79,25 +79,37 @@ def config_get(name: str | None, as_json: bool, target: Target) -> None:
 
 # ignore_unknown_options: a VALUE such as -1 is a value, not an option.
 @config_group.command("set", context_settings={"ignore_unknown_options": True})
-@click.argument("name")
-@click.argument("value")
+@click.argument("pairs", nargs=-1, required=True, metavar="NAME VALUE [NAME VALUE]...")
 @target_options
-def config_set(name: str, value: str, target: Target) -> None:
-    """Set a property. VALUE is read by the property's type: true/false, a number (-1 too),
-    text, a list (JSON array, or items separated by commas) or JSON."""
+def config_set(pairs: tuple[str, ...], target: Target) -> None:
+    """Set properties. Each VALUE is read by its property's type: true/false, a number (-1
+    too), text, a list (JSON array, or items separated by commas) or JSON. Several NAME VALUE
+    pairs are stored together, as one revision: all of them or, when one is refused, none."""
+    if len(pairs) % 2:
+        raise click.UsageError(f"give NAME VALUE pairs; {pairs[-1]!r} has no value")
+    given = list(zip(pairs[::2], pairs[1::2], strict=True))
+    names = [name for name, _ in given]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise click.UsageError(f"{', '.join(repeated)} given more than once")
 
     async def run(backend: AdminBackend) -> Any:
         kinds = property_kinds(await backend.config_schema())
         current = await backend.get_config()
-        if name not in kinds and name not in current:
-            raise unknown_property(name, kinds.keys() | current.keys())
-        kind = kinds.get(name) or infer_kind(current.get(name))
-        try:
-            parsed = parse_value(kind, value)
-        except ValueError as exc:
-            raise click.ClickException(f"{name}: {exc}") from None
-        document = await backend.set_property(name, parsed)
-        return f"{name} = {format_value(document[name])}" if name in document else f"{name} set"
+        changes: dict[str, Any] = {}
+        for name, value in given:
+            if name not in kinds and name not in current:
+                raise unknown_property(name, kinds.keys() | current.keys())
+            kind = kinds.get(name) or infer_kind(current.get(name))
+            try:
+                changes[name] = parse_value(kind, value)
+            except ValueError as exc:
+                raise click.ClickException(f"{name}: {exc}") from None
+        document = await backend.set_properties(changes)
+        return "\n".join(
+            f"{name} = {format_value(document[name])}" if name in document else f"{name} set"
+            for name in changes
+        )
 
     click.echo(target.run(run))
 

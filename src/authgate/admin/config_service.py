@@ -14,6 +14,7 @@ the database reloads within milliseconds, or at the latest at its next poll
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,8 @@ class ConfigAdmin:
                 return PatchResult(config_secrets.shown(document), revision + 1, tuple(names))
         raise Conflict("The configuration kept changing concurrently; try again")
 
-    async def set_property(self, name: str, value: Any, actor: Actor) -> PatchResult:
-        """Replace one property (the CLI's ``config set``): a one-operation patch."""
-        return await self.patch([{"op": "replace", "path": f"/{name}", "value": value}], actor)
+    async def set_properties(self, changes: Mapping[str, Any], actor: Actor) -> PatchResult:
+        """Replace properties (the CLI's ``config set``) in one patch: one revision, all or
+        none of them."""
+        ops = [{"op": "replace", "path": f"/{name}", "value": v} for name, v in changes.items()]
+        return await self.patch(ops, actor)
