@@ -108,14 +108,14 @@ class AuthgateServer:
         env.update(self.environment)
         return env
 
-    def configure(self, name: str, value: str) -> None:
-        """Set a configuration property with ``authgate config set`` on the server's
-        database, as an operator would, and return once every worker of the running server
-        has applied it (it logs the new revision: within milliseconds through the change
-        notice, within its poll interval otherwise). It reads that line from the server's
-        log, so the server must log at level info (the default)."""
+    def configure(self, name: str, value: str, *more: str) -> None:
+        """Set configuration properties (``NAME VALUE`` pairs, one revision) with ``authgate
+        config set`` on the server's database, as an operator would, and return once every
+        worker of the running server has applied them (it logs the new revision: within
+        milliseconds through the change notice, within its poll interval otherwise). It reads
+        that line from the server's log, so the server must log at level info (the default)."""
         before = self._loaded_revisions()
-        command = [sys.executable, "-m", "authgate", "config", "set", name, value]
+        command = [sys.executable, "-m", "authgate", "config", "set", name, value, *more]
         command += ["--data-dir", str(self.data_dir)]
         if self.database_url is not None:
             command += ["--database-url", self.database_url]

@@ -308,10 +308,12 @@ def themed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Authgate
     )
     try:
         server.start()
-        server.configure("brandName", "Example Corp")
-        server.configure("brandPrimaryColor", THEMED_COLOUR)
-        server.configure("brandLogoUri", "/jans-auth/theme/logo.svg")
-        server.configure("brandSupportUri", "https://help.example.com/")
+        server.configure(
+            "brandName", "Example Corp",
+            "brandPrimaryColor", THEMED_COLOUR,
+            "brandLogoUri", "/jans-auth/theme/logo.svg",
+            "brandSupportUri", "https://help.example.com/",
+        )  # fmt: skip
         yield server
     finally:
         server.stop()

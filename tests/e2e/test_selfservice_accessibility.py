@@ -45,13 +45,12 @@ def selfservice_server(
     )
     try:
         server.start()
-        for name in (
-            "selfServiceSignUpEnabled",
-            "selfServiceEmailVerificationRequired",
-            "selfServicePasswordResetEnabled",
-            "selfServiceProfileChangesEnabled",
-        ):
-            server.configure(name, "true")
+        server.configure(
+            "selfServiceSignUpEnabled", "true",
+            "selfServiceEmailVerificationRequired", "true",
+            "selfServicePasswordResetEnabled", "true",
+            "selfServiceProfileChangesEnabled", "true",
+        )  # fmt: skip
         yield server
     finally:
         server.stop()

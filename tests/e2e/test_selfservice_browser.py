@@ -52,8 +52,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, mail: MailServer) -> Iterat
     )
     try:
         server.start()
-        server.configure("selfServiceSignUpEnabled", "true")
-        server.configure("selfServicePasswordResetEnabled", "true")
+        server.configure(
+            "selfServiceSignUpEnabled", "true", "selfServicePasswordResetEnabled", "true"
+        )
         yield server
     finally:
         server.stop()
