@@ -25,7 +25,15 @@ from sqlalchemy.engine import make_url
 from authgate.admin.bootstrap import ensure_admin_client
 from authgate.appconfig import AppConfiguration
 from authgate.changes import ChangeApplier
-from authgate.core.ports import Clock, Federation, Mailer, NoMailer, PasswordHasher, Services
+from authgate.core.ports import (
+    Clock,
+    Federation,
+    Mailer,
+    NoMailer,
+    PasswordHasher,
+    SealingKeyUnavailable,
+    Services,
+)
 from authgate.core.rate_limiter import RateLimiter
 from authgate.core.types import Scope, User
 from authgate.crypto import key_file
@@ -182,7 +190,13 @@ def sealing_key(settings: Settings) -> Callable[[], str]:
         if settings.sealing_key:
             return settings.sealing_key
         if not held:
-            held.append(key_file.read_or_create(sealing_key_file(settings)))
+            path = sealing_key_file(settings)
+            try:
+                held.append(key_file.read_or_create(path))
+            except key_file.KeyFileError as exc:
+                raise SealingKeyUnavailable(str(exc)) from None
+            except OSError as exc:
+                raise SealingKeyUnavailable(f"cannot read or make {path}: {exc}") from None
         return held[0]
 
     return key

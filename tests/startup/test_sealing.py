@@ -18,7 +18,12 @@ import pytest
 from authgate.admin.context import Actor
 from authgate.admin.federation_schemas import ProviderIn
 from authgate.assembly import admin_service
-from authgate.runtime import Runtime
+from authgate.core.federation.errors import FederationFailed
+from authgate.core.federation.flow import client_secret
+from authgate.core.federation.model import Provider
+from authgate.core.ports import Federation, SealingKeyUnavailable
+from authgate.errors import ServerError
+from authgate.runtime import Runtime, sealing_key, sealing_key_file
 from authgate.settings import Settings
 from authgate.startup.sealing import NAMED, sealing_key_problem
 from tests.e2e.harness import AuthgateServer
@@ -93,6 +98,12 @@ async def test_only_a_key_that_opens_the_secrets_passes(
     Path(key_file.group(1)).write_text(OTHER)
     in_file = await sealing_key_problem(no_key, store)
     assert in_file is not None and f"the sealing key in {key_file.group(1)}," in in_file
+    # a key file it cannot read is said as such; the start goes on
+    Path(key_file.group(1)).unlink()
+    Path(key_file.group(1)).mkdir()
+    unreadable = await sealing_key_problem(no_key, store)
+    assert unreadable is not None
+    assert f"a sealing key it cannot read ({key_file.group(1)}: Is a directory)" in unreadable
 
 
 async def test_a_provider_without_a_secret_needs_no_key_and_long_lists_are_cut(
@@ -145,3 +156,51 @@ async def test_serve_warns_when_its_key_does_not_open_the_secrets(
     assert len(warnings) == 1, log
     assert f"the sealing key in {data / 'sealing.key'}," in warnings[0]
     assert OTHER not in log and "s3cret-1" not in log
+
+
+def test_an_empty_key_file_is_unavailable_never_an_empty_key(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/authgate.db")
+    (tmp_path / "sealing.key").write_text("")
+    with pytest.raises(SealingKeyUnavailable, match="is empty"):
+        sealing_key(settings)()
+    (tmp_path / "sealing.key").unlink()
+    (tmp_path / "sealing.key").mkdir()
+    with pytest.raises(SealingKeyUnavailable, match="cannot read or make"):
+        sealing_key(settings)()
+
+
+def test_a_sign_in_without_its_key_is_the_providers_misconfiguration() -> None:
+    """The upstream's error page (upstream_misconfigured), not a server error."""
+
+    def unavailable() -> str:
+        raise SealingKeyUnavailable("/srv/authgate/sealing.key is empty")
+
+    fed = Federation(store=None, http=None, key=unavailable)  # type: ignore[arg-type]
+    provider = Provider("corp", "oidc", "downstream", client_secret_sealed="sealed")
+    with pytest.raises(FederationFailed) as failed:
+        client_secret(provider, fed)
+    assert failed.value.code == "upstream_misconfigured"
+    assert client_secret(Provider("open", "oidc", "downstream"), fed) is None  # no key needed
+
+
+async def test_adding_a_secret_without_the_key_is_a_clear_server_error(
+    database_url: str, tmp_path: Path, upstream: Upstream, signing_keys: list[object]
+) -> None:
+    del signing_keys  # the session's keys, parsed once
+    settings = Settings(
+        issuer_url=ISSUER,
+        database_url=database_url,
+        admin_password="admin-password-1",
+        outbound_allow="127.0.0.1",
+        data_dir=tmp_path / "data",
+    )
+    (sealing_key_file(settings)).parent.mkdir(parents=True, exist_ok=True)
+    sealing_key_file(settings).write_text("\n")
+    runtime = await Runtime.start(settings, migrate=False, poll=False, serves_pages=False)
+    try:
+        with pytest.raises(ServerError, match=r"sealing key is unavailable: .* is empty"):
+            await _add(runtime, upstream, "corp")
+        assert runtime.services.federation is not None
+        assert await runtime.services.federation.store.providers() == []
+    finally:
+        await runtime.stop()

@@ -18,9 +18,9 @@ from authgate.admin.ports import AdminFederation
 from authgate.admin_records import AuditEntry
 from authgate.core.federation.model import FederatedIdentity, Provider, sealing_context
 from authgate.core.federation.presets import PRESETS
-from authgate.core.ports import Federation
+from authgate.core.ports import Federation, SealingKeyUnavailable
 from authgate.crypto.sealed import seal
-from authgate.errors import AlreadyExists, InvalidRequest
+from authgate.errors import AlreadyExists, InvalidRequest, ServerError
 
 logger = logging.getLogger(__name__)
 TARGET = "federation_provider"
@@ -65,7 +65,11 @@ class FederationAdmin:
 
     def _seal(self, alias: str, secret: str) -> str:
         fed, _ = self._parts()
-        return seal(fed.sealing_key, sealing_context(alias), secret.encode("utf-8"))
+        try:
+            key = fed.sealing_key
+        except SealingKeyUnavailable as exc:  # the server's mistake, said to its administrator
+            raise ServerError(f"The server's sealing key is unavailable: {exc}") from None
+        return seal(key, sealing_context(alias), secret.encode("utf-8"))
 
     async def list(self) -> builtins.list[Provider]:
         fed, _ = self._parts()

@@ -749,10 +749,16 @@ class RequestObjectFetcher(Protocol):
         ...
 
 
+class SealingKeyUnavailable(Exception):
+    """The sealing key cannot be had (its file is empty or unreadable); the message says
+    which and what to do, and holds no key."""
+
+
 @dataclass(frozen=True, slots=True)
 class Federation:
     """What sign-in through upstream providers needs: their store, HTTP, and the key that
-    seals their client secrets (read when first needed)."""
+    seals their client secrets (read when first needed; ``key`` raises
+    :class:`SealingKeyUnavailable`)."""
 
     store: FederationStore
     http: UpstreamHttp

@@ -28,7 +28,10 @@ async def sealing_key_problem(settings: Settings, store: FederationStore) -> str
     if settings.sealing_key is not None:
         key, have = settings.sealing_key, "the sealing key in AUTHGATE_SEALING_KEY"
     elif path.exists():
-        key, have = path.read_text().strip(), f"the sealing key in {path}"
+        try:
+            key, have = path.read_text().strip(), f"the sealing key in {path}"
+        except OSError as exc:  # the sign-ins would fail on it too; the start goes on
+            key, have = "", f"a sealing key it cannot read ({path}: {exc.strerror or exc})"
     else:
         key, have = "", f"no sealing key (neither AUTHGATE_SEALING_KEY nor {path})"
     unopened = [p.alias for p in sealed if not key or open_client_secret(p, key) is None]

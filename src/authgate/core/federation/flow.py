@@ -36,7 +36,7 @@ from authgate.core.federation.model import (
 )
 from authgate.core.mfa import acr
 from authgate.core.mfa import step as second_factor
-from authgate.core.ports import Federation, Services
+from authgate.core.ports import Federation, SealingKeyUnavailable, Services
 from authgate.core.security_events import EventKind, record
 from authgate.core.types import Interaction, LoginSession, User
 from authgate.crypto.handles import handle_hash, hash_matches, new_handle
@@ -71,9 +71,13 @@ async def enabled_provider(alias: str, svc: Services) -> Provider:
 
 
 def client_secret(provider: Provider, fed: Federation) -> str | None:
-    if provider.client_secret_sealed is None:
+    if provider.client_secret_sealed is None:  # no key needed (reading it may make one)
         return None
-    return open_client_secret(provider, fed.sealing_key)
+    try:
+        key = fed.sealing_key
+    except SealingKeyUnavailable as exc:
+        raise FederationFailed("upstream_misconfigured", f"sealing key: {exc}") from None
+    return open_client_secret(provider, key)
 
 
 def open_client_secret(provider: Provider, key: str) -> str | None:
