@@ -57,6 +57,7 @@ REQUIRED = (
     "RFC 6238",
     "WebAuthn",
     "RFC 8176",
+    "JARM",
 )
 
 Doc = dict[str, Any]

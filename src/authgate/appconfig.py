@@ -57,8 +57,16 @@ IMPLEMENTED_RESPONSE_TYPES = (
     "code id_token token",
 )
 #: Response modes this server implements (Multiple Response Types §2.1, Form Post Response
-#: Mode §2).
-IMPLEMENTED_RESPONSE_MODES = ("query", "fragment", "form_post")
+#: Mode §2, and JARM §2.3's signed responses: docs/authorization-responses.md).
+IMPLEMENTED_RESPONSE_MODES = (
+    "query",
+    "fragment",
+    "form_post",
+    "query.jwt",
+    "fragment.jwt",
+    "form_post.jwt",
+    "jwt",
+)
 #: PKCE methods (RFC 7636 §4.2).
 PKCE_METHODS = ("S256", "plain")
 #: Marks a secret property (OpenAPI ``writeOnly``): see :data:`SECRET_PROPERTIES`.
@@ -199,8 +207,9 @@ class AppConfiguration(
     )
     responseModesSupported: list[str] = Field(
         default_factory=lambda: list(IMPLEMENTED_RESPONSE_MODES),
-        description="Response modes allowed server-wide (`query`, `fragment`, `form_post`). "
-        "`query` is never used for responses that carry tokens.",
+        description="Response modes allowed server-wide (`query`, `fragment`, `form_post`, "
+        "and the signed JARM modes `query.jwt`, `fragment.jwt`, `form_post.jwt`, `jwt`). "
+        "`query` and `query.jwt` are never used for responses that carry tokens.",
     )
     implicitFlowEnabled: bool = Field(
         True,

@@ -1,8 +1,9 @@
 """The configuration document's members for request objects (RFC 9101, OIDC Core §6), the
-``claims`` parameter (OIDC Core §5.5) and JWT introspection responses (RFC 9701).
+``claims`` parameter (OIDC Core §5.5), JWT introspection responses (RFC 9701) and signed
+authorization responses (JARM).
 
 Declared apart from :mod:`authgate.appconfig` only to keep each module small; see
-docs/request-objects.md.
+docs/request-objects.md and docs/authorization-responses.md.
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ RequestObjectAlg = Literal["RS256", "PS256", "ES256"]
 IMPLEMENTED_REQUEST_OBJECT_ALGS: tuple[RequestObjectAlg, ...] = ("RS256", "PS256", "ES256")
 IntrospectionAlg = Literal["RS256", "ES256", "PS256"]
 IMPLEMENTED_INTROSPECTION_ALGS: tuple[IntrospectionAlg, ...] = ("RS256", "ES256", "PS256")
+AuthorizationResponseAlg = Literal["RS256", "ES256", "PS256"]
+IMPLEMENTED_AUTHORIZATION_RESPONSE_ALGS: tuple[AuthorizationResponseAlg, ...] = (
+    "RS256",
+    "ES256",
+    "PS256",
+)
 
 
 class RequestObjectProperties(BaseModel):
-    """Request objects, the claims parameter and signed introspection responses."""
+    """Request objects, the claims parameter, signed introspection and authorization
+    responses."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
@@ -67,4 +75,10 @@ class RequestObjectProperties(BaseModel):
         default_factory=lambda: list(IMPLEMENTED_INTROSPECTION_ALGS),
         description="Algorithms of JWT introspection responses (RFC 9701); a client's "
         "`introspection_signed_response_alg` must be one. Empty: no JWT responses.",
+    )
+    authorizationSigningAlgValuesSupported: list[AuthorizationResponseAlg] = Field(
+        default_factory=lambda: list(IMPLEMENTED_AUTHORIZATION_RESPONSE_ALGS),
+        description="Algorithms of signed authorization responses (JARM, "
+        "`response_mode=jwt` and the other `.jwt` modes); a client's "
+        "`authorization_signed_response_alg` must be one (RS256 when it registered none).",
     )

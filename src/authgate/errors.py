@@ -39,7 +39,10 @@ The protocol core raises these; only ``authgate.web.errors`` turns them into HTT
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from authgate.core.authorize.jarm import ResponseSigning
 
 
 class OAuthError(Exception):
@@ -314,12 +317,15 @@ class RedirectError(Exception):
         redirect_uri: str,
         state: str | None,
         response_mode: str = "query",
+        signing: ResponseSigning | None = None,
     ) -> None:
         super().__init__(cause.description)
         self.cause = cause
         self.redirect_uri = redirect_uri
         self.state = state
         self.response_mode = response_mode
+        #: For a JARM response mode: who the signed error is for, and its algorithm.
+        self.signing = signing
 
 
 class InteractionError(Exception):

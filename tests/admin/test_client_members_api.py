@@ -48,6 +48,7 @@ MEMBERS: dict[str, Any] = {
     "request_object_signing_alg": "ES256",
     "require_signed_request_object": True,
     "introspection_signed_response_alg": "RS256",
+    "authorization_signed_response_alg": "PS256",
 }
 
 

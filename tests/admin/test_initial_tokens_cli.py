@@ -94,7 +94,7 @@ def test_create_as_json_and_invalid_options(local: list[str]) -> None:
     ("name", "value", "message"),
     [
         ("grantTypesSupported", "authorization_code,password", "grantTypesSupported: 'password'"),
-        ("responseModesSupported", "query,jwt", "responseModesSupported: 'jwt'"),
+        ("responseModesSupported", "query,web_message", "responseModesSupported: 'web_message'"),
         ("dynamicRegistrationPolicy", "sometimes", "dynamicRegistrationPolicy"),
     ],
 )

@@ -37,7 +37,10 @@ def doc_for(**update: Any) -> dict[str, Any]:
         ("introspection_endpoint", URLS.introspection_endpoint),
         ("end_session_endpoint", URLS.end_session_endpoint),
         ("subject_types_supported", ["public", "pairwise"]),
-        ("response_modes_supported", ["query", "fragment", "form_post"]),
+        (
+            "response_modes_supported",
+            ["query", "fragment", "form_post", "query.jwt", "fragment.jwt", "form_post.jwt", "jwt"],
+        ),
         ("code_challenge_methods_supported", ["S256", "plain"]),
         ("scopes_supported", ["email", "openid", "profile", "shoe_size"]),
         ("prompt_values_supported", ["none", "login", "consent", "select_account"]),
@@ -276,3 +279,17 @@ def test_claims_parameter_and_introspection_algs() -> None:
     assert "introspection_signing_alg_values_supported" not in doc_for(
         introspectionSigningAlgValuesSupported=[]
     )
+
+
+def test_jarm_modes_and_algs() -> None:
+    """JARM §4: the signing algorithms of authorization responses are listed where a JWT
+    response mode is; only those with an active key."""
+    assert doc_for()["authorization_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
+    signable = document(ISSUER, CONFIG, SCOPES, ("PS256",))
+    assert signable["authorization_signing_alg_values_supported"] == ["PS256"]
+    plain = doc_for(responseModesSupported=["query", "fragment", "form_post"])
+    assert plain["response_modes_supported"] == ["query", "fragment", "form_post"]
+    assert "authorization_signing_alg_values_supported" not in plain
+    only_jwt = doc_for(responseModesSupported=["query", "jwt"])
+    assert only_jwt["response_modes_supported"] == ["query", "jwt"]
+    assert "authorization_signing_alg_values_supported" in only_jwt

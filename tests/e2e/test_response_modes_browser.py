@@ -1,4 +1,4 @@
-"""form_post and fragment responses in headless Chromium against a real server.
+"""form_post, form_post.jwt and fragment responses in headless Chromium against a real server.
 
 The form_post page must submit itself under its own Content-Security-Policy (the inline
 script is allowed only by its hash), and the browser must land on the client's page with a
@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from playwright.sync_api import Page
 
 from tests.e2e.harness import LOOPBACK, AuthgateServer
@@ -169,3 +171,48 @@ def test_fragment_reaches_the_client_page(
         headers={"Authorization": f"Bearer {fragment['access_token']}"},
     )
     assert info.status_code == 200
+
+
+def test_form_post_jwt_posts_a_signed_response(
+    page: Page, api: httpx.Client, authgate_server: AuthgateServer, site: PostingSite
+) -> None:
+    """JARM's form_post.jwt: the browser posts one field, ``response``, a JWT the client
+    verifies with the server's JWK Set; the code inside redeems."""
+    client = api.post(
+        "/jans-auth/restv1/register", json=flow_registration_body(site.redirect_uri)
+    ).json()
+    verifier = new_verifier()
+    params = {
+        "response_type": "code",
+        "response_mode": "form_post.jwt",
+        "client_id": client["client_id"],
+        "scope": "openid",
+        "redirect_uri": site.redirect_uri,
+        "state": "st-jarm",
+        "code_challenge": s256(verifier),
+        "code_challenge_method": "S256",
+    }
+    _sign_in(
+        page,
+        authgate_server,
+        f"{authgate_server.issuer}/jans-auth/restv1/authorize?" + urlencode(params),
+    )
+    page.wait_for_selector("#rp")
+    posts = [form for method, _path, form in site.requests if method == "POST"]
+    assert len(posts) == 1 and set(posts[0]) == {"response"}, site.requests
+    keys = KeySet.import_key_set(api.get("/jans-auth/restv1/jwks").json())
+    claims = jwt.decode(posts[0]["response"], keys, algorithms=["RS256"]).claims
+    assert claims["iss"] == authgate_server.issuer
+    assert claims["aud"] == client["client_id"]
+    assert claims["state"] == "st-jarm"
+    token = api.post(
+        "/jans-auth/restv1/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": client["client_id"],
+            "redirect_uri": site.redirect_uri,
+            "code": claims["code"],
+            "code_verifier": verifier,
+        },
+    )
+    assert token.status_code == 200, token.text

@@ -125,7 +125,7 @@ async def test_missing_response_type(http: httpx.AsyncClient, flow: Flow) -> Non
 async def test_unsupported_response_mode(http: httpx.AsyncClient, flow: Flow) -> None:
     client = await flow.register(administered=True)
     error = query_of(
-        (await _get(http, _params(client["client_id"], response_mode="query.jwt"))).headers[
+        (await _get(http, _params(client["client_id"], response_mode="web_message"))).headers[
             "location"
         ]
     )

@@ -44,7 +44,15 @@ def test_document_contents() -> None:
         "id_token token",
         "code id_token token",
     ]
-    assert doc["response_modes_supported"] == ["query", "fragment", "form_post"]
+    assert doc["response_modes_supported"] == [
+        "query",
+        "fragment",
+        "form_post",
+        "query.jwt",
+        "fragment.jwt",
+        "form_post.jwt",
+        "jwt",
+    ]
     assert doc["grant_types_supported"] == [
         "authorization_code",
         "implicit",

@@ -49,7 +49,7 @@ REDIRECTED_ERRORS = [
     ({"prompt": "none"}, "login_required"),
     ({"prompt": "bogus"}, "invalid_request"),
     ({"max_age": "soon"}, "invalid_request"),
-    ({"response_mode": "query.jwt"}, "invalid_request"),
+    ({"response_mode": "web_message"}, "invalid_request"),
     ({"dpop_jkt": "not a thumbprint"}, "invalid_request"),
 ]
 

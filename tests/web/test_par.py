@@ -137,7 +137,7 @@ PUSH_ERRORS = [
         400,
         "unsupported_response_type",
     ),
-    ("JARM response_mode", CLIENT, True, {"response_mode": "query.jwt"}, 400, "invalid_request"),
+    ("unknown response_mode", CLIENT, True, {"response_mode": "web_msg"}, 400, "invalid_request"),
     (
         "unknown challenge method",
         CLIENT,

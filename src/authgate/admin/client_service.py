@@ -86,6 +86,9 @@ def _check(body: ClientIn, known_scopes: set[str], ctx: AdminContext) -> None:
         config,
     )
     request_objects.check_introspection_alg(body.introspection_signed_response_alg, config, algs)
+    request_objects.check_authorization_response_alg(
+        body.authorization_signed_response_alg, (None, None), config, algs
+    )
     registration_checks.check_logout_uris(
         [u for u in body.backchannel_logout_uri if u],
         body.post_logout_redirect_uris,
@@ -145,6 +148,7 @@ def _metadata(body: ClientIn, config: AppConfiguration, base: ClientMetadata) ->
         request_object_signing_alg=body.request_object_signing_alg,
         require_signed_request_object=body.require_signed_request_object,
         introspection_signed_response_alg=body.introspection_signed_response_alg,
+        authorization_signed_response_alg=body.authorization_signed_response_alg,
         sector_identifier_uri=body.sector_identifier_uri or None,
     )
 

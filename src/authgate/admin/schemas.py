@@ -119,6 +119,10 @@ class ClientIn(_In):
     introspection_signed_response_alg: str | None = Field(
         None, description="Answer its introspection requests as signed JWTs (RFC 9701)."
     )
+    authorization_signed_response_alg: str | None = Field(
+        None,
+        description="Signs its JARM authorization responses (response_mode=jwt); empty: RS256.",
+    )
     sector_identifier_uri: str | None = Field(
         None,
         description="https document listing its redirect URIs: pairwise subjects are computed "

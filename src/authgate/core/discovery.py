@@ -11,7 +11,7 @@ from typing import Any
 
 from authgate.appconfig import DEVICE_CODE_GRANT, IMPLEMENTED_GRANT_TYPES, AppConfiguration
 from authgate.core import profile
-from authgate.core.authorize import response_types
+from authgate.core.authorize import jarm, response_types
 from authgate.core.endpoints import EndpointUrls
 from authgate.core.mfa import acr
 from authgate.core.registration.policy import registration_open
@@ -131,6 +131,10 @@ def document(
     ]
     if introspection_algs:
         doc["introspection_signing_alg_values_supported"] = introspection_algs
+    if any(jarm.is_jwt(m) for m in doc["response_modes_supported"]):
+        doc["authorization_signing_alg_values_supported"] = jarm.supported_algs(
+            config.authorizationSigningAlgValuesSupported, signing_algs
+        )
     if registration_open(config):
         doc["registration_endpoint"] = urls.registration_endpoint
     return doc

@@ -100,6 +100,8 @@ class ClientMetadata:
     require_signed_request_object: bool = False
     #: Algorithm of JWT introspection responses for this client (RFC 9701 §6).
     introspection_signed_response_alg: str | None = None
+    #: Algorithm of the client's signed authorization responses (JARM §3); None: RS256.
+    authorization_signed_response_alg: str | None = None
     #: Web origins of the client's browser code (redirect URIs + authorized_origins), computed
     #: once per loaded client so CORS checks cost a set lookup (not stored).
     origins: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -321,6 +323,9 @@ class AuthorizationRequest:
     #: ``kc_idp_hint``: the alias of the upstream provider to sign in with (Keycloak's
     #: parameter), from the query, a pushed request (RFC 9126) or a request object (RFC 9101).
     idp_hint: str | None = None
+    #: For a JARM ``response_mode`` (``*.jwt``): the algorithm the client's responses are
+    #: signed with, read from its metadata when the request was validated.
+    response_signing_alg: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -3,7 +3,9 @@
 Three response modes: ``query`` (RFC 6749 §4.1.2), ``fragment`` (OAuth 2.0 Multiple
 Response Type Encoding Practices §2.1) and ``form_post`` (OAuth 2.0 Form Post Response
 Mode §2): an HTML page whose form auto-submits the parameters to the redirect URI with
-POST. ``iss`` is added to every response when enabled (RFC 9207 §2).
+POST. ``iss`` is added to every response when enabled (RFC 9207 §2). Each has a JARM
+variant (``query.jwt``, ``fragment.jwt``, ``form_post.jwt``) that carries one parameter,
+``response``, the signed JWT :mod:`authgate.core.authorize.jarm` makes of the others.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from authgate.core import profile
+from authgate.core.authorize import jarm
+from authgate.core.authorize.jarm import ResponseSigning
 from authgate.core.ports import Services
 from authgate.web.pages import page
 from authgate.web.responses import add_query, redirect
@@ -64,17 +68,26 @@ def deliver(
     response_mode: str = "query",
     status_code: int = 302,
     headers: dict[str, str] | None = None,
+    signing: ResponseSigning | None = None,
 ) -> Response:
     """Send ``params`` to the client in ``response_mode``, adding ``iss`` when enabled.
 
     ``status_code`` applies to the redirecting modes: 302 from the authorize endpoint and
     303 after a form post, so the browser never re-posts credentials to the client
-    (RFC 9700 §4.12). ``form_post`` answers 200 with the form page.
+    (RFC 9700 §4.12). ``form_post`` answers 200 with the form page. A JARM mode needs
+    ``signing``; its JWT holds ``iss`` as a claim, so no ``iss`` parameter goes beside it.
 
     Raises:
-        ValueError: an unknown response mode (validation refuses those earlier).
+        ValueError: an unknown response mode (validation refuses those earlier), or a JARM
+            mode without ``signing``.
+        ServerError: no active key for the client's signing algorithm.
     """
-    if profile.iss_in_authorization_responses(svc.config.current):
+    if jarm.is_jwt(response_mode):
+        if signing is None:
+            raise ValueError(f"response_mode {response_mode} needs the client's signing")
+        params = jarm.response_params(params, signing, svc)
+        response_mode = jarm.carrier(response_mode)
+    elif profile.iss_in_authorization_responses(svc.config.current):
         params = {**params, "iss": svc.issuer}
     if response_mode == "query":
         target = add_query(redirect_uri, params)

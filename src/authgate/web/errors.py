@@ -145,6 +145,7 @@ async def redirect_error(request: Request, exc: Exception) -> Response:
         services(request),
         response_mode=exc.response_mode,
         status_code=status,
+        signing=exc.signing,
     )
 
 

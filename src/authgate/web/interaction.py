@@ -61,7 +61,12 @@ def next_step(
 ) -> Response:
     if isinstance(step, AuthorizationResponse):
         return deliver(
-            step.redirect_uri, step.params, svc, response_mode=step.response_mode, status_code=303
+            step.redirect_uri,
+            step.params,
+            svc,
+            response_mode=step.response_mode,
+            status_code=303,
+            signing=step.signing,
         )
     secret = cookies.read(request, cookies.BROWSER_COOKIE) or ""
     return interaction_redirect(request, ix.interaction_id, step, secret, svc, status_code=303)

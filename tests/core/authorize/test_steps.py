@@ -264,6 +264,12 @@ def test_response_type_refused(
         (CODE, "fragment", "fragment"),
         (CODE, "form_post", "form_post"),
         (ID_TOKEN, "form_post", "form_post"),
+        (CODE, "jwt", "query.jwt"),
+        (HYBRID, "jwt", "fragment.jwt"),
+        (ID_TOKEN, "jwt", "fragment.jwt"),
+        (CODE, "query.jwt", "query.jwt"),
+        (CODE, "fragment.jwt", "fragment.jwt"),
+        (ID_TOKEN, "form_post.jwt", "form_post.jwt"),
     ],
 )
 def test_response_mode_resolved(parts: frozenset[str], requested: str | None, mode: str) -> None:
@@ -278,7 +284,21 @@ def test_response_mode_resolved(parts: frozenset[str], requested: str | None, mo
 @pytest.mark.parametrize(
     ("raw", "requested", "config", "description"),
     [
-        ("code", "query.jwt", CONFIG, "response_mode 'query.jwt' is not supported"),
+        ("code", "web_message", CONFIG, "response_mode 'web_message' is not supported"),
+        (
+            "code",
+            "query.jwt",
+            CONFIG.model_copy(update={"responseModesSupported": ["query", "fragment.jwt"]}),
+            "response_mode 'query.jwt' is not supported",
+        ),
+        (
+            "code id_token",
+            "query.jwt",
+            CONFIG,
+            "response_mode=query.jwt cannot carry the tokens of response_type 'code id_token': "
+            "responses are signed, not encrypted; use fragment.jwt or form_post.jwt (JARM "
+            "§2.3.1)",
+        ),
         (
             "code",
             "form_post",

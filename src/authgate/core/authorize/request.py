@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from authgate.core.account.client import is_first_party
 from authgate.core.authorize import (
     error_redirect,
+    jarm,
     redirect_uris,
     request_object,
     request_uri,
@@ -130,7 +131,12 @@ async def validate(
         return request, client
     except OAuthError as exc:
         mode = response_types.error_mode(params, svc.config.current)
-        error = RedirectError(exc, redirect_uri=redirect_uri, state=state, response_mode=mode)
+        signing = jarm.signing_for(
+            mode, client.client_id, client.metadata.authorization_signed_response_alg
+        )
+        error = RedirectError(
+            exc, redirect_uri=redirect_uri, state=state, response_mode=mode, signing=signing
+        )
         raise await error_redirect.checked(
             error, client.client_id, svc, session_hash=session_hash
         ) from None
@@ -238,6 +244,9 @@ def _redirect(request: AuthorizationRequest, error: OAuthError) -> RedirectError
         redirect_uri=request.redirect_uri,
         state=request.state,
         response_mode=request.response_mode,
+        signing=jarm.signing_for(
+            request.response_mode, request.client_id, request.response_signing_alg
+        ),
     )
 
 

@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from authgate.core.authorize import claims_request, response_types
+from authgate.core.authorize import claims_request, jarm, response_types
+from authgate.core.authorize.jarm import ResponseSigning
 from authgate.core.authorize.response_types import CODE, ID_TOKEN, TOKEN
 from authgate.core.ports import Services
 from authgate.core.tokens.mint import GrantContext, mint, requested_id_token_claims, sign_id_token
@@ -30,6 +31,8 @@ class AuthorizationResponse:
     redirect_uri: str
     params: dict[str, str]
     response_mode: str = "query"
+    #: For a JARM response mode: who the signed response is for, and its algorithm.
+    signing: ResponseSigning | None = None
 
 
 def _code_record(
@@ -139,4 +142,7 @@ async def issue(
     params["scope"] = " ".join(request.scope)
     if request.state is not None:
         params["state"] = request.state
-    return AuthorizationResponse(request.redirect_uri, params, request.response_mode)
+    signing = jarm.signing_for(
+        request.response_mode, request.client_id, request.response_signing_alg
+    )
+    return AuthorizationResponse(request.redirect_uri, params, request.response_mode, signing)

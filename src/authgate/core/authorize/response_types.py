@@ -1,7 +1,8 @@
 """Response types and response modes of the authorization endpoint.
 
 Sources: OIDC Core §3 (code, implicit and hybrid flows), OAuth 2.0 Multiple Response Type
-Encoding Practices (MRT) §2-§5, OAuth 2.0 Form Post Response Mode (FPRM) §2. A response
+Encoding Practices (MRT) §2-§5, OAuth 2.0 Form Post Response Mode (FPRM) §2, JWT Secured
+Authorization Response Mode (JARM) §2.3 (:mod:`.jarm`). A response
 type is a *set* of parts (``code``, ``token``, ``id_token``): the order in a request does not
 matter (MRT §3). Responses that carry a token never travel in the query (MRT §2.1, §5).
 """
@@ -17,6 +18,7 @@ from authgate.appconfig import (
     AppConfiguration,
 )
 from authgate.core import profile
+from authgate.core.authorize import jarm
 from authgate.core.types import Client
 from authgate.errors import InvalidRequest, UnauthorizedClient, UnsupportedResponseType
 
@@ -30,6 +32,8 @@ IMPLICIT_GRANT = "implicit"
 CODE_GRANT = "authorization_code"
 
 ResponseType = frozenset[str]
+#: Modes that put the response in the query, where tokens never go (MRT §5, JARM §2.3.1).
+QUERY_MODES = frozenset({"query", "query.jwt"})
 
 
 def parse(value: str | None) -> ResponseType | None:
@@ -106,7 +110,7 @@ def _supported(
     enabled_grants = set(listed_grants)
     if not implicit:
         enabled_grants.discard(IMPLICIT_GRANT)
-    token_modes = set(_implemented_modes(listed_modes)) - {"query"}
+    token_modes = set(_implemented_modes(listed_modes)) - QUERY_MODES
     out = []
     for name in IMPLEMENTED_RESPONSE_TYPES:
         parts = frozenset(name.split())
@@ -168,19 +172,27 @@ def check_mode(
     requested: str | None, parts: ResponseType, raw: str, config: AppConfiguration
 ) -> str:
     """The response mode to use: ``requested``, or the default for the response type
-    ``raw`` (as sent) whose parts are ``parts``.
+    ``raw`` (as sent) whose parts are ``parts``; JARM's ``jwt`` is spelled out as
+    ``query.jwt`` or ``fragment.jwt`` (:func:`.jarm.resolve`).
 
     Raises:
-        InvalidRequest: an unsupported ``response_mode``, or ``query`` for a response
-            carrying tokens.
+        InvalidRequest: an unsupported ``response_mode``, or ``query``/``query.jwt`` for a
+            response carrying tokens.
     """
     mode = requested or default_mode(parts)
     if mode not in supported_modes(config):
         raise InvalidRequest(f"response_mode '{mode}' is not supported")
+    mode = jarm.resolve(mode, returns_tokens(parts))
     if mode == "query" and returns_tokens(parts):
         raise InvalidRequest(
             f"response_mode=query cannot carry the tokens of response_type '{raw}'; "
             "use fragment or form_post (OAuth 2.0 Multiple Response Types §5)"
+        )
+    if mode == "query.jwt" and returns_tokens(parts):
+        raise InvalidRequest(
+            f"response_mode=query.jwt cannot carry the tokens of response_type '{raw}': "
+            "responses are signed, not encrypted; use fragment.jwt or form_post.jwt (JARM "
+            "§2.3.1)"
         )
     return mode
 
@@ -189,13 +201,14 @@ def error_mode(params: Mapping[str, str], config: AppConfiguration) -> str:
     """How to deliver an error for this request once its redirect URI is trusted.
 
     The requested ``response_mode`` if it is usable, else the default for the response type
-    (so a refused ``query`` for ``id_token`` answers in the fragment), else ``query``.
-    Never raises: it is used while reporting another error.
+    (so a refused ``query`` for ``id_token`` answers in the fragment), else ``query``. A
+    usable JARM mode stays one, so the error is signed too (JARM §2.4). Never raises: it is
+    used while reporting another error.
     """
     parts = parse(params.get("response_type")) or frozenset({CODE})
     requested = params.get("response_mode")
-    if requested in supported_modes(config) and not (
-        requested == "query" and returns_tokens(parts)
-    ):
-        return str(requested)
+    if requested in supported_modes(config):
+        mode = jarm.resolve(str(requested), returns_tokens(parts))
+        if not (mode in QUERY_MODES and returns_tokens(parts)):
+            return mode
     return default_mode(parts)

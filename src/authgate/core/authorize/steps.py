@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from authgate.appconfig import AppConfiguration
 from authgate.core import profile, resources
-from authgate.core.authorize import claims_request, pkce, request_object, response_types
+from authgate.core.authorize import claims_request, jarm, pkce, request_object, response_types
 from authgate.core.authorize import security as authorize_security
 from authgate.core.authorize.response_types import CODE, ID_TOKEN
 from authgate.core.federation.model import ALIAS
@@ -87,6 +87,11 @@ class Draft:
             acr_essential=self.acr_essential,
             ui_locales=ui_locales(params.get("ui_locales")),
             idp_hint=idp_hint(params.get("kc_idp_hint")),
+            response_signing_alg=(
+                (self.client.metadata.authorization_signed_response_alg or jarm.DEFAULT_ALG)
+                if jarm.is_jwt(self.response_mode)
+                else None
+            ),
         )
 
 

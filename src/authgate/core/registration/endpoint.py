@@ -150,6 +150,12 @@ def build_metadata(
     request_objects.check_introspection_alg(
         req.introspection_signed_response_alg, config, signing_algs
     )
+    request_objects.check_authorization_response_alg(
+        req.authorization_signed_response_alg,
+        (req.authorization_encrypted_response_alg, req.authorization_encrypted_response_enc),
+        config,
+        signing_algs,
+    )
     backchannel = req.backchannel_logout_uris()
     registration_checks.check_logout_uris(
         backchannel,
@@ -232,6 +238,7 @@ def build_metadata(
         request_object_signing_alg=req.request_object_signing_alg,
         require_signed_request_object=req.require_signed_request_object,
         introspection_signed_response_alg=req.introspection_signed_response_alg,
+        authorization_signed_response_alg=req.authorization_signed_response_alg,
     )
 
 

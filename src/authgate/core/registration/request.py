@@ -76,6 +76,9 @@ class RegistrationRequest(BaseModel):
     request_object_signing_alg: str | None = None
     require_signed_request_object: bool = False
     introspection_signed_response_alg: str | None = None
+    authorization_signed_response_alg: str | None = None
+    authorization_encrypted_response_alg: str | None = None
+    authorization_encrypted_response_enc: str | None = None
     client_id: Any = None
     client_secret: Any = None
 

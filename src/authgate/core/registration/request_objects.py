@@ -1,6 +1,7 @@
-"""Registration metadata for request objects and JWT introspection responses:
+"""Registration metadata for request objects and signed responses:
 ``request_object_signing_alg``, ``require_signed_request_object`` (OIDC Registration §2,
-RFC 9101 §10.5) and ``introspection_signed_response_alg`` (RFC 9701 §6)."""
+RFC 9101 §10.5), ``introspection_signed_response_alg`` (RFC 9701 §6) and
+``authorization_signed_response_alg`` (JARM §3)."""
 
 from __future__ import annotations
 
@@ -59,5 +60,37 @@ def check_introspection_alg(
     if alg is not None and alg not in supported:
         raise InvalidClientMetadata(
             f"Parameter introspection_signed_response_alg is not valid: '{alg}' is not one "
+            f"of {supported}"
+        )
+
+
+def check_authorization_response_alg(
+    alg: str | None,
+    encrypted: tuple[str | None, str | None],
+    config: AppConfiguration,
+    signing_algs: Collection[str],
+) -> None:
+    """``alg`` is configured for signed authorization responses and has an active key;
+    ``encrypted`` (``authorization_encrypted_response_alg`` and ``_enc``) is not asked for:
+    authgate signs JARM responses and does not encrypt them, and a client that expects
+    encrypted responses must not get plain ones.
+
+    Raises:
+        InvalidClientMetadata: naming the member.
+    """
+    for member, value in zip(
+        ("authorization_encrypted_response_alg", "authorization_encrypted_response_enc"),
+        encrypted,
+        strict=True,
+    ):
+        if value is not None:
+            raise InvalidClientMetadata(
+                f"Parameter {member} is not valid: authorization responses are signed "
+                "(authorization_signed_response_alg), not encrypted"
+            )
+    supported = [a for a in config.authorizationSigningAlgValuesSupported if a in signing_algs]
+    if alg is not None and alg not in supported:
+        raise InvalidClientMetadata(
+            f"Parameter authorization_signed_response_alg is not valid: '{alg}' is not one "
             f"of {supported}"
         )

@@ -95,6 +95,7 @@ def client_response(
         "request_object_signing_alg": m.request_object_signing_alg,
         "require_signed_request_object": m.require_signed_request_object or None,
         "introspection_signed_response_alg": m.introspection_signed_response_alg,
+        "authorization_signed_response_alg": m.authorization_signed_response_alg,
     }
     body |= {k: v for k, v in optional.items() if v is not None}
     body |= dict(m.custom_attributes)

@@ -99,7 +99,13 @@ async def authorize(request: Request) -> Response:
         assert session is not None
         result = await core.issue(auth_request, session, client, svc)
         await account.note_use(session, svc)
-        return deliver(result.redirect_uri, result.params, svc, response_mode=result.response_mode)
+        return deliver(
+            result.redirect_uri,
+            result.params,
+            svc,
+            response_mode=result.response_mode,
+            signing=result.signing,
+        )
     ix, secret = await interaction.begin(
         auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc
     )

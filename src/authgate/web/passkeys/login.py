@@ -68,7 +68,12 @@ async def _signed_in(
     step = await flow.advance(ix, session, svc)
     if isinstance(step, AuthorizationResponse):
         response = deliver(
-            step.redirect_uri, step.params, svc, response_mode=step.response_mode, status_code=303
+            step.redirect_uri,
+            step.params,
+            svc,
+            response_mode=step.response_mode,
+            status_code=303,
+            signing=step.signing,
         )
     else:
         secret = cookies.read(request, cookies.BROWSER_COOKIE) or ""
