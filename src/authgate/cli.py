@@ -329,12 +329,15 @@ def serve(
 @data_dir_option
 def migrate(database_url: str | None, data_dir: str | None) -> None:
     """Create or upgrade the database schema."""
-    from authgate.startup.database import prepare_sync
-    from authgate.storage.connect import upgrade_sync
+    from authgate.startup.database import foreign_database, prepare_sync
+    from authgate.storage.connect import ForeignDatabase, upgrade_sync
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     target = prepare_sync(settings, create=True)
-    upgrade_sync(settings.database)
+    try:
+        upgrade_sync(settings.database)
+    except ForeignDatabase as exc:
+        raise foreign_database(target, exc) from None
     click.echo(f"database at {target.shown} is up to date")
 
 

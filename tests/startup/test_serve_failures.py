@@ -3,18 +3,23 @@ naming what is wrong and what to do, a non-zero exit status, and no traceback un
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy.engine import make_url
 
 import authgate
+from authgate.storage.connect import table_names
 from tests.conftest import PG_ADMIN_URL
 
 TIMEOUT = 60  # seconds; every case fails before serving anything
@@ -287,3 +292,59 @@ def test_self_service_mail_without_an_smtp_host(tmp_path: Path) -> None:
     shown = serve(tmp_path, "config", "get", "selfServicePasswordResetEnabled", env=env)
     assert shown.returncode == 0, shown.stderr
     assert "smtp-secret-value" not in shown.stderr + shown.stdout
+
+
+def _another_apps_sqlite(path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        con.execute("INSERT INTO users (name) VALUES ('someone')")
+        con.commit()
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate"])
+def test_another_applications_sqlite_database_is_left_alone(tmp_path: Path, command: str) -> None:
+    """A database URL pointing at another application's file: two lines, and not one table
+    added (before, authgate added its tables and stopped halfway at a name both use)."""
+    other = tmp_path / "shop.db"
+    _another_apps_sqlite(other)
+    before = other.read_bytes()
+    url = f"sqlite:///{other}"
+    lines = failure(serve(tmp_path, command, env={"AUTHGATE_DATABASE_URL": url}), 1)
+    assert lines == [
+        f"Error: the database {url} (AUTHGATE_DATABASE_URL) holds tables (notes, users) but no "
+        "authgate schema; nothing was changed",
+        "It is another application's: point AUTHGATE_DATABASE_URL at a new database or at "
+        "authgate's own.",
+    ]
+    assert other.read_bytes() == before
+
+
+async def _pg_admin(sql: str, database: str | None = None) -> None:
+    url = make_url(PG_ADMIN_URL).set(drivername="postgresql")
+    if database is not None:
+        url = url.set(database=database)
+    con = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        await con.execute(sql)
+    finally:
+        await con.close()
+
+
+def test_another_applications_postgres_database_is_left_alone(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    name = f"authgate_foreign_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(_pg_admin("CREATE TABLE orders (id integer)", name))
+        url = make_url(PG_ADMIN_URL).set(drivername="postgresql", database=name)
+        address = url.render_as_string(hide_password=False)
+        lines = failure(serve(tmp_path, "serve", "--database-url", address), 1)
+        assert lines[0] == (
+            f"Error: the database {url.render_as_string(hide_password=True)} (--database-url) "
+            "holds tables (orders) but no authgate schema; nothing was changed"
+        )
+        assert asyncio.run(table_names(address)) == ["orders"]
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))

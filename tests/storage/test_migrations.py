@@ -6,23 +6,36 @@ nothing to the head revision (tests/conftest.py).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import make_url
 
-from authgate.storage.connect import alembic_config, head_revision, upgrade_sync
+from authgate.storage.connect import (
+    ForeignDatabase,
+    alembic_config,
+    head_revision,
+    table_names,
+    upgrade,
+    upgrade_sync,
+)
 from authgate.storage.engine import StatementCache
 from authgate.storage.janitor import PURGE_TOKENS, WIPE_SUCCESSORS
 from authgate.storage.models import Base
+from tests.conftest import PG_ADMIN_URL
 
 
 # SQLAlchemy cannot reflect an index on an expression, so autogenerate leaves it out of the
@@ -139,3 +152,41 @@ def test_commands_migrating_one_new_sqlite_file_at_once_all_succeed(tmp_path: Pa
     with sqlite3.connect(data / "authgate.db") as con:
         (revision,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
     assert revision == head_revision()
+
+
+def test_the_migration_leaves_another_applications_database_alone(tmp_path: Path) -> None:
+    """The migrations' own check, made under the migration lock (whatever the caller checked
+    before): a database with tables and no schema revision is not touched."""
+    other = tmp_path / "shop.db"
+    with contextlib.closing(sqlite3.connect(other)) as con:
+        con.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+        con.commit()
+    before = other.read_bytes()
+    with pytest.raises(ForeignDatabase) as caught:
+        upgrade_sync(f"sqlite+aiosqlite:///{other}")
+    assert caught.value.tables == ["users"]
+    assert other.read_bytes() == before
+    assert asyncio.run(table_names(f"sqlite:///{other}")) == ["users"]
+
+
+async def test_the_migration_leaves_another_applications_postgres_database_alone(
+    postgres_url: str,
+) -> None:
+    name = f"authgate_foreign_{uuid.uuid4().hex[:8]}"
+    admin = make_url(PG_ADMIN_URL).set(drivername="postgresql")
+    server = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        await server.execute(f'CREATE DATABASE "{name}"')
+        url = admin.set(drivername="postgresql+asyncpg", database=name)
+        address = url.render_as_string(hide_password=False)
+        con = await asyncpg.connect(address.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await con.execute("CREATE TABLE orders (id integer)")
+        finally:
+            await con.close()
+        with pytest.raises(ForeignDatabase):
+            await upgrade(address)
+        assert await table_names(address) == ["orders"]
+    finally:
+        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await server.close()

@@ -26,7 +26,14 @@ from sqlalchemy.exc import ArgumentError
 from authgate.settings import Settings
 from authgate.startup.errors import StartupError
 from authgate.startup.options import setting_label
-from authgate.storage.connect import head_revision, known_revisions, schema_revision
+from authgate.storage.connect import (
+    ForeignDatabase,
+    head_revision,
+    known_revisions,
+    refuse_foreign,
+    schema_revision,
+    table_names,
+)
 
 SUPPORTED = "sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
 #: (backend, driver) pairs authgate opens; plain sqlite:// and postgresql:// map to these.
@@ -199,6 +206,37 @@ def _not_a_database(path: Path) -> str | None:
     return None
 
 
+#: At most this many of a foreign database's tables are named.
+SHOWN_TABLES = 5
+
+
+def foreign_database(target: DatabaseTarget, exc: ForeignDatabase) -> StartupError:
+    """The two lines for a database that holds another application's tables."""
+    names = ", ".join(exc.tables[:SHOWN_TABLES])
+    if len(exc.tables) > SHOWN_TABLES:
+        names += f" and {len(exc.tables) - SHOWN_TABLES} more"
+    return StartupError(
+        f"the database {target.shown} ({target.label}) holds tables ({names}) but no authgate "
+        "schema; nothing was changed",
+        f"It is another application's: point {target.label} at a new database or at "
+        "authgate's own.",
+    )
+
+
+async def check_not_foreign(target: DatabaseTarget) -> None:
+    """Check that the database ``serve`` or ``migrate`` may create the schema in is empty or
+    authgate's. The migration checks again once it holds the migration lock; this check
+    only makes the failure two lines before the command says which database it uses.
+
+    Raises:
+        StartupError: the database holds another application's tables.
+    """
+    try:
+        refuse_foreign(await table_names(target.address))
+    except ForeignDatabase as exc:
+        raise foreign_database(target, exc) from None
+
+
 def _where(url: URL) -> str:
     return f"{url.host or 'localhost'}:{url.port or 5432}"
 
@@ -295,7 +333,9 @@ async def prepare(settings: Settings, *, create: bool) -> DatabaseTarget:
         prepare_sqlite(target, create=create)
     else:
         await check_postgres(target)
-    if not create:
+    if create:
+        await check_not_foreign(target)
+    else:
         await check_schema(target)
     announce(target)  # after the checks: a failure is its own one or two lines
     return target

@@ -9,7 +9,7 @@ from authgate.settings import Settings
 from authgate.startup.database import database_target
 from authgate.startup.errors import StartupError
 from authgate.storage.configuration import SqlConfigurationStore
-from authgate.storage.connect import open_database
+from authgate.storage.connect import open_database, schema_revision
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,10 @@ async def check_stored_mail(settings: Settings) -> None:
     if target.sqlite_path is not None and not target.sqlite_path.exists():
         return
     try:
+        # read-only: a database that is not authgate's is left as it is, for the checks
+        # that follow to report
+        if await schema_revision(settings.database) is None:
+            return
         db = await open_database(settings.database)
     except Exception:  # the database checks that follow report it
         return

@@ -21,6 +21,29 @@ from authgate.storage.postgres import PostgresDatabase
 from authgate.storage.sqlite import COMMIT_DELAY, SqliteDatabase, holding_writer_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The table in which Alembic records a database's schema revision.
+VERSION_TABLE = "alembic_version"
+
+
+class ForeignDatabase(Exception):
+    """The database to migrate holds tables but no authgate schema revision: another
+    application's database, chosen by mistake. Nothing was changed in it."""
+
+    def __init__(self, tables: list[str]) -> None:
+        super().__init__(", ".join(tables))
+        self.tables = tables
+
+
+def refuse_foreign(tables: list[str]) -> None:
+    """Raise :class:`ForeignDatabase` unless the database with these tables is empty or has
+    a schema revision. Called by the migrations' environment once it holds the migration
+    lock, so a migration running in another process is waited for, not taken for one.
+
+    Raises:
+        ForeignDatabase: naming the tables.
+    """
+    if tables and VERSION_TABLE not in tables:
+        raise ForeignDatabase(sorted(tables))
 
 
 def is_sqlite(url: str) -> bool:
@@ -83,7 +106,8 @@ def upgrade_sync(url: str) -> None:
     One process migrates a database at a time: on PostgreSQL the migrations' environment
     takes an advisory lock; on SQLite, whose migrations run their DDL outside a transaction,
     the file's writer lock is held throughout, so a second migrator (another server's first
-    start, ``authgate migrate``) waits, then finds the schema at its head.
+    start, ``authgate migrate``) waits, then finds the schema at its head. A database that
+    holds tables but no schema revision is left as it is (:class:`ForeignDatabase`).
 
     Alembic's environment runs its own event loop, so when called from a thread that already
     has one running, the migration runs in a helper thread.
@@ -155,3 +179,30 @@ async def schema_revision(url: str) -> str | None:
     finally:
         await con.close()
     return None if value is None else str(value)
+
+
+def _sqlite_tables(path: str) -> list[str]:
+    if not Path(path).exists():
+        return []
+    with contextlib.closing(sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True)) as con:
+        rows = con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+async def table_names(url: str) -> list[str]:
+    """The tables of the database at ``url`` (PostgreSQL: in its current schema). Creates
+    nothing: a missing SQLite file has none."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return await asyncio.to_thread(_sqlite_tables, parsed.database or "")
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    con = await asyncpg.connect(dsn, timeout=10)
+    try:
+        rows = await con.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        )
+    finally:
+        await con.close()
+    return [str(r["tablename"]) for r in rows]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from authgate.storage.connect import refuse_foreign
 from authgate.storage.models import Base
 
 config = context.config
@@ -22,6 +23,11 @@ def _run(connection: Connection) -> None:
     if postgres:
         connection.execute(text(f"SELECT pg_advisory_lock({_LOCK_ID})"))
     try:
+        refuse_foreign(inspect(connection).get_table_names())
+        if not postgres:
+            # end the read the check began, or Alembic would take it for the caller's
+            # transaction on SQLite and never commit the schema revision
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
