@@ -1,6 +1,6 @@
 """The configuration document's members for request objects (RFC 9101, OIDC Core §6), the
-``claims`` parameter (OIDC Core §5.5), JWT introspection responses (RFC 9701) and signed
-authorization responses (JARM).
+``claims`` parameter (OIDC Core §5.5), JWT introspection responses (RFC 9701), signed
+authorization responses (JARM) and signed UserInfo responses (OIDC Core §5.3.2).
 
 Declared apart from :mod:`authgate.appconfig` only to keep each module small; see
 docs/request-objects.md and docs/authorization-responses.md.
@@ -18,6 +18,9 @@ RequestObjectAlg = Literal["RS256", "PS256", "ES256"]
 IMPLEMENTED_REQUEST_OBJECT_ALGS: tuple[RequestObjectAlg, ...] = ("RS256", "PS256", "ES256")
 IntrospectionAlg = Literal["RS256", "ES256", "PS256"]
 IMPLEMENTED_INTROSPECTION_ALGS: tuple[IntrospectionAlg, ...] = ("RS256", "ES256", "PS256")
+#: Algorithms of the responses the server signs with its own keys (asymmetric only).
+SigningAlg = Literal["RS256", "ES256", "PS256"]
+IMPLEMENTED_USERINFO_ALGS: tuple[SigningAlg, ...] = ("RS256", "ES256", "PS256")
 AuthorizationResponseAlg = Literal["RS256", "ES256", "PS256"]
 IMPLEMENTED_AUTHORIZATION_RESPONSE_ALGS: tuple[AuthorizationResponseAlg, ...] = (
     "RS256",
@@ -27,8 +30,8 @@ IMPLEMENTED_AUTHORIZATION_RESPONSE_ALGS: tuple[AuthorizationResponseAlg, ...] = 
 
 
 class RequestObjectProperties(BaseModel):
-    """Request objects, the claims parameter, signed introspection and authorization
-    responses."""
+    """Request objects, the claims parameter, signed introspection, authorization and
+    UserInfo responses."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
@@ -81,4 +84,9 @@ class RequestObjectProperties(BaseModel):
         description="Algorithms of signed authorization responses (JARM, "
         "`response_mode=jwt` and the other `.jwt` modes); a client's "
         "`authorization_signed_response_alg` must be one (RS256 when it registered none).",
+    )
+    userInfoSigningAlgValuesSupported: list[SigningAlg] = Field(
+        default_factory=lambda: list(IMPLEMENTED_USERINFO_ALGS),
+        description="Algorithms of signed UserInfo responses (OIDC Core §5.3.2); a client's "
+        "`userinfo_signed_response_alg` must be one. Clients that registered none get JSON.",
     )

@@ -49,6 +49,7 @@ MEMBERS: dict[str, Any] = {
     "require_signed_request_object": True,
     "introspection_signed_response_alg": "RS256",
     "authorization_signed_response_alg": "PS256",
+    "userinfo_signed_response_alg": "ES256",
 }
 
 

@@ -112,6 +112,7 @@ async def test_update_replaces_metadata_and_issues_secret_when_becoming_confiden
         ({"require_signed_request_object": True}, "require_signed_request_object"),
         ({"introspection_signed_response_alg": "XX1"}, "introspection_signed_response_alg"),
         ({"authorization_signed_response_alg": "none"}, "authorization_signed_response_alg"),
+        ({"userinfo_signed_response_alg": "HS256"}, "userinfo_signed_response_alg"),
         ({"backchannel_logout_uri": ["http://rp.example/bc"]}, "backchannel_logout_uri"),
         ({"post_logout_redirect_uris": ["http://evil.example/out"]}, "post_logout_redirect_uris"),
         ({"sector_identifier_uri": "http://sector.example/uris"}, "sector_identifier_uri"),

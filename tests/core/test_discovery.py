@@ -293,3 +293,14 @@ def test_jarm_modes_and_algs() -> None:
     only_jwt = doc_for(responseModesSupported=["query", "jwt"])
     assert only_jwt["response_modes_supported"] == ["query", "jwt"]
     assert "authorization_signing_alg_values_supported" in only_jwt
+
+
+def test_userinfo_signing_algs() -> None:
+    """OIDC Discovery §3: the algorithms a client may ask UserInfo to be signed with, only
+    those with an active key; absent when none is configured."""
+    assert doc_for()["userinfo_signing_alg_values_supported"] == ["RS256", "ES256", "PS256"]
+    only_rsa = document(ISSUER, CONFIG, SCOPES, ("RS256",))
+    assert only_rsa["userinfo_signing_alg_values_supported"] == ["RS256"]
+    assert "userinfo_signing_alg_values_supported" not in doc_for(
+        userInfoSigningAlgValuesSupported=[]
+    )

@@ -72,7 +72,7 @@ async def test_code_flow_from_authorize_to_userinfo() -> None:
     assert claims["nonce"] == params["nonce"]
     assert claims["iss"] == svc.issuer
     record = await active_access_token(body["access_token"], svc)
-    assert (await userinfo(record, svc))["email"] == "alice@example.com"
+    assert (await userinfo(record, svc)).claims["email"] == "alice@example.com"
 
     with pytest.raises(InvalidGrant, match="already been used"):
         await token(form, None, svc)

@@ -4,11 +4,12 @@ bearer-token handling (RFC 6750)."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from authgate.runtime import Runtime
-from tests.support import ISSUER, FakeClock, Flow
+from tests.support import ISSUER, FakeClock, Flow, flow_registration_body
 
 USERINFO = "/jans-auth/restv1/userinfo"
 
@@ -141,3 +142,66 @@ async def test_userinfo_errors(http: httpx.AsyncClient, flow: Flow, clock: FakeC
         USERINFO, headers={"Authorization": f"Bearer {tokens['access_token']}"}
     )
     assert expired.status_code == 401
+
+
+async def test_signed_userinfo_for_a_client_that_registered_an_algorithm(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    """OIDC Core §5.3.2: ``application/jwt``, signed with the client's
+    ``userinfo_signed_response_alg``, the same claims plus ``iss`` and ``aud``."""
+    plain = await flow.register()
+    signed = await flow.register(userinfo_signed_response_alg="ES256")
+    assert signed["userinfo_signed_response_alg"] == "ES256"
+    assert "userinfo_signed_response_alg" not in plain
+    jwks = KeySet.import_key_set((await http.get("/jans-auth/restv1/jwks")).json())
+    for method in ("GET", "POST"):
+        tokens = await flow.tokens(await flow.code(signed["client_id"], scope="openid email"))
+        bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+        response = await http.request(method, USERINFO, headers=bearer)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/jwt"
+        assert response.headers["cache-control"] == "no-store"
+        decoded = jwt.decode(response.text, jwks, algorithms=["ES256"])
+        assert decoded.header["alg"] == "ES256"
+        claims = dict(decoded.claims)
+        assert claims["iss"] == ISSUER and claims["aud"] == signed["client_id"]
+        assert {"sub", "email", "email_verified"} <= set(claims)
+        assert claims["sub"] == (await _claims(http, tokens["id_token"]))["sub"]
+    tokens = await flow.tokens(await flow.code(plain["client_id"]))
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert (await http.get(USERINFO, headers=bearer)).headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "member"),
+    [
+        ({"userinfo_signed_response_alg": "HS256"}, "userinfo_signed_response_alg"),
+        ({"userinfo_signed_response_alg": "none"}, "userinfo_signed_response_alg"),
+        ({"userinfo_encrypted_response_alg": "RSA-OAEP"}, "userinfo_encrypted_response_alg"),
+        ({"id_token_encrypted_response_alg": "RSA-OAEP"}, "id_token_encrypted_response_alg"),
+        ({"id_token_encrypted_response_enc": "A128GCM"}, "id_token_encrypted_response_enc"),
+        ({"request_object_encryption_alg": "RSA-OAEP"}, "request_object_encryption_alg"),
+        (
+            {"introspection_encrypted_response_alg": "RSA-OAEP"},
+            "introspection_encrypted_response_alg",
+        ),
+    ],
+)
+async def test_registration_refuses_what_cannot_be_given(
+    http: httpx.AsyncClient, metadata: dict[str, object], member: str
+) -> None:
+    """An algorithm without a key, or any encryption: the client would expect responses it
+    cannot read, so it is refused rather than ignored."""
+    response = await http.post(
+        "/jans-auth/restv1/register", json={**flow_registration_body(), **metadata}
+    )
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["error"] == "invalid_client_metadata"
+    assert error["error_description"].startswith(f"Parameter {member} is not valid")
+
+
+async def test_null_encryption_members_are_unset(http: httpx.AsyncClient) -> None:
+    body = {**flow_registration_body(), "id_token_encrypted_response_alg": None}
+    response = await http.post("/jans-auth/restv1/register", json=body)
+    assert response.status_code == 201, response.text

@@ -85,9 +85,14 @@ def _check(body: ClientIn, known_scopes: set[str], ctx: AdminContext) -> None:
         body.jwks_uri,
         config,
     )
-    request_objects.check_introspection_alg(body.introspection_signed_response_alg, config, algs)
-    request_objects.check_authorization_response_alg(
-        body.authorization_signed_response_alg, (None, None), config, algs
+    request_objects.check_signed_response_algs(
+        {
+            "introspection_signed_response_alg": body.introspection_signed_response_alg,
+            "authorization_signed_response_alg": body.authorization_signed_response_alg,
+            "userinfo_signed_response_alg": body.userinfo_signed_response_alg,
+        },
+        config,
+        algs,
     )
     registration_checks.check_logout_uris(
         [u for u in body.backchannel_logout_uri if u],
@@ -149,6 +154,7 @@ def _metadata(body: ClientIn, config: AppConfiguration, base: ClientMetadata) ->
         require_signed_request_object=body.require_signed_request_object,
         introspection_signed_response_alg=body.introspection_signed_response_alg,
         authorization_signed_response_alg=body.authorization_signed_response_alg,
+        userinfo_signed_response_alg=body.userinfo_signed_response_alg,
         sector_identifier_uri=body.sector_identifier_uri or None,
     )
 

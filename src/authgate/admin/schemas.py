@@ -123,6 +123,9 @@ class ClientIn(_In):
         None,
         description="Signs its JARM authorization responses (response_mode=jwt); empty: RS256.",
     )
+    userinfo_signed_response_alg: str | None = Field(
+        None, description="Answer its userinfo requests as signed JWTs (OIDC Core §5.3.2)."
+    )
     sector_identifier_uri: str | None = Field(
         None,
         description="https document listing its redirect URIs: pairwise subjects are computed "

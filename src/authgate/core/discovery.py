@@ -131,6 +131,9 @@ def document(
     ]
     if introspection_algs:
         doc["introspection_signing_alg_values_supported"] = introspection_algs
+    userinfo_algs = jarm.supported_algs(config.userInfoSigningAlgValuesSupported, signing_algs)
+    if userinfo_algs:
+        doc["userinfo_signing_alg_values_supported"] = userinfo_algs
     if any(jarm.is_jwt(m) for m in doc["response_modes_supported"]):
         doc["authorization_signing_alg_values_supported"] = jarm.supported_algs(
             config.authorizationSigningAlgValuesSupported, signing_algs

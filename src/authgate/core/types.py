@@ -102,6 +102,8 @@ class ClientMetadata:
     introspection_signed_response_alg: str | None = None
     #: Algorithm of the client's signed authorization responses (JARM §3); None: RS256.
     authorization_signed_response_alg: str | None = None
+    #: Algorithm of the client's signed UserInfo responses (OIDC Core §5.3.2); None: JSON.
+    userinfo_signed_response_alg: str | None = None
     #: Web origins of the client's browser code (redirect URIs + authorized_origins), computed
     #: once per loaded client so CORS checks cost a set lookup (not stored).
     origins: frozenset[str] = field(init=False, repr=False, compare=False)

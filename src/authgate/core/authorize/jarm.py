@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from authgate.core.ports import Services
-from authgate.core.tokens.mint import sign
+from authgate.core.tokens.signing import sign
 
 #: The response modes of JARM §2.3, the shortcut ``jwt`` last.
 JWT_MODES = ("query.jwt", "fragment.jwt", "form_post.jwt", "jwt")

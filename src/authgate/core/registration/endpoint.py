@@ -147,15 +147,16 @@ def build_metadata(
         req.jwks_uri,
         config,
     )
-    request_objects.check_introspection_alg(
-        req.introspection_signed_response_alg, config, signing_algs
-    )
-    request_objects.check_authorization_response_alg(
-        req.authorization_signed_response_alg,
-        (req.authorization_encrypted_response_alg, req.authorization_encrypted_response_enc),
+    request_objects.check_signed_response_algs(
+        {
+            "introspection_signed_response_alg": req.introspection_signed_response_alg,
+            "authorization_signed_response_alg": req.authorization_signed_response_alg,
+            "userinfo_signed_response_alg": req.userinfo_signed_response_alg,
+        },
         config,
         signing_algs,
     )
+    request_objects.check_no_encryption(req.extra_members())
     backchannel = req.backchannel_logout_uris()
     registration_checks.check_logout_uris(
         backchannel,
@@ -239,6 +240,7 @@ def build_metadata(
         require_signed_request_object=req.require_signed_request_object,
         introspection_signed_response_alg=req.introspection_signed_response_alg,
         authorization_signed_response_alg=req.authorization_signed_response_alg,
+        userinfo_signed_response_alg=req.userinfo_signed_response_alg,
     )
 
 

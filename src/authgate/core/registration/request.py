@@ -77,8 +77,7 @@ class RegistrationRequest(BaseModel):
     require_signed_request_object: bool = False
     introspection_signed_response_alg: str | None = None
     authorization_signed_response_alg: str | None = None
-    authorization_encrypted_response_alg: str | None = None
-    authorization_encrypted_response_enc: str | None = None
+    userinfo_signed_response_alg: str | None = None
     client_id: Any = None
     client_secret: Any = None
 

@@ -1,7 +1,8 @@
 """Registration metadata for request objects and signed responses:
 ``request_object_signing_alg``, ``require_signed_request_object`` (OIDC Registration §2,
-RFC 9101 §10.5), ``introspection_signed_response_alg`` (RFC 9701 §6) and
-``authorization_signed_response_alg`` (JARM §3)."""
+RFC 9101 §10.5), ``introspection_signed_response_alg`` (RFC 9701 §6),
+``authorization_signed_response_alg`` (JARM §3) and ``userinfo_signed_response_alg`` (OIDC
+Registration §2); encryption members are refused."""
 
 from __future__ import annotations
 
@@ -48,49 +49,55 @@ def check_request_object_alg(
         )
 
 
-def check_introspection_alg(
-    alg: str | None, config: AppConfiguration, signing_algs: Collection[str]
-) -> None:
-    """``alg`` is configured for introspection responses and has an active key.
+#: Members that ask for encrypted responses or request objects (OIDC Registration §2, JARM §3,
+#: RFC 9701 §6). authgate signs and never encrypts: a client that registers one of them
+#: expects what it cannot get, so registration refuses it instead of ignoring it.
+ENCRYPTION_MEMBERS = tuple(
+    f"{prefix}_{suffix}"
+    for prefix in (
+        "id_token_encrypted_response",
+        "userinfo_encrypted_response",
+        "authorization_encrypted_response",
+        "introspection_encrypted_response",
+        "request_object_encryption",
+    )
+    for suffix in ("alg", "enc")
+)
+
+
+def check_no_encryption(members: Mapping[str, Any]) -> None:
+    """None of :data:`ENCRYPTION_MEMBERS` is set in ``members`` (null counts as unset).
 
     Raises:
-        InvalidClientMetadata: naming the member.
+        InvalidClientMetadata: naming the first one.
     """
-    supported = [a for a in config.introspectionSigningAlgValuesSupported if a in signing_algs]
-    if alg is not None and alg not in supported:
-        raise InvalidClientMetadata(
-            f"Parameter introspection_signed_response_alg is not valid: '{alg}' is not one "
-            f"of {supported}"
-        )
-
-
-def check_authorization_response_alg(
-    alg: str | None,
-    encrypted: tuple[str | None, str | None],
-    config: AppConfiguration,
-    signing_algs: Collection[str],
-) -> None:
-    """``alg`` is configured for signed authorization responses and has an active key;
-    ``encrypted`` (``authorization_encrypted_response_alg`` and ``_enc``) is not asked for:
-    authgate signs JARM responses and does not encrypt them, and a client that expects
-    encrypted responses must not get plain ones.
-
-    Raises:
-        InvalidClientMetadata: naming the member.
-    """
-    for member, value in zip(
-        ("authorization_encrypted_response_alg", "authorization_encrypted_response_enc"),
-        encrypted,
-        strict=True,
-    ):
-        if value is not None:
+    for member in ENCRYPTION_MEMBERS:
+        if members.get(member) is not None:
             raise InvalidClientMetadata(
-                f"Parameter {member} is not valid: authorization responses are signed "
-                "(authorization_signed_response_alg), not encrypted"
+                f"Parameter {member} is not valid: authgate signs responses and request "
+                "objects and does not encrypt them"
             )
-    supported = [a for a in config.authorizationSigningAlgValuesSupported if a in signing_algs]
-    if alg is not None and alg not in supported:
-        raise InvalidClientMetadata(
-            f"Parameter authorization_signed_response_alg is not valid: '{alg}' is not one "
-            f"of {supported}"
-        )
+
+
+def check_signed_response_algs(
+    algs: Mapping[str, str | None], config: AppConfiguration, signing_algs: Collection[str]
+) -> None:
+    """Each signed-response algorithm a client chose (``introspection_signed_response_alg``,
+    RFC 9701 §6; ``authorization_signed_response_alg``, JARM §3;
+    ``userinfo_signed_response_alg``, OIDC Registration §2) is configured for its response
+    and has an active key. ``algs``: member name -> the value, None where not chosen.
+
+    Raises:
+        InvalidClientMetadata: naming the member.
+    """
+    configured = {
+        "introspection_signed_response_alg": config.introspectionSigningAlgValuesSupported,
+        "authorization_signed_response_alg": config.authorizationSigningAlgValuesSupported,
+        "userinfo_signed_response_alg": config.userInfoSigningAlgValuesSupported,
+    }
+    for member, alg in algs.items():
+        supported = [a for a in configured[member] if a in signing_algs]
+        if alg is not None and alg not in supported:
+            raise InvalidClientMetadata(
+                f"Parameter {member} is not valid: '{alg}' is not one of {supported}"
+            )

@@ -96,6 +96,7 @@ def client_response(
         "require_signed_request_object": m.require_signed_request_object or None,
         "introspection_signed_response_alg": m.introspection_signed_response_alg,
         "authorization_signed_response_alg": m.authorization_signed_response_alg,
+        "userinfo_signed_response_alg": m.userinfo_signed_response_alg,
     }
     body |= {k: v for k, v in optional.items() if v is not None}
     body |= dict(m.custom_attributes)

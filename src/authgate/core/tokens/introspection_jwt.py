@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authgate.core.ports import Services
-from authgate.core.tokens.mint import sign
+from authgate.core.tokens.signing import sign
 from authgate.core.types import Client
 
 MEDIA_TYPE = "application/token-introspection+jwt"

@@ -12,11 +12,11 @@ from authgate.core.authorize import claims_request
 from authgate.core.ports import Services
 from authgate.core.tokens.id_token import id_token_claims
 from authgate.core.tokens.jwt_access import ACCESS_TOKEN_TYP, jwt_access_token_claims
+from authgate.core.tokens.signing import sign
 from authgate.core.tokens.subject import subject
 from authgate.core.tokens.userinfo import released_claims
 from authgate.core.types import Client, TokenRecord
 from authgate.crypto.handles import handle_hash, new_handle
-from authgate.errors import ServerError
 
 OFFLINE_ACCESS = "offline_access"
 
@@ -60,19 +60,6 @@ class MintedTokens:
     records: list[TokenRecord] = field(default_factory=list)
     refresh_token: str | None = None
     token_type: str = "Bearer"  # noqa: S105 - RFC 6749 §7.1 token type
-
-
-def sign(svc: Services, claims: dict[str, Any], *, typ: str, alg: str) -> str:
-    """Sign with the key ring, mapping a missing key to a server error (never a crash).
-
-    Raises:
-        ServerError: no active key for ``alg`` (registration only accepts algorithms that
-            have one, so this means keys were removed by hand).
-    """
-    try:
-        return svc.keys.sign(claims, typ=typ, alg=alg)
-    except LookupError:
-        raise ServerError(f"No signing key is available for {alg}") from None
 
 
 def _access_token_value(ctx: GrantContext, svc: Services, now: float, lifetime: int) -> str:

@@ -1,12 +1,19 @@
-"""The UserInfo endpoint (OIDC Core §5.3) and bearer token validation (RFC 6750)."""
+"""The UserInfo endpoint (OIDC Core §5.3) and bearer token validation (RFC 6750).
+
+A client registered with ``userinfo_signed_response_alg`` gets its claims as a JWT signed
+with the server's key for that algorithm, with ``iss`` and ``aud`` added (§5.3.2); other
+clients get JSON.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from authgate.core.authorize import claims_request
 from authgate.core.ports import Services
+from authgate.core.tokens.signing import sign
 from authgate.core.tokens.subject import subject
 from authgate.core.types import TokenRecord, User
 from authgate.crypto.handles import handle_hash
@@ -60,13 +67,27 @@ async def released_claims(user: User, scope: Iterable[str], svc: Services) -> di
     return {claim: values[claim] for claim in sorted(released) if values.get(claim) is not None}
 
 
-async def userinfo(record: TokenRecord, svc: Services) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """A UserInfo response: the claims, and their signed form if the client asked for one."""
+
+    claims: dict[str, Any]
+    #: A compact JWS of the claims with ``iss`` and ``aud`` (``application/jwt``), or None.
+    signed: str | None = None
+
+
+async def userinfo(record: TokenRecord, svc: Services) -> UserInfo:
     """The claims the token's scopes release about its user, less those the grant's
     ``claims`` parameter asked for under ``userinfo`` with values the user's do not match
-    (OIDC Core §5.5.1).
+    (OIDC Core §5.5.1), signed if the client registered ``userinfo_signed_response_alg``.
 
     ``record`` comes from :func:`active_access_token`, after the caller has checked how the
     token was presented (:func:`authgate.core.tokens.binding.verify_binding`).
+
+    Raises:
+        InsufficientScope: the token was not issued with ``openid``.
+        InvalidToken: its user or client is gone or disabled.
+        ServerError: no active key for the client's algorithm.
     """
     if "openid" not in record.scope or record.user_id is None:
         raise InsufficientScope("The access token was not issued with the openid scope")
@@ -83,4 +104,8 @@ async def userinfo(record: TokenRecord, svc: Services) -> dict[str, Any]:
     body: dict[str, Any] = {"sub": subject(user.user_id, client, svc.config.current)}
     released = await released_claims(user, record.scope, svc)
     body |= claims_request.restricted(record.claims, "userinfo", released)
-    return body
+    alg = client.metadata.userinfo_signed_response_alg
+    if alg is None:
+        return UserInfo(body)
+    claims = {**body, "iss": svc.issuer, "aud": client.client_id}
+    return UserInfo(body, sign(svc, claims, typ="jwt", alg=alg))

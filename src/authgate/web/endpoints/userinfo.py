@@ -1,5 +1,6 @@
 """GET/POST /jans-auth/restv1/userinfo (OIDC Core §5.3) with bearer tokens (RFC 6750) and
-DPoP-bound tokens (RFC 9449 §7).
+DPoP-bound tokens (RFC 9449 §7). The claims are JSON, or a signed JWT (``application/jwt``)
+for a client registered with ``userinfo_signed_response_alg`` (OIDC Core §5.3.2).
 
 The token is read from the Authorization header (``Bearer`` or ``DPoP`` scheme), or from a
 form body on POST (RFC 6750 §2.2, Bearer only). A token in the query string is ignored
@@ -17,7 +18,10 @@ from authgate.core.tokens.userinfo import active_access_token
 from authgate.core.tokens.userinfo import userinfo as userinfo_claims
 from authgate.errors import InvalidRequest
 from authgate.web.context import authorization, bind_client, dpop_header, form, services
-from authgate.web.responses import json_response
+from authgate.web.responses import NO_STORE, json_response
+
+#: The media type of a signed UserInfo response (OIDC Core §5.3.2).
+JWT_MEDIA_TYPE = "application/jwt"
 
 
 async def _credentials(request: Request) -> tuple[Scheme, str | None]:
@@ -49,4 +53,7 @@ async def userinfo(request: Request) -> Response:
         htu=EndpointUrls(svc.issuer).userinfo_endpoint,
         svc=svc,
     )
-    return json_response(await userinfo_claims(record, svc))
+    info = await userinfo_claims(record, svc)
+    if info.signed is not None:
+        return Response(info.signed, media_type=JWT_MEDIA_TYPE, headers=dict(NO_STORE))
+    return json_response(info.claims)

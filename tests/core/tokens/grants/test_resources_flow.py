@@ -183,4 +183,4 @@ async def test_introspection_reports_the_resources_as_aud_and_userinfo_still_ans
     assert desc["active"] is True and desc["aud"] == API
     # userinfo: the token has the openid scope, so it answers whatever its audience
     record = await active_access_token(body["access_token"], svc)
-    assert (await userinfo(record, svc))["sub"]
+    assert (await userinfo(record, svc)).claims["sub"]

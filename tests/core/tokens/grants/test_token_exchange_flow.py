@@ -104,7 +104,8 @@ async def test_an_allowed_exchange_issues_a_token_for_the_target() -> None:
     assert issued.expires_at <= subject.expires_at
     assert issued.act is None
     # userinfo answers for it (openid scope), introspection shows the target as aud
-    assert (await userinfo(await active_access_token(body["access_token"], s.svc), s.svc))["sub"]
+    record = await active_access_token(body["access_token"], s.svc)
+    assert (await userinfo(record, s.svc)).claims["sub"]
     seen = await introspect({"token": body["access_token"]}, s.header, s.svc)
     assert seen["active"] is True and seen["aud"] == DOWNSTREAM
 
