@@ -328,6 +328,9 @@ class AuthorizationRequest:
     #: For a JARM ``response_mode`` (``*.jwt``): the algorithm the client's responses are
     #: signed with, read from its metadata when the request was validated.
     response_signing_alg: str | None = None
+    #: The ``sub`` of the request's ``id_token_hint`` (OIDC Core §3.1.2.1), checked to be an
+    #: ID Token this server issued to the client: only that user's session may answer.
+    id_token_hint_sub: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -10,6 +10,7 @@ unless the client was registered dynamically and the signed-in user has not appr
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ from authgate.core.authorize.response import AuthorizationResponse, issue
 from authgate.core.mfa import acr
 from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Services
+from authgate.core.tokens import id_token_hint
+from authgate.core.tokens.subject import subject
 from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
 from authgate.errors import (
     AccessDenied,
@@ -160,7 +163,12 @@ def check_request(
     draft = steps.Draft(
         params, client, svc.config.current, redirect_uri, pushed=pushed, signed=signed
     )
-    return steps.run(draft)
+    request = steps.run(draft)
+    hint = params.get("id_token_hint")
+    if hint:
+        sub = id_token_hint.subject_for(hint, client.client_id, svc)
+        request = dataclasses.replace(request, id_token_hint_sub=sub)
+    return request
 
 
 async def decide(
@@ -190,8 +198,16 @@ async def decide(
     if state is not None and state.client_id != request.client_id:
         raise ValueError("the session state was read for another client")
     now = svc.clock.now()
+    other_user = state is not None and not await _hinted_user(request, state, svc)
+    if other_user and fresh_login:
+        error = _redirect(
+            request,
+            LoginRequired("The user who signed in is not the one id_token_hint names"),
+        )
+        raise await error_redirect.checked(error, request.client_id, svc, state=state)
     login_needed = state is None or (
-        not state.user_enabled
+        other_user
+        or not state.user_enabled
         or (
             not fresh_login
             and (
@@ -228,6 +244,18 @@ async def decide(
             raise await error_redirect.checked(error, request.client_id, svc, state=state)
         return NeedConsent(request.scope)
     return Approved()
+
+
+async def _hinted_user(request: AuthorizationRequest, state: SessionState, svc: Services) -> bool:
+    """Whether the session's user is the one the request's ``id_token_hint`` names (as the
+    client knows it: its ``sub``, pairwise or public); True without a hint. OIDC Core
+    §3.1.2.1: another user's session must not answer."""
+    if request.id_token_hint_sub is None:
+        return True
+    client = await svc.clients.get(request.client_id)
+    if client is None:
+        return False
+    return subject(state.session.user_id, client, svc.config.current) == request.id_token_hint_sub
 
 
 def _too_old(session: LoginSession, max_age: int | None, now: float) -> bool:

@@ -23,11 +23,11 @@ import hmac
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from authgate.core.logout import logout_token
 from authgate.core.logout.frontchannel import frontchannel_uris
 from authgate.core.ports import Services
+from authgate.core.tokens import id_token_hint
 from authgate.core.tokens.mint import OFFLINE_ACCESS
 from authgate.core.types import Client, LoginSession
 from authgate.crypto.handles import handle_hash
@@ -48,15 +48,6 @@ class LogoutRequest:
     params: Mapping[str, str]
 
 
-def _hinted_client_id(claims: Mapping[str, Any]) -> tuple[str | None, list[str]]:
-    aud = claims.get("aud")
-    audiences = [a for a in (aud if isinstance(aud, list) else [aud]) if isinstance(a, str)]
-    azp = claims.get("azp")
-    if isinstance(azp, str):
-        return azp, audiences
-    return (audiences[0] if len(audiences) == 1 else None), audiences
-
-
 async def validate(params: Mapping[str, str], svc: Services) -> LogoutRequest:
     """Check a logout request.
 
@@ -67,16 +58,10 @@ async def validate(params: Mapping[str, str], svc: Services) -> LogoutRequest:
     client_id = params.get("client_id")
     hint_sid = None
     if "id_token_hint" in params:
-        try:
-            claims = svc.keys.verify(params["id_token_hint"])
-        except ValueError:
-            raise InvalidRequest("id_token_hint is not an ID Token issued by this server") from None
-        if claims.get("iss") != svc.issuer:
-            raise InvalidRequest("id_token_hint was not issued by this server")
-        hinted, audiences = _hinted_client_id(claims)
-        if client_id is not None and client_id not in audiences:
+        claims = id_token_hint.read(params["id_token_hint"], svc)
+        if client_id is not None and client_id not in id_token_hint.audiences(claims):
             raise InvalidRequest("client_id is not an audience of the id_token_hint")
-        client_id = client_id or hinted
+        client_id = client_id or id_token_hint.hinted_client_id(claims)
         sid = claims.get("sid")
         hint_sid = sid if isinstance(sid, str) else None
     client = await svc.clients.get(client_id) if client_id else None
