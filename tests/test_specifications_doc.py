@@ -58,6 +58,7 @@ REQUIRED = (
     "WebAuthn",
     "RFC 8176",
     "JARM",
+    "RFC 9396",
 )
 
 Doc = dict[str, Any]
@@ -79,6 +80,7 @@ ADVERTISED: dict[str, Callable[[Doc], bool]] = {
     "RP-Initiated Logout": lambda d: "end_session_endpoint" in d,
     "Session Management": lambda d: "check_session_iframe" in d,
     "prompt=create": lambda d: "create" in d["prompt_values_supported"],
+    "RFC 9396": lambda d: "authorization_details_types_supported" in d,
     "JARM": lambda d: any(".jwt" in m or m == "jwt" for m in d["response_modes_supported"]),
 }
 
@@ -116,11 +118,15 @@ def test_every_specification_asked_about_is_there(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(ADVERTISED))
 def test_discovery_advertises_exactly_the_supported_rows(name: str) -> None:
     config = AppConfiguration()
-    # Token exchange and sign-up (prompt=create) are supported but off by default: the table
-    # says so in its notes.
+    # Token exchange, sign-up (prompt=create) and authorization details are supported but off
+    # by default: the table says so in its notes.
     switched_on = [*config.grantTypesSupported, TOKEN_EXCHANGE]
     config = config.model_copy(
-        update={"grantTypesSupported": switched_on, "selfServiceSignUpEnabled": True}
+        update={
+            "grantTypesSupported": switched_on,
+            "selfServiceSignUpEnabled": True,
+            "authorizationDetailsTypesSupported": ["payment_initiation"],
+        }
     )
     doc = discovery.document(ISSUER, config, list(STANDARD_SCOPES), ("RS256", "ES256", "PS256"))
     status, _notes = row(name)

@@ -1,4 +1,5 @@
-"""Resource indicators (RFC 8707) and token exchange (RFC 8693) in the configuration document.
+"""Resource indicators (RFC 8707), token exchange (RFC 8693) and Rich Authorization Requests
+(RFC 9396) in the configuration document.
 
 :class:`ResourceProperties` is a base of :class:`authgate.appconfig.AppConfiguration`; it
 exists only to keep each module small, so these properties are ordinary members of the one
@@ -69,6 +70,27 @@ def check_resources(values: Iterable[str]) -> list[str]:
     return out
 
 
+#: An authorization details type (RFC 9396 §2): a name or a URI; printable, no spaces.
+DETAIL_TYPE = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+def check_detail_types(values: Iterable[str]) -> list[str]:
+    """A list of authorization details types, repeats dropped.
+
+    Raises:
+        ValueError: naming the first value that is not printable ASCII without spaces, of
+            1 to 128 characters.
+    """
+    out = list(dict.fromkeys(values))
+    for value in out:
+        if not DETAIL_TYPE.match(value):
+            raise ValueError(
+                f"{value[:64]!r} is not an authorization details type: 1 to 128 printable "
+                "ASCII characters without spaces (RFC 9396 §2)"
+            )
+    return out
+
+
 def check_audiences(values: Iterable[str]) -> list[str]:
     """A configured list of token exchange audiences, repeats dropped.
 
@@ -105,6 +127,20 @@ class ResourceProperties(BaseModel):
         "to grantTypesSupported; each client also needs the grant and its "
         "`token_exchange_audiences`. authgate extension.",
     )
+
+    authorizationDetailsTypesSupported: list[str] = Field(
+        default_factory=list,
+        description="Rich Authorization Requests (RFC 9396): the `type` values an "
+        "`authorization_details` request may use (a client's `authorization_details_types` "
+        "narrows them). Each detail is shown on the consent page and carried to the tokens, "
+        "the token response and introspection. Empty (the default): `authorization_details` "
+        "is refused with `invalid_authorization_details`.",
+    )
+
+    @field_validator("authorizationDetailsTypesSupported")
+    @classmethod
+    def _detail_types(cls, value: list[str]) -> list[str]:
+        return check_detail_types(value)
 
     @field_validator("defaultResourceIndicators")
     @classmethod

@@ -258,6 +258,13 @@ class InvalidRequestUri(OAuthError):
     error = "invalid_request_uri"
 
 
+class InvalidAuthorizationDetails(OAuthError):
+    """``authorization_details`` is malformed, names a type the client may not use, or is
+    sent where this server does not take it (RFC 9396 §5, §6)."""
+
+    error = "invalid_authorization_details"
+
+
 class InvalidRequestObject(OAuthError):
     """A request object is malformed, badly signed, expired, replayed or does not match the
     request (RFC 9101 §6.1, OIDC Core §6.4)."""

@@ -155,6 +155,9 @@ def _metadata(body: ClientIn, config: AppConfiguration, base: ClientMetadata) ->
         introspection_signed_response_alg=body.introspection_signed_response_alg,
         authorization_signed_response_alg=body.authorization_signed_response_alg,
         userinfo_signed_response_alg=body.userinfo_signed_response_alg,
+        authorization_details_types=request_objects.check_detail_types(
+            body.authorization_details_types, config.authorizationDetailsTypesSupported
+        ),
         sector_identifier_uri=body.sector_identifier_uri or None,
     )
 

@@ -126,6 +126,11 @@ class ClientIn(_In):
     userinfo_signed_response_alg: str | None = Field(
         None, description="Answer its userinfo requests as signed JWTs (OIDC Core §5.3.2)."
     )
+    authorization_details_types: list[str] = Field(
+        default_factory=list,
+        description="The authorization_details types it uses (RFC 9396); empty: any the "
+        "server supports (authorizationDetailsTypesSupported).",
+    )
     sector_identifier_uri: str | None = Field(
         None,
         description="https document listing its redirect URIs: pairwise subjects are computed "

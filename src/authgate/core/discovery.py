@@ -131,6 +131,10 @@ def document(
     ]
     if introspection_algs:
         doc["introspection_signing_alg_values_supported"] = introspection_algs
+    if config.authorizationDetailsTypesSupported:  # RFC 9396 §10
+        doc["authorization_details_types_supported"] = list(
+            config.authorizationDetailsTypesSupported
+        )
     userinfo_algs = jarm.supported_algs(config.userInfoSigningAlgValuesSupported, signing_algs)
     if userinfo_algs:
         doc["userinfo_signing_alg_values_supported"] = userinfo_algs

@@ -104,6 +104,9 @@ class ClientMetadata:
     authorization_signed_response_alg: str | None = None
     #: Algorithm of the client's signed UserInfo responses (OIDC Core §5.3.2); None: JSON.
     userinfo_signed_response_alg: str | None = None
+    #: The ``authorization_details`` types the client uses (RFC 9396 §10); empty: any the
+    #: server supports.
+    authorization_details_types: tuple[str, ...] = ()
     #: Web origins of the client's browser code (redirect URIs + authorized_origins), computed
     #: once per loaded client so CORS checks cost a set lookup (not stored).
     origins: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -331,6 +334,8 @@ class AuthorizationRequest:
     #: The ``sub`` of the request's ``id_token_hint`` (OIDC Core §3.1.2.1), checked to be an
     #: ID Token this server issued to the client: only that user's session may answer.
     id_token_hint_sub: str | None = None
+    #: ``authorization_details`` (RFC 9396), checked and normalised compact JSON.
+    authorization_details: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -378,6 +383,8 @@ class AuthorizationCode:
     resource: tuple[str, ...] = ()
     #: The request's ``claims`` parameter (OIDC Core §5.5), normalised compact JSON.
     claims: str | None = None
+    #: The request's ``authorization_details`` (RFC 9396), normalised compact JSON.
+    authorization_details: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,6 +419,8 @@ class TokenRecord:
     act: Mapping[str, Any] | None = field(default=None, hash=False)
     #: The grant's ``claims`` parameter (OIDC Core §5.5), normalised compact JSON.
     claims: str | None = None
+    #: The grant's ``authorization_details`` (RFC 9396), normalised compact JSON.
+    authorization_details: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,7 @@ def _token_params(t: TokenRecord) -> dict[str, Any]:
         "audience": _joined(t.audience),
         "act": orjson.dumps(dict(t.act)).decode() if t.act is not None else None,
         "claims": t.claims,
+        "authorization_details": t.authorization_details,
     }
 
 
@@ -141,6 +142,7 @@ def _token(row: Row) -> TokenRecord:
         audience=_split(row["audience"]),
         act=orjson.loads(row["act"]) if row["act"] else None,
         claims=row["claims"],
+        authorization_details=row["authorization_details"],
     )
 
 
@@ -197,6 +199,7 @@ class SqlGrantStore:
             "dpop_jkt": code.dpop_jkt,
             "resource": _joined(code.resource),
             "claims": code.claims,
+            "authorization_details": code.authorization_details,
         }
         steps = [Step(INSERT_CODE, params), *_insert_tokens(tokens)]
         join = {"sid": code.sid, "client_id": code.client_id}
@@ -262,6 +265,7 @@ class SqlGrantStore:
             dpop_jkt=row["dpop_jkt"],
             resource=_split(row["resource"]),
             claims=row["claims"],
+            authorization_details=row["authorization_details"],
         )
 
     async def redeem_code(self, code_hash: str, now: float, tokens: Sequence[TokenRecord]) -> bool:

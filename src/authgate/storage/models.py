@@ -176,6 +176,8 @@ class AuthorizationCodeRow(Base):
     resource: Mapped[str | None] = mapped_column(Text)
     # the request's claims parameter (OIDC Core §5.5), normalised JSON (migration 0017)
     claims: Mapped[str | None] = mapped_column(Text)
+    # the request's authorization_details (RFC 9396), normalised JSON (migration 0022)
+    authorization_details: Mapped[str | None] = mapped_column(Text)
 
 
 class TokenRow(Base):
@@ -205,6 +207,8 @@ class TokenRow(Base):
     act: Mapped[str | None] = mapped_column(Text)
     # the grant's claims parameter (OIDC Core §5.5), for userinfo (migration 0017)
     claims: Mapped[str | None] = mapped_column(Text)
+    # the grant's authorization_details (RFC 9396), normalised JSON (migration 0022)
+    authorization_details: Mapped[str | None] = mapped_column(Text)
 
 
 # What the janitor asks of ``tokens`` (storage/janitor.py), answered from an index instead of a

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authgate.core.authorize import authorization_details
 from authgate.core.authorize import interaction as flow
 from authgate.core.authorize.request import (
     AuthorizationResponse,
@@ -223,6 +224,7 @@ async def consent_page(request: Request) -> Response:
         client_name=await client_name(ix, svc),
         username=user.username if user else "",
         scopes=scopes,
+        details=authorization_details.shown(ix.request.authorization_details),
         redirect_host=ix.request.redirect_uri.split("/")[2]
         if "://" in ix.request.redirect_uri
         else "",

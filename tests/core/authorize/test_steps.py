@@ -684,6 +684,7 @@ ORDER = [
     "check_prompt",
     "check_max_age",
     "check_claims",
+    "check_authorization_details",
     "check_pkce",
     "check_pushed",
     "check_dpop_jkt",

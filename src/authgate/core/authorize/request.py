@@ -238,7 +238,12 @@ async def decide(
         return NeedSecondFactor()
     if consented or is_first_party(request.client_id):
         return Approved()
-    if "consent" in request.prompt or not set(request.scope) <= state.consented:
+    # authorization details are asked about every time: a consent to scopes does not cover them
+    if (
+        "consent" in request.prompt
+        or request.authorization_details is not None
+        or not set(request.scope) <= state.consented
+    ):
         if "none" in request.prompt:
             error = _redirect(request, ConsentRequired("The user has not consented (prompt=none)"))
             raise await error_redirect.checked(error, request.client_id, svc, state=state)

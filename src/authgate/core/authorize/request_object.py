@@ -58,8 +58,8 @@ NONE_ALG = "none"
 LEEWAY = 30
 #: JWT claims that describe the object itself, not the authorization request.
 JWT_CLAIMS = frozenset({"iss", "aud", "exp", "nbf", "iat", "jti", "sub"})
-#: Members whose value is JSON in the parameter form (OIDC Core §5.5).
-JSON_MEMBERS = frozenset({"claims"})
+#: Members whose value is JSON in the parameter form (OIDC Core §5.5, RFC 9396 §3).
+JSON_MEMBERS = frozenset({"claims", "authorization_details"})
 #: Longest request object accepted by value (the whole query is limited anyway).
 MAX_REQUEST_LENGTH = 32 * 1024
 

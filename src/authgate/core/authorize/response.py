@@ -63,6 +63,7 @@ def _code_record(
         dpop_jkt=request.dpop_jkt,
         resource=request.resource,
         claims=request.claims,
+        authorization_details=request.authorization_details,
     )
 
 
@@ -108,6 +109,7 @@ async def issue(
         audience=request.resource,
         resources=request.resource,
         claims=request.claims,
+        authorization_details=request.authorization_details,
     )
     params: dict[str, str] = {}
     code = new_handle() if CODE in parts else None

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from authgate.appconfig import AppConfiguration
 from authgate.core import profile, resources
-from authgate.core.authorize import claims_request, jarm, pkce, request_object, response_types
+from authgate.core.authorize import (
+    authorization_details,
+    claims_request,
+    jarm,
+    pkce,
+    request_object,
+    response_types,
+)
 from authgate.core.authorize import security as authorize_security
 from authgate.core.authorize.response_types import CODE, ID_TOKEN
 from authgate.core.federation.model import ALIAS
@@ -62,6 +69,7 @@ class Draft:
     claims: str | None = None
     acr_values: tuple[str, ...] = ()
     acr_essential: bool = False
+    authorization_details: str | None = None
 
     def request(self) -> AuthorizationRequest:
         """The validated request, once every step has passed."""
@@ -87,6 +95,7 @@ class Draft:
             acr_essential=self.acr_essential,
             ui_locales=ui_locales(params.get("ui_locales")),
             idp_hint=idp_hint(params.get("kc_idp_hint")),
+            authorization_details=self.authorization_details,
             response_signing_alg=(
                 (self.client.metadata.authorization_signed_response_alg or jarm.DEFAULT_ALG)
                 if jarm.is_jwt(self.response_mode)
@@ -246,6 +255,18 @@ def check_claims(draft: Draft) -> None:
     draft.acr_values = claims_request.merged_acr_values(acr_values, draft.claims)
 
 
+def check_authorization_details(draft: Draft) -> None:
+    """``authorization_details`` is a JSON array of details of types the client may use
+    (RFC 9396 §2, §5)."""
+    allowed = authorization_details.allowed_types(
+        draft.client.metadata.authorization_details_types,
+        draft.config.authorizationDetailsTypesSupported,
+    )
+    draft.authorization_details = authorization_details.parse(
+        draft.params.get("authorization_details"), allowed
+    )
+
+
 def check_pushed(draft: Draft) -> None:
     """The request was pushed if the server or the client requires PAR (RFC 9126 §5)."""
     authorize_security.check_pushed(draft.client, draft.config, pushed=draft.pushed)
@@ -268,6 +289,7 @@ STEPS: tuple[Step, ...] = (
     check_prompt,
     check_max_age,
     check_claims,
+    check_authorization_details,
     check_pkce,
     check_pushed,
     check_dpop_jkt,

@@ -241,6 +241,9 @@ def build_metadata(
         introspection_signed_response_alg=req.introspection_signed_response_alg,
         authorization_signed_response_alg=req.authorization_signed_response_alg,
         userinfo_signed_response_alg=req.userinfo_signed_response_alg,
+        authorization_details_types=request_objects.check_detail_types(
+            req.authorization_details_types, config.authorizationDetailsTypesSupported
+        ),
     )
 
 

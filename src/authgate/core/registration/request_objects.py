@@ -6,7 +6,7 @@ Registration §2); encryption members are refused."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from authgate.appconfig import AppConfiguration
@@ -77,6 +77,22 @@ def check_no_encryption(members: Mapping[str, Any]) -> None:
                 f"Parameter {member} is not valid: authgate signs responses and request "
                 "objects and does not encrypt them"
             )
+
+
+def check_detail_types(requested: Sequence[str], supported: Collection[str]) -> tuple[str, ...]:
+    """The ``authorization_details_types`` a client registers (RFC 9396 §10): each one the
+    server supports (``authorizationDetailsTypesSupported``), repeats dropped.
+
+    Raises:
+        InvalidClientMetadata: naming the first unsupported type.
+    """
+    for kind in requested:
+        if kind not in supported:
+            raise InvalidClientMetadata(
+                f"Parameter authorization_details_types is not valid: {kind[:64]!r} is not "
+                f"one of {list(supported)}"
+            )
+    return tuple(dict.fromkeys(requested))
 
 
 def check_signed_response_algs(

@@ -97,6 +97,7 @@ def client_response(
         "introspection_signed_response_alg": m.introspection_signed_response_alg,
         "authorization_signed_response_alg": m.authorization_signed_response_alg,
         "userinfo_signed_response_alg": m.userinfo_signed_response_alg,
+        "authorization_details_types": list(m.authorization_details_types) or None,
     }
     body |= {k: v for k, v in optional.items() if v is not None}
     body |= dict(m.custom_attributes)

@@ -26,6 +26,7 @@ from authgate.core.tokens.grants import (
 )
 from authgate.core.types import Client
 from authgate.errors import (
+    InvalidAuthorizationDetails,
     InvalidDPoPProof,
     InvalidRequest,
     UnauthorizedClient,
@@ -87,6 +88,13 @@ async def token(
         raise UnsupportedGrantType(f"grant_type '{grant_type}' is not supported")
     if grant_type not in client.metadata.grant_types:
         raise UnauthorizedClient(f"The client is not registered for the {grant_type} grant")
+    if "authorization_details" in form:
+        # RFC 9396 §6 lets a token request narrow the grant's details; authgate issues the
+        # details the user authorized, so a request for others is refused, not ignored
+        raise InvalidAuthorizationDetails(
+            "authorization_details is not accepted at the token endpoint: the tokens carry "
+            "the details authorized at the authorization endpoint"
+        )
     proof = None
     if dpop_proof is not None:
         htu = EndpointUrls(svc.issuer).token_endpoint

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from authgate.core.authorize import authorization_details
 from authgate.core.clients import authentication as client_auth
 from authgate.core.endpoints import INTROSPECTION
 from authgate.core.ports import Services
@@ -137,4 +138,6 @@ async def _describe(record: TokenRecord, owner: Client, svc: Services) -> dict[s
         body["auth_time"] = record.auth_time
     if record.acr is not None:
         body["acr"] = record.acr
+    if record.authorization_details is not None:  # RFC 9396 §9.2
+        body["authorization_details"] = authorization_details.loaded(record.authorization_details)
     return body

@@ -34,12 +34,14 @@ def jwt_access_token_claims(
     additional_audience: Sequence[str] = (),
     audience: Sequence[str] = (),
     act: Mapping[str, Any] | None = None,
+    authorization_details: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The claims of a JWT access token (RFC 9068 §2.2), ready to sign.
 
     ``audience``, when given, replaces the default audience (the client and its
     ``additional_audience``): the resources of RFC 8707, the audiences of an RFC 8693
     exchange. ``act`` is the actor chain of a delegated token (RFC 8693 §4.1).
+    ``authorization_details`` are the grant's (RFC 9396 §9.1).
     """
     aud: str | list[str]
     if audience:
@@ -71,4 +73,6 @@ def jwt_access_token_claims(
         claims["cnf"] = {"jkt": jkt}
     if act is not None:
         claims["act"] = dict(act)
+    if authorization_details is not None:
+        claims["authorization_details"] = [dict(d) for d in authorization_details]
     return claims

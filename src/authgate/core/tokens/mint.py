@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class GrantContext:
     #: The request's ``claims`` parameter (OIDC Core §5.5), normalised JSON, kept with the
     #: tokens for userinfo and later id_tokens.
     claims: str | None = None
+    #: The grant's ``authorization_details`` (RFC 9396), normalised JSON, kept with the tokens.
+    authorization_details: str | None = None
 
 
 @dataclass(slots=True)
@@ -81,6 +84,9 @@ def _access_token_value(ctx: GrantContext, svc: Services, now: float, lifetime: 
         additional_audience=meta.additional_audience,
         audience=ctx.audience,
         act=ctx.act,
+        authorization_details=(
+            json.loads(ctx.authorization_details) if ctx.authorization_details else None
+        ),
     )
     return sign(svc, claims, typ=ACCESS_TOKEN_TYP, alg=meta.access_token_signing_alg)
 
@@ -130,6 +136,7 @@ def mint(
         "acr": ctx.acr,
         "amr": ctx.amr,
         "claims": ctx.claims,
+        "authorization_details": ctx.authorization_details,
     }
     access = _access_token_value(ctx, svc, now, lifetime)
     minted = MintedTokens(
@@ -224,8 +231,10 @@ def response(
     *,
     id_token: str | None,
     scope: tuple[str, ...] | None,
+    authorization_details: str | None = None,
 ) -> dict[str, Any]:
-    """The token response; ``expires_in`` is the whole seconds left now (299 for 300 s)."""
+    """The token response; ``expires_in`` is the whole seconds left now (299 for 300 s), and
+    the grant's ``authorization_details`` when it has some (RFC 9396 §7)."""
     body: dict[str, Any] = {
         "access_token": minted.access_token,
         "token_type": minted.token_type,
@@ -237,4 +246,6 @@ def response(
         body["scope"] = " ".join(scope)
     if id_token is not None:
         body["id_token"] = id_token
+    if authorization_details is not None:
+        body["authorization_details"] = json.loads(authorization_details)
     return body

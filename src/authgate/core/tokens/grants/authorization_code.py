@@ -131,6 +131,7 @@ async def exchange(
         acr=code.acr,
         amr=code.amr,
         claims=code.claims,
+        authorization_details=code.authorization_details,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
         audience=audience,
@@ -169,4 +170,10 @@ async def exchange(
         await svc.grants.revoke_grant(code.grant_id, now)
         raise _replayed(code, svc, source)
     scope = code.scope if "scope" in form else None
-    return response(minted, svc, id_token=id_token, scope=scope)
+    return response(
+        minted,
+        svc,
+        id_token=id_token,
+        scope=scope,
+        authorization_details=code.authorization_details,
+    )

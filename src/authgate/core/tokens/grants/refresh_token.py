@@ -115,6 +115,7 @@ async def exchange(
         acr=record.acr,
         amr=record.amr,
         claims=record.claims,
+        authorization_details=record.authorization_details,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
         audience=audience,
@@ -206,6 +207,7 @@ async def _reused(
                 acr=record.acr,
                 amr=record.amr,
                 claims=record.claims,
+                authorization_details=record.authorization_details,
             )
             logger.info("refresh token retried within the grace window by %s", client.client_id)
             return await _respond(minted, ctx, form, svc, now)
@@ -277,4 +279,10 @@ async def _respond(
             user_claims=await requested_id_token_claims(ctx, svc),
         )
     scope = ctx.scope if "scope" in form else None
-    return response(minted, svc, id_token=id_token, scope=scope)
+    return response(
+        minted,
+        svc,
+        id_token=id_token,
+        scope=scope,
+        authorization_details=ctx.authorization_details,
+    )
