@@ -1,8 +1,9 @@
 """A real single-page application on oidc-client-ts (from the npm registry) in headless
 Chromium against a real server whose access tokens live 2 seconds (set in its configuration
-document): sign-in with code and PKCE, userinfo, refresh, then the errors a page must be able
-to read through CORS: the 401 of an expired and of a revoked access token with its
-``WWW-Authenticate`` challenge, the token endpoint's ``invalid_client``; and logout.
+document): sign-in with code and PKCE, userinfo, refresh, a silent sign-in in a hidden iframe
+(``prompt=none`` with ``id_token_hint``), then the errors a page must be able to read through
+CORS: the 401 of an expired and of a revoked access token with its ``WWW-Authenticate``
+challenge, the token endpoint's ``invalid_client``; and logout.
 
 From an origin no client registered, the same error is kept from the page ("Failed to
 fetch")."""
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -32,6 +34,7 @@ ACCESS_TOKEN_LIFETIME = 2
 INDEX = "/spa/index.html"
 CALLBACK = "/spa/callback.html"
 LOGGED_OUT = "/spa/logged-out.html"
+SILENT = "/spa/silent.html"
 SHELL = (
     '<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>'
     '<script src="/spa/oidc-client-ts.js"></script><script src="/spa/config.js"></script>'
@@ -77,6 +80,7 @@ def spa(oidc_client_ts: Path, short_lived_server: AuthgateServer) -> Iterator[tu
         INDEX: _shell("SPA"),
         CALLBACK: _shell("SPA callback"),
         LOGGED_OUT: _shell("SPA logged out"),
+        SILENT: _shell("SPA silent sign-in"),
         "/spa/oidc-client-ts.js": SitePage(oidc_client_ts.read_bytes(), SCRIPT),
         "/spa/app.js": SitePage((SPA_DIR / "app.js").read_bytes(), SCRIPT),
     }
@@ -84,7 +88,7 @@ def spa(oidc_client_ts: Path, short_lived_server: AuthgateServer) -> Iterator[tu
         body = {
             "client_name": "oidc-client-ts SPA",
             "token_endpoint_auth_method": "none",
-            "redirect_uris": [site.url(CALLBACK)],
+            "redirect_uris": [site.url(CALLBACK), site.url(SILENT)],
             "post_logout_redirect_uris": [site.url(LOGGED_OUT)],
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
@@ -98,6 +102,8 @@ def spa(oidc_client_ts: Path, short_lived_server: AuthgateServer) -> Iterator[tu
             "clientId": client_id,
             "redirectUri": site.url(CALLBACK),
             "postLogoutRedirectUri": site.url(LOGGED_OUT),
+            "silentRedirectUri": site.url(SILENT),
+            "silentPath": SILENT,
         }
         site.pages["/spa/config.js"] = SitePage(
             f"window.SPA_CONFIG = {json.dumps(config)};".encode(), SCRIPT
@@ -160,6 +166,18 @@ def test_spa_reads_every_answer_through_cors(
     refreshed = _call(page, "refresh")
     assert refreshed["ok"], refreshed
     assert refreshed["accessToken"] != user["accessToken"]
+
+    # without a refresh token the library signs in silently in a hidden iframe: prompt=none
+    # with the id_token as id_token_hint, answered from the session it names
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/restv1/authorize?" in r.url else None)
+    silent = _call(page, "silentInFrame")
+    assert silent["ok"] and silent["hinted"], silent
+    assert silent["sub"] == user["sub"]
+    assert silent["accessToken"] != refreshed["accessToken"]
+    framed = [parse_qs(urlsplit(url).query) for url in asked]
+    assert [q["prompt"] for q in framed] == [["none"]], asked
+    assert framed[0]["id_token_hint"][0].count(".") == 2  # the id_token, sent as the hint
 
     # the access token expires: the page reads the 401 and its challenge
     time.sleep(ACCESS_TOKEN_LIFETIME + 1.5)

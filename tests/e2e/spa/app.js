@@ -8,6 +8,8 @@ window.spa = (() => {
     client_id: config.clientId,
     redirect_uri: config.redirectUri,
     post_logout_redirect_uri: config.postLogoutRedirectUri,
+    silent_redirect_uri: config.silentRedirectUri,
+    includeIdTokenInSilentRenew: true,
     response_type: "code",
     scope: "openid profile",
     loadUserInfo: true,
@@ -40,6 +42,10 @@ window.spa = (() => {
     }
   }
 
+  if (window.location.pathname === config.silentPath) {
+    manager.signinSilentCallback().catch((error) => console.error("silent", error));
+  }
+
   return {
     login() {
       manager.signinRedirect().catch((error) => console.error("signin", error));
@@ -54,6 +60,18 @@ window.spa = (() => {
     async refresh() {
       try {
         return summary(await manager.signinSilent());
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    // A silent sign-in in a hidden iframe (prompt=none with the id_token as id_token_hint),
+    // as the library does when it holds no refresh token.
+    async silentInFrame() {
+      try {
+        const user = await manager.getUser();
+        const hint = user.id_token;
+        await manager.storeUser(new oidc.User({ ...user, refresh_token: undefined }));
+        return { ...summary(await manager.signinSilent()), hinted: typeof hint === "string" };
       } catch (error) {
         return failure(error);
       }
