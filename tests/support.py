@@ -276,3 +276,17 @@ class Flow:
         assert response.status_code == 200, response.text
         data: dict[str, Any] = response.json()
         return data
+
+
+async def assert_registration_refused(
+    http: httpx.AsyncClient, metadata: dict[str, Any], member: str
+) -> None:
+    """Registering the flow document's client with ``metadata`` added is refused with
+    ``invalid_client_metadata`` naming ``member`` (OIDC Registration §3.3)."""
+    response = await http.post(
+        "/jans-auth/restv1/register", json={**flow_registration_body(), **metadata}
+    )
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["error"] == "invalid_client_metadata"
+    assert error["error_description"].startswith(f"Parameter {member} is not valid")

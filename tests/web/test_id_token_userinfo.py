@@ -9,7 +9,13 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from authgate.runtime import Runtime
-from tests.support import ISSUER, FakeClock, Flow, flow_registration_body
+from tests.support import (
+    ISSUER,
+    FakeClock,
+    Flow,
+    assert_registration_refused,
+    flow_registration_body,
+)
 
 USERINFO = "/jans-auth/restv1/userinfo"
 
@@ -192,13 +198,7 @@ async def test_registration_refuses_what_cannot_be_given(
 ) -> None:
     """An algorithm without a key, or any encryption: the client would expect responses it
     cannot read, so it is refused rather than ignored."""
-    response = await http.post(
-        "/jans-auth/restv1/register", json={**flow_registration_body(), **metadata}
-    )
-    assert response.status_code == 400, response.text
-    error = response.json()
-    assert error["error"] == "invalid_client_metadata"
-    assert error["error_description"].startswith(f"Parameter {member} is not valid")
+    await assert_registration_refused(http, metadata, member)
 
 
 async def test_null_encryption_members_are_unset(http: httpx.AsyncClient) -> None:

@@ -22,8 +22,8 @@ from tests.support import (
     SQLITE_ONLY,
     FakeClock,
     Flow,
+    assert_registration_refused,
     authorize_params,
-    flow_registration_body,
     fragment_of,
     hidden_form,
     new_verifier,
@@ -244,13 +244,7 @@ async def test_a_pushed_request_keeps_its_jwt_mode(
 async def test_registration_refusals(
     http: httpx.AsyncClient, metadata: dict[str, Any], member: str
 ) -> None:
-    response = await http.post(
-        "/jans-auth/restv1/register", json={**flow_registration_body(), **metadata}
-    )
-    assert response.status_code == 400, response.text
-    error = response.json()
-    assert error["error"] == "invalid_client_metadata"
-    assert error["error_description"].startswith(f"Parameter {member} is not valid")
+    await assert_registration_refused(http, metadata, member)
 
 
 @SQLITE_ONLY

@@ -7,13 +7,14 @@ import concurrent.futures
 import contextlib
 import sqlite3
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import asyncpg  # type: ignore[import-untyped]
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from authgate import activity
 from authgate.storage.engine import Database
@@ -150,9 +151,19 @@ def known_revisions() -> frozenset[str]:
     return frozenset(r.revision for r in script.walk_revisions())
 
 
+def _read_only(path: str) -> contextlib.closing[sqlite3.Connection]:
+    """A read-only connection: a missing file is an error, never a new empty database."""
+    return contextlib.closing(sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True))
+
+
+async def _postgres(parsed: URL) -> Any:
+    """One asyncpg connection to the PostgreSQL database of ``parsed``."""
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    return await asyncpg.connect(dsn, timeout=10)
+
+
 def _sqlite_revision(path: str) -> str | None:
-    # Read-only: a missing file is an error here, never a new empty database.
-    with contextlib.closing(sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True)) as con:
+    with _read_only(path) as con:
         try:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.OperationalError as exc:
@@ -170,8 +181,7 @@ async def schema_revision(url: str) -> str | None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return await asyncio.to_thread(_sqlite_revision, parsed.database or "")
-    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    con = await asyncpg.connect(dsn, timeout=10)
+    con = await _postgres(parsed)
     try:
         if await con.fetchval("SELECT to_regclass('alembic_version')") is None:
             return None
@@ -184,7 +194,7 @@ async def schema_revision(url: str) -> str | None:
 def _sqlite_tables(path: str) -> list[str]:
     if not Path(path).exists():
         return []
-    with contextlib.closing(sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True)) as con:
+    with _read_only(path) as con:
         rows = con.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ).fetchall()
@@ -197,8 +207,7 @@ async def table_names(url: str) -> list[str]:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return await asyncio.to_thread(_sqlite_tables, parsed.database or "")
-    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    con = await asyncpg.connect(dsn, timeout=10)
+    con = await _postgres(parsed)
     try:
         rows = await con.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"

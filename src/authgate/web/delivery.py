@@ -20,6 +20,7 @@ from starlette.responses import Response
 from authgate.core import profile
 from authgate.core.authorize import jarm
 from authgate.core.authorize.jarm import ResponseSigning
+from authgate.core.authorize.response import AuthorizationResponse
 from authgate.core.ports import Services
 from authgate.web.pages import page
 from authgate.web.responses import add_query, redirect
@@ -98,3 +99,18 @@ def deliver(
     else:
         raise ValueError(f"response_mode {response_mode} is not implemented")
     return redirect(target, status_code=status_code, headers=headers)
+
+
+def deliver_response(
+    response: AuthorizationResponse, svc: Services, *, status_code: int = 302
+) -> Response:
+    """:func:`deliver` for a response the core issued, in its mode, signed if that is a JARM
+    mode."""
+    return deliver(
+        response.redirect_uri,
+        response.params,
+        svc,
+        response_mode=response.response_mode,
+        status_code=status_code,
+        signing=response.signing,
+    )

@@ -33,7 +33,7 @@ from authgate.crypto.handles import handle_hash
 from authgate.errors import EmailNotVerified, InteractionError, LoginFailed
 from authgate.web import cookies, i18n
 from authgate.web.context import form, query, secure_cookies, services, user_agent
-from authgate.web.delivery import deliver
+from authgate.web.delivery import deliver_response
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.federation import buttons
 from authgate.web.pages import page
@@ -61,14 +61,7 @@ def next_step(
     svc: Services,
 ) -> Response:
     if isinstance(step, AuthorizationResponse):
-        return deliver(
-            step.redirect_uri,
-            step.params,
-            svc,
-            response_mode=step.response_mode,
-            status_code=303,
-            signing=step.signing,
-        )
+        return deliver_response(step, svc, status_code=303)
     secret = cookies.read(request, cookies.BROWSER_COOKIE) or ""
     return interaction_redirect(request, ix.interaction_id, step, secret, svc, status_code=303)
 

@@ -24,7 +24,7 @@ from authgate.core.types import LoginSession, SessionState
 from authgate.crypto.handles import handle_hash
 from authgate.web import cookies
 from authgate.web.context import form, query, secure_cookies, services
-from authgate.web.delivery import deliver
+from authgate.web.delivery import deliver_response
 from authgate.web.responses import redirect
 
 
@@ -99,13 +99,7 @@ async def authorize(request: Request) -> Response:
         assert session is not None
         result = await core.issue(auth_request, session, client, svc)
         await account.note_use(session, svc)
-        return deliver(
-            result.redirect_uri,
-            result.params,
-            svc,
-            response_mode=result.response_mode,
-            signing=result.signing,
-        )
+        return deliver_response(result, svc)
     ix, secret = await interaction.begin(
         auth_request, session, cookies.read(request, cookies.BROWSER_COOKIE), svc
     )

@@ -22,7 +22,7 @@ from authgate.crypto.handles import handle_hash
 from authgate.errors import InvalidRequest
 from authgate.web import cookies, i18n
 from authgate.web.context import form, secure_cookies, services
-from authgate.web.delivery import deliver
+from authgate.web.delivery import deliver_response
 from authgate.web.endpoints.authorize import interaction_redirect
 from authgate.web.pages import page
 from authgate.web.passkeys.script import SCRIPT_PAGE
@@ -67,14 +67,7 @@ async def _signed_in(
         await svc.sessions.end(handle_hash(previous))
     step = await flow.advance(ix, session, svc)
     if isinstance(step, AuthorizationResponse):
-        response = deliver(
-            step.redirect_uri,
-            step.params,
-            svc,
-            response_mode=step.response_mode,
-            status_code=303,
-            signing=step.signing,
-        )
+        response = deliver_response(step, svc, status_code=303)
     else:
         secret = cookies.read(request, cookies.BROWSER_COOKIE) or ""
         response = interaction_redirect(request, ix.interaction_id, step, secret, svc, 303)
