@@ -152,6 +152,12 @@ async def test_device_authorization_errors(http: httpx.AsyncClient) -> None:
         DEVICE_AUTHORIZATION, data={"client_id": client["client_id"], "scope": "openid admin"}
     )
     assert bad_scope.status_code == 400 and bad_scope.json()["error"] == "invalid_scope"
+    detailed = await http.post(
+        DEVICE_AUTHORIZATION,
+        data={"client_id": client["client_id"], "authorization_details": '[{"type": "x"}]'},
+    )
+    assert detailed.status_code == 400
+    assert detailed.json()["error"] == "invalid_authorization_details"
     nobody = await http.post(DEVICE_AUTHORIZATION, data={"client_id": "no-such-client"})
     assert nobody.status_code == 401 and nobody.json()["error"] == "invalid_client"
     confidential = await register_device_client(

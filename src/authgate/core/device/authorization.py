@@ -23,7 +23,7 @@ from authgate.core.protection.attempts import UNKNOWN_SOURCE
 from authgate.core.tokens.grants.client_credentials import granted_scope
 from authgate.core.types import DeviceAuthorization
 from authgate.crypto.handles import handle_hash, new_handle
-from authgate.errors import ServerError, UnauthorizedClient
+from authgate.errors import InvalidAuthorizationDetails, ServerError, UnauthorizedClient
 
 #: Draws of a user code before giving up (a collision with a live code is already rare).
 _DRAWS = 8
@@ -47,6 +47,12 @@ async def device_authorization(
         raise UnauthorizedClient("The device authorization grant is not enabled on this server")
     if DEVICE_CODE_GRANT not in client.metadata.grant_types:
         raise UnauthorizedClient(f"The client is not registered for the {DEVICE_CODE_GRANT} grant")
+    if "authorization_details" in form:
+        # the device's user sees the scopes only: details asked for here would not be shown,
+        # so they are refused rather than left out of the grant unseen (RFC 9396)
+        raise InvalidAuthorizationDetails(
+            "authorization_details is not accepted at the device authorization endpoint"
+        )
     scope = granted_scope(form, client)
     now = svc.clock.now()
     device_code = new_handle()
