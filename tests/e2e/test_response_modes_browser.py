@@ -80,6 +80,21 @@ def site() -> Iterator[PostingSite]:
         server._thread.join(timeout=10)
 
 
+def _redeem(api: httpx.Client, client_id: str, site: PostingSite, code: str, verifier: str) -> None:
+    """The client redeems the code it was posted (RFC 6749 §4.1.3, with its PKCE verifier)."""
+    token = api.post(
+        "/jans-auth/restv1/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "redirect_uri": site.redirect_uri,
+            "code": code,
+            "code_verifier": verifier,
+        },
+    )
+    assert token.status_code == 200, token.text
+
+
 def _sign_in(page: Page, server: AuthgateServer, url: str) -> None:
     page.goto(url)
     page.fill("#username", "admin")
@@ -126,17 +141,7 @@ def test_form_post_submits_itself_under_its_csp(
     assert form["iss"] == authgate_server.issuer
     assert {"code", "id_token"} <= set(form)
     assert violations == []
-    token = api.post(
-        "/jans-auth/restv1/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": client["client_id"],
-            "redirect_uri": site.redirect_uri,
-            "code": form["code"],
-            "code_verifier": verifier,
-        },
-    )
-    assert token.status_code == 200, token.text
+    _redeem(api, client["client_id"], site, form["code"], verifier)
 
 
 def test_fragment_reaches_the_client_page(
@@ -205,14 +210,4 @@ def test_form_post_jwt_posts_a_signed_response(
     assert claims["iss"] == authgate_server.issuer
     assert claims["aud"] == client["client_id"]
     assert claims["state"] == "st-jarm"
-    token = api.post(
-        "/jans-auth/restv1/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": client["client_id"],
-            "redirect_uri": site.redirect_uri,
-            "code": claims["code"],
-            "code_verifier": verifier,
-        },
-    )
-    assert token.status_code == 200, token.text
+    _redeem(api, client["client_id"], site, claims["code"], verifier)
