@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from authgate.appconfig_encryption import EncryptionProperties
 from authgate.appconfig_mfa import MfaProperties
 from authgate.appconfig_pages import PageProperties
 from authgate.appconfig_rates import RateLimitProperties
@@ -95,6 +96,7 @@ class AppConfiguration(
     ResourceProperties,
     SecurityProperties,
     RequestObjectProperties,
+    EncryptionProperties,
     MfaProperties,
     SelfServiceProperties,
     PageProperties,
@@ -108,7 +110,8 @@ class AppConfiguration(
     :class:`authgate.appconfig_registration.RegistrationPolicyProperties`, resource
     indicators and token exchange in :class:`authgate.appconfig_resources.ResourceProperties`,
     request objects, the claims parameter and JWT introspection responses in
-    :class:`authgate.appconfig_requests.RequestObjectProperties`, second factors in
+    :class:`authgate.appconfig_requests.RequestObjectProperties`, encrypted responses in
+    :class:`authgate.appconfig_encryption.EncryptionProperties`, second factors in
     :class:`authgate.appconfig_mfa.MfaProperties`, self-service (sign-up, email
     verification, password reset, profile changes) in
     :class:`authgate.appconfig_selfservice.SelfServiceProperties`, the pages' languages and

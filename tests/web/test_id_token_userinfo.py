@@ -196,8 +196,9 @@ async def test_signed_userinfo_for_a_client_that_registered_an_algorithm(
 async def test_registration_refuses_what_cannot_be_given(
     http: httpx.AsyncClient, metadata: dict[str, object], member: str
 ) -> None:
-    """An algorithm without a key, or any encryption: the client would expect responses it
-    cannot read, so it is refused rather than ignored."""
+    """An algorithm without a key, encryption with no key to encrypt to, an encrypted
+    request object: the client would expect what it cannot get, so it is refused rather than
+    ignored (tests/web/test_encrypted_responses.py has the encryption cases)."""
     await assert_registration_refused(http, metadata, member)
 
 

@@ -173,8 +173,9 @@ async def test_an_error_in_fragment_jwt(http: httpx.AsyncClient, flow: Flow) -> 
 
 @SQLITE_ONLY
 async def test_query_jwt_cannot_carry_tokens(http: httpx.AsyncClient, flow: Flow) -> None:
-    """Unencrypted, tokens stay out of the query (JARM §2.3.1): the request is refused in
-    the response type's default mode, the fragment."""
+    """Tokens stay out of the query (JARM §2.3.1 allows them there only encrypted; authgate
+    refuses even then): the request is refused in the response type's default mode, the
+    fragment."""
     client = await flow.register(administered=True)
     params = _params(
         client["client_id"],

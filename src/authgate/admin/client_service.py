@@ -94,6 +94,7 @@ def _check(body: ClientIn, known_scopes: set[str], ctx: AdminContext) -> None:
         config,
         algs,
     )
+    _encrypted(body, config)
     registration_checks.check_logout_uris(
         [u for u in body.backchannel_logout_uri if u],
         body.post_logout_redirect_uris,
@@ -159,7 +160,14 @@ def _metadata(body: ClientIn, config: AppConfiguration, base: ClientMetadata) ->
             body.authorization_details_types, config.authorizationDetailsTypesSupported
         ),
         sector_identifier_uri=body.sector_identifier_uri or None,
+        **_encrypted(body, config),
     )
+
+
+def _encrypted(body: ClientIn, config: AppConfiguration) -> request_objects.EncryptedResponses:
+    """The encrypted responses the client asks for, checked, ``enc`` filled in."""
+    members = body.model_dump(include=set(request_objects.ENCRYPTED_RESPONSE_MEMBERS))
+    return request_objects.check_encryption(members, body.jwks, body.jwks_uri, config)
 
 
 def audit_view(client: Client | None) -> dict[str, object] | None:

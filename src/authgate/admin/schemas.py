@@ -126,6 +126,30 @@ class ClientIn(_In):
     userinfo_signed_response_alg: str | None = Field(
         None, description="Answer its userinfo requests as signed JWTs (OIDC Core §5.3.2)."
     )
+    id_token_encrypted_response_alg: str | None = Field(
+        None, description="Encrypt its id_tokens to its key with this algorithm (RSA-OAEP, ...)."
+    )
+    id_token_encrypted_response_enc: str | None = Field(
+        None, description="Content encryption of its id_tokens; empty: A128CBC-HS256."
+    )
+    userinfo_encrypted_response_alg: str | None = Field(
+        None, description="Encrypt its userinfo responses to its key with this algorithm."
+    )
+    userinfo_encrypted_response_enc: str | None = Field(
+        None, description="Content encryption of its userinfo responses; empty: A128CBC-HS256."
+    )
+    authorization_encrypted_response_alg: str | None = Field(
+        None, description="Encrypt its JARM authorization responses to its key."
+    )
+    authorization_encrypted_response_enc: str | None = Field(
+        None, description="Content encryption of its JARM responses; empty: A128CBC-HS256."
+    )
+    introspection_encrypted_response_alg: str | None = Field(
+        None, description="Encrypt its JWT introspection responses (RFC 9701) to its key."
+    )
+    introspection_encrypted_response_enc: str | None = Field(
+        None, description="Content encryption of its introspection JWTs; empty: A128CBC-HS256."
+    )
     authorization_details_types: list[str] = Field(
         default_factory=list,
         description="The authorization_details types it uses (RFC 9396); empty: any the "

@@ -6,7 +6,7 @@ allows, so the document never advertises a capability that fails (RFC 9700 §2.6
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from authgate.appconfig import DEVICE_CODE_GRANT, IMPLEMENTED_GRANT_TYPES, AppConfiguration
@@ -15,6 +15,7 @@ from authgate.core.authorize import jarm, response_types
 from authgate.core.endpoints import EndpointUrls
 from authgate.core.mfa import acr
 from authgate.core.registration.policy import registration_open
+from authgate.core.tokens import encryption
 from authgate.core.tokens.userinfo import STANDARD_CLAIMS
 from authgate.core.types import Scope
 
@@ -142,6 +143,26 @@ def document(
         doc["authorization_signing_alg_values_supported"] = jarm.supported_algs(
             config.authorizationSigningAlgValuesSupported, signing_algs
         )
+    doc |= _encryption(config, doc)
     if registration_open(config):
         doc["registration_endpoint"] = urls.registration_endpoint
     return doc
+
+
+def _encryption(config: AppConfiguration, doc: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The algorithms of each encrypted response a client may ask for (OIDC Discovery §3,
+    JARM §4, RFC 9701 §7): JARM's only with a JWT response mode, introspection's only with
+    JWT introspection responses."""
+    offered = {
+        "id_token": True,
+        "userinfo": True,
+        "authorization": bool(doc.get("authorization_signing_alg_values_supported")),
+        "introspection": bool(doc.get("introspection_signing_alg_values_supported")),
+    }
+    members: dict[str, list[str]] = {}
+    for response in encryption.RESPONSES:
+        algs, encs = encryption.supported(config, response)
+        if offered[response] and algs and encs:
+            members[f"{response}_encryption_alg_values_supported"] = algs
+            members[f"{response}_encryption_enc_values_supported"] = encs
+    return members

@@ -104,6 +104,17 @@ class ClientMetadata:
     authorization_signed_response_alg: str | None = None
     #: Algorithm of the client's signed UserInfo responses (OIDC Core §5.3.2); None: JSON.
     userinfo_signed_response_alg: str | None = None
+    #: Key management and content encryption of the responses the client asked to have
+    #: encrypted to its own key (OIDC Registration §2, JARM §3, RFC 9701 §6); None: not
+    #: encrypted. An ``enc`` is stored whenever its ``alg`` is.
+    id_token_encrypted_response_alg: str | None = None
+    id_token_encrypted_response_enc: str | None = None
+    userinfo_encrypted_response_alg: str | None = None
+    userinfo_encrypted_response_enc: str | None = None
+    authorization_encrypted_response_alg: str | None = None
+    authorization_encrypted_response_enc: str | None = None
+    introspection_encrypted_response_alg: str | None = None
+    introspection_encrypted_response_enc: str | None = None
     #: The ``authorization_details`` types the client uses (RFC 9396 §10); empty: any the
     #: server supports.
     authorization_details_types: tuple[str, ...] = ()
@@ -331,6 +342,10 @@ class AuthorizationRequest:
     #: For a JARM ``response_mode`` (``*.jwt``): the algorithm the client's responses are
     #: signed with, read from its metadata when the request was validated.
     response_signing_alg: str | None = None
+    #: For a JARM mode whose client asked for encrypted responses: the key and algorithms,
+    #: found when the request was validated (``Sealer.to_json`` in
+    #: :mod:`authgate.core.tokens.encryption`).
+    response_encryption: Mapping[str, Any] | None = None
     #: The ``sub`` of the request's ``id_token_hint`` (OIDC Core §3.1.2.1), checked to be an
     #: ID Token this server issued to the client: only that user's session may answer.
     id_token_hint_sub: str | None = None

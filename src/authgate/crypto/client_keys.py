@@ -1,9 +1,11 @@
 """Clients' public keys (RFC 7517 JWK Sets) and JWS signatures made with them (RFC 7515).
 
-A client registers its keys inline (``jwks``) or by reference (``jwks_uri``, RFC 7591 §2);
-private_key_jwt assertions (RFC 7523) are verified against them. Only public asymmetric
-signing keys are accepted: a JWK Set carrying private or symmetric key material is refused,
-since publishing it would leak the key.
+A client registers its keys inline (``jwks``) or by reference (``jwks_uri``, RFC 7591 §2):
+private_key_jwt assertions (RFC 7523) and request objects are verified against its signing
+keys, and the responses it asked to have encrypted are encrypted to its encryption keys
+(:mod:`authgate.crypto.client_encryption`). Only public RSA and EC keys are accepted: a JWK
+Set carrying private or symmetric key material is refused, since publishing it would leak
+the key.
 """
 
 from __future__ import annotations
@@ -25,15 +27,33 @@ class UnusableKeys(ValueError):
     """A JWK Set or key is unusable; the message says why."""
 
 
-def import_public_jwks(data: Any) -> list[Key]:
-    """The signing keys of a client's JWK Set.
+#: What a key is for (RFC 7517 §4.2); a key without ``use`` serves both.
+KEY_USES = {"sig": "signing", "enc": "encryption"}
 
-    Keys of a type this server does not know are skipped (RFC 7517 §5); encryption keys
-    (``use: enc``) are skipped.
+
+def import_public_jwks(data: Any, *, use: str = "sig") -> list[Key]:
+    """The keys of a client's JWK Set for ``use`` (``sig`` or ``enc``).
+
+    Keys of a type this server does not know are skipped (RFC 7517 §5), and so are keys
+    whose ``use`` is the other one.
 
     Raises:
         UnusableKeys: not a JWK Set, private or symmetric key material, or no usable key.
     """
+    return _import(data, (use,))
+
+
+def check_jwks(data: Any) -> None:
+    """A JWK Set a client may register: public keys only, at least one usable for
+    signing or for encryption.
+
+    Raises:
+        UnusableKeys: as :func:`import_public_jwks`.
+    """
+    _import(data, tuple(KEY_USES))
+
+
+def _import(data: Any, uses: tuple[str, ...]) -> list[Key]:
     if not isinstance(data, Mapping) or not isinstance(data.get("keys"), list):
         raise UnusableKeys("jwks must be a JWK Set: an object with a keys array (RFC 7517 §5)")
     keys: list[Key] = []
@@ -42,14 +62,15 @@ def import_public_jwks(data: Any) -> list[Key]:
             raise UnusableKeys("every member of keys must be a JWK object")
         if item.get("kty") == "oct" or PRIVATE_MEMBERS & set(item):
             raise UnusableKeys("jwks must hold public keys only: private or symmetric key found")
-        if item.get("kty") not in ("RSA", "EC") or item.get("use", "sig") != "sig":
+        if item.get("kty") not in ("RSA", "EC") or item.get("use", uses[0]) not in uses:
             continue
         try:
             keys.append(JWKRegistry.import_key(dict(item)))
         except (JoseError, ValueError, TypeError) as exc:
             raise UnusableKeys(f"a key in jwks cannot be used: {exc}") from None
     if not keys:
-        raise UnusableKeys("jwks holds no RSA or EC signing key")
+        purpose = " or ".join(KEY_USES[u] for u in uses)
+        raise UnusableKeys(f"jwks holds no RSA or EC {purpose} key")
     return keys
 
 

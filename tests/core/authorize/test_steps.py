@@ -296,8 +296,8 @@ def test_response_mode_resolved(parts: frozenset[str], requested: str | None, mo
             "query.jwt",
             CONFIG,
             "response_mode=query.jwt cannot carry the tokens of response_type 'code id_token': "
-            "responses are signed, not encrypted; use fragment.jwt or form_post.jwt (JARM "
-            "§2.3.1)",
+            "tokens stay out of URLs' query, encrypted or not; use fragment.jwt or form_post.jwt "
+            "(JARM §2.3.1)",
         ),
         (
             "code",

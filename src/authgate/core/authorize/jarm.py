@@ -10,17 +10,21 @@ claims are ``iss``, ``aud`` (the client), ``exp`` and every parameter of the suc
 error response (JARM §2.1, §2.2). ``iss`` is that claim only: no ``iss`` parameter is added
 beside the JWT (RFC 9207 §2.4 leaves it to the JWT).
 
-Responses are signed, never encrypted: ``query.jwt`` therefore carries only responses without
-tokens (JARM §2.3.1), and clients cannot register ``authorization_encrypted_response_alg``.
-See docs/authorization-responses.md.
+A client registered with ``authorization_encrypted_response_alg`` gets the signed JWT
+encrypted to its own key (JARM §2.2, :mod:`authgate.core.tokens.encryption`). ``query.jwt``
+carries only responses without tokens, encrypted or not (JARM §2.3.1 allows tokens there
+only when encrypted; authgate keeps tokens out of URLs' query). See
+docs/authorization-responses.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from authgate.core.ports import Services
+from authgate.core.tokens.encryption import Sealer
 from authgate.core.tokens.signing import sign
 
 #: The response modes of JARM §2.3, the shortcut ``jwt`` last.
@@ -35,10 +39,12 @@ LIFETIME = 600
 
 @dataclass(frozen=True, slots=True)
 class ResponseSigning:
-    """Who a JWT response is for and the algorithm it is signed with."""
+    """Who a JWT response is for, the algorithm it is signed with and, if the client asked
+    for that, how it is then encrypted."""
 
     audience: str
     alg: str = DEFAULT_ALG
+    sealer: Sealer | None = None
 
 
 def is_jwt(mode: str) -> bool:
@@ -59,12 +65,19 @@ def carrier(mode: str) -> str:
     return mode.removesuffix(SUFFIX)
 
 
-def signing_for(mode: str, audience: str, registered_alg: str | None) -> ResponseSigning | None:
+def signing_for(
+    mode: str,
+    audience: str,
+    registered_alg: str | None,
+    encryption: Mapping[str, Any] | None = None,
+) -> ResponseSigning | None:
     """How to sign a response in ``mode`` for the client ``audience`` that registered
-    ``registered_alg`` (None: RS256), or None if ``mode`` is not a JWT mode."""
+    ``registered_alg`` (None: RS256), or None if ``mode`` is not a JWT mode. ``encryption``:
+    the client's encryption found when the request was validated (``Sealer.to_json``)."""
     if not is_jwt(mode):
         return None
-    return ResponseSigning(audience, registered_alg or DEFAULT_ALG)
+    sealer = Sealer.from_json(encryption) if encryption is not None else None
+    return ResponseSigning(audience, registered_alg or DEFAULT_ALG, sealer)
 
 
 def response_params(
@@ -82,7 +95,10 @@ def response_params(
         "aud": signing.audience,
         "exp": now + LIFETIME,
     }
-    return {"response": sign(svc, claims, typ="jwt", alg=signing.alg)}
+    signed = sign(svc, claims, typ="jwt", alg=signing.alg)
+    if signing.sealer is not None:
+        return {"response": signing.sealer.seal(signed, nested=True)}
+    return {"response": signed}
 
 
 def supported_algs(configured: Collection[str], signing_algs: Collection[str]) -> list[str]:

@@ -28,7 +28,8 @@ from authgate.core.authorize.response import AuthorizationResponse, issue
 from authgate.core.mfa import acr
 from authgate.core.mfa import step as second_factor
 from authgate.core.ports import Services
-from authgate.core.tokens import id_token_hint
+from authgate.core.tokens import encryption, id_token_hint
+from authgate.core.tokens.encryption import Sealer
 from authgate.core.tokens.subject import subject
 from authgate.core.types import AuthorizationRequest, Client, LoginSession, SessionState
 from authgate.errors import (
@@ -131,11 +132,14 @@ async def validate(
     state = params.get("state")
     try:
         request = check_request(params, client, redirect_uri, svc, pushed=pushed, signed=signed)
-        return request, client
     except OAuthError as exc:
         mode = response_types.error_mode(params, svc.config.current)
+        sealer = await _response_sealer(mode, client, svc)
         signing = jarm.signing_for(
-            mode, client.client_id, client.metadata.authorization_signed_response_alg
+            mode,
+            client.client_id,
+            client.metadata.authorization_signed_response_alg,
+            sealer.to_json() if sealer else None,
         )
         error = RedirectError(
             exc, redirect_uri=redirect_uri, state=state, response_mode=mode, signing=signing
@@ -143,6 +147,22 @@ async def validate(
         raise await error_redirect.checked(
             error, client.client_id, svc, session_hash=session_hash
         ) from None
+    sealer = await _response_sealer(request.response_mode, client, svc)
+    if sealer is not None:
+        request = dataclasses.replace(request, response_encryption=sealer.to_json())
+    return request, client
+
+
+async def _response_sealer(mode: str, client: Client, svc: Services) -> Sealer | None:
+    """For a JARM ``mode``: how to encrypt the response, if the client asked for that.
+
+    Raises:
+        InvalidRequest: the client's key cannot be had. Its response cannot be delivered
+            as it asked, so the error is shown to the user instead.
+    """
+    if not jarm.is_jwt(mode):
+        return None
+    return await encryption.sealer_for(client, svc, "authorization")
 
 
 def check_request(
@@ -278,7 +298,10 @@ def _redirect(request: AuthorizationRequest, error: OAuthError) -> RedirectError
         state=request.state,
         response_mode=request.response_mode,
         signing=jarm.signing_for(
-            request.response_mode, request.client_id, request.response_signing_alg
+            request.response_mode,
+            request.client_id,
+            request.response_signing_alg,
+            request.response_encryption,
         ),
     )
 

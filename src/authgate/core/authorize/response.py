@@ -17,6 +17,7 @@ from authgate.core.authorize import claims_request, jarm, response_types
 from authgate.core.authorize.jarm import ResponseSigning
 from authgate.core.authorize.response_types import CODE, ID_TOKEN, TOKEN
 from authgate.core.ports import Services
+from authgate.core.tokens import encryption
 from authgate.core.tokens.mint import GrantContext, mint, requested_id_token_claims, sign_id_token
 from authgate.core.tokens.userinfo import released_claims
 from authgate.core.types import AuthorizationCode, AuthorizationRequest, Client, LoginSession
@@ -110,6 +111,9 @@ async def issue(
         resources=request.resource,
         claims=request.claims,
         authorization_details=request.authorization_details,
+        id_token_sealer=(
+            await encryption.sealer_for(client, svc, "id_token") if ID_TOKEN in parts else None
+        ),
     )
     params: dict[str, str] = {}
     code = new_handle() if CODE in parts else None
@@ -145,6 +149,9 @@ async def issue(
     if request.state is not None:
         params["state"] = request.state
     signing = jarm.signing_for(
-        request.response_mode, request.client_id, request.response_signing_alg
+        request.response_mode,
+        request.client_id,
+        request.response_signing_alg,
+        request.response_encryption,
     )
     return AuthorizationResponse(request.redirect_uri, params, request.response_mode, signing)

@@ -191,8 +191,8 @@ def check_mode(
     if mode == "query.jwt" and returns_tokens(parts):
         raise InvalidRequest(
             f"response_mode=query.jwt cannot carry the tokens of response_type '{raw}': "
-            "responses are signed, not encrypted; use fragment.jwt or form_post.jwt (JARM "
-            "§2.3.1)"
+            "tokens stay out of URLs' query, encrypted or not; use fragment.jwt or form_post.jwt "
+            "(JARM §2.3.1)"
         )
     return mode
 

@@ -4,7 +4,8 @@ a ``kid`` is not found (the client may have rotated its keys).
 
 Used by client authentication with ``private_key_jwt`` (:mod:`authgate.core.clients.
 assertion`) and by signed request objects (:mod:`authgate.core.authorize.request_object`);
-each maps :class:`KeysUnavailable` to its own error.
+each maps :class:`KeysUnavailable` to its own error. Encrypted responses find the client's
+encryption keys through :func:`keys_of` too (:mod:`authgate.core.tokens.encryption`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ class KeysUnavailable(Exception):
         self.detail = detail
 
 
-async def keys_of(client: Client, svc: Services, *, refresh: bool) -> list[Key]:
-    """The client's public keys.
+async def keys_of(client: Client, svc: Services, *, refresh: bool, use: str = "sig") -> list[Key]:
+    """The client's public keys for ``use``: ``sig`` (signing) or ``enc`` (encryption).
 
     Raises:
         KeysUnavailable: see :class:`Unavailable`.
@@ -60,7 +61,7 @@ async def keys_of(client: Client, svc: Services, *, refresh: bool) -> list[Key]:
     else:
         raise KeysUnavailable(Unavailable.NONE)
     try:
-        return client_keys.import_public_jwks(source)
+        return client_keys.import_public_jwks(source, use=use)
     except client_keys.UnusableKeys as exc:
         raise KeysUnavailable(Unavailable.UNUSABLE, str(exc)) from None
 

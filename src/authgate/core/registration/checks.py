@@ -101,7 +101,10 @@ def check_keys(
         )
     if jwks is not None:
         try:
-            client_keys.import_public_jwks(jwks)
+            if PRIVATE_KEY_JWT in methods:  # its assertions are verified with a signing key
+                client_keys.import_public_jwks(jwks)
+            else:  # a set of encryption keys only is fine
+                client_keys.check_jwks(jwks)
         except client_keys.UnusableKeys as exc:
             raise InvalidClientMetadata(f"Parameter jwks is not valid: {exc}") from None
     if jwks_uri is not None:

@@ -156,7 +156,13 @@ def build_metadata(
         config,
         signing_algs,
     )
-    request_objects.check_no_encryption(req.extra_members())
+    encrypted = request_objects.check_encryption(
+        req.model_dump(include=set(request_objects.ENCRYPTED_RESPONSE_MEMBERS))
+        | req.extra_members(),
+        req.jwks,
+        req.jwks_uri,
+        config,
+    )
     backchannel = req.backchannel_logout_uris()
     registration_checks.check_logout_uris(
         backchannel,
@@ -241,6 +247,7 @@ def build_metadata(
         introspection_signed_response_alg=req.introspection_signed_response_alg,
         authorization_signed_response_alg=req.authorization_signed_response_alg,
         userinfo_signed_response_alg=req.userinfo_signed_response_alg,
+        **encrypted,
         authorization_details_types=request_objects.check_detail_types(
             req.authorization_details_types, config.authorizationDetailsTypesSupported
         ),

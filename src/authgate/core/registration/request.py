@@ -78,6 +78,14 @@ class RegistrationRequest(BaseModel):
     introspection_signed_response_alg: str | None = None
     authorization_signed_response_alg: str | None = None
     userinfo_signed_response_alg: str | None = None
+    id_token_encrypted_response_alg: str | None = None
+    id_token_encrypted_response_enc: str | None = None
+    userinfo_encrypted_response_alg: str | None = None
+    userinfo_encrypted_response_enc: str | None = None
+    authorization_encrypted_response_alg: str | None = None
+    authorization_encrypted_response_enc: str | None = None
+    introspection_encrypted_response_alg: str | None = None
+    introspection_encrypted_response_enc: str | None = None
     authorization_details_types: list[str] = Field(default_factory=list)
     client_id: Any = None
     client_secret: Any = None

@@ -2,14 +2,17 @@
 ``request_object_signing_alg``, ``require_signed_request_object`` (OIDC Registration §2,
 RFC 9101 §10.5), ``introspection_signed_response_alg`` (RFC 9701 §6),
 ``authorization_signed_response_alg`` (JARM §3) and ``userinfo_signed_response_alg`` (OIDC
-Registration §2); encryption members are refused."""
+Registration §2); the encrypted responses a client asks for (OIDC Registration §2, JARM §3,
+RFC 9701 §6)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from authgate.appconfig import AppConfiguration
+from authgate.core.tokens.encryption import RESPONSES, supported
+from authgate.crypto import client_encryption, client_keys
 from authgate.errors import InvalidClientMetadata
 
 NONE_ALG = "none"
@@ -49,34 +52,94 @@ def check_request_object_alg(
         )
 
 
-#: Members that ask for encrypted responses or request objects (OIDC Registration §2, JARM §3,
-#: RFC 9701 §6). authgate signs and never encrypts: a client that registers one of them
-#: expects what it cannot get, so registration refuses it instead of ignoring it.
-ENCRYPTION_MEMBERS = tuple(
-    f"{prefix}_{suffix}"
-    for prefix in (
-        "id_token_encrypted_response",
-        "userinfo_encrypted_response",
-        "authorization_encrypted_response",
-        "introspection_encrypted_response",
-        "request_object_encryption",
-    )
-    for suffix in ("alg", "enc")
+#: The members that ask for encrypted responses, ``alg`` then ``enc`` for each (OIDC
+#: Registration §2, JARM §3, RFC 9701 §6).
+ENCRYPTED_RESPONSE_MEMBERS = tuple(
+    f"{response}_encrypted_response_{part}" for response in RESPONSES for part in ("alg", "enc")
 )
+#: Request objects encrypted to the server (OIDC Registration §2): refused, since authgate
+#: publishes no encryption key of its own.
+REQUEST_OBJECT_ENCRYPTION = ("request_object_encryption_alg", "request_object_encryption_enc")
 
 
-def check_no_encryption(members: Mapping[str, Any]) -> None:
-    """None of :data:`ENCRYPTION_MEMBERS` is set in ``members`` (null counts as unset).
+class EncryptedResponses(TypedDict):
+    """The encryption members a client stores: :data:`ENCRYPTED_RESPONSE_MEMBERS`."""
+
+    id_token_encrypted_response_alg: str | None
+    id_token_encrypted_response_enc: str | None
+    userinfo_encrypted_response_alg: str | None
+    userinfo_encrypted_response_enc: str | None
+    authorization_encrypted_response_alg: str | None
+    authorization_encrypted_response_enc: str | None
+    introspection_encrypted_response_alg: str | None
+    introspection_encrypted_response_enc: str | None
+
+
+def check_encryption(
+    values: Mapping[str, Any],
+    jwks: Mapping[str, Any] | None,
+    jwks_uri: str | None,
+    config: AppConfiguration,
+) -> EncryptedResponses:
+    """The encrypted responses a client asks for: for each response of
+    :data:`ENCRYPTED_RESPONSE_MEMBERS`, an ``alg`` and ``enc`` the configuration lists, ``enc``
+    only with ``alg`` (A128CBC-HS256 when left out), and a key to encrypt to: registered
+    keys by ``jwks_uri``, or a ``jwks`` holding one that fits ``alg``. ``values``: member ->
+    value as sent (null counts as unset). Returns the members to store, ``enc`` filled in.
 
     Raises:
-        InvalidClientMetadata: naming the first one.
+        InvalidClientMetadata: naming the member; also for the request object encryption
+            members.
     """
-    for member in ENCRYPTION_MEMBERS:
-        if members.get(member) is not None:
+    for member in REQUEST_OBJECT_ENCRYPTION:
+        if values.get(member) is not None:
             raise InvalidClientMetadata(
-                f"Parameter {member} is not valid: authgate signs responses and request "
-                "objects and does not encrypt them"
+                f"Parameter {member} is not valid: authgate publishes no encryption key, so "
+                "request objects cannot be encrypted to it; sign them instead"
             )
+    stored: dict[str, str | None] = dict.fromkeys(ENCRYPTED_RESPONSE_MEMBERS)
+    for response in RESPONSES:
+        alg_member, enc_member = (f"{response}_encrypted_response_{p}" for p in ("alg", "enc"))
+        alg, enc = values.get(alg_member), values.get(enc_member)
+        if alg is None:
+            if enc is not None:
+                raise InvalidClientMetadata(
+                    f"Parameter {enc_member} is not valid: it needs {alg_member}"
+                )
+            continue
+        algs, encs = supported(config, response)
+        enc = enc or client_encryption.DEFAULT_ENC
+        if alg not in algs:
+            raise InvalidClientMetadata(
+                f"Parameter {alg_member} is not valid: {alg[:64]!r} is not one of {algs}"
+            )
+        if enc not in encs:
+            raise InvalidClientMetadata(
+                f"Parameter {enc_member} is not valid: {enc[:64]!r} is not one of {encs}"
+            )
+        _check_key(alg_member, alg, jwks, jwks_uri)
+        stored[alg_member], stored[enc_member] = alg, enc
+    return cast(EncryptedResponses, stored)
+
+
+def _check_key(member: str, alg: str, jwks: Mapping[str, Any] | None, jwks_uri: str | None) -> None:
+    if jwks is None and jwks_uri is None:
+        raise InvalidClientMetadata(
+            f"Parameter {member} is not valid: encryption needs the client's public key in "
+            "jwks or jwks_uri"
+        )
+    if jwks is None:
+        return
+    try:
+        keys = client_keys.import_public_jwks(jwks, use="enc")
+    except client_keys.UnusableKeys:
+        keys = []
+    if client_encryption.pick(keys, alg) is None:
+        kind = "an RSA" if alg.startswith("RSA") else "an EC"
+        raise InvalidClientMetadata(
+            f"Parameter {member} is not valid: jwks holds no key to encrypt to with {alg} "
+            f"({kind} key whose use is not sig)"
+        )
 
 
 def check_detail_types(requested: Sequence[str], supported: Collection[str]) -> tuple[str, ...]:

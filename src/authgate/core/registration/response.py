@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from authgate.core.endpoints import EndpointUrls
+from authgate.core.registration.request_objects import ENCRYPTED_RESPONSE_MEMBERS
 from authgate.core.types import Client
 
 
@@ -97,6 +98,7 @@ def client_response(
         "introspection_signed_response_alg": m.introspection_signed_response_alg,
         "authorization_signed_response_alg": m.authorization_signed_response_alg,
         "userinfo_signed_response_alg": m.userinfo_signed_response_alg,
+        **{member: getattr(m, member) for member in ENCRYPTED_RESPONSE_MEMBERS},
         "authorization_details_types": list(m.authorization_details_types) or None,
     }
     body |= {k: v for k, v in optional.items() if v is not None}

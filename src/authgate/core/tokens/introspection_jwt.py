@@ -7,7 +7,8 @@ token-introspection+jwt``; claims ``iss`` (the issuer), ``aud`` (the calling cli
 an inactive or foreign token). The algorithm is the client's
 ``introspection_signed_response_alg`` if it registered one, else the server's
 ``defaultSignatureAlgorithm``, else the first of ``introspectionSigningAlgValuesSupported``
-with an active key. With none usable, the answer is plain JSON.
+with an active key. With none usable, the answer is plain JSON. A client registered with
+``introspection_encrypted_response_alg`` gets the JWT encrypted to its key (§5).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authgate.core.ports import Services
+from authgate.core.tokens import encryption
 from authgate.core.tokens.signing import sign
 from authgate.core.types import Client
 
@@ -44,16 +46,20 @@ def response_alg(client: Client, svc: Services) -> str | None:
     return supported[0] if supported else None
 
 
-def signed_response(body: Mapping[str, Any], client: Client, alg: str, svc: Services) -> str:
-    """The introspection response ``body`` for ``client`` as a signed JWT (RFC 9701 §5).
+async def jwt_response(body: Mapping[str, Any], client: Client, alg: str, svc: Services) -> str:
+    """The introspection response ``body`` for ``client`` as a signed JWT (RFC 9701 §5),
+    then encrypted if the client registered ``introspection_encrypted_response_alg``.
 
     Raises:
         ServerError: no key for ``alg`` (removed since :func:`response_alg` chose it).
+        InvalidRequest: the client asked for encryption and its key cannot be had.
     """
+    sealer = await encryption.sealer_for(client, svc, "introspection")
     claims = {
         "iss": svc.issuer,
         "aud": client.client_id,
         "iat": int(svc.clock.now()),
         "token_introspection": dict(body),
     }
-    return sign(svc, claims, typ=TYP, alg=alg)
+    signed = sign(svc, claims, typ=TYP, alg=alg)
+    return sealer.seal(signed, nested=True) if sealer else signed

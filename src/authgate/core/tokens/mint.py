@@ -11,6 +11,7 @@ from typing import Any
 from authgate.appconfig import AppConfiguration
 from authgate.core.authorize import claims_request
 from authgate.core.ports import Services
+from authgate.core.tokens.encryption import Sealer
 from authgate.core.tokens.id_token import id_token_claims
 from authgate.core.tokens.jwt_access import ACCESS_TOKEN_TYP, jwt_access_token_claims
 from authgate.core.tokens.signing import sign
@@ -52,6 +53,10 @@ class GrantContext:
     claims: str | None = None
     #: The grant's ``authorization_details`` (RFC 9396), normalised JSON, kept with the tokens.
     authorization_details: str | None = None
+    #: Encrypts the id_token to the client's key (OIDC Core §10.2); None: signed only. Found
+    #: (:func:`authgate.core.tokens.encryption.sealer_for`) before anything is stored, so
+    #: that a client whose key cannot be had loses no code or token to a failed response.
+    id_token_sealer: Sealer | None = None
 
 
 @dataclass(slots=True)
@@ -197,7 +202,8 @@ def sign_id_token(
     state: str | None = None,
     user_claims: Mapping[str, Any] | None = None,
 ) -> str:
-    """A signed id_token for the grant's user (OIDC Core §3.1.3.3, §3.2.2.10, §3.3.2.11).
+    """A signed id_token for the grant's user (OIDC Core §3.1.3.3, §3.2.2.10, §3.3.2.11),
+    encrypted with the context's ``id_token_sealer`` if the client asked for that (§10.2).
 
     ``code``, ``access_token`` and ``state`` are the values issued alongside it, hashed
     into ``c_hash``, ``at_hash`` and ``s_hash``.
@@ -222,7 +228,9 @@ def sign_id_token(
         additional_audience=ctx.client.metadata.additional_audience,
         user_claims=user_claims,
     )
-    return sign(svc, claims, typ="jwt", alg=ctx.client.metadata.id_token_signed_response_alg)
+    signed = sign(svc, claims, typ="jwt", alg=ctx.client.metadata.id_token_signed_response_alg)
+    sealer = ctx.id_token_sealer
+    return signed if sealer is None else sealer.seal(signed, nested=True)
 
 
 def response(

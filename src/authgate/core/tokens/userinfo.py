@@ -1,8 +1,9 @@
 """The UserInfo endpoint (OIDC Core §5.3) and bearer token validation (RFC 6750).
 
 A client registered with ``userinfo_signed_response_alg`` gets its claims as a JWT signed
-with the server's key for that algorithm, with ``iss`` and ``aud`` added (§5.3.2); other
-clients get JSON.
+with the server's key for that algorithm, with ``iss`` and ``aud`` added (§5.3.2), and one
+registered with ``userinfo_encrypted_response_alg`` gets them encrypted to its key (the
+signed JWT, or the JSON claims); other clients get JSON.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from authgate.core.authorize import claims_request
 from authgate.core.ports import Services
+from authgate.core.tokens import encryption
 from authgate.core.tokens.signing import sign
 from authgate.core.tokens.subject import subject
 from authgate.core.types import TokenRecord, User
@@ -69,17 +73,19 @@ async def released_claims(user: User, scope: Iterable[str], svc: Services) -> di
 
 @dataclass(frozen=True, slots=True)
 class UserInfo:
-    """A UserInfo response: the claims, and their signed form if the client asked for one."""
+    """A UserInfo response: the claims, and their JWT form if the client asked for one."""
 
     claims: dict[str, Any]
-    #: A compact JWS of the claims with ``iss`` and ``aud`` (``application/jwt``), or None.
-    signed: str | None = None
+    #: ``application/jwt``: a compact JWS of the claims with ``iss`` and ``aud``, that JWS
+    #: encrypted, or the claims encrypted as JSON (OIDC Core §5.3.2); None: plain JSON.
+    jwt: str | None = None
 
 
 async def userinfo(record: TokenRecord, svc: Services) -> UserInfo:
     """The claims the token's scopes release about its user, less those the grant's
     ``claims`` parameter asked for under ``userinfo`` with values the user's do not match
-    (OIDC Core §5.5.1), signed if the client registered ``userinfo_signed_response_alg``.
+    (OIDC Core §5.5.1), signed if the client registered ``userinfo_signed_response_alg``,
+    then encrypted if it registered ``userinfo_encrypted_response_alg``.
 
     ``record`` comes from :func:`active_access_token`, after the caller has checked how the
     token was presented (:func:`authgate.core.tokens.binding.verify_binding`).
@@ -88,6 +94,7 @@ async def userinfo(record: TokenRecord, svc: Services) -> UserInfo:
         InsufficientScope: the token was not issued with ``openid``.
         InvalidToken: its user or client is gone or disabled.
         ServerError: no active key for the client's algorithm.
+        InvalidRequest: the client asked for encryption and its key cannot be had.
     """
     if "openid" not in record.scope or record.user_id is None:
         raise InsufficientScope("The access token was not issued with the openid scope")
@@ -105,7 +112,9 @@ async def userinfo(record: TokenRecord, svc: Services) -> UserInfo:
     released = await released_claims(user, record.scope, svc)
     body |= claims_request.restricted(record.claims, "userinfo", released)
     alg = client.metadata.userinfo_signed_response_alg
+    sealer = await encryption.sealer_for(client, svc, "userinfo")
     if alg is None:
-        return UserInfo(body)
+        return UserInfo(body, sealer.seal(orjson.dumps(body), nested=False) if sealer else None)
     claims = {**body, "iss": svc.issuer, "aud": client.client_id}
-    return UserInfo(body, sign(svc, claims, typ="jwt", alg=alg))
+    signed = sign(svc, claims, typ="jwt", alg=alg)
+    return UserInfo(body, sealer.seal(signed, nested=True) if sealer else signed)

@@ -1,5 +1,6 @@
 """POST /jans-auth/restv1/introspection: token introspection (RFC 7662 §2), as JSON or, on
-``Accept: application/token-introspection+jwt``, as a signed JWT (RFC 9701)."""
+``Accept: application/token-introspection+jwt``, as a signed JWT, encrypted for a caller that
+asked for that at registration (RFC 9701)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ async def introspection(request: Request) -> Response:
     if introspection_jwt.wants_jwt(request.headers.get("accept")):
         alg = introspection_jwt.response_alg(caller, svc)
         if alg is not None:
-            token = introspection_jwt.signed_response(body, caller, alg, svc)
+            token = await introspection_jwt.jwt_response(body, caller, alg, svc)
             return Response(
                 token,
                 media_type=introspection_jwt.MEDIA_TYPE,

@@ -1,6 +1,7 @@
 """GET/POST /jans-auth/restv1/userinfo (OIDC Core §5.3) with bearer tokens (RFC 6750) and
-DPoP-bound tokens (RFC 9449 §7). The claims are JSON, or a signed JWT (``application/jwt``)
-for a client registered with ``userinfo_signed_response_alg`` (OIDC Core §5.3.2).
+DPoP-bound tokens (RFC 9449 §7). The claims are JSON, or a signed and/or encrypted JWT
+(``application/jwt``) for a client registered with ``userinfo_signed_response_alg`` or
+``userinfo_encrypted_response_alg`` (OIDC Core §5.3.2).
 
 The token is read from the Authorization header (``Bearer`` or ``DPoP`` scheme), or from a
 form body on POST (RFC 6750 §2.2, Bearer only). A token in the query string is ignored
@@ -54,6 +55,6 @@ async def userinfo(request: Request) -> Response:
         svc=svc,
     )
     info = await userinfo_claims(record, svc)
-    if info.signed is not None:
-        return Response(info.signed, media_type=JWT_MEDIA_TYPE, headers=dict(NO_STORE))
+    if info.jwt is not None:
+        return Response(info.jwt, media_type=JWT_MEDIA_TYPE, headers=dict(NO_STORE))
     return json_response(info.claims)

@@ -20,6 +20,7 @@ from authgate.core import resources, security_events
 from authgate.core.authorize import pkce
 from authgate.core.ports import OVERLAPPED, Services
 from authgate.core.security_events import EventKind
+from authgate.core.tokens import encryption
 from authgate.core.tokens.dpop import Proof
 from authgate.core.tokens.mint import (
     GrantContext,
@@ -136,6 +137,9 @@ async def exchange(
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
         audience=audience,
         resources=code.resource,
+        id_token_sealer=(
+            await encryption.sealer_for(client, svc, "id_token") if "openid" in code.scope else None
+        ),
     )
     minted = mint(ctx, svc, now, refresh=refresh_allowed(client, code.scope, svc))
     # The id_token is signed while the redemption's commit is made durable (the disk's flush

@@ -18,6 +18,7 @@ from authgate.appconfig import DEVICE_CODE_GRANT
 from authgate.core.device import polling
 from authgate.core.device.polling import Verdict
 from authgate.core.ports import Services
+from authgate.core.tokens import encryption
 from authgate.core.tokens.dpop import Proof
 from authgate.core.tokens.mint import GrantContext, mint, refresh_allowed, response, sign_id_token
 from authgate.core.types import Client
@@ -81,6 +82,11 @@ async def exchange(
         amr=request.amr,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
+        id_token_sealer=(
+            await encryption.sealer_for(client, svc, "id_token")
+            if "openid" in request.scope
+            else None
+        ),
     )
     minted = mint(ctx, svc, now, refresh=refresh_allowed(client, request.scope, svc))
     if not await svc.devices.redeem(device_code_hash, now, minted.records):

@@ -40,6 +40,7 @@ import orjson
 from authgate.core import resources, security_events
 from authgate.core.ports import Services
 from authgate.core.security_events import EventKind
+from authgate.core.tokens import encryption
 from authgate.core.tokens.dpop import Proof
 from authgate.core.tokens.mint import (
     GrantContext,
@@ -120,6 +121,7 @@ async def exchange(
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
         audience=audience,
         resources=record.audience,
+        id_token_sealer=await _id_token_sealer(client, scope, svc),
     )
     sender_constrained = record.jkt is not None and client.metadata.is_public
     rotate = (
@@ -128,6 +130,13 @@ async def exchange(
     if rotate and not sender_constrained:
         return await _rotate(value, record, ctx, form, svc, now, source)
     return await _respond(await _extend(record, ctx, svc, now), ctx, form, svc, now)
+
+
+async def _id_token_sealer(
+    client: Client, scope: tuple[str, ...], svc: Services
+) -> encryption.Sealer | None:
+    """How to encrypt the id_token a refresh returns, found before the tokens are stored."""
+    return await encryption.sealer_for(client, svc, "id_token") if "openid" in scope else None
 
 
 def _scope(form: Mapping[str, str], record: TokenRecord) -> tuple[str, ...]:
@@ -208,6 +217,7 @@ async def _reused(
                 amr=record.amr,
                 claims=record.claims,
                 authorization_details=record.authorization_details,
+                id_token_sealer=await _id_token_sealer(client, scope, svc),
             )
             logger.info("refresh token retried within the grace window by %s", client.client_id)
             return await _respond(minted, ctx, form, svc, now)
