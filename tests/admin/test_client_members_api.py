@@ -50,6 +50,14 @@ MEMBERS: dict[str, Any] = {
     "introspection_signed_response_alg": "RS256",
     "authorization_signed_response_alg": "PS256",
     "userinfo_signed_response_alg": "ES256",
+    "id_token_encrypted_response_alg": "RSA-OAEP-256",
+    "id_token_encrypted_response_enc": "A256GCM",
+    "userinfo_encrypted_response_alg": "ECDH-ES",
+    "userinfo_encrypted_response_enc": "A128CBC-HS256",
+    "authorization_encrypted_response_alg": "ECDH-ES+A128KW",
+    "authorization_encrypted_response_enc": "A128GCM",
+    "introspection_encrypted_response_alg": "RSA-OAEP",
+    "introspection_encrypted_response_enc": "A256CBC-HS512",
 }
 
 
@@ -136,6 +144,39 @@ async def test_every_member_is_stored_read_back_and_reset_by_a_replace(api: Api)
     assert after["par_lifetime"] == 600
     assert after["default_acr_values"] == []
     assert after["request_object_signing_alg"] is None
+    assert after["id_token_encrypted_response_alg"] is None
+    assert after["id_token_encrypted_response_enc"] is None
+
+
+@pytest.mark.parametrize(
+    ("members", "named"),
+    [
+        ({"id_token_encrypted_response_enc": "A128GCM"}, "id_token_encrypted_response_enc"),
+        (
+            {
+                "jwks_uri": "https://spa.example/jwks.json",
+                "userinfo_encrypted_response_alg": "RSA1_5",
+            },
+            "userinfo_encrypted_response_alg",
+        ),
+        (
+            {"jwks": jwks(ec_key()), "id_token_encrypted_response_alg": "RSA-OAEP"},
+            "jwks holds no key",
+        ),
+    ],
+)
+async def test_encryption_members_follow_the_rules_of_registration(
+    api: Api, members: dict[str, Any], named: str
+) -> None:
+    refused = await api.post(paths.CLIENTS, SPA | members)
+    assert refused.status_code == 400, refused.text
+    assert named in refused.json()["error_description"]
+
+
+async def test_an_alg_without_enc_is_stored_with_the_default_enc(api: Api) -> None:
+    body = SPA | {"jwks": jwks(ec_key()), "id_token_encrypted_response_alg": "ECDH-ES"}
+    created = await _created(api, body)
+    assert created["id_token_encrypted_response_enc"] == "A128CBC-HS256"
 
 
 async def test_a_jwt_access_token_for_a_client_that_asks_for_one(
