@@ -346,5 +346,17 @@ def test_another_applications_postgres_database_is_left_alone(
             "holds tables (orders) but no authgate schema; nothing was changed"
         )
         assert asyncio.run(table_names(address)) == ["orders"]
+        assert lines[1].endswith(
+            "or give authgate a schema of its own: add options=-csearch_path%3Dauthgate to "
+            "the URL's query."
+        )
+        # which it then does: the schema is created beside the other application's table
+        in_schema = f"{address}?options=-csearch_path%3Dauthgate"
+        migrated = serve(tmp_path, "migrate", "--database-url", in_schema)
+        assert migrated.returncode == 0, migrated.stderr
+        assert "alembic_version" in asyncio.run(table_names(in_schema))
+        assert asyncio.run(table_names(address)) == ["orders"]
+        listed = serve(tmp_path, "keys", "list", env={"AUTHGATE_DATABASE_URL": in_schema})
+        assert listed.returncode == 0, listed.stderr
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -210,6 +210,13 @@ def _not_a_database(path: Path) -> str | None:
 SHOWN_TABLES = 5
 
 
+#: How to share a PostgreSQL database with another application (docs/deployment.md).
+_SCHEMA_HINT = (
+    ", or give authgate a schema of its own: add options=-csearch_path%3Dauthgate to the "
+    "URL's query."
+)
+
+
 def foreign_database(target: DatabaseTarget, exc: ForeignDatabase) -> StartupError:
     """The two lines for a database that holds another application's tables."""
     names = ", ".join(exc.tables[:SHOWN_TABLES])
@@ -219,7 +226,7 @@ def foreign_database(target: DatabaseTarget, exc: ForeignDatabase) -> StartupErr
         f"the database {target.shown} ({target.label}) holds tables ({names}) but no authgate "
         "schema; nothing was changed",
         f"It is another application's: point {target.label} at a new database or at "
-        "authgate's own.",
+        "authgate's own" + (_SCHEMA_HINT if target.url.get_backend_name() == "postgresql" else "."),
     )
 
 

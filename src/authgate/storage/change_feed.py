@@ -1,10 +1,12 @@
 """Carrying change notices (:mod:`authgate.changes`) between the processes of one database.
 
 PostgreSQL: ``NOTIFY`` on the channel :data:`CHANNEL`, one notice per topic, sent after the
-change committed. Each process listens on a dedicated connection (asyncpg's
-``add_listener``), checks it every :data:`HEALTH_INTERVAL` seconds, and reconnects with
-back-off when it drops; after a reconnect every cache is dropped, since notices sent
-meanwhile are lost.
+change committed. Notification channels belong to the whole database, so a deployment whose
+tables live in a schema other than ``public`` (docs/deployment.md) uses
+``authgate_changes:<schema>`` and does not hear another deployment in the same database.
+Each process listens on a dedicated connection (asyncpg's ``add_listener``), checks it every
+:data:`HEALTH_INTERVAL` seconds, and reconnects with back-off when it drops; after a
+reconnect every cache is dropped, since notices sent meanwhile are lost.
 
 SQLite (the workers of ``authgate serve --workers N``, and the CLI, on one file): a notice
 is a row of ``change_log`` with an ever-growing ``seq``, written in its own transaction; each
@@ -29,7 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, case, delete, func, insert, literal, select
 
 from authgate.changes import CLIENTS, MAX_TOPIC
 from authgate.storage.connect import postgres_dsn
@@ -38,8 +40,9 @@ from authgate.storage.models import ChangeRow, table_of
 
 logger = logging.getLogger(__name__)
 
-#: The PostgreSQL notification channel.
+#: The PostgreSQL notification channel of a deployment in the ``public`` schema.
 CHANNEL = "authgate_changes"
+DEFAULT_SCHEMA = "public"
 #: Seconds between checks that the listening connection is alive.
 HEALTH_INTERVAL = 10.0
 #: Seconds a health check or a connection attempt may take.
@@ -54,8 +57,19 @@ BATCH = 500
 #: What a feed calls with a notice's topics, or with None when notices may have been lost.
 OnChange = Callable[[Sequence[str] | None], None]
 
+
+def channel_for(schema: str | None) -> str:
+    """The notification channel of a deployment whose tables are in ``schema``."""
+    return CHANNEL if schema in (None, DEFAULT_SCHEMA) else f"{CHANNEL}:{schema}"
+
+
 _log = table_of(ChangeRow)
-NOTIFY = select(func.pg_notify(bindparam("channel"), bindparam("payload")))
+#: The channel of the schema the connection works in (:func:`channel_for`, in SQL).
+_CHANNEL_SQL = case(
+    (func.current_schema() == DEFAULT_SCHEMA, literal(CHANNEL)),
+    else_=func.concat(CHANNEL + ":", func.current_schema()),
+)
+NOTIFY = select(func.pg_notify(_CHANNEL_SQL, bindparam("payload")))
 INSERT = insert(_log).values(topic=bindparam("topic"), at=bindparam("at"))
 PRUNE = delete(_log).where(_log.c.at < bindparam("before"))
 LATEST = select(func.coalesce(func.max(_log.c.seq), 0))
@@ -166,7 +180,7 @@ class PostgresChangeFeed:
     async def publish(self, *topics: str) -> None:
         for topic in _topics(topics):
             try:
-                await self._db.fetch_one(NOTIFY, {"channel": CHANNEL, "payload": topic})
+                await self._db.fetch_one(NOTIFY, {"payload": topic})
             except Exception:
                 logger.exception("announcing a change failed; other instances see it at their poll")
                 return
@@ -191,7 +205,8 @@ class PostgresChangeFeed:
 
         con.add_termination_listener(terminated)
         try:
-            await con.add_listener(CHANNEL, notified)
+            channel = channel_for(await con.fetchval("SELECT current_schema()"))
+            await con.add_listener(channel, notified)
         except BaseException:
             con.terminate()
             raise

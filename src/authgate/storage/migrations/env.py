@@ -1,16 +1,20 @@
-"""Alembic environment: async engines, SQLite batch mode, one migrator at a time on PostgreSQL."""
+"""Alembic environment: async engines, SQLite batch mode; on PostgreSQL one migrator at a time,
+over the same asyncpg connection settings as the server (so a URL's ``options=-c
+search_path=...`` puts the tables in that schema, created if missing)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from alembic import context
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from authgate.storage.connect import refuse_foreign
+from authgate.storage.connect import postgres_dsn, refuse_foreign
 from authgate.storage.models import Base
 
 config = context.config
@@ -23,6 +27,8 @@ def _run(connection: Connection) -> None:
     if postgres:
         connection.execute(text(f"SELECT pg_advisory_lock({_LOCK_ID})"))
     try:
+        if postgres:
+            _ensure_schema(connection)
         refuse_foreign(inspect(connection).get_table_names())
         if not postgres:
             # end the read the check began, or Alembic would take it for the caller's
@@ -42,8 +48,29 @@ def _run(connection: Connection) -> None:
             connection.commit()
 
 
+def _ensure_schema(connection: Connection) -> None:
+    """Create the schema the connection's ``search_path`` names first when it does not exist
+    yet (PostgreSQL then has no current schema, and nowhere to create tables)."""
+    if connection.execute(text("SELECT current_schema()")).scalar() is not None:
+        return
+    path = str(connection.execute(text("SHOW search_path")).scalar() or "")
+    names = [n.strip().strip('"') for n in path.split(",")]
+    wanted = next((n for n in names if n and n != "$user"), None)
+    if wanted is None:
+        return  # nothing named: the migration fails with PostgreSQL's own message
+    quoted = connection.dialect.identifier_preparer.quote_schema(wanted)
+    connection.execute(text(f"CREATE SCHEMA {quoted}"))
+
+
 async def _online() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=NullPool)
+    url = config.get_main_option("sqlalchemy.url") or ""
+    options: dict[str, Any] = {"poolclass": NullPool}
+    if url.startswith("postgresql"):
+        # asyncpg reads the whole URL itself (options, sslmode, ...), as the server does
+        dsn = postgres_dsn(url)
+        options["async_creator"] = lambda: asyncpg.connect(dsn)
+        url = "postgresql+asyncpg://"
+    engine = create_async_engine(url, **options)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
