@@ -353,7 +353,10 @@ class AuthorizationRequest:
     authorization_details: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        """A JSON-ready dict for storage with the sign-in in progress. Members that are None
+        (their default) are left out, so that an instance of an earlier version, which does
+        not know the newer ones, can still read the request during a rolling upgrade."""
+        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
         data["scope"] = list(self.scope)
         data["ui_locales"] = list(self.ui_locales)
         data["prompt"] = sorted(self.prompt)
@@ -363,7 +366,10 @@ class AuthorizationRequest:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AuthorizationRequest:
-        kwargs = dict(data)
+        """Rebuild from :meth:`to_json` output; members this version does not know (written
+        by a later one) are ignored."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
         kwargs["scope"] = tuple(kwargs.get("scope", ()))
         kwargs["prompt"] = frozenset(kwargs.get("prompt", ()))
         kwargs["acr_values"] = tuple(kwargs.get("acr_values", ()))

@@ -891,3 +891,24 @@ def test_ui_locales_survive_the_stored_interaction() -> None:
     legacy = request.to_json()
     del legacy["ui_locales"]  # an interaction stored before the member existed
     assert AuthorizationRequest.from_json(legacy).ui_locales == ()
+
+
+def test_a_stored_request_reads_across_versions() -> None:
+    """A rolling upgrade: an earlier version reads what this one stores (members left at
+    None are not written, so it meets none it does not know), and this version reads what a
+    later one stores (members it does not know are ignored)."""
+    request = AuthorizationRequest(
+        client_id="c",
+        redirect_uri="https://rp.example/cb",
+        redirect_uri_given=False,
+        response_type="code",
+        scope=("openid",),
+        state="s",
+        response_encryption={"alg": "ECDH-ES", "enc": "A128GCM", "jwk": {"kty": "EC"}},
+    )
+    stored = request.to_json()
+    assert "nonce" not in stored and "authorization_details" not in stored
+    assert stored["state"] == "s" and stored["response_encryption"]["alg"] == "ECDH-ES"
+    assert AuthorizationRequest.from_json(stored) == request
+    later = {**stored, "a_member_of_a_later_version": 1}
+    assert AuthorizationRequest.from_json(later) == request
