@@ -27,6 +27,7 @@ from tests.support import (
     Flow,
     assert_registration_refused,
     authorize_params,
+    flow_registration_body,
     new_verifier,
     s256,
     token_form,
@@ -343,6 +344,22 @@ async def test_registration_refusals(
     if "jwks" in metadata:
         metadata = {**metadata, "jwks": keys[metadata["jwks"]]}
     await assert_registration_refused(http, metadata, member)
+
+
+async def test_a_jwks_of_encryption_keys_only(http: httpx.AsyncClient) -> None:
+    """Enough to encrypt to, not to verify the client's signatures with."""
+    keys = jwks(ec_key())
+    body = {**flow_registration_body(), "jwks": keys, "id_token_encrypted_response_alg": "ECDH-ES"}
+    created = await http.post("/jans-auth/restv1/register", json=body)
+    assert created.status_code == 201, created.text
+    for member in (
+        {"request_object_signing_alg": "ES256"},
+        {"require_signed_request_object": True},
+    ):
+        await assert_registration_refused(http, {"jwks": keys, **member}, next(iter(member)))
+    await assert_registration_refused(
+        http, {"jwks": keys, "token_endpoint_auth_method": "private_key_jwt"}, "jwks"
+    )
 
 
 async def test_configuration_narrows_what_clients_may_choose(

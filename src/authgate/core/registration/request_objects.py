@@ -43,13 +43,21 @@ def check_request_object_alg(
             f"Parameter request_object_signing_alg is not valid: '{alg}' is not one of "
             f"{config.requestObjectSigningAlgValuesSupported}"
         )
-    if (alg is not None or require_signed) and jwks is None and jwks_uri is None:
-        member = (
-            "request_object_signing_alg" if alg is not None else "require_signed_request_object"
-        )
+    if alg is None and not require_signed:
+        return
+    member = "request_object_signing_alg" if alg is not None else "require_signed_request_object"
+    if jwks is None and jwks_uri is None:
         raise InvalidClientMetadata(
             f"Parameter {member} is not valid: signed request objects need jwks or jwks_uri"
         )
+    if jwks is not None:  # a set of encryption keys only would verify nothing
+        try:
+            client_keys.import_public_jwks(jwks)
+        except client_keys.UnusableKeys as exc:
+            raise InvalidClientMetadata(
+                f"Parameter {member} is not valid: signed request objects need a signing key "
+                f"({exc})"
+            ) from None
 
 
 #: The members that ask for encrypted responses, ``alg`` then ``enc`` for each (OIDC
