@@ -329,15 +329,15 @@ def serve(
 @data_dir_option
 def migrate(database_url: str | None, data_dir: str | None) -> None:
     """Create or upgrade the database schema."""
-    from authgate.startup.database import foreign_database, prepare_sync
-    from authgate.storage.connect import ForeignDatabase, upgrade_sync
+    from authgate.startup.database import migration_refused, prepare_sync
+    from authgate.storage.connect import MigrationRefused, upgrade_sync
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     target = prepare_sync(settings, create=True)
     try:
         upgrade_sync(settings.database)
-    except ForeignDatabase as exc:
-        raise foreign_database(target, exc) from None
+    except MigrationRefused as exc:
+        raise migration_refused(target, exc) from None
     click.echo(f"database at {target.shown} is up to date")
 
 

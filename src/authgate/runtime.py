@@ -52,7 +52,7 @@ from authgate.outbound.jwks import HttpJwksSource
 from authgate.outbound.smtp import SmtpSender, SmtpSettings
 from authgate.outbound.upstream import HttpUpstream
 from authgate.settings import Settings
-from authgate.startup.database import database_target, foreign_database
+from authgate.startup.database import database_target, migration_refused
 from authgate.startup.mail import check_mail
 from authgate.storage.accounts import SqlAccountStore
 from authgate.storage.admin import SqlAdminStore
@@ -60,7 +60,7 @@ from authgate.storage.assertions import SqlAssertionStore
 from authgate.storage.change_feed import ChangeFeed, change_feed
 from authgate.storage.clients import SqlClientStore
 from authgate.storage.configuration import SqlConfigurationStore, SqlKeyStore
-from authgate.storage.connect import ForeignDatabase, open_database, upgrade
+from authgate.storage.connect import MigrationRefused, open_database, upgrade
 from authgate.storage.devices import SqlDeviceAuthorizationStore
 from authgate.storage.email_links import SqlEmailLinkStore
 from authgate.storage.engine import Database, IntegrityViolation
@@ -266,8 +266,8 @@ class Runtime:
         if migrate:
             try:
                 await upgrade(url)
-            except ForeignDatabase as exc:
-                raise foreign_database(database_target(settings), exc) from None
+            except MigrationRefused as exc:
+                raise migration_refused(database_target(settings), exc) from None
         db = await open_database(url, sqlite_commit_delay=settings.sqlite_commit_delay)
         clock = clock or SystemClock()
         passwords = passwords or hasher_for(settings.password_hash_cost)

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 import authgate
-from authgate.storage.connect import table_names
+from authgate.storage.connect import SchemaNotCreatable, table_names, upgrade_sync
 from tests.conftest import PG_ADMIN_URL
 
 TIMEOUT = 60  # seconds; every case fails before serving anything
@@ -360,3 +360,39 @@ def test_another_applications_postgres_database_is_left_alone(
         assert listed.returncode == 0, listed.stderr
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def test_a_schema_the_user_may_not_create_is_two_lines(tmp_path: Path, postgres_url: str) -> None:
+    """The URL names a schema that does not exist and its user lacks the CREATE privilege on
+    the database: two lines that say how to make it, and nothing changed; once a database
+    owner creates the schema for that user, the same command succeeds."""
+    name = f"authgate_schema_{uuid.uuid4().hex[:8]}"
+    role = f"authgate_limited_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(_pg_admin(f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        server = make_url(PG_ADMIN_URL).set(drivername="postgresql", database=name)
+        url = server.set(username=role, password=None).render_as_string(hide_password=False)
+        in_schema = f"{url}?options=-csearch_path%3Dauthgate"
+        lines = failure(serve(tmp_path, "migrate", "--database-url", in_schema), 1)
+        assert lines[0].startswith(
+            "Error: cannot create the schema 'authgate' that --database-url names in the "
+            f"database {in_schema}: permission denied"
+        ), lines
+        assert lines[0].endswith("; nothing was changed")
+        assert lines[1] == (
+            f"Create it as the database's owner (CREATE SCHEMA authgate AUTHORIZATION {role}) "
+            f"or grant {role} CREATE on the database, then start again."
+        )
+        assert asyncio.run(table_names(server.render_as_string(hide_password=False))) == []
+        # the migration's own check, for a schema dropped between the two
+        with pytest.raises(SchemaNotCreatable) as refused:
+            upgrade_sync(in_schema)
+        assert refused.value.reason.startswith("permission denied for database")
+        asyncio.run(_pg_admin(f'CREATE SCHEMA authgate AUTHORIZATION "{role}"', name))
+        migrated = serve(tmp_path, "migrate", "--database-url", in_schema)
+        assert migrated.returncode == 0, migrated.stderr
+        assert "alembic_version" in asyncio.run(table_names(in_schema))
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        asyncio.run(_pg_admin(f'DROP ROLE "{role}"'))

@@ -28,8 +28,11 @@ from authgate.startup.errors import StartupError
 from authgate.startup.options import setting_label
 from authgate.storage.connect import (
     ForeignDatabase,
+    MigrationRefused,
+    SchemaNotCreatable,
     head_revision,
     known_revisions,
+    missing_schema,
     refuse_foreign,
     schema_revision,
     table_names,
@@ -217,6 +220,20 @@ _SCHEMA_HINT = (
 )
 
 
+def migration_refused(target: DatabaseTarget, exc: MigrationRefused) -> StartupError:
+    """The two lines for a database authgate cannot give its schema."""
+    if isinstance(exc, ForeignDatabase):
+        return foreign_database(target, exc)
+    assert isinstance(exc, SchemaNotCreatable)
+    user = target.url.username or getpass.getuser()
+    return StartupError(
+        f"cannot create the schema {exc.schema!r} that {target.label} names in the database "
+        f"{target.shown}: {exc.reason}; nothing was changed",
+        f"Create it as the database's owner (CREATE SCHEMA {exc.schema} AUTHORIZATION "
+        f"{user}) or grant {user} CREATE on the database, then start again.",
+    )
+
+
 def foreign_database(target: DatabaseTarget, exc: ForeignDatabase) -> StartupError:
     """The two lines for a database that holds another application's tables."""
     names = ", ".join(exc.tables[:SHOWN_TABLES])
@@ -232,16 +249,23 @@ def foreign_database(target: DatabaseTarget, exc: ForeignDatabase) -> StartupErr
 
 async def check_not_foreign(target: DatabaseTarget) -> None:
     """Check that the database ``serve`` or ``migrate`` may create the schema in is empty or
-    authgate's. The migration checks again once it holds the migration lock; this check
-    only makes the failure two lines before the command says which database it uses.
+    authgate's, and that a PostgreSQL schema the URL names can be created if it is missing.
+    The migration checks again once it holds the migration lock; this check only makes the
+    failure two lines before the command says which database it uses.
 
     Raises:
-        StartupError: the database holds another application's tables.
+        StartupError: the database holds another application's tables, or the schema is
+            missing and the user may not create it.
     """
     try:
         refuse_foreign(await table_names(target.address))
     except ForeignDatabase as exc:
         raise foreign_database(target, exc) from None
+    missing = await missing_schema(target.address)
+    if missing is not None and not missing[1]:
+        database = target.url.database or target.url.username or getpass.getuser()
+        reason = f"permission denied for database {database}"
+        raise migration_refused(target, SchemaNotCreatable(missing[0], reason))
 
 
 def _where(url: URL) -> str:

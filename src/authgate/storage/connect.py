@@ -26,7 +26,22 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version"
 
 
-class ForeignDatabase(Exception):
+class MigrationRefused(Exception):
+    """The database cannot be given authgate's schema; nothing was changed in it. The
+    start-up maps each kind to the two lines that say what to do."""
+
+
+class SchemaNotCreatable(MigrationRefused):
+    """The URL's search path names a PostgreSQL schema that does not exist, and the
+    database user may not create it."""
+
+    def __init__(self, schema: str, reason: str) -> None:
+        super().__init__(f"{schema}: {reason}")
+        self.schema = schema
+        self.reason = reason
+
+
+class ForeignDatabase(MigrationRefused):
     """The database to migrate holds tables but no authgate schema revision: another
     application's database, chosen by mistake. Nothing was changed in it."""
 
@@ -189,6 +204,32 @@ async def schema_revision(url: str) -> str | None:
     finally:
         await con.close()
     return None if value is None else str(value)
+
+
+def first_schema(search_path: str) -> str | None:
+    """The schema a PostgreSQL ``search_path`` setting names first (``$user`` skipped)."""
+    names = [n.strip().strip('"') for n in search_path.split(",")]
+    return next((n for n in names if n and n != "$user"), None)
+
+
+async def missing_schema(url: str) -> tuple[str, bool] | None:
+    """PostgreSQL: the schema the URL's search path names when it does not exist yet, and
+    whether the user may create it (the migration then does); None when it exists, or on
+    SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    con = await _postgres(parsed)
+    try:
+        if await con.fetchval("SELECT current_schema()") is not None:
+            return None
+        wanted = first_schema(str(await con.fetchval("SHOW search_path") or ""))
+        may_create = await con.fetchval(
+            "SELECT has_database_privilege(current_user, current_database(), 'CREATE')"
+        )
+    finally:
+        await con.close()
+    return None if wanted is None else (wanted, bool(may_create))
 
 
 def _sqlite_tables(path: str) -> list[str]:

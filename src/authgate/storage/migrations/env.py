@@ -11,10 +11,16 @@ import asyncpg  # type: ignore[import-untyped]
 from alembic import context
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from authgate.storage.connect import postgres_dsn, refuse_foreign
+from authgate.storage.connect import (
+    SchemaNotCreatable,
+    first_schema,
+    postgres_dsn,
+    refuse_foreign,
+)
 from authgate.storage.models import Base
 
 config = context.config
@@ -53,13 +59,16 @@ def _ensure_schema(connection: Connection) -> None:
     yet (PostgreSQL then has no current schema, and nowhere to create tables)."""
     if connection.execute(text("SELECT current_schema()")).scalar() is not None:
         return
-    path = str(connection.execute(text("SHOW search_path")).scalar() or "")
-    names = [n.strip().strip('"') for n in path.split(",")]
-    wanted = next((n for n in names if n and n != "$user"), None)
+    wanted = first_schema(str(connection.execute(text("SHOW search_path")).scalar() or ""))
     if wanted is None:
         return  # nothing named: the migration fails with PostgreSQL's own message
     quoted = connection.dialect.identifier_preparer.quote_schema(wanted)
-    connection.execute(text(f"CREATE SCHEMA {quoted}"))
+    try:
+        connection.execute(text(f"CREATE SCHEMA {quoted}"))
+    except DBAPIError as exc:
+        connection.rollback()  # so that the advisory lock can be released
+        reason = str(exc.orig).splitlines()[0].split(": ", 1)[-1]
+        raise SchemaNotCreatable(wanted, reason) from None
 
 
 async def _online() -> None:
