@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from authgate.crypto.passwords import Argon2PasswordHasher
+from authgate.settings import Settings
 
 ISSUER = "http://127.0.0.1:8080"
 REDIRECT_URI = "http://127.0.0.1:8765/jans-auth-rp/home.htm"
@@ -290,3 +291,16 @@ async def assert_registration_refused(
     error = response.json()
     assert error["error"] == "invalid_client_metadata"
     assert error["error_description"].startswith(f"Parameter {member} is not valid")
+
+
+def loopback_settings(database_url: str, **extra: Any) -> Settings:
+    """The test server's settings with outbound requests to 127.0.0.1 allowed: the
+    receivers a test runs there (a client's jwks_uri, a back-channel logout URI, an upstream
+    provider) are refused by the outbound policy otherwise."""
+    return Settings(
+        issuer_url=ISSUER,
+        database_url=database_url,
+        admin_password="admin-password-1",
+        outbound_allow="127.0.0.1",
+        **extra,
+    )

@@ -18,7 +18,7 @@ from tests.admin.conftest import TokenFactory
 from tests.admin.support import Api
 from tests.lifecycle import INTROSPECTION, basic, confidential_tokens, refresh_form
 from tests.receiver import Receiver
-from tests.support import ISSUER, SQLITE_ONLY, USERNAME, Flow
+from tests.support import SQLITE_ONLY, USERNAME, Flow, loopback_settings
 
 USER = f"{paths.USERS}/{USERNAME}"
 
@@ -26,12 +26,7 @@ USER = f"{paths.USERS}/{USERNAME}"
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """The back-channel receiver runs on 127.0.0.1, which the outbound policy must allow."""
-    return Settings(
-        issuer_url=ISSUER,
-        database_url=database_url,
-        admin_password="admin-password-1",
-        outbound_allow="127.0.0.1",
-    )
+    return loopback_settings(database_url)
 
 
 async def _active(http: httpx.AsyncClient, client: dict[str, Any], token: str) -> bool:

@@ -20,18 +20,13 @@ from authgate.storage.logout_deliveries import SqlLogoutDeliveryStore
 from tests.conftest import patch_config
 from tests.lifecycle import END_SESSION
 from tests.receiver import Receiver, Reply
-from tests.support import ISSUER, Flow, fast_hasher
+from tests.support import Flow, fast_hasher, loopback_settings
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """The receivers run on 127.0.0.1, which the outbound policy refuses unless allowed."""
-    return Settings(
-        issuer_url=ISSUER,
-        database_url=database_url,
-        admin_password="admin-password-1",
-        outbound_allow="127.0.0.1",
-    )
+    return loopback_settings(database_url)
 
 
 async def _logout(http: httpx.AsyncClient, id_token: str) -> None:

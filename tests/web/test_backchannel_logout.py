@@ -18,7 +18,7 @@ from authgate.web.app import create_app
 from tests.conftest import patch_config
 from tests.lifecycle import END_SESSION
 from tests.receiver import Receiver, Reply
-from tests.support import ISSUER, SQLITE_ONLY, Browser, Flow
+from tests.support import ISSUER, SQLITE_ONLY, Browser, Flow, loopback_settings
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
@@ -26,12 +26,7 @@ EVENT = "http://schemas.openid.net/event/backchannel-logout"
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """The receivers run on 127.0.0.1, which the outbound policy refuses unless allowed."""
-    return Settings(
-        issuer_url=ISSUER,
-        database_url=database_url,
-        admin_password="admin-password-1",
-        outbound_allow="127.0.0.1",
-    )
+    return loopback_settings(database_url)
 
 
 def _verified(runtime: Runtime, token: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -28,6 +28,7 @@ from tests.support import (
     assert_registration_refused,
     authorize_params,
     flow_registration_body,
+    loopback_settings,
     new_verifier,
     s256,
     token_form,
@@ -41,12 +42,7 @@ USERINFO = "/jans-auth/restv1/userinfo"
 def settings(database_url: str) -> Settings:
     """The jwks_uri receivers run on 127.0.0.1, which the outbound policy refuses unless
     allowed."""
-    return Settings(
-        issuer_url=ISSUER,
-        database_url=database_url,
-        admin_password="admin-password-1",
-        outbound_allow="127.0.0.1",
-    )
+    return loopback_settings(database_url)
 
 
 @functools.cache

@@ -37,6 +37,7 @@ from tests.support import (
     IssuedCode,
     authorize_params,
     hidden_form,
+    loopback_settings,
     new_verifier,
     query_of,
     s256,
@@ -47,13 +48,7 @@ CALLBACK = "/jans-auth/federation/corp/callback"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(
-        issuer_url=ISSUER,
-        database_url=database_url,
-        admin_password="admin-password-1",
-        outbound_allow="127.0.0.1",
-        sealing_key="s" * 43,
-    )
+    return loopback_settings(database_url, sealing_key="s" * 43)
 
 
 @pytest.fixture

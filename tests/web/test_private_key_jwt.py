@@ -20,7 +20,7 @@ from authgate.settings import Settings
 from tests.fuzz.jose import FuzzKey
 from tests.lifecycle import INTROSPECTION, REGISTER, REVOKE, TOKEN, refresh_form
 from tests.receiver import Receiver, Reply
-from tests.support import ISSUER, SQLITE_ONLY, FakeClock, Flow, token_form
+from tests.support import ISSUER, SQLITE_ONLY, FakeClock, Flow, loopback_settings, token_form
 
 TOKEN_URL = ISSUER + TOKEN
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -29,12 +29,7 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """The receivers run on 127.0.0.1, which the outbound policy refuses unless allowed."""
-    return Settings(
-        issuer_url=ISSUER,
-        database_url=database_url,
-        admin_password="admin-password-1",
-        outbound_allow="127.0.0.1",
-    )
+    return loopback_settings(database_url)
 
 
 def ec_key(kid: str = "k1") -> ECKey:

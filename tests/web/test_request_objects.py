@@ -31,6 +31,7 @@ from tests.support import (
     Flow,
     assert_registration_refused,
     flow_registration_body,
+    loopback_settings,
     new_verifier,
     query_of,
     s256,
@@ -46,12 +47,7 @@ JWKS = "/jans-auth/restv1/jwks"
 def settings(database_url: str) -> Settings:
     """The request_uri server runs on 127.0.0.1, which the outbound policy refuses unless
     allowed."""
-    return Settings(
-        issuer_url=ISSUER,
-        database_url=database_url,
-        admin_password="admin-password-1",
-        outbound_allow="127.0.0.1",
-    )
+    return loopback_settings(database_url)
 
 
 def _inner(verifier: str, **extra: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Encrypting to a client's public key: JWE in the compact serialization (RFC 7516 §7.1).
 
-Only key management algorithms that encrypt to a client's published key are offered:
+Only key management algorithms that encrypt to a client's published key are offered (the
+configuration lists them: :mod:`authgate.appconfig_encryption`):
 RSAES-OAEP (with SHA-1 or SHA-256) and ECDH-ES, directly or with AES key wrap (RFC 7518
 §4.3, §4.6). RSAES-PKCS1-v1_5 is left out for its padding-oracle history, and the
 symmetric algorithms would need the client's secret in the clear, which authgate does not
@@ -14,17 +15,6 @@ from collections.abc import Sequence
 from joserfc import jwe
 from joserfc.jwk import ECKey, Key, RSAKey
 
-#: Key management algorithms (RFC 7518 §4.1), in the order discovery lists them.
-KEY_ALGS = ("RSA-OAEP", "RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A256KW")
-#: Content encryption algorithms (RFC 7518 §5.1).
-CONTENT_ENCS = (
-    "A128CBC-HS256",
-    "A192CBC-HS384",
-    "A256CBC-HS512",
-    "A128GCM",
-    "A192GCM",
-    "A256GCM",
-)
 #: The content encryption of a client that registered an algorithm and no ``enc`` (OIDC
 #: Registration §2).
 DEFAULT_ENC = "A128CBC-HS256"

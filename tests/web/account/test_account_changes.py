@@ -15,19 +15,14 @@ from authgate.runtime import Runtime
 from authgate.settings import Settings
 from tests.lifecycle import INTROSPECTION, basic, confidential_tokens, refresh_form
 from tests.receiver import Receiver
-from tests.support import ISSUER, SQLITE_ONLY, FakeClock, Flow
+from tests.support import SQLITE_ONLY, FakeClock, Flow, loopback_settings
 from tests.web.account.support import csrf_of, sign_in
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """The back-channel receiver runs on 127.0.0.1, which the outbound policy must allow."""
-    return Settings(
-        issuer_url=ISSUER,
-        database_url=database_url,
-        admin_password="admin-password-1",
-        outbound_allow="127.0.0.1",
-    )
+    return loopback_settings(database_url)
 
 
 async def _introspect(http: httpx.AsyncClient, client: dict[str, Any], token: str) -> Any:
