@@ -256,6 +256,40 @@ async def test_key_from_jwks_uri_and_a_missing_key_costs_no_code(
         await server_claims(http, inner.decode())
 
 
+async def test_userinfo_and_introspection_without_a_key_are_refused_not_sent_readable(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    async with Receiver(default=Reply(500, b"down")) as rx:
+        client = await flow.register(
+            token_endpoint_auth_method="client_secret_basic",
+            jwks_uri=rx.url("/jwks.json"),
+            userinfo_encrypted_response_alg="RSA-OAEP",
+            introspection_encrypted_response_alg="RSA-OAEP",
+        )
+        credentials = basic(client["client_id"], client["client_secret"])
+        issued = await flow.code(client["client_id"])
+        tokens = await flow.token(
+            token_form(client["client_id"], issued.code, issued.verifier), headers=credentials
+        )
+        assert tokens.status_code == 200, tokens.text  # its id_token is not encrypted
+        access_token = tokens.json()["access_token"]
+        info = await http.get(USERINFO, headers=bearer(access_token))
+        assert info.status_code == 400
+        assert info.json() == {
+            "error": "invalid_request",
+            "error_description": "The UserInfo response cannot be encrypted for this client: "
+            "its jwks_uri could not be read",
+        }
+        introspected = await http.post(
+            INTROSPECTION,
+            data={"token": access_token},
+            headers={**credentials, "Accept": "application/token-introspection+jwt"},
+        )
+        assert introspected.status_code == 400
+        assert introspected.json()["error"] == "invalid_request"
+        assert access_token not in introspected.text
+
+
 async def test_jarm_without_a_key_shows_the_error_instead_of_redirecting(
     http: httpx.AsyncClient, flow: Flow
 ) -> None:
