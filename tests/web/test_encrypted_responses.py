@@ -13,9 +13,11 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwe, jwt
 from joserfc.jwk import ECKey, Key, KeySet, RSAKey
 
+from authgate.crypto.handles import handle_hash
 from authgate.runtime import Runtime
 from authgate.settings import Settings
 from tests.conftest import patch_config
@@ -288,6 +290,41 @@ async def test_userinfo_and_introspection_without_a_key_are_refused_not_sent_rea
         assert introspected.status_code == 400
         assert introspected.json()["error"] == "invalid_request"
         assert access_token not in introspected.text
+
+
+def weak_rsa_jwk() -> dict[str, Any]:
+    """A 1024-bit RSA public key as a JWK, built without joserfc (which warns on import)."""
+    weak = rsa.generate_private_key(65537, 1024)  # noqa: S505 - the weak key under test
+    numbers = weak.public_key().public_numbers()
+
+    def b64(value: int) -> str:
+        raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return {"kty": "RSA", "n": b64(numbers.n), "e": b64(numbers.e), "use": "enc"}
+
+
+async def test_an_rsa_key_under_2048_bits_is_refused_before_anything_is_spent(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    """RSA-OAEP with a short key fails inside the JWE library (RFC 7518 §4.2 asks for 2048
+    bits): registration refuses such a jwks, and one served at jwks_uri is refused before
+    the code is redeemed, never a server error after it."""
+    weak = {"keys": [weak_rsa_jwk()]}
+    await assert_registration_refused(
+        http, {"jwks": weak, "id_token_encrypted_response_alg": "RSA-OAEP"}, "jwks"
+    )
+    async with Receiver(default=Reply.json(weak)) as rx:
+        client = await flow.register(
+            jwks_uri=rx.url("/jwks.json"), id_token_encrypted_response_alg="RSA-OAEP"
+        )
+        issued = await flow.code(client["client_id"])
+        form = token_form(client["client_id"], issued.code, issued.verifier)
+        refused = await flow.token(form)
+        assert refused.status_code == 400, refused.text
+        assert "at least 2048" in refused.json()["error_description"]
+    stored = await runtime.services.grants.get_code(handle_hash(issued.code))
+    assert stored is not None and stored.consumed_at is None, "the code was not spent"
 
 
 async def test_jarm_without_a_key_shows_the_error_instead_of_redirecting(

@@ -10,6 +10,7 @@ the key.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -27,6 +28,9 @@ class UnusableKeys(ValueError):
     """A JWK Set or key is unusable; the message says why."""
 
 
+#: The shortest RSA modulus accepted, in bits (RFC 7518 §3.3 for signatures, §4.2 and §4.3
+#: for RSA-OAEP); shorter keys would fail at the first signature check or encryption.
+MIN_RSA_BITS = 2048
 #: What a key is for (RFC 7517 §4.2); a key without ``use`` serves both.
 KEY_USES = {"sig": "signing", "enc": "encryption"}
 
@@ -64,6 +68,12 @@ def _import(data: Any, uses: tuple[str, ...]) -> list[Key]:
             raise UnusableKeys("jwks must hold public keys only: private or symmetric key found")
         if item.get("kty") not in ("RSA", "EC") or item.get("use", uses[0]) not in uses:
             continue
+        bits = _rsa_bits(item)
+        if bits is not None and bits < MIN_RSA_BITS:
+            raise UnusableKeys(
+                f"an RSA key in jwks has {bits} bits; signatures and encryption need at least "
+                f"{MIN_RSA_BITS} (RFC 7518 §3.3, §4.2)"
+            )
         try:
             keys.append(JWKRegistry.import_key(dict(item)))
         except (JoseError, ValueError, TypeError) as exc:
@@ -72,6 +82,17 @@ def _import(data: Any, uses: tuple[str, ...]) -> list[Key]:
         purpose = " or ".join(KEY_USES[u] for u in uses)
         raise UnusableKeys(f"jwks holds no RSA or EC {purpose} key")
     return keys
+
+
+def _rsa_bits(item: Mapping[str, Any]) -> int | None:
+    """The modulus length of an RSA JWK, or None (not RSA, or a modulus the import refuses)."""
+    n = item.get("n")
+    if item.get("kty") != "RSA" or not isinstance(n, str):
+        return None
+    try:
+        return int.from_bytes(base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))).bit_length()
+    except (ValueError, TypeError):
+        return None
 
 
 def _fits(key: Key, alg: str) -> bool:
