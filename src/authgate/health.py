@@ -93,7 +93,6 @@ class Readiness:
         self._lock = asyncio.Lock()
         self._last: Report | None = None
         self._checked_at = 0.0
-        self._expected: frozenset[str] | None = None
 
     async def report(self) -> Report:
         """The current report: reused within ``ttl``, else checked now (once for everyone
@@ -139,9 +138,7 @@ class Readiness:
             checks["schema"] = "unknown"
         else:
             checks["database"] = OK
-            if self._expected is None:
-                self._expected = await asyncio.to_thread(head_revisions)
-            checks["schema"] = schema_state(stored, self._expected)
+            checks["schema"] = schema_state(stored, head_revisions())
         try:
             await self._signing_key()
             checks["signing_key"] = OK

@@ -20,14 +20,17 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 
+from authgate.storage import revisions
 from authgate.storage.connect import (
     ForeignDatabase,
     alembic_config,
     head_revision,
+    schema_revision,
     table_names,
     upgrade,
     upgrade_sync,
@@ -95,6 +98,50 @@ def test_downgrade_restores_the_previous_indexes(sqlite_file: Path) -> None:
 
 def test_upgrade_is_idempotent(sqlite_file: Path) -> None:
     upgrade_sync(f"sqlite+aiosqlite:///{sqlite_file}")  # already at the head revision
+
+
+def test_the_known_revisions_are_the_migration_scripts() -> None:
+    """storage/revisions.py lists what Alembic finds in the scripts, oldest first: a new
+    migration must be added there, or servers would start without it."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    found = [r.revision for r in scripts.walk_revisions()]
+    assert tuple(reversed(found)) == revisions.REVISIONS
+    assert scripts.get_heads() == [revisions.HEAD]
+
+
+#: Runs the server's start-up migration step, then says whether Alembic was loaded.
+_UPGRADE_AND_REPORT = """
+import asyncio, sys
+from authgate.storage.connect import upgrade
+asyncio.run(upgrade(sys.argv[1]))
+print("alembic loaded" if "alembic" in sys.modules else "alembic not loaded")
+"""
+
+
+def _upgrade_in_a_new_process(url: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _UPGRADE_AND_REPORT, url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+async def test_a_start_at_the_head_revision_reads_it_and_migrates_only_an_older_schema(
+    database_url: str,
+) -> None:
+    """At the head revision the start reads it and leaves Alembic unloaded; one revision
+    behind, the same step migrates."""
+    assert await asyncio.to_thread(_upgrade_in_a_new_process, database_url) == (
+        "alembic not loaded"
+    )
+    previous = revisions.REVISIONS[-2]
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), previous)
+    assert await schema_revision(database_url) == previous
+    assert await asyncio.to_thread(_upgrade_in_a_new_process, database_url) == "alembic loaded"
+    assert await schema_revision(database_url) == revisions.HEAD
 
 
 def test_client_origins_are_backfilled(sqlite_file: Path) -> None:

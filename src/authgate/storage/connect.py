@@ -7,19 +7,20 @@ import concurrent.futures
 import contextlib
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import asyncpg  # type: ignore[import-untyped]
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 
 from authgate import activity
+from authgate.storage import revisions
 from authgate.storage.engine import Database
 from authgate.storage.postgres import PostgresDatabase
 from authgate.storage.sqlite import COMMIT_DELAY, SqliteDatabase, holding_writer_lock
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The table in which Alembic records a database's schema revision.
@@ -107,6 +108,9 @@ def postgres_dsn(url: str) -> str:
 
 
 def alembic_config(url: str) -> Config:
+    # Alembic is loaded only by a process that migrates (about a quarter of a second).
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -128,6 +132,8 @@ def upgrade_sync(url: str) -> None:
     Alembic's environment runs its own event loop, so when called from a thread that already
     has one running, the migration runs in a helper thread.
     """
+    from alembic import command
+
     ensure_sqlite_directory(url)
     with _one_migrator(url):
         try:
@@ -149,21 +155,29 @@ def _one_migrator(url: str) -> contextlib.AbstractContextManager[None]:
 
 
 async def upgrade(url: str) -> None:
-    """Bring the schema to the newest revision from async code."""
+    """Bring the schema to the newest revision from async code.
+
+    A database already at it (every start but the first after an upgrade) is left alone
+    after one read of its revision, without loading Alembic and the migration scripts.
+    Anything else, including a database that cannot be read, goes to the migration, which
+    does what is needed or says what is wrong.
+    """
+    try:
+        if await schema_revision(url) == revisions.HEAD:
+            return
+    except (OSError, sqlite3.Error, asyncpg.PostgresError):
+        pass
     await asyncio.to_thread(upgrade_sync, url)
 
 
 def head_revision() -> str:
     """The schema revision this version of authgate needs (the newest migration)."""
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert head is not None
-    return head
+    return revisions.HEAD
 
 
 def known_revisions() -> frozenset[str]:
     """Every schema revision this version of authgate can upgrade from."""
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return frozenset(r.revision for r in script.walk_revisions())
+    return frozenset(revisions.REVISIONS)
 
 
 def _read_only(path: str) -> contextlib.closing[sqlite3.Connection]:

@@ -1,14 +1,11 @@
 """What a readiness probe asks the database: one round trip that reads the schema revision,
-and the revision this code expects (computed once per process)."""
+and the revision this code expects."""
 
 from __future__ import annotations
 
-import functools
-
-from alembic.script import ScriptDirectory
 from sqlalchemy import column, select, table
 
-from authgate.storage.connect import alembic_config
+from authgate.storage import revisions
 from authgate.storage.engine import Database
 from authgate.storage.sqlite import SqliteDatabase
 
@@ -20,11 +17,9 @@ class DatabaseGone(Exception):
     """The SQLite file was deleted or replaced under the open connection."""
 
 
-@functools.cache
 def head_revisions() -> frozenset[str]:
-    """The newest migration revisions of this code (blocking: reads the migration scripts)."""
-    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return frozenset(scripts.get_heads())
+    """The newest migration revisions of this code."""
+    return frozenset({revisions.HEAD})
 
 
 async def stored_revisions(db: Database) -> frozenset[str]:

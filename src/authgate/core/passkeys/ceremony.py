@@ -23,40 +23,23 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import (
-    options_to_json_dict,
-    parse_authentication_credential_json,
-    parse_authenticator_data,
-    parse_cbor,
-    parse_client_data_json,
-    parse_registration_credential_json,
-)
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AuthenticationCredential,
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    ClientDataType,
-    PublicKeyCredentialDescriptor,
-    RegistrationCredential,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+from typing import TYPE_CHECKING, Any
 
 from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.core.passkeys.errors import PasskeyMalformed, PasskeyRejected, Reason
 from authgate.core.passkeys.relying_party import CEREMONY_TIMEOUT, RelyingParty, from_issuer
 from authgate.core.ports import Services
 from authgate.core.types import User
+
+# py_webauthn is loaded by the first ceremony rather than with the server (a tenth of a
+# second of every start): each function imports what it uses.
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import (
+        AuthenticationCredential,
+        ClientDataType,
+        PublicKeyCredentialDescriptor,
+        RegistrationCredential,
+    )
 
 #: Longest name a user may give a passkey.
 NAME_MAX = 64
@@ -93,6 +76,8 @@ def user_handle(svc: Services, user_id: str) -> bytes:
 
 
 def _descriptors(credentials: Sequence[PasskeyCredential]) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
     known = {t.value for t in AuthenticatorTransport}
     return [
         PublicKeyCredentialDescriptor(
@@ -107,6 +92,15 @@ def registration_options(
     svc: Services, user: User, existing: Sequence[PasskeyCredential], challenge: bytes
 ) -> dict[str, Any]:
     """``PublicKeyCredentialCreationOptions`` as JSON for ``navigator.credentials.create``."""
+    from webauthn import generate_registration_options
+    from webauthn.helpers import options_to_json_dict
+    from webauthn.helpers.structs import (
+        AttestationConveyancePreference,
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     rp = relying_party(svc)
     options = generate_registration_options(
         rp_id=rp.rp_id,
@@ -132,6 +126,10 @@ def authentication_options(
 ) -> dict[str, Any]:
     """``PublicKeyCredentialRequestOptions`` as JSON for ``navigator.credentials.get``; an
     empty ``allow`` asks for a discoverable credential (any passkey of this site)."""
+    from webauthn import generate_authentication_options
+    from webauthn.helpers import options_to_json_dict
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=relying_party(svc).rp_id,
         challenge=challenge,
@@ -149,6 +147,9 @@ def _json(response: Mapping[str, Any] | str) -> str:
 
 
 def parse_registration(response: Mapping[str, Any] | str) -> RegistrationCredential:
+    from webauthn.helpers import parse_registration_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         return parse_registration_credential_json(_json(response))
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
@@ -156,6 +157,9 @@ def parse_registration(response: Mapping[str, Any] | str) -> RegistrationCredent
 
 
 def parse_assertion(response: Mapping[str, Any] | str) -> AuthenticationCredential:
+    from webauthn.helpers import parse_authentication_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         credential = parse_authentication_credential_json(_json(response))
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
@@ -167,6 +171,8 @@ def parse_assertion(response: Mapping[str, Any] | str) -> AuthenticationCredenti
 
 def client_challenge(client_data_json: bytes) -> bytes:
     """The challenge inside ``clientDataJSON`` (to find which challenge to redeem)."""
+    from webauthn.helpers import parse_client_data_json
+
     try:
         return parse_client_data_json(client_data_json).challenge
     except Exception as exc:  # the library raises bare errors on a malformed document
@@ -177,6 +183,8 @@ def _precheck(
     rp: RelyingParty, client_data_json: bytes, authenticator_data: bytes, kind: ClientDataType
 ) -> None:
     """The checks that name a reason, before the library's full verification."""
+    from webauthn.helpers import parse_authenticator_data, parse_client_data_json
+
     try:
         client = parse_client_data_json(client_data_json)
         auth_data = parse_authenticator_data(authenticator_data)
@@ -204,6 +212,11 @@ def verify_registration(
     Raises:
         PasskeyRejected, PasskeyMalformed: the response does not verify.
     """
+    from webauthn import verify_registration_response
+    from webauthn.helpers import parse_authenticator_data
+    from webauthn.helpers.exceptions import WebAuthnException
+    from webauthn.helpers.structs import ClientDataType
+
     rp = relying_party(svc)
     raw_auth_data = auth_data_bytes(credential.response.attestation_object)
     try:
@@ -242,6 +255,8 @@ def verify_registration(
 
 def auth_data_bytes(attestation_object: bytes) -> bytes:
     """The raw authenticator data inside an attestation object."""
+    from webauthn.helpers import parse_cbor
+
     try:
         decoded = parse_cbor(attestation_object)
         data = decoded["authData"]
@@ -298,6 +313,11 @@ async def verify_assertion(
             id, a bad signature, a counter that went backwards, a user handle that does not
             match; PasskeyMalformed: not an assertion.
     """
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import parse_authenticator_data
+    from webauthn.helpers.exceptions import WebAuthnException
+    from webauthn.helpers.structs import AuthenticationCredential, ClientDataType
+
     credential = (
         response if isinstance(response, AuthenticationCredential) else parse_assertion(response)
     )

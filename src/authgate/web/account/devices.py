@@ -4,8 +4,6 @@ nothing is recognised."""
 
 from __future__ import annotations
 
-from ua_parser import parse
-
 from authgate.web.i18n import N_, gettext
 
 UNKNOWN = N_("Unknown device")
@@ -13,6 +11,10 @@ _RAW_SHOWN = 60
 
 
 def describe(user_agent: str) -> str:
+    # ua-parser (and its rules) is loaded by the first account page rather than with the
+    # server: a twentieth of a second of every start.
+    from ua_parser import parse
+
     if not user_agent:
         return gettext(UNKNOWN)
     result = parse(user_agent)
