@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, DataTable, Input, SelectionList, TextArea
+from textual.widgets import Checkbox, DataTable, Input, Select, SelectionList, TextArea
 
 from authgate.assembly import admin_service
 from authgate.runtime import Runtime
@@ -170,3 +170,66 @@ async def test_the_form_edits_what_an_spa_or_mobile_app_needs_and_keeps_the_rest
     assert edited.metadata.access_token_lifetime is None and edited.metadata.access_token_as_jwt
     assert edited.metadata.token_exchange_audiences == ("orders",)
     assert edited.metadata.application_type == "native"
+
+
+async def test_the_form_sets_how_responses_are_signed_and_encrypted(
+    app: AdminApp, runtime: Runtime
+) -> None:
+    """The client's jwks_uri and, for ID tokens, UserInfo, JARM and introspection, the
+    signing algorithm and the encryption algorithm and method; the server's refusal of an
+    ``enc`` without its ``alg`` stays in the dialog; cleared choices are stored as unset."""
+    clients = runtime.services.clients
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await _new_client_form(app, pilot)
+        form.query_one("#client_name", Input).value = "Sealed app"
+        form.query_one("#token_endpoint_auth_method").value = "none"  # type: ignore[attr-defined]
+        form.query_one("#redirect_uris", TextArea).text = "https://sealed.example/cb"
+        form.query_one("#jwks_uri", Input).value = "https://sealed.example/jwks.json"
+        form.query_one("#id_token_encrypted_response_alg", Select).value = "RSA-OAEP-256"
+        form.query_one("#id_token_encrypted_response_enc", Select).value = "A256GCM"
+        form.query_one("#userinfo_signed_response_alg", Select).value = "ES256"
+        form.query_one("#authorization_encrypted_response_enc", Select).value = "A128GCM"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "authorization_encrypted_response_alg" in str(form.query_one("#error").render())
+        form.query_one("#authorization_encrypted_response_enc", Select).clear()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ClientForm)
+        (created,) = [
+            c
+            for c in await admin_service(runtime).clients.list()
+            if c.metadata.client_name == "Sealed app"
+        ]
+        meta = created.metadata
+        assert meta.jwks_uri == "https://sealed.example/jwks.json"
+        assert meta.id_token_encrypted_response_alg == "RSA-OAEP-256"
+        assert meta.id_token_encrypted_response_enc == "A256GCM"
+        assert meta.userinfo_signed_response_alg == "ES256"
+        assert meta.id_token_signed_response_alg == "RS256"  # the server's default, filled in
+        assert meta.authorization_encrypted_response_enc is None
+
+        # the edit form shows what is stored; clearing the ID token's encryption unsets it
+        await pilot.press("slash", *"sealed", "enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ClientForm)
+        assert form.query_one("#id_token_encrypted_response_enc", Select).value == "A256GCM"
+        assert form.query_one("#userinfo_signed_response_alg", Select).value == "ES256"
+        assert form.query_one("#jwks_uri", Input).value == "https://sealed.example/jwks.json"
+        form.query_one("#id_token_encrypted_response_alg", Select).clear()
+        form.query_one("#id_token_encrypted_response_enc", Select).clear()
+        form.query_one("#introspection_signed_response_alg", Select).value = "PS256"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ClientForm)
+    edited = await clients.get(created.client_id)
+    assert edited is not None
+    assert edited.metadata.id_token_encrypted_response_alg is None
+    assert edited.metadata.id_token_encrypted_response_enc is None
+    assert edited.metadata.userinfo_signed_response_alg == "ES256"
+    assert edited.metadata.introspection_signed_response_alg == "PS256"
+    assert edited.metadata.jwks_uri == "https://sealed.example/jwks.json"
