@@ -214,11 +214,8 @@ async def test_a_clients_registered_types_narrow_the_servers(
     )
 
 
-@SQLITE_ONLY
 @pytest.mark.usefixtures("rar")
-async def test_pushed_details_and_none_at_the_token_endpoint(
-    http: httpx.AsyncClient, flow: Flow
-) -> None:
+async def test_pushed_details_reach_the_tokens(http: httpx.AsyncClient, flow: Flow) -> None:
     client = await flow.register()
     verifier = new_verifier()
     pushed = await http.post(
@@ -233,12 +230,119 @@ async def test_pushed_details_and_none_at_the_token_endpoint(
     result = await flow.browser.authorize(
         {"client_id": client["client_id"], "request_uri": pushed.json()["request_uri"]}
     )
-    form = token_form(client["client_id"], result.params["code"], verifier)
-    narrowed = await flow.token(form | {"authorization_details": json.dumps([ACCOUNTS])})
-    assert narrowed.status_code == 400
-    assert narrowed.json()["error"] == "invalid_authorization_details"
-    tokens = await flow.token(form)
+    tokens = await flow.token(token_form(client["client_id"], result.params["code"], verifier))
     assert tokens.json()["authorization_details"] == [ACCOUNTS]
+
+
+def _narrowed(form: dict[str, str], details: Any) -> dict[str, str]:
+    return form | {"authorization_details": json.dumps(details)}
+
+
+@pytest.mark.usefixtures("rar")
+async def test_a_token_request_narrows_the_details_to_some_the_grant_holds(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    """RFC 9396 §6.1: a code or refresh token request may ask for some of the grant's details;
+    that access token carries those (response, JWT, introspection), the refresh token keeps
+    all of them. A detail the grant lacks, even one changed in a single member, is refused
+    before the code is spent."""
+    client = await flow.register(
+        token_endpoint_auth_method="client_secret_basic", access_token_as_jwt=True
+    )
+    auth = basic(client["client_id"], client["client_secret"])
+    keys = KeySet.import_key_set((await http.get("/jans-auth/restv1/jwks")).json())
+
+    async def introspected(token: str) -> Any:
+        answer = await http.post(
+            "/jans-auth/restv1/introspection", data={"token": token}, headers=auth
+        )
+        return answer.json()["authorization_details"]
+
+    issued = await _code(flow, client["client_id"], [PAYMENT, ACCOUNTS])
+    form = token_form(client["client_id"], issued.code, issued.verifier)
+    bigger = {**PAYMENT, "instructedAmount": {"currency": "EUR", "amount": "9999.00"}}
+    for refused in ([bigger], [ACCOUNTS, bigger], "[1]", "[]", '{"type": "x"}'):
+        answer = await flow.token(
+            form | {"authorization_details": refused}
+            if isinstance(refused, str)
+            else _narrowed(form, refused),
+            headers=auth,
+        )
+        assert answer.status_code == 400, refused
+        assert answer.json()["error"] == "invalid_authorization_details", refused
+    answer = await flow.token(_narrowed(form, [ACCOUNTS]), headers=auth)
+    assert answer.status_code == 200, answer.text
+    tokens = answer.json()
+    assert tokens["authorization_details"] == [ACCOUNTS]
+    assert jwt.decode(tokens["access_token"], keys).claims["authorization_details"] == [ACCOUNTS]
+    assert await introspected(tokens["access_token"]) == [ACCOUNTS]
+
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    whole = await flow.token(refresh, headers=auth)
+    assert whole.json()["authorization_details"] == [PAYMENT, ACCOUNTS]
+    refresh["refresh_token"] = whole.json().get("refresh_token", refresh["refresh_token"])
+    payment = await flow.token(_narrowed(refresh, [PAYMENT]), headers=auth)
+    assert payment.status_code == 200, payment.text
+    assert payment.json()["authorization_details"] == [PAYMENT]
+    assert await introspected(payment.json()["access_token"]) == [PAYMENT]
+    refresh["refresh_token"] = payment.json().get("refresh_token", refresh["refresh_token"])
+    changed = await flow.token(_narrowed(refresh, [bigger]), headers=auth)
+    assert changed.status_code == 400
+    assert "is not one of the details the grant authorized" in changed.json()["error_description"]
+
+    # a grant without details has none to narrow
+    plain = await flow.code(client["client_id"])
+    answer = await flow.token(
+        _narrowed(token_form(client["client_id"], plain.code, plain.verifier), [ACCOUNTS]),
+        headers=auth,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_authorization_details"
+
+
+@SQLITE_ONLY
+@pytest.mark.usefixtures("rar")
+async def test_a_retried_narrowing_refresh_gets_the_same_narrowed_answer(flow: Flow) -> None:
+    """A public client's rotated refresh token presented again inside the grace window
+    (a lost response) gets the same answer, narrowed details included."""
+    client = await flow.register()
+    issued = await _code(flow, client["client_id"], [PAYMENT, ACCOUNTS])
+    tokens = (
+        await flow.token(token_form(client["client_id"], issued.code, issued.verifier))
+    ).json()
+    refresh = _narrowed(
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": client["client_id"],
+        },
+        [PAYMENT],
+    )
+    first = await flow.token(refresh)
+    again = await flow.token(refresh)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json()["access_token"] == first.json()["access_token"]
+    assert again.json()["authorization_details"] == [PAYMENT]
+
+
+async def test_other_grants_refuse_authorization_details(
+    http: httpx.AsyncClient, flow: Flow, runtime: Runtime
+) -> None:
+    await patch_config(runtime, authorizationDetailsTypesSupported=TYPES)
+    client = await flow.register(
+        token_endpoint_auth_method="client_secret_basic",
+        grant_types=["client_credentials"],
+        response_types=[],
+        redirect_uris=[],
+    )
+    answer = await http.post(
+        "/jans-auth/restv1/token",
+        data={"grant_type": "client_credentials", "authorization_details": json.dumps([ACCOUNTS])},
+        headers=basic(client["client_id"], client["client_secret"]),
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "invalid_authorization_details"
+    assert "client_credentials" in answer.json()["error_description"]
 
 
 @SQLITE_ONLY

@@ -85,6 +85,34 @@ def parse(raw: str | None, allowed: Collection[str]) -> str | None:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def narrowed(granted: str | None, raw: str) -> str:
+    """The details a token request asks for (RFC 9396 §6.1), as normalised compact JSON,
+    when each of them is one the grant authorized.
+
+    Details are compared whole: a token request may leave some of the grant's details out,
+    not change what one says (what a smaller detail would mean is the type's own business).
+    The grant's refresh token keeps every detail; only the access token issued now carries
+    fewer.
+
+    Raises:
+        InvalidAuthorizationDetails: the grant has no details, or the value is malformed or
+            asks for a detail the grant does not hold.
+    """
+    if granted is None:
+        raise InvalidAuthorizationDetails(
+            "authorization_details: this grant was authorized without any to narrow"
+        )
+    held = loaded(granted) or []
+    requested = parse(raw, {str(d["type"]) for d in held})
+    assert requested is not None
+    for index, detail in enumerate(json.loads(requested)):
+        if detail not in held:
+            raise InvalidAuthorizationDetails(
+                f"authorization_details[{index}] is not one of the details the grant authorized"
+            )
+    return requested
+
+
 def allowed_types(client_types: Collection[str], server_types: Collection[str]) -> list[str]:
     """The types a client may request: the server's, narrowed to the client's registered
     ones if it registered any."""

@@ -57,6 +57,8 @@ GRANTS: dict[str, Grant] = {
     device_code.GRANT_TYPE: device_code.exchange,
     token_exchange.GRANT_TYPE: token_exchange.exchange,
 }
+#: The grants whose request may narrow its grant's ``authorization_details`` (RFC 9396 §6.1).
+NARROWS_DETAILS = frozenset({authorization_code.GRANT_TYPE, refresh_token.GRANT_TYPE})
 
 
 async def token(
@@ -88,12 +90,12 @@ async def token(
         raise UnsupportedGrantType(f"grant_type '{grant_type}' is not supported")
     if grant_type not in client.metadata.grant_types:
         raise UnauthorizedClient(f"The client is not registered for the {grant_type} grant")
-    if "authorization_details" in form:
-        # RFC 9396 §6 lets a token request narrow the grant's details; authgate issues the
-        # details the user authorized, so a request for others is refused, not ignored
+    if "authorization_details" in form and grant_type not in NARROWS_DETAILS:
+        # RFC 9396 §6.1 lets a token request narrow the details of the grant it continues;
+        # the other grants have none to narrow, so the parameter is refused, not ignored
         raise InvalidAuthorizationDetails(
-            "authorization_details is not accepted at the token endpoint: the tokens carry "
-            "the details authorized at the authorization endpoint"
+            f"authorization_details is not accepted with the {grant_type} grant: only a "
+            "code or refresh token request may narrow the details its grant authorized"
         )
     proof = None
     if dpop_proof is not None:

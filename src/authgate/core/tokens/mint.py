@@ -53,10 +53,20 @@ class GrantContext:
     claims: str | None = None
     #: The grant's ``authorization_details`` (RFC 9396), normalised JSON, kept with the tokens.
     authorization_details: str | None = None
+    #: Some of them, when the token request narrowed them (§6.1): the access token issued now
+    #: carries these, its refresh token still every detail of the grant.
+    narrowed_details: str | None = None
     #: Encrypts the id_token to the client's key (OIDC Core §10.2); None: signed only. Found
     #: (:func:`authgate.core.tokens.encryption.sealer_for`) before anything is stored, so
     #: that a client whose key cannot be had loses no code or token to a failed response.
     id_token_sealer: Sealer | None = None
+
+    @property
+    def access_details(self) -> str | None:
+        """The ``authorization_details`` of the access token issued now."""
+        if self.narrowed_details is not None:
+            return self.narrowed_details
+        return self.authorization_details
 
 
 @dataclass(slots=True)
@@ -89,9 +99,7 @@ def _access_token_value(ctx: GrantContext, svc: Services, now: float, lifetime: 
         additional_audience=meta.additional_audience,
         audience=ctx.audience,
         act=ctx.act,
-        authorization_details=(
-            json.loads(ctx.authorization_details) if ctx.authorization_details else None
-        ),
+        authorization_details=json.loads(ctx.access_details) if ctx.access_details else None,
     )
     return sign(svc, claims, typ=ACCESS_TOKEN_TYP, alg=meta.access_token_signing_alg)
 
@@ -141,7 +149,6 @@ def mint(
         "acr": ctx.acr,
         "amr": ctx.amr,
         "claims": ctx.claims,
-        "authorization_details": ctx.authorization_details,
     }
     access = _access_token_value(ctx, svc, now, lifetime)
     minted = MintedTokens(
@@ -157,6 +164,7 @@ def mint(
             jkt=ctx.jkt,
             audience=ctx.audience,
             act=ctx.act,
+            authorization_details=ctx.access_details,
             **common,  # type: ignore[arg-type]
         )
     )
@@ -172,6 +180,7 @@ def mint(
                 grant_expires_at=absolute,
                 jkt=ctx.refresh_jkt,
                 audience=ctx.resources,
+                authorization_details=ctx.authorization_details,
                 **common,  # type: ignore[arg-type]
             )
         )

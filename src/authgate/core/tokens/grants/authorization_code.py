@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from authgate.core import resources, security_events
-from authgate.core.authorize import pkce
+from authgate.core.authorize import authorization_details, pkce
 from authgate.core.ports import OVERLAPPED, Services
 from authgate.core.security_events import EventKind
 from authgate.core.tokens import encryption
@@ -122,6 +122,11 @@ async def exchange(
         code = await svc.grants.get_code(code_hash)
         audience = await _checked(code, form, client, svc, now, dpop, source)
     assert code is not None
+    narrowed = None
+    if "authorization_details" in form:
+        narrowed = authorization_details.narrowed(
+            code.authorization_details, form["authorization_details"]
+        )
     ctx = GrantContext(
         grant_id=code.grant_id,
         client=client,
@@ -133,6 +138,7 @@ async def exchange(
         amr=code.amr,
         claims=code.claims,
         authorization_details=code.authorization_details,
+        narrowed_details=narrowed,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
         audience=audience,
@@ -179,5 +185,5 @@ async def exchange(
         svc,
         id_token=id_token,
         scope=scope,
-        authorization_details=code.authorization_details,
+        authorization_details=ctx.access_details,
     )

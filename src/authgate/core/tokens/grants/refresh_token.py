@@ -38,6 +38,7 @@ from typing import Any
 import orjson
 
 from authgate.core import resources, security_events
+from authgate.core.authorize import authorization_details
 from authgate.core.ports import Services
 from authgate.core.security_events import EventKind
 from authgate.core.tokens import encryption
@@ -102,6 +103,11 @@ async def exchange(
         raise InvalidGrant("The refresh token has expired")
     scope = _scope(form, record)
     audience = resources.narrowed(form, record.audience, client, svc.config.current)
+    narrowed = None
+    if "authorization_details" in form:
+        narrowed = authorization_details.narrowed(
+            record.authorization_details, form["authorization_details"]
+        )
     if record.user_id:
         user = await svc.users.get(record.user_id)
         if user is None or not user.enabled:
@@ -117,6 +123,7 @@ async def exchange(
         amr=record.amr,
         claims=record.claims,
         authorization_details=record.authorization_details,
+        narrowed_details=narrowed,
         jkt=dpop.jkt if dpop else None,
         refresh_jkt=dpop.jkt if dpop and client.metadata.is_public else None,
         audience=audience,
@@ -169,7 +176,7 @@ async def _rotate(
         r if r.kind == "access_token" else dataclasses.replace(r, scope=record.scope)
         for r in minted.records
     ]
-    sealed = _seal(value, record.token_hash, minted, ctx.scope)
+    sealed = _seal(value, record.token_hash, minted, ctx)
     if await svc.grants.rotate_refresh_token(record.token_hash, now, records, sealed):
         return await _respond(minted, ctx, form, svc, now)
     # Another request used this token between our read and our write: a concurrent retry.
@@ -205,7 +212,7 @@ async def _reused(
     if record.revoked_at is None and record.successor and now < record.used_at + grace:
         replay = await _open(value, record, svc)
         if replay is not None:
-            minted, scope = replay
+            minted, scope, narrowed = replay
             ctx = GrantContext(
                 grant_id=record.grant_id,
                 client=client,
@@ -217,6 +224,7 @@ async def _reused(
                 amr=record.amr,
                 claims=record.claims,
                 authorization_details=record.authorization_details,
+                narrowed_details=narrowed,
                 id_token_sealer=await _id_token_sealer(client, scope, svc),
             )
             logger.info("refresh token retried within the grace window by %s", client.client_id)
@@ -236,21 +244,23 @@ async def _reused(
     raise InvalidGrant("The refresh token was already used; the grant has been revoked")
 
 
-def _seal(value: str, token_hash: str, minted: MintedTokens, scope: tuple[str, ...]) -> str:
+def _seal(value: str, token_hash: str, minted: MintedTokens, ctx: GrantContext) -> str:
     payload = {
         "access_token": minted.access_token,
         "access_expires_at": minted.access_expires_at,
         "refresh_token": minted.refresh_token,
         "token_type": minted.token_type,
-        "scope": list(scope),
+        "scope": list(ctx.scope),
+        "narrowed_details": ctx.narrowed_details,
     }
     return seal(value, token_hash, orjson.dumps(payload))
 
 
 async def _open(
     value: str, record: TokenRecord, svc: Services
-) -> tuple[MintedTokens, tuple[str, ...]] | None:
-    """The successors sealed on ``record``, if they open and are not revoked since."""
+) -> tuple[MintedTokens, tuple[str, ...], str | None] | None:
+    """The successors sealed on ``record``, if they open and are not revoked since, with
+    their scope and narrowed ``authorization_details``."""
     assert record.successor is not None
     plain = unseal(value, record.token_hash, record.successor)
     if plain is None:
@@ -266,7 +276,7 @@ async def _open(
     successor = await svc.grants.get_token(handle_hash(check))
     if successor is None or successor.revoked_at is not None:
         return None
-    return minted, tuple(data["scope"])
+    return minted, tuple(data["scope"]), data.get("narrowed_details")
 
 
 async def _respond(
@@ -294,5 +304,5 @@ async def _respond(
         svc,
         id_token=id_token,
         scope=scope,
-        authorization_details=ctx.authorization_details,
+        authorization_details=ctx.access_details,
     )
