@@ -65,3 +65,30 @@ def test_how_the_consent_page_lists_a_detail() -> None:
         ("account_information", []),
     ]
     assert details.shown(None) == []
+
+
+def test_a_token_request_narrows_to_whole_details_the_grant_holds() -> None:
+    granted = details.parse(
+        '[{"type": "account_information", "actions": ["read"], "identifier": "DE02"},'
+        ' {"type": "payment_initiation", "amount": {"currency": "EUR", "value": "1.00"}}]',
+        SERVER,
+    )
+    # member order within a detail does not matter; the details asked for, in their order
+    narrowed = details.narrowed(
+        granted,
+        '[{"amount": {"value": "1.00", "currency": "EUR"}, "type": "payment_initiation"},'
+        ' {"identifier": "DE02", "actions": ["read"], "type": "account_information"}]',
+    )
+    assert [d["type"] for d in details.loaded(narrowed) or []] == [
+        "payment_initiation",
+        "account_information",
+    ]
+    for other in (
+        '[{"type": "account_information", "actions": ["read", "write"], "identifier": "DE02"}]',
+        '[{"type": "account_information", "actions": ["read"]}]',
+        '[{"type": "photo_printing"}]',
+    ):
+        with pytest.raises(InvalidAuthorizationDetails):
+            details.narrowed(granted, other)
+    with pytest.raises(InvalidAuthorizationDetails, match="authorized without any"):
+        details.narrowed(None, '[{"type": "account_information"}]')
