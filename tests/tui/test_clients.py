@@ -8,6 +8,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Select, SelectionList, TextArea
 
 from authgate.assembly import admin_service
+from authgate.core.types import Client
 from authgate.runtime import Runtime
 from authgate.tui.app import AdminApp
 from authgate.tui.widgets.client_form import ClientForm
@@ -29,6 +30,36 @@ async def _new_client_form(app: AdminApp, pilot: Pilot[None]) -> ClientForm:
     form = app.screen
     assert isinstance(form, ClientForm)
     return form
+
+
+async def _edit_form(app: AdminApp, pilot: Pilot[None], search: str) -> ClientForm:
+    """The edit dialog of the one client the search for ``search`` finds."""
+    await pilot.press("slash", *search, "enter")
+    await settle(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+    form = app.screen
+    assert isinstance(form, ClientForm)
+    return form
+
+
+async def _refused(app: AdminApp, pilot: Pilot[None], form: ClientForm, message: str) -> None:
+    """Saving ``form`` leaves it open with ``message`` in its error line."""
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert app.screen is form
+    assert message in str(form.query_one("#error").render())
+
+
+async def _saved(app: AdminApp, pilot: Pilot[None], runtime: Runtime, name: str) -> Client:
+    """Saving the open form closes it; the stored client named ``name``."""
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert not isinstance(app.screen, ClientForm)
+    (created,) = [
+        c for c in await admin_service(runtime).clients.list() if c.metadata.client_name == name
+    ]
+    return created
 
 
 async def test_create_view_edit_and_delete_a_client(app: AdminApp, runtime: Runtime) -> None:
@@ -127,19 +158,9 @@ async def test_the_form_edits_what_an_spa_or_mobile_app_needs_and_keeps_the_rest
         form.query_one("#post_logout_redirect_uris", TextArea).text = "com.example.field:/out"
         form.query_one("#access_token_lifetime", Input).value = "ten minutes"
         form.query_one("#dpop_bound_access_tokens", Checkbox).value = True
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert app.screen is form
-        assert "whole number of seconds" in str(form.query_one("#error").render())
+        await _refused(app, pilot, form, "whole number of seconds")
         form.query_one("#access_token_lifetime", Input).value = "600"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert not isinstance(app.screen, ClientForm)
-        (created,) = [
-            c
-            for c in await admin_service(runtime).clients.list()
-            if c.metadata.client_name == "Field app"
-        ]
+        created = await _saved(app, pilot, runtime, "Field app")
         meta = created.metadata
         assert meta.application_type == "native" and meta.dpop_bound_access_tokens
         assert meta.post_logout_redirect_uris == ("com.example.field:/out",)
@@ -150,12 +171,7 @@ async def test_the_form_edits_what_an_spa_or_mobile_app_needs_and_keeps_the_rest
         assert await clients.replace(dataclasses.replace(created, metadata=audiences))
         await pilot.press("ctrl+r")
         await settle(pilot)
-        await pilot.press("slash", *"field", "enter")
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ClientForm)
+        form = await _edit_form(app, pilot, "field")
         assert form.query_one("#access_token_lifetime", Input).value == "600"
         assert form.query_one("#dpop_bound_access_tokens", Checkbox).value is True
         form.query_one("#authorized_origins", TextArea).text = "https://app.example\n"
@@ -189,19 +205,9 @@ async def test_the_form_sets_how_responses_are_signed_and_encrypted(
         form.query_one("#id_token_encrypted_response_enc", Select).value = "A256GCM"
         form.query_one("#userinfo_signed_response_alg", Select).value = "ES256"
         form.query_one("#authorization_encrypted_response_enc", Select).value = "A128GCM"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert app.screen is form
-        assert "authorization_encrypted_response_alg" in str(form.query_one("#error").render())
+        await _refused(app, pilot, form, "authorization_encrypted_response_alg")
         form.query_one("#authorization_encrypted_response_enc", Select).clear()
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert not isinstance(app.screen, ClientForm)
-        (created,) = [
-            c
-            for c in await admin_service(runtime).clients.list()
-            if c.metadata.client_name == "Sealed app"
-        ]
+        created = await _saved(app, pilot, runtime, "Sealed app")
         meta = created.metadata
         assert meta.jwks_uri == "https://sealed.example/jwks.json"
         assert meta.id_token_encrypted_response_alg == "RSA-OAEP-256"
@@ -211,12 +217,7 @@ async def test_the_form_sets_how_responses_are_signed_and_encrypted(
         assert meta.authorization_encrypted_response_enc is None
 
         # the edit form shows what is stored; clearing the ID token's encryption unsets it
-        await pilot.press("slash", *"sealed", "enter")
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ClientForm)
+        form = await _edit_form(app, pilot, "sealed")
         assert form.query_one("#id_token_encrypted_response_enc", Select).value == "A256GCM"
         assert form.query_one("#userinfo_signed_response_alg", Select).value == "ES256"
         assert form.query_one("#jwks_uri", Input).value == "https://sealed.example/jwks.json"
