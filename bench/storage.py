@@ -136,11 +136,12 @@ async def _user(
 
 
 async def measure_storage(
-    users: int = 32, flows: int = 20_000, *, together: bool = False
+    users: int = 32, flows: int = 20_000, *, together: bool = False, folder: Path | None = None
 ) -> StorageResult:
     """Run ``flows`` flows' writes from ``users`` concurrent users on a fresh database
-    (``together``: one unit per flow, see the module docstring)."""
-    folder = WORK / "data" / "storage"
+    (``together``: one unit per flow, see the module docstring) in ``folder``, emptied first
+    (default: ``.bench/data/storage``)."""
+    folder = folder or WORK / "data" / "storage"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     path = Path(folder) / "authgate.db"

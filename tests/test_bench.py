@@ -27,7 +27,7 @@ from bench.measure import measure  # noqa: E402
 from bench.report import commit_cost_fit, write_markdown  # noqa: E402
 from bench.startup import measure_startup  # noqa: E402
 from bench.storage import measure_storage  # noqa: E402
-from bench.targets import WORK, Target, make_target  # noqa: E402
+from bench.targets import Target, make_target  # noqa: E402
 
 
 @pytest.fixture
@@ -97,9 +97,10 @@ def test_startup_measures_a_first_start_and_a_restart() -> None:
         assert "ready after" in result.line()
 
 
-async def test_storage_write_path_commits_every_flow() -> None:
+async def test_storage_write_path_commits_every_flow(tmp_path: Path) -> None:
     """The write-path benchmark redeems each code it wrote (it raises otherwise)."""
-    result = await measure_storage(users=8, flows=400)
+    # a folder of its own: the suite's workers may run these tests at the same time
+    result = await measure_storage(users=8, flows=400, folder=tmp_path)
     assert result.flows == 400
     # the sync thread's CPU is read in clock ticks (10 ms): a short run may read zero
     assert result.sync_us_per_flow >= 0 and result.flows_per_s > 0
@@ -108,12 +109,14 @@ async def test_storage_write_path_commits_every_flow() -> None:
 
 
 @pytest.mark.parametrize("together", [False, True])
-async def test_storage_write_path_leaves_every_code_redeemed(together: bool) -> None:
+async def test_storage_write_path_leaves_every_code_redeemed(
+    together: bool, tmp_path: Path
+) -> None:
     """Either way a flow stores its code and its two tokens; ``together`` writes them in one
     transaction and redeems nothing (one user: one transaction per commit either way)."""
-    result = await measure_storage(users=1, flows=30, together=together)
+    result = await measure_storage(users=1, flows=30, together=together, folder=tmp_path)
     assert result.flows == 30 and result.per_commit == 1
-    path = WORK / "data" / "storage" / "authgate.db"
+    path = tmp_path / "authgate.db"
     with contextlib.closing(sqlite3.connect(path)) as con:
         codes = con.execute(
             "SELECT count(*), count(consumed_at) FROM authorization_codes"
