@@ -163,10 +163,11 @@ async def upgrade(url: str) -> None:
     does what is needed or says what is wrong.
     """
     try:
-        if await schema_revision(url) == revisions.HEAD:
-            return
-    except (OSError, sqlite3.Error, asyncpg.PostgresError):
-        pass
+        current = await schema_revision(url)
+    except Exception:  # any failure to read it: the migration reports what is wrong
+        current = None
+    if current == revisions.HEAD:
+        return
     await asyncio.to_thread(upgrade_sync, url)
 
 
