@@ -74,11 +74,11 @@ def test_a_token_request_narrows_to_whole_details_the_grant_holds() -> None:
         SERVER,
     )
     # member order within a detail does not matter; the details asked for, in their order
-    narrowed = details.narrowed(
-        granted,
+    asked = (
         '[{"amount": {"value": "1.00", "currency": "EUR"}, "type": "payment_initiation"},'
-        ' {"identifier": "DE02", "actions": ["read"], "type": "account_information"}]',
+        ' {"identifier": "DE02", "actions": ["read"], "type": "account_information"}]'
     )
+    narrowed = details.narrowed({"authorization_details": asked}, granted)
     assert [d["type"] for d in details.loaded(narrowed) or []] == [
         "payment_initiation",
         "account_information",
@@ -89,6 +89,7 @@ def test_a_token_request_narrows_to_whole_details_the_grant_holds() -> None:
         '[{"type": "photo_printing"}]',
     ):
         with pytest.raises(InvalidAuthorizationDetails):
-            details.narrowed(granted, other)
+            details.narrowed({"authorization_details": other}, granted)
     with pytest.raises(InvalidAuthorizationDetails, match="authorized without any"):
-        details.narrowed(None, '[{"type": "account_information"}]')
+        details.narrowed({"authorization_details": '[{"type": "account_information"}]'}, None)
+    assert details.narrowed({}, granted) is None

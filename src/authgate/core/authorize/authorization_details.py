@@ -13,7 +13,7 @@ token response (§7) and by introspection (§9.2), and put in JWT access tokens 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from authgate.core.params import check_json
@@ -85,9 +85,9 @@ def parse(raw: str | None, allowed: Collection[str]) -> str | None:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def narrowed(granted: str | None, raw: str) -> str:
+def narrowed(form: Mapping[str, str], granted: str | None) -> str | None:
     """The details a token request asks for (RFC 9396 §6.1), as normalised compact JSON,
-    when each of them is one the grant authorized.
+    when each of them is one the grant authorized; None when it asks for none.
 
     Details are compared whole: a token request may leave some of the grant's details out,
     not change what one says (what a smaller detail would mean is the type's own business).
@@ -98,6 +98,9 @@ def narrowed(granted: str | None, raw: str) -> str:
         InvalidAuthorizationDetails: the grant has no details, or the value is malformed or
             asks for a detail the grant does not hold.
     """
+    raw = form.get("authorization_details")
+    if raw is None:
+        return None
     if granted is None:
         raise InvalidAuthorizationDetails(
             "authorization_details: this grant was authorized without any to narrow"

@@ -122,11 +122,7 @@ async def exchange(
         code = await svc.grants.get_code(code_hash)
         audience = await _checked(code, form, client, svc, now, dpop, source)
     assert code is not None
-    narrowed = None
-    if "authorization_details" in form:
-        narrowed = authorization_details.narrowed(
-            code.authorization_details, form["authorization_details"]
-        )
+    narrowed = authorization_details.narrowed(form, code.authorization_details)
     ctx = GrantContext(
         grant_id=code.grant_id,
         client=client,

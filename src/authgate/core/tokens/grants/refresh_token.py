@@ -103,11 +103,7 @@ async def exchange(
         raise InvalidGrant("The refresh token has expired")
     scope = _scope(form, record)
     audience = resources.narrowed(form, record.audience, client, svc.config.current)
-    narrowed = None
-    if "authorization_details" in form:
-        narrowed = authorization_details.narrowed(
-            record.authorization_details, form["authorization_details"]
-        )
+    narrowed = authorization_details.narrowed(form, record.authorization_details)
     if record.user_id:
         user = await svc.users.get(record.user_id)
         if user is None or not user.enabled:
