@@ -28,7 +28,7 @@ from authgate.runtime import Runtime
 from authgate.settings import Settings
 from authgate.storage.configuration import SqlKeyStore
 from authgate.storage.connect import open_database, upgrade_sync
-from authgate.storage.models import Base
+from authgate.storage.models import METADATA
 from authgate.web.app import create_app
 from tests import xdist_groups
 from tests.support import ISSUER, PASSWORD, USERNAME, Browser, FakeClock, Flow, fast_hasher
@@ -206,7 +206,7 @@ def postgres_url() -> Iterator[str]:
 #: and fsyncs for every table cost about 15 times as much as deleting them.
 _EMPTY_PG = "; ".join(
     f'DELETE FROM "{t.name}"'  # noqa: S608 (table names of our own schema)
-    for t in reversed(Base.metadata.sorted_tables)
+    for t in reversed(METADATA.sorted_tables)
 )
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from authgate.crypto.handles import handle_hash
 from authgate.storage.connect import open_database
 from authgate.storage.engine import Database
-from authgate.storage.models import TokenRow, table_of
+from authgate.storage.models import TOKENS
 from tests.operate.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server, no_rate_limits
 from tests.support import (
     Browser,
@@ -52,8 +52,6 @@ REFRESHES_PER_GRANT = 3
 LOGIN_EVERY = 3
 REGISTER = "/jans-auth/restv1/register"
 TOKEN = "/jans-auth/restv1/token"
-
-_tokens = table_of(TokenRow)
 
 
 @dataclass
@@ -148,7 +146,7 @@ async def _load_then_kill(servers: list[Server]) -> Ledger:
 
 async def _grant_rows(db: Database, client_id: str) -> list[dict[str, object]]:
     rows = await db.fetch_all(
-        select(_tokens).where(_tokens.c.client_id == client_id, _tokens.c.kind == "refresh_token"),
+        select(TOKENS).where(TOKENS.c.client_id == client_id, TOKENS.c.kind == "refresh_token"),
         {},
     )
     return [

@@ -15,7 +15,7 @@ from authgate.metrics.events import CountingEventLog
 from authgate.metrics.record import Children
 from authgate.storage.connect import open_database
 from authgate.storage.engine import Database, Step
-from authgate.storage.models import SecurityEventRow, table_of
+from authgate.storage.models import SECURITY_EVENTS
 from tests.memory.doubles import RecordingSecurityEvents
 
 
@@ -73,7 +73,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await database.close()
 
 
-INSERT = insert(table_of(SecurityEventRow)).values(
+INSERT = insert(SECURITY_EVENTS).values(
     at=bindparam("at"), kind=bindparam("kind"), detail=bindparam("detail")
 )
 

@@ -7,10 +7,9 @@ import sqlite3
 from sqlalchemy import bindparam, insert
 
 from authgate.storage.engine import Step
-from authgate.storage.models import DPoPJtiRow, table_of
+from authgate.storage.models import DPOP_JTIS
 
-JTIS = table_of(DPoPJtiRow)
-INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
+INSERT = insert(DPOP_JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
 
 
 def unit(name: str) -> list[Step]:

@@ -16,7 +16,7 @@ from authgate.storage.connect import open_database
 from authgate.storage.engine import Database, Outcome, Row, Step
 from authgate.storage.failures import SqlFailureStore
 from authgate.storage.janitor import purge_expired
-from authgate.storage.models import AuthFailureRow, table_of
+from authgate.storage.models import AUTH_FAILURES
 
 NOW = 1_700_000_000.0
 WINDOW = 3600.0
@@ -139,7 +139,7 @@ async def test_the_janitor_purges_counters_after_their_window(db: CountingDataba
     store = SqlFailureStore(db)
     await fail(store, CLIENT)
     await fail(store, OTHER_SOURCE, NOW + 100)
-    table = table_of(AuthFailureRow)
+    table = AUTH_FAILURES
     count = select(func.count().label("n")).select_from(table)
 
     async def rows() -> int:

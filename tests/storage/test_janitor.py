@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from authgate.core.mfa import enrolment
 from authgate.runtime import Runtime
 from authgate.storage.janitor import PENDING_FACTOR_LIFETIME, purge_expired
 from authgate.storage.models import (
-    AuthorizationCodeRow,
-    ClientOriginRow,
-    DeviceAuthorizationRow,
-    InteractionRow,
-    TokenRow,
+    AUTHORIZATION_CODES,
+    CLIENT_ORIGINS,
+    DEVICE_AUTHORIZATIONS,
+    INTERACTIONS,
+    TOKENS,
 )
 from tests.support import USERNAME, FakeClock, Flow
 from tests.web.device_support import register_device_client, request_device
 
 
-async def _count(runtime: Runtime, model: type) -> int:
-    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(model), {})
+async def _count(runtime: Runtime, table: Table) -> int:
+    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(table), {})
     assert row is not None
     return int(row["n"])
 
@@ -29,7 +29,7 @@ async def test_purge(flow: Flow, runtime: Runtime, clock: FakeClock) -> None:
     client = await flow.register()
     tokens = await flow.tokens(await flow.code(client["client_id"]))
     await flow.code(client["client_id"])  # a live, unredeemed code
-    assert await _count(runtime, TokenRow) == 2
+    assert await _count(runtime, TOKENS) == 2
     counts = await purge_expired(runtime.db, clock.now())
     assert counts["tokens"] == 0 and counts["authorization_codes"] == 0
     # after the code lifetime plus the replay window, codes go; the refresh token (4 h) stays
@@ -37,8 +37,8 @@ async def test_purge(flow: Flow, runtime: Runtime, clock: FakeClock) -> None:
     counts = await purge_expired(runtime.db, clock.now())
     assert counts["authorization_codes"] == 2
     assert counts["tokens"] == 1  # the access token
-    assert await _count(runtime, AuthorizationCodeRow) == 0
-    assert await _count(runtime, InteractionRow) == 0
+    assert await _count(runtime, AUTHORIZATION_CODES) == 0
+    assert await _count(runtime, INTERACTIONS) == 0
     refreshed = await flow.token(
         {
             "grant_type": "refresh_token",
@@ -56,11 +56,11 @@ async def test_an_expired_client_takes_its_origins_along(
     foreign key cascades, on both databases), so their origins stop counting for CORS."""
     short = await flow.register(lifetime=60, redirect_uris=["https://short.example/cb"])
     await flow.register()
-    assert await _count(runtime, ClientOriginRow) == 2
+    assert await _count(runtime, CLIENT_ORIGINS) == 2
     clock.advance(61)
     counts = await purge_expired(runtime.db, clock.now())
     assert counts["clients"] == 1
-    assert await _count(runtime, ClientOriginRow) == 1
+    assert await _count(runtime, CLIENT_ORIGINS) == 1
     assert await runtime.services.clients.origin_registered("https://short.example") is False
     assert await runtime.services.clients.get(short["client_id"], fresh=True) is None
 
@@ -72,11 +72,11 @@ async def test_expired_device_authorizations_are_purged(
     await request_device(http, client["client_id"])
     clock.advance(900)
     await request_device(http, client["client_id"])
-    assert await _count(runtime, DeviceAuthorizationRow) == 2
+    assert await _count(runtime, DEVICE_AUTHORIZATIONS) == 2
     clock.advance(901)  # the first one's 1800 s are over, the second's are not
     counts = await purge_expired(runtime.db, clock.now())
     assert counts["device_authorizations"] == 1
-    assert await _count(runtime, DeviceAuthorizationRow) == 1
+    assert await _count(runtime, DEVICE_AUTHORIZATIONS) == 1
 
 
 async def test_unconfirmed_enrolments_go_after_a_day(runtime: Runtime, clock: FakeClock) -> None:

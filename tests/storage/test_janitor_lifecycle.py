@@ -4,19 +4,19 @@ go when they can no longer matter."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from authgate.crypto.handles import handle_hash
 from authgate.runtime import Runtime
 from authgate.storage.janitor import purge_expired
-from authgate.storage.models import ClientAssertionRow, SessionClientRow
+from authgate.storage.models import CLIENT_ASSERTIONS, SESSION_CLIENTS
 from tests.conftest import patch_config
 from tests.lifecycle import public_tokens, refresh_form
 from tests.support import FakeClock, Flow
 
 
-async def _count(runtime: Runtime, model: type) -> int:
-    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(model), {})
+async def _count(runtime: Runtime, table: Table) -> int:
+    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(table), {})
     assert row is not None
     return int(row["n"])
 
@@ -65,7 +65,7 @@ async def test_assertion_records_expire(runtime: Runtime, clock: FakeClock) -> N
     clock.advance(61)
     counts = await purge_expired(runtime.db, clock.now())
     assert counts["client_assertions"] == 1
-    assert await _count(runtime, ClientAssertionRow) == 0
+    assert await _count(runtime, CLIENT_ASSERTIONS) == 0
     # an expired record does not block the key even before it is purged
     now = clock.now()
     assert await store.remember("b" * 64, now + 10, now)
@@ -78,11 +78,11 @@ async def test_session_participation_outlives_codes_not_sessions(
     client = await flow.register()
     await flow.code(client["client_id"])
     await flow.code(client["client_id"])  # the same session and client: one record
-    assert await _count(runtime, SessionClientRow) == 1
+    assert await _count(runtime, SESSION_CLIENTS) == 1
     clock.advance(2 * 3600)  # codes and their replay window are gone, the session is not
     counts = await purge_expired(runtime.db, clock.now())
     assert counts["authorization_codes"] == 2
-    assert await _count(runtime, SessionClientRow) == 1
+    assert await _count(runtime, SESSION_CLIENTS) == 1
     clock.advance(86400)
     counts = await purge_expired(runtime.db, clock.now())
     assert counts["sessions"] == 1

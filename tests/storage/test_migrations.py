@@ -37,7 +37,7 @@ from authgate.storage.connect import (
 )
 from authgate.storage.engine import StatementCache
 from authgate.storage.janitor import PURGE_TOKENS, WIPE_SUCCESSORS
-from authgate.storage.models import Base
+from authgate.storage.models import METADATA
 from tests.conftest import PG_ADMIN_URL
 
 
@@ -48,7 +48,7 @@ from tests.conftest import PG_ADMIN_URL
 def test_migrations_match_models(sqlite_file: Path) -> None:
     engine = create_engine(f"sqlite:///{sqlite_file}")
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), METADATA)
     engine.dispose()
     assert diff == []
 

@@ -10,10 +10,10 @@ from authgate.core.authorize.request import Approved, NeedConsent, NeedLogin
 from authgate.core.types import AuthorizationRequest, LoginSession, User
 from authgate.runtime import Runtime
 from authgate.storage.engine import Step
-from authgate.storage.models import UserRow, table_of
+from authgate.storage.models import USERS
 from tests.support import Flow
 
-USERS = table_of(UserRow)
+USERS = USERS
 DISABLE = update(USERS).where(USERS.c.user_id == bindparam("u")).values(enabled=False)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from authgate.runtime import Runtime
 from authgate.storage.janitor import purge_expired
-from authgate.storage.models import ClientRow
+from authgate.storage.models import CLIENTS
 from tests.conftest import patch_config
 from tests.lifecycle import INTROSPECTION, REGISTER, basic, bearer, confidential_tokens
 from tests.support import ISSUER, REDIRECT_URI, SQLITE_ONLY, FakeClock, Flow, token_form
@@ -39,7 +39,7 @@ def _auth(client: dict[str, Any]) -> dict[str, str]:
 
 
 async def _count_clients(runtime: Runtime) -> int:
-    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(ClientRow), {})
+    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(CLIENTS), {})
     assert row is not None
     return int(row["n"])
 

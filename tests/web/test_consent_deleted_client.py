@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from authgate.core import endpoints
 from authgate.runtime import Runtime
-from authgate.storage.models import ConsentRow, InteractionRow
+from authgate.storage.models import CONSENTS, INTERACTIONS
 from tests.lifecycle import REGISTER, bearer
 from tests.support import (
     PASSWORD,
@@ -64,7 +64,7 @@ async def test_answer_for_a_deleted_client_is_an_error_page(
     client = await flow.register()
     action, fields = await _consent_form(http, client["client_id"])
     await _delete(http, client)
-    interactions = await _count(runtime, InteractionRow)
+    interactions = await _count(runtime, INTERACTIONS)
 
     started = time.monotonic()
     response = await http.post(action, data=fields | {"decision": decision})
@@ -74,8 +74,8 @@ async def test_answer_for_a_deleted_client_is_an_error_page(
     assert "location" not in response.headers
     assert response.headers["content-type"].startswith("text/html")
     assert "unauthorized_client" in response.text
-    assert await _count(runtime, ConsentRow) == 0
-    assert await _count(runtime, InteractionRow) == interactions - 1
+    assert await _count(runtime, CONSENTS) == 0
+    assert await _count(runtime, INTERACTIONS) == interactions - 1
 
     # the form cannot be replayed
     again = await http.post(action, data=fields | {"decision": decision})
@@ -95,7 +95,7 @@ async def test_answer_for_a_disabled_client_is_an_error_page(
     assert response.status_code == 400
     assert "location" not in response.headers
     assert "unauthorized_client" in response.text
-    assert await _count(runtime, ConsentRow) == 0
+    assert await _count(runtime, CONSENTS) == 0
 
 
 async def test_consent_store_refuses_a_missing_client_at_once(runtime: Runtime) -> None:
@@ -116,4 +116,4 @@ async def test_consent_for_a_live_client_still_lands(
     response = await http.post(action, data=fields | {"decision": "allow"})
     assert response.status_code == 303
     assert "code=" in response.headers["location"]
-    assert await _count(runtime, ConsentRow) == 1
+    assert await _count(runtime, CONSENTS) == 1

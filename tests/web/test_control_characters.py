@@ -19,7 +19,7 @@ from authgate.admin import paths
 from authgate.admin.scopes import ADMIN_SCOPES
 from authgate.core import endpoints
 from authgate.runtime import Runtime
-from authgate.storage.models import ClientRow
+from authgate.storage.models import CLIENTS
 from tests.admin.support import client_credentials_token
 from tests.lifecycle import INTROSPECTION, REGISTER, REVOKE, TOKEN, USERINFO, basic, bearer
 from tests.support import (
@@ -339,7 +339,7 @@ async def test_every_control_character_is_refused(http: httpx.AsyncClient, char:
 
 
 async def _count_clients(runtime: Runtime) -> int:
-    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(ClientRow), {})
+    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(CLIENTS), {})
     assert row is not None
     return int(row["n"])
 

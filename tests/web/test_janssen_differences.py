@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from authgate.runtime import Runtime
-from authgate.storage.models import Base
+from authgate.storage.models import METADATA
 from tests.conftest import administer, patch_config
 from tests.support import (
     REDIRECT_URI,
@@ -259,7 +259,7 @@ async def test_the_database_holds_no_usable_code_token_or_secret(
         "registration_access_token": client["registration_access_token"],
     }
     dump: list[str] = []
-    for table in Base.metadata.sorted_tables:
+    for table in METADATA.sorted_tables:
         rows = await runtime.db.fetch_all(select(table), {})
         dump.extend(str(row[column.name]) for row in rows for column in table.columns)
     everything = "\n".join(dump)

@@ -15,7 +15,7 @@ from authgate.core import endpoints
 from authgate.core.security_events import EventKind
 from authgate.runtime import Runtime
 from authgate.settings import Settings
-from authgate.storage.models import RateCounterRow
+from authgate.storage.models import RATE_COUNTERS
 from tests.conftest import patch_config
 from tests.lifecycle import INTROSPECTION, REGISTER, REVOKE, TOKEN, refresh_form
 from tests.support import ISSUER, FakeClock, Flow, flow_registration_body
@@ -209,7 +209,7 @@ async def test_cors_preflights_are_not_counted(http: httpx.AsyncClient, runtime:
 
 
 async def _rows(runtime: Runtime) -> dict[tuple[str, str], int]:
-    rows = await runtime.db.fetch_all(select(RateCounterRow.__table__), {})
+    rows = await runtime.db.fetch_all(select(RATE_COUNTERS), {})
     return {(row["family"], row["source"]): int(row["hits"]) for row in rows}
 
 

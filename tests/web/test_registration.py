@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from authgate.runtime import Runtime
-from authgate.storage.models import ClientRow
+from authgate.storage.models import CLIENTS
 from tests.conftest import patch_config
 from tests.support import ISSUER, REDIRECT_URI, SQLITE_ONLY, FakeClock, flow_registration_body
 
@@ -52,7 +52,7 @@ FLOW_DOCUMENT_MEMBERS = {
 }
 
 
-COUNT_CLIENTS = select(func.count().label("n")).select_from(ClientRow)
+COUNT_CLIENTS = select(func.count().label("n")).select_from(CLIENTS)
 
 
 async def _count_clients(runtime: Runtime) -> int:

@@ -16,7 +16,7 @@ from authgate.admin.context import Actor
 from authgate.admin.schemas import InitialTokenIn
 from authgate.assembly import admin_service
 from authgate.runtime import Runtime
-from authgate.storage.models import ClientRow
+from authgate.storage.models import CLIENTS
 from tests.conftest import patch_config
 from tests.software_statements import StatementIssuer
 from tests.support import FakeClock, flow_registration_body
@@ -26,7 +26,7 @@ DISCOVERY = "/.well-known/openid-configuration"
 
 
 async def _clients(runtime: Runtime) -> int:
-    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(ClientRow), {})
+    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(CLIENTS), {})
     assert row is not None
     return int(row["n"])
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from authgate.admin.scopes import ADMIN_SCOPES
 from authgate.runtime import Runtime
-from authgate.storage.models import ClientRow
+from authgate.storage.models import CLIENTS
 from tests.conftest import patch_config
 from tests.lifecycle import REGISTER, TOKEN, basic
 from tests.support import FakeClock, Flow, flow_registration_body
@@ -29,7 +29,7 @@ SERVICE: dict[str, Any] = {
 
 
 async def _count_clients(runtime: Runtime) -> int:
-    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(ClientRow), {})
+    row = await runtime.db.fetch_one(select(func.count().label("n")).select_from(CLIENTS), {})
     assert row is not None
     return int(row["n"])
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from sqlalchemy import bindparam, delete, insert
 
 from authgate.storage.engine import Database, IntegrityViolation, Step
-from authgate.storage.models import ClientAssertionRow, table_of
+from authgate.storage.models import CLIENT_ASSERTIONS
 
-_assertions = table_of(ClientAssertionRow)
-
-DROP_EXPIRED_KEY = delete(_assertions).where(
-    _assertions.c.assertion_hash == bindparam("assertion_hash"),
-    _assertions.c.expires_at <= bindparam("now"),
+DROP_EXPIRED_KEY = delete(CLIENT_ASSERTIONS).where(
+    CLIENT_ASSERTIONS.c.assertion_hash == bindparam("assertion_hash"),
+    CLIENT_ASSERTIONS.c.expires_at <= bindparam("now"),
 )
-INSERT = insert(_assertions).values(
+INSERT = insert(CLIENT_ASSERTIONS).values(
     assertion_hash=bindparam("assertion_hash"), expires_at=bindparam("expires_at")
 )
 

@@ -36,7 +36,7 @@ from sqlalchemy import bindparam, case, delete, func, insert, literal, select
 from authgate.changes import CLIENTS, MAX_TOPIC
 from authgate.storage.connect import postgres_dsn
 from authgate.storage.engine import Database, Step
-from authgate.storage.models import ChangeRow, table_of
+from authgate.storage.models import CHANGE_LOG
 
 logger = logging.getLogger(__name__)
 
@@ -63,20 +63,19 @@ def channel_for(schema: str | None) -> str:
     return CHANNEL if schema in (None, DEFAULT_SCHEMA) else f"{CHANNEL}:{schema}"
 
 
-_log = table_of(ChangeRow)
 #: The channel of the schema the connection works in (:func:`channel_for`, in SQL).
 _CHANNEL_SQL = case(
     (func.current_schema() == DEFAULT_SCHEMA, literal(CHANNEL)),
     else_=func.concat(CHANNEL + ":", func.current_schema()),
 )
 NOTIFY = select(func.pg_notify(_CHANNEL_SQL, bindparam("payload")))
-INSERT = insert(_log).values(topic=bindparam("topic"), at=bindparam("at"))
-PRUNE = delete(_log).where(_log.c.at < bindparam("before"))
-LATEST = select(func.coalesce(func.max(_log.c.seq), 0))
+INSERT = insert(CHANGE_LOG).values(topic=bindparam("topic"), at=bindparam("at"))
+PRUNE = delete(CHANGE_LOG).where(CHANGE_LOG.c.at < bindparam("before"))
+LATEST = select(func.coalesce(func.max(CHANGE_LOG.c.seq), 0))
 SINCE = (
-    select(_log.c.seq, _log.c.topic)
-    .where(_log.c.seq > bindparam("seq"))
-    .order_by(_log.c.seq)
+    select(CHANGE_LOG.c.seq, CHANGE_LOG.c.topic)
+    .where(CHANGE_LOG.c.seq > bindparam("seq"))
+    .order_by(CHANGE_LOG.c.seq)
     .limit(bindparam("limit"))
 )
 

@@ -21,29 +21,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Delete, bindparam, delete, exists, func, select, update
+from sqlalchemy import Delete, Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.sql import ClauseElement
 
 from authgate.storage.engine import Database, Step
 from authgate.storage.models import (
-    AuthFailureRow,
-    AuthorizationCodeRow,
-    ClientAssertionRow,
-    ClientRow,
-    DeviceAuthorizationRow,
-    DPoPJtiRow,
-    EmailLinkRow,
-    FederationPendingRow,
-    InitialAccessTokenRow,
-    InteractionRow,
-    ParRequestRow,
-    RateCounterRow,
-    SecondFactorRow,
-    SecurityEventRow,
-    SessionClientRow,
-    SessionRow,
-    TokenRow,
-    table_of,
+    AUTH_FAILURES,
+    AUTHORIZATION_CODES,
+    CLIENT_ASSERTIONS,
+    CLIENTS,
+    DEVICE_AUTHORIZATIONS,
+    DPOP_JTIS,
+    EMAIL_LINKS,
+    FEDERATION_PENDING,
+    INITIAL_ACCESS_TOKENS,
+    INTERACTIONS,
+    PAR_REQUESTS,
+    RATE_COUNTERS,
+    SECOND_FACTORS,
+    SECURITY_EVENTS,
+    SESSION_CLIENTS,
+    SESSIONS,
+    TOKENS,
 )
 
 BATCH = 1000
@@ -54,46 +53,43 @@ MAX_GRACE = 300.0
 #: How long an unconfirmed second-factor enrolment is kept, in seconds (one day).
 PENDING_FACTOR_LIFETIME = 86400.0
 
-_tokens = table_of(TokenRow)
-_sessions = table_of(SessionRow)
-_participants = table_of(SessionClientRow)
 
-
-def _purge(model: type, key: str) -> Delete:
-    table = table_of(model)
+def _purge(table: Table, key: str) -> Delete:
     expired = select(table.c[key]).where(table.c.expires_at < bindparam("before")).limit(BATCH)
     return delete(table).where(table.c[key].in_(expired.scalar_subquery()))
 
 
 _TOKENS_GONE = (
-    select(_tokens.c.token_hash)
-    .where(func.coalesce(_tokens.c.grant_expires_at, _tokens.c.expires_at) < bindparam("before"))
+    select(TOKENS.c.token_hash)
+    .where(func.coalesce(TOKENS.c.grant_expires_at, TOKENS.c.expires_at) < bindparam("before"))
     .limit(BATCH)
 )
-PURGE_TOKENS = delete(_tokens).where(_tokens.c.token_hash.in_(_TOKENS_GONE.scalar_subquery()))
+PURGE_TOKENS = delete(TOKENS).where(TOKENS.c.token_hash.in_(_TOKENS_GONE.scalar_subquery()))
 WIPE_SUCCESSORS = (
-    update(_tokens)
-    .where(_tokens.c.successor.is_not(None), _tokens.c.used_at < bindparam("before"))
+    update(TOKENS)
+    .where(TOKENS.c.successor.is_not(None), TOKENS.c.used_at < bindparam("before"))
     .values(successor=None)
 )
 _ORPHANS = (
-    select(_participants.c.sid)
-    .where(~exists().where(_sessions.c.sid == _participants.c.sid))
+    select(SESSION_CLIENTS.c.sid)
+    .where(~exists().where(SESSIONS.c.sid == SESSION_CLIENTS.c.sid))
     .limit(BATCH)
 )
-_events = table_of(SecurityEventRow)
-_OLD_EVENTS = select(_events.c.event_id).where(_events.c.at < bindparam("before")).limit(BATCH)
-PURGE_EVENTS = delete(_events).where(_events.c.event_id.in_(_OLD_EVENTS.scalar_subquery()))
-_counters = table_of(RateCounterRow)
-PURGE_RATE_COUNTERS = delete(_counters).where(_counters.c.expires_at < bindparam("before"))
-_failures = table_of(AuthFailureRow)
-PURGE_FAILURES = delete(_failures).where(_failures.c.expires_at < bindparam("before"))
-_factors = table_of(SecondFactorRow)
-PURGE_PENDING_FACTORS = delete(_factors).where(
-    _factors.c.confirmed_at.is_(None), _factors.c.created_at < bindparam("before")
+_OLD_EVENTS = (
+    select(SECURITY_EVENTS.c.event_id)
+    .where(SECURITY_EVENTS.c.at < bindparam("before"))
+    .limit(BATCH)
 )
-PURGE_PARTICIPANTS = delete(_participants).where(
-    _participants.c.sid.in_(_ORPHANS.scalar_subquery())
+PURGE_EVENTS = delete(SECURITY_EVENTS).where(
+    SECURITY_EVENTS.c.event_id.in_(_OLD_EVENTS.scalar_subquery())
+)
+PURGE_RATE_COUNTERS = delete(RATE_COUNTERS).where(RATE_COUNTERS.c.expires_at < bindparam("before"))
+PURGE_FAILURES = delete(AUTH_FAILURES).where(AUTH_FAILURES.c.expires_at < bindparam("before"))
+PURGE_PENDING_FACTORS = delete(SECOND_FACTORS).where(
+    SECOND_FACTORS.c.confirmed_at.is_(None), SECOND_FACTORS.c.created_at < bindparam("before")
+)
+PURGE_PARTICIPANTS = delete(SESSION_CLIENTS).where(
+    SESSION_CLIENTS.c.sid.in_(_ORPHANS.scalar_subquery())
 )
 
 
@@ -109,25 +105,25 @@ class Purge:
 
 
 PURGES = (
-    Purge("authorization_codes", _purge(AuthorizationCodeRow, "code_hash"), None),
+    Purge("authorization_codes", _purge(AUTHORIZATION_CODES, "code_hash"), None),
     Purge("tokens", PURGE_TOKENS),
     Purge("refresh_successors", WIPE_SUCCESSORS, MAX_GRACE, batched=False),
-    Purge("interactions", _purge(InteractionRow, "interaction_id")),
-    Purge("sessions", _purge(SessionRow, "session_hash")),
+    Purge("interactions", _purge(INTERACTIONS, "interaction_id")),
+    Purge("sessions", _purge(SESSIONS, "session_hash")),
     Purge("session_clients", PURGE_PARTICIPANTS),
-    Purge("client_assertions", _purge(ClientAssertionRow, "assertion_hash")),
-    Purge("clients", _purge(ClientRow, "client_id")),
-    Purge("par_requests", _purge(ParRequestRow, "request_hash")),
-    Purge("device_authorizations", _purge(DeviceAuthorizationRow, "device_code_hash")),
-    Purge("dpop_jtis", _purge(DPoPJtiRow, "jti_hash")),
-    Purge("initial_access_tokens", _purge(InitialAccessTokenRow, "token_id")),
+    Purge("client_assertions", _purge(CLIENT_ASSERTIONS, "assertion_hash")),
+    Purge("clients", _purge(CLIENTS, "client_id")),
+    Purge("par_requests", _purge(PAR_REQUESTS, "request_hash")),
+    Purge("device_authorizations", _purge(DEVICE_AUTHORIZATIONS, "device_code_hash")),
+    Purge("dpop_jtis", _purge(DPOP_JTIS, "jti_hash")),
+    Purge("initial_access_tokens", _purge(INITIAL_ACCESS_TOKENS, "token_id")),
     # kept a day past expiry: the per-address mail limit counts them (docs/self-service.md)
-    Purge("email_links", _purge(EmailLinkRow, "link_hash"), 86400.0),
+    Purge("email_links", _purge(EMAIL_LINKS, "link_hash"), 86400.0),
     Purge("security_events", PURGE_EVENTS, EVENT_RETENTION),
     Purge("rate_counters", PURGE_RATE_COUNTERS, batched=False),
     Purge("auth_failures", PURGE_FAILURES, batched=False),
     Purge("pending_factors", PURGE_PENDING_FACTORS, PENDING_FACTOR_LIFETIME, batched=False),
-    Purge("federation_pending", _purge(FederationPendingRow, "key")),
+    Purge("federation_pending", _purge(FEDERATION_PENDING, "key")),
 )
 
 

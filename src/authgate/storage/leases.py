@@ -11,19 +11,17 @@ from __future__ import annotations
 from sqlalchemy import bindparam, insert, or_, update
 
 from authgate.storage.engine import Database, IntegrityViolation, Step
-from authgate.storage.models import LeaseRow, table_of
-
-_leases = table_of(LeaseRow)
+from authgate.storage.models import LEASES
 
 TAKE = (
-    update(_leases)
+    update(LEASES)
     .where(
-        _leases.c.name == bindparam("name"),
-        or_(_leases.c.expires_at <= bindparam("now"), _leases.c.holder == bindparam("holder")),
+        LEASES.c.name == bindparam("name"),
+        or_(LEASES.c.expires_at <= bindparam("now"), LEASES.c.holder == bindparam("holder")),
     )
     .values(holder=bindparam("holder"), expires_at=bindparam("until"))
 )
-CREATE = insert(_leases).values(
+CREATE = insert(LEASES).values(
     name=bindparam("name"), holder=bindparam("holder"), expires_at=bindparam("until")
 )
 

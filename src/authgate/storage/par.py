@@ -9,23 +9,21 @@ from sqlalchemy import bindparam, insert, select, update
 
 from authgate.core.types import PushedRequest
 from authgate.storage.engine import Database, Step
-from authgate.storage.models import ParRequestRow, table_of
+from authgate.storage.models import PAR_REQUESTS
 
-_par = table_of(ParRequestRow)
-
-INSERT = insert(_par).values({c.name: bindparam(c.name) for c in _par.columns})
+INSERT = insert(PAR_REQUESTS).values({c.name: bindparam(c.name) for c in PAR_REQUESTS.columns})
 CONSUME = (
-    update(_par)
+    update(PAR_REQUESTS)
     .where(
-        _par.c.request_hash == bindparam("request_hash"),
-        _par.c.client_id == bindparam("client_id"),
-        _par.c.used_at.is_(None),
-        _par.c.expires_at > bindparam("now"),
+        PAR_REQUESTS.c.request_hash == bindparam("request_hash"),
+        PAR_REQUESTS.c.client_id == bindparam("client_id"),
+        PAR_REQUESTS.c.used_at.is_(None),
+        PAR_REQUESTS.c.expires_at > bindparam("now"),
     )
     .values(used_at=bindparam("now"))
 )
-GET = select(_par.c.params, _par.c.expires_at).where(
-    _par.c.request_hash == bindparam("request_hash")
+GET = select(PAR_REQUESTS.c.params, PAR_REQUESTS.c.expires_at).where(
+    PAR_REQUESTS.c.request_hash == bindparam("request_hash")
 )
 
 

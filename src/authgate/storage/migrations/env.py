@@ -21,10 +21,10 @@ from authgate.storage.connect import (
     postgres_dsn,
     refuse_foreign,
 )
-from authgate.storage.models import Base
+from authgate.storage.models import METADATA
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = METADATA
 _LOCK_ID = 7_201_125  # arbitrary advisory lock id for "authgate migrations"
 
 

@@ -45,7 +45,7 @@ def _routed_paths(request: Request) -> set[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionRow:
+class SESSIONS:
     """A login session as the page lists it."""
 
     sid: str
@@ -98,7 +98,7 @@ async def account(request: Request) -> Response:
             await service.note_use(session, svc)
         last = svc.clock.now() if current else session.last_used_at
         sessions.append(
-            SessionRow(
+            SESSIONS(
                 session.sid,
                 devices.describe(session.user_agent),
                 when(session.auth_time),
