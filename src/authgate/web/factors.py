@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import segno
 from starlette.requests import Request
 
 from authgate.core.mfa.methods import FactorContext, SecondFactorKind
@@ -62,6 +61,11 @@ register(FactorPage(SecondFactorKind.RECOVERY, N_("Use a recovery code"), "facto
 
 
 def qr_svg(uri: str) -> str:
-    """The QR code of ``uri`` as inline SVG, rendered here (no image service sees the seed)."""
+    """The QR code of ``uri`` as inline SVG, rendered here (no image service sees the seed).
+
+    segno is imported by the first enrolment, not at start: its tables take about 40 ms to
+    load, which every server start would pay."""
+    import segno
+
     code = segno.make(uri, error="m")
     return str(code.svg_inline(scale=4, title=gettext("QR code for your authenticator app")))
