@@ -53,6 +53,8 @@ LOGIN_EVERY = 3
 REGISTER = "/jans-auth/restv1/register"
 TOKEN = "/jans-auth/restv1/token"
 
+_tokens = TOKENS
+
 
 @dataclass
 class Chain:
@@ -146,7 +148,7 @@ async def _load_then_kill(servers: list[Server]) -> Ledger:
 
 async def _grant_rows(db: Database, client_id: str) -> list[dict[str, object]]:
     rows = await db.fetch_all(
-        select(TOKENS).where(TOKENS.c.client_id == client_id, TOKENS.c.kind == "refresh_token"),
+        select(_tokens).where(_tokens.c.client_id == client_id, _tokens.c.kind == "refresh_token"),
         {},
     )
     return [

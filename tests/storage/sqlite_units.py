@@ -9,7 +9,8 @@ from sqlalchemy import bindparam, insert
 from authgate.storage.engine import Step
 from authgate.storage.models import DPOP_JTIS
 
-INSERT = insert(DPOP_JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
+JTIS = DPOP_JTIS
+INSERT = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=bindparam("e"))
 
 
 def unit(name: str) -> list[Step]:

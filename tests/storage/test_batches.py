@@ -19,19 +19,14 @@ import pytest
 from sqlalchemy import bindparam, column, func, insert, select, table, update
 
 from authgate.storage.engine import IntegrityViolation, Outcome, Step
-from authgate.storage.models import DPOP_JTIS
 from authgate.storage.pg_pool import ConnectionPool
 from authgate.storage.postgres import PostgresDatabase
 from authgate.storage.sqlite import SqliteDatabase
-from tests.storage.sqlite_units import INSERT
+from tests.storage.sqlite_units import INSERT, JTIS
 
 # Stores the id of the PostgreSQL transaction that wrote the row.
-STAMP = insert(DPOP_JTIS).values(jti_hash=bindparam("h"), expires_at=func.txid_current())
-TOUCH = (
-    update(DPOP_JTIS)
-    .where(DPOP_JTIS.c.jti_hash == bindparam("h"))
-    .values(expires_at=bindparam("e"))
-)
+STAMP = insert(JTIS).values(jti_hash=bindparam("h"), expires_at=func.txid_current())
+TOUCH = update(JTIS).where(JTIS.c.jti_hash == bindparam("h")).values(expires_at=bindparam("e"))
 MISSING_TABLE = insert(table("no_such_table", column("x"))).values(x=bindparam("x"))
 
 
@@ -54,7 +49,7 @@ async def run_batch(
 
 
 async def rows(db: Any) -> dict[str, float]:
-    found = await db.fetch_all(select(DPOP_JTIS.c.jti_hash, DPOP_JTIS.c.expires_at), {})
+    found = await db.fetch_all(select(JTIS.c.jti_hash, JTIS.c.expires_at), {})
     return {r["jti_hash"]: r["expires_at"] for r in found}
 
 
@@ -107,7 +102,7 @@ async def pg_database(
     if truncate:
         admin = await asyncpg.connect(dsn)
         try:
-            await admin.execute(f'DELETE FROM "{DPOP_JTIS.name}"')  # noqa: S608 (our table)
+            await admin.execute(f'DELETE FROM "{JTIS.name}"')  # noqa: S608 (our table)
         finally:
             await admin.close()
     pool = await ConnectionPool(dsn, min_size=1, max_size=6).open()

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from authgate.settings import Settings
 from authgate.storage.connect import open_database
-from authgate.storage.models import DPOP_JTIS
 from authgate.storage.sqlite import (
     COMMIT_DELAY,
     SQLITE_AUTOCHECKPOINT,
@@ -25,7 +24,7 @@ from authgate.storage.sqlite import (
     SqliteDatabase,
     connect,
 )
-from tests.storage.sqlite_units import unit
+from tests.storage.sqlite_units import JTIS, unit
 
 Opener = Callable[[float], SqliteDatabase]
 
@@ -69,7 +68,7 @@ async def test_after_a_busy_batch_later_arrivals_join_the_waiting_commit(
     assert all(o.applied for o in outcomes)
     assert db.batches == before + 1, "the followers were not committed with the lead"
     assert db.delayed_batches == 1
-    rows = await db.fetch_all(select(DPOP_JTIS.c.jti_hash), {})
+    rows = await db.fetch_all(select(JTIS.c.jti_hash), {})
     assert {"lead", "f0", "f4"} <= {r["jti_hash"] for r in rows}
 
 
@@ -146,7 +145,7 @@ async def _restarts_while_writing(path: Path, interval: float) -> tuple[int, int
                 assert (await db.transact(unit(f"{prefix}{i}"))).applied
                 if i % 10 == 0:
                     await asyncio.sleep(0.01)
-        rows = await db.fetch_all(select(DPOP_JTIS.c.jti_hash), {})
+        rows = await db.fetch_all(select(JTIS.c.jti_hash), {})
         assert {f"w{i}" for i in range(200)} <= {r["jti_hash"] for r in rows}
         return first, wal_restarts(str(path)), db.checkpoints
     finally:

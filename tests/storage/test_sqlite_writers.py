@@ -10,9 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from authgate.storage.engine import Step
-from authgate.storage.models import DPOP_JTIS
 from authgate.storage.sqlite import SqliteDatabase
-from tests.storage.sqlite_units import INSERT
+from tests.storage.sqlite_units import INSERT, JTIS
 
 
 async def test_two_writers_on_one_file_commit_every_unit(sqlite_file: Path) -> None:
@@ -33,7 +32,7 @@ async def test_two_writers_on_one_file_commit_every_unit(sqlite_file: Path) -> N
         )
         assert all(a) and all(b)
         assert first.transactions == second.transactions == 300
-        rows = await first.fetch_all(select(DPOP_JTIS.c.jti_hash), {})
+        rows = await first.fetch_all(select(JTIS.c.jti_hash), {})
         assert len(rows) == 600
         assert Path(f"{path}-writer.lock").exists()
     finally:
@@ -64,7 +63,7 @@ async def test_a_writer_outside_authgate_is_still_waited_for(sqlite_file: Path) 
         outcome = await asyncio.wait_for(db.transact([Step(INSERT, {"h": "x", "e": 1.0})]), 15)
         assert released.is_set(), "the batch did not wait for the outside writer"
         assert outcome.applied
-        rows = await db.fetch_all(select(DPOP_JTIS.c.jti_hash), {})
+        rows = await db.fetch_all(select(JTIS.c.jti_hash), {})
         assert {r["jti_hash"] for r in rows} == {"outside", "x"}
         timer.join()
     finally:

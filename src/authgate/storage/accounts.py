@@ -10,40 +10,45 @@ from authgate.storage.engine import Database, Step
 from authgate.storage.models import CLIENTS, CONSENTS, SESSIONS, TOKENS
 from authgate.storage.sessions import session_of
 
+_consents = CONSENTS
+_clients = CLIENTS
+_sessions = SESSIONS
+_tokens = TOKENS
+
 LIST_APPROVALS = (
-    select(CONSENTS, CLIENTS.c.client_name)
-    .select_from(CONSENTS.join(CLIENTS, CLIENTS.c.client_id == CONSENTS.c.client_id))
-    .where(CONSENTS.c.user_id == bindparam("user_id"))
-    .order_by(CONSENTS.c.granted_at.desc(), CONSENTS.c.client_id)
+    select(_consents, _clients.c.client_name)
+    .select_from(_consents.join(_clients, _clients.c.client_id == _consents.c.client_id))
+    .where(_consents.c.user_id == bindparam("user_id"))
+    .order_by(_consents.c.granted_at.desc(), _consents.c.client_id)
 )
-DELETE_APPROVAL = delete(CONSENTS).where(
-    CONSENTS.c.user_id == bindparam("user_id"), CONSENTS.c.client_id == bindparam("client_id")
+DELETE_APPROVAL = delete(_consents).where(
+    _consents.c.user_id == bindparam("user_id"), _consents.c.client_id == bindparam("client_id")
 )
 # By client_id (indexed), then the user: a client holds few users' tokens next to all tokens.
 REVOKE_CLIENT_USER_TOKENS = (
-    update(TOKENS)
+    update(_tokens)
     .where(
-        TOKENS.c.client_id == bindparam("client_id"),
-        TOKENS.c.user_id == bindparam("user_id"),
-        TOKENS.c.revoked_at.is_(None),
+        _tokens.c.client_id == bindparam("client_id"),
+        _tokens.c.user_id == bindparam("user_id"),
+        _tokens.c.revoked_at.is_(None),
     )
     .values(revoked_at=bindparam("now"))
 )
 LIST_SESSIONS = (
-    select(SESSIONS)
+    select(_sessions)
     .where(
-        SESSIONS.c.user_id == bindparam("user_id"),
-        SESSIONS.c.ended_at.is_(None),
-        SESSIONS.c.expires_at > bindparam("now"),
+        _sessions.c.user_id == bindparam("user_id"),
+        _sessions.c.ended_at.is_(None),
+        _sessions.c.expires_at > bindparam("now"),
     )
-    .order_by(SESSIONS.c.auth_time.desc(), SESSIONS.c.sid)
+    .order_by(_sessions.c.auth_time.desc(), _sessions.c.sid)
 )
-GET_BY_SID = select(SESSIONS).where(
-    SESSIONS.c.sid == bindparam("sid"), SESSIONS.c.ended_at.is_(None)
+GET_BY_SID = select(_sessions).where(
+    _sessions.c.sid == bindparam("sid"), _sessions.c.ended_at.is_(None)
 )
 TOUCH_SESSION = (
-    update(SESSIONS)
-    .where(SESSIONS.c.session_hash == bindparam("session_hash"))
+    update(_sessions)
+    .where(_sessions.c.session_hash == bindparam("session_hash"))
     .values(last_used_at=bindparam("now"))
 )
 

@@ -23,6 +23,11 @@ from authgate.storage.audit import record_step
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import CLIENTS, SCOPES, SESSIONS, TOKENS, USERS
 
+_clients = CLIENTS
+_scopes = SCOPES
+_users = USERS
+_tokens = TOKENS
+_sessions = SESSIONS
 _USER_FIELDS = [f.name for f in dataclasses.fields(User)]
 
 
@@ -35,49 +40,49 @@ def _page(query: Any) -> Any:
 
 
 SEARCH_CLIENTS = _page(
-    select(CLIENTS)
-    .where(or_(_like(CLIENTS.c.client_name), _like(CLIENTS.c.client_id)))
-    .order_by(CLIENTS.c.client_name, CLIENTS.c.client_id)
+    select(_clients)
+    .where(or_(_like(_clients.c.client_name), _like(_clients.c.client_id)))
+    .order_by(_clients.c.client_name, _clients.c.client_id)
 )
 REVOKE_CLIENT_TOKENS = (
-    update(TOKENS)
-    .where(TOKENS.c.client_id == bindparam("client_id"), TOKENS.c.revoked_at.is_(None))
+    update(_tokens)
+    .where(_tokens.c.client_id == bindparam("client_id"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
-GET_SCOPE = select(SCOPES).where(SCOPES.c.scope_id == bindparam("scope_id"))
+GET_SCOPE = select(_scopes).where(_scopes.c.scope_id == bindparam("scope_id"))
 UPDATE_SCOPE = (
-    update(SCOPES)
-    .where(SCOPES.c.scope_id == bindparam("scope_id"))
+    update(_scopes)
+    .where(_scopes.c.scope_id == bindparam("scope_id"))
     .values(
         description=bindparam("description"),
         claims=bindparam("claims"),
         registrable=bindparam("registrable"),
     )
 )
-DELETE_SCOPE = delete(SCOPES).where(SCOPES.c.scope_id == bindparam("scope_id"))
+DELETE_SCOPE = delete(_scopes).where(_scopes.c.scope_id == bindparam("scope_id"))
 SEARCH_USERS = _page(
-    select(USERS)
+    select(_users)
     .where(
         or_(
-            _like(USERS.c.username),
-            _like(USERS.c.user_id),
-            _like(func.coalesce(USERS.c.email, "")),
-            _like(func.coalesce(USERS.c.name, "")),
+            _like(_users.c.username),
+            _like(_users.c.user_id),
+            _like(func.coalesce(_users.c.email, "")),
+            _like(func.coalesce(_users.c.name, "")),
         )
     )
-    .order_by(USERS.c.username)
+    .order_by(_users.c.username)
 )
 UPDATE_USER = (
-    update(USERS)
-    .where(USERS.c.user_id == bindparam("key"))
+    update(_users)
+    .where(_users.c.user_id == bindparam("key"))
     .values({c: bindparam(c) for c in _USER_FIELDS if c != "user_id"})
 )
 REVOKE_USER_TOKENS = (
-    update(TOKENS)
-    .where(TOKENS.c.user_id == bindparam("user_id"), TOKENS.c.revoked_at.is_(None))
+    update(_tokens)
+    .where(_tokens.c.user_id == bindparam("user_id"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
-END_USER_SESSIONS = delete(SESSIONS).where(SESSIONS.c.user_id == bindparam("user_id"))
+END_USER_SESSIONS = delete(_sessions).where(_sessions.c.user_id == bindparam("user_id"))
 
 
 def like_pattern(text: str) -> str:

@@ -15,22 +15,26 @@ from authgate.storage.audit import record_step
 from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import SESSIONS, TOKENS, USERS
 
+_sessions = SESSIONS
+_users = USERS
+_tokens = TOKENS
+
 _LIVE = (
-    select(SESSIONS, USERS.c.username)
-    .join(USERS, USERS.c.user_id == SESSIONS.c.user_id, isouter=True)
-    .where(SESSIONS.c.ended_at.is_(None), SESSIONS.c.expires_at > bindparam("now"))
-    .order_by(SESSIONS.c.auth_time.desc(), SESSIONS.c.sid)
+    select(_sessions, _users.c.username)
+    .join(_users, _users.c.user_id == _sessions.c.user_id, isouter=True)
+    .where(_sessions.c.ended_at.is_(None), _sessions.c.expires_at > bindparam("now"))
+    .order_by(_sessions.c.auth_time.desc(), _sessions.c.sid)
 )
 LIST = _LIVE.limit(bindparam("limit")).offset(bindparam("offset"))
 LIST_FOR_USER = (
-    _LIVE.where(SESSIONS.c.user_id == bindparam("user_id"))
+    _LIVE.where(_sessions.c.user_id == bindparam("user_id"))
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
-DELETE_SESSION = delete(SESSIONS).where(SESSIONS.c.sid == bindparam("sid"))
+DELETE_SESSION = delete(_sessions).where(_sessions.c.sid == bindparam("sid"))
 REVOKE_SESSION_TOKENS = (
-    update(TOKENS)
-    .where(TOKENS.c.sid == bindparam("sid"), TOKENS.c.revoked_at.is_(None))
+    update(_tokens)
+    .where(_tokens.c.sid == bindparam("sid"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
 

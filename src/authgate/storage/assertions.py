@@ -7,11 +7,13 @@ from sqlalchemy import bindparam, delete, insert
 from authgate.storage.engine import Database, IntegrityViolation, Step
 from authgate.storage.models import CLIENT_ASSERTIONS
 
-DROP_EXPIRED_KEY = delete(CLIENT_ASSERTIONS).where(
-    CLIENT_ASSERTIONS.c.assertion_hash == bindparam("assertion_hash"),
-    CLIENT_ASSERTIONS.c.expires_at <= bindparam("now"),
+_assertions = CLIENT_ASSERTIONS
+
+DROP_EXPIRED_KEY = delete(_assertions).where(
+    _assertions.c.assertion_hash == bindparam("assertion_hash"),
+    _assertions.c.expires_at <= bindparam("now"),
 )
-INSERT = insert(CLIENT_ASSERTIONS).values(
+INSERT = insert(_assertions).values(
     assertion_hash=bindparam("assertion_hash"), expires_at=bindparam("expires_at")
 )
 

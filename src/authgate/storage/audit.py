@@ -16,13 +16,14 @@ from authgate.admin_records import AuditEntry, AuditRecord
 from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import AUDIT_LOG
 
+_audit = AUDIT_LOG
 _FIELDS = ("at", "actor", "action", "target_type", "target_id", "before", "after")
 
-INSERT = insert(AUDIT_LOG).values({name: bindparam(name) for name in _FIELDS})
-_PAGE = select(AUDIT_LOG).order_by(AUDIT_LOG.c.entry_id.desc())
+INSERT = insert(_audit).values({name: bindparam(name) for name in _FIELDS})
+_PAGE = select(_audit).order_by(_audit.c.entry_id.desc())
 LIST = _PAGE.limit(bindparam("limit")).offset(bindparam("offset"))
 LIST_BY_TYPE = (
-    _PAGE.where(AUDIT_LOG.c.target_type == bindparam("target_type"))
+    _PAGE.where(_audit.c.target_type == bindparam("target_type"))
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )

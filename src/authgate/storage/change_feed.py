@@ -63,19 +63,20 @@ def channel_for(schema: str | None) -> str:
     return CHANNEL if schema in (None, DEFAULT_SCHEMA) else f"{CHANNEL}:{schema}"
 
 
+_log = CHANGE_LOG
 #: The channel of the schema the connection works in (:func:`channel_for`, in SQL).
 _CHANNEL_SQL = case(
     (func.current_schema() == DEFAULT_SCHEMA, literal(CHANNEL)),
     else_=func.concat(CHANNEL + ":", func.current_schema()),
 )
 NOTIFY = select(func.pg_notify(_CHANNEL_SQL, bindparam("payload")))
-INSERT = insert(CHANGE_LOG).values(topic=bindparam("topic"), at=bindparam("at"))
-PRUNE = delete(CHANGE_LOG).where(CHANGE_LOG.c.at < bindparam("before"))
-LATEST = select(func.coalesce(func.max(CHANGE_LOG.c.seq), 0))
+INSERT = insert(_log).values(topic=bindparam("topic"), at=bindparam("at"))
+PRUNE = delete(_log).where(_log.c.at < bindparam("before"))
+LATEST = select(func.coalesce(func.max(_log.c.seq), 0))
 SINCE = (
-    select(CHANGE_LOG.c.seq, CHANGE_LOG.c.topic)
-    .where(CHANGE_LOG.c.seq > bindparam("seq"))
-    .order_by(CHANGE_LOG.c.seq)
+    select(_log.c.seq, _log.c.topic)
+    .where(_log.c.seq > bindparam("seq"))
+    .order_by(_log.c.seq)
     .limit(bindparam("limit"))
 )
 

@@ -25,37 +25,36 @@ from authgate.core.types import Client, ClientMetadata
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import CLIENT_ATTRIBUTES, CLIENT_ORIGINS, CLIENTS
 
-_COLUMNS = [c.name for c in CLIENTS.columns]
+_clients = CLIENTS
+_attrs = CLIENT_ATTRIBUTES
+_origins = CLIENT_ORIGINS
+_COLUMNS = [c.name for c in _clients.columns]
 
-GET = select(CLIENTS).where(CLIENTS.c.client_id == bindparam("client_id"))
-INSERT = insert(CLIENTS).values({c: bindparam(c) for c in _COLUMNS})
+GET = select(_clients).where(_clients.c.client_id == bindparam("client_id"))
+INSERT = insert(_clients).values({c: bindparam(c) for c in _COLUMNS})
 UPDATE = (
-    update(CLIENTS)
-    .where(CLIENTS.c.client_id == bindparam("key"))
+    update(_clients)
+    .where(_clients.c.client_id == bindparam("key"))
     .values({c: bindparam(c) for c in _COLUMNS if c != "client_id"})
 )
 UPDATE_IF_TOKEN = UPDATE.where(
-    CLIENTS.c.registration_token_hash == bindparam("expected_token_hash")
+    _clients.c.registration_token_hash == bindparam("expected_token_hash")
 )
-DELETE = delete(CLIENTS).where(CLIENTS.c.client_id == bindparam("client_id"))
-DELETE_ATTRS = delete(CLIENT_ATTRIBUTES).where(
-    CLIENT_ATTRIBUTES.c.client_id == bindparam("client_id")
-)
-INSERT_ATTR = insert(CLIENT_ATTRIBUTES).values(
+DELETE = delete(_clients).where(_clients.c.client_id == bindparam("client_id"))
+DELETE_ATTRS = delete(_attrs).where(_attrs.c.client_id == bindparam("client_id"))
+INSERT_ATTR = insert(_attrs).values(
     client_id=bindparam("client_id"), name=bindparam("name"), value=bindparam("value")
 )
-DELETE_ORIGINS = delete(CLIENT_ORIGINS).where(CLIENT_ORIGINS.c.client_id == bindparam("client_id"))
-INSERT_ORIGIN = insert(CLIENT_ORIGINS).values(
+DELETE_ORIGINS = delete(_origins).where(_origins.c.client_id == bindparam("client_id"))
+INSERT_ORIGIN = insert(_origins).values(
     client_id=bindparam("client_id"), origin=bindparam("origin")
 )
 ORIGIN_REGISTERED = (
-    select(CLIENT_ORIGINS.c.client_id)
-    .where(CLIENT_ORIGINS.c.origin == bindparam("origin"))
-    .limit(1)
+    select(_origins.c.client_id).where(_origins.c.origin == bindparam("origin")).limit(1)
 )
 LIST = (
-    select(CLIENTS)
-    .order_by(CLIENTS.c.client_name, CLIENTS.c.client_id)
+    select(_clients)
+    .order_by(_clients.c.client_name, _clients.c.client_id)
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
@@ -64,13 +63,13 @@ LIST = (
 @functools.cache
 def _by_attributes(count: int) -> Select[Any]:
     """Clients having ``count`` given attribute name/value pairs (one statement per count)."""
-    query = select(CLIENTS)
+    query = select(_clients)
     for i in range(count):
-        alias = CLIENT_ATTRIBUTES.alias(f"a{i}")
+        alias = _attrs.alias(f"a{i}")
         query = query.join(
             alias,
             and_(
-                alias.c.client_id == CLIENTS.c.client_id,
+                alias.c.client_id == _clients.c.client_id,
                 alias.c.name == bindparam(f"n{i}"),
                 alias.c.value == bindparam(f"v{i}"),
             ),

@@ -12,33 +12,32 @@ from authgate.crypto.keys import StoredKey
 from authgate.storage.engine import Database, IntegrityViolation, Step
 from authgate.storage.models import CONFIGURATION, SIGNING_KEYS
 
+_config = CONFIGURATION
+_keys = SIGNING_KEYS
 CONFIG_ID = "jans-auth"
 
-LOAD = select(CONFIGURATION.c.revision, CONFIGURATION.c.document).where(
-    CONFIGURATION.c.config_id == bindparam("config_id")
+LOAD = select(_config.c.revision, _config.c.document).where(
+    _config.c.config_id == bindparam("config_id")
 )
-REVISION = select(CONFIGURATION.c.revision).where(
-    CONFIGURATION.c.config_id == bindparam("config_id")
-)
-CREATE = insert(CONFIGURATION).values({c.name: bindparam(c.name) for c in CONFIGURATION.columns})
+REVISION = select(_config.c.revision).where(_config.c.config_id == bindparam("config_id"))
+CREATE = insert(_config).values({c.name: bindparam(c.name) for c in _config.columns})
 SAVE = (
-    update(CONFIGURATION)
+    update(_config)
     .where(
-        CONFIGURATION.c.config_id == bindparam("config_id"),
-        CONFIGURATION.c.revision == bindparam("expected"),
+        _config.c.config_id == bindparam("config_id"), _config.c.revision == bindparam("expected")
     )
     .values(
         document=bindparam("document"), revision=bindparam("revision"), updated_at=bindparam("now")
     )
 )
-ALL_KEYS = select(SIGNING_KEYS).order_by(SIGNING_KEYS.c.created_at)
-INSERT_KEY = insert(SIGNING_KEYS).values({c.name: bindparam(c.name) for c in SIGNING_KEYS.columns})
+ALL_KEYS = select(_keys).order_by(_keys.c.created_at)
+INSERT_KEY = insert(_keys).values({c.name: bindparam(c.name) for c in _keys.columns})
 SUPERSEDE_KEY = (
-    update(SIGNING_KEYS)
-    .where(SIGNING_KEYS.c.kid == bindparam("kid"), SIGNING_KEYS.c.expires_at.is_(None))
+    update(_keys)
+    .where(_keys.c.kid == bindparam("kid"), _keys.c.expires_at.is_(None))
     .values(expires_at=bindparam("expires_at"))
 )
-DELETE_EXPIRED_KEYS = delete(SIGNING_KEYS).where(SIGNING_KEYS.c.expires_at <= bindparam("now"))
+DELETE_EXPIRED_KEYS = delete(_keys).where(_keys.c.expires_at <= bindparam("now"))
 
 
 class SqlConfigurationStore:

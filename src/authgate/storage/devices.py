@@ -18,43 +18,39 @@ from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.grants import INSERT_TOKEN, _token_params
 from authgate.storage.models import DEVICE_AUTHORIZATIONS
 
-_key = DEVICE_AUTHORIZATIONS.c.device_code_hash == bindparam("device_code_hash")
+_devices = DEVICE_AUTHORIZATIONS
+_key = _devices.c.device_code_hash == bindparam("device_code_hash")
 
-INSERT_DEVICE = insert(DEVICE_AUTHORIZATIONS).values(
-    {c.name: bindparam(c.name) for c in DEVICE_AUTHORIZATIONS.columns}
-)
-GET_DEVICE = select(DEVICE_AUTHORIZATIONS).where(_key)
-FIND_DEVICE = select(DEVICE_AUTHORIZATIONS).where(
-    DEVICE_AUTHORIZATIONS.c.user_code_hash == bindparam("user_code_hash")
-)
+INSERT_DEVICE = insert(_devices).values({c.name: bindparam(c.name) for c in _devices.columns})
+GET_DEVICE = select(_devices).where(_key)
+FIND_DEVICE = select(_devices).where(_devices.c.user_code_hash == bindparam("user_code_hash"))
 # A poll that keeps to the interval: records it.
 POLL_IN_TIME = (
-    update(DEVICE_AUTHORIZATIONS)
+    update(_devices)
     .where(
         _key,
         or_(
-            DEVICE_AUTHORIZATIONS.c.last_polled_at.is_(None),
-            DEVICE_AUTHORIZATIONS.c.last_polled_at + DEVICE_AUTHORIZATIONS.c.poll_interval
-            <= bindparam("now"),
+            _devices.c.last_polled_at.is_(None),
+            _devices.c.last_polled_at + _devices.c.poll_interval <= bindparam("now"),
         ),
     )
     .values(last_polled_at=bindparam("now"))
 )
 # A poll that came too soon: records it and lengthens the interval.
 POLL_TOO_SOON = (
-    update(DEVICE_AUTHORIZATIONS)
+    update(_devices)
     .where(_key)
     .values(
         last_polled_at=bindparam("now"),
-        poll_interval=DEVICE_AUTHORIZATIONS.c.poll_interval + bindparam("increase"),
+        poll_interval=_devices.c.poll_interval + bindparam("increase"),
     )
 )
 DECIDE = (
-    update(DEVICE_AUTHORIZATIONS)
+    update(_devices)
     .where(
-        DEVICE_AUTHORIZATIONS.c.user_code_hash == bindparam("user_code_hash"),
-        DEVICE_AUTHORIZATIONS.c.status == "pending",
-        DEVICE_AUTHORIZATIONS.c.expires_at > bindparam("now"),
+        _devices.c.user_code_hash == bindparam("user_code_hash"),
+        _devices.c.status == "pending",
+        _devices.c.expires_at > bindparam("now"),
     )
     .values(
         status=bindparam("status"),
@@ -65,11 +61,7 @@ DECIDE = (
         decided_at=bindparam("now"),
     )
 )
-REDEEM = (
-    update(DEVICE_AUTHORIZATIONS)
-    .where(_key, DEVICE_AUTHORIZATIONS.c.status == "approved")
-    .values(status="issued")
-)
+REDEEM = update(_devices).where(_key, _devices.c.status == "approved").values(status="issued")
 
 
 def _params(r: DeviceAuthorization) -> dict[str, Any]:

@@ -17,49 +17,52 @@ from authgate.core.types import EmailLink
 from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import EMAIL_LINKS, TOKENS, USERS
 
+_links = EMAIL_LINKS
+_users = USERS
+_tokens = TOKENS
 _FIELDS = [f.name for f in dataclasses.fields(EmailLink)]
 
-INSERT_LINK = insert(EMAIL_LINKS).values({c: bindparam(c) for c in _FIELDS})
-GET_LINK = select(EMAIL_LINKS).where(EMAIL_LINKS.c.link_hash == bindparam("link_hash"))
+INSERT_LINK = insert(_links).values({c: bindparam(c) for c in _FIELDS})
+GET_LINK = select(_links).where(_links.c.link_hash == bindparam("link_hash"))
 SENT_SINCE = (
     select(func.count())
-    .select_from(EMAIL_LINKS)
+    .select_from(_links)
     .where(
-        func.lower(EMAIL_LINKS.c.email) == func.lower(bindparam("email")),
-        EMAIL_LINKS.c.created_at >= bindparam("since"),
+        func.lower(_links.c.email) == func.lower(bindparam("email")),
+        _links.c.created_at >= bindparam("since"),
     )
 )
 USE_LINK = (
-    update(EMAIL_LINKS)
+    update(_links)
     .where(
-        EMAIL_LINKS.c.link_hash == bindparam("link_hash"),
-        EMAIL_LINKS.c.purpose == bindparam("purpose"),
-        EMAIL_LINKS.c.used_at.is_(None),
-        EMAIL_LINKS.c.expires_at > bindparam("now"),
+        _links.c.link_hash == bindparam("link_hash"),
+        _links.c.purpose == bindparam("purpose"),
+        _links.c.used_at.is_(None),
+        _links.c.expires_at > bindparam("now"),
     )
     .values(used_at=bindparam("now"))
 )
 SET_VERIFIED_EMAIL = (
-    update(USERS)
-    .where(USERS.c.user_id == bindparam("user_id"))
+    update(_users)
+    .where(_users.c.user_id == bindparam("user_id"))
     .values(email=bindparam("email"), email_verified=true())
 )
 SET_PASSWORD = (
-    update(USERS)
-    .where(USERS.c.user_id == bindparam("user_id"))
+    update(_users)
+    .where(_users.c.user_id == bindparam("user_id"))
     .values(password_hash=bindparam("password_hash"))
 )
 REVOKE_USER_TOKENS = (
-    update(TOKENS)
-    .where(TOKENS.c.user_id == bindparam("user_id"), TOKENS.c.revoked_at.is_(None))
+    update(_tokens)
+    .where(_tokens.c.user_id == bindparam("user_id"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
 USE_OTHER_RESETS = (
-    update(EMAIL_LINKS)
+    update(_links)
     .where(
-        EMAIL_LINKS.c.user_id == bindparam("user_id"),
-        EMAIL_LINKS.c.purpose == "reset",
-        EMAIL_LINKS.c.used_at.is_(None),
+        _links.c.user_id == bindparam("user_id"),
+        _links.c.purpose == "reset",
+        _links.c.used_at.is_(None),
     )
     .values(used_at=bindparam("now"))
 )

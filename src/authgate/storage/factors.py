@@ -18,29 +18,27 @@ from authgate.core.types import SecondFactor
 from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import RECOVERY_CODES, SECOND_FACTORS
 
-_f = SECOND_FACTORS.c
-_r = RECOVERY_CODES.c
+_factors = SECOND_FACTORS
+_codes = RECOVERY_CODES
+_f = _factors.c
+_r = _codes.c
 
 LIST_FACTORS = (
-    select(SECOND_FACTORS)
-    .where(_f.user_id == bindparam("user_id"))
-    .order_by(_f.created_at, _f.factor_id)
+    select(_factors).where(_f.user_id == bindparam("user_id")).order_by(_f.created_at, _f.factor_id)
 )
-INSERT_FACTOR = insert(SECOND_FACTORS).values(
-    {c.name: bindparam(c.name) for c in SECOND_FACTORS.columns}
-)
-DELETE_PENDING = delete(SECOND_FACTORS).where(
+INSERT_FACTOR = insert(_factors).values({c.name: bindparam(c.name) for c in _factors.columns})
+DELETE_PENDING = delete(_factors).where(
     _f.user_id == bindparam("user_id"), _f.kind == bindparam("kind"), _f.confirmed_at.is_(None)
 )
 CONFIRM_FACTOR = (
-    update(SECOND_FACTORS)
+    update(_factors)
     .where(_f.factor_id == bindparam("factor_id"), _f.confirmed_at.is_(None))
     .values(
         confirmed_at=bindparam("now"), last_step=bindparam("step"), last_used_at=bindparam("now")
     )
 )
 ACCEPT_STEP = (
-    update(SECOND_FACTORS)
+    update(_factors)
     .where(
         _f.factor_id == bindparam("factor_id"),
         _f.confirmed_at.is_not(None),
@@ -48,15 +46,15 @@ ACCEPT_STEP = (
     )
     .values(last_step=bindparam("step"), last_used_at=bindparam("now"))
 )
-DELETE_FACTORS = delete(SECOND_FACTORS).where(_f.user_id == bindparam("user_id"))
-DELETE_FACTORS_OF_KIND = delete(SECOND_FACTORS).where(
+DELETE_FACTORS = delete(_factors).where(_f.user_id == bindparam("user_id"))
+DELETE_FACTORS_OF_KIND = delete(_factors).where(
     _f.user_id == bindparam("user_id"), _f.kind == bindparam("kind")
 )
-DELETE_ONE_FACTOR = delete(SECOND_FACTORS).where(
+DELETE_ONE_FACTOR = delete(_factors).where(
     _f.user_id == bindparam("user_id"), _f.factor_id == bindparam("factor_id")
 )
 RENAME_FACTOR = (
-    update(SECOND_FACTORS)
+    update(_factors)
     .where(
         _f.user_id == bindparam("user_id"),
         _f.factor_id == bindparam("factor_id"),
@@ -65,15 +63,15 @@ RENAME_FACTOR = (
     .values(label=bindparam("label"))
 )
 
-DELETE_CODES = delete(RECOVERY_CODES).where(_r.user_id == bindparam("user_id"))
-INSERT_CODE = insert(RECOVERY_CODES).values(
+DELETE_CODES = delete(_codes).where(_r.user_id == bindparam("user_id"))
+INSERT_CODE = insert(_codes).values(
     user_id=bindparam("user_id"),
     code_hash=bindparam("code_hash"),
     created_at=bindparam("created_at"),
     used_at=None,
 )
 USE_CODE = (
-    update(RECOVERY_CODES)
+    update(_codes)
     .where(
         _r.user_id == bindparam("user_id"),
         _r.code_hash == bindparam("code_hash"),

@@ -34,7 +34,9 @@ from authgate.storage.audit import record_step
 from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import AUTH_FAILURES, USERS
 
-_c = AUTH_FAILURES.c
+_failures = AUTH_FAILURES
+_users = USERS
+_c = _failures.c
 
 #: Seconds between two reads of the keys other instances counted failures on.
 SYNC_INTERVAL = 1.0
@@ -68,12 +70,12 @@ def read_statement(count: int) -> ClauseElement:
             for i in range(count)
         )
     )
-    return select(AUTH_FAILURES).where(wanted, _live(bindparam("since")))
+    return select(_failures).where(wanted, _live(bindparam("since")))
 
 
 def _upsert(insert: Any) -> ClauseElement:
     since: BindParameter[float] = bindparam("since")
-    statement = insert(AUTH_FAILURES).values(
+    statement = insert(_failures).values(
         family=bindparam("family"),
         subject=bindparam("subject"),
         source=bindparam("source"),
@@ -97,7 +99,7 @@ def _upsert(insert: Any) -> ClauseElement:
 
 
 UPSERT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
-DELETE_KEY = delete(AUTH_FAILURES).where(
+DELETE_KEY = delete(_failures).where(
     _c.family == bindparam("family"),
     _c.subject == bindparam("subject"),
     _c.source == bindparam("source"),
@@ -236,8 +238,8 @@ class SqlFailureStore:
 
 # --- administration -------------------------------------------------------------------------
 
-_LISTED = select(AUTH_FAILURES, USERS.c.username).join(
-    USERS, USERS.c.user_id == _c.user_id, isouter=True
+_LISTED = select(_failures, _users.c.username).join(
+    _users, _users.c.user_id == _c.user_id, isouter=True
 )
 
 
@@ -258,7 +260,7 @@ def list_statement(by_family: bool, excluding: bool) -> ClauseElement:
 @functools.cache
 def delete_statement(by: tuple[str, ...]) -> ClauseElement:
     """Delete the counters whose columns ``by`` equal the parameters of the same names."""
-    return delete(AUTH_FAILURES).where(*(_c[name] == bindparam(name) for name in by))
+    return delete(_failures).where(*(_c[name] == bindparam(name) for name in by))
 
 
 def _view(row: Row) -> FailureView:

@@ -29,33 +29,28 @@ from authgate.storage.models import (
 )
 from authgate.storage.users import INSERT_USER, _user
 
+_providers = FEDERATION_PROVIDERS
+_links = FEDERATED_IDENTITIES
+_pending = FEDERATION_PENDING
+_users = USERS
 _COLUMNS = ("alias", "kind", "enabled", "client_secret_sealed", "created_at", "updated_at")
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(FederatedIdentity))
 _PENDING_FIELDS = tuple(f.name for f in dataclasses.fields(PendingSignIn))
 
-ALL_PROVIDERS = select(FEDERATION_PROVIDERS).order_by(FEDERATION_PROVIDERS.c.alias)
-GET_PROVIDER = select(FEDERATION_PROVIDERS).where(
-    FEDERATION_PROVIDERS.c.alias == bindparam("alias")
-)
-INSERT_PROVIDER = insert(FEDERATION_PROVIDERS).values(
-    {c: bindparam(c) for c in (*_COLUMNS, "settings")}
-)
+ALL_PROVIDERS = select(_providers).order_by(_providers.c.alias)
+GET_PROVIDER = select(_providers).where(_providers.c.alias == bindparam("alias"))
+INSERT_PROVIDER = insert(_providers).values({c: bindparam(c) for c in (*_COLUMNS, "settings")})
 REPLACE_PROVIDER = (
-    update(FEDERATION_PROVIDERS)
-    .where(FEDERATION_PROVIDERS.c.alias == bindparam("alias"))
+    update(_providers)
+    .where(_providers.c.alias == bindparam("alias"))
     .values({c: bindparam(c) for c in (*_COLUMNS[1:], "settings")})
 )
-DELETE_PROVIDER = delete(FEDERATION_PROVIDERS).where(
-    FEDERATION_PROVIDERS.c.alias == bindparam("alias")
+DELETE_PROVIDER = delete(_providers).where(_providers.c.alias == bindparam("alias"))
+DELETE_PROVIDER_LINKS = delete(_links).where(_links.c.alias == bindparam("alias"))
+GET_LINK = select(_links).where(
+    _links.c.alias == bindparam("alias"), _links.c.subject == bindparam("subject")
 )
-DELETE_PROVIDER_LINKS = delete(FEDERATED_IDENTITIES).where(
-    FEDERATED_IDENTITIES.c.alias == bindparam("alias")
-)
-GET_LINK = select(FEDERATED_IDENTITIES).where(
-    FEDERATED_IDENTITIES.c.alias == bindparam("alias"),
-    FEDERATED_IDENTITIES.c.subject == bindparam("subject"),
-)
-INSERT_LINK = insert(FEDERATED_IDENTITIES).values(
+INSERT_LINK = insert(_links).values(
     {
         "alias": bindparam("alias"),
         "subject": bindparam("subject"),
@@ -65,40 +60,25 @@ INSERT_LINK = insert(FEDERATED_IDENTITIES).values(
         "last_used_at": bindparam("last_used_at"),
     }
 )
-DELETE_LINK = delete(FEDERATED_IDENTITIES).where(
-    FEDERATED_IDENTITIES.c.alias == bindparam("alias"),
-    FEDERATED_IDENTITIES.c.subject == bindparam("subject"),
+DELETE_LINK = delete(_links).where(
+    _links.c.alias == bindparam("alias"), _links.c.subject == bindparam("subject")
 )
-DELETE_USER_LINK = DELETE_LINK.where(FEDERATED_IDENTITIES.c.user_id == bindparam("user_id"))
+DELETE_USER_LINK = DELETE_LINK.where(_links.c.user_id == bindparam("user_id"))
 TOUCH_LINK = (
-    update(FEDERATED_IDENTITIES)
-    .where(
-        FEDERATED_IDENTITIES.c.alias == bindparam("alias"),
-        FEDERATED_IDENTITIES.c.subject == bindparam("subject"),
-    )
+    update(_links)
+    .where(_links.c.alias == bindparam("alias"), _links.c.subject == bindparam("subject"))
     .values(last_used_at=bindparam("now"))
 )
-_ORDER = (
-    FEDERATED_IDENTITIES.c.linked_at.desc(),
-    FEDERATED_IDENTITIES.c.alias,
-    FEDERATED_IDENTITIES.c.subject,
-)
-LINKS = (
-    select(FEDERATED_IDENTITIES)
-    .order_by(*_ORDER)
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
-)
-LINKS_OF_USER = LINKS.where(FEDERATED_IDENTITIES.c.user_id == bindparam("user_id"))
-LINKS_OF_ALIAS = LINKS.where(FEDERATED_IDENTITIES.c.alias == bindparam("alias"))
-LINKS_OF_BOTH = LINKS_OF_USER.where(FEDERATED_IDENTITIES.c.alias == bindparam("alias"))
-USERS_BY_EMAIL = select(USERS).where(func.lower(USERS.c.email) == bindparam("email")).limit(2)
-INSERT_PENDING = insert(FEDERATION_PENDING).values({c: bindparam(c) for c in _PENDING_FIELDS})
-GET_PENDING = select(FEDERATION_PENDING).where(FEDERATION_PENDING.c.key == bindparam("key"))
-TAKE_PENDING = delete(FEDERATION_PENDING).where(FEDERATION_PENDING.c.key == bindparam("key"))
-PURGE_PENDING = delete(FEDERATION_PENDING).where(
-    FEDERATION_PENDING.c.expires_at <= bindparam("now")
-)
+_ORDER = (_links.c.linked_at.desc(), _links.c.alias, _links.c.subject)
+LINKS = select(_links).order_by(*_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
+LINKS_OF_USER = LINKS.where(_links.c.user_id == bindparam("user_id"))
+LINKS_OF_ALIAS = LINKS.where(_links.c.alias == bindparam("alias"))
+LINKS_OF_BOTH = LINKS_OF_USER.where(_links.c.alias == bindparam("alias"))
+USERS_BY_EMAIL = select(_users).where(func.lower(_users.c.email) == bindparam("email")).limit(2)
+INSERT_PENDING = insert(_pending).values({c: bindparam(c) for c in _PENDING_FIELDS})
+GET_PENDING = select(_pending).where(_pending.c.key == bindparam("key"))
+TAKE_PENDING = delete(_pending).where(_pending.c.key == bindparam("key"))
+PURGE_PENDING = delete(_pending).where(_pending.c.expires_at <= bindparam("now"))
 
 
 def provider_params(provider: Provider) -> dict[str, Any]:

@@ -14,76 +14,73 @@ from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import AUTHORIZATION_CODES, SESSION_CLIENTS, TOKENS
 from authgate.storage.one_statement import after_insert, guarded_inserts, suffixed
 
-INSERT_CODE = insert(AUTHORIZATION_CODES).values(
-    {c.name: bindparam(c.name) for c in AUTHORIZATION_CODES.columns}
-)
-GET_CODE = select(AUTHORIZATION_CODES).where(
-    AUTHORIZATION_CODES.c.code_hash == bindparam("code_hash")
-)
+_codes = AUTHORIZATION_CODES
+_tokens = TOKENS
+_participants = SESSION_CLIENTS
+
+INSERT_CODE = insert(_codes).values({c.name: bindparam(c.name) for c in _codes.columns})
+GET_CODE = select(_codes).where(_codes.c.code_hash == bindparam("code_hash"))
 CONSUME_CODE = (
-    update(AUTHORIZATION_CODES)
-    .where(
-        AUTHORIZATION_CODES.c.code_hash == bindparam("code_hash"),
-        AUTHORIZATION_CODES.c.consumed_at.is_(None),
-    )
+    update(_codes)
+    .where(_codes.c.code_hash == bindparam("code_hash"), _codes.c.consumed_at.is_(None))
     .values(consumed_at=bindparam("now"))
 )
-INSERT_TOKEN = insert(TOKENS).values({c.name: bindparam(c.name) for c in TOKENS.columns})
-GET_TOKEN = select(TOKENS).where(TOKENS.c.token_hash == bindparam("token_hash"))
+INSERT_TOKEN = insert(_tokens).values({c.name: bindparam(c.name) for c in _tokens.columns})
+GET_TOKEN = select(_tokens).where(_tokens.c.token_hash == bindparam("token_hash"))
 REVOKE_GRANT = (
-    update(TOKENS)
-    .where(TOKENS.c.grant_id == bindparam("grant_id"), TOKENS.c.revoked_at.is_(None))
+    update(_tokens)
+    .where(_tokens.c.grant_id == bindparam("grant_id"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
 USE_REFRESH = (
-    update(TOKENS)
+    update(_tokens)
     .where(
-        TOKENS.c.token_hash == bindparam("token_hash"),
-        TOKENS.c.used_at.is_(None),
-        TOKENS.c.revoked_at.is_(None),
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.used_at.is_(None),
+        _tokens.c.revoked_at.is_(None),
     )
     .values(used_at=bindparam("now"), successor=bindparam("successor"))
 )
 EXTEND_REFRESH = (
-    update(TOKENS)
+    update(_tokens)
     .where(
-        TOKENS.c.token_hash == bindparam("token_hash"),
-        TOKENS.c.used_at.is_(None),
-        TOKENS.c.revoked_at.is_(None),
-        TOKENS.c.expires_at > bindparam("now"),
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.used_at.is_(None),
+        _tokens.c.revoked_at.is_(None),
+        _tokens.c.expires_at > bindparam("now"),
     )
     .values(expires_at=bindparam("expires_at"))
 )
 REVOKE_TOKEN = (
-    update(TOKENS)
-    .where(TOKENS.c.token_hash == bindparam("token_hash"), TOKENS.c.revoked_at.is_(None))
+    update(_tokens)
+    .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
 # A client joins the session it was issued a code in; written with the code, once per pair.
-JOIN_SESSION = insert(SESSION_CLIENTS).from_select(
+JOIN_SESSION = insert(_participants).from_select(
     ["sid", "client_id"],
     select(bindparam("sid", type_=String), bindparam("client_id", type_=String)).where(
         ~exists().where(
-            SESSION_CLIENTS.c.sid == bindparam("sid"),
-            SESSION_CLIENTS.c.client_id == bindparam("client_id"),
+            _participants.c.sid == bindparam("sid"),
+            _participants.c.client_id == bindparam("client_id"),
         )
     ),
 )
-SESSION_PARTICIPANTS = select(SESSION_CLIENTS.c.client_id).where(
-    SESSION_CLIENTS.c.sid == bindparam("sid")
+SESSION_PARTICIPANTS = select(_participants.c.client_id).where(
+    _participants.c.sid == bindparam("sid")
 )
 SESSION_TOKEN_CLIENTS = (
-    select(TOKENS.c.client_id).where(TOKENS.c.sid == bindparam("sid")).distinct()
+    select(_tokens.c.client_id).where(_tokens.c.sid == bindparam("sid")).distinct()
 )
 # Uses the index on tokens.client_id; called on authorization error paths only.
 USER_TOKEN = (
-    select(TOKENS.c.token_hash)
-    .where(TOKENS.c.client_id == bindparam("client_id"), TOKENS.c.user_id.is_not(None))
+    select(_tokens.c.token_hash)
+    .where(_tokens.c.client_id == bindparam("client_id"), _tokens.c.user_id.is_not(None))
     .limit(1)
 )
 SESSION_GRANTS = (
-    select(TOKENS.c.grant_id, TOKENS.c.scope)
-    .where(TOKENS.c.sid == bindparam("sid"), TOKENS.c.revoked_at.is_(None))
+    select(_tokens.c.grant_id, _tokens.c.scope)
+    .where(_tokens.c.sid == bindparam("sid"), _tokens.c.revoked_at.is_(None))
     .distinct()
 )
 # Touches nothing; matches one row only while the refresh token is unused and unrevoked.
@@ -159,7 +156,7 @@ def _guarded(db: Database, guard: Step, tokens: Sequence[TokenRecord]) -> list[S
     if db.dialect_name != "postgresql" or not tokens:
         return [guard, *_insert_tokens(tokens)]
     assert isinstance(guard.params, dict)
-    statement = guarded_inserts(guard.statement, TOKENS, len(tokens))
+    statement = guarded_inserts(guard.statement, _tokens, len(tokens))
     params = guard.params | suffixed([_token_params(t) for t in tokens])
     return [Step(statement, params, expect=1, whole=True, counted=True)]
 

@@ -23,34 +23,30 @@ from authgate.storage.audit import record_step
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import INITIAL_ACCESS_TOKENS
 
+_tokens = INITIAL_ACCESS_TOKENS
 _FIELDS = tuple(f.name for f in dataclasses.fields(InitialAccessToken))
 
-INSERT = insert(INITIAL_ACCESS_TOKENS).values({name: bindparam(name) for name in _FIELDS})
-FIND = select(INITIAL_ACCESS_TOKENS).where(
-    INITIAL_ACCESS_TOKENS.c.token_hash == bindparam("token_hash")
-)
+INSERT = insert(_tokens).values({name: bindparam(name) for name in _FIELDS})
+FIND = select(_tokens).where(_tokens.c.token_hash == bindparam("token_hash"))
 LIST = (
-    select(INITIAL_ACCESS_TOKENS)
-    .order_by(INITIAL_ACCESS_TOKENS.c.created_at.desc(), INITIAL_ACCESS_TOKENS.c.token_id)
+    select(_tokens)
+    .order_by(_tokens.c.created_at.desc(), _tokens.c.token_id)
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
 USE = (
-    update(INITIAL_ACCESS_TOKENS)
+    update(_tokens)
     .where(
-        INITIAL_ACCESS_TOKENS.c.token_hash == bindparam("token_hash"),
-        INITIAL_ACCESS_TOKENS.c.revoked_at.is_(None),
-        INITIAL_ACCESS_TOKENS.c.expires_at > bindparam("now"),
-        INITIAL_ACCESS_TOKENS.c.uses < INITIAL_ACCESS_TOKENS.c.max_uses,
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.revoked_at.is_(None),
+        _tokens.c.expires_at > bindparam("now"),
+        _tokens.c.uses < _tokens.c.max_uses,
     )
-    .values(uses=INITIAL_ACCESS_TOKENS.c.uses + 1)
+    .values(uses=_tokens.c.uses + 1)
 )
 REVOKE = (
-    update(INITIAL_ACCESS_TOKENS)
-    .where(
-        INITIAL_ACCESS_TOKENS.c.token_id == bindparam("token_id"),
-        INITIAL_ACCESS_TOKENS.c.revoked_at.is_(None),
-    )
+    update(_tokens)
+    .where(_tokens.c.token_id == bindparam("token_id"), _tokens.c.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
 )
 

@@ -53,6 +53,10 @@ MAX_GRACE = 300.0
 #: How long an unconfirmed second-factor enrolment is kept, in seconds (one day).
 PENDING_FACTOR_LIFETIME = 86400.0
 
+_tokens = TOKENS
+_sessions = SESSIONS
+_participants = SESSION_CLIENTS
+
 
 def _purge(table: Table, key: str) -> Delete:
     expired = select(table.c[key]).where(table.c.expires_at < bindparam("before")).limit(BATCH)
@@ -60,36 +64,34 @@ def _purge(table: Table, key: str) -> Delete:
 
 
 _TOKENS_GONE = (
-    select(TOKENS.c.token_hash)
-    .where(func.coalesce(TOKENS.c.grant_expires_at, TOKENS.c.expires_at) < bindparam("before"))
+    select(_tokens.c.token_hash)
+    .where(func.coalesce(_tokens.c.grant_expires_at, _tokens.c.expires_at) < bindparam("before"))
     .limit(BATCH)
 )
-PURGE_TOKENS = delete(TOKENS).where(TOKENS.c.token_hash.in_(_TOKENS_GONE.scalar_subquery()))
+PURGE_TOKENS = delete(_tokens).where(_tokens.c.token_hash.in_(_TOKENS_GONE.scalar_subquery()))
 WIPE_SUCCESSORS = (
-    update(TOKENS)
-    .where(TOKENS.c.successor.is_not(None), TOKENS.c.used_at < bindparam("before"))
+    update(_tokens)
+    .where(_tokens.c.successor.is_not(None), _tokens.c.used_at < bindparam("before"))
     .values(successor=None)
 )
 _ORPHANS = (
-    select(SESSION_CLIENTS.c.sid)
-    .where(~exists().where(SESSIONS.c.sid == SESSION_CLIENTS.c.sid))
+    select(_participants.c.sid)
+    .where(~exists().where(_sessions.c.sid == _participants.c.sid))
     .limit(BATCH)
 )
-_OLD_EVENTS = (
-    select(SECURITY_EVENTS.c.event_id)
-    .where(SECURITY_EVENTS.c.at < bindparam("before"))
-    .limit(BATCH)
+_events = SECURITY_EVENTS
+_OLD_EVENTS = select(_events.c.event_id).where(_events.c.at < bindparam("before")).limit(BATCH)
+PURGE_EVENTS = delete(_events).where(_events.c.event_id.in_(_OLD_EVENTS.scalar_subquery()))
+_counters = RATE_COUNTERS
+PURGE_RATE_COUNTERS = delete(_counters).where(_counters.c.expires_at < bindparam("before"))
+_failures = AUTH_FAILURES
+PURGE_FAILURES = delete(_failures).where(_failures.c.expires_at < bindparam("before"))
+_factors = SECOND_FACTORS
+PURGE_PENDING_FACTORS = delete(_factors).where(
+    _factors.c.confirmed_at.is_(None), _factors.c.created_at < bindparam("before")
 )
-PURGE_EVENTS = delete(SECURITY_EVENTS).where(
-    SECURITY_EVENTS.c.event_id.in_(_OLD_EVENTS.scalar_subquery())
-)
-PURGE_RATE_COUNTERS = delete(RATE_COUNTERS).where(RATE_COUNTERS.c.expires_at < bindparam("before"))
-PURGE_FAILURES = delete(AUTH_FAILURES).where(AUTH_FAILURES.c.expires_at < bindparam("before"))
-PURGE_PENDING_FACTORS = delete(SECOND_FACTORS).where(
-    SECOND_FACTORS.c.confirmed_at.is_(None), SECOND_FACTORS.c.created_at < bindparam("before")
-)
-PURGE_PARTICIPANTS = delete(SESSION_CLIENTS).where(
-    SESSION_CLIENTS.c.sid.in_(_ORPHANS.scalar_subquery())
+PURGE_PARTICIPANTS = delete(_participants).where(
+    _participants.c.sid.in_(_ORPHANS.scalar_subquery())
 )
 
 

@@ -13,15 +13,17 @@ from sqlalchemy import bindparam, insert, or_, update
 from authgate.storage.engine import Database, IntegrityViolation, Step
 from authgate.storage.models import LEASES
 
+_leases = LEASES
+
 TAKE = (
-    update(LEASES)
+    update(_leases)
     .where(
-        LEASES.c.name == bindparam("name"),
-        or_(LEASES.c.expires_at <= bindparam("now"), LEASES.c.holder == bindparam("holder")),
+        _leases.c.name == bindparam("name"),
+        or_(_leases.c.expires_at <= bindparam("now"), _leases.c.holder == bindparam("holder")),
     )
     .values(holder=bindparam("holder"), expires_at=bindparam("until"))
 )
-CREATE = insert(LEASES).values(
+CREATE = insert(_leases).values(
     name=bindparam("name"), holder=bindparam("holder"), expires_at=bindparam("until")
 )
 

@@ -19,29 +19,30 @@ from authgate.core.types import LogoutDelivery, LogoutNotice
 from authgate.storage.engine import Database, Row, Step
 from authgate.storage.models import LOGOUT_DELIVERIES
 
-_COLUMNS = [c.name for c in LOGOUT_DELIVERIES.columns]
-_this = LOGOUT_DELIVERIES.c.delivery_id == bindparam("delivery_id")
-_held = LOGOUT_DELIVERIES.c.holder == bindparam("holder")
+_deliveries = LOGOUT_DELIVERIES
+_COLUMNS = [c.name for c in _deliveries.columns]
+_this = _deliveries.c.delivery_id == bindparam("delivery_id")
+_held = _deliveries.c.holder == bindparam("holder")
 
-INSERT = insert(LOGOUT_DELIVERIES).values({c: bindparam(c) for c in _COLUMNS})
+INSERT = insert(_deliveries).values({c: bindparam(c) for c in _COLUMNS})
 DUE = (
-    select(LOGOUT_DELIVERIES)
-    .where(LOGOUT_DELIVERIES.c.due_at <= bindparam("now"))
-    .order_by(LOGOUT_DELIVERIES.c.due_at)
+    select(_deliveries)
+    .where(_deliveries.c.due_at <= bindparam("now"))
+    .order_by(_deliveries.c.due_at)
     .limit(bindparam("limit"))
 )
 CLAIM = (
-    update(LOGOUT_DELIVERIES)
-    .where(_this, LOGOUT_DELIVERIES.c.due_at <= bindparam("now"))
+    update(_deliveries)
+    .where(_this, _deliveries.c.due_at <= bindparam("now"))
     .values(holder=bindparam("holder"), due_at=bindparam("until"))
 )
 RETRY = (
-    update(LOGOUT_DELIVERIES)
+    update(_deliveries)
     .where(_this, _held)
     .values(attempts=bindparam("attempts"), due_at=bindparam("due_at"))
 )
-FINISH = delete(LOGOUT_DELIVERIES).where(_this, _held)
-COUNT = select(func.count()).select_from(LOGOUT_DELIVERIES)
+FINISH = delete(_deliveries).where(_this, _held)
+COUNT = select(func.count()).select_from(_deliveries)
 
 
 def _delivery(row: Row) -> LogoutDelivery:

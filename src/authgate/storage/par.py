@@ -11,19 +11,21 @@ from authgate.core.types import PushedRequest
 from authgate.storage.engine import Database, Step
 from authgate.storage.models import PAR_REQUESTS
 
-INSERT = insert(PAR_REQUESTS).values({c.name: bindparam(c.name) for c in PAR_REQUESTS.columns})
+_par = PAR_REQUESTS
+
+INSERT = insert(_par).values({c.name: bindparam(c.name) for c in _par.columns})
 CONSUME = (
-    update(PAR_REQUESTS)
+    update(_par)
     .where(
-        PAR_REQUESTS.c.request_hash == bindparam("request_hash"),
-        PAR_REQUESTS.c.client_id == bindparam("client_id"),
-        PAR_REQUESTS.c.used_at.is_(None),
-        PAR_REQUESTS.c.expires_at > bindparam("now"),
+        _par.c.request_hash == bindparam("request_hash"),
+        _par.c.client_id == bindparam("client_id"),
+        _par.c.used_at.is_(None),
+        _par.c.expires_at > bindparam("now"),
     )
     .values(used_at=bindparam("now"))
 )
-GET = select(PAR_REQUESTS.c.params, PAR_REQUESTS.c.expires_at).where(
-    PAR_REQUESTS.c.request_hash == bindparam("request_hash")
+GET = select(_par.c.params, _par.c.expires_at).where(
+    _par.c.request_hash == bindparam("request_hash")
 )
 
 

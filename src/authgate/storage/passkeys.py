@@ -17,20 +17,21 @@ from authgate.core.passkeys.credential import PasskeyCredential
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import PASSKEYS
 
-_COLUMNS = tuple(c.name for c in PASSKEYS.columns)
+_passkeys = PASSKEYS
+_COLUMNS = tuple(c.name for c in _passkeys.columns)
 
-INSERT = insert(PASSKEYS).values({name: bindparam(name) for name in _COLUMNS})
-GET = select(PASSKEYS).where(PASSKEYS.c.credential_id == bindparam("credential_id"))
+INSERT = insert(_passkeys).values({name: bindparam(name) for name in _COLUMNS})
+GET = select(_passkeys).where(_passkeys.c.credential_id == bindparam("credential_id"))
 FOR_USER = (
-    select(PASSKEYS)
-    .where(PASSKEYS.c.user_id == bindparam("user_id"))
-    .order_by(PASSKEYS.c.created_at, PASSKEYS.c.credential_id)
+    select(_passkeys)
+    .where(_passkeys.c.user_id == bindparam("user_id"))
+    .order_by(_passkeys.c.created_at, _passkeys.c.credential_id)
 )
 RECORD_USE = (
-    update(PASSKEYS)
+    update(_passkeys)
     .where(
-        PASSKEYS.c.credential_id == bindparam("credential_id"),
-        PASSKEYS.c.sign_count == bindparam("expected_count"),
+        _passkeys.c.credential_id == bindparam("credential_id"),
+        _passkeys.c.sign_count == bindparam("expected_count"),
     )
     .values(
         sign_count=bindparam("sign_count"),
@@ -39,11 +40,11 @@ RECORD_USE = (
     )
 )
 _OWNED = (
-    PASSKEYS.c.credential_id == bindparam("credential_id"),
-    PASSKEYS.c.user_id == bindparam("user_id"),
+    _passkeys.c.credential_id == bindparam("credential_id"),
+    _passkeys.c.user_id == bindparam("user_id"),
 )
-RENAME = update(PASSKEYS).where(*_OWNED).values(name=bindparam("name"))
-REMOVE = delete(PASSKEYS).where(*_OWNED)
+RENAME = update(_passkeys).where(*_OWNED).values(name=bindparam("name"))
+REMOVE = delete(_passkeys).where(*_OWNED)
 
 
 def _params(credential: PasskeyCredential) -> dict[str, Any]:

@@ -22,17 +22,16 @@ from authgate.core.ports import RateWindow
 from authgate.storage.engine import Database, Step
 from authgate.storage.models import RATE_COUNTERS
 
+_counters = RATE_COUNTERS
 #: The longest source a row holds; longer values (never an IP address) are cut.
 SOURCE_LENGTH = 64
 _KEY = (
-    RATE_COUNTERS.c.family == bindparam("family"),
-    RATE_COUNTERS.c.source == bindparam("source"),
-    RATE_COUNTERS.c.window_start == bindparam("window_start"),
+    _counters.c.family == bindparam("family"),
+    _counters.c.source == bindparam("source"),
+    _counters.c.window_start == bindparam("window_start"),
 )
-COUNT = select(RATE_COUNTERS.c.hits).where(*_KEY)
-CLAIM = (
-    update(RATE_COUNTERS).where(*_KEY, RATE_COUNTERS.c.reported.is_(False)).values(reported=True)
-)
+COUNT = select(_counters.c.hits).where(*_KEY)
+CLAIM = update(_counters).where(*_KEY, _counters.c.reported.is_(False)).values(reported=True)
 _VALUES = {
     "family": bindparam("family"),
     "source": bindparam("source"),
@@ -41,26 +40,26 @@ _VALUES = {
     "reported": False,
     "expires_at": bindparam("expires_at"),
 }
-_PK = [RATE_COUNTERS.c.family, RATE_COUNTERS.c.source, RATE_COUNTERS.c.window_start]
+_PK = [_counters.c.family, _counters.c.source, _counters.c.window_start]
 
 
 def _upsert_sqlite() -> ClauseElement:
-    statement = sqlite.insert(RATE_COUNTERS).values(_VALUES)
+    statement = sqlite.insert(_counters).values(_VALUES)
     return statement.on_conflict_do_update(
-        index_elements=_PK, set_={"hits": RATE_COUNTERS.c.hits + statement.excluded.hits}
+        index_elements=_PK, set_={"hits": _counters.c.hits + statement.excluded.hits}
     )
 
 
 def _upsert_postgres() -> ClauseElement:
-    statement = postgresql.insert(RATE_COUNTERS).values(_VALUES)
+    statement = postgresql.insert(_counters).values(_VALUES)
     return statement.on_conflict_do_update(
-        index_elements=_PK, set_={"hits": RATE_COUNTERS.c.hits + statement.excluded.hits}
+        index_elements=_PK, set_={"hits": _counters.c.hits + statement.excluded.hits}
     )
 
 
-_TOTALS = select(RATE_COUNTERS.c.source, RATE_COUNTERS.c.hits).where(
-    RATE_COUNTERS.c.family == bindparam("family"),
-    RATE_COUNTERS.c.window_start == bindparam("window_start"),
+_TOTALS = select(_counters.c.source, _counters.c.hits).where(
+    _counters.c.family == bindparam("family"),
+    _counters.c.window_start == bindparam("window_start"),
 )
 #: The totals of one family and window start for a list of sources: a JSON array on SQLite,
 #: an array parameter on PostgreSQL. The array is ``text[]``, whose codec asyncpg has built
@@ -68,12 +67,12 @@ _TOTALS = select(RATE_COUNTERS.c.source, RATE_COUNTERS.c.hits).where(
 #: each new connection (once per test in the test suite, whose runtimes are short-lived).
 TOTALS = {
     "sqlite": _TOTALS.where(
-        RATE_COUNTERS.c.source.in_(
+        _counters.c.source.in_(
             select(column("value")).select_from(func.json_each(bindparam("sources")))
         )
     ),
     "postgresql": _TOTALS.where(
-        RATE_COUNTERS.c.source == any_(bindparam("sources", type_=postgresql.ARRAY(Text)))
+        _counters.c.source == any_(bindparam("sources", type_=postgresql.ARRAY(Text)))
     ),
 }
 UPSERT = {"sqlite": _upsert_sqlite(), "postgresql": _upsert_postgres()}

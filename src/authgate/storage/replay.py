@@ -17,12 +17,12 @@ from sqlalchemy import bindparam, delete, insert
 from authgate.storage.engine import Database, IntegrityViolation, Step
 from authgate.storage.models import DPOP_JTIS
 
-DROP_STALE = delete(DPOP_JTIS).where(
-    DPOP_JTIS.c.jti_hash == bindparam("jti_hash"), DPOP_JTIS.c.expires_at <= bindparam("now")
+_jtis = DPOP_JTIS
+
+DROP_STALE = delete(_jtis).where(
+    _jtis.c.jti_hash == bindparam("jti_hash"), _jtis.c.expires_at <= bindparam("now")
 )
-INSERT = insert(DPOP_JTIS).values(
-    jti_hash=bindparam("jti_hash"), expires_at=bindparam("expires_at")
-)
+INSERT = insert(_jtis).values(jti_hash=bindparam("jti_hash"), expires_at=bindparam("expires_at"))
 LOCAL_LIMIT = 100_000
 
 

@@ -20,14 +20,15 @@ from authgate.storage.models import SECURITY_EVENTS
 logger = logging.getLogger("authgate.security")
 _errors = logging.getLogger(__name__)
 
+_events = SECURITY_EVENTS
 _FIELDS = ("at", "kind", "source", "client_id", "user_id", "detail")
 _LIMITS = {"kind": 40, "source": 64, "client_id": 64, "user_id": 64, "detail": 255}
 
-INSERT = insert(SECURITY_EVENTS).values({name: bindparam(name) for name in _FIELDS})
-_PAGE = select(SECURITY_EVENTS).order_by(SECURITY_EVENTS.c.event_id.desc())
+INSERT = insert(_events).values({name: bindparam(name) for name in _FIELDS})
+_PAGE = select(_events).order_by(_events.c.event_id.desc())
 LIST = _PAGE.limit(bindparam("limit")).offset(bindparam("offset"))
 LIST_BY_KIND = (
-    _PAGE.where(SECURITY_EVENTS.c.kind == bindparam("kind"))
+    _PAGE.where(_events.c.kind == bindparam("kind"))
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )

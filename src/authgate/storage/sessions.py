@@ -12,6 +12,10 @@ from authgate.core.types import AuthorizationRequest, Interaction, LoginSession,
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import CONSENTS, INTERACTIONS, SESSIONS, USERS
 
+_sessions = SESSIONS
+_interactions = INTERACTIONS
+_consents = CONSENTS
+_users = USERS
 #: The longest User-Agent kept (the column's width).
 USER_AGENT_MAX = 512
 
@@ -20,38 +24,38 @@ def _params_for(table: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     return {c.name: bindparam(c.name) for c in table.columns if c.name not in exclude}
 
 
-INSERT_SESSION = insert(SESSIONS).values(_params_for(SESSIONS))
-GET_SESSION = select(SESSIONS).where(
-    SESSIONS.c.session_hash == bindparam("session_hash"), SESSIONS.c.ended_at.is_(None)
+INSERT_SESSION = insert(_sessions).values(_params_for(_sessions))
+GET_SESSION = select(_sessions).where(
+    _sessions.c.session_hash == bindparam("session_hash"), _sessions.c.ended_at.is_(None)
 )
 # The authorize endpoint's one read: the session, whether its user may still sign in, and
 # what that user approved for the requesting client (three primary-key lookups, one query).
 GET_SESSION_STATE = (
     select(
-        SESSIONS,
-        USERS.c.enabled.label("user_enabled"),
-        CONSENTS.c.scope.label("consented"),
+        _sessions,
+        _users.c.enabled.label("user_enabled"),
+        _consents.c.scope.label("consented"),
     )
     .select_from(
-        SESSIONS.outerjoin(USERS, USERS.c.user_id == SESSIONS.c.user_id).outerjoin(
-            CONSENTS,
-            (CONSENTS.c.user_id == SESSIONS.c.user_id)
-            & (CONSENTS.c.client_id == bindparam("client_id")),
+        _sessions.outerjoin(_users, _users.c.user_id == _sessions.c.user_id).outerjoin(
+            _consents,
+            (_consents.c.user_id == _sessions.c.user_id)
+            & (_consents.c.client_id == bindparam("client_id")),
         )
     )
-    .where(SESSIONS.c.session_hash == bindparam("session_hash"), SESSIONS.c.ended_at.is_(None))
+    .where(_sessions.c.session_hash == bindparam("session_hash"), _sessions.c.ended_at.is_(None))
 )
-GET_SESSION_BY_SID = select(SESSIONS).where(
-    SESSIONS.c.sid == bindparam("sid"), SESSIONS.c.ended_at.is_(None)
+GET_SESSION_BY_SID = select(_sessions).where(
+    _sessions.c.sid == bindparam("sid"), _sessions.c.ended_at.is_(None)
 )
 # Step-up: the session keeps its sid (the clients that joined it still hear of its logout)
 # under a new cookie, with what was added to its authentication.
 ELEVATE_SESSION = (
-    update(SESSIONS)
+    update(_sessions)
     .where(
-        SESSIONS.c.session_hash == bindparam("old_hash"),
-        SESSIONS.c.sid == bindparam("sid"),
-        SESSIONS.c.ended_at.is_(None),
+        _sessions.c.session_hash == bindparam("old_hash"),
+        _sessions.c.sid == bindparam("sid"),
+        _sessions.c.ended_at.is_(None),
     )
     .values(
         session_hash=bindparam("new_hash"),
@@ -60,30 +64,30 @@ ELEVATE_SESSION = (
         auth_time=bindparam("auth_time"),
     )
 )
-DELETE_SESSION = delete(SESSIONS).where(SESSIONS.c.session_hash == bindparam("session_hash"))
+DELETE_SESSION = delete(_sessions).where(_sessions.c.session_hash == bindparam("session_hash"))
 
-INSERT_INTERACTION = insert(INTERACTIONS).values(_params_for(INTERACTIONS))
-GET_INTERACTION = select(INTERACTIONS).where(
-    INTERACTIONS.c.interaction_id == bindparam("interaction_id")
+INSERT_INTERACTION = insert(_interactions).values(_params_for(_interactions))
+GET_INTERACTION = select(_interactions).where(
+    _interactions.c.interaction_id == bindparam("interaction_id")
 )
 UPDATE_INTERACTION = (
-    update(INTERACTIONS)
-    .where(INTERACTIONS.c.interaction_id == bindparam("key"))
-    .values(_params_for(INTERACTIONS, exclude=("interaction_id",)))
+    update(_interactions)
+    .where(_interactions.c.interaction_id == bindparam("key"))
+    .values(_params_for(_interactions, exclude=("interaction_id",)))
 )
-DELETE_INTERACTION = delete(INTERACTIONS).where(
-    INTERACTIONS.c.interaction_id == bindparam("interaction_id")
+DELETE_INTERACTION = delete(_interactions).where(
+    _interactions.c.interaction_id == bindparam("interaction_id")
 )
 
 _consent_key = (
-    CONSENTS.c.user_id == bindparam("user_id"),
-    CONSENTS.c.client_id == bindparam("client_id"),
+    _consents.c.user_id == bindparam("user_id"),
+    _consents.c.client_id == bindparam("client_id"),
 )
-GET_CONSENT = select(CONSENTS.c.scope).where(*_consent_key)
-INSERT_CONSENT = insert(CONSENTS).values(_params_for(CONSENTS))
+GET_CONSENT = select(_consents.c.scope).where(*_consent_key)
+INSERT_CONSENT = insert(_consents).values(_params_for(_consents))
 UPDATE_CONSENT = (
-    update(CONSENTS)
-    .where(*_consent_key, CONSENTS.c.scope == bindparam("expected"))
+    update(_consents)
+    .where(*_consent_key, _consents.c.scope == bindparam("expected"))
     .values(scope=bindparam("scope"), granted_at=bindparam("granted_at"))
 )
 

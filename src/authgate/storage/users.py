@@ -13,31 +13,33 @@ from authgate.core.types import Scope, User
 from authgate.storage.engine import Database, IntegrityViolation, Row, Step
 from authgate.storage.models import SCOPES, USERS
 
+_users = USERS
+_scopes = SCOPES
 _USER_FIELDS = [f.name for f in dataclasses.fields(User)]
 
-GET_USER = select(USERS).where(USERS.c.user_id == bindparam("user_id"))
-GET_USER_BY_NAME = select(USERS).where(USERS.c.username == bindparam("username"))
-INSERT_USER = insert(USERS).values({c: bindparam(c) for c in _USER_FIELDS})
+GET_USER = select(_users).where(_users.c.user_id == bindparam("user_id"))
+GET_USER_BY_NAME = select(_users).where(_users.c.username == bindparam("username"))
+INSERT_USER = insert(_users).values({c: bindparam(c) for c in _USER_FIELDS})
 SET_PASSWORD = (
-    update(USERS)
-    .where(USERS.c.user_id == bindparam("user_id"))
+    update(_users)
+    .where(_users.c.user_id == bindparam("user_id"))
     .values(password_hash=bindparam("password_hash"))
 )
 GET_USER_BY_EMAIL = (
-    select(USERS)
-    .where(func.lower(USERS.c.email) == func.lower(bindparam("email")))
-    .order_by(USERS.c.email_verified.desc(), USERS.c.created_at, USERS.c.user_id)
+    select(_users)
+    .where(func.lower(_users.c.email) == func.lower(bindparam("email")))
+    .order_by(_users.c.email_verified.desc(), _users.c.created_at, _users.c.user_id)
     .limit(1)
 )
 SET_NAME = (
-    update(USERS).where(USERS.c.user_id == bindparam("user_id")).values(name=bindparam("name"))
+    update(_users).where(_users.c.user_id == bindparam("user_id")).values(name=bindparam("name"))
 )
 LIST_USERS = (
-    select(USERS).order_by(USERS.c.username).limit(bindparam("limit")).offset(bindparam("offset"))
+    select(_users).order_by(_users.c.username).limit(bindparam("limit")).offset(bindparam("offset"))
 )
-COUNT_USERS = select(func.count()).select_from(USERS)
-ALL_SCOPES = select(SCOPES).order_by(SCOPES.c.scope_id)
-INSERT_SCOPE = insert(SCOPES).values({c.name: bindparam(c.name) for c in SCOPES.columns})
+COUNT_USERS = select(func.count()).select_from(_users)
+ALL_SCOPES = select(_scopes).order_by(_scopes.c.scope_id)
+INSERT_SCOPE = insert(_scopes).values({c.name: bindparam(c.name) for c in _scopes.columns})
 
 
 def _user(row: Row) -> User:
