@@ -56,6 +56,14 @@ def pkce_values(output: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
 
 
+def _python(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a new interpreter, without the caller's AUTHGATE_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, check=True
+    )
+
+
 #: What a command that reads no database and calls no server must not import: the runtime,
 #: the database layer and the HTTP client take about a second to import.
 HEAVY_MODULES = ("authgate.runtime", "authgate.admin.service", "sqlalchemy", "alembic", "httpx")
@@ -69,10 +77,7 @@ def test_commands_that_need_no_database_import_none_of_it(args: list[str]) -> No
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
-    )
+    done = _python(script)
     assert done.stdout.splitlines()[-1] == "[]", done.stdout
 
 
@@ -97,14 +102,7 @@ print(sorted(m for m in sys.modules if m.startswith({LOADED_WHEN_USED!r})))
 
 def test_neither_a_command_nor_the_server_loads_what_it_does_not_use(tmp_path: Path) -> None:
     ok("migrate", "--data-dir", str(tmp_path))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHGATE_")}
-    done = subprocess.run(
-        [sys.executable, "-c", _LOADED_AFTER, str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = _python(_LOADED_AFTER, str(tmp_path))
     assert "authgate admin (Config API)" in done.stdout
     assert done.stdout.splitlines()[-1] == "[]", done.stdout
 
